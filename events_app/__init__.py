@@ -1,0 +1,1 @@
+"""Conference and event management: registration, program, expo, check-in and calendar feeds."""

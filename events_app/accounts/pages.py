@@ -1,0 +1,62 @@
+"""Sign-in and sign-out pages; a signed-in session carries only the user's id."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Controller, MediaType, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts import service
+from events_app.accounts.access import PUBLIC, SESSION_USER_KEY
+from events_app.accounts.service import Principal
+
+
+class LoginForm(msgspec.Struct):
+    email: str = ""
+    password: str = ""
+    next: str = "/"
+
+
+def _local_path(target: str) -> str:
+    """Only same-site paths, so the sign-in form cannot bounce people to another site."""
+    return target if target.startswith("/") and not target.startswith("//") else "/"
+
+
+class LoginPages(Controller):
+    opt = PUBLIC
+    include_in_schema = False
+
+    @get("/login", media_type=MediaType.HTML)
+    async def login_form(self, principal: NamedDependency[Principal | None], next: FromQuery[str] = "/") -> Template:
+        return Template(
+            "accounts/login.html", context={"next": _local_path(next), "email": "", "principal": principal}
+        )
+
+    @post("/login", media_type=MediaType.HTML, status_code=303)
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        data: URLEncodedBody[LoginForm],
+    ) -> Redirect | Template:
+        user = await service.authenticate(db_session, email=data.email, password=data.password)
+        if user is None:
+            context = {
+                "error": "That email and password do not match an active account.",
+                "next": _local_path(data.next),
+                "email": data.email,
+                "principal": None,
+            }
+            return Template("accounts/login.html", context=context, status_code=401)
+        request.set_session({SESSION_USER_KEY: str(user.id)})
+        return Redirect(_local_path(data.next), status_code=303)
+
+    @post("/logout", status_code=303)
+    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        request.clear_session()
+        return Redirect("/", status_code=303)

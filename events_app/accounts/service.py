@@ -1,0 +1,183 @@
+"""Users, passwords and API tokens: who someone is and what role they act in."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.models import TOKEN_ROLES_FOR, ApiToken, Role, User
+from events_app.conferences.models import Conference
+from events_app.core.clock import now
+from events_app.core.errors import Conflict, Invalid, NotFound
+
+TOKEN_PREFIX = "evt_"
+# A token's last use is written at most this often, so reads stay reads.
+LAST_USED_RESOLUTION = timedelta(minutes=10)
+
+_hasher = PasswordHasher()
+# Verifying against this keeps a login for an unknown email as slow as for a known one.
+_DUMMY_HASH = _hasher.hash("not a real password")
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is making a request, in which role, and (for a scoped token) for which conference."""
+
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: Role
+    conference_id: uuid.UUID | None = None
+    token_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: ApiToken
+    secret: str
+
+
+def _normal_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def create_user(
+    db: AsyncSession, *, email: str, name: str, password: str, role: Role
+) -> User:
+    """Adds a user who signs in with ``email`` and ``password``."""
+    if len(password) < 10:
+        raise Invalid("A password needs at least 10 characters.", code="password-too-short")
+    email = _normal_email(email)
+    if await db.scalar(select(User.id).where(User.email == email)):
+        raise Conflict(f"A user with the email {email} already exists.", code="email-taken")
+    user = User(email=email, name=name.strip(), password_hash=_hasher.hash(password), role=role)
+    db.add(user)
+    await db.flush()
+    return user
+
+
+async def list_users(db: AsyncSession) -> list[User]:
+    return list(await db.scalars(select(User).order_by(User.email)))
+
+
+async def get_user(db: AsyncSession, *, user_id: uuid.UUID) -> User:
+    user = await db.get(User, user_id)
+    if user is None:
+        raise NotFound("No user has this id.", code="user-not-found")
+    return user
+
+
+async def authenticate(db: AsyncSession, *, email: str, password: str) -> User | None:
+    """The active user with these credentials, or None; timing does not reveal which emails exist."""
+    user = await db.scalar(select(User).where(User.email == _normal_email(email)))
+    try:
+        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    return user
+
+
+def principal_for_user(user: User) -> Principal:
+    return Principal(user_id=user.id, email=user.email, name=user.name, role=user.role)
+
+
+async def issue_token(
+    db: AsyncSession,
+    *,
+    user_id: uuid.UUID,
+    name: str,
+    role: Role | None = None,
+    conference_id: uuid.UUID | None = None,
+    expires_at: datetime | None = None,
+) -> IssuedToken:
+    """Creates a bearer token for a user; the secret is returned here and never stored."""
+    user = await get_user(db, user_id=user_id)
+    role = role or user.role
+    if role not in TOKEN_ROLES_FOR[user.role]:
+        raise Invalid(f"A {user.role} cannot hold a {role} token.", code="token-role-not-allowed")
+    if conference_id is not None and await db.get(Conference, conference_id) is None:
+        raise NotFound("No conference has this id.", code="conference-not-found")
+    if expires_at is not None and expires_at <= now():
+        raise Invalid("A token's expiry must be in the future.", code="token-expiry-in-past")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user_id=user.id,
+        name=name.strip(),
+        token_hash=hash_token(secret),
+        role=role,
+        conference_id=conference_id,
+        expires_at=expires_at,
+    )
+    db.add(token)
+    await db.flush()
+    return IssuedToken(token=token, secret=secret)
+
+
+async def list_tokens(db: AsyncSession, *, user_id: uuid.UUID | None = None) -> list[ApiToken]:
+    query = select(ApiToken).order_by(ApiToken.created_at)
+    if user_id is not None:
+        query = query.where(ApiToken.user_id == user_id)
+    return list(await db.scalars(query))
+
+
+async def revoke_token(db: AsyncSession, *, token_id: uuid.UUID) -> ApiToken:
+    """Stops a token working at once; revoking twice keeps the first revocation time."""
+    token = await db.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound("No API token has this id.", code="token-not-found")
+    if token.revoked_at is None:
+        token.revoked_at = now()
+    await db.flush()
+    return token
+
+
+async def principal_for_token(db: AsyncSession, *, secret: str) -> Principal | None:
+    """The principal a bearer token stands for, or None when it is unknown, revoked or expired."""
+    if not secret.startswith(TOKEN_PREFIX):
+        return None
+    token = await db.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    moment = now()
+    if (
+        token is None
+        or token.revoked_at is not None
+        or (token.expires_at is not None and token.expires_at <= moment)
+        or not token.user.active
+        or token.role not in TOKEN_ROLES_FOR[token.user.role]
+    ):
+        return None
+    if token.last_used_at is None or moment - token.last_used_at > LAST_USED_RESOLUTION:
+        await db.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=moment))
+    return Principal(
+        user_id=token.user.id,
+        email=token.user.email,
+        name=token.user.name,
+        role=token.role,
+        conference_id=token.conference_id,
+        token_id=token.id,
+    )
+
+
+async def principal_for_session(db: AsyncSession, *, user_id: str) -> Principal | None:
+    try:
+        user = await db.get(User, uuid.UUID(user_id))
+    except ValueError:
+        return None
+    if user is None or not user.active:
+        return None
+    return principal_for_user(user)

@@ -1,0 +1,128 @@
+"""The application factory: plugins, routers, access rules and error handling in one place."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware.session.client_side import CookieBackendConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+from litestar.types import ControllerRouterHandler
+
+from events_app.accounts.access import PUBLIC, declared_access, enforce_access, provide_principal
+from events_app.accounts.controllers import AccountController
+from events_app.accounts.pages import LoginPages
+from events_app.conferences.controllers import AssociationController, ConferenceController
+from events_app.conferences.pages import ConferencePages
+from events_app.core.errors import exception_handlers
+from events_app.core.health import health
+from events_app.core.logging import configure_logging, request_id_middleware
+from events_app.db import make_alchemy_config, make_engine
+from events_app.settings import Settings, get_settings
+from events_app.web import STATIC_DIR, TEMPLATES_DIR
+from events_app.web.filters import FILTERS
+
+PACKAGE_DIR = TEMPLATES_DIR.parent.parent
+
+# Each domain adds its controllers and pages here; the access check below covers them all.
+ROUTE_HANDLERS: list[ControllerRouterHandler] = [
+    health,
+    AccountController,
+    LoginPages,
+    ConferenceController,
+    AssociationController,
+    ConferencePages,
+]
+
+# Paths without a session cookie or CSRF check: the bearer-token API and the probes.
+STATELESS_PATHS = ["^/api/", "^/health$", "^/static/", "^/schema"]
+
+
+def _template_dirs() -> list[str]:
+    return [str(TEMPLATES_DIR), *(str(p) for p in sorted(PACKAGE_DIR.glob("*/templates")) if p != TEMPLATES_DIR)]
+
+
+def _register_filters(engine: JinjaTemplateEngine) -> None:
+    engine.engine.filters.update(FILTERS)
+
+
+def _check_every_route_declares_access(app: Litestar) -> None:
+    missing = [
+        f"{sorted(route.methods)} {route.path}"
+        for route in app.routes
+        for handler in getattr(route, "route_handlers", [])
+        if declared_access(handler) is None
+    ]
+    if missing:
+        raise RuntimeError(f"Routes without an access rule: {', '.join(missing)}")
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    """Builds the service for ``settings`` (default: the ``EVENTS_*`` environment)."""
+    settings = settings or get_settings()
+    configure_logging(level=settings.log_level, json=settings.log_json)
+    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+    db_config = make_alchemy_config(engine)
+    session_secret = hashlib.sha256(f"session:{settings.secret_key}".encode()).digest()
+
+    @asynccontextmanager
+    async def dispose_engine(_app: Litestar) -> AsyncGenerator[None, None]:
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = Litestar(
+        route_handlers=[
+            *ROUTE_HANDLERS,
+            create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC),
+        ],
+        plugins=[SQLAlchemyPlugin(config=db_config)],
+        guards=[enforce_access],
+        dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
+        middleware=[
+            request_id_middleware,
+            CookieBackendConfig(
+                secret=session_secret,
+                secure=settings.cookie_secure,
+                samesite="lax",
+                exclude=STATELESS_PATHS,
+                max_age=12 * 3600,
+            ).middleware,
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key, cookie_secure=settings.cookie_secure, exclude=STATELESS_PATHS
+        ),
+        template_config=TemplateConfig(
+            directory=_template_dirs(), engine=JinjaTemplateEngine, engine_callback=_register_filters
+        ),
+        openapi_config=OpenAPIConfig(
+            title="Events service API",
+            version="0.1.0",
+            description="Registration, program, expo, check-in and calendar feeds of the association's events.",
+            use_handler_docstrings=True,
+            render_plugins=[ScalarRenderPlugin()],
+            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
+            components=Components(
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="API token")}
+            ),
+            security=[{"bearer": []}],
+        ),
+        exception_handlers=exception_handlers,
+        lifespan=[dispose_engine],
+        state=State({"settings": settings, "db_engine": engine, "db_config": db_config}),
+        debug=False,
+    )
+    _check_every_route_declares_access(app)
+    return app

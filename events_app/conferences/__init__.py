@@ -1,0 +1,1 @@
+"""Events themselves, the association's structure and its member cities."""

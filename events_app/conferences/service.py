@@ -1,0 +1,196 @@
+"""Rules for conferences, the association's groups and member cities.
+
+A draft conference is invisible to everyone but organizers. Registration is open only
+between its open and close times. A city's member status comes from its email domains:
+an official's address decides which city (if any) vouches for them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+from litestar.pagination import OffsetPagination
+from sqlalchemy import Select, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.conferences.models import (
+    AssociationGroup,
+    CityEmailDomain,
+    Conference,
+    ConferenceStatus,
+    GroupKind,
+    MemberCity,
+)
+from events_app.conferences.schemas import CityIn, CityPatch, ConferenceIn, ConferencePatch
+from events_app.core.clock import now
+from events_app.core.errors import Conflict, Invalid, NotFound
+from events_app.core.pagination import paginate
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise Invalid(f"{name!r} is not an IANA time zone such as America/Los_Angeles.", code="bad-timezone") from exc
+
+
+def _check_dates(conference: Conference) -> None:
+    if conference.ends_on < conference.starts_on:
+        raise Invalid("A conference cannot end before it starts.", code="ends-before-start")
+    opens, closes = conference.registration_opens_at, conference.registration_closes_at
+    if opens is not None and closes is not None and closes <= opens:
+        raise Invalid("Registration must close after it opens.", code="registration-closes-before-open")
+
+
+def registration_is_open(conference: Conference, *, at: datetime | None = None) -> bool:
+    moment = at or now()
+    opens, closes = conference.registration_opens_at, conference.registration_closes_at
+    return (
+        conference.status == ConferenceStatus.PUBLISHED
+        and (opens is None or opens <= moment)
+        and (closes is None or moment < closes)
+    )
+
+
+async def create_conference(db: AsyncSession, *, data: ConferenceIn) -> Conference:
+    """Adds a conference; its slug becomes part of every address that belongs to it."""
+    _check_timezone(data.timezone)
+    if await db.scalar(select(Conference.id).where(Conference.slug == data.slug)):
+        raise Conflict(f"The slug {data.slug!r} is already used by another conference.", code="slug-taken")
+    conference = Conference(**msgspec.structs.asdict(data))
+    _check_dates(conference)
+    db.add(conference)
+    await db.flush()
+    return conference
+
+
+async def update_conference(db: AsyncSession, *, conference: Conference, data: ConferencePatch) -> Conference:
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    if "timezone" in changes:
+        _check_timezone(changes["timezone"])
+    for key, value in changes.items():
+        setattr(conference, key, value)
+    _check_dates(conference)
+    await db.flush()
+    return conference
+
+
+async def list_conferences(db: AsyncSession, *, include_drafts: bool) -> list[Conference]:
+    query = select(Conference).order_by(Conference.starts_on.desc(), Conference.name)
+    if not include_drafts:
+        query = query.where(Conference.status == ConferenceStatus.PUBLISHED)
+    return list(await db.scalars(query))
+
+
+async def get_conference(db: AsyncSession, *, slug: str, include_drafts: bool = False) -> Conference:
+    """The conference with this slug; a draft counts as missing unless ``include_drafts``."""
+    conference = await db.scalar(select(Conference).where(Conference.slug == slug))
+    if conference is None or (conference.status == ConferenceStatus.DRAFT and not include_drafts):
+        raise NotFound(f"There is no conference at {slug!r}.", code="conference-not-found")
+    return conference
+
+
+async def list_groups(db: AsyncSession, *, kind: GroupKind | None = None) -> list[AssociationGroup]:
+    query = select(AssociationGroup).order_by(AssociationGroup.kind, AssociationGroup.name)
+    if kind is not None:
+        query = query.where(AssociationGroup.kind == kind)
+    return list(await db.scalars(query))
+
+
+async def _division(db: AsyncSession, division_id: uuid.UUID) -> AssociationGroup:
+    group = await db.get(AssociationGroup, division_id)
+    if group is None or group.kind != GroupKind.DIVISION:
+        raise Invalid("division_id must be the id of a regional division.", code="not-a-division")
+    return group
+
+
+async def _check_domains_free(db: AsyncSession, domains: list[str], *, city_id: uuid.UUID | None) -> None:
+    if len(set(domains)) != len(domains):
+        raise Invalid("An email domain is listed twice.", code="duplicate-domain")
+    query = select(CityEmailDomain.domain).where(CityEmailDomain.domain.in_(domains))
+    if city_id is not None:
+        query = query.where(CityEmailDomain.city_id != city_id)
+    if taken := list(await db.scalars(query)):
+        raise Conflict(f"Already used by another city: {', '.join(sorted(taken))}.", code="domain-taken")
+
+
+async def _check_city_name_free(db: AsyncSession, name: str, *, city_id: uuid.UUID | None) -> None:
+    query = select(MemberCity.id).where(func.lower(MemberCity.name) == name.lower())
+    if city_id is not None:
+        query = query.where(MemberCity.id != city_id)
+    if await db.scalar(query):
+        raise Conflict(f"A city named {name!r} already exists.", code="city-name-taken")
+
+
+async def create_city(db: AsyncSession, *, data: CityIn) -> MemberCity:
+    await _division(db, data.division_id)
+    await _check_city_name_free(db, data.name, city_id=None)
+    domains = [d.lower() for d in data.email_domains]
+    await _check_domains_free(db, domains, city_id=None)
+    city = MemberCity(
+        name=data.name,
+        division_id=data.division_id,
+        in_good_standing=data.in_good_standing,
+        email_domains=[CityEmailDomain(domain=d) for d in domains],
+    )
+    db.add(city)
+    await db.flush()
+    await db.refresh(city, ["division"])
+    return city
+
+
+async def update_city(db: AsyncSession, *, city: MemberCity, data: CityPatch) -> MemberCity:
+    if data.division_id is not msgspec.UNSET:
+        await _division(db, data.division_id)
+        city.division_id = data.division_id
+    if data.name is not msgspec.UNSET:
+        await _check_city_name_free(db, data.name, city_id=city.id)
+        city.name = data.name
+    if data.in_good_standing is not msgspec.UNSET:
+        city.in_good_standing = data.in_good_standing
+    if data.email_domains is not msgspec.UNSET:
+        domains = [d.lower() for d in data.email_domains]
+        await _check_domains_free(db, domains, city_id=city.id)
+        # Replace the set in two steps so a domain kept across the edit never clashes with itself.
+        await db.execute(delete(CityEmailDomain).where(CityEmailDomain.city_id == city.id))
+        await db.flush()
+        db.expire(city, ["email_domains"])
+        db.add_all(CityEmailDomain(city_id=city.id, domain=d) for d in domains)
+    await db.flush()
+    await db.refresh(city, ["division", "email_domains"])
+    return city
+
+
+async def get_city(db: AsyncSession, *, city_id: uuid.UUID) -> MemberCity:
+    city = await db.get(MemberCity, city_id)
+    if city is None:
+        raise NotFound("No member city has this id.", code="city-not-found")
+    return city
+
+
+def _cities_query(*, division_id: uuid.UUID | None, search: str | None) -> Select[tuple[MemberCity]]:
+    query = select(MemberCity).order_by(MemberCity.name)
+    if division_id is not None:
+        query = query.where(MemberCity.division_id == division_id)
+    if search:
+        query = query.where(func.lower(MemberCity.name).contains(search.lower(), autoescape=True))
+    return query
+
+
+async def list_cities(
+    db: AsyncSession, *, division_id: uuid.UUID | None, search: str | None, limit: int, offset: int
+) -> OffsetPagination[MemberCity]:
+    return await paginate(db, _cities_query(division_id=division_id, search=search), limit=limit, offset=offset)
+
+
+async def city_for_email(db: AsyncSession, *, email: str) -> MemberCity | None:
+    """The city whose email domain this address uses, good standing or not (callers decide)."""
+    domain = email.rpartition("@")[2].strip().lower()
+    if not domain:
+        return None
+    return await db.scalar(
+        select(MemberCity).join(CityEmailDomain).where(CityEmailDomain.domain == domain)
+    )

@@ -1,0 +1,178 @@
+"""Domain errors and their one translation into RFC 9457 problem details.
+
+Services raise a ``DomainError`` subclass and never think about HTTP::
+
+    DomainError
+    ├── NotFound     404  the thing asked for does not exist (or is not yours to see)
+    ├── Invalid      422  the request is well-formed but breaks a rule
+    ├── Conflict     409  the request clashes with the current state (sold out, taken)
+    ├── NotAllowed   403  the caller may not do this
+    └── Unavailable  503  a part the service needs is down
+
+Each error carries a stable machine-readable ``code`` (a subclass default or given per
+raise) and a sentence for a person. Handlers below also turn framework and database
+exceptions into the same shape, so a client never sees a stack trace.
+"""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any, ClassVar
+
+import structlog
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.response import Redirect, Template
+from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import InterfaceError as SQLInterfaceError
+
+from events_app.core.text import slugify
+
+log = structlog.get_logger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class DomainError(Exception):
+    """A rule of the service refused the request."""
+
+    status: ClassVar[HTTPStatus] = HTTPStatus.BAD_REQUEST
+    code: str = "bad-request"
+
+    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        if code is not None:
+            self.code = code
+        self.extra = extra
+
+
+class NotFound(DomainError):
+    status = HTTPStatus.NOT_FOUND
+    code = "not-found"
+
+
+class Invalid(DomainError):
+    status = HTTPStatus.UNPROCESSABLE_ENTITY
+    code = "invalid"
+
+
+class Conflict(DomainError):
+    status = HTTPStatus.CONFLICT
+    code = "conflict"
+
+
+class NotAllowed(DomainError):
+    status = HTTPStatus.FORBIDDEN
+    code = "forbidden"
+
+
+class Unavailable(DomainError):
+    status = HTTPStatus.SERVICE_UNAVAILABLE
+    code = "unavailable"
+
+
+def problem(
+    status: int, code: str, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+) -> Response[dict[str, Any]]:
+    """A problem-details response; ``code`` is both the ``type`` URN's tail and a member of its own."""
+    body: dict[str, Any] = {
+        "type": f"urn:events-app:problem:{code}",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _wants_page(request: Request[Any, Any, Any]) -> bool:
+    """People browsing pages get an HTML error page; API clients and scripts get problem+json."""
+    if request.url.path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _page_or_problem(
+    request: Request[Any, Any, Any], status: int, code: str, detail: str, **extra: Any
+) -> Response[Any]:
+    if _wants_page(request):
+        if status == HTTPStatus.UNAUTHORIZED:
+            return Redirect(path=f"/login?next={request.url.path}")
+        return Template(
+            template_name="error.html",
+            context={"status": status, "title": HTTPStatus(status).phrase, "detail": detail},
+            status_code=status,
+            media_type=MediaType.HTML,
+        )
+    headers = {"WWW-Authenticate": "Bearer"} if status == HTTPStatus.UNAUTHORIZED else None
+    return problem(status, code, detail, headers=headers, **extra)
+
+
+def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return _page_or_problem(request, exc.status, exc.code, exc.detail, **exc.extra)
+
+
+def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors = [
+        {"field": item.get("key"), "source": item.get("source"), "message": item.get("message")}
+        for item in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(item, dict)
+    ]
+    if errors:
+        fields = ", ".join(str(e["field"]) for e in errors if e["field"]) or "the request body"
+        detail = f"Some of what was sent is not valid: {fields}."
+        return _page_or_problem(request, 400, "validation-failed", detail, errors=errors)
+    return _page_or_problem(request, 400, "bad-request", exc.detail or "The request could not be read.")
+
+
+_HTTP_DETAILS = {
+    401: "Sign in or send a valid API token to use this.",
+    403: "Your account or token may not do this.",
+    404: "Nothing was found at this address.",
+    405: "This address does not accept that method.",
+}
+
+
+def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    generic = exc.detail == HTTPStatus(status).phrase or not exc.detail
+    detail = _HTTP_DETAILS.get(status, exc.detail) if generic else exc.detail
+    code = "not-authenticated" if isinstance(exc, NotAuthorizedException) else slugify(HTTPStatus(status).phrase)
+    if status >= 500:
+        log.error("http_error", status=status, detail=exc.detail)
+        detail = "The service could not answer. Please try again shortly."
+    response = _page_or_problem(request, status, code, detail)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
+    log.info("integrity_error", error=str(exc.orig))
+    return _page_or_problem(request, 409, "conflict", "This clashes with something that already exists.")
+
+
+def _database_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error("database_unavailable", error=str(exc))
+    return _page_or_problem(request, 503, "database-unavailable", "The database cannot be reached right now.")
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled_error", path=request.url.path)
+    detail = "Something went wrong on our side. The error has been logged."
+    return _page_or_problem(request, 500, "internal-error", detail)
+
+
+exception_handlers: ExceptionHandlersMap = {
+    DomainError: _domain_error,
+    ValidationException: _validation_error,
+    HTTPException: _http_error,
+    IntegrityError: _integrity_error,
+    OperationalError: _database_down,
+    SQLInterfaceError: _database_down,
+    OSError: _database_down,
+    Exception: _unexpected,
+}

@@ -1,0 +1,22 @@
+"""The one way to page a list: limit and offset query parameters, answered as ``OffsetPagination``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, TypeVar
+
+from litestar.pagination import OffsetPagination
+from litestar.params import QueryParameter
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+T = TypeVar("T")
+
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="How many items to return (1-500).")]
+Offset = Annotated[int, QueryParameter(ge=0, description="How many items to skip.")]
+
+
+async def paginate(db: AsyncSession, query: Select[tuple[T]], *, limit: int, offset: int) -> OffsetPagination[T]:
+    """Runs ``query`` for one page and counts all of its rows."""
+    total = await db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
+    rows: list[Any] = list(await db.scalars(query.limit(limit).offset(offset)))
+    return OffsetPagination(items=rows, limit=limit, offset=offset, total=total)

@@ -1,0 +1,96 @@
+"""Database wiring: the declarative base, shared column types, engine and migrations.
+
+One engine per process. SQLite gets foreign keys, WAL and a busy timeout on every
+connection because it enforces none of them by default.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig
+from advanced_alchemy.types import DateTimeUTC
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from events_app.core.clock import now
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+# Stable constraint names: Alembic's batch mode on SQLite and later migrations rely on them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Every model's base: UUID primary key and UTC timestamps of creation and last change."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: DateTimeUTC(timezone=True)}
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    created_at: Mapped[datetime] = mapped_column(default=now)
+    updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+
+
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An engine for ``url``; creates the folder of a SQLite file if it is missing."""
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[1] if ":///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        options |= {"pool_size": pool_size, "max_overflow": pool_size}
+    engine = create_async_engine(url, **options)
+    if url.startswith("sqlite"):
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def make_alchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:
+    """One session per request; committed on a 2xx answer, rolled back otherwise."""
+    return SQLAlchemyAsyncConfig(
+        engine_instance=engine,
+        before_send_handler="autocommit",
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        metadata=Base.metadata,
+        create_all=False,
+    )
+
+
+def alembic_config(database_url: str) -> AlembicConfig:
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def upgrade_database(database_url: str, revision: str = "heads") -> None:
+    """Apply migrations up to ``revision``. Runs its own event loop: call it outside one."""
+    command.upgrade(alembic_config(database_url), revision)
+
+
+def downgrade_database(database_url: str, revision: str) -> None:
+    command.downgrade(alembic_config(database_url), revision)

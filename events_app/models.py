@@ -1,0 +1,7 @@
+"""Every domain's models, imported so ``Base.metadata`` holds the whole schema (for Alembic and tests)."""
+
+from events_app.accounts.models import ApiToken, User
+from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, MemberCity
+from events_app.db import Base
+
+__all__ = ["ApiToken", "AssociationGroup", "Base", "CityEmailDomain", "Conference", "MemberCity", "User"]

@@ -1,0 +1,96 @@
+"""All configuration of the service, read once from ``EVENTS_*`` environment variables.
+
+Every setting has a default that runs the embedded mode (SQLite in ``var/``, invoice-only
+payments, mail to the log), so a fresh checkout starts with no configuration at all.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+DEFAULT_VAR_DIR = Path("var")
+
+
+class SettingsError(ValueError):
+    """An ``EVENTS_*`` variable holds a value the service cannot use."""
+
+
+def _flag(value: str, name: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise SettingsError(f"{name} must be true or false, not {value!r}")
+
+
+def _load_or_create_secret(var_dir: Path) -> str:
+    """A secret kept in ``var/`` so sessions and signed links survive restarts in embedded mode."""
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.write_text(secret)
+    path.chmod(0o600)
+    return secret
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """The service's configuration; see the README for what each field means."""
+
+    database_url: str = f"sqlite+aiosqlite:///{DEFAULT_VAR_DIR}/events.sqlite3"
+    secret_key: str = field(default="", repr=False)
+    base_url: str = "http://127.0.0.1:8000"
+    debug: bool = False
+    log_level: str = "INFO"
+    log_json: bool = False
+    var_dir: Path = DEFAULT_VAR_DIR
+    database_pool_size: int = 10
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+
+        def get(name: str, default: str) -> str:
+            return env.get(f"EVENTS_{name}", default)
+
+        var_dir = Path(get("VAR_DIR", str(DEFAULT_VAR_DIR)))
+        default_db = f"sqlite+aiosqlite:///{var_dir}/events.sqlite3"
+        try:
+            pool_size = int(get("DATABASE_POOL_SIZE", "10"))
+        except ValueError as exc:
+            raise SettingsError("EVENTS_DATABASE_POOL_SIZE must be a whole number") from exc
+        secret_key = get("SECRET_KEY", "") or _load_or_create_secret(var_dir)
+        if len(secret_key) < 32:
+            raise SettingsError("EVENTS_SECRET_KEY must be at least 32 characters")
+        return cls(
+            database_url=get("DATABASE_URL", default_db),
+            secret_key=secret_key,
+            base_url=get("BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
+            debug=_flag(get("DEBUG", "false"), "EVENTS_DEBUG"),
+            log_level=get("LOG_LEVEL", "INFO").upper(),
+            log_json=_flag(get("LOG_JSON", "false"), "EVENTS_LOG_JSON"),
+            var_dir=var_dir,
+            database_pool_size=pool_size,
+        )
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings, read from the environment on first use."""
+    return Settings.from_env()
