@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from os import PathLike
+from pathlib import Path
+from typing import Any
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Router
@@ -49,8 +52,11 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
 STATELESS_PATHS = ["^/api/", "^/health$", "^/static/", "^/schema"]
 
 
-def _template_dirs() -> list[str]:
-    return [str(TEMPLATES_DIR), *(str(p) for p in sorted(PACKAGE_DIR.glob("*/templates")) if p != TEMPLATES_DIR)]
+def _template_dirs() -> list[Path | PathLike[Any] | str]:
+    return [
+        TEMPLATES_DIR,
+        *(p for p in sorted(PACKAGE_DIR.glob("*/templates")) if p != TEMPLATES_DIR),
+    ]
 
 
 def _register_filters(engine: JinjaTemplateEngine) -> None:

@@ -49,7 +49,12 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     click.echo(f"Home page: {settings.base_url}/")
     click.echo(f"API docs:  {settings.base_url}/schema")
     uvicorn.run(
-        "events_app.asgi:app", host=host, port=port, workers=workers, reload=reload, log_level="warning",
+        "events_app.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        reload=reload,
+        log_level="warning",
         proxy_headers=True,
     )
 

@@ -48,8 +48,8 @@ def _db(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
 async def resolve_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
     """Reads the bearer token on API routes and the session cookie on pages; caches it in the scope."""
     if "principal" in connection.scope:
-        cached: Principal | None = connection.scope["principal"]  # type: ignore[typeddict-item]
-        return cached
+        cached = connection.scope["principal"]  # type: ignore[typeddict-item]
+        return cached if isinstance(cached, Principal) else None
     principal: Principal | None = None
     if connection.url.path.startswith("/api/"):
         scheme, _, secret = connection.headers.get("authorization", "").partition(" ")
@@ -61,9 +61,7 @@ async def resolve_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> P
     return principal
 
 
-async def _token_may_use_conference(
-    connection: ASGIConnection[Any, Any, Any, Any], principal: Principal
-) -> bool:
+async def _token_may_use_conference(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> bool:
     slug = connection.path_params.get("slug")
     if slug is None:
         return connection.scope.get("method", "GET") in SAFE_METHODS
@@ -90,5 +88,5 @@ async def enforce_access(connection: ASGIConnection[Any, Any, Any, Any], handler
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal | None:
     """Dependency: the caller the guard resolved (None on public routes for anonymous callers)."""
-    principal: Principal | None = request.scope.get("principal")
-    return principal
+    principal = request.scope.get("principal")
+    return principal if isinstance(principal, Principal) else None

@@ -33,9 +33,7 @@ class LoginPages(Controller):
 
     @get("/login", media_type=MediaType.HTML)
     async def login_form(self, principal: NamedDependency[Principal | None], next: FromQuery[str] = "/") -> Template:
-        return Template(
-            "accounts/login.html", context={"next": _local_path(next), "email": "", "principal": principal}
-        )
+        return Template("accounts/login.html", context={"next": _local_path(next), "email": "", "principal": principal})
 
     @post("/login", media_type=MediaType.HTML, status_code=303)
     async def login(

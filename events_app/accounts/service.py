@@ -18,7 +18,7 @@ from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.errors import Conflict, Invalid, NotFound
 
-TOKEN_PREFIX = "evt_"
+TOKEN_PREFIX = "evt_"  # noqa: S105 (a prefix that marks our tokens, not a secret)
 # A token's last use is written at most this often, so reads stay reads.
 LAST_USED_RESOLUTION = timedelta(minutes=10)
 
@@ -53,9 +53,7 @@ def hash_token(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def create_user(
-    db: AsyncSession, *, email: str, name: str, password: str, role: Role
-) -> User:
+async def create_user(db: AsyncSession, *, email: str, name: str, password: str, role: Role) -> User:
     """Adds a user who signs in with ``email`` and ``password``."""
     if len(password) < 10:
         raise Invalid("A password needs at least 10 characters.", code="password-too-short")

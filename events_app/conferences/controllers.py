@@ -144,7 +144,10 @@ class AssociationController(Controller):
 
     @patch("/cities/{city_id:uuid}", opt=ORGANIZERS, operation_id="updateCity")
     async def update_city(
-        self, db_session: NamedDependency[AsyncSession], city_id: FromPath[uuid.UUID], data: JSONBody[CityPatch]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        city_id: FromPath[uuid.UUID],
+        data: JSONBody[CityPatch],
     ) -> CityOut:
         """Changes a city: its name, division, email domains (replaced as a set) or good standing."""
         city = await service.get_city(db_session, city_id=city_id)

@@ -40,8 +40,8 @@ class ConferencePatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=
     venue_address: Annotated[str, msgspec.Meta(min_length=1, max_length=400)] | msgspec.UnsetType = msgspec.UNSET
     starts_on: date | msgspec.UnsetType = msgspec.UNSET
     ends_on: date | msgspec.UnsetType = msgspec.UNSET
-    registration_opens_at: datetime | None | msgspec.UnsetType = msgspec.UNSET
-    registration_closes_at: datetime | None | msgspec.UnsetType = msgspec.UNSET
+    registration_opens_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
+    registration_closes_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
     description: Annotated[str, msgspec.Meta(max_length=4000)] | msgspec.UnsetType = msgspec.UNSET
     status: ConferenceStatus | msgspec.UnsetType = msgspec.UNSET
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.core.text import slugify
 from events_app.conferences.models import (
     AssociationGroup,
     CityEmailDomain,
@@ -20,6 +19,7 @@ from events_app.conferences.models import (
     GroupKind,
     MemberCity,
 )
+from events_app.core.text import slugify
 
 CITIES_CSV = Path(__file__).with_name("demo_cities.csv")
 DEMO_SLUG = "annual-2027"

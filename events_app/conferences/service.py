@@ -171,7 +171,7 @@ async def get_city(db: AsyncSession, *, city_id: uuid.UUID) -> MemberCity:
     return city
 
 
-def _cities_query(*, division_id: uuid.UUID | None, search: str | None) -> Select[tuple[MemberCity]]:
+def _cities_query(*, division_id: uuid.UUID | None, search: str | None) -> Select[MemberCity]:
     query = select(MemberCity).order_by(MemberCity.name)
     if division_id is not None:
         query = query.where(MemberCity.division_id == division_id)
@@ -191,6 +191,4 @@ async def city_for_email(db: AsyncSession, *, email: str) -> MemberCity | None:
     domain = email.rpartition("@")[2].strip().lower()
     if not domain:
         return None
-    return await db.scalar(
-        select(MemberCity).join(CityEmailDomain).where(CityEmailDomain.domain == domain)
-    )
+    return await db.scalar(select(MemberCity).join(CityEmailDomain).where(CityEmailDomain.domain == domain))

@@ -9,6 +9,7 @@ import uuid
 
 import structlog
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -37,7 +38,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
     access_log = structlog.get_logger("events_app.access")
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
@@ -58,7 +59,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
             finally:
                 access_log.info(
                     "request",
-                    method=scope["method"],
+                    method=scope.get("method"),
                     path=scope["path"],
                     status=status,
                     ms=round((time.perf_counter() - started) * 1000, 1),

@@ -15,7 +15,7 @@ Limit = Annotated[int, QueryParameter(ge=1, le=500, description="How many items 
 Offset = Annotated[int, QueryParameter(ge=0, description="How many items to skip.")]
 
 
-async def paginate(db: AsyncSession, query: Select[tuple[T]], *, limit: int, offset: int) -> OffsetPagination[T]:
+async def paginate(db: AsyncSession, query: Select[T], *, limit: int, offset: int) -> OffsetPagination[T]:
     """Runs ``query`` for one page and counts all of its rows."""
     total = await db.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
     rows: list[Any] = list(await db.scalars(query.limit(limit).offset(offset)))

@@ -1,0 +1,236 @@
+"""The test world: a migrated database (SQLite, or PostgreSQL from ``EVENTS_TEST_DATABASE_URL``),
+an app per test, and helpers that build users and tokens through the service layer.
+
+Every test starts from empty tables: they are emptied after each test, which is much
+faster than migrating a fresh database each time.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from events_app.accounts import service as accounts
+from events_app.accounts.models import Role
+from events_app.app import create_app
+from events_app.db import make_engine, upgrade_database
+from events_app.models import Base
+from events_app.settings import Settings
+
+TEST_SECRET = "test-secret-key-that-is-long-enough-for-signing-0123456789"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("EVENTS_TEST_DATABASE_URL", "").startswith("postgresql"):
+        skip = pytest.mark.skip(reason="races across connections mean something only on PostgreSQL")
+        for item in items:
+            if "postgres_only" in item.keywords:
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The suite's database, migrated once from empty: the migrations are under test too."""
+    url = os.environ.get("EVENTS_TEST_DATABASE_URL") or (
+        f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db')}/events-test.sqlite3"
+    )
+    upgrade_database(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        secret_key=TEST_SECRET,
+        base_url="http://testserver.local",
+        var_dir=tmp_path,
+        log_level="WARNING",
+    )
+
+
+async def _empty_all_tables(database_url: str) -> None:
+    engine = make_engine(database_url)
+    tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    async with engine.begin() as connection:
+        if database_url.startswith("postgresql"):
+            await connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
+        else:
+            for table in tables:
+                await connection.execute(text(f"DELETE FROM {table}"))
+    await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+async def _clean_database(database_url: str) -> AsyncIterator[None]:
+    yield
+    await _empty_all_tables(database_url)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A session for building the world through services; commit what the app should see."""
+    engine = make_engine(settings.database_url)
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        yield session
+    await engine.dispose()
+
+
+@pytest.fixture
+def app(settings: Settings) -> Litestar:
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A signed-in user and a bearer token of theirs, ready for ``headers=``."""
+
+    user_id: Any
+    email: str
+    password: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+MakeCaller = Callable[..., Any]
+
+
+@pytest.fixture
+def make_caller(db: AsyncSession) -> MakeCaller:
+    """``await make_caller(Role.STAFF, conference_id=...)`` -> a committed user with a token."""
+    counter = iter(range(1_000_000))
+
+    async def make(role: Role, *, conference_id: Any = None, token_role: Role | None = None) -> Caller:
+        n = next(counter)
+        email, password = f"{role}{n}@example.test", f"password-{role}-{n}"
+        user = await accounts.create_user(db, email=email, name=f"{role.title()} {n}", password=password, role=role)
+        issued = await accounts.issue_token(
+            db, user_id=user.id, name="test", role=token_role, conference_id=conference_id
+        )
+        await db.commit()
+        return Caller(user_id=user.id, email=email, password=password, token=issued.secret)
+
+    return make
+
+
+@pytest.fixture
+async def organizer(make_caller: MakeCaller) -> Caller:
+    caller: Caller = await make_caller(Role.ORGANIZER)
+    return caller
+
+
+@pytest.fixture
+async def staff(make_caller: MakeCaller) -> Caller:
+    caller: Caller = await make_caller(Role.STAFF)
+    return caller
+
+
+@pytest.fixture
+async def partner(make_caller: MakeCaller) -> Caller:
+    caller: Caller = await make_caller(Role.PARTNER)
+    return caller
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class LiveServer:
+    """The app served by uvicorn in its own process, as in production."""
+
+    url: str
+    process: subprocess.Popen[bytes]
+
+
+def _start_server(settings: Settings, extra_env: dict[str, str]) -> LiveServer:
+    port = free_port()
+    env = {
+        **os.environ,
+        "EVENTS_DATABASE_URL": settings.database_url,
+        "EVENTS_SECRET_KEY": settings.secret_key,
+        "EVENTS_BASE_URL": f"http://127.0.0.1:{port}",
+        "EVENTS_VAR_DIR": str(settings.var_dir),
+        "EVENTS_LOG_LEVEL": "WARNING",
+        **extra_env,
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "events_app.asgi:app", "--host", "127.0.0.1", "--port", str(port),
+         "--log-level", "warning"],
+        env=env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the app process exited with {process.returncode}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return LiveServer(url=url, process=process)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("the app process did not answer /health within 30 s")
+
+
+@pytest.fixture
+def live_servers(settings: Settings) -> Iterator[Callable[..., list[LiveServer]]]:
+    """``live_servers(2)`` starts two app processes on the test database (for races and webhooks)."""
+    started: list[LiveServer] = []
+
+    def start(count: int = 1, **extra_env: str) -> list[LiveServer]:
+        servers = [_start_server(settings, extra_env) for _ in range(count)]
+        started.extend(servers)
+        return servers
+
+    yield start
+    for server in started:
+        server.process.terminate()
+    for server in started:
+        try:
+            server.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+
+
+@asynccontextmanager
+async def session_for(settings: Settings) -> AsyncIterator[AsyncSession]:
+    """A short-lived session on the test database, for reading back what a live server wrote."""
+    engine = make_engine(settings.database_url)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+            yield session
+    finally:
+        await engine.dispose()

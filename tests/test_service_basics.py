@@ -1,0 +1,58 @@
+"""The service as a whole: health, API docs, problem details, request ids."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from events_app.app import create_app
+from events_app.settings import Settings
+from tests.conftest import TEST_SECRET
+
+
+async def test_health_answers_ok_when_the_database_answers(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_health_answers_503_when_the_database_is_unreachable() -> None:
+    settings = Settings(
+        database_url="postgresql+asyncpg://nobody@127.0.0.1:1/nothing",
+        secret_key=TEST_SECRET,
+        log_level="ERROR",
+    )
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        response = await client.get("/health")
+    assert response.status_code == 503
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "database-unavailable"
+
+
+async def test_api_docs_are_served(client: AsyncTestClient[Litestar]) -> None:
+    schema = (await client.get("/schema/openapi.json")).json()
+    assert schema["info"]["title"] == "Events service API"
+    assert "/api/conferences" in schema["paths"]
+    assert (await client.get("/schema")).status_code == 200
+
+
+async def test_every_answer_carries_a_request_id(client: AsyncTestClient[Litestar]) -> None:
+    echoed = await client.get("/health", headers={"X-Request-ID": "door-3-abc"})
+    assert echoed.headers["x-request-id"] == "door-3-abc"
+    assert len((await client.get("/health")).headers["x-request-id"]) == 32
+
+
+async def test_unknown_address_is_a_problem_for_api_clients(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["type"] == "urn:events-app:problem:not-found"
+    assert body["status"] == 404
+
+
+async def test_unknown_page_is_a_readable_page_for_people(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/c/no-such-conference", headers={"Accept": "text/html"})
+    assert response.status_code == 404
+    assert "text/html" in response.headers["content-type"]
+    assert "no-such-conference" in response.text
