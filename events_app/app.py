@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
@@ -26,11 +28,13 @@ from litestar.types import ControllerRouterHandler
 from events_app.accounts.access import PUBLIC, declared_access, enforce_access, provide_principal
 from events_app.accounts.controllers import AccountController
 from events_app.accounts.pages import LoginPages
+from events_app.audit.controllers import AuditController
 from events_app.conferences.controllers import AssociationController, ConferenceController
 from events_app.conferences.pages import ConferencePages
 from events_app.core.errors import exception_handlers
 from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
+from events_app.core.mail import run_outbox_forever
 from events_app.db import make_alchemy_config, make_engine
 from events_app.settings import Settings, get_settings
 from events_app.web import STATIC_DIR, TEMPLATES_DIR
@@ -43,6 +47,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     health,
     AccountController,
     LoginPages,
+    AuditController,
     ConferenceController,
     AssociationController,
     ConferencePages,
@@ -83,10 +88,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
     session_secret = hashlib.sha256(f"session:{settings.secret_key}".encode()).digest()
 
     @asynccontextmanager
-    async def dispose_engine(_app: Litestar) -> AsyncGenerator[None, None]:
+    async def background_work(_app: Litestar) -> AsyncGenerator[None, None]:
+        courier = None
+        if settings.outbox_interval_seconds > 0:
+            courier = asyncio.create_task(
+                run_outbox_forever(engine, settings, every_seconds=settings.outbox_interval_seconds)
+            )
         try:
             yield
         finally:
+            if courier is not None:
+                courier.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await courier
             await engine.dispose()
 
     app = Litestar(
@@ -126,7 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             security=[{"bearer": []}],
         ),
         exception_handlers=exception_handlers,
-        lifespan=[dispose_engine],
+        lifespan=[background_work],
         state=State({"settings": settings, "db_engine": engine, "db_config": db_config}),
         debug=False,
     )

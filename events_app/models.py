@@ -1,7 +1,19 @@
 """Every domain's models, imported so ``Base.metadata`` holds the whole schema (for Alembic and tests)."""
 
 from events_app.accounts.models import ApiToken, User
+from events_app.audit.models import AuditEvent
 from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, MemberCity
+from events_app.core.mail import OutboxMail
 from events_app.db import Base
 
-__all__ = ["ApiToken", "AssociationGroup", "Base", "CityEmailDomain", "Conference", "MemberCity", "User"]
+__all__ = [
+    "ApiToken",
+    "AssociationGroup",
+    "AuditEvent",
+    "Base",
+    "CityEmailDomain",
+    "Conference",
+    "MemberCity",
+    "OutboxMail",
+    "User",
+]

@@ -53,6 +53,13 @@ class Settings:
     log_json: bool = False
     var_dir: Path = DEFAULT_VAR_DIR
     database_pool_size: int = 10
+    smtp_host: str = ""
+    smtp_port: int = 587
+    smtp_username: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_starttls: bool = True
+    mail_from: str = "Events <events@localhost>"
+    outbox_interval_seconds: float = 2.0
 
     @property
     def is_sqlite(self) -> bool:
@@ -71,10 +78,13 @@ class Settings:
 
         var_dir = Path(get("VAR_DIR", str(DEFAULT_VAR_DIR)))
         default_db = f"sqlite+aiosqlite:///{var_dir}/events.sqlite3"
-        try:
-            pool_size = int(get("DATABASE_POOL_SIZE", "10"))
-        except ValueError as exc:
-            raise SettingsError("EVENTS_DATABASE_POOL_SIZE must be a whole number") from exc
+
+        def number(name: str, default: str) -> int:
+            try:
+                return int(get(name, default))
+            except ValueError as exc:
+                raise SettingsError(f"EVENTS_{name} must be a whole number") from exc
+
         secret_key = get("SECRET_KEY", "") or _load_or_create_secret(var_dir)
         if len(secret_key) < 32:
             raise SettingsError("EVENTS_SECRET_KEY must be at least 32 characters")
@@ -86,7 +96,14 @@ class Settings:
             log_level=get("LOG_LEVEL", "INFO").upper(),
             log_json=_flag(get("LOG_JSON", "false"), "EVENTS_LOG_JSON"),
             var_dir=var_dir,
-            database_pool_size=pool_size,
+            database_pool_size=number("DATABASE_POOL_SIZE", "10"),
+            smtp_host=get("SMTP_HOST", ""),
+            smtp_port=number("SMTP_PORT", "587"),
+            smtp_username=get("SMTP_USERNAME", ""),
+            smtp_password=get("SMTP_PASSWORD", ""),
+            smtp_starttls=_flag(get("SMTP_STARTTLS", "true"), "EVENTS_SMTP_STARTTLS"),
+            mail_from=get("MAIL_FROM", "Events <events@localhost>"),
+            outbox_interval_seconds=float(number("OUTBOX_INTERVAL_MS", "2000")) / 1000,
         )
 
 

@@ -14,12 +14,16 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from email import message_from_bytes
+from email import policy as email_policy
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.controller import Controller as SMTPController
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import text
@@ -66,6 +70,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         base_url="http://testserver.local",
         var_dir=tmp_path,
         log_level="WARNING",
+        outbox_interval_seconds=0,  # tests deliver mail by calling deliver_outbox themselves
     )
 
 
@@ -234,3 +239,37 @@ async def session_for(settings: Settings) -> AsyncIterator[AsyncSession]:
             yield session
     finally:
         await engine.dispose()
+
+
+@dataclass
+class MailBox:
+    """What an SMTP server running in the test received, as parsed messages."""
+
+    host: str
+    port: int
+    messages: list[EmailMessage]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[MailBox]:
+    """A real ``aiosmtpd`` server on a free loopback port."""
+    box = MailBox(host="127.0.0.1", port=free_port(), messages=[])
+
+    class Handler:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            box.messages.append(message_from_bytes(envelope.content, policy=email_policy.default))  # type: ignore[arg-type]
+            return "250 Message accepted for delivery"
+
+    controller = SMTPController(Handler(), hostname=box.host, port=box.port)
+    controller.start()
+    yield box
+    controller.stop()
+
+
+@pytest.fixture
+def mail_settings(settings: Settings, smtp_server: MailBox) -> Settings:
+    """Test settings that deliver mail to the test's SMTP server."""
+    return replace(settings, smtp_host=smtp_server.host, smtp_port=smtp_server.port, smtp_starttls=False)

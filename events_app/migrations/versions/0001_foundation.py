@@ -1,7 +1,7 @@
 """foundation: conferences, association, cities, users, tokens
 
 Revision ID: 0001_foundation
-Revises: 
+Revises:
 Create Date: 2026-11-26 05:41:06.926196
 """
 

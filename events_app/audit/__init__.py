@@ -1,0 +1,1 @@
+"""The audit trail: who changed what, when, for every write that matters."""

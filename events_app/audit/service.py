@@ -1,0 +1,62 @@
+"""Recording and reading the audit trail.
+
+``record`` is called by services in the same transaction as the change it describes,
+so the trail and the data never disagree.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar.pagination import OffsetPagination
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.service import Principal
+from events_app.audit.models import AuditEvent
+from events_app.core.pagination import paginate
+
+
+async def record(
+    db: AsyncSession,
+    *,
+    actor: Principal | None,
+    action: str,
+    subject_type: str,
+    subject_id: uuid.UUID | str,
+    conference_id: uuid.UUID | None = None,
+    **details: Any,
+) -> AuditEvent:
+    """Adds one entry, e.g. ``action="booth.released"``; ``actor=None`` means the system itself."""
+    event = AuditEvent(
+        conference_id=conference_id,
+        actor_user_id=actor.user_id if actor else None,
+        actor=actor.email if actor else "system",
+        action=action,
+        subject_type=subject_type,
+        subject_id=str(subject_id),
+        details=details,
+    )
+    db.add(event)
+    await db.flush()
+    return event
+
+
+async def list_events(
+    db: AsyncSession,
+    *,
+    conference_id: uuid.UUID | None,
+    action: str | None,
+    subject_id: str | None,
+    limit: int,
+    offset: int,
+) -> OffsetPagination[AuditEvent]:
+    query = select(AuditEvent).order_by(AuditEvent.created_at.desc())
+    if conference_id is not None:
+        query = query.where(AuditEvent.conference_id == conference_id)
+    if action is not None:
+        query = query.where(AuditEvent.action == action)
+    if subject_id is not None:
+        query = query.where(AuditEvent.subject_id == subject_id)
+    return await paginate(db, query, limit=limit, offset=offset)

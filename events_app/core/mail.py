@@ -1,0 +1,161 @@
+"""The one way to send mail: queue it in the database with the change it belongs to, deliver it after.
+
+``queue_mail`` writes the finished message into an outbox table inside the caller's
+transaction, so a rolled-back order sends nothing and a committed one is never lost.
+``deliver_outbox`` (run by every app process every few seconds, and callable from
+tests) claims each message with a conditional UPDATE, so several processes never send
+one twice, and retries failures with a growing delay. With no SMTP host configured,
+messages are written to the log instead: the embedded default.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import aiosmtplib
+import structlog
+from sqlalchemy import LargeBinary, String, Text, select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from events_app.core.clock import now
+from events_app.db import Base
+from events_app.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+MAX_ATTEMPTS = 8
+# A claim older than this is taken to belong to a process that died mid-send.
+CLAIM_TIMEOUT = timedelta(minutes=5)
+
+
+class OutboxMail(Base):
+    __tablename__ = "outbox_mails"
+
+    recipients: Mapped[str] = mapped_column(String(2000))
+    subject: Mapped[str] = mapped_column(String(500))
+    message: Mapped[bytes] = mapped_column(LargeBinary)
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=now)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    filename: str
+    content_type: str  # e.g. "text/calendar; method=PUBLISH"
+    data: bytes
+
+
+async def queue_mail(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    to: Sequence[str],
+    subject: str,
+    text: str,
+    html: str | None = None,
+    attachments: Sequence[Attachment] = (),
+) -> OutboxMail:
+    """Queues a message; it leaves only if the caller's transaction commits."""
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = ", ".join(to)
+    message["Subject"] = subject
+    message["Message-ID"] = make_msgid(domain=settings.base_url.split("//")[-1].split(":")[0].split("/")[0])
+    message.set_content(text)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
+    for attachment in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        subtype, _, params = subtype.partition(";")
+        message.add_attachment(
+            attachment.data, maintype=maintype, subtype=subtype.strip(), filename=attachment.filename
+        )
+        if params:  # e.g. the iTIP method calendar clients look for
+            part = list(message.iter_attachments())[-1]
+            for param in params.split(";"):
+                key, _, value = param.strip().partition("=")
+                part.set_param(key, value)
+    mail = OutboxMail(recipients=", ".join(to), subject=subject, message=bytes(message))
+    db.add(mail)
+    await db.flush()
+    return mail
+
+
+async def _send(settings: Settings, mail: OutboxMail) -> None:
+    if not settings.smtp_host:
+        log.info("mail_to_log", to=mail.recipients, subject=mail.subject, message=mail.message.decode(errors="replace"))
+        return
+    await aiosmtplib.send(
+        mail.message,
+        sender=settings.mail_from,
+        recipients=[r.strip() for r in mail.recipients.split(",")],
+        hostname=settings.smtp_host,
+        port=settings.smtp_port,
+        username=settings.smtp_username or None,
+        password=settings.smtp_password or None,
+        start_tls=settings.smtp_starttls if settings.smtp_host not in {"127.0.0.1", "localhost"} else False,
+        timeout=30,
+    )
+
+
+async def deliver_outbox(engine: AsyncEngine, settings: Settings, *, limit: int = 50) -> int:
+    """Sends what is due; returns how many messages left. Safe to run in several processes at once."""
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    moment = now()
+    async with sessions() as db:
+        due = list(
+            await db.scalars(
+                select(OutboxMail.id)
+                .where(OutboxMail.sent_at.is_(None), OutboxMail.attempts < MAX_ATTEMPTS)
+                .where(OutboxMail.next_attempt_at <= moment)
+                .where((OutboxMail.claimed_at.is_(None)) | (OutboxMail.claimed_at < moment - CLAIM_TIMEOUT))
+                .order_by(OutboxMail.created_at)
+                .limit(limit)
+            )
+        )
+    sent = 0
+    for mail_id in due:
+        async with sessions() as db:
+            claimed = await db.execute(
+                update(OutboxMail)
+                .where(OutboxMail.id == mail_id, OutboxMail.sent_at.is_(None))
+                .where((OutboxMail.claimed_at.is_(None)) | (OutboxMail.claimed_at < moment - CLAIM_TIMEOUT))
+                .values(claimed_at=now())
+            )
+            await db.commit()
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                continue
+            mail = await db.get_one(OutboxMail, mail_id)
+            try:
+                await _send(settings, mail)
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                mail.attempts += 1
+                mail.claimed_at = None
+                mail.last_error = str(exc)[:2000]
+                mail.next_attempt_at = now() + timedelta(seconds=30 * 2**mail.attempts)
+                log.warning("mail_failed", to=mail.recipients, subject=mail.subject, error=str(exc))
+            else:
+                mail.attempts += 1
+                mail.sent_at = now()
+                sent += 1
+            await db.commit()
+    return sent
+
+
+async def run_outbox_forever(engine: AsyncEngine, settings: Settings, *, every_seconds: float = 2.0) -> None:
+    """The app's background courier; an error in one round never stops the next."""
+    while True:
+        try:
+            await deliver_outbox(engine, settings)
+        except Exception:  # the courier must survive a database hiccup and try again
+            log.exception("outbox_round_failed")
+        await asyncio.sleep(every_seconds)
