@@ -5,15 +5,43 @@ from events_app.audit.models import AuditEvent
 from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, MemberCity
 from events_app.core.mail import OutboxMail
 from events_app.db import Base
+from events_app.expo.models import (
+    BookingWindow,
+    Booth,
+    BoothBooking,
+    BoothHold,
+    BusinessCategory,
+    ExpoSettings,
+    FloorArea,
+    Hall,
+    Partner,
+    PartnerCategory,
+    PartnerContact,
+    PartnerTier,
+    PointsEntry,
+)
 
 __all__ = [
     "ApiToken",
     "AssociationGroup",
     "AuditEvent",
     "Base",
+    "BookingWindow",
+    "Booth",
+    "BoothBooking",
+    "BoothHold",
+    "BusinessCategory",
     "CityEmailDomain",
     "Conference",
+    "ExpoSettings",
+    "FloorArea",
+    "Hall",
     "MemberCity",
     "OutboxMail",
+    "Partner",
+    "PartnerCategory",
+    "PartnerContact",
+    "PartnerTier",
+    "PointsEntry",
     "User",
 ]
