@@ -127,7 +127,7 @@ async def _check_competitors(
         )
     )
     nearest: tuple[float, Booth, uuid.UUID] | None = None
-    for other, category_id in rows.tuples():
+    for other, category_id in rows:
         gap = geometry.distance(booth.shape, other.shape)
         if gap < settings.competitor_distance_ft and (nearest is None or gap < nearest[0]):
             nearest = (gap, other, category_id)
@@ -250,7 +250,7 @@ async def live_holds(db: AsyncSession, *, conference: Conference, partner: Partn
         )
         .order_by(BoothHold.expires_at)
     )
-    return [(hold, booth) for hold, booth in rows.tuples()]
+    return [(hold, booth) for hold, booth in rows]
 
 
 async def release_hold(db: AsyncSession, *, hold: BoothHold, actor: Principal | None) -> BoothHold:
@@ -539,7 +539,7 @@ async def assign_booth(
     conference: Conference,
     booth: Booth,
     partner: Partner,
-    actor: Principal,
+    actor: Principal | None,
     price_cents: int | None = None,
     note: str = "",
 ) -> BoothBooking:
@@ -656,7 +656,7 @@ async def release_booth(
     *,
     conference: Conference,
     booth: Booth,
-    actor: Principal,
+    actor: Principal | None,
     override_percent: int | None = None,
     note: str = "",
 ) -> Cancellation | None:

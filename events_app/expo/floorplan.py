@@ -310,7 +310,7 @@ async def booth_views(
         query = query.where(Hall.code == hall_code)
     moment = now()
     views = []
-    for booth, code, partner_name in (await db.execute(query)).tuples():
+    for booth, code, partner_name in await db.execute(query):
         status = booth_status(booth, viewer_partner_id=viewer_partner_id, at=moment)
         views.append(
             BoothView(

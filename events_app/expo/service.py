@@ -112,7 +112,7 @@ async def points_balances(db: AsyncSession, *, partner_ids: list[uuid.UUID]) -> 
         .group_by(PointsEntry.partner_id)
     )
     balances = {partner_id: 0 for partner_id in partner_ids}
-    balances.update({partner_id: int(total) for partner_id, total in rows.tuples()})
+    balances.update({partner_id: int(total) for partner_id, total in rows})
     return balances
 
 
@@ -205,7 +205,7 @@ async def list_partners(db: AsyncSession, *, tier_id: uuid.UUID | None = None) -
     return list(await db.scalars(query))
 
 
-async def update_partner(db: AsyncSession, *, partner: Partner, data: PartnerPatch, actor: Principal) -> Partner:
+async def update_partner(db: AsyncSession, *, partner: Partner, data: PartnerPatch, actor: Principal | None) -> Partner:
     """Changes a partner; a tier change adds the difference in tier points to the ledger."""
     changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
     if "tier_id" in changes and changes["tier_id"] != partner.tier_id:
@@ -245,7 +245,9 @@ async def update_partner(db: AsyncSession, *, partner: Partner, data: PartnerPat
     return partner
 
 
-async def add_contact(db: AsyncSession, *, partner: Partner, user_id: uuid.UUID, actor: Principal) -> PartnerContact:
+async def add_contact(
+    db: AsyncSession, *, partner: Partner, user_id: uuid.UUID, actor: Principal | None
+) -> PartnerContact:
     """Lets a partner user act for this partner; a user acts for one partner at most."""
     user = await db.get(User, user_id)
     if user is None:
@@ -279,10 +281,10 @@ async def list_contacts(db: AsyncSession, *, partner_id: uuid.UUID) -> list[tupl
         .where(PartnerContact.partner_id == partner_id)
         .order_by(User.email)
     )
-    return [(contact, user) for contact, user in rows.tuples()]
+    return [(contact, user) for contact, user in rows]
 
 
-async def remove_contact(db: AsyncSession, *, partner: Partner, user_id: uuid.UUID, actor: Principal) -> None:
+async def remove_contact(db: AsyncSession, *, partner: Partner, user_id: uuid.UUID, actor: Principal | None) -> None:
     contact = await db.scalar(
         select(PartnerContact).where(PartnerContact.partner_id == partner.id, PartnerContact.user_id == user_id)
     )
@@ -329,7 +331,7 @@ async def expo_settings(db: AsyncSession, *, conference: Conference) -> ExpoSett
 
 
 async def save_settings(
-    db: AsyncSession, *, conference: Conference, data: ExpoSettingsIn, actor: Principal
+    db: AsyncSession, *, conference: Conference, data: ExpoSettingsIn, actor: Principal | None
 ) -> ExpoSettings:
     bands = sorted(data.refund_bands, key=lambda band: band.cancel_before)
     if len({band.cancel_before for band in bands}) != len(bands):
@@ -361,7 +363,9 @@ async def list_windows(db: AsyncSession, *, conference: Conference) -> list[Book
     return list(await db.scalars(query.order_by(BookingWindow.opens_at, BookingWindow.name)))
 
 
-async def create_window(db: AsyncSession, *, conference: Conference, data: WindowIn, actor: Principal) -> BookingWindow:
+async def create_window(
+    db: AsyncSession, *, conference: Conference, data: WindowIn, actor: Principal | None
+) -> BookingWindow:
     if data.tier_id is not None and data.min_points is not None:
         raise Invalid("A window is for a tier or for a points band, not both.", code="window-tier-and-points")
     if data.tier_id is not None:
@@ -382,7 +386,9 @@ async def create_window(db: AsyncSession, *, conference: Conference, data: Windo
     return window
 
 
-async def delete_window(db: AsyncSession, *, conference: Conference, window_id: uuid.UUID, actor: Principal) -> None:
+async def delete_window(
+    db: AsyncSession, *, conference: Conference, window_id: uuid.UUID, actor: Principal | None
+) -> None:
     window = await db.get(BookingWindow, window_id)
     if window is None or window.conference_id != conference.id:
         raise NotFound("This conference has no booking window with this id.", code="window-not-found")
