@@ -152,7 +152,8 @@ async def test_competitors_in_an_exclusive_category_are_kept_apart(
     problem = near.json()
     assert problem["code"] == "competitor-nearby"
     assert problem["competitor_booth"] == "101"
-    assert "10 ft" in problem["detail"] and "Paving" in problem["detail"]
+    assert "10 ft" in problem["detail"]
+    assert "Paving" in problem["detail"]
     assert (
         await client.post(f"{expo.api}/holds", json={"booth_code": "104"}, headers=rival.headers)
     ).status_code == 201
