@@ -8,13 +8,13 @@
     ├── BookingNotOpen      the partner's booking window has not opened yet
     ├── CompetitorNearby    an exclusive-category competitor is too close
     └── HoldNotLive         the hold expired or ended before checkout
-    NotAllowed (403)
-    └── NotAPartnerContact  the user is not linked to a partner
+    NotFound (404)
+    └── NotAPartnerContact  the user is not linked to an active partner: there is no "your partner"
 """
 
 from __future__ import annotations
 
-from events_app.core.errors import Conflict, NotAllowed
+from events_app.core.errors import Conflict, NotFound
 
 
 class BoothTaken(Conflict):
@@ -37,5 +37,5 @@ class HoldNotLive(Conflict):
     code = "hold-not-live"
 
 
-class NotAPartnerContact(NotAllowed):
+class NotAPartnerContact(NotFound):
     code = "not-a-partner-contact"

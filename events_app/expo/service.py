@@ -314,7 +314,9 @@ async def partner_of(db: AsyncSession, principal: Principal) -> Partner:
     """The active partner a partner user acts for; refused for anyone else."""
     partner = await partner_for_user(db, user_id=principal.user_id)
     if partner is None or not partner.active:
-        raise NotAPartnerContact("Your account is not the contact of an active partner.")
+        raise NotAPartnerContact(
+            "Your account is not linked to an active partner; ask the organizers to add you as its contact."
+        )
     return partner
 
 

@@ -234,7 +234,7 @@ async def test_other_partners_bookings_are_not_visible(
 
 async def test_a_partner_user_without_a_partner_cannot_hold(client: Client, expo: ExpoWorld, partner: Caller) -> None:
     response = await client.post(f"{expo.api}/holds", json={"booth_code": "101"}, headers=partner.headers)
-    assert response.status_code == 403
+    assert response.status_code == 404
     assert response.json()["code"] == "not-a-partner-contact"
 
 
