@@ -230,7 +230,8 @@ class Booth(Base):
 
     @property
     def size(self) -> str:
-        return f"{self.width_ft:g}x{self.depth_ft:g}"
+        """Depth by width, as trade shows say it: a 10x20 is 10 ft deep along a 20 ft aisle frontage."""
+        return f"{self.depth_ft:g}x{self.width_ft:g}"
 
 
 class FloorArea(Base):

@@ -43,11 +43,11 @@ def booth_row(
 
 
 def plan_document(booths: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """A hall 200 x 120 ft: ten 10x10 booths (101-110) in a row, two 10x20 (201-202), one 20x20 island (301)."""
+    """A hall 200 x 120 ft: ten 10x10 booths (101-110) in a row, two 10x20s (201-202), one 20x20 island (301)."""
     if booths is None:
         booths = [
             *booth_row([str(101 + n) for n in range(10)]),
-            *booth_row(["201", "202"], y=50, size=(10, 20), price_cents=350_000),
+            *booth_row(["201", "202"], y=50, size=(20, 10), price_cents=350_000),
             *booth_row(["301"], x0=150, y=80, size=(20, 20), price_cents=900_000, kind="island"),
         ]
     return {
