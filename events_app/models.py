@@ -5,15 +5,29 @@ from events_app.audit.models import AuditEvent
 from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, MemberCity
 from events_app.core.mail import OutboxMail
 from events_app.db import Base
+from events_app.registration.models import (
+    Attendee,
+    CancellationPolicy,
+    Order,
+    PromoCode,
+    RegistrationType,
+    WaitlistEntry,
+)
 
 __all__ = [
     "ApiToken",
     "AssociationGroup",
+    "Attendee",
     "AuditEvent",
     "Base",
+    "CancellationPolicy",
     "CityEmailDomain",
     "Conference",
     "MemberCity",
+    "Order",
     "OutboxMail",
+    "PromoCode",
+    "RegistrationType",
     "User",
+    "WaitlistEntry",
 ]
