@@ -12,7 +12,8 @@
     │   └── PaymentInProgress      payment-in-progress     (one live payment per thing bought)
     ├── BadWebhook (400)           bad-signature / bad-event
     └── Unavailable
-        └── StripeUnavailable      stripe-unavailable
+        ├── StripeUnavailable      stripe-unavailable
+        └── PaymentNotYetRecorded  payment-not-recorded-yet  (a webhook raced its payment's creation)
 
 ``CannotHonour`` is not an HTTP error: a purpose handler raises it from ``on_paid`` when
 the thing bought can no longer be given (the seats are gone); the payment is then kept,
@@ -57,6 +58,12 @@ class BadWebhook(DomainError):
 
 class StripeUnavailable(Unavailable):
     code = "stripe-unavailable"
+
+
+class PaymentNotYetRecorded(Unavailable):
+    """A webhook raced the request creating its payment; answering 503 makes Stripe deliver it again."""
+
+    code = "payment-not-recorded-yet"
 
 
 class CannotHonour(Exception):
