@@ -5,15 +5,35 @@ from events_app.audit.models import AuditEvent
 from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, MemberCity
 from events_app.core.mail import OutboxMail
 from events_app.db import Base
+from events_app.payments.models import Invoice, InvoicePayment, Payment, Refund, StripeEvent
+from events_app.registration.models import (
+    Attendee,
+    CancellationPolicy,
+    Order,
+    PromoCode,
+    RegistrationType,
+    WaitlistEntry,
+)
 
 __all__ = [
     "ApiToken",
     "AssociationGroup",
+    "Attendee",
     "AuditEvent",
     "Base",
+    "CancellationPolicy",
     "CityEmailDomain",
     "Conference",
+    "Invoice",
+    "InvoicePayment",
     "MemberCity",
+    "Order",
     "OutboxMail",
+    "Payment",
+    "PromoCode",
+    "Refund",
+    "RegistrationType",
+    "StripeEvent",
     "User",
+    "WaitlistEntry",
 ]
