@@ -20,10 +20,20 @@ from events_app.expo.models import (
     PartnerTier,
     PointsEntry,
 )
+from events_app.payments.models import Invoice, InvoicePayment, Payment, Refund, StripeEvent
+from events_app.registration.models import (
+    Attendee,
+    CancellationPolicy,
+    Order,
+    PromoCode,
+    RegistrationType,
+    WaitlistEntry,
+)
 
 __all__ = [
     "ApiToken",
     "AssociationGroup",
+    "Attendee",
     "AuditEvent",
     "Base",
     "BookingWindow",
@@ -31,17 +41,27 @@ __all__ = [
     "BoothBooking",
     "BoothHold",
     "BusinessCategory",
+    "CancellationPolicy",
     "CityEmailDomain",
     "Conference",
     "ExpoSettings",
     "FloorArea",
     "Hall",
+    "Invoice",
+    "InvoicePayment",
     "MemberCity",
+    "Order",
     "OutboxMail",
     "Partner",
     "PartnerCategory",
     "PartnerContact",
     "PartnerTier",
+    "Payment",
     "PointsEntry",
+    "PromoCode",
+    "Refund",
+    "RegistrationType",
+    "StripeEvent",
     "User",
+    "WaitlistEntry",
 ]
