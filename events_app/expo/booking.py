@@ -401,13 +401,32 @@ async def mark_paid(
     return True
 
 
-async def mark_payment_failed(db: AsyncSession, *, booking: BoothBooking, reason: str) -> None:
-    """A failed card payment ends the checkout: the booth goes back on sale at once."""
+async def give_hold_back(db: AsyncSession, *, booking: BoothBooking, reason: str) -> BoothHold | None:
+    """A declined card: the booking lapses and the partner's hold comes back until it would have run out.
+
+    Returns the hold when it is live again, None when it had already run out (the booth is then free).
+    """
     if booking.status != BookingStatus.PENDING_PAYMENT:
-        return
-    await _free_booth_of(db, booking)
+        return None
+    moment = now()
     booking.status = BookingStatus.LAPSED
     booking.note = reason[:500]
+    booking.pay_by = None
+    hold = await db.get(BoothHold, booking.hold_id) if booking.hold_id else None
+    restored = None
+    if hold is not None and hold.expires_at > moment:
+        back = await db.execute(
+            update(Booth)
+            .where(Booth.id == booking.booth_id, Booth.booking_id == booking.id)
+            .values(booking_id=None, hold_id=hold.id, occupied_until=hold.expires_at)
+            .execution_options(synchronize_session=False)
+        )
+        if _rowcount(back) == 1:
+            hold.status = HoldStatus.HELD
+            hold.ended_at = None
+            restored = hold
+    if restored is None:
+        await _free_booth_of(db, booking)
     await db.flush()
     await record(
         db,
@@ -417,7 +436,9 @@ async def mark_payment_failed(db: AsyncSession, *, booking: BoothBooking, reason
         subject_id=booking.id,
         conference_id=booking.conference_id,
         reason=reason[:200],
+        hold_restored=restored is not None,
     )
+    return restored
 
 
 async def _free_booth_of(db: AsyncSession, booking: BoothBooking) -> None:

@@ -4,10 +4,10 @@ holds and bookings (partners), and booth placement by staff."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +17,7 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.core.clock import now
 from events_app.core.errors import Invalid
-from events_app.expo import booking, floorplan, service
+from events_app.expo import billing, booking, floorplan, service
 from events_app.expo.models import BoothKind, ExpoSettings, PaymentMethod
 from events_app.expo.schemas import (
     AssignIn,
@@ -29,6 +29,7 @@ from events_app.expo.schemas import (
     CategoryIn,
     CategoryOut,
     CheckoutIn,
+    CheckoutOut,
     ContactIn,
     ContactOut,
     ExpoSettingsIn,
@@ -53,6 +54,7 @@ from events_app.expo.schemas import (
 from events_app.expo.views import (
     booking_out,
     booth_out,
+    checkout_out,
     conference_for,
     entry_out,
     hold_out,
@@ -453,20 +455,30 @@ class ExpoController(Controller):
     @post("/holds/{hold_id:uuid}/checkout", opt=PARTNERS, operation_id="checkoutHold", status_code=201)
     async def checkout(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         slug: FromPath[str],
         hold_id: FromPath[uuid.UUID],
         data: JSONBody[CheckoutIn],
-    ) -> BookingOut:
-        """Books the held booth: by invoice (reserved until paid) or by card (firm when the payment succeeds)."""
+    ) -> CheckoutOut:
+        """Books the held booth: by invoice (reserved until paid) or by card (firm when Stripe confirms it)."""
         conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         hold = await booking.get_hold(db_session, conference=conference, hold_id=hold_id, partner=partner)
-        booked = await booking.checkout_hold(
-            db_session, conference=conference, hold=hold, method=PaymentMethod(data.method), actor=principal
+        done = await billing.checkout_booth(
+            db_session,
+            settings=request.app.state["settings"],
+            conference=conference,
+            partner=partner,
+            hold=hold,
+            method=PaymentMethod(data.method),
+            payment_method_id=data.payment_method_id,
+            po_number=data.po_number,
+            buyer_email=principal.email,
+            actor=principal,
         )
-        return booking_out(booked)
+        return await checkout_out(db_session, done)
 
     @get("/bookings", opt=STAFF_OR_PARTNERS, operation_id="listBoothBookings")
     async def list_bookings(
@@ -522,6 +534,7 @@ class ExpoController(Controller):
     @post("/bookings/{booking_id:uuid}/cancel", opt=PARTNERS, operation_id="cancelMyBoothBooking")
     async def cancel(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         slug: FromPath[str],
@@ -531,7 +544,9 @@ class ExpoController(Controller):
         conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal) if _is_partner(principal) else None
         found = await booking.get_booking(db_session, conference=conference, booking_id=booking_id, partner=partner)
-        result = await booking.cancel_booking(db_session, conference=conference, booking=found, actor=principal)
+        result = await billing.cancel_and_refund(
+            db_session, settings=request.app.state["settings"], conference=conference, booking=found, actor=principal
+        )
         return CancellationQuoteOut(
             booking_id=found.id,
             paid_cents=found.paid_cents,
@@ -579,6 +594,7 @@ class ExpoController(Controller):
     @post("/booths/{booth_id:uuid}/release", opt=STAFF, operation_id="releaseBooth")
     async def release(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         slug: FromPath[str],
@@ -588,8 +604,9 @@ class ExpoController(Controller):
         """Staff free a booth: its hold ends, or its booking is cancelled with the refund the bands give."""
         conference = await conference_for(db_session, slug=slug, principal=principal)
         booth = await floorplan.get_booth(db_session, conference=conference, booth_id=booth_id)
-        await booking.release_booth(
+        await billing.release_booth(
             db_session,
+            settings=request.app.state["settings"],
             conference=conference,
             booth=booth,
             actor=principal,

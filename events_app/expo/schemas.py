@@ -261,7 +261,11 @@ class HoldOut(msgspec.Struct):
 
 
 class CheckoutIn(msgspec.Struct, forbid_unknown_fields=True):
+    """``payment_method_id`` is the card Stripe.js made in the browser (``pm_...``); card checkouts need it."""
+
     method: Literal["card", "invoice"]
+    payment_method_id: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+    po_number: Annotated[str, msgspec.Meta(max_length=100)] = ""
 
 
 class BookingOut(msgspec.Struct):
@@ -284,6 +288,17 @@ class BookingOut(msgspec.Struct):
     badge_allowance: int
     payment_id: str
     payment_client_secret: str | None = None
+
+
+class CheckoutOut(msgspec.Struct):
+    """``payment_status``: invoiced; processing (the webhook will confirm it); requires_action (finish 3-D
+    Secure in Stripe.js with ``client_secret``); failed (``message`` says why; ``hold`` is yours again)."""
+
+    booking: BookingOut
+    payment_status: Literal["invoiced", "processing", "requires_action", "failed"]
+    message: str
+    client_secret: str | None
+    hold: HoldOut | None
 
 
 class AssignIn(msgspec.Struct, forbid_unknown_fields=True):

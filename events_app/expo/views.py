@@ -13,6 +13,7 @@ from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.expo import service
+from events_app.expo.billing import Checkout
 from events_app.expo.booking import badge_allowance, hold_is_live
 from events_app.expo.floorplan import BoothView
 from events_app.expo.models import BookingWindow, Booth, BoothBooking, BoothHold, Partner, PointsEntry
@@ -20,6 +21,7 @@ from events_app.expo.schemas import (
     BookingOut,
     BoothOut,
     CategoryOut,
+    CheckoutOut,
     HoldOut,
     PartnerOut,
     PointsEntryOut,
@@ -120,4 +122,18 @@ def booking_out(booking: BoothBooking, *, client_secret: str | None = None) -> B
         badge_allowance=badge_allowance(booking.booth.area_sqft),
         payment_id=booking.payment_id,
         payment_client_secret=client_secret,
+    )
+
+
+async def checkout_out(db: AsyncSession, done: Checkout) -> CheckoutOut:
+    await db.refresh(done.booking)
+    hold = None
+    if done.hold is not None:
+        hold = hold_out(done.hold, await db.get_one(Booth, done.hold.booth_id))
+    return CheckoutOut(
+        booking=booking_out(done.booking),
+        payment_status=done.payment_status,
+        message=done.message,
+        client_secret=done.client_secret,
+        hold=hold,
     )
