@@ -7,7 +7,7 @@ import uuid
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,10 +17,12 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.core.clock import now
 from events_app.core.errors import Invalid
-from events_app.expo import billing, booking, floorplan, service
+from events_app.expo import billing, booking, floorplan, leads, service, staff
 from events_app.expo.models import BoothKind, ExpoSettings, PaymentMethod
 from events_app.expo.schemas import (
     AssignIn,
+    BadgeOrderOut,
+    BadgesIn,
     BookingAccessOut,
     BookingOut,
     BoothOut,
@@ -38,6 +40,8 @@ from events_app.expo.schemas import (
     FloorPlanImportOut,
     HoldIn,
     HoldOut,
+    LeadOut,
+    LeadPatch,
     MoveIn,
     PartnerIn,
     PartnerOut,
@@ -46,6 +50,9 @@ from events_app.expo.schemas import (
     PointsEntryOut,
     PointsLedgerOut,
     ReleaseIn,
+    StaffIn,
+    StaffListOut,
+    StaffOut,
     TierIn,
     TierOut,
     WindowIn,
@@ -58,8 +65,10 @@ from events_app.expo.views import (
     conference_for,
     entry_out,
     hold_out,
+    lead_out,
     partner_out,
     partners_out,
+    staff_out,
     window_out,
 )
 
@@ -615,3 +624,154 @@ class ExpoController(Controller):
         )
         views = await floorplan.booth_views(db_session, conference=conference)
         return booth_out(next(v for v in views if v.booth.id == booth_id))
+
+    @get("/bookings/{booking_id:uuid}/staff", opt=STAFF_OR_PARTNERS, operation_id="listBoothStaff")
+    async def list_staff(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+        booking_id: FromPath[uuid.UUID],
+    ) -> StaffListOut:
+        """The people named to work this booth, and how many badges are left to name."""
+        conference = await conference_for(db_session, slug=slug, principal=principal)
+        partner = await service.partner_of(db_session, principal) if _is_partner(principal) else None
+        found = await booking.get_booking(db_session, conference=conference, booking_id=booking_id, partner=partner)
+        badges = await staff.badges_of(db_session, booking=found)
+        return StaffListOut(
+            booking_id=found.id,
+            included=badges.included,
+            bought=badges.bought,
+            named=badges.named,
+            left=badges.left,
+            staff=[staff_out(m) for m in await staff.list_staff(db_session, booking=found)],
+        )
+
+    @post("/bookings/{booking_id:uuid}/staff", opt=PARTNERS, operation_id="nameBoothStaff")
+    async def name_staff(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+        booking_id: FromPath[uuid.UUID],
+        data: JSONBody[StaffIn],
+    ) -> StaffOut:
+        """Names a staff member: registered as an exhibitor attendee with their own badge, while badges are left."""
+        conference = await conference_for(db_session, slug=slug, principal=principal)
+        partner = await service.partner_of(db_session, principal)
+        found = await booking.get_booking(db_session, conference=conference, booking_id=booking_id, partner=partner)
+        member = await staff.name_staff(
+            db_session,
+            conference=conference,
+            booking=found,
+            partner=partner,
+            first_name=data.first_name,
+            last_name=data.last_name,
+            email=data.email,
+            title=data.title,
+            actor=principal,
+        )
+        return staff_out(member)
+
+    @post("/bookings/{booking_id:uuid}/badges", opt=PARTNERS, operation_id="buyExtraBadges")
+    async def buy_badges(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+        booking_id: FromPath[uuid.UUID],
+        data: JSONBody[BadgesIn],
+    ) -> BadgeOrderOut:
+        """Buys exhibitor badges beyond those included, by invoice or card; they count once paid."""
+        conference = await conference_for(db_session, slug=slug, principal=principal)
+        partner = await service.partner_of(db_session, principal)
+        found = await booking.get_booking(db_session, conference=conference, booking_id=booking_id, partner=partner)
+        order = await staff.buy_badges(
+            db_session,
+            settings=request.app.state["settings"],
+            conference=conference,
+            booking=found,
+            partner=partner,
+            quantity=data.quantity,
+            method=PaymentMethod(data.method),
+            payment_method_id=data.payment_method_id,
+            buyer_email=principal.email,
+            actor=principal,
+        )
+        p = order.purchase
+        return BadgeOrderOut(
+            id=p.id,
+            booking_id=p.booking_id,
+            quantity=p.quantity,
+            unit_price_cents=p.unit_price_cents,
+            currency=p.currency,
+            status=str(p.status),
+            payment_status=order.payment_status,
+            message=order.message,
+            client_secret=order.client_secret,
+        )
+
+    @get("/leads", opt=PARTNERS, operation_id="listMyLeads")
+    async def list_leads(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+    ) -> list[LeadOut]:
+        """Your partner's leads here, latest scan first; email only where the attendee agreed to share it."""
+        conference = await conference_for(db_session, slug=slug, principal=principal)
+        partner = await service.partner_of(db_session, principal)
+        return [lead_out(v) for v in await leads.list_leads(db_session, conference=conference, partner=partner)]
+
+    @get("/leads.csv", opt=PARTNERS, operation_id="exportMyLeads", media_type="text/csv")
+    async def export_leads(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+    ) -> Response[str]:
+        """Your leads as CSV (UTF-8); cells that a spreadsheet would run as formulas are escaped."""
+        conference = await conference_for(db_session, slug=slug, principal=principal)
+        partner = await service.partner_of(db_session, principal)
+        views = await leads.list_leads(db_session, conference=conference, partner=partner)
+        return Response(
+            leads.leads_csv(views, timezone=conference.timezone),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="leads-{conference.slug}-{partner.slug}.csv"'},
+        )
+
+    @get("/leads/{lead_id:uuid}", opt=PARTNERS, operation_id="getMyLead")
+    async def get_lead(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+        lead_id: FromPath[uuid.UUID],
+    ) -> LeadOut:
+        """One of your partner's leads."""
+        conference = await conference_for(db_session, slug=slug, principal=principal)
+        partner = await service.partner_of(db_session, principal)
+        return lead_out(await leads.get_lead(db_session, conference=conference, partner=partner, lead_id=lead_id))
+
+    @patch("/leads/{lead_id:uuid}", opt=PARTNERS, operation_id="updateMyLead")
+    async def update_lead(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+        lead_id: FromPath[uuid.UUID],
+        data: JSONBody[LeadPatch],
+    ) -> LeadOut:
+        """Changes a lead's notes or rating (``null`` clears the rating)."""
+        conference = await conference_for(db_session, slug=slug, principal=principal)
+        partner = await service.partner_of(db_session, principal)
+        view = await leads.get_lead(db_session, conference=conference, partner=partner, lead_id=lead_id)
+        view = await leads.update_lead(
+            db_session,
+            view=view,
+            notes=None if data.notes is msgspec.UNSET else data.notes,
+            rating=None if data.rating is msgspec.UNSET else data.rating,
+            clear_rating=data.rating is None,
+        )
+        return lead_out(view)

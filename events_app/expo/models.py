@@ -284,3 +284,59 @@ class BoothBooking(Base):
 
     booth: Mapped[Booth] = relationship(lazy="joined", innerjoin=True, foreign_keys=[booth_id])
     partner: Mapped[Partner] = relationship(lazy="joined", innerjoin=True)
+
+
+class PurchaseStatus(StrEnum):
+    PENDING = "pending"
+    PAID = "paid"
+    CANCELLED = "cancelled"
+
+
+class BadgePurchase(Base):
+    """Exhibitor badges bought beyond what a booth includes; they count once paid."""
+
+    __tablename__ = "expo_badge_purchases"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("expo_booth_bookings.id", ondelete="CASCADE"), index=True)
+    quantity: Mapped[int]
+    unit_price_cents: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[PurchaseStatus] = mapped_column(_enum(PurchaseStatus, "expo_purchase_status"))
+    payment_id: Mapped[str] = mapped_column(String(100), default="")
+
+
+class BoothStaffMember(Base):
+    """A person a partner names to work its booth; registered as an exhibitor attendee with their own badge."""
+
+    __tablename__ = "expo_booth_staff"
+    __table_args__ = (UniqueConstraint("booking_id", "email"),)
+
+    booking_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("expo_booth_bookings.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("expo_partners.id", ondelete="CASCADE"), index=True)
+    attendee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), unique=True)
+    first_name: Mapped[str] = mapped_column(String(100))
+    last_name: Mapped[str] = mapped_column(String(100))
+    email: Mapped[str] = mapped_column(String(320))
+    title: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Lead(Base):
+    """An attendee a partner's staff scanned at the booth; one per partner and attendee, updated by rescans."""
+
+    __tablename__ = "expo_leads"
+    __table_args__ = (
+        UniqueConstraint("partner_id", "attendee_id"),
+        CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
+    )
+
+    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("expo_partners.id", ondelete="CASCADE"), index=True)
+    attendee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), index=True)
+    scanned_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    scanned_by: Mapped[str] = mapped_column(String(200))
+    first_scanned_at: Mapped[datetime]
+    scanned_at: Mapped[datetime]
+    scans: Mapped[int] = mapped_column(default=1)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    rating: Mapped[int | None]

@@ -324,3 +324,88 @@ class CancellationQuoteOut(msgspec.Struct):
     refund_percent: int
     refund_cents: int
     currency: str
+
+
+# Booth staff, extra badges and leads.
+
+PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class StaffIn(msgspec.Struct, forbid_unknown_fields=True):
+    first_name: PersonName
+    last_name: PersonName
+    email: Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
+    title: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+class StaffOut(msgspec.Struct):
+    id: uuid.UUID
+    attendee_id: uuid.UUID
+    first_name: str
+    last_name: str
+    email: str
+    title: str
+
+
+class StaffListOut(msgspec.Struct):
+    """``included`` badges come with the booth (two per 100 sq ft); ``bought`` are paid extras."""
+
+    booking_id: uuid.UUID
+    included: int
+    bought: int
+    named: int
+    left: int
+    staff: list[StaffOut]
+
+
+class BadgesIn(msgspec.Struct, forbid_unknown_fields=True):
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=50)]
+    method: Literal["card", "invoice"]
+    payment_method_id: Annotated[str, msgspec.Meta(max_length=255)] | None = None
+
+
+class BadgeOrderOut(msgspec.Struct):
+    id: uuid.UUID
+    booking_id: uuid.UUID
+    quantity: int
+    unit_price_cents: int
+    currency: str
+    status: str
+    payment_status: Literal["invoiced", "processing", "requires_action", "failed"]
+    message: str
+    client_secret: str | None
+
+
+class ScanIn(msgspec.Struct, forbid_unknown_fields=True):
+    """``badge`` is the text of the attendee's QR code (``EV1-...``); ``scanned_at`` for scans queued offline."""
+
+    badge: Annotated[str, msgspec.Meta(min_length=1, max_length=400)]
+    notes: Annotated[str, msgspec.Meta(max_length=4000)] | None = None
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5)] | None = None
+    scanned_at: datetime | None = None
+
+
+class LeadPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Only the fields sent change; ``"rating": null`` clears the rating."""
+
+    notes: Annotated[str, msgspec.Meta(max_length=4000)] | msgspec.UnsetType = msgspec.UNSET
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5)] | msgspec.UnsetType | None = msgspec.UNSET
+
+
+class LeadOut(msgspec.Struct):
+    """Contact details (``email``) only when the attendee agreed at registration to share them."""
+
+    id: uuid.UUID
+    attendee_id: uuid.UUID
+    name: str
+    title: str
+    organization: str
+    city: str
+    email: str | None
+    contact_shared: bool
+    first_scanned_at: datetime
+    scanned_at: datetime
+    scanned_by: str
+    scans: int
+    notes: str
+    rating: int | None

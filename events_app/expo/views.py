@@ -16,15 +16,18 @@ from events_app.expo import service
 from events_app.expo.billing import Checkout
 from events_app.expo.booking import badge_allowance, hold_is_live
 from events_app.expo.floorplan import BoothView
-from events_app.expo.models import BookingWindow, Booth, BoothBooking, BoothHold, Partner, PointsEntry
+from events_app.expo.leads import LeadView
+from events_app.expo.models import BookingWindow, Booth, BoothBooking, BoothHold, BoothStaffMember, Partner, PointsEntry
 from events_app.expo.schemas import (
     BookingOut,
     BoothOut,
     CategoryOut,
     CheckoutOut,
     HoldOut,
+    LeadOut,
     PartnerOut,
     PointsEntryOut,
+    StaffOut,
     TierOut,
     WindowOut,
 )
@@ -136,4 +139,28 @@ async def checkout_out(db: AsyncSession, done: Checkout) -> CheckoutOut:
         message=done.message,
         client_secret=done.client_secret,
         hold=hold,
+    )
+
+
+def staff_out(member: BoothStaffMember) -> StaffOut:
+    return msgspec.convert(member, StaffOut, from_attributes=True)
+
+
+def lead_out(view: LeadView) -> LeadOut:
+    lead = view.lead
+    return LeadOut(
+        id=lead.id,
+        attendee_id=lead.attendee_id,
+        name=view.name,
+        title=view.title,
+        organization=view.organization,
+        city=view.city,
+        email=view.email,
+        contact_shared=view.consented,
+        first_scanned_at=lead.first_scanned_at,
+        scanned_at=lead.scanned_at,
+        scanned_by=lead.scanned_by,
+        scans=lead.scans,
+        notes=lead.notes,
+        rating=lead.rating,
     )
