@@ -14,7 +14,7 @@ import msgspec
 from litestar import Controller, MediaType, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Response, Template
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,9 +23,9 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import DomainError, NotFound
+from events_app.core.errors import DomainError, Invalid, NotFound
 from events_app.core.money import Money
-from events_app.expo import billing, booking, floorplan, service
+from events_app.expo import billing, booking, floorplan, leads, service, staff
 from events_app.expo.models import FloorArea, Partner, PaymentMethod
 from events_app.expo.views import conference_for
 from events_app.payments import service as payments
@@ -39,11 +39,19 @@ NOTICES = {
     "invoiced": "Booked. The invoice is on its way; the booth is yours until it is paid.",
     "card-processing": "Booked. We are confirming your card payment; this page shows it once Stripe does.",
     "cancelled": "The booking is cancelled and the booth is back on sale.",
+    "staff-named": "Registered: the badge is on its way to them.",
 }
 
 
 class HoldForm(msgspec.Struct):
     booth_id: str = ""
+
+
+class StaffForm(msgspec.Struct):
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    title: str = ""
 
 
 class CheckoutForm(msgspec.Struct):
@@ -215,6 +223,19 @@ class ExpoPages(Controller):
         slug: FromPath[str],
         notice: FromQuery[str | None] = None,
     ) -> Template:
+        return await self._dashboard(request, db_session, principal, slug, notice=notice)
+
+    async def _dashboard(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: AsyncSession,
+        principal: Principal,
+        slug: str,
+        *,
+        notice: str | None,
+        error: str | None = None,
+        status_code: int = 200,
+    ) -> Template:
         conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         bookings = await booking.list_bookings(db_session, conference=conference, partner=partner)
@@ -227,10 +248,20 @@ class ExpoPages(Controller):
                         payment.invoice,
                         payments.invoice_url(request.app.state["settings"], invoice=payment.invoice),
                     )
+        crews = {}
+        for found in bookings:
+            if found.status in staff.STAFFABLE and booking.booking_is_live(found):
+                crews[found.id] = (
+                    await staff.badges_of(db_session, booking=found),
+                    await staff.list_staff(db_session, booking=found),
+                )
         context = {
             "conference": conference,
             "principal": principal,
             "partner": partner,
+            "crews": crews,
+            "leads": await leads.list_leads(db_session, conference=conference, partner=partner),
+            "error": error,
             "points": await service.points_balance(db_session, partner_id=partner.id),
             "ledger": await service.ledger(db_session, partner_id=partner.id),
             "bookings": bookings,
@@ -241,7 +272,60 @@ class ExpoPages(Controller):
             "money": _money,
             "notice": NOTICES.get(notice or ""),
         }
-        return Template("expo/dashboard.html", context=context)
+        return Template("expo/dashboard.html", context=context, status_code=status_code)
+
+    @post(
+        "/c/{slug:str}/expo/bookings/{booking_id:uuid}/staff", media_type=MediaType.HTML, status_code=303, opt=PARTNERS
+    )
+    async def name_staff(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+        booking_id: FromPath[uuid.UUID],
+        data: URLEncodedBody[StaffForm],
+    ) -> Redirect | Template:
+        conference = await conference_for(db_session, slug=slug, principal=principal)
+        try:
+            partner = await service.partner_of(db_session, principal)
+            found = await booking.get_booking(db_session, conference=conference, booking_id=booking_id, partner=partner)
+            if not (data.first_name.strip() and data.last_name.strip()):
+                raise Invalid("Give the staff member's first and last name.", code="staff-name-missing")
+            await staff.name_staff(
+                db_session,
+                conference=conference,
+                booking=found,
+                partner=partner,
+                first_name=data.first_name[:100],
+                last_name=data.last_name[:100],
+                email=data.email[:320],
+                title=data.title[:200],
+                actor=principal,
+            )
+        except DomainError as error:
+            await db_session.rollback()
+            return await self._dashboard(
+                request, db_session, principal, slug, notice=None, error=error.detail, status_code=error.status
+            )
+        await db_session.commit()  # the app commits only 2xx answers on its own, and this is a 303
+        return Redirect(f"/c/{slug}/expo/dashboard?notice=staff-named#staff", status_code=303)
+
+    @get("/c/{slug:str}/expo/leads.csv", opt=PARTNERS)
+    async def leads_csv(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+    ) -> Response[str]:
+        conference = await conference_for(db_session, slug=slug, principal=principal)
+        partner = await service.partner_of(db_session, principal)
+        views = await leads.list_leads(db_session, conference=conference, partner=partner)
+        return Response(
+            leads.leads_csv(views, timezone=conference.timezone),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="leads-{conference.slug}-{partner.slug}.csv"'},
+        )
 
 
 def _uuid(value: str) -> uuid.UUID:

@@ -79,3 +79,29 @@ async def test_the_dashboard_is_for_partners_only(client: Client, expo: ExpoWorl
     response = await client.get(f"/c/{expo.conference.slug}/expo/dashboard", headers=HTML, follow_redirects=False)
     assert response.status_code in (302, 303, 307)
     assert "/login" in response.headers["location"]
+
+
+async def test_a_partner_names_booth_staff_on_the_dashboard(
+    client: Client, expo: ExpoWorld, make_partner: MakePartner
+) -> None:
+    acme = await make_partner("Acme")
+    held = (await client.post(f"{expo.api}/holds", json={"booth_code": "105"}, headers=acme.headers)).json()
+    done = await client.post(
+        f"{expo.api}/holds/{held['id']}/checkout", json={"method": "invoice"}, headers=acme.headers
+    )
+    booking_id = done.json()["booking"]["id"]
+    await _login(client, acme.caller)
+    dashboard = f"/c/{expo.conference.slug}/expo/dashboard"
+    page = await client.get(dashboard, headers=HTML)
+    assert "2 badges come with this booth; 0 named, 2 left." in page.text
+    form = {"first_name": "Dana", "last_name": "Reyes", "email": "dana@acme.example", "title": "Account lead"}
+    named = await client.post(
+        f"/c/{expo.conference.slug}/expo/bookings/{booking_id}/staff", data=form, headers={**HTML, **_csrf(client)}
+    )
+    assert "Registered: the badge is on its way to them." in named.text
+    assert "Dana Reyes, Account lead (dana@acme.example)" in named.text
+    twice = await client.post(
+        f"/c/{expo.conference.slug}/expo/bookings/{booking_id}/staff", data=form, headers={**HTML, **_csrf(client)}
+    )
+    assert twice.status_code == 409
+    assert "dana@acme.example already works this booth." in twice.text
