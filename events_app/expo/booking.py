@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, func, or_, select, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
@@ -159,27 +159,22 @@ async def hold_booth(
     settings = await expo_settings(db, conference=conference)
     await _check_booking_open(db, conference=conference, partner=partner, at=moment)
     await _lock_partner(db, partner)
-    mine = await db.scalar(
-        select(BoothHold).where(
-            BoothHold.booth_id == booth.id,
-            BoothHold.partner_id == partner.id,
-            BoothHold.status == HoldStatus.HELD,
-            BoothHold.expires_at > moment,
-        )
+    held = dict(
+        (
+            await db.execute(
+                select(Booth.id, Booth.hold_id).where(
+                    Booth.conference_id == conference.id,
+                    Booth.occupant_partner_id == partner.id,
+                    Booth.hold_id.is_not(None),
+                    Booth.occupied_until > moment,
+                )
+            )
+        ).all()
     )
-    if mine is not None:
-        return HeldBooth(hold=mine, booth=booth)  # holding again is a no-op, not a second hold
-    live_holds = await db.scalar(
-        select(func.count())
-        .select_from(Booth)
-        .where(
-            Booth.conference_id == conference.id,
-            Booth.occupant_partner_id == partner.id,
-            Booth.hold_id.is_not(None),
-            Booth.occupied_until > moment,
-        )
-    )
-    if (live_holds or 0) >= settings.max_live_holds:
+    if booth.id in held:  # holding again is a no-op, not a second hold
+        return HeldBooth(hold=await db.get_one(BoothHold, held[booth.id]), booth=booth)
+    live_holds = len(held)
+    if live_holds >= settings.max_live_holds:
         raise HoldLimitReached(
             f"You already hold {live_holds} booths, the most allowed at once; book or release one first.",
             limit=settings.max_live_holds,
@@ -201,13 +196,15 @@ async def hold_booth(
     )
     if _rowcount(claimed) != 1:
         raise BoothTaken(f"Booth {booth.code} is held or booked by another partner.", booth=booth.code)
-    # A card checkout that ran out before its payment arrived loses the booth here, for good.
-    await db.execute(
-        update(BoothBooking)
-        .where(BoothBooking.booth_id == booth.id, BoothBooking.status == BookingStatus.PENDING_PAYMENT)
-        .values(status=BookingStatus.LAPSED)
-        .execution_options(synchronize_session=False)
-    )
+    # A card checkout that ran out before its payment arrived loses the booth here, for good. The booth was
+    # read before the claim: a booking that appeared since would have made the claim fail.
+    if booth.booking_id is not None:
+        await db.execute(
+            update(BoothBooking)
+            .where(BoothBooking.booth_id == booth.id, BoothBooking.status == BookingStatus.PENDING_PAYMENT)
+            .values(status=BookingStatus.LAPSED)
+            .execution_options(synchronize_session=False)
+        )
     db.add(hold)
     await db.flush()
     await record(
