@@ -398,6 +398,23 @@ class ExpoController(Controller):
             and (status is None or v.status == status)
         ]
 
+    @get("/booths/{booth_id:uuid}", opt=PUBLIC, operation_id="getBooth")
+    async def get_booth(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        booth_id: FromPath[uuid.UUID],
+    ) -> BoothOut:
+        """One booth with its availability now."""
+        conference = await conference_for(db_session, slug=slug, principal=principal)
+        booth = await floorplan.get_booth(db_session, conference=conference, booth_id=booth_id)
+        viewer = await _viewer(db_session, principal)
+        [view] = await floorplan.booth_views(
+            db_session, conference=conference, viewer_partner_id=viewer, booth_id=booth.id
+        )
+        return booth_out(view)
+
     @post("/holds", opt=PARTNERS, operation_id="holdBooth", status_code=201)
     async def hold(
         self,
@@ -622,8 +639,8 @@ class ExpoController(Controller):
             override_percent=data.refund_percent,
             note=data.note,
         )
-        views = await floorplan.booth_views(db_session, conference=conference)
-        return booth_out(next(v for v in views if v.booth.id == booth_id))
+        [view] = await floorplan.booth_views(db_session, conference=conference, booth_id=booth_id)
+        return booth_out(view)
 
     @get("/bookings/{booking_id:uuid}/staff", opt=STAFF_OR_PARTNERS, operation_id="listBoothStaff")
     async def list_staff(

@@ -116,3 +116,17 @@ def test_distance_between_booths_is_edge_to_edge() -> None:
     assert round(geometry.distance(a, geometry.rectangle(13, 14, 5, 5)), 6) == 5  # corner to corner: 3-4-5
     assert geometry.distance(a, geometry.rectangle(2, 2, 2, 2)) == 0  # one inside the other
     assert geometry.area([[0, 0], [10, 0], [10, 10], [5, 15], [0, 10]]) == 125
+
+
+async def test_one_booth_reads_as_the_caller_sees_it(
+    client: Client, expo: ExpoWorld, make_partner: MakePartner
+) -> None:
+    acme = await make_partner("Acme")
+    await client.post(f"{expo.api}/holds", json={"booth_code": "110"}, headers=acme.headers)
+    url = f"{expo.api}/booths/{expo.booths['110'].id}"
+    mine = (await client.get(url, headers=acme.headers)).json()
+    assert (mine["status"], mine["size"], mine["kind"]) == ("mine-held", "10x10", "inline")
+    assert mine["held_until"] is not None
+    public = (await client.get(url)).json()
+    assert (public["status"], public["held_until"]) == ("held", None)
+    assert (await client.get(f"{expo.api}/booths/{expo.conference.id}")).status_code == 404
