@@ -97,6 +97,10 @@ def _check_document(doc: FloorPlanDoc) -> list[_CheckedBooth]:
         for n, area in enumerate(hall.areas, start=1):
             where = f"Area {n} ({area.label or area.kind}) of hall {hall.code}"
             _inside_hall(_shape(area, where), hall, where)
+    for hall in doc.halls:
+        clash = geometry.first_overlap([(b.doc.code, b.shape) for b in booths if b.hall_code == hall.code])
+        if clash is not None:
+            raise Invalid(f"Booths {clash[0]} and {clash[1]} overlap in hall {hall.code}.", code="floor-plan-overlap")
     codes = [b.doc.code for b in booths]
     if len(set(codes)) != len(codes):
         twice = sorted({c for c in codes if codes.count(c) > 1})

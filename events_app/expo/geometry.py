@@ -103,3 +103,78 @@ def is_simple_polygon(shape: Polygon) -> bool:
             if abs(i - j) > 1 and {i, j} != {0, len(edges) - 1} and _segments_cross(a, b, c, d):
                 return False
     return True
+
+
+def _on_boundary(shape: Polygon, point: Point) -> bool:
+    return any(_point_segment_distance(point, a, b) < 1e-9 for a, b in _segments(shape))
+
+
+def _strictly_inside(shape: Polygon, point: Point) -> bool:
+    return contains(shape, point) and not _on_boundary(shape, point)
+
+
+def is_convex(shape: Polygon) -> bool:
+    points = [(float(p[0]), float(p[1])) for p in shape]
+    signs = {
+        _cross(points[i], points[(i + 1) % len(points)], points[(i + 2) % len(points)]) > 0
+        for i in range(len(points))
+        if _cross(points[i], points[(i + 1) % len(points)], points[(i + 2) % len(points)]) != 0
+    }
+    return len(signs) <= 1
+
+
+def _clip(subject: list[Point], clip: list[Point]) -> list[Point]:
+    """Sutherland-Hodgman: the part of ``subject`` inside the convex polygon ``clip``."""
+    signed_twice_area = sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(clip, clip[1:] + clip[:1], strict=True))
+    if signed_twice_area < 0:
+        clip = clip[::-1]  # counter-clockwise, so "inside" is to the left of every edge
+    output = subject
+    for a, b in zip(clip, clip[1:] + clip[:1], strict=True):
+        if not output:
+            break
+        points, output = output, []
+        for i, current in enumerate(points):
+            previous = points[i - 1]
+            inside_now, inside_before = _cross(a, b, current) >= 0, _cross(a, b, previous) >= 0
+            if inside_now != inside_before:
+                dx, dy = current[0] - previous[0], current[1] - previous[1]
+                ex, ey = b[0] - a[0], b[1] - a[1]
+                t = ((a[0] - previous[0]) * ey - (a[1] - previous[1]) * ex) / (dx * ey - dy * ex)
+                output.append((previous[0] + t * dx, previous[1] + t * dy))
+            if inside_now:
+                output.append(current)
+    return output
+
+
+def overlaps(first: Polygon, second: Polygon) -> bool:
+    """True when the shapes share area; neighbours that only share a wall or a corner do not overlap."""
+    a_min_x, a_min_y, a_max_x, a_max_y = bounds(first)
+    b_min_x, b_min_y, b_max_x, b_max_y = bounds(second)
+    if a_max_x <= b_min_x or b_max_x <= a_min_x or a_max_y <= b_min_y or b_max_y <= a_min_y:
+        return False
+    points_a = [(float(p[0]), float(p[1])) for p in first]
+    points_b = [(float(p[0]), float(p[1])) for p in second]
+    for subject, clip in ((points_a, points_b), (points_b, points_a)):
+        if is_convex(clip):
+            clipped = _clip(subject, clip)
+            return len(clipped) >= 3 and area(clipped) > 1e-6
+    # Both concave (rare for booths): crossing edges or a corner strictly inside the other.
+    edges_a, edges_b = _segments(first), _segments(second)
+    if any(_segments_cross(a, b, c, d) for a, b in edges_a for c, d in edges_b):
+        return True
+    if any(_strictly_inside(second, p) for p in points_a) or any(_strictly_inside(first, p) for p in points_b):
+        return True
+    return _strictly_inside(second, centroid(first)) or _strictly_inside(first, centroid(second))
+
+
+def first_overlap(shapes: list[tuple[str, Polygon]]) -> tuple[str, str] | None:
+    """The first two named shapes that overlap, found by sweeping along x (fast for a hall of booths)."""
+    ordered = sorted(shapes, key=lambda item: bounds(item[1])[0])
+    for i, (name, shape) in enumerate(ordered):
+        max_x = bounds(shape)[2]
+        for other_name, other in ordered[i + 1 :]:
+            if bounds(other)[0] >= max_x:
+                break
+            if overlaps(shape, other):
+                return name, other_name
+    return None

@@ -73,11 +73,13 @@ async def test_bad_floor_plans_are_refused_with_a_reason(client: Client, expo: E
     twice["halls"][0]["booths"][1]["code"] = "101"
     both = plan_document()
     both["halls"][0]["booths"][0]["polygon"] = [[10, 10], [20, 10], [20, 20]]
+    overlapping = plan_document()
+    overlapping["halls"][0]["booths"][1]["rect"] = [15, 10, 10, 10]
     for doc, code in ((future, "floor-plan-version"), (crossing, "floor-plan-shape"),
                       (outside, "floor-plan-outside-hall"), (twice, "floor-plan-duplicate-booth"),
-                      (both, "floor-plan-shape")):  # fmt: skip
+                      (both, "floor-plan-shape"), (overlapping, "floor-plan-overlap")):  # fmt: skip
         response = await client.put(f"{expo.api}/floor-plan", json=doc, headers=organizer.headers)
-        assert (response.status_code, response.json()["code"]) == (422, code)
+        assert (response.status_code, response.json().get("code")) == (422, code), response.text
 
 
 async def test_the_svg_colours_booths_by_availability(
@@ -116,6 +118,20 @@ def test_distance_between_booths_is_edge_to_edge() -> None:
     assert round(geometry.distance(a, geometry.rectangle(13, 14, 5, 5)), 6) == 5  # corner to corner: 3-4-5
     assert geometry.distance(a, geometry.rectangle(2, 2, 2, 2)) == 0  # one inside the other
     assert geometry.area([[0, 0], [10, 0], [10, 10], [5, 15], [0, 10]]) == 125
+
+
+def test_overlap_means_shared_area_not_a_shared_wall() -> None:
+    a = geometry.rectangle(0, 0, 10, 10)
+    assert not geometry.overlaps(a, geometry.rectangle(10, 0, 10, 10))
+    assert not geometry.overlaps(a, geometry.rectangle(10, 10, 5, 5))
+    assert geometry.overlaps(a, geometry.rectangle(5, 5, 10, 10))
+    assert geometry.overlaps(a, geometry.rectangle(0, 0, 10, 10))
+    assert geometry.overlaps(a, geometry.rectangle(2, 0, 6, 10))  # inside, touching two walls
+    assert geometry.overlaps([[0, 0], [20, 0], [0, 20]], geometry.rectangle(1, 1, 2, 2))
+    assert geometry.overlaps(a, geometry.rectangle(5, 0, 10, 10))  # same row, shifted half a booth
+    l_shape = [[0, 0], [20, 0], [20, 10], [10, 10], [10, 20], [0, 20]]
+    assert not geometry.overlaps(l_shape, geometry.rectangle(12, 12, 8, 8))  # in the L's notch
+    assert geometry.overlaps(l_shape, geometry.rectangle(5, 15, 10, 10))
 
 
 async def test_one_booth_reads_as_the_caller_sees_it(
