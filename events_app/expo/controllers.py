@@ -153,7 +153,7 @@ class PartnerProgramController(Controller):
         partner = await service.get_partner(db_session, partner_id=partner_id)
         return partner_out(partner, await service.points_balance(db_session, partner_id=partner.id))
 
-    @put("/partners/{partner_id:uuid}", opt=ORGANIZERS, operation_id="updatePartner")
+    @patch("/partners/{partner_id:uuid}", opt=ORGANIZERS, operation_id="updatePartner")
     async def update_partner(
         self,
         db_session: NamedDependency[AsyncSession],

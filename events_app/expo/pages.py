@@ -210,6 +210,18 @@ class ExpoPages(Controller):
             context["error"] = f"The card was not accepted: {done.message} Your hold is kept; try another card."
             # 200, not 402: the declined attempt and the returned hold are kept (committed).
             return Template("expo/floor_plan.html", context=context)
+        if done.payment_status == "requires_action":
+            settings: Settings = request.app.state["settings"]
+            booth = await floorplan.get_booth(db_session, conference=conference, booth_id=done.booking.booth_id)
+            context = {
+                "conference": conference,
+                "principal": principal,
+                "booth_code": booth.code,
+                "client_secret": done.client_secret,
+                "stripe_js_url": settings.stripe_js_url,
+                "stripe_publishable_key": settings.stripe_publishable_key,
+            }
+            return Template("expo/confirm_card.html", context=context)
         notice = "invoiced" if done.payment_status == "invoiced" else "card-processing"
         await db_session.commit()  # the app commits only 2xx answers on its own, and this is a 303
         return Redirect(f"/c/{slug}/expo/dashboard?notice={notice}", status_code=303)

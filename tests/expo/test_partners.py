@@ -38,7 +38,7 @@ async def test_a_new_partner_starts_with_tier_and_years_points_it_can_see(
         json={"points": 100, "reason": "sponsorship", "note": "Keynote lunch"},
     )
     assert sponsorship.status_code == 201
-    promoted = await client.put(
+    promoted = await client.patch(
         f"/api/expo/partners/{partner_id}", headers=organizer.headers, json={"tier_id": str(expo.tiers["platinum"].id)}
     )
     assert promoted.json()["points"] == 640
