@@ -595,7 +595,13 @@ class ExpoController(Controller):
         booth = await floorplan.get_booth(db_session, conference=conference, booth_id=booth_id)
         partner = await service.get_partner(db_session, partner_id=data.partner_id)
         placed = await booking.assign_booth(
-            db_session, conference=conference, booth=booth, partner=partner, actor=principal, note=data.note
+            db_session,
+            conference=conference,
+            booth=booth,
+            partner=partner,
+            actor=principal,
+            note=data.note,
+            price_cents=data.price_cents,
         )
         return booking_out(placed)
 

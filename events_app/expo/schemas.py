@@ -302,8 +302,11 @@ class CheckoutOut(msgspec.Struct):
 
 
 class AssignIn(msgspec.Struct, forbid_unknown_fields=True):
+    """``price_cents`` records what was agreed (default: the booth's price; 0 for a sponsor's comp)."""
+
     partner_id: uuid.UUID
     note: Annotated[str, msgspec.Meta(max_length=500)] = ""
+    price_cents: Cents | None = None
 
 
 class MoveIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -190,12 +190,12 @@ async def test_staff_assign_move_and_release_booths_and_each_is_audited(
     (await client.post(f"{expo.api}/holds", json={"booth_code": "107"}, headers=other.headers))
     assigned = await client.post(
         f"{expo.api}/booths/{booth_101.id}/assign",
-        json={"partner_id": str(acme.partner.id), "note": "Sponsor perk"},
+        json={"partner_id": str(acme.partner.id), "note": "Sponsor perk", "price_cents": 0},
         headers=staff.headers,
     )
     assert assigned.status_code == 201
     booking_id = assigned.json()["id"]
-    assert assigned.json()["status"] == "confirmed"
+    assert (assigned.json()["status"], assigned.json()["price_cents"]) == ("confirmed", 0)
     blocked = await client.post(
         f"{expo.api}/bookings/{booking_id}/move", json={"booth_id": str(booth_107.id)}, headers=staff.headers
     )
