@@ -35,9 +35,9 @@ from events_app.core.errors import exception_handlers
 from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
 from events_app.core.mail import run_outbox_forever
+from events_app.db import make_alchemy_config, make_engine
 from events_app.expo.controllers import ExpoController, PartnerProgramController
 from events_app.expo.pages import ExpoPages
-from events_app.db import make_alchemy_config, make_engine
 from events_app.settings import Settings, get_settings
 from events_app.web import STATIC_DIR, TEMPLATES_DIR
 from events_app.web.filters import FILTERS

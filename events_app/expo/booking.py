@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Result, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
@@ -56,11 +56,12 @@ def badge_allowance(area_sqft: float) -> int:
     return max(BADGES_PER_100_SQFT, round(area_sqft / 100) * BADGES_PER_100_SQFT)
 
 
-def _rowcount(result: Any) -> int:
+def _rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE matched: 1 means this request won the booth, 0 that someone else has it."""
     return cast(CursorResult[Any], result).rowcount
 
 
-def _free_now(at: datetime) -> Any:
+def _free_now(at: datetime) -> ColumnElement[bool]:
     """SQL: nobody occupies the booth at ``at`` (no occupant, or a hold/checkout that has run out)."""
     return or_(
         Booth.occupant_partner_id.is_(None),
@@ -68,7 +69,7 @@ def _free_now(at: datetime) -> Any:
     )
 
 
-def _live_at(at: datetime) -> Any:
+def _live_at(at: datetime) -> ColumnElement[bool]:
     return and_(
         Booth.occupant_partner_id.is_not(None),
         or_(Booth.occupied_until.is_(None), Booth.occupied_until > at),
