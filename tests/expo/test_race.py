@@ -17,10 +17,10 @@ from events_app.accounts import service as accounts
 from events_app.accounts.models import Role, User
 from events_app.expo import floorplan, service
 from events_app.expo.models import Booth, BoothHold, HoldStatus
-from events_app.expo.schemas import FloorPlanDoc, PartnerIn
+from events_app.expo.schemas import CategoryIn, FloorPlanDoc, PartnerIn
 from events_app.settings import Settings
 from tests.conftest import session_for
-from tests.expo.conftest import ExpoWorld, booth_row, plan_document
+from tests.expo.conftest import ExpoWorld, MakePartner, booth_row, plan_document
 
 PARTNERS = 300
 BOOTHS = 50
@@ -107,3 +107,47 @@ async def test_every_booth_goes_to_exactly_one_of_many_racing_partners(
         assert live_per_booth.get(booth.id) == 1, booth.code
         assert booth.hold_id is not None
         assert holds[booth.hold_id].partner_id == booth.occupant_partner_id
+
+
+@pytest.mark.postgres_only
+async def test_partner_rules_hold_when_requests_race_across_two_processes(
+    db: AsyncSession, expo: ExpoWorld, make_partner: MakePartner, live_servers: object
+) -> None:
+    """Partners click six booths at once (the limit is two live holds), and pairs of competitors in an
+    exclusive category click neighbouring booths at the same moment (they must stay 20 ft apart)."""
+    codes = [f"R{row}{n:02d}" for row in range(4) for n in range(10)]
+    rows = [booth_row(codes[r * 10 : (r + 1) * 10], y=10 + r * 30) for r in range(4)]
+    doc = msgspec.convert(plan_document([b for row in rows for b in row]), FloorPlanDoc)
+    await floorplan.import_floor_plan(db, conference=expo.conference, doc=doc, currency="USD", actor=None)
+    for n in range(5):
+        await service.create_category(db, data=CategoryIn(slug=f"exclusive-{n}", name=f"Exclusive {n}", exclusive=True))
+    await db.commit()
+    expo.categories.update({c.slug: c for c in await service.list_categories(db)})
+    greedy = [await make_partner(f"Greedy {n}") for n in range(5)]
+    attempts = [(who, codes[n * 6 + k]) for n, who in enumerate(greedy) for k in range(6)]  # booths 0-29
+    pairs = []
+    for n in range(5):  # each pair on two neighbouring booths of row 3, pairs 10 ft apart but in other categories
+        left = await make_partner(f"Left {n}", categories=(f"exclusive-{n}",))
+        right = await make_partner(f"Right {n}", categories=(f"exclusive-{n}",))
+        pairs.append((left, right))
+        attempts += [(left, codes[30 + 2 * n]), (right, codes[31 + 2 * n])]
+    servers = live_servers(2)  # type: ignore[operator]
+    path = f"/api/conferences/{expo.conference.slug}/expo/holds"
+    limits = httpx.Limits(max_connections=len(attempts), max_keepalive_connections=0)
+    async with httpx.AsyncClient(timeout=120, limits=limits) as client:
+        # Use each token once first: its first use writes last_used_at, which would line the requests up.
+        for who in {id(w): w for w, _code in attempts}.values():
+            assert (await client.get(f"{servers[0].url}/api/me", headers=who.headers)).status_code == 200
+        answers = await asyncio.gather(*(
+            client.post(f"{servers[n % 2].url}{path}", json={"booth_code": code}, headers=who.headers)
+            for n, (who, code) in enumerate(attempts)
+        ))  # fmt: skip
+    outcome = {(who.partner.name, code): answer for (who, code), answer in zip(attempts, answers, strict=True)}
+    assert {a.status_code for a in answers} <= {201, 409}
+    for who in greedy:
+        won = [code for (name, code), a in outcome.items() if name == who.partner.name and a.status_code == 201]
+        assert len(won) == 2, f"{who.partner.name} holds {won}"
+    for n, (left, right) in enumerate(pairs):
+        a, b = outcome[left.partner.name, codes[30 + 2 * n]], outcome[right.partner.name, codes[31 + 2 * n]]
+        assert sorted([a.status_code, b.status_code]) == [201, 409]
+        assert (a if a.status_code == 409 else b).json()["code"] == "competitor-nearby"
