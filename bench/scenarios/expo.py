@@ -54,6 +54,8 @@ async def run(db_kind: str, *, requests: int, concurrency: int) -> str:
         free = [b["code"] for b in booths if b["status"] == "available"]
         # Keep one free booth per worker out of the rush, for the hold-and-release cycle after it.
         kept, free = free[:concurrency], free[concurrency:]
+        # The cycle's partners stay out of the rush too, so they hold nothing when it starts.
+        cyclers, tokens = tokens[-concurrency:], tokens[:-concurrency]
         baseline = await bare_result(bench, requests=requests, concurrency=concurrency)
 
         def rush(c: httpx.AsyncClient, i: int) -> Awaitable[httpx.Response]:
@@ -69,7 +71,6 @@ async def run(db_kind: str, *, requests: int, concurrency: int) -> str:
         results = [await drive("POST hold (rush)", bench.app.url, rush, requests=requests, concurrency=concurrency)]
 
         still_free = kept
-        cyclers = tokens[-concurrency:]
 
         async def cycle(c: httpx.AsyncClient, i: int) -> httpx.Response:
             # Each worker slot uses its own partner and its own booth, so a cycle never meets another.
