@@ -320,3 +320,15 @@ class ExhibitorStaffIn(msgspec.Struct, forbid_unknown_fields=True):
     organization: Name
     badge_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
     title: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+class CardPaymentIn(msgspec.Struct, forbid_unknown_fields=True):
+    payment_method_id: Annotated[str, msgspec.Meta(pattern=r"^pm_[A-Za-z0-9_]+$", max_length=255)]
+
+
+class CardPaymentOut(msgspec.Struct):
+    """``processing`` (wait for the confirmation), ``requires_action`` (3-D Secure) or ``failed`` (``message``)."""
+
+    status: str
+    client_secret: str | None
+    message: str
