@@ -71,6 +71,18 @@ async def join_waitlist(db: AsyncSession, *, conference: Conference, data: Waitl
     return entry
 
 
+async def entries(db: AsyncSession, *, type_id: uuid.UUID) -> list[WaitlistEntry]:
+    """A type's waitlist, in line order."""
+    return list(
+        await db.scalars(
+            select(WaitlistEntry)
+            .where(WaitlistEntry.registration_type_id == type_id)
+            .order_by(WaitlistEntry.created_at)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
 async def place_in_line(db: AsyncSession, *, entry: WaitlistEntry) -> int | None:
     """1 for the next person to be offered a seat; None once the entry is no longer waiting."""
     if entry.status != WaitlistStatus.WAITING:
