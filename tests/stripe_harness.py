@@ -142,20 +142,22 @@ class LocalStripe:
 
 
 @pytest.fixture(scope="session")
-def localstripe_server() -> Iterator[LocalStripe]:
+def localstripe_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStripe]:
     """localstripe's aiohttp app on a free loopback port, for the whole session."""
     port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-c", _RUNNER, str(port)],
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log_path = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-c", _RUNNER, str(port)],
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     server = LocalStripe(url=f"http://127.0.0.1:{port}")
     deadline = time.monotonic() + 30
     while True:
         if process.poll() is not None:
-            raise RuntimeError(f"localstripe exited: {process.stderr.read().decode() if process.stderr else ''}")
+            raise RuntimeError(f"localstripe exited: {log_path.read_text()}")
         try:
             if httpx.get(server.js_url, timeout=1).status_code == 200:
                 break

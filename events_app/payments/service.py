@@ -22,6 +22,7 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -130,32 +131,41 @@ def card_payments_enabled(settings: Settings) -> bool:
 # --- Stripe access ------------------------------------------------------------------------------
 
 
-@asynccontextmanager
-async def _stripe(settings: Settings) -> AsyncIterator[stripe.StripeClient]:
-    """A client on the configured API base (localstripe in tests), closed after use.
+_CLIENTS: dict[tuple[str, str], stripe.StripeClient] = {}
 
-    No automatic retries: localstripe ignores idempotency keys, so a retried create could
+
+def _client(settings: Settings) -> stripe.StripeClient:
+    """One client per key and API base; its HTTP session is shared by the worker threads.
+
+    The blocking client runs in threads (``asyncio.to_thread``) rather than the library's
+    async client, whose httpx use raises a DeprecationWarning on every request. No
+    automatic retries: localstripe ignores idempotency keys, so a retried create could
     charge twice there; reconciliation repairs what a lost answer leaves behind.
     """
+    key = (settings.stripe_secret_key, settings.stripe_api_base)
+    if key not in _CLIENTS:
+        _CLIENTS[key] = stripe.StripeClient(
+            settings.stripe_secret_key,
+            base_addresses={"api": settings.stripe_api_base},
+            http_client=stripe.RequestsClient(timeout=30),
+            max_network_retries=0,
+        )
+    return _CLIENTS[key]
+
+
+@asynccontextmanager
+async def _stripe(settings: Settings) -> AsyncIterator[stripe.StripeClient]:
+    """The Stripe client (localstripe in tests), turning its outages into ``StripeUnavailable``."""
     if not card_payments_enabled(settings):
         raise CardPaymentsDisabled("Card payments are not set up; pay by invoice instead.")
-    http_client = stripe.HTTPXClient(timeout=30)
-    client = stripe.StripeClient(
-        settings.stripe_secret_key,
-        base_addresses={"api": settings.stripe_api_base},
-        http_client=http_client,
-        max_network_retries=0,
-    )
     try:
-        yield client
+        yield _client(settings)
     except stripe.APIConnectionError as exc:
         log.warning("stripe_unreachable", error=str(exc))
         raise StripeUnavailable("The card processor cannot be reached right now; please try again.") from exc
     except (stripe.AuthenticationError, stripe.PermissionError, stripe.RateLimitError, stripe.APIError) as exc:
         log.error("stripe_error", error=str(exc))
         raise StripeUnavailable("The card processor refused to answer; please try again shortly.") from exc
-    finally:
-        await http_client.close_async()  # type: ignore[no-untyped-call]
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
@@ -391,7 +401,8 @@ async def start_card_payment(
     async with _stripe(settings) as client:
         try:
             intent = _as_dict(
-                await client.v1.payment_intents.create_async(
+                await asyncio.to_thread(
+                    client.v1.payment_intents.create,
                     params,  # type: ignore[arg-type]
                     {"idempotency_key": f"payment-{payment.id}"},
                 )
@@ -473,7 +484,7 @@ async def _supersede(db: AsyncSession, *, settings: Settings, payment: Payment) 
     if payment.stripe_payment_intent_id:
         async with _stripe(settings) as client:
             try:
-                await client.v1.payment_intents.cancel_async(payment.stripe_payment_intent_id)
+                await asyncio.to_thread(client.v1.payment_intents.cancel, payment.stripe_payment_intent_id)
             except stripe.InvalidRequestError:
                 # Stripe would not cancel it: it moved on meanwhile. Take its word for what happened.
                 await refresh_card_payment(db, settings=settings, payment=payment)
@@ -493,7 +504,7 @@ async def _supersede(db: AsyncSession, *, settings: Settings, payment: Payment) 
 
 async def _fetch_intent(settings: Settings, intent_id: str) -> dict[str, Any]:
     async with _stripe(settings) as client:
-        return _as_dict(await client.v1.payment_intents.retrieve_async(intent_id))
+        return _as_dict(await asyncio.to_thread(client.v1.payment_intents.retrieve, intent_id))
 
 
 async def refresh_card_payment(db: AsyncSession, *, settings: Settings, payment: Payment) -> Payment:
@@ -580,7 +591,7 @@ async def cancel_payment(
     if payment.stripe_payment_intent_id:
         async with _stripe(settings) as client:
             try:
-                await client.v1.payment_intents.cancel_async(payment.stripe_payment_intent_id)
+                await asyncio.to_thread(client.v1.payment_intents.cancel, payment.stripe_payment_intent_id)
             except stripe.InvalidRequestError as exc:
                 await refresh_card_payment(db, settings=settings, payment=payment)
                 raise Conflict(
@@ -916,7 +927,8 @@ async def refund(
     async with _stripe(settings) as client:
         try:
             stripe_refund = _as_dict(
-                await client.v1.refunds.create_async(
+                await asyncio.to_thread(
+                    client.v1.refunds.create,
                     {
                         "payment_intent": payment.stripe_payment_intent_id,
                         "amount": amount,
@@ -1001,7 +1013,8 @@ async def _sync_refunds(db: AsyncSession, settings: Settings, payment: Payment) 
     """Brings the payment's refunds in line with Stripe's, including ones made in Stripe's dashboard."""
     assert payment.stripe_payment_intent_id
     async with _stripe(settings) as client:
-        listed = await client.v1.refunds.list_async({"payment_intent": payment.stripe_payment_intent_id, "limit": 100})
+        query = {"payment_intent": payment.stripe_payment_intent_id, "limit": 100}
+        listed = await asyncio.to_thread(client.v1.refunds.list, query)  # type: ignore[arg-type]
     changed = False
     for item in listed.data:
         stripe_refund = _as_dict(item)
@@ -1167,7 +1180,7 @@ async def _on_refund_event(db: AsyncSession, settings: Settings, obj: dict[str, 
     intent_id = obj.get("payment_intent")
     if not intent_id and obj.get("object") == "refund" and obj.get("charge"):
         async with _stripe(settings) as client:
-            charge = _as_dict(await client.v1.charges.retrieve_async(str(obj["charge"])))
+            charge = _as_dict(await asyncio.to_thread(client.v1.charges.retrieve, str(obj["charge"])))
         intent_id = charge.get("payment_intent")
     if not intent_id:
         return "ignored: no PaymentIntent"
@@ -1276,8 +1289,6 @@ async def _reconcile_one(db: AsyncSession, settings: Settings, payment_id: uuid.
 
 async def run_reconcile_forever(engine: AsyncEngine, settings: Settings, *, every_seconds: float) -> None:
     """The app's background reconciliation; waits a round first so a restart storm asks Stripe gently."""
-    import asyncio
-
     while True:
         await asyncio.sleep(every_seconds)
         try:
