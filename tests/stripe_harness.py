@@ -22,6 +22,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -133,10 +134,12 @@ class LocalStripe:
         """A refund made in Stripe itself, not through the app."""
         return self._post("/v1/refunds", {"payment_intent": intent_id, "amount": str(amount_cents)})
 
-    def signed(self, event: dict[str, Any], *, secret: str | None = None) -> tuple[bytes, str]:
+    def signed(
+        self, event: dict[str, Any], *, secret: str | None = None, signed_at: float | None = None
+    ) -> tuple[bytes, str]:
         """An event body and its ``Stripe-Signature`` header, signed as Stripe signs deliveries."""
         payload = json.dumps(event).encode()
-        timestamp = int(time.time())
+        timestamp = int(signed_at if signed_at is not None else time.time())
         mac = hmac.new((secret or self.webhook_secret).encode(), f"{timestamp}.".encode() + payload, hashlib.sha256)
         return payload, f"t={timestamp},v1={mac.hexdigest()}"
 
@@ -207,6 +210,19 @@ def stripe_env(localstripe: LocalStripe) -> dict[str, str]:
         "EVENTS_STRIPE_API_BASE": localstripe.url,
         "EVENTS_STRIPE_JS_URL": localstripe.js_url,
         "EVENTS_PAYMENTS_RECONCILE_INTERVAL_S": "0",
+    }
+
+
+def stripe_event(event_type: str, obj: dict[str, Any], *, created: float | None = None) -> dict[str, Any]:
+    """A Stripe event as delivered to webhooks, about ``obj`` (e.g. a PaymentIntent as Stripe returns it)."""
+    return {
+        "id": f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "type": event_type,
+        "created": int(created if created is not None else time.time()),
+        "livemode": False,
+        "api_version": "2017-08-15",
+        "data": {"object": obj},
     }
 
 

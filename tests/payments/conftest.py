@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import date
 
 import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.app import create_app
 from events_app.conferences.models import Conference, ConferenceStatus
 from events_app.conferences.schemas import ConferenceIn
 from events_app.conferences.service import create_conference
@@ -84,3 +87,10 @@ async def wait_for(db: AsyncSession, payment: Payment, check: Callable[[Payment]
         await db.rollback()
         await asyncio.sleep(0.1)
     raise AssertionError(f"payment stayed {payment.status.value}")
+
+
+@pytest.fixture
+async def card_client(stripe_settings: Settings) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """The app in this process with card payments on (webhooks posted by the test itself)."""
+    async with AsyncTestClient(app=create_app(stripe_settings), base_url="http://testserver.local") as client:
+        yield client
