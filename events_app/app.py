@@ -40,6 +40,7 @@ from events_app.payments.controllers import PaymentController, StripeWebhookCont
 from events_app.payments.pages import InvoicePages
 from events_app.payments.service import card_payments_enabled, run_reconcile_forever
 from events_app.registration.controllers import RegistrationController
+from events_app.registration.pages import RegistrationPages
 from events_app.settings import Settings, get_settings
 from events_app.web import STATIC_DIR, TEMPLATES_DIR
 from events_app.web.filters import FILTERS
@@ -59,6 +60,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     StripeWebhookController,
     InvoicePages,
     RegistrationController,
+    RegistrationPages,
 ]
 
 # Paths without a session cookie or CSRF check: the bearer-token API and the probes.

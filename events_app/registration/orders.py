@@ -252,7 +252,7 @@ async def order_from_manage_token(db: AsyncSession, *, settings: Settings, token
     """The order a manage link stands for; a link made before the order's version was raised no longer works."""
     payload = signing.unsign(settings.secret_key, purpose=MANAGE_PURPOSE, token=token)
     order_id, _, version = payload.partition(".")
-    order = await db.get(Order, uuid.UUID(order_id))
+    order = await db.get(Order, uuid.UUID(order_id), populate_existing=True)
     if order is None or str(order.manage_version) != version:
         raise Invalid("This link is no longer valid.", code="link-invalid")
     return order

@@ -1,0 +1,94 @@
+"""The registration pages as a person uses them with no JavaScript: form, totals, invoice, manage link."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.registration.conftest import World
+
+PAGE = "/c/annual-2027/register"
+
+
+def _csrf(html: str) -> str:
+    match = re.search(r'name="_csrf_token" value="([^"]+)"', html)
+    assert match, "the form carries no CSRF token"
+    return match.group(1)
+
+
+async def _form_page(client: AsyncTestClient[Litestar]) -> str:
+    response = await client.get(PAGE, headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    return response.text
+
+
+def _clerk(world: World, token: str, **extra: str) -> dict[str, Any]:
+    return {
+        "_csrf_token": token,
+        "count": "2",
+        "buyer_name": "Carla Clerk",
+        "buyer_email": "clerk@fresno.gov",
+        "a0_registration_type_id": str(world.full.id),
+        "a0_first_name": "Maria",
+        "a0_last_name": "Ruiz",
+        "a0_email": "mayor@fresno.gov",
+        "a0_consent": "yes",
+        "a1_registration_type_id": str(world.full.id),
+        "a1_first_name": "Pat",
+        "a1_last_name": "Jones",
+        "a1_email": "pat@gmail.com",
+        "a1_city_id": str(world.fresno.id),
+        "payment_method": "invoice",
+        **extra,
+    }
+
+
+async def test_the_home_page_links_to_registration(client: AsyncTestClient[Litestar], world: World) -> None:
+    home = await client.get("/c/annual-2027", headers={"Accept": "text/html"})
+    assert f'href="{PAGE}"' in home.text
+
+
+async def test_a_clerk_sees_member_rates_and_totals_then_asks_for_an_invoice(
+    client: AsyncTestClient[Litestar], world: World
+) -> None:
+    page = await _form_page(client)
+    assert "Full conference" in page
+    assert "Speaker" not in page  # comps are not on public sale
+    added = await client.post(PAGE, data={"_csrf_token": _csrf(page), "count": "1", "action": "add"})
+    assert 'name="a1_first_name"' in added.text
+
+    quoted = await client.post(PAGE, data=_clerk(world, _csrf(page), action="quote"))
+    assert quoted.status_code == 200
+    assert "gmail.com is not an email domain of Fresno" in quoted.text
+    assert '<td id="total">$1,500.00</td>' in quoted.text
+
+    placed = await client.post(PAGE, data=_clerk(world, _csrf(page), action="place", po_number="PO-1"))
+    assert placed.status_code == 200  # the test client followed the 303 to the manage page
+    assert "/registration/manage/" in str(placed.url)
+    assert "Invoiced: seats held until the invoice is paid" in placed.text
+    assert re.search(r'href="[^"]+">INV-\d{4}-\d+</a>', placed.text)
+
+
+async def test_a_mistake_in_the_form_is_explained_on_the_form(client: AsyncTestClient[Litestar], world: World) -> None:
+    page = await _form_page(client)
+    form = _clerk(world, _csrf(page), action="place", a1_registration_type_id=str(world.guest.id))
+    response = await client.post(PAGE, data=form)
+    assert response.status_code == 422
+    assert "guest pass" in response.text
+    assert 'value="Maria"' in response.text  # nothing typed is lost
+
+
+async def test_the_buyer_cancels_the_whole_invoiced_order_from_the_manage_page(
+    client: AsyncTestClient[Litestar], world: World
+) -> None:
+    page = await _form_page(client)
+    placed = await client.post(PAGE, data=_clerk(world, _csrf(page), action="place"))
+    manage = str(placed.url).split("testserver.local", 1)[1]
+    cancelled = await client.post(f"{manage}/cancel", data={"_csrf_token": _csrf(placed.text)})
+    assert cancelled.status_code == 200
+    assert "The cancellation is done" in cancelled.text
+    assert "Cancelled" in cancelled.text
+    assert "INV-" not in cancelled.text  # the voided invoice is gone from the page
