@@ -1211,6 +1211,17 @@ def _claimable(moment: datetime) -> ColumnElement[bool]:
     return or_(Payment.reconcile_claimed_at.is_(None), Payment.reconcile_claimed_at < moment - RECONCILE_CLAIM_TIMEOUT)
 
 
+def _unfinished() -> ColumnElement[bool]:
+    """Still worth asking Stripe about: live, or with a refund Stripe has not finished."""
+    pending_refund = (
+        select(Refund.id)
+        .where(Refund.payment_id == Payment.id, Refund.status == RefundStatus.PENDING)
+        .where(Refund.stripe_refund_id.is_not(None))
+        .exists()
+    )
+    return or_(Payment.status.in_(LIVE_STATUSES), pending_refund)
+
+
 async def reconcile(engine: AsyncEngine, settings: Settings, *, limit: int = 200) -> ReconcileReport:
     """Re-fetches live card payments and pending refunds from Stripe; repairs missed webhooks.
 
@@ -1249,7 +1260,7 @@ async def reconcile(engine: AsyncEngine, settings: Settings, *, limit: int = 200
         async with sessions() as db:
             claim = await db.execute(
                 update(Payment)
-                .where(Payment.id == payment_id, _claimable(moment))
+                .where(Payment.id == payment_id, _claimable(moment), _unfinished())
                 .values(reconcile_claimed_at=now())
                 .execution_options(synchronize_session=False)
             )
