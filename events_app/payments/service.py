@@ -96,9 +96,10 @@ class PaymentHandler(Protocol):
     """What a domain that sells something tells payments to do when money moves.
 
     Each method runs inside the transaction that changes the payment and is called
-    once per change. ``on_paid`` may raise ``CannotHonour(reason)`` *before changing
-    anything* when the thing bought can no longer be given; the payment then stays
-    paid and is marked "needs attention" for staff to refund.
+    once per change. ``on_paid`` may raise ``CannotHonour(reason)`` when the thing
+    bought can no longer be given; the payment then stays paid and is marked "needs
+    attention" for staff to refund. What the handler wrote before raising is kept (it
+    may mark its own record too), so it must not leave half a change behind.
     """
 
     async def on_paid(self, db: AsyncSession, *, settings: Settings, payment: Payment) -> None: ...

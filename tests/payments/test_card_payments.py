@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,6 +14,7 @@ from events_app.payments import service
 from events_app.payments.errors import CardPaymentsDisabled
 from events_app.payments.models import PaymentStatus
 from events_app.settings import Settings
+from tests.conftest import LiveServer
 from tests.payments.conftest import PURPOSE_APP, PayByCard, wait_for
 from tests.payments.purpose import calls
 from tests.stripe_harness import CARD_3DS, CARD_DECLINED, LocalStripe, webhook_url
@@ -22,10 +24,10 @@ async def test_card_payment_becomes_paid_when_stripes_webhook_arrives_over_http(
     db: AsyncSession,
     localstripe: LocalStripe,
     stripe_env: dict[str, str],
-    live_servers: object,
+    live_servers: Callable[..., list[LiveServer]],
     pay_by_card: PayByCard,
 ) -> None:
-    [server] = live_servers(1, app=PURPOSE_APP, **stripe_env)  # type: ignore[operator]
+    [server] = live_servers(1, app=PURPOSE_APP, **stripe_env)
     localstripe.send_webhooks_to(webhook_url(server.url))
 
     started = await pay_by_card(localstripe.card())

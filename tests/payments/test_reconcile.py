@@ -6,6 +6,7 @@ import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,7 +15,8 @@ from events_app.db import make_engine
 from events_app.payments import service
 from events_app.payments.models import PaymentStatus
 from events_app.settings import Settings
-from tests.payments.conftest import PayByCard
+from tests.conftest import LiveServer
+from tests.payments.conftest import PURPOSE_APP, PayByCard, wait_for
 from tests.payments.purpose import calls
 from tests.stripe_harness import LocalStripe
 
@@ -110,3 +112,18 @@ async def test_two_processes_reconciling_at_once_pay_each_payment_once(
         await db.refresh(payment)
         assert payment.status == PaymentStatus.PAID
     assert await calls(db, "ticket.paid") == 8
+
+
+async def test_the_app_reconciles_by_itself_every_interval(
+    db: AsyncSession,
+    localstripe: LocalStripe,
+    stripe_env: dict[str, str],
+    live_servers: Callable[..., list[LiveServer]],
+    pay_by_card: PayByCard,
+) -> None:
+    live_servers(1, app=PURPOSE_APP, **{**stripe_env, "EVENTS_PAYMENTS_RECONCILE_INTERVAL_S": "1"})
+
+    started = await pay_by_card(localstripe.card())  # its webhook goes nowhere
+
+    await wait_for(db, started.payment, lambda p: p.status == PaymentStatus.PAID)
+    assert await calls(db, "ticket.paid") == 1
