@@ -164,8 +164,8 @@ async def _stripe(settings: Settings) -> AsyncIterator[stripe.StripeClient]:
     except stripe.APIConnectionError as exc:
         log.warning("stripe_unreachable", error=str(exc))
         raise StripeUnavailable("The card processor cannot be reached right now; please try again.") from exc
-    except (stripe.AuthenticationError, stripe.PermissionError, stripe.RateLimitError, stripe.APIError) as exc:
-        log.error("stripe_error", error=str(exc))
+    except stripe.StripeError as exc:  # keys, rate limits, Stripe's own errors, or a request we did not expect to fail
+        log.error("stripe_error", error=str(exc), kind=type(exc).__name__)
         raise StripeUnavailable("The card processor refused to answer; please try again shortly.") from exc
 
 

@@ -213,3 +213,16 @@ async def test_invoice_status_reads_in_the_list(db: AsyncSession, settings: Sett
     open_one = await invoice_for(db, settings, conference)
     page = await service.list_invoices(db, conference_id=conference.id, status=InvoiceStatus.OPEN)
     assert [i.number for i in page.items] == [open_one.number]
+
+
+async def test_the_staff_invoice_page_asks_a_browser_to_sign_in(
+    db: AsyncSession, client: Client, settings: Settings, conference: Conference
+) -> None:
+    invoice = await invoice_for(db, settings, conference)
+
+    response = await client.get(
+        f"/c/{conference.slug}/invoices/{invoice.number}", headers={"Accept": "text/html"}, follow_redirects=False
+    )
+
+    assert response.status_code in (302, 303)
+    assert response.headers["location"].startswith("/login")
