@@ -525,6 +525,7 @@ class RegistrationPayments:
                 await _secure_seats_again(db, order=order, at=moment)
             except Conflict as exc:
                 reason = f"Paid after its hold expired and the seats were gone: {exc.detail}"
+                order.paid_cents += payment.amount_paid_cents  # the money did arrive: staff refund it from here
                 await _needs_attention(db, order=order, reason=reason)
                 raise CannotHonour(reason) from exc
         order.paid_cents += payment.amount_paid_cents
@@ -798,7 +799,8 @@ async def refund_order(
     actor: Principal | None,
 ) -> int:
     """Staff refund: an amount (default: everything left), optionally cancelling every attendee with no fee."""
-    refundable = order.paid_cents - order.refunded_cents
+    collected = await payments.payments_for(db, purpose=PURPOSE, reference_id=order.id)
+    refundable = sum(p.refundable_cents for p in collected)
     amount = refundable if amount_cents is None else amount_cents
     if amount <= 0 or amount > refundable:
         raise Invalid(f"At most {refundable} cents can be refunded on order {order.number}.", code="refund-too-large")
