@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -15,7 +16,7 @@ from events_app.db import make_engine
 from events_app.payments import service
 from events_app.payments.errors import CardPaymentsDisabled, StripeUnavailable
 from events_app.payments.models import Payment, PaymentStatus
-from events_app.settings import Settings
+from events_app.settings import Settings, SettingsError
 from tests.conftest import LiveServer, free_port
 from tests.payments.conftest import PURPOSE_APP, PayByCard, wait_for
 from tests.payments.purpose import calls
@@ -168,3 +169,15 @@ async def test_when_stripe_cannot_be_reached_the_buyer_is_told_and_nothing_is_ke
     await db.rollback()  # what the request's transaction does on an error answer
 
     assert await db.scalar(select(func.count()).select_from(Payment)) == 0
+
+
+def test_a_stripe_key_without_its_webhook_secret_is_refused_at_start(tmp_path: Path) -> None:
+    base = {"EVENTS_SECRET_KEY": "k" * 40, "EVENTS_VAR_DIR": str(tmp_path), "EVENTS_STRIPE_SECRET_KEY": "sk_live_x"}
+
+    with pytest.raises(SettingsError, match="WEBHOOK_SECRET"):
+        Settings.from_env(base)
+    complete = Settings.from_env(
+        {**base, "EVENTS_STRIPE_PUBLISHABLE_KEY": "pk_live_x", "EVENTS_STRIPE_WEBHOOK_SECRET": "whsec_x"}
+    )
+    assert service.card_payments_enabled(complete)
+    assert not service.card_payments_enabled(Settings.from_env({"EVENTS_SECRET_KEY": "k" * 40}))
