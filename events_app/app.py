@@ -41,6 +41,7 @@ from events_app.payments.pages import InvoicePages
 from events_app.payments.service import card_payments_enabled, run_reconcile_forever
 from events_app.registration.controllers import RegistrationController
 from events_app.registration.pages import RegistrationPages
+from events_app.registration.waitlist import sweeper as registration_sweeper
 from events_app.settings import Settings, get_settings
 from events_app.web import STATIC_DIR, TEMPLATES_DIR
 from events_app.web.filters import FILTERS
@@ -159,7 +160,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             security=[{"bearer": []}],
         ),
         exception_handlers=exception_handlers,
-        lifespan=[background_work],
+        lifespan=[background_work, registration_sweeper(engine, settings)],
         state=State({"settings": settings, "db_engine": engine, "db_config": db_config}),
         debug=False,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.core.clock import now
 from events_app.core.mail import deliver_outbox
+from events_app.db import make_engine
 from events_app.registration import orders, service, waitlist
 from events_app.registration.models import OrderStatus, PaymentMethod, WaitlistStatus
 from events_app.registration.schemas import AttendeeIn, OrderIn, TypePatch
@@ -128,3 +131,26 @@ async def test_a_freed_seat_is_offered_to_the_waitlist_in_turn(
     assert claimed.status_code == 201, claimed.text
     statuses = {e.email: e.status for e in await waitlist.entries(db, type_id=world.full.id)}
     assert statuses == {"wait1@x.org": WaitlistStatus.LAPSED, "wait2@x.org": WaitlistStatus.CLAIMED}
+
+
+async def test_each_app_process_sweeps_expired_holds_in_the_background(
+    db: AsyncSession, settings: Settings, world: World, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("events_app.payments.service.card_payments_enabled", lambda _settings: True)
+    stale = await orders.place_order(
+        db, settings=settings, conference=world.conference, data=order_for(world, "a@x.org", PaymentMethod.CARD),
+        at=now() - timedelta(hours=1),
+    )  # fmt: skip
+    await db.commit()
+    engine = make_engine(settings.database_url)
+    try:
+        async with waitlist.sweeper(engine, replace(settings, outbox_interval_seconds=1), every_seconds=0.05)(None):
+            for _ in range(100):
+                await asyncio.sleep(0.05)
+                await db.refresh(stale)
+                if stale.status == OrderStatus.EXPIRED:
+                    break
+                await db.rollback()
+    finally:
+        await engine.dispose()
+    assert stale.status == OrderStatus.EXPIRED
