@@ -459,6 +459,21 @@ class RegistrationController(Controller):
             order=order_out(order),
         )
 
+    @post("/orders/{order_id:uuid}/manage-link", opt=STAFF, operation_id="reissueManageLink", status_code=200)
+    async def reissue_manage_link(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        order_id: FromPath[uuid.UUID],
+    ) -> OrderOut:
+        """Mails the buyer a new manage link; every earlier link to the order stops working."""
+        conference = await _conference(db_session, slug)
+        order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
+        url = await orders.reissue_manage_link(db_session, settings=_settings(request), order=order, actor=principal)
+        return order_out(order, manage_url=url)
+
     @post("/orders/{order_id:uuid}/refund", opt=ORGANIZERS, operation_id="refundRegistrationOrder", status_code=200)
     async def refund(
         self,

@@ -150,6 +150,20 @@ async def send_order_receipt(
     )
 
 
+async def send_manage_link(
+    db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, manage_url: str
+) -> None:
+    text = "\n".join(
+        [
+            f"Dear {order.buyer_name},",
+            "",
+            f"Here is a new link to manage order {order.number} for {conference.name}: {manage_url}",
+            "Earlier links to this order no longer work.",
+        ]
+    )
+    await queue_mail(db, settings=settings, to=[order.buyer_email], subject=f"Manage order {order.number}", text=text)
+
+
 async def send_invoice_notice(
     db: AsyncSession,
     *,

@@ -258,6 +258,25 @@ async def order_from_manage_token(db: AsyncSession, *, settings: Settings, token
     return order
 
 
+async def reissue_manage_link(db: AsyncSession, *, settings: Settings, order: Order, actor: Principal | None) -> str:
+    """A new manage link, mailed to the buyer; every earlier link stops working (e.g. one forwarded by mistake)."""
+    order.manage_version += 1
+    await db.flush()
+    conference = await _conference(db, order)
+    url = manage_url(settings, conference=conference, order=order)
+    await mail.send_manage_link(db, settings=settings, conference=conference, order=order, manage_url=url)
+    await record(
+        db,
+        actor=actor,
+        action="registration.manage_link_reissued",
+        subject_type="order",
+        subject_id=order.id,
+        conference_id=order.conference_id,
+        version=order.manage_version,
+    )
+    return url
+
+
 async def get_order(db: AsyncSession, *, order_id: uuid.UUID, conference_id: uuid.UUID | None = None) -> Order:
     order = await db.get(Order, order_id)
     if order is None or (conference_id is not None and order.conference_id != conference_id):

@@ -92,3 +92,28 @@ async def test_the_buyer_cancels_the_whole_invoiced_order_from_the_manage_page(
     assert "The cancellation is done" in cancelled.text
     assert "Cancelled" in cancelled.text
     assert "INV-" not in cancelled.text  # the voided invoice is gone from the page
+
+
+async def test_without_stripe_only_the_invoice_is_offered(client: AsyncTestClient[Litestar], world: World) -> None:
+    page = await _form_page(client)
+    assert 'value="invoice"' in page
+    assert 'value="card"' not in page
+
+
+async def test_joining_the_waitlist_from_the_page_shows_the_place_in_line(
+    client: AsyncTestClient[Litestar], db: Any, world: World
+) -> None:
+    from events_app.registration import service
+    from events_app.registration.schemas import TypePatch
+
+    await service.update_type(db, registration_type=world.one_day, data=TypePatch(capacity=0), actor=None)
+    await db.commit()
+    page = await _form_page(client)
+    assert "Sold out" in page
+    response = await client.post(
+        "/c/annual-2027/registration/waitlist",
+        data={"_csrf_token": _csrf(page), "registration_type_id": str(world.one_day.id), "name": "Wanda Wait",
+              "email": "wanda@fresno.gov"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert "number 1 in line for Thursday only" in response.text

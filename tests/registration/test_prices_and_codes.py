@@ -146,3 +146,55 @@ async def test_promo_codes_apply_to_their_types_within_their_window_and_uses(
             db, settings=settings, conference=world.conference, data=one(world, "p3@fresno.gov", promo_code="CLERKS50")
         )
     assert used_up.value.code == "promo-code-used-up"
+
+
+async def test_exhibitor_staff_cannot_be_bought_even_by_id(
+    client: AsyncTestClient[Litestar], db: AsyncSession, world: World
+) -> None:
+    from events_app.registration import service
+
+    exhibitor = await service.exhibitor_type(db, conference_id=world.conference.id)
+    await db.commit()
+    body = {
+        "buyer_name": "Sneaky",
+        "buyer_email": "sneaky@example.com",
+        "attendees": [{"registration_type_id": str(exhibitor.id), "first_name": "S", "last_name": "N",
+                       "email": "sneaky@example.com"}],
+    }  # fmt: skip
+    response = await client.post(f"{URL}/orders", json=body)
+    assert response.status_code == 422
+    assert response.json()["code"] == "type-not-for-sale"
+
+
+async def test_a_type_sells_only_within_its_sale_window(
+    client: AsyncTestClient[Litestar], world: World, organizer: Any
+) -> None:
+    later = (now() + timedelta(days=3)).isoformat()
+    created = await client.post(
+        f"{URL}/types",
+        headers=organizer.headers,
+        json={"name": "Mobile tour: Port of Long Beach", "kind": "full", "member_price_cents": 4500,
+              "non_member_price_cents": 4500, "capacity": 40, "sale_starts_at": later},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    body = {
+        "buyer_name": "Early",
+        "buyer_email": "early@fresno.gov",
+        "attendees": [{"registration_type_id": created.json()["id"], "first_name": "E", "last_name": "Arly",
+                       "email": "early@fresno.gov"}],
+    }  # fmt: skip
+    response = await client.post(f"{URL}/quote", json=body)
+    assert response.status_code == 422
+    assert response.json()["code"] == "sale-not-started"
+
+
+async def test_only_organizers_manage_types_and_codes(
+    client: AsyncTestClient[Litestar], world: World, partner: Any, staff: Any
+) -> None:
+    body = {"name": "Free for all", "kind": "full", "member_price_cents": 0, "non_member_price_cents": 0}
+    assert (await client.post(f"{URL}/types", json=body)).status_code == 401
+    assert (await client.post(f"{URL}/types", json=body, headers=partner.headers)).status_code == 403
+    assert (await client.post(f"{URL}/types", json=body, headers=staff.headers)).status_code == 403
+    code = {"code": "ALLFREE", "kind": "percent", "value": 100}
+    assert (await client.post(f"{URL}/promo-codes", json=code, headers=staff.headers)).status_code == 403
+    assert (await client.get(f"{URL}/counts", headers=staff.headers)).status_code == 200
