@@ -723,7 +723,13 @@ async def cancel_attendees(
                 )
     else:
         live_payment = await payments.live_payment_for(db, purpose=PURPOSE, reference_id=order.id)
-        if live_payment is not None and live_payment.invoice is None and live_payment.status != PaymentStatus.PENDING:
+        if (
+            live_payment is not None
+            and live_payment.invoice is None
+            and live_payment.status != PaymentStatus.REQUIRES_ACTION
+        ):
+            # Stripe may still collect it: cancelling now would race the payment. (An abandoned
+            # 3-D Secure step is cancelled below instead.)
             raise Conflict("A card payment for this order is being processed; try again in a minute.",
                            code="payment-in-progress")  # fmt: skip
         for attendee in targets:

@@ -49,6 +49,11 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
     return settings
 
 
+def _number(text: str | None, *, default: int) -> int:
+    """A number typed or posted in a form; anything else is the default (a form never answers 500)."""
+    return int(text) if text is not None and text.strip().isdigit() else default
+
+
 def _form_to_order(form: dict[str, str], count: int) -> tuple[OrderIn | None, str | None]:
     """The order the form describes, or a sentence saying what is missing."""
     attendees = []
@@ -134,12 +139,12 @@ class RegistrationPages(Controller):
         conference = await get_conference(db_session, slug=slug)
         slug = conference.slug
         form = {k: str(v) for k, v in (await request.form()).items()}
-        count = min(max(int(form.get("count", "1") or 1), 1), MAX_ATTENDEES)
+        count = min(max(_number(form.get("count"), default=1), 1), MAX_ATTENDEES)
         action = form.get("action", "quote")
         if action == "add":
             count = min(count + 1, MAX_ATTENDEES)
         elif action.startswith("remove-") and count > 1:
-            gone = int(action.removeprefix("remove-"))
+            gone = min(max(_number(action.removeprefix("remove-"), default=count - 1), 0), count - 1)
             for i in range(gone, count - 1):
                 for key in (*ATTENDEE_FIELDS, "consent"):
                     form[f"a{i}_{key}"] = form.get(f"a{i + 1}_{key}", "")
@@ -236,7 +241,10 @@ class RegistrationPages(Controller):
     ) -> Template | Redirect:
         order = await self._managed(db_session, request, slug, token)
         form = await request.form()
-        chosen = [uuid.UUID(str(v)) for v in form.getall("attendee_id", []) if str(v)]
+        try:
+            chosen = [uuid.UUID(str(v)) for v in form.getall("attendee_id", []) if str(v)]
+        except ValueError:
+            chosen = [uuid.uuid4()]  # not an attendee of this order: refused below like any stranger's id
         try:
             await orders.cancel_attendees(db_session, settings=_settings(request), order=order, attendee_ids=chosen)
         except DomainError as exc:

@@ -17,7 +17,7 @@ from events_app.core.clock import now
 from events_app.core.errors import NotAllowed
 from events_app.payments import service as payments
 from events_app.payments.models import ReceiptMethod
-from events_app.registration import orders
+from events_app.registration import orders, service
 from events_app.registration.models import Attendee, AttendeeStatus, Order, OrderStatus
 from events_app.registration.schemas import SubstituteIn
 from events_app.settings import Settings
@@ -192,3 +192,38 @@ async def test_staff_refund_a_paid_order_in_full_and_it_ends(
     assert order["status"] == OrderStatus.CANCELLED
     assert order["refunded_cents"] == 100000
     assert {a["status"] for a in order["attendees"]} == {"refunded"}
+
+
+async def test_cancelling_one_of_an_unpaid_invoice_reissues_the_invoice_for_the_rest(
+    client: AsyncTestClient[Litestar], db: AsyncSession, world: World
+) -> None:
+    body = {
+        "buyer_name": "Carla Clerk",
+        "buyer_email": "clerk@fresno.gov",
+        "payment_method": "invoice",
+        "po_number": "PO-22",
+        "attendees": [
+            {"registration_type_id": str(world.full.id), "first_name": "Maria", "last_name": "Ruiz",
+             "email": "mayor@fresno.gov"},
+            {"registration_type_id": str(world.one_day.id), "first_name": "Tom", "last_name": "Lee",
+             "email": "tlee@fresno.gov"},
+        ],
+    }  # fmt: skip
+    placed = (await client.post(f"{URL}/orders", json=body)).json()
+    tom = placed["attendees"][1]
+    response = await client.post(f"{URL}/manage/{_token(placed)}/cancel", json={"attendee_ids": [tom["id"]]})
+    assert response.status_code == 200, response.text
+    assert response.json()["order"]["total_cents"] == 50000
+    assert response.json()["order"]["status"] == "invoiced"
+    invoices = [
+        p.invoice
+        for p in await payments.payments_for(db, purpose="registration.order", reference_id=uuid.UUID(placed["id"]))
+        if p.invoice is not None
+    ]
+    assert [(i.status.value, i.amount_cents) for i in invoices] == [("void", 75000), ("open", 50000)]
+    assert invoices[1].po_number == "PO-22"
+    # Cancelling everyone left voids the new invoice and gives the seats back.
+    response = await client.post(f"{URL}/manage/{_token(placed)}/cancel", json={})
+    assert response.json()["order"]["status"] == "cancelled"
+    counts = {c.name: c for c in await service.live_counts(db, conference_id=world.conference.id)}
+    assert counts["Full conference"].held == 0

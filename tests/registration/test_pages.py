@@ -117,3 +117,14 @@ async def test_joining_the_waitlist_from_the_page_shows_the_place_in_line(
     )  # fmt: skip
     assert response.status_code == 200
     assert "number 1 in line for Thursday only" in response.text
+
+
+async def test_nonsense_in_the_form_is_refused_politely(client: AsyncTestClient[Litestar], world: World) -> None:
+    page = await _form_page(client)
+    response = await client.post(
+        PAGE, data={"_csrf_token": _csrf(page), "count": "lots", "action": "remove-x", "a0_email": "not an email"}
+    )
+    assert response.status_code == 200
+    response = await client.post(PAGE, data={**_clerk(world, _csrf(page), action="place"), "a0_email": "nope"})
+    assert response.status_code == 422
+    assert "Please check the form" in response.text
