@@ -84,6 +84,7 @@ WEBHOOK_TOLERANCE_SECONDS = 300
 # A webhook for a payment we have no row for may race the request that is still creating it;
 # after this long the row will never come, and the money is recorded for staff instead.
 ORPHAN_GRACE = timedelta(minutes=10)
+RECORD_WAIT = timedelta(seconds=2)
 # A reconciliation claim older than this belongs to a process that died mid-check.
 RECONCILE_CLAIM_TIMEOUT = timedelta(minutes=5)
 # A card payment still waiting for the buyer (3-D Secure) this long after it started is abandoned.
@@ -1092,6 +1093,8 @@ async def handle_stripe_webhook(db: AsyncSession, *, settings: Settings, payload
         raise BadWebhook("The webhook is not a Stripe event.", code="bad-event")
     obj = event["data"].get("object") or {}
     event_type = str(event.get("type", ""))
+    if event_type.startswith("payment_intent.") and not _past_grace(event):
+        await _wait_for_payment_row(db, obj)
     fresh = await _insert_unless_taken(
         db,
         StripeEvent,
@@ -1119,6 +1122,31 @@ async def handle_stripe_webhook(db: AsyncSession, *, settings: Settings, payload
     return outcome
 
 
+def _past_grace(event: dict[str, Any]) -> bool:
+    """True once an event is old enough that a payment it names, still unknown, will never be recorded."""
+    try:
+        created = datetime.fromtimestamp(int(event.get("created") or 0), UTC)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return now() - created >= ORPHAN_GRACE
+
+
+async def _wait_for_payment_row(db: AsyncSession, intent: dict[str, Any]) -> None:
+    """Stripe can deliver an event before the request that created its payment has committed.
+
+    Waiting a moment here (before writing anything, so a SQLite writer is not blocked)
+    usually lets that commit land; otherwise the event is refused with a 503 and Stripe
+    delivers it again later.
+    """
+    payment_id = _uuid((intent.get("metadata") or {}).get("payment_id"))
+    if payment_id is None:
+        return
+    for _ in range(int(RECORD_WAIT.total_seconds() / 0.2)):
+        if await db.scalar(select(Payment.id).where(Payment.id == payment_id)) is not None:
+            return
+        await asyncio.sleep(0.2)
+
+
 async def _on_intent_event(db: AsyncSession, settings: Settings, event: dict[str, Any], obj: dict[str, Any]) -> str:
     intent_id = str(obj.get("id", ""))
     metadata = obj.get("metadata") or {}
@@ -1128,8 +1156,7 @@ async def _on_intent_event(db: AsyncSession, settings: Settings, event: dict[str
     if payment is None:
         if "payment_id" not in metadata:
             return "ignored: not one of ours"
-        created = datetime.fromtimestamp(int(event.get("created") or 0), UTC)
-        if now() - created < ORPHAN_GRACE:
+        if not _past_grace(event):
             raise PaymentNotYetRecorded("This payment is not recorded yet; please deliver the event again.")
         return await _record_orphan(db, settings, intent_id)
     intent = await _fetch_intent(settings, intent_id)
