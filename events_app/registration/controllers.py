@@ -328,18 +328,23 @@ class RegistrationController(Controller):
     @patch("/types/{type_id:uuid}", opt=ORGANIZERS, operation_id="updateRegistrationType")
     async def update_type(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         slug: FromPath[str],
         type_id: FromPath[uuid.UUID],
         data: JSONBody[TypePatch],
     ) -> TypeOut:
-        """Changes the fields sent; a capacity below the seats already taken is refused (409)."""
+        """Changes the fields sent; a capacity below the seats already taken is refused (409).
+
+        New seats are offered to the waitlist at once, by mail, in turn.
+        """
         conference = await _conference(db_session, slug)
         registration_type = await service.get_type(db_session, conference_id=conference.id, type_id=type_id)
-        return type_out(
-            await service.update_type(db_session, registration_type=registration_type, data=data, actor=principal)
-        )
+        updated = await service.update_type(db_session, registration_type=registration_type, data=data, actor=principal)
+        # More seats: the waitlist hears first.
+        await waitlist.offer_free_seats(db_session, settings=_settings(request), type_ids=[updated.id])
+        return type_out(updated)
 
     @get("/counts", opt=STAFF, operation_id="registrationCounts")
     async def counts(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> list[TypeCount]:

@@ -176,7 +176,7 @@ class RegistrationPages(Controller):
         token = orders.manage_token(settings, order)
         if order.status == OrderStatus.PENDING:
             return Redirect(f"/c/{slug}/registration/checkout/{token}", status_code=303)
-        return Redirect(f"/c/{slug}/registration/manage/{token}", status_code=303)
+        return Redirect(f"/c/{slug}/registration/manage/{token}?done=placed", status_code=303)
 
     async def _managed(self, db: AsyncSession, request: Request[Any, Any, Any], slug: str, token: str) -> Order:
         order = await orders.order_from_manage_token(db, settings=_settings(request), token=token)
@@ -222,6 +222,8 @@ class RegistrationPages(Controller):
         notices = {
             "card": "Thank you: your payment is being confirmed with the bank. This page shows it within a minute, "
             "and each attendee receives a confirmation mail.",
+            "placed": "Thank you: your registration is recorded and a mail with this page's link is on its way. "
+            "Keep the link to cancel or substitute later.",
             "cancelled": "The cancellation is done; a mail confirms it.",
             "substituted": "The substitution is done; your colleague receives their own confirmation.",
         }

@@ -154,3 +154,21 @@ async def test_each_app_process_sweeps_expired_holds_in_the_background(
     finally:
         await engine.dispose()
     assert stale.status == OrderStatus.EXPIRED
+
+
+async def test_more_seats_go_to_the_waitlist_first(
+    client: AsyncTestClient[Litestar], db: AsyncSession, world: World, organizer: Any
+) -> None:
+    await _limit_full(db, world, 1)
+    assert (await client.post(f"{URL}/orders", json=order_json(world, "a@fresno.gov"))).status_code == 201
+    for email in ("w1@x.org", "w2@x.org", "w3@x.org"):
+        joined = await client.post(
+            f"{URL}/waitlist", json={"registration_type_id": str(world.full.id), "name": "W", "email": email}
+        )
+        assert joined.status_code == 201
+    raised = await client.patch(f"{URL}/types/{world.full.id}", headers=organizer.headers, json={"capacity": 3})
+    assert raised.status_code == 200, raised.text
+    statuses = {e.email: e.status for e in await waitlist.entries(db, type_id=world.full.id)}
+    assert statuses == {"w1@x.org": "offered", "w2@x.org": "offered", "w3@x.org": "waiting"}
+    walk_in = await client.post(f"{URL}/orders", json=order_json(world, "walkin@x.org"))
+    assert walk_in.status_code == 409  # the two new seats are kept for the people who waited
