@@ -134,3 +134,21 @@ async def test_invoice_me_holds_seats_issues_a_numbered_invoice_and_confirms_whe
     calendar = ics.get_content()
     assert f"UID:conference-{world.conference.id}@" in calendar.replace("\r\n ", "")
     assert "DTSTART;VALUE=DATE:20271006" in calendar
+
+
+async def test_staff_record_the_citys_check_through_the_api_and_the_officials_are_confirmed(
+    client: AsyncTestClient[Litestar], db: AsyncSession, world: World, staff: Any
+) -> None:
+    placed = (await client.post(f"{URL}/orders", json=clerk_order(world, payment_method="invoice"))).json()
+    [payment] = await payments.payments_for(db, purpose="registration.order", reference_id=uuid.UUID(placed["id"]))
+    assert payment.invoice is not None
+    recorded = await client.post(
+        f"/api/conferences/annual-2027/payments/invoices/{payment.invoice.number}/payments",
+        headers=staff.headers,
+        json={"amount_cents": 250000, "method": "check", "received_on": "2026-11-24", "reference": "Check 10442"},
+    )
+    assert recorded.status_code == 201, recorded.text
+    order = (await client.get(f"{URL}/orders/{placed['id']}", headers=staff.headers)).json()
+    assert order["status"] == "paid"
+    assert order["paid_cents"] == 250000
+    assert {a["status"] for a in order["attendees"]} == {"confirmed"}
