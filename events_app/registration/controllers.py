@@ -479,6 +479,22 @@ class RegistrationController(Controller):
         url = await orders.reissue_manage_link(db_session, settings=_settings(request), order=order, actor=principal)
         return order_out(order, manage_url=url)
 
+    @post("/orders/{order_id:uuid}/honour", opt=ORGANIZERS, operation_id="honourRegistrationOrder", status_code=200)
+    async def honour(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        order_id: FromPath[uuid.UUID],
+    ) -> OrderOut:
+        """Gives a paid "needs attention" order its seats after all (409 while they are still sold out)."""
+        conference = await _conference(db_session, slug)
+        order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
+        return order_out(
+            await orders.honour_order(db_session, settings=_settings(request), order=order, actor=principal)
+        )
+
     @post("/orders/{order_id:uuid}/refund", opt=ORGANIZERS, operation_id="refundRegistrationOrder", status_code=200)
     async def refund(
         self,

@@ -813,6 +813,31 @@ async def _refund_through_payments(
     return amount_cents - left
 
 
+async def honour_order(db: AsyncSession, *, settings: Settings, order: Order, actor: Principal | None) -> Order:
+    """Staff give a "needs attention" order its seats after all (e.g. after raising the capacity).
+
+    The seats are taken as at checkout (409 ``sold-out`` if they still are not there); the
+    attendees are confirmed and mailed, and the payment's attention flag is settled.
+    """
+    if order.status != OrderStatus.NEEDS_ATTENTION:
+        raise Conflict(f"Order {order.number} does not need attention.", code="order-not-needing-attention")
+    moment = now()
+    await _secure_seats_again(db, order=order, at=moment)
+    await _confirm(db, settings=settings, conference=await _conference(db, order), order=order, at=moment)
+    for payment in await payments.payments_for(db, purpose=PURPOSE, reference_id=order.id):
+        if payment.needs_attention and payment.attention_resolved_at is None:
+            await payments.resolve_attention(db, payment=payment, note="Registration honoured by staff", actor=actor)
+    await record(
+        db,
+        actor=actor,
+        action="registration.order_honoured",
+        subject_type="order",
+        subject_id=order.id,
+        conference_id=order.conference_id,
+    )
+    return order
+
+
 async def refund_order(
     db: AsyncSession,
     *,

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.core.clock import now
+from events_app.core.errors import Conflict
 from events_app.payments import service as payments
 from events_app.payments.models import Payment
 from events_app.registration import orders, service
@@ -129,3 +131,37 @@ async def test_cancelling_one_card_paid_attendee_refunds_through_stripe(
     assert order.status == OrderStatus.PAID  # Maria is still registered
     intent = localstripe.payment_intent(str(payment.stripe_payment_intent_id))
     assert intent["status"] == "succeeded"
+
+
+async def test_staff_honour_a_late_payment_once_they_add_seats(
+    db: AsyncSession, stripe_settings: Settings, world: World, localstripe: LocalStripe
+) -> None:
+    await service.update_type(db, registration_type=world.one_day, data=TypePatch(capacity=1), actor=None)
+    await db.commit()
+    order, payment = await _card_order(db, stripe_settings, world, localstripe)
+    await db.execute(update(Order).where(Order.id == order.id).values(hold_expires_at=now() - timedelta(minutes=1)))
+    await db.commit()
+    someone_else = OrderIn(
+        buyer_name="Other",
+        buyer_email="other@fresno.gov",
+        attendees=[AttendeeIn(registration_type_id=world.one_day.id, first_name="O", last_name="Ther",
+                              email="other@fresno.gov")],
+    )  # fmt: skip
+    await orders.place_order(db, settings=stripe_settings, conference=world.conference, data=someone_else)
+    await db.commit()
+    await _stripe_reports(db, stripe_settings, payment)
+    await db.refresh(order)
+    assert order.status == OrderStatus.NEEDS_ATTENTION
+
+    with pytest.raises(Conflict):  # still no seat: nothing changes
+        await orders.honour_order(db, settings=stripe_settings, order=order, actor=None)
+    await db.rollback()
+    await db.refresh(world.one_day)
+    await db.refresh(order)
+    await service.update_type(db, registration_type=world.one_day, data=TypePatch(capacity=2), actor=None)
+    await orders.honour_order(db, settings=stripe_settings, order=order, actor=None)
+    await db.commit()
+    await db.refresh(payment)
+    assert order.status == OrderStatus.PAID
+    assert {a.status for a in order.attendees} == {AttendeeStatus.CONFIRMED}
+    assert payment.attention_resolved_at is not None
