@@ -232,14 +232,16 @@ async def send_cancellation(
 
 
 async def send_refund_notice(
-    db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, amount_cents: int
+    db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, amount_cents: int, by_card: bool
 ) -> None:
     text = "\n".join(
         [
             f"Dear {order.buyer_name},",
             "",
             f"We refunded {_money(amount_cents, order.currency)} on order {order.number} for {conference.name}.",
-            "A card refund appears on your statement within 5 to 10 business days.",
+            "It appears on your card statement within 5 to 10 business days."
+            if by_card
+            else "Our finance office sends it the way your payment came (check or ACH); no action is needed.",
         ]
     )
     await queue_mail(

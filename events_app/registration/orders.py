@@ -583,7 +583,12 @@ class RegistrationPayments:
             order.status = OrderStatus.CANCELLED
         await db.flush()
         await mail.send_refund_notice(
-            db, settings=settings, conference=conference, order=order, amount_cents=refund.amount_cents
+            db,
+            settings=settings,
+            conference=conference,
+            order=order,
+            amount_cents=refund.amount_cents,
+            by_card=refund.method is None,
         )
 
 
@@ -854,9 +859,13 @@ async def refund_order(
     amount = refundable if amount_cents is None else amount_cents
     if amount <= 0 or amount > refundable:
         raise Invalid(f"At most {refundable} cents can be refunded on order {order.number}.", code="refund-too-large")
-    if cancel_attendees_too and order.status == OrderStatus.PAID:
-        await cancel_attendees(db, settings=settings, order=order, actor=actor, waive_policy=True)
-        return amount
+    if cancel_attendees_too:
+        if amount_cents is not None:
+            raise Invalid("Cancelling every attendee refunds all they paid: leave amount_cents out.",
+                          code="refund-amount-with-cancel")  # fmt: skip
+        if order.status == OrderStatus.PAID:
+            result = await cancel_attendees(db, settings=settings, order=order, actor=actor, waive_policy=True)
+            return result.refund_cents
     # An order in "needs attention" never got its seats: refunding it settles it.
     key = f"registration-refund-{order.id}-{order.refunded_cents}-{amount}"
     asked = await _refund_through_payments(
