@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 
 from litestar.pagination import OffsetPagination
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
@@ -304,6 +305,8 @@ async def place_order(
     expiry. Card: pending, seats held for ``HOLD_MINUTES`` while the buyer pays.
     """
     moment = at or now()
+    if data.submission_key and (earlier := await _submitted(db, conference=conference, key=data.submission_key)):
+        return earlier
     priced = await price_order(
         db, settings=settings, conference=conference, data=data, at=moment, by_staff=source == OrderSource.ORGANIZER
     )
@@ -345,10 +348,17 @@ async def place_order(
         promo_code_id=priced.code.id if priced.code else None,
         po_number=data.po_number.strip(),
         hold_expires_at=moment + timedelta(minutes=HOLD_MINUTES) if method == PaymentMethod.CARD else None,
+        submission_key=data.submission_key,
         attendees=[],
     )
-    db.add(order)
-    await db.flush()
+    try:
+        async with db.begin_nested():
+            db.add(order)
+    except IntegrityError:
+        # The same checkout sent twice at once: the first one's order is the answer.
+        if data.submission_key and (earlier := await _submitted(db, conference=conference, key=data.submission_key)):
+            return earlier
+        raise
     attendees = []
     for position, p in enumerate(priced.attendees):
         person = p.data
@@ -481,6 +491,10 @@ async def _secure_seats_again(db: AsyncSession, *, order: Order, at: datetime) -
         uses = sum(1 for a in waiting if a.promo_code_id == code.id)
         if uses:
             await capacity.take_code_uses(db, code=code, uses=uses, moment=at, exclude_order_id=order.id)
+
+
+async def _submitted(db: AsyncSession, *, conference: Conference, key: str) -> Order | None:
+    return await db.scalar(select(Order).where(Order.conference_id == conference.id, Order.submission_key == key))
 
 
 def _hold_is_live(order: Order, at: datetime) -> bool:

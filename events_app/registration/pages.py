@@ -8,6 +8,7 @@ PaymentIntent, and Stripe.js runs 3-D Secure when the bank asks for it.
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Any
 
@@ -74,6 +75,7 @@ def _form_to_order(form: dict[str, str], count: int) -> tuple[OrderIn | None, st
         "payment_method": form.get("payment_method", "invoice"),
         "po_number": form.get("po_number", "").strip(),
         "waitlist_offer": form.get("offer") or None,
+        "submission_key": form.get("submission_key") or None,
         "attendees": attendees,
     }
     try:
@@ -97,8 +99,12 @@ class RegistrationPages(Controller):
         ]
         counts = {c.registration_type_id: c for c in await service.live_counts(db, conference_id=conference.id)}
         cities = list(await db.scalars(select(MemberCity).order_by(MemberCity.name)))
+        form: dict[str, str] = extra.pop("form", {})
+        # One key per filled-in form, kept across re-renders: sending it twice makes one order.
+        form.setdefault("submission_key", secrets.token_urlsafe(18))
         return {
             "conference": conference,
+            "form": form,
             "types": types,
             "counts": counts,
             "periods": {t.id: price_period(t, at=moment) for t in types},
@@ -106,7 +112,6 @@ class RegistrationPages(Controller):
             "open": registration_is_open(conference, at=moment),
             "card_enabled": payments.card_payments_enabled(_settings(request)),
             "money": money,
-            "form": {},
             "count": 1,
             "quote": None,
             "error": None,
@@ -123,9 +128,8 @@ class RegistrationPages(Controller):
         offer: FromQuery[str | None] = None,
     ) -> Template:
         conference = await get_conference(db_session, slug=slug)
-        context = await self._form_context(db_session, request, conference, principal=principal)
-        if offer:
-            context["form"] = {"offer": offer}
+        form = {"offer": offer} if offer else {}
+        context = await self._form_context(db_session, request, conference, principal=principal, form=form)
         return Template("registration/register.html", context=context)
 
     @post("/c/{slug:str}/register", media_type=MediaType.HTML, status_code=200)

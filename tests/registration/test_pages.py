@@ -129,3 +129,23 @@ async def test_nonsense_in_the_form_is_refused_politely(client: AsyncTestClient[
     response = await client.post(PAGE, data={**_clerk(world, _csrf(page), action="place"), "a0_email": "nope"})
     assert response.status_code == 422
     assert "Please check the form" in response.text
+
+
+async def test_a_double_click_on_register_makes_one_order(client: AsyncTestClient[Litestar], world: World) -> None:
+    page = await _form_page(client)
+    key = re.search(r'name="submission_key" value="([^"]+)"', page)
+    assert key is not None
+    form = _clerk(world, _csrf(page), action="place", submission_key=key.group(1))
+    first, second = await client.post(PAGE, data=form), await client.post(PAGE, data=form)
+    assert first.url.path == second.url.path  # the same order's manage page
+    api = {
+        "buyer_name": "Api Buyer",
+        "buyer_email": "api@fresno.gov",
+        "payment_method": "invoice",
+        "submission_key": "checkout-7f3a9c21",
+        "attendees": [{"registration_type_id": str(world.full.id), "first_name": "A", "last_name": "B",
+                       "email": "api@fresno.gov"}],
+    }  # fmt: skip
+    one = await client.post("/api/conferences/annual-2027/registration/orders", json=api)
+    again = await client.post("/api/conferences/annual-2027/registration/orders", json=api)
+    assert one.json()["id"] == again.json()["id"]

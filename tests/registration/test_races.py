@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.registration import promo, service
-from events_app.registration.models import Attendee, DiscountKind
+from events_app.registration.models import Attendee, DiscountKind, Order
 from events_app.registration.schemas import PromoCodeIn, TypePatch
 from tests.conftest import LiveServer
 from tests.registration.conftest import World
@@ -81,3 +81,15 @@ async def test_the_last_uses_of_a_code_go_to_exactly_as_many_buyers_as_it_allows
     outcomes = Counter(r.status_code for r in responses)
     assert outcomes == {201: 3, 409: BUYERS - 3}, [r.text for r in responses if r.status_code not in (201, 409)]
     assert {r.json()["code"] for r in responses if r.status_code == 409} == {"promo-code-used-up"}
+
+
+async def test_one_checkout_sent_six_times_at_once_makes_one_order(
+    db: AsyncSession, world: World, live_servers: Callable[..., list[LiveServer]]
+) -> None:
+    servers = live_servers(2)
+    body = _order(world.full.id, 1, submission_key="double-click-0001")
+    responses = await _race(servers, [body] * 6)
+    assert {r.status_code for r in responses} == {201}, [r.text for r in responses]
+    assert len({r.json()["id"] for r in responses}) == 1
+    orders = await db.scalar(select(func.count()).select_from(Order))
+    assert orders == 1
