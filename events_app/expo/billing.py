@@ -21,6 +21,7 @@ from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.errors import Conflict
 from events_app.expo import booking as booking_service
+from events_app.expo import mail as expo_mail
 from events_app.expo.floorplan import claim_is_live
 from events_app.expo.models import BookingStatus, Booth, BoothBooking, BoothHold, Partner, PaymentMethod
 from events_app.payments import service as payments
@@ -88,6 +89,15 @@ async def checkout_booth(
         )
         booking.payment_id = str(invoice.payment_id)
         await db.flush()
+        await expo_mail.send_booth_invoice(
+            db,
+            settings=settings,
+            conference=conference,
+            partner=partner,
+            booth=booth,
+            invoice=invoice,
+            contact_email=buyer_email,
+        )
         return Checkout(
             booking=booking,
             payment_status="invoiced",
@@ -136,6 +146,10 @@ class BoothPayments:
         )
         if not kept:
             raise CannotHonour(f"The booth of booking {booking.id} went to another partner before the money came.")
+        conference = await db.get_one(Conference, booking.conference_id)
+        await expo_mail.send_booth_confirmed(
+            db, settings=settings, conference=conference, partner=booking.partner, booking=booking
+        )
 
     async def on_failed(self, db: AsyncSession, *, settings: Settings, payment: Payment) -> None:
         booking = await _booking_for(db, payment)

@@ -673,6 +673,7 @@ class ExpoController(Controller):
     @post("/bookings/{booking_id:uuid}/staff", opt=PARTNERS, operation_id="nameBoothStaff")
     async def name_staff(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
         slug: FromPath[str],
@@ -685,6 +686,7 @@ class ExpoController(Controller):
         found = await booking.get_booking(db_session, conference=conference, booking_id=booking_id, partner=partner)
         member = await staff.name_staff(
             db_session,
+            settings=request.app.state["settings"],
             conference=conference,
             booking=found,
             partner=partner,

@@ -306,6 +306,7 @@ class ExpoPages(Controller):
                 raise Invalid("Give the staff member's first and last name.", code="staff-name-missing")
             await staff.name_staff(
                 db_session,
+                settings=request.app.state["settings"],
                 conference=conference,
                 booking=found,
                 partner=partner,

@@ -19,6 +19,7 @@ from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.errors import Conflict, Invalid
+from events_app.expo import mail as expo_mail
 from events_app.expo.booking import badge_allowance, booking_is_live
 from events_app.expo.models import (
     BadgePurchase,
@@ -73,6 +74,7 @@ async def list_staff(db: AsyncSession, *, booking: BoothBooking) -> list[BoothSt
 async def name_staff(
     db: AsyncSession,
     *,
+    settings: Settings,
     conference: Conference,
     booking: BoothBooking,
     partner: Partner,
@@ -128,6 +130,10 @@ async def name_staff(
     )
     db.add(member)
     await db.flush()
+    booth = await db.get_one(Booth, booking.booth_id)
+    await expo_mail.send_staff_registered(
+        db, settings=settings, conference=conference, partner=partner, booth=booth, member=member, badge_url=None
+    )
     await record(
         db,
         actor=actor,

@@ -9,12 +9,13 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.core.mail import deliver_outbox
 from events_app.expo import booking as booking_service
 from events_app.expo.models import BoothBooking, BoothHold, PaymentMethod
 from events_app.payments import service as payments
 from events_app.payments.models import Payment, ReceiptMethod
 from events_app.settings import Settings
-from tests.conftest import Caller
+from tests.conftest import Caller, MailBox
 from tests.expo.conftest import Clock, ExpoWorld, MakePartner, PartnerUser
 
 Client = AsyncTestClient[Litestar]
@@ -43,7 +44,14 @@ async def _pay_invoice(db: AsyncSession, settings: Settings, booking_id: str, st
 
 
 async def test_an_invoiced_booth_is_reserved_and_becomes_firm_when_the_invoice_is_paid(
-    client: Client, db: AsyncSession, settings: Settings, expo: ExpoWorld, make_partner: MakePartner, expo_clock: Clock
+    client: Client,
+    db: AsyncSession,
+    settings: Settings,
+    mail_settings: Settings,
+    smtp_server: MailBox,
+    expo: ExpoWorld,
+    make_partner: MakePartner,
+    expo_clock: Clock,
 ) -> None:
     acme = await make_partner("Acme")
     checkout = await _invoice_checkout(client, expo, acme, "201")
@@ -56,6 +64,12 @@ async def test_an_invoiced_booth_is_reserved_and_becomes_firm_when_the_invoice_i
     assert payment.invoice is not None
     assert (payment.invoice.po_number, payment.amount_cents) == ("PO-77", 350_000)
 
+    await deliver_outbox(db.bind, mail_settings)  # type: ignore[arg-type]
+    [invoice_mail] = smtp_server.to(acme.caller.email)
+    assert payment.invoice.number in invoice_mail["Subject"]
+    assert "/invoices/" in invoice_mail.get_content()
+    assert "PO PO-77" in invoice_mail.get_content()
+
     expo_clock.advance(days=3)  # long past the hold: the invoice keeps the booth
     public = {b["code"]: b for b in (await client.get(f"{expo.api}/booths")).json()}
     assert (public["201"]["status"], public["201"]["exhibitor"]) == ("booked", "Acme")
@@ -63,6 +77,10 @@ async def test_an_invoiced_booth_is_reserved_and_becomes_firm_when_the_invoice_i
     await _pay_invoice(db, settings, str(booked["id"]))
     mine = (await client.get(f"{expo.api}/bookings", headers=acme.headers)).json()
     assert [(b["status"], b["paid_cents"]) for b in mine] == [("confirmed", 350_000)]
+    await deliver_outbox(db.bind, mail_settings)  # type: ignore[arg-type]
+    confirmed = smtp_server.to(acme.caller.email)[-1]
+    assert confirmed["Subject"] == "Booth 201 confirmed: Expo Test Conference"
+    assert "$3,500.00" in confirmed.get_content()
 
 
 async def test_a_voided_invoice_gives_the_booth_back(

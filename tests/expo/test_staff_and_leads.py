@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
+from events_app.core.mail import deliver_outbox
 from events_app.expo import leads
 from events_app.expo.models import Lead
 from events_app.payments import service as payments
@@ -21,6 +22,7 @@ from events_app.registration import service as registration
 from events_app.registration.models import Attendee, TypeKind
 from events_app.registration.schemas import TypeIn
 from events_app.settings import Settings
+from tests.conftest import MailBox
 from tests.expo.conftest import ExpoWorld, MakePartner, PartnerUser
 
 Client = AsyncTestClient[Litestar]
@@ -37,7 +39,13 @@ def _person(n: int) -> dict[str, str]:
 
 
 async def test_a_10x20_booth_includes_four_badges_and_extras_count_once_paid(
-    client: Client, db: AsyncSession, settings: Settings, expo: ExpoWorld, make_partner: MakePartner
+    client: Client,
+    db: AsyncSession,
+    settings: Settings,
+    mail_settings: Settings,
+    smtp_server: MailBox,
+    expo: ExpoWorld,
+    make_partner: MakePartner,
 ) -> None:
     acme = await make_partner("Acme")
     booking_id = await _booked(client, expo, acme, "201")  # 10x20
@@ -51,6 +59,10 @@ async def test_a_10x20_booth_includes_four_badges_and_extras_count_once_paid(
         "Acme",
         "confirmed",
     )
+    await deliver_outbox(db.bind, mail_settings)  # type: ignore[arg-type]
+    [welcome] = smtp_server.to("pat3@acme.example")
+    assert welcome["Subject"] == "Your exhibitor badge: Expo Test Conference"
+    assert "Acme registered you as exhibitor staff at booth 201" in welcome.get_content()
     fifth = await client.post(staff_url, json=_person(4), headers=acme.headers)
     assert (fifth.status_code, fifth.json()["code"]) == (409, "badges-used-up")
     again = await client.post(staff_url, json=_person(0), headers=acme.headers)
