@@ -23,7 +23,7 @@ from events_app.expo.models import (
     PartnerTier,
     PointsEntry,
 )
-from events_app.payments.models import Invoice, InvoicePayment, Payment, Refund, StripeEvent
+from events_app.payments.models import Invoice, InvoicePayment, InvoiceSeries, Payment, Refund, StripeEvent
 from events_app.registration.models import (
     Attendee,
     CancellationPolicy,
@@ -54,6 +54,7 @@ __all__ = [
     "Hall",
     "Invoice",
     "InvoicePayment",
+    "InvoiceSeries",
     "Lead",
     "MemberCity",
     "Order",
