@@ -78,20 +78,34 @@ async def _plan_context(
     partner = await _partner_for(db, principal)
     views = await floorplan.booth_views(db, conference=conference, viewer_partner_id=partner.id if partner else None)
     halls = await floorplan.list_halls(db, conference=conference)
-    areas = list(await db.scalars(select(FloorArea).where(FloorArea.hall_id.in_([h.id for h in halls]))
-                                  .order_by(*floorplan.AREA_ORDER)))  # fmt: skip
+    areas = list(
+        await db.scalars(
+            select(FloorArea).where(FloorArea.hall_id.in_([h.id for h in halls])).order_by(*floorplan.AREA_ORDER)
+        )
+    )
     drawings = []
     for hall in halls:
-        drawings.append((hall, floorplan.render_hall_svg(
-            hall, [a for a in areas if a.hall_id == hall.id], [v for v in views if v.hall_code == hall.code],
-            title=f"{conference.name}: {hall.name}",
-        )))  # fmt: skip
+        drawings.append(
+            (
+                hall,
+                floorplan.render_hall_svg(
+                    hall,
+                    [a for a in areas if a.hall_id == hall.id],
+                    [v for v in views if v.hall_code == hall.code],
+                    title=f"{conference.name}: {hall.name}",
+                ),
+            )
+        )
     access = None
     holds: list[Any] = []
     if partner is not None:
         opens_at, window, points = await service.booking_opens_for(db, conference=conference, partner=partner)
-        access = {"opens_at": opens_at, "window": window.name if window else None, "points": points,
-                  "open_now": opens_at is not None and opens_at <= now()}  # fmt: skip
+        access = {
+            "opens_at": opens_at,
+            "window": window.name if window else None,
+            "points": points,
+            "open_now": opens_at is not None and opens_at <= now(),
+        }
         holds = await booking.live_holds(db, conference=conference, partner=partner)
     prices = sorted({v.booth.price_cents for v in views})
     return {
@@ -105,7 +119,7 @@ async def _plan_context(
         "sizes": sorted({v.booth.size for v in views}, key=lambda s: [float(n) for n in s.split("x")]),
         "price_steps": prices,
         "money": _money,
-        "counts": {s: sum(1 for v in views if v.status == s) for s in ("available", "held", "booked")},
+        "counts": {s: sum(1 for v in views if v.status.endswith(s)) for s in ("available", "held", "booked")},
         "card_enabled": payments.card_payments_enabled(settings),
         "stripe_publishable_key": settings.stripe_publishable_key,
         "stripe_js_url": settings.stripe_js_url,
@@ -199,10 +213,17 @@ class ExpoPages(Controller):
             hold = await booking.get_hold(db_session, conference=conference, hold_id=hold_id, partner=partner)
             method = PaymentMethod.CARD if data.method == "card" else PaymentMethod.INVOICE
             done = await billing.checkout_booth(
-                db_session, settings=request.app.state["settings"], conference=conference, partner=partner,
-                hold=hold, method=method, payment_method_id=data.payment_method_id or None,
-                po_number=data.po_number.strip()[:100], buyer_email=principal.email, actor=principal,
-            )  # fmt: skip
+                db_session,
+                settings=request.app.state["settings"],
+                conference=conference,
+                partner=partner,
+                hold=hold,
+                method=method,
+                payment_method_id=data.payment_method_id or None,
+                po_number=data.po_number.strip()[:100],
+                buyer_email=principal.email,
+                actor=principal,
+            )
         except DomainError as error:
             return await self._refuse(request, db_session, slug, principal, error)
         if done.payment_status == "failed":
