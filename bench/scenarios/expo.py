@@ -26,12 +26,15 @@ PASSWORD_HASH = "$argon2id$v=19$m=65536,t=3,p=4$c29tZXNhbHQ$RdescudvJCsgt3ub+b+d
 
 
 async def _partner_tokens(database_url: str) -> list[str]:
-    """A signed-in contact with a token for every demo partner that has none."""
+    """A signed-in contact with a token for every demo partner that has none; partners in no exclusive
+    category last, so the hold-and-release cycle can take them and never meet the competitor rule."""
     engine = make_engine(database_url)
     tokens = []
     async with async_sessionmaker(engine, expire_on_commit=False)() as db:
         linked = set(await db.scalars(select(PartnerContact.partner_id)))
-        for n, partner in enumerate(await db.scalars(select(Partner).order_by(Partner.slug))):
+        partners = list(await db.scalars(select(Partner).order_by(Partner.slug)))
+        partners.sort(key=lambda p: not any(c.exclusive for c in p.categories))
+        for n, partner in enumerate(partners):
             if partner.id in linked:
                 continue
             user = User(
