@@ -5,6 +5,17 @@ from events_app.audit.models import AuditEvent
 from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, MemberCity
 from events_app.core.mail import OutboxMail
 from events_app.db import Base
+from events_app.sessions.models import (
+    FeedCache,
+    ProgramSession,
+    Room,
+    ScheduleRelease,
+    SessionRun,
+    SessionSpeaker,
+    Speaker,
+    SpeakerAvailability,
+    Track,
+)
 
 __all__ = [
     "ApiToken",
@@ -13,7 +24,16 @@ __all__ = [
     "Base",
     "CityEmailDomain",
     "Conference",
+    "FeedCache",
     "MemberCity",
     "OutboxMail",
+    "ProgramSession",
+    "Room",
+    "ScheduleRelease",
+    "SessionRun",
+    "SessionSpeaker",
+    "Speaker",
+    "SpeakerAvailability",
+    "Track",
     "User",
 ]

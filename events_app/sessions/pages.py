@@ -1,0 +1,359 @@
+"""The public program pages (grid, list, session, speakers), the feeds index and the calendar feeds.
+
+Everything here reads the latest release only; the working copy is never shown.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from litestar import Controller, MediaType, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+from litestar.status_codes import HTTP_304_NOT_MODIFIED
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.access import PUBLIC
+from events_app.accounts.models import Role
+from events_app.accounts.service import Principal
+from events_app.conferences import service as conferences
+from events_app.conferences.models import Conference, GroupKind
+from events_app.core.errors import NotFound
+from events_app.sessions import releases
+from events_app.sessions.feeds import Feed, FeedKind, program_feed
+from events_app.sessions.models import SessionType
+from events_app.sessions.schemas import Schedule, ScheduleRoom, ScheduleRun, ScheduleSession, ScheduleSpeaker
+from events_app.settings import Settings
+
+
+def _settings(request: Request[Any, Any, Any]) -> Settings:
+    settings: Settings = request.app.state["settings"]
+    return settings
+
+
+async def _conference(db: AsyncSession, principal: Principal | None, slug: str) -> Conference:
+    include_drafts = principal is not None and principal.role == Role.ORGANIZER
+    return await conferences.get_conference(db, slug=slug, include_drafts=include_drafts)
+
+
+def feed_response(
+    request: Request[Any, Any, Any], feed: Feed, *, filename: str, private: bool = False
+) -> Response[bytes]:
+    """The feed with its validators, or 304 when the client's copy is current."""
+    headers = {
+        "ETag": feed.etag,
+        "Last-Modified": feed.last_modified_header,
+        # Private agendas must not sit in shared caches; public feeds may, briefly.
+        "Cache-Control": "private, max-age=0, must-revalidate" if private else "public, max-age=300",
+    }
+    if feed.is_fresh_for(
+        if_none_match=request.headers.get("if-none-match"), if_modified_since=request.headers.get("if-modified-since")
+    ):
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return Response(feed.body, media_type="text/calendar; charset=utf-8", headers=headers)
+
+
+def subscribe_links(https_url: str, name: str) -> dict[str, str]:
+    """webcal://, Google and Outlook subscription links for one feed address."""
+    webcal = "webcal://" + https_url.split("://", 1)[1]
+    return {
+        "webcal": webcal,
+        "google": "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe=""),
+        "outlook": "https://outlook.live.com/calendar/0/addfromweb?url="
+        + quote(https_url, safe="")
+        + "&name="
+        + quote(name, safe=""),
+        "ics": https_url,
+    }
+
+
+# --- view models ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Slot:
+    session: ScheduleSession
+    run: ScheduleRun
+    room: ScheduleRoom
+    track_name: str
+    track_color: str
+    speakers: list[ScheduleSpeaker]
+
+
+@dataclass
+class Day:
+    day: date
+    rooms: list[ScheduleRoom] = field(default_factory=list)
+    # start time label -> room id -> slots
+    rows: list[tuple[str, dict[uuid.UUID, list[Slot]]]] = field(default_factory=list)
+    slots: list[Slot] = field(default_factory=list)
+
+
+def _program_days(
+    schedule: Schedule, *, track: str | None, kind: str | None, committee: str | None, zone: ZoneInfo
+) -> list[Day]:
+    rooms = {r.id: r for r in schedule.rooms}
+    tracks = {t.id: t for t in schedule.tracks}
+    speakers = {s.id: s for s in schedule.speakers}
+    by_day: dict[date, list[Slot]] = defaultdict(list)
+    for session in schedule.sessions:
+        t = tracks.get(session.track_id) if session.track_id else None
+        if track and (t is None or t.slug != track):
+            continue
+        if kind and session.type.value != kind:
+            continue
+        if committee and (t is None or t.group is None or t.group.slug != committee):
+            continue
+        for run in session.runs:
+            if run.status != "scheduled":
+                continue
+            by_day[run.starts_at.astimezone(zone).date()].append(
+                Slot(
+                    session=session,
+                    run=run,
+                    room=rooms[run.room_id],
+                    track_name=t.name if t else "",
+                    track_color=t.color if t else "#4a5568",
+                    speakers=[speakers[x.speaker_id] for x in session.speakers if x.speaker_id in speakers],
+                )
+            )
+    days = []
+    for day in sorted(by_day):
+        slots = sorted(by_day[day], key=lambda s: (s.run.starts_at, s.room.position, s.room.name))
+        used = {s.room.id for s in slots}
+        grid: dict[str, dict[uuid.UUID, list[Slot]]] = {}
+        for slot in slots:
+            label = f"{slot.run.starts_at.astimezone(zone):%-I:%M %p}"
+            grid.setdefault(label, defaultdict(list))[slot.room.id].append(slot)
+        days.append(
+            Day(
+                day=day,
+                rooms=[r for r in schedule.rooms if r.id in used],
+                rows=list(grid.items()),
+                slots=slots,
+            )
+        )
+    return days
+
+
+def _local(value: datetime, zone: ZoneInfo, fmt: str) -> str:
+    return value.astimezone(zone).strftime(fmt)
+
+
+class ProgramPages(Controller):
+    opt = PUBLIC
+    include_in_schema = False
+    path = "/c/{slug:str}/program"
+
+    @get("/", media_type=MediaType.HTML, name="conference-program")
+    async def program(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        view: FromQuery[str | None] = None,
+        track: FromQuery[str | None] = None,
+        type: FromQuery[str | None] = None,
+        committee: FromQuery[str | None] = None,
+    ) -> Template:
+        conference = await _conference(db_session, principal, slug)
+        schedule = await releases.published_schedule(db_session, conference=conference)
+        zone = ZoneInfo(conference.timezone)
+        days = (
+            _program_days(schedule, track=track or None, kind=type or None, committee=committee or None, zone=zone)
+            if schedule
+            else []
+        )
+        committees = sorted(
+            {
+                (t.group.slug, t.group.name)
+                for t in (schedule.tracks if schedule else [])
+                if t.group and t.group.kind == GroupKind.COMMITTEE
+            }
+        )
+        context = {
+            "conference": conference,
+            "principal": principal,
+            "schedule": schedule,
+            "days": days,
+            "view": "list" if view == "list" else "grid",
+            "filters": {"track": track or "", "type": type or "", "committee": committee or ""},
+            "tracks": schedule.tracks if schedule else [],
+            "types": list(SessionType),
+            "committees": committees,
+            "zone": zone,
+            "local": _local,
+        }
+        return Template("sessions/program.html", context=context)
+
+    @get("/sessions/{session_id:uuid}", media_type=MediaType.HTML, name="program-session")
+    async def session_page(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        session_id: FromPath[uuid.UUID],
+    ) -> Template:
+        conference = await _conference(db_session, principal, slug)
+        _, schedule = await releases.require_published_schedule(db_session, conference=conference)
+        session = next((s for s in schedule.sessions if s.id == session_id), None)
+        if session is None:
+            raise NotFound("The program has no such session.", code="session-not-found")
+        speakers = {s.id: s for s in schedule.speakers}
+        context = {
+            "conference": conference,
+            "principal": principal,
+            "session": session,
+            "rooms": {r.id: r for r in schedule.rooms},
+            "track": next((t for t in schedule.tracks if t.id == session.track_id), None),
+            "speakers": [(speakers[x.speaker_id], x.role) for x in session.speakers if x.speaker_id in speakers],
+            "zone": ZoneInfo(conference.timezone),
+            "local": _local,
+        }
+        return Template("sessions/session.html", context=context)
+
+    @get("/speakers", media_type=MediaType.HTML, name="program-speakers")
+    async def speakers(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+    ) -> Template:
+        conference = await _conference(db_session, principal, slug)
+        schedule = await releases.published_schedule(db_session, conference=conference)
+        context = {"conference": conference, "principal": principal, "speakers": schedule.speakers if schedule else []}
+        return Template("sessions/speakers.html", context=context)
+
+    @get("/speakers/{speaker_id:uuid}", media_type=MediaType.HTML, name="program-speaker")
+    async def speaker(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        speaker_id: FromPath[uuid.UUID],
+    ) -> Template:
+        conference = await _conference(db_session, principal, slug)
+        _, schedule = await releases.require_published_schedule(db_session, conference=conference)
+        speaker = next((s for s in schedule.speakers if s.id == speaker_id), None)
+        if speaker is None:
+            raise NotFound("The program has no such speaker.", code="speaker-not-found")
+        rooms = {r.id: r for r in schedule.rooms}
+        appearances = sorted(
+            (
+                (s, r, rooms[r.room_id])
+                for s in schedule.sessions
+                if any(x.speaker_id == speaker_id for x in s.speakers)
+                for r in s.runs
+            ),
+            key=lambda e: e[1].starts_at,
+        )
+        feed_url = f"{_settings(request).base_url}/c/{conference.slug}/feeds/speakers/{speaker.id}.ics"
+        context = {
+            "conference": conference,
+            "principal": principal,
+            "speaker": speaker,
+            "appearances": appearances,
+            "links": subscribe_links(feed_url, f"{conference.name}: {speaker.name}"),
+            "zone": ZoneInfo(conference.timezone),
+            "local": _local,
+        }
+        return Template("sessions/speaker.html", context=context)
+
+
+class FeedPages(Controller):
+    """The feeds index page and the public calendar feeds (webcal-subscribable)."""
+
+    opt = PUBLIC
+    include_in_schema = False
+    path = "/c/{slug:str}/feeds"
+
+    @get("/", media_type=MediaType.HTML, name="conference-feeds")
+    async def index(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+    ) -> Template:
+        conference = await _conference(db_session, principal, slug)
+        schedule = await releases.published_schedule(db_session, conference=conference)
+        base = f"{_settings(request).base_url}/c/{conference.slug}/feeds"
+
+        def entry(label: str, path: str) -> dict[str, Any]:
+            return {"label": label, **subscribe_links(f"{base}/{path}", f"{conference.name}: {label}")}
+
+        feeds = []
+        if schedule is not None:
+            feeds.append(entry("Whole program", "program.ics"))
+            feeds += [entry(f"Track: {t.name}", f"tracks/{t.slug}.ics") for t in schedule.tracks]
+            feeds += [entry(f"Room: {r.name}", f"rooms/{r.id}.ics") for r in schedule.rooms]
+        context = {"conference": conference, "principal": principal, "feeds": feeds, "speakers": bool(schedule)}
+        return Template("sessions/feeds.html", context=context)
+
+    async def _serve(
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        principal: Principal | None,
+        slug: str,
+        kind: FeedKind,
+        filename: str = "program.ics",
+    ) -> Response[bytes]:
+        if not filename.endswith(".ics"):
+            raise NotFound("Calendar feeds end in .ics.", code="feed-not-found")
+        conference = await _conference(db, principal, slug)
+        ident = filename.removesuffix(".ics") if kind != "conference" else ""
+        feed = await program_feed(db, conference=conference, settings=_settings(request), kind=kind, ident=ident)
+        return feed_response(request, feed, filename=f"{conference.slug}-{kind}.ics")
+
+    @get("/program.ics", name="feed-conference")
+    async def conference_feed(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+    ) -> Response[bytes]:
+        return await self._serve(request, db_session, principal, slug, "conference")
+
+    @get("/tracks/{filename:str}", name="feed-track")
+    async def track_feed(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        filename: FromPath[str],
+    ) -> Response[bytes]:
+        return await self._serve(request, db_session, principal, slug, "track", filename)
+
+    @get("/speakers/{filename:str}", name="feed-speaker")
+    async def speaker_feed(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        filename: FromPath[str],
+    ) -> Response[bytes]:
+        return await self._serve(request, db_session, principal, slug, "speaker", filename)
+
+    @get("/rooms/{filename:str}", name="feed-room")
+    async def room_feed(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        filename: FromPath[str],
+    ) -> Response[bytes]:
+        return await self._serve(request, db_session, principal, slug, "room", filename)
