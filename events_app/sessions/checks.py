@@ -79,7 +79,7 @@ async def check_schedule(db: AsyncSession, *, conference: Conference) -> list[Sc
                 SessionRun.removed_at.is_(None),
             )
         )
-    ).tuples()
+    )
     runs: dict[uuid.UUID, _Run] = {}
     session_of: dict[uuid.UUID, uuid.UUID] = {}
     for row, code, title, status, seat_limit in rows:

@@ -357,6 +357,29 @@ class ProgramController(Controller):
         )
         return release_out(release, warnings)
 
+    @get("/releases", operation_id="listReleases", opt=PUBLIC)
+    async def list_releases(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+    ) -> list[ReleaseOut]:
+        """Every release of the program, newest first, each with its changelog."""
+        conference = await conferences.get_conference(db_session, slug=slug, include_drafts=_is_organizer(principal))
+        return [release_out(r) for r in await releases.list_releases(db_session, conference=conference)]
+
+    @get("/releases/{number:int}", operation_id="getRelease", opt=PUBLIC)
+    async def get_release(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        number: FromPath[int],
+    ) -> ReleaseOut:
+        """One release and what it changed against the one before."""
+        conference = await conferences.get_conference(db_session, slug=slug, include_drafts=_is_organizer(principal))
+        return release_out(await releases.get_release(db_session, conference=conference, number=number))
+
     @post("/import", operation_id="importProgram")
     async def import_program(
         self,
@@ -410,26 +433,3 @@ class ScheduleController(Controller):
         _, release = await self._published(db_session, principal, slug)
         body = schedule_xml(releases.decode_schedule(release))
         return Response(body, media_type="application/xml; charset=utf-8", headers={"ETag": f'"frab-{release.id}"'})
-
-    @get("/program/releases", operation_id="listReleases")
-    async def list_releases(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
-    ) -> list[ReleaseOut]:
-        """Every release of the program, newest first, each with its changelog."""
-        conference = await conferences.get_conference(db_session, slug=slug, include_drafts=_is_organizer(principal))
-        return [release_out(r) for r in await releases.list_releases(db_session, conference=conference)]
-
-    @get("/program/releases/{number:int}", operation_id="getRelease")
-    async def get_release(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
-        number: FromPath[int],
-    ) -> ReleaseOut:
-        """One release and what it changed against the one before."""
-        conference = await conferences.get_conference(db_session, slug=slug, include_drafts=_is_organizer(principal))
-        return release_out(await releases.get_release(db_session, conference=conference, number=number))

@@ -16,6 +16,7 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, Literal
 
 import msgspec
@@ -29,7 +30,7 @@ from events_app.core.clock import now
 from events_app.core.errors import Invalid
 from events_app.sessions.models import ProgramSession, Room, SessionRun, SessionSpeaker, Speaker, SpeakerRole, Track
 from events_app.sessions.schemas import ImportIn, ImportResult, RoomRow, RowError, SessionRow, SpeakerRow
-from events_app.sessions.service import to_utc
+from events_app.sessions.service import MAX_CREDIT_HOURS, to_utc
 
 Section = Literal["rooms", "speakers", "sessions"]
 SECTIONS: tuple[Section, ...] = ("rooms", "speakers", "sessions")
@@ -61,6 +62,18 @@ def read_document(data: bytes, *, filename: str = "", kind: Section | None = Non
     return ImportIn(**{section: cleaned})
 
 
+def _lenient_times(raw: Any) -> Any:
+    """Spreadsheets write ``2027-10-06 09:00``; RFC 3339 wants ``2027-10-06T09:00:00``."""
+    if isinstance(raw, dict):
+        for key in ("starts_at", "ends_at"):
+            if isinstance(value := raw.get(key), str):
+                try:
+                    raw = {**raw, key: datetime.fromisoformat(value.strip()).isoformat()}
+                except ValueError:
+                    pass  # msgspec reports it with the row number
+    return raw
+
+
 def _split_people(value: str) -> list[tuple[str, SpeakerRole]]:
     people = []
     for part in value.split(";"):
@@ -87,7 +100,9 @@ async def import_program(
         for offset, raw in enumerate(getattr(document, section)):
             row_number = first_row + offset
             try:
-                parsed[section].append((row_number, msgspec.convert(raw, ROW_TYPES[section], strict=False)))
+                parsed[section].append(
+                    (row_number, msgspec.convert(_lenient_times(raw), ROW_TYPES[section], strict=False))
+                )
             except msgspec.ValidationError as exc:
                 errors.append(RowError(section=section, row=row_number, message=str(exc)))
 
@@ -95,7 +110,7 @@ async def import_program(
     speakers = list(await db.scalars(select(Speaker).where(Speaker.conference_id == conference.id)))
     tracks = {t.slug: t for t in await db.scalars(select(Track).where(Track.conference_id == conference.id))}
     cities = {
-        name.lower(): city_id for city_id, name in (await db.execute(select(MemberCity.id, MemberCity.name))).tuples()
+        name.lower(): city_id for city_id, name in (await db.execute(select(MemberCity.id, MemberCity.name)))
     }
     room_names = set(rooms) | {row.name for _, row in parsed["rooms"]}
     speaker_keys = {k for s in speakers for k in (s.email or "", s.name) if k}
@@ -118,6 +133,8 @@ async def import_program(
             problems.append(f"no room is named {row.room!r}")
         if row.track and row.track not in tracks:
             problems.append(f"no track is called {row.track!r}")
+        if not (0 <= row.credit_hours <= MAX_CREDIT_HOURS):
+            problems.append("credit_hours must be between 0 and 99")
         if to_utc(row.ends_at, conference.timezone) <= to_utc(row.starts_at, conference.timezone):
             problems.append("it ends before it starts")
         try:

@@ -177,7 +177,7 @@ async def _build(
             .where(Track.conference_id == conference.id)
             .order_by(Track.name)
         )
-    ).tuples()
+    )
     speakers = {s.id: s for s in await db.scalars(select(Speaker).where(Speaker.conference_id == conference.id))}
     sessions = await db.scalars(
         select(ProgramSession).where(ProgramSession.conference_id == conference.id).order_by(ProgramSession.code)

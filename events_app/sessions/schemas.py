@@ -27,7 +27,8 @@ Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 Url = Annotated[str, msgspec.Meta(pattern=r"^(https?://\S+)?$", max_length=500)]
 Capacity = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
-Credits = Annotated[Decimal, msgspec.Meta(ge=0, le=99)]
+# msgspec cannot bound a Decimal; the service checks 0-99 hours.
+Credits = Decimal
 Tag = Annotated[str, msgspec.Meta(min_length=1, max_length=40)]
 Description = Annotated[str, msgspec.Meta(max_length=20_000)]
 

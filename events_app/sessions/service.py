@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -47,6 +48,7 @@ from events_app.sessions.schemas import (
 )
 
 TRACK_GROUP_KINDS = (GroupKind.COMMITTEE, GroupKind.DEPARTMENT)
+MAX_CREDIT_HOURS = Decimal(99)
 
 
 def to_utc(value: datetime, timezone: str) -> datetime:
@@ -139,7 +141,7 @@ async def list_tracks(db: AsyncSession, *, conference: Conference) -> list[tuple
         .where(Track.conference_id == conference.id)
         .order_by(Track.name)
     )
-    return [(track, group) for track, group in (await db.execute(query)).tuples()]
+    return [(track, group) for track, group in (await db.execute(query))]
 
 
 async def get_track(db: AsyncSession, *, conference: Conference, track_id: uuid.UUID) -> Track:
@@ -281,6 +283,11 @@ async def _run_values(
     return room_id, starts, ends
 
 
+def _check_credits(hours: Decimal) -> None:
+    if not (0 <= hours <= MAX_CREDIT_HOURS) or hours.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise Invalid("credit_hours must be between 0 and 99 with at most two decimals.", code="bad-credit-hours")
+
+
 async def list_sessions(db: AsyncSession, *, conference: Conference) -> list[ProgramSession]:
     query = select(ProgramSession).where(ProgramSession.conference_id == conference.id).order_by(ProgramSession.code)
     return list(await db.scalars(query))
@@ -302,6 +309,7 @@ async def create_session(
     ):
         raise Conflict(f"This conference already has a session {data.code!r}.", code="session-code-taken")
     await _check_track(db, conference, data.track_id)
+    _check_credits(data.credit_hours)
     speakers = await _speaker_links(db, conference, data.speakers)
     runs = []
     for run in data.runs:
@@ -326,6 +334,8 @@ async def update_session(
     changes = _changes(data)
     if "track_id" in changes:
         await _check_track(db, conference, data.track_id if isinstance(data.track_id, uuid.UUID) else None)
+    if isinstance(data.credit_hours, Decimal):
+        _check_credits(data.credit_hours)
     if isinstance(data.speakers, list):
         links = await _speaker_links(db, conference, data.speakers)
         session.speakers.clear()
