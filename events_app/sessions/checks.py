@@ -67,17 +67,13 @@ async def check_schedule(db: AsyncSession, *, conference: Conference) -> list[Sc
     """Every scheduling problem among draft and confirmed sessions' runs."""
     zone = ZoneInfo(conference.timezone)
     rooms = {r.id: r for r in await db.scalars(select(Room).where(Room.conference_id == conference.id))}
-    rows = (
-        await db.execute(
-            select(
-                SessionRun, ProgramSession.code, ProgramSession.title, ProgramSession.status, ProgramSession.seat_limit
-            )
-            .join(ProgramSession, ProgramSession.id == SessionRun.session_id)
-            .where(
-                ProgramSession.conference_id == conference.id,
-                ProgramSession.status != SessionStatus.CANCELLED,
-                SessionRun.removed_at.is_(None),
-            )
+    rows = await db.execute(
+        select(SessionRun, ProgramSession.code, ProgramSession.title, ProgramSession.status, ProgramSession.seat_limit)
+        .join(ProgramSession, ProgramSession.id == SessionRun.session_id)
+        .where(
+            ProgramSession.conference_id == conference.id,
+            ProgramSession.status != SessionStatus.CANCELLED,
+            SessionRun.removed_at.is_(None),
         )
     )
     runs: dict[uuid.UUID, _Run] = {}

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import icalendar
 from sqlalchemy import select
@@ -102,6 +103,8 @@ def build_calendar(
     tracks = {t.id: t for t in schedule.tracks}
     speakers = {s.id: s for s in schedule.speakers}
     zone = conference.timezone
+    # The JSON keeps only a UTC offset; calendars need the zone's name (and its rules) as TZID.
+    tz = ZoneInfo(zone)
     entries = sorted(entries, key=lambda e: (e.run.starts_at, e.session.code, str(e.run.id)))
     modified = max(
         [e.withdrawn_at or e.run.revised_at for e in entries] + ([modified_floor] if modified_floor else []),
@@ -152,8 +155,8 @@ def build_calendar(
         event = icalendar.Event.new(
             uid=run_uid(run.id, settings),
             summary=session.title,
-            start=run.starts_at,
-            end=run.ends_at,
+            start=run.starts_at.astimezone(tz),
+            end=run.ends_at.astimezone(tz),
             stamp=revised,
             last_modified=revised,
             sequence=run.sequence + (1 if entry.withdrawn_at is not None else 0),
@@ -164,8 +167,8 @@ def build_calendar(
             categories=[c for c in (session.type.label, track.name if track else "") if c],
         )
         calendar.add_component(event)
-        first = min(first, run.starts_at.date())
-        last = max(last, run.ends_at.date())
+        first = min(first, run.starts_at.astimezone(tz).date())
+        last = max(last, run.ends_at.astimezone(tz).date())
 
     if entries:
         calendar.add_missing_timezones(first_date=first - timedelta(days=1), last_date=last + timedelta(days=1))

@@ -109,9 +109,7 @@ async def import_program(
     rooms = {r.name: r for r in await db.scalars(select(Room).where(Room.conference_id == conference.id))}
     speakers = list(await db.scalars(select(Speaker).where(Speaker.conference_id == conference.id)))
     tracks = {t.slug: t for t in await db.scalars(select(Track).where(Track.conference_id == conference.id))}
-    cities = {
-        name.lower(): city_id for city_id, name in (await db.execute(select(MemberCity.id, MemberCity.name)))
-    }
+    cities = {name.lower(): city_id for city_id, name in (await db.execute(select(MemberCity.id, MemberCity.name)))}
     room_names = set(rooms) | {row.name for _, row in parsed["rooms"]}
     speaker_keys = {k for s in speakers for k in (s.email or "", s.name) if k}
     seen: set[str] = set()

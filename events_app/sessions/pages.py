@@ -58,7 +58,11 @@ def feed_response(
     ):
         return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
     headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return Response(feed.body, media_type="text/calendar; charset=utf-8", headers=headers)
+    return Response(
+        feed.body,
+        media_type="text/calendar",  # Litestar adds "; charset=utf-8" to text types
+        headers=headers,
+    )
 
 
 def subscribe_links(https_url: str, name: str) -> dict[str, str]:

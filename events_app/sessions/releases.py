@@ -170,13 +170,11 @@ async def _build(
 
     rooms = list(await db.scalars(select(Room).where(Room.conference_id == conference.id)))
     room_by_id = {r.id: r for r in rooms}
-    tracks = (
-        await db.execute(
-            select(Track, AssociationGroup)
-            .outerjoin(AssociationGroup, AssociationGroup.id == Track.group_id)
-            .where(Track.conference_id == conference.id)
-            .order_by(Track.name)
-        )
+    tracks = await db.execute(
+        select(Track, AssociationGroup)
+        .outerjoin(AssociationGroup, AssociationGroup.id == Track.group_id)
+        .where(Track.conference_id == conference.id)
+        .order_by(Track.name)
     )
     speakers = {s.id: s for s in await db.scalars(select(Speaker).where(Speaker.conference_id == conference.id))}
     sessions = await db.scalars(
