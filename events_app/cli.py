@@ -161,3 +161,17 @@ def issue_token(email: str, name: str, role: str | None, conference_slug: str | 
         click.echo(_in_session(work))
     except DomainError as exc:
         raise click.ClickException(exc.detail) from exc
+
+
+@main.group("import")
+def import_group() -> None:
+    """Bulk imports; each is all or nothing."""
+
+
+def _add_import_commands() -> None:
+    from events_app.sessions.cli import import_program_command
+
+    import_group.add_command(import_program_command)
+
+
+_add_import_commands()

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import FromHeader, FromPath, JSONBody
+from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -410,15 +410,15 @@ class ScheduleController(Controller):
     @get("/schedule", operation_id="getSchedule", media_type="application/json")
     async def schedule(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         slug: FromPath[str],
-        if_none_match: FromHeader[str | None] = None,
     ) -> Response[bytes]:
         """The released program in the documented ``events-app.schedule/1`` JSON (see ``Schedule`` in the schemas)."""
         _, release = await self._published(db_session, principal, slug)
         etag = f'"release-{release.id}"'
-        if if_none_match and etag in if_none_match:
+        if etag in request.headers.get("if-none-match", ""):
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         return Response(release.schedule, media_type="application/json", headers={"ETag": etag})
 

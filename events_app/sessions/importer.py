@@ -10,12 +10,14 @@ a moved run keeps its id (and its calendar UID).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -39,7 +41,14 @@ ROW_TYPES: dict[Section, type[msgspec.Struct]] = {"rooms": RoomRow, "speakers": 
 Progress = Callable[[str, int], None]
 
 
-def read_document(data: bytes, *, filename: str = "", kind: Section | None = None) -> ImportIn:
+@dataclass(frozen=True, slots=True)
+class ProgramFile:
+    document: ImportIn
+    # CSV rows are numbered as lines of the file (the header is line 1); JSON rows from 1.
+    csv_rows: bool
+
+
+def read_document(data: bytes, *, filename: str = "", kind: Section | None = None) -> ProgramFile:
     """Reads a JSON document ``{"rooms": [...], "speakers": [...], "sessions": [...]}`` or one CSV section.
 
     A CSV file holds one section, named by ``kind`` or by the file's name (``rooms.csv``).
@@ -50,7 +59,7 @@ def read_document(data: bytes, *, filename: str = "", kind: Section | None = Non
         raise Invalid("The file is not UTF-8 text.", code="import-not-utf8") from exc
     if filename.lower().endswith(".json") or (not filename and text.lstrip().startswith("{")):
         try:
-            return msgspec.convert(json.loads(text), ImportIn)
+            return ProgramFile(msgspec.convert(json.loads(text), ImportIn), csv_rows=False)
         except (ValueError, msgspec.ValidationError) as exc:
             raise Invalid(f"The JSON document cannot be read: {exc}", code="import-unreadable") from exc
     section = kind or next((s for s in SECTIONS if s in filename.lower().rsplit("/", 1)[-1]), None)
@@ -59,7 +68,7 @@ def read_document(data: bytes, *, filename: str = "", kind: Section | None = Non
     rows = [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(io.StringIO(text))]
     # Empty CSV cells mean "not given", so the field's default applies.
     cleaned = [{k: v for k, v in row.items() if v != ""} for row in rows]
-    return ImportIn(**{section: cleaned})
+    return ProgramFile(ImportIn(**{section: cleaned}), csv_rows=True)
 
 
 def _lenient_times(raw: Any) -> Any:
@@ -67,10 +76,9 @@ def _lenient_times(raw: Any) -> Any:
     if isinstance(raw, dict):
         for key in ("starts_at", "ends_at"):
             if isinstance(value := raw.get(key), str):
-                try:
+                # An unreadable time is left for msgspec to report with its row number.
+                with contextlib.suppress(ValueError):
                     raw = {**raw, key: datetime.fromisoformat(value.strip()).isoformat()}
-                except ValueError:
-                    pass  # msgspec reports it with the row number
     return raw
 
 
