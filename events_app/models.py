@@ -5,6 +5,15 @@ from events_app.audit.models import AuditEvent
 from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, MemberCity
 from events_app.core.mail import OutboxMail
 from events_app.db import Base
+from events_app.payments.models import Invoice, InvoicePayment, Payment, Refund, StripeEvent
+from events_app.registration.models import (
+    Attendee,
+    CancellationPolicy,
+    Order,
+    PromoCode,
+    RegistrationType,
+    WaitlistEntry,
+)
 from events_app.sessions.models import (
     FeedCache,
     ProgramSession,
@@ -20,20 +29,31 @@ from events_app.sessions.models import (
 __all__ = [
     "ApiToken",
     "AssociationGroup",
+    "Attendee",
     "AuditEvent",
     "Base",
+    "CancellationPolicy",
     "CityEmailDomain",
     "Conference",
     "FeedCache",
+    "Invoice",
+    "InvoicePayment",
     "MemberCity",
+    "Order",
     "OutboxMail",
+    "Payment",
     "ProgramSession",
+    "PromoCode",
+    "Refund",
+    "RegistrationType",
     "Room",
     "ScheduleRelease",
     "SessionRun",
     "SessionSpeaker",
     "Speaker",
     "SpeakerAvailability",
+    "StripeEvent",
     "Track",
     "User",
+    "WaitlistEntry",
 ]
