@@ -36,8 +36,8 @@ from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
 from events_app.core.mail import run_outbox_forever
 from events_app.db import make_alchemy_config, make_engine
-from events_app.sessions.controllers import ProgramController, ScheduleController
-from events_app.sessions.pages import FeedPages, ProgramPages
+from events_app.sessions.controllers import AgendaController, ProgramController, ScheduleController
+from events_app.sessions.pages import AgendaPages, FeedPages, ProgramPages
 from events_app.settings import Settings, get_settings
 from events_app.web import STATIC_DIR, TEMPLATES_DIR
 from events_app.web.filters import FILTERS
@@ -55,8 +55,10 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ConferencePages,
     ProgramController,
     ScheduleController,
+    AgendaController,
     ProgramPages,
     FeedPages,
+    AgendaPages,
 ]
 
 # Paths without a session cookie or CSRF check: the bearer-token API and the probes.

@@ -15,9 +15,12 @@ from events_app.registration.models import (
     WaitlistEntry,
 )
 from events_app.sessions.models import (
+    Agenda,
+    AgendaItem,
     FeedCache,
     ProgramSession,
     Room,
+    Rsvp,
     ScheduleRelease,
     SessionRun,
     SessionSpeaker,
@@ -27,6 +30,8 @@ from events_app.sessions.models import (
 )
 
 __all__ = [
+    "Agenda",
+    "AgendaItem",
     "ApiToken",
     "AssociationGroup",
     "Attendee",
@@ -47,6 +52,7 @@ __all__ = [
     "Refund",
     "RegistrationType",
     "Room",
+    "Rsvp",
     "ScheduleRelease",
     "SessionRun",
     "SessionSpeaker",

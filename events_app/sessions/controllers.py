@@ -17,11 +17,17 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences import service as conferences
 from events_app.conferences.models import AssociationGroup, Conference
-from events_app.sessions import checks, releases, service
+from events_app.registration.models import Attendee
+from events_app.sessions import agenda, checks, releases, service
 from events_app.sessions.exchange import schedule_xml
 from events_app.sessions.importer import import_program
-from events_app.sessions.models import ProgramSession, Room, ScheduleRelease, Speaker, Track
+from events_app.sessions.models import Agenda, ProgramSession, Room, RsvpStatus, ScheduleRelease, Speaker, Track
 from events_app.sessions.schemas import (
+    AddOut,
+    AgendaEntryOut,
+    AgendaItemIn,
+    AgendaLinkOut,
+    AgendaOut,
     Change,
     GroupRef,
     ImportIn,
@@ -380,6 +386,22 @@ class ProgramController(Controller):
         conference = await conferences.get_conference(db_session, slug=slug, include_drafts=_is_organizer(principal))
         return release_out(await releases.get_release(db_session, conference=conference, number=number))
 
+    @post("/attendees/{attendee_id:uuid}/agenda-link", operation_id="reissueAgendaLink")
+    async def reissue_agenda_link(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        attendee_id: FromPath[uuid.UUID],
+    ) -> AgendaLinkOut:
+        """A new agenda link for an attendee; the old link and its calendar subscription stop working."""
+        conference = await _conference(db_session, slug)
+        url = await agenda.issue_agenda_link(
+            db_session, conference=conference, settings=_settings(request), attendee_id=attendee_id, actor=principal
+        )
+        return AgendaLinkOut(url=url)
+
     @post("/import", operation_id="importProgram")
     async def import_program(
         self,
@@ -391,6 +413,113 @@ class ProgramController(Controller):
         """Imports rooms, speakers and sessions (one row per run) all or nothing; 422 lists bad rows by number."""
         conference = await _conference(db_session, slug)
         return await import_program(db_session, conference=conference, document=data, actor=principal)
+
+
+class AgendaController(Controller):
+    """An attendee's personal agenda through their signed link (the link is the credential)."""
+
+    path = "/api/conferences/{slug:str}/agenda/{token:str}"
+    tags = ["Agenda"]
+    opt = PUBLIC
+
+    async def _open(
+        self, request: Request[Any, Any, Any], db: AsyncSession, slug: str, token: str
+    ) -> tuple[Conference, Agenda, Attendee, Settings]:
+        settings = _settings(request)
+        conference = await conferences.get_conference(db, slug=slug)
+        owned, attendee = await agenda.open_agenda(db, conference=conference, settings=settings, token=token)
+        return conference, owned, attendee, settings
+
+    @get("/", operation_id="getAgenda")
+    async def get_agenda(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        slug: FromPath[str],
+        token: FromPath[str],
+    ) -> AgendaOut:
+        """The attendee's agenda: released runs in time order, clashes, RSVPs, waitlist places and open offers."""
+        conference, owned, attendee, settings = await self._open(request, db_session, slug, token)
+        schedule = await releases.published_schedule(db_session, conference=conference)
+        view = await agenda.view_agenda(
+            db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee, schedule=schedule
+        )
+        rooms = {r.id: r.name for r in schedule.rooms} if schedule else {}
+        return AgendaOut(
+            attendee=f"{attendee.first_name} {attendee.last_name}",
+            entries=[
+                AgendaEntryOut(
+                    run_id=e.run.id,
+                    session_id=e.session.id,
+                    code=e.session.code,
+                    title=e.session.title,
+                    starts_at=e.run.starts_at,
+                    ends_at=e.run.ends_at,
+                    room=rooms.get(e.run.room_id, ""),
+                    status=e.run.status,
+                    rsvp=view.rsvps[e.run.id].status.value if e.run.id in view.rsvps else None,
+                    seats_left=view.seats_left.get(e.run.id),
+                )
+                for e in view.entries
+            ],
+            clashes=[[a.run.id, b.run.id] for a, b in view.clashes],
+            waitlists={str(run_id): position for run_id, position in view.positions.items()},
+            offers={
+                str(run_id): r.offer_expires_at
+                for run_id, r in view.rsvps.items()
+                if r.status == RsvpStatus.OFFERED and r.offer_expires_at is not None
+            },
+            feed_url=agenda.agenda_feed_url(settings, conference, owned),
+        )
+
+    @post("/items", operation_id="addToAgenda")
+    async def add_item(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        slug: FromPath[str],
+        token: FromPath[str],
+        data: JSONBody[AgendaItemIn],
+    ) -> AddOut:
+        """Adds a released run; a seat-limited one takes a seat (``confirmed``) or joins its waitlist (``waiting``)."""
+        conference, owned, attendee, settings = await self._open(request, db_session, slug, token)
+        _, schedule = await releases.require_published_schedule(db_session, conference=conference)
+        result = await agenda.add_to_agenda(
+            db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee,
+            schedule=schedule, run_id=data.run_id,
+        )  # fmt: skip
+        return AddOut(status=result.status, position=result.position)
+
+    @delete("/items/{run_id:uuid}", operation_id="removeFromAgenda")
+    async def remove_item(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        slug: FromPath[str],
+        token: FromPath[str],
+        run_id: FromPath[uuid.UUID],
+    ) -> None:
+        """Takes a run off the agenda and gives back its seat or waitlist place; the next in line is offered it."""
+        conference, owned, attendee, settings = await self._open(request, db_session, slug, token)
+        await agenda.remove_from_agenda(
+            db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee, run_id=run_id
+        )
+
+    @post("/items/{run_id:uuid}/confirm", operation_id="confirmSeatOffer")
+    async def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        slug: FromPath[str],
+        token: FromPath[str],
+        run_id: FromPath[uuid.UUID],
+    ) -> AddOut:
+        """Takes a seat offered from the waitlist while the offer stands (409 ``no-offer`` after it ran out)."""
+        conference, owned, attendee, settings = await self._open(request, db_session, slug, token)
+        result = await agenda.confirm_offer(
+            db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee, run_id=run_id
+        )
+        return AddOut(status=result.status, position=result.position)
 
 
 class ScheduleController(Controller):

@@ -30,8 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.conferences.models import Conference
 from events_app.core.errors import NotFound
-from events_app.sessions.models import FeedCache
-from events_app.sessions.releases import latest_release_number, require_published_schedule
+from events_app.registration.models import Attendee
+from events_app.sessions.models import Agenda, AgendaItem, FeedCache
+from events_app.sessions.releases import latest_release_number, published_schedule, require_published_schedule
 from events_app.sessions.schemas import Schedule, ScheduleRun, ScheduleSession
 from events_app.settings import Settings
 
@@ -235,9 +236,10 @@ async def program_feed(
     async def build() -> tuple[bytes, datetime]:
         _release, schedule = await require_published_schedule(db, conference=conference)
         name, keep = _scope(schedule, kind, ident)
+        # A release can take an event out of this feed (a speaker leaves a panel): the feed changed then too.
         return build_calendar(
             schedule, conference_entries(schedule, keep), name=name, key=f"{kind}-{ident}".rstrip("-"),
-            settings=settings,
+            settings=settings, modified_floor=schedule.release.released_at,
         )  # fmt: skip
 
     key = f"{kind}:{ident}" if ident else kind
@@ -268,3 +270,26 @@ def _scope(
     if room is None:
         raise NotFound("The program has no room with this id.", code="room-not-found")
     return f"{title}: {room.name}", lambda _s, r: r.room_id == wanted
+
+
+async def agenda_feed(
+    db: AsyncSession, *, conference: Conference, settings: Settings, agenda: Agenda, attendee: Attendee
+) -> Feed:
+    """An attendee's agenda as a feed; sessions they took off stay in it as cancelled."""
+    number = await latest_release_number(db, conference=conference)
+    version = f"release-{number or 0}:agenda-{agenda.revision}:link-{agenda.link_version}"
+
+    async def build() -> tuple[bytes, datetime]:
+        schedule = await published_schedule(db, conference=conference)
+        if schedule is None:
+            raise NotFound("The program of this conference has not been published yet.", code="program-not-published")
+        items = list(await db.scalars(select(AgendaItem).where(AgendaItem.agenda_id == agenda.id)))
+        runs = {r.id: (s, r) for s in schedule.sessions for r in s.runs}
+        entries = [FeedEntry(*runs[item.run_id], withdrawn_at=item.removed_at) for item in items if item.run_id in runs]
+        name = f"{schedule.conference.name}: {attendee.first_name} {attendee.last_name}'s agenda"
+        return build_calendar(
+            schedule, entries, name=name, key=f"agenda-{agenda.id}", settings=settings,
+            modified_floor=max(agenda.changed_at, schedule.release.released_at),
+        )  # fmt: skip
+
+    return await cached_feed(db, conference=conference, key=f"agenda:{agenda.id}", version=version, build=build)

@@ -202,6 +202,52 @@ class ScheduleRelease(Base):
     digests: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
 
 
+class RsvpStatus(StrEnum):
+    CONFIRMED = "confirmed"  # holds a seat
+    WAITING = "waiting"  # in line for a seat
+    OFFERED = "offered"  # a freed seat is kept for them until offer_expires_at
+    LAPSED = "lapsed"  # the offer ran out; the seat went on to the next person
+    CANCELLED = "cancelled"  # they gave the seat (or their place in line) back
+
+
+class Agenda(Base):
+    """One attendee's personal agenda: the version of their signed link and a revision for their feed."""
+
+    __tablename__ = "program_agendas"
+
+    attendee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), unique=True)
+    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    # Raising it revokes every link (and feed subscription) made before.
+    link_version: Mapped[int] = mapped_column(default=1)
+    revision: Mapped[int] = mapped_column(default=0)
+    changed_at: Mapped[datetime]
+
+
+class AgendaItem(Base):
+    """A run on an attendee's agenda; taking it off keeps the row so their calendar sees it cancelled."""
+
+    __tablename__ = "program_agenda_items"
+    __table_args__ = (UniqueConstraint("agenda_id", "run_id"),)
+
+    agenda_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("program_agendas.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("program_runs.id", ondelete="CASCADE"), index=True)
+    removed_at: Mapped[datetime | None]
+
+
+class Rsvp(Base):
+    """A claim on a seat of a seat-limited run, or a place in its waitlist (first come, first served)."""
+
+    __tablename__ = "program_rsvps"
+    __table_args__ = (UniqueConstraint("run_id", "attendee_id"),)
+
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("program_runs.id", ondelete="CASCADE"), index=True)
+    attendee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), index=True)
+    status: Mapped[RsvpStatus] = mapped_column(_enum(RsvpStatus, "rsvp_status"))
+    # When they joined the line; re-joining puts them at its end.
+    queued_at: Mapped[datetime] = mapped_column(index=True)
+    offer_expires_at: Mapped[datetime | None]
+
+
 class FeedCache(Base):
     """A calendar feed built once for one version of its source, shared by every app process."""
 

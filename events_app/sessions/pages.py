@@ -13,10 +13,11 @@ from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, MediaType, Request, Response, get
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
-from litestar.response import Template
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,10 +26,11 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference, GroupKind
-from events_app.core.errors import NotFound
-from events_app.sessions import releases
-from events_app.sessions.feeds import Feed, FeedKind, program_feed
-from events_app.sessions.models import SessionType
+from events_app.core.errors import DomainError, NotFound
+from events_app.registration.models import Attendee
+from events_app.sessions import agenda, releases
+from events_app.sessions.feeds import Feed, FeedKind, agenda_feed, program_feed
+from events_app.sessions.models import Agenda, SessionType
 from events_app.sessions.schemas import Schedule, ScheduleRoom, ScheduleRun, ScheduleSession, ScheduleSpeaker
 from events_app.settings import Settings
 
@@ -201,10 +203,12 @@ class ProgramPages(Controller):
     @get("/sessions/{session_id:uuid}", media_type=MediaType.HTML, name="program-session")
     async def session_page(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         slug: FromPath[str],
         session_id: FromPath[uuid.UUID],
+        notice: FromQuery[str | None] = None,
     ) -> Template:
         conference = await _conference(db_session, principal, slug)
         _, schedule = await releases.require_published_schedule(db_session, conference=conference)
@@ -212,6 +216,27 @@ class ProgramPages(Controller):
         if session is None:
             raise NotFound("The program has no such session.", code="session-not-found")
         speakers = {s.id: s for s in schedule.speakers}
+        run_ids = [r.id for r in session.runs]
+        mine: dict[str, Any] = {}
+        token = request.session.get(_session_key(slug)) if "session" in request.scope else None
+        if isinstance(token, str):
+            try:
+                owned, attendee = await agenda.open_agenda(
+                    db_session, conference=conference, settings=_settings(request), token=token
+                )
+            except DomainError:
+                owned = None  # a revoked or stale link: show the page without agenda buttons
+            if owned is not None:
+                view = await agenda.view_agenda(
+                    db_session, conference=conference, settings=_settings(request), agenda=owned,
+                    attendee=attendee, schedule=schedule,
+                )  # fmt: skip
+                mine = {
+                    "token": token,
+                    "on_agenda": {e.run.id for e in view.entries},
+                    "rsvps": view.rsvps,
+                    "positions": view.positions,
+                }
         context = {
             "conference": conference,
             "principal": principal,
@@ -219,6 +244,9 @@ class ProgramPages(Controller):
             "rooms": {r.id: r for r in schedule.rooms},
             "track": next((t for t in schedule.tracks if t.id == session.track_id), None),
             "speakers": [(speakers[x.speaker_id], x.role) for x in session.speakers if x.speaker_id in speakers],
+            "seats_left": await agenda.seats_left(db_session, run_ids) if session.seat_limit else {},
+            "mine": mine,
+            "notice": notice or "",
             "zone": ZoneInfo(conference.timezone),
             "local": _local,
         }
@@ -361,3 +389,177 @@ class FeedPages(Controller):
         filename: FromPath[str],
     ) -> Response[bytes]:
         return await self._serve(request, db_session, principal, slug, "room", filename)
+
+
+class AgendaForm(msgspec.Struct):
+    run_id: str = ""
+    next: str = ""
+
+
+class LinkRequestForm(msgspec.Struct):
+    email: str = ""
+
+
+def _session_key(slug: str) -> str:
+    return f"agenda:{slug}"
+
+
+def _back(slug: str, token: str, target: str) -> str:
+    """Only this conference's pages, so a form cannot bounce people elsewhere."""
+    return target if target.startswith(f"/c/{slug}/") and "//" not in target else f"/c/{slug}/agenda/{token}"
+
+
+class AgendaPages(Controller):
+    """My agenda through the signed link: add, remove, confirm offers, subscribe, download."""
+
+    opt = PUBLIC
+    include_in_schema = False
+    path = "/c/{slug:str}/agenda"
+
+    @get("/", media_type=MediaType.HTML, name="agenda-request")
+    async def request_form(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+    ) -> Template:
+        conference = await _conference(db_session, principal, slug)
+        return Template("sessions/agenda_request.html", context={"conference": conference, "sent": False})
+
+    @post("/", media_type=MediaType.HTML, status_code=200)
+    async def request_link(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        data: URLEncodedBody[LinkRequestForm],
+    ) -> Template:
+        conference = await _conference(db_session, principal, slug)
+        if "@" in data.email:
+            await agenda.mail_agenda_links(
+                db_session, conference=conference, settings=_settings(request), email=data.email
+            )
+        return Template("sessions/agenda_request.html", context={"conference": conference, "sent": True})
+
+    async def _open(
+        self, request: Request[Any, Any, Any], db: AsyncSession, slug: str, token: str
+    ) -> tuple[Conference, Agenda, Attendee, Settings]:
+        settings = _settings(request)
+        conference = await conferences.get_conference(db, slug=slug)
+        owned, attendee = await agenda.open_agenda(db, conference=conference, settings=settings, token=token)
+        return conference, owned, attendee, settings
+
+    @get("/{token:str}", media_type=MediaType.HTML, name="my-agenda")
+    async def my_agenda(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        slug: FromPath[str],
+        token: FromPath[str],
+        notice: FromQuery[str | None] = None,
+    ) -> Template:
+        conference, owned, attendee, settings = await self._open(request, db_session, slug, token)
+        # Remember the link in this browser, so session pages can offer "add to my agenda".
+        request.set_session({**request.session, _session_key(slug): token})
+        schedule = await releases.published_schedule(db_session, conference=conference)
+        view = await agenda.view_agenda(
+            db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee, schedule=schedule
+        )
+        feed = agenda.agenda_feed_url(settings, conference, owned)
+        offered = {}
+        if schedule is not None:
+            for run_id, rsvp in view.rsvps.items():
+                if rsvp.status.value in ("offered", "waiting"):
+                    entry = next(((s, r) for s in schedule.sessions for r in s.runs if r.id == run_id), None)
+                    if entry is not None:
+                        offered[run_id] = (entry[0], entry[1], rsvp)
+        context = {
+            "conference": conference,
+            "principal": None,
+            "attendee": attendee,
+            "view": view,
+            "token": token,
+            "rooms": {r.id: r for r in schedule.rooms} if schedule else {},
+            "clashing": {e.run.id for pair in view.clashes for e in pair},
+            "pending": offered,
+            "links": subscribe_links(feed, f"{conference.name}: my agenda"),
+            "notice": notice or "",
+            "zone": ZoneInfo(conference.timezone),
+            "local": _local,
+        }
+        return Template("sessions/agenda.html", context=context)
+
+    async def _change(
+        self, request: Request[Any, Any, Any], db: AsyncSession, slug: str, token: str, form: AgendaForm, action: str
+    ) -> Redirect:
+        conference, owned, attendee, settings = await self._open(request, db, slug, token)
+        try:
+            run_id = uuid.UUID(form.run_id)
+        except ValueError as exc:
+            raise NotFound("The program has no such session.", code="run-not-found") from exc
+        notice = ""
+        if action == "remove":
+            await agenda.remove_from_agenda(
+                db, conference=conference, settings=settings, agenda=owned, attendee=attendee, run_id=run_id
+            )
+            notice = "removed"
+        else:
+            _, schedule = await releases.require_published_schedule(db, conference=conference)
+            if action == "confirm":
+                result = await agenda.confirm_offer(
+                    db, conference=conference, settings=settings, agenda=owned, attendee=attendee, run_id=run_id
+                )
+            else:
+                result = await agenda.add_to_agenda(
+                    db, conference=conference, settings=settings, agenda=owned, attendee=attendee,
+                    schedule=schedule, run_id=run_id,
+                )  # fmt: skip
+            notice = result.status
+        target = _back(slug, token, form.next)
+        return Redirect(f"{target}{'&' if '?' in target else '?'}notice={notice}", status_code=303)
+
+    @post("/{token:str}/add", status_code=303)
+    async def add(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        slug: FromPath[str],
+        token: FromPath[str],
+        data: URLEncodedBody[AgendaForm],
+    ) -> Redirect:
+        return await self._change(request, db_session, slug, token, data, "add")
+
+    @post("/{token:str}/remove", status_code=303)
+    async def remove(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        slug: FromPath[str],
+        token: FromPath[str],
+        data: URLEncodedBody[AgendaForm],
+    ) -> Redirect:
+        return await self._change(request, db_session, slug, token, data, "remove")
+
+    @post("/{token:str}/confirm", status_code=303)
+    async def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        slug: FromPath[str],
+        token: FromPath[str],
+        data: URLEncodedBody[AgendaForm],
+    ) -> Redirect:
+        return await self._change(request, db_session, slug, token, data, "confirm")
+
+    @get("/{token:str}/agenda.ics", name="feed-agenda")
+    async def feed(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        slug: FromPath[str],
+        token: FromPath[str],
+    ) -> Response[bytes]:
+        conference, owned, attendee, settings = await self._open(request, db_session, slug, token)
+        built = await agenda_feed(db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee)
+        return feed_response(request, built, filename=f"{conference.slug}-my-agenda.ics", private=True)

@@ -27,6 +27,7 @@ from events_app.conferences.models import AssociationGroup, Conference
 from events_app.core.clock import now
 from events_app.core.errors import Conflict, NotFound
 from events_app.core.mail import queue_mail
+from events_app.sessions import agenda
 from events_app.sessions.checks import check_schedule
 from events_app.sessions.models import (
     ProgramSession,
@@ -342,7 +343,7 @@ async def pending_changes(db: AsyncSession, *, conference: Conference, settings:
 async def release_schedule(
     db: AsyncSession, *, conference: Conference, settings: Settings, actor: Principal | None, note: str = ""
 ) -> tuple[ScheduleRelease, list[ScheduleWarning]]:
-    """Publishes the working copy as the next numbered release and tells speakers what changed.
+    """Publishes the working copy as the next numbered release and tells speakers and attendees what changed.
 
     Refused while a room or a speaker is in two places at once, and when nothing changed.
     Two organizers releasing at once cannot both get one number: it is unique per conference.
@@ -377,6 +378,9 @@ async def release_schedule(
     )  # fmt: skip
     if previous is not None and built.changelog:
         await _mail_speakers(db, conference=conference, settings=settings, number=number, changelog=built.changelog)
+        await agenda.mail_attendees_about_release(
+            db, conference=conference, settings=settings, number=number, changelog=built.changelog
+        )
     return release, [w for w in warnings if not w.hard]
 
 

@@ -427,3 +427,43 @@ class ImportResult(msgspec.Struct):
     speakers: int
     sessions: int
     runs: int
+
+
+# --- personal agendas -----------------------------------------------------------------------------
+
+
+class AgendaItemIn(msgspec.Struct, forbid_unknown_fields=True):
+    run_id: uuid.UUID
+
+
+class AddOut(msgspec.Struct):
+    """``added`` (no seat needed), ``confirmed`` (a seat is yours) or ``waiting`` (in line at ``position``)."""
+
+    status: Literal["added", "confirmed", "waiting"]
+    position: int | None = None
+
+
+class AgendaEntryOut(msgspec.Struct):
+    run_id: uuid.UUID
+    session_id: uuid.UUID
+    code: str
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    room: str
+    status: Literal["scheduled", "cancelled"]
+    rsvp: str | None
+    seats_left: int | None
+
+
+class AgendaOut(msgspec.Struct):
+    attendee: str
+    entries: list[AgendaEntryOut]
+    clashes: list[list[uuid.UUID]]
+    waitlists: dict[str, int]
+    offers: dict[str, datetime]
+    feed_url: str
+
+
+class AgendaLinkOut(msgspec.Struct):
+    url: str
