@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.conferences import service as conferences
 from events_app.conferences.models import AssociationGroup, Conference, ConferenceStatus, GroupKind
 from events_app.conferences.schemas import ConferenceIn
-from events_app.sessions import service
-from events_app.sessions.models import ProgramSession, Room, SessionStatus, SessionType, Speaker, SpeakerRole, Track
+from events_app.registration import service as registration
+from events_app.registration.models import Attendee, RegistrationType, TypeKind
+from events_app.registration.schemas import TypeIn
+from events_app.sessions import agenda, service
+from events_app.sessions.models import (
+    Agenda,
+    ProgramSession,
+    Room,
+    SessionStatus,
+    SessionType,
+    Speaker,
+    SpeakerRole,
+    Track,
+)
 from events_app.sessions.schemas import RoomIn, RunIn, SessionIn, SpeakerIn, SpeakerLink, TrackIn
+from events_app.settings import Settings
 
 
 @dataclass
@@ -128,3 +143,36 @@ async def program(db: AsyncSession) -> Program:
     )
     await db.commit()
     return world
+
+
+@dataclass
+class Person:
+    attendee: Attendee
+    agenda: Agenda
+    token: str
+
+
+MakePerson = Callable[..., Awaitable[Person]]
+
+
+@pytest.fixture
+def make_person(db: AsyncSession, settings: Settings) -> MakePerson:
+    """``await make_person(program, "Ana")`` -> a confirmed attendee (committed) with their agenda link."""
+
+    async def make(program: Program, first_name: str) -> Person:
+        conference = program.conference
+        kind = await db.scalar(select(RegistrationType).where(RegistrationType.conference_id == conference.id))
+        if kind is None:
+            kind = await registration.create_type(
+                db, conference=conference, actor=None,
+                data=TypeIn(name="Full conference", kind=TypeKind.FULL, member_price_cents=0, non_member_price_cents=0),
+            )  # fmt: skip
+        attendee = await registration.add_confirmed_attendee(
+            db, conference_id=conference.id, registration_type_id=kind.id, first_name=first_name, last_name="Tester",
+            email=f"{first_name.lower()}@attendee.test",
+        )  # fmt: skip
+        owned = await agenda.agenda_for(db, attendee=attendee)
+        await db.commit()
+        return Person(attendee=attendee, agenda=owned, token=agenda.agenda_token(settings, owned))
+
+    return make
