@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.sessions import releases
 from events_app.settings import Settings
 from tests.conftest import LiveServer
-
 from tests.sessions.conftest import MakePerson, Program, make_person, program  # noqa: F401
 
 pytestmark = pytest.mark.browser
