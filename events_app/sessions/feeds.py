@@ -44,9 +44,24 @@ ROLE_WORDS = {"keynote": "keynote", "moderator": "moderator", "panelist": "panel
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    body: bytes
+    """A feed's validators, and its bytes when they were just built (else ``load_body`` reads them)."""
+
+    conference_id: uuid.UUID
+    key: str
     etag: str
     last_modified: datetime
+    body: bytes | None = None
+
+    async def load_body(self, db: AsyncSession) -> bytes:
+        """The feed's bytes; a poll answered with 304 never reads them."""
+        if self.body is not None:
+            return self.body
+        body = await db.scalar(
+            select(FeedCache.body).where(FeedCache.conference_id == self.conference_id, FeedCache.key == self.key)
+        )
+        if body is None:
+            raise NotFound("This feed is being rebuilt; please try again.", code="feed-not-found")
+        return body
 
     @property
     def last_modified_header(self) -> str:
@@ -198,11 +213,18 @@ async def cached_feed(
     The store commits on its own: a feed built while answering a 304 or a GET is worth
     keeping whatever happens to the rest of the request.
     """
-    cached = await db.scalar(select(FeedCache).where(FeedCache.conference_id == conference.id, FeedCache.key == key))
+    # Only the validators: most polls end in a 304 and never need the bytes.
+    cached = (
+        await db.execute(
+            select(FeedCache.version, FeedCache.etag, FeedCache.last_modified).where(
+                FeedCache.conference_id == conference.id, FeedCache.key == key
+            )
+        )
+    ).first()
     if cached is not None and cached.version == version:
-        return Feed(body=cached.body, etag=cached.etag, last_modified=cached.last_modified)
+        return Feed(conference_id=conference.id, key=key, etag=cached.etag, last_modified=cached.last_modified)
     body, modified = await build()
-    feed = Feed(body=body, etag=_etag(body), last_modified=modified)
+    feed = Feed(conference_id=conference.id, key=key, etag=_etag(body), last_modified=modified, body=body)
     values = {
         "conference_id": conference.id,
         "key": key,

@@ -45,8 +45,8 @@ async def _conference(db: AsyncSession, principal: Principal | None, slug: str) 
     return await conferences.get_conference(db, slug=slug, include_drafts=include_drafts)
 
 
-def feed_response(
-    request: Request[Any, Any, Any], feed: Feed, *, filename: str, private: bool = False
+async def feed_response(
+    request: Request[Any, Any, Any], db: AsyncSession, feed: Feed, *, filename: str, private: bool = False
 ) -> Response[bytes]:
     """The feed with its validators, or 304 when the client's copy is current."""
     headers = {
@@ -61,7 +61,7 @@ def feed_response(
         return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
     headers["Content-Disposition"] = f'inline; filename="{filename}"'
     return Response(
-        feed.body,
+        await feed.load_body(db),
         media_type="text/calendar",  # Litestar adds "; charset=utf-8" to text types
         headers=headers,
     )
@@ -345,7 +345,7 @@ class FeedPages(Controller):
         conference = await _conference(db, principal, slug)
         ident = filename.removesuffix(".ics") if kind != "conference" else ""
         feed = await program_feed(db, conference=conference, settings=_settings(request), kind=kind, ident=ident)
-        return feed_response(request, feed, filename=f"{conference.slug}-{kind}.ics")
+        return await feed_response(request, db, feed, filename=f"{conference.slug}-{kind}.ics")
 
     @get("/program.ics", name="feed-conference")
     async def conference_feed(
@@ -564,4 +564,6 @@ class AgendaPages(Controller):
     ) -> Response[bytes]:
         conference, owned, attendee, settings = await self._open(request, db_session, slug, token)
         built = await agenda_feed(db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee)
-        return feed_response(request, built, filename=f"{conference.slug}-my-agenda.ics", private=True)
+        return await feed_response(
+            request, db_session, built, filename=f"{conference.slug}-my-agenda.ics", private=True
+        )
