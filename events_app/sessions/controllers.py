@@ -8,6 +8,7 @@ from typing import Any
 import msgspec
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +42,7 @@ from events_app.sessions.schemas import (
     RunIn,
     RunOut,
     RunPatch,
+    Schedule,
     ScheduleWarning,
     SessionIn,
     SessionOut,
@@ -536,7 +538,12 @@ class ScheduleController(Controller):
         release, _ = await releases.require_published_schedule(db, conference=conference)
         return conference, release
 
-    @get("/schedule", operation_id="getSchedule", media_type="application/json")
+    @get(
+        "/schedule",
+        operation_id="getSchedule",
+        media_type="application/json",
+        responses={200: ResponseSpec(data_container=Schedule, description="The schedule, events-app.schedule/1")},
+    )
     async def schedule(
         self,
         request: Request[Any, Any, Any],
