@@ -223,9 +223,16 @@ async def _mail_offer(db: AsyncSession, *, conference: Conference, settings: Set
 async def sweep_offers(
     db: AsyncSession, *, conference: Conference, settings: Settings, run_id: uuid.UUID | None = None
 ) -> int:
-    """Lapses offers that ran out and passes each seat on; returns how many lapsed."""
+    """Passes on the seats of offers that ran out and of registrations that no longer stand; returns how many.
+
+    A cancelled or refunded attendee's seat frees itself here, so registration need not know about seats.
+    """
     moment = now()
-    query = select(Rsvp.id, Rsvp.run_id).where(Rsvp.status == RsvpStatus.OFFERED, Rsvp.offer_expires_at <= moment)
+    expired = (Rsvp.status == RsvpStatus.OFFERED) & (Rsvp.offer_expires_at <= moment)
+    inactive = Rsvp.status.in_((RsvpStatus.CONFIRMED, RsvpStatus.OFFERED, RsvpStatus.WAITING)) & Rsvp.attendee_id.in_(
+        select(Attendee.id).where(Attendee.conference_id == conference.id, Attendee.status.not_in(ACTIVE))
+    )
+    query = select(Rsvp.id, Rsvp.run_id, Rsvp.status).where(expired | inactive)
     if run_id is not None:
         query = query.where(Rsvp.run_id == run_id)
     else:
@@ -234,18 +241,21 @@ async def sweep_offers(
             .join(ProgramSession, ProgramSession.id == SessionRun.session_id)
             .where(ProgramSession.conference_id == conference.id)
         )
-    lapsed = 0
-    for rsvp_id, offer_run in (await db.execute(query)).all():
+    passed_on = 0
+    for rsvp_id, seat_run, status in (await db.execute(query)).all():
+        lapses = status == RsvpStatus.OFFERED and await db.scalar(
+            select(Rsvp.id).where(Rsvp.id == rsvp_id, Rsvp.offer_expires_at <= moment)
+        )
         done = await db.execute(
             update(Rsvp)
-            .where(Rsvp.id == rsvp_id, Rsvp.status == RsvpStatus.OFFERED, Rsvp.offer_expires_at <= moment)
-            .values(status=RsvpStatus.LAPSED, updated_at=moment)
+            .where(Rsvp.id == rsvp_id, Rsvp.status == status)
+            .values(status=RsvpStatus.LAPSED if lapses else RsvpStatus.CANCELLED, updated_at=moment)
             .execution_options(synchronize_session=False)
         )
-        if done.rowcount == 1:  # type: ignore[attr-defined]
-            lapsed += 1
-            await _free_seat(db, conference=conference, settings=settings, run_id=offer_run)
-    return lapsed
+        if done.rowcount == 1 and status != RsvpStatus.WAITING:  # type: ignore[attr-defined]
+            passed_on += 1
+            await _free_seat(db, conference=conference, settings=settings, run_id=seat_run)
+    return passed_on
 
 
 # --- the agenda -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.core.mail import deliver_outbox
 from events_app.db import make_engine
+from events_app.registration.models import AttendeeStatus
 from events_app.sessions import agenda, releases, service
 from events_app.sessions.models import SessionRun
 from events_app.sessions.schemas import RunPatch
@@ -252,3 +253,21 @@ async def test_two_app_processes_never_give_away_more_seats_than_there_are(
             await fresh.scalar(select(SessionRun.seats_taken).where(SessionRun.id == program.sessions["T1"].runs[0].id))
             == 2
         )
+
+
+async def test_a_cancelled_registration_gives_its_seat_to_the_next_in_line(
+    client: AsyncTestClient[Litestar], db: AsyncSession, program: Program, settings: Settings, make_person: MakePerson
+) -> None:
+    await publish(db, program, settings)
+    tour = run_id(program, "T1")
+    ana, ben, cy = [await make_person(program, n) for n in ("Ana", "Ben", "Cy")]
+    for person in (ana, ben, cy):
+        await client.post(f"{API}/{person.token}/items", json={"run_id": tour})
+    # Registration's cancel flow is not on main yet; its effect on the attendee is this status.
+    ana.attendee.status = AttendeeStatus.CANCELLED
+    await db.commit()
+
+    assert tour in (await client.get(f"{API}/{cy.token}")).json()["offers"]
+    refused = await client.post(f"{API}/{ana.token}/items", json={"run_id": run_id(program, "B1")})
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "registration-inactive"
