@@ -203,6 +203,12 @@ async def test_a_release_with_nothing_new_is_refused(db: AsyncSession, program: 
     with pytest.raises(Conflict) as refused:
         await releases.release_schedule(db, conference=program.conference, settings=settings, actor=None)
     assert refused.value.code == "nothing-to-release"
+    # A new bio is something readers see, though no run moved: it makes a release with an empty changelog.
+    await service.update_speaker(db, conference=program.conference, speaker_id=program.speakers["Dan Wu"].id,
+                                 data=SpeakerPatch(bio="Thirty years in public finance."), actor=None)  # fmt: skip
+    release, _ = await releases.release_schedule(db, conference=program.conference, settings=settings, actor=None)
+    assert release.number == 2
+    assert release.changelog == []
 
 
 async def test_speakers_whose_sessions_changed_are_mailed(
