@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.conferences.models import Conference
 from events_app.core.errors import NotFound
 from events_app.registration.models import Attendee
-from events_app.sessions.models import Agenda, AgendaItem, FeedCache
+from events_app.sessions.models import Agenda, AgendaItem, FeedCache, ScheduleRelease
 from events_app.sessions.releases import latest_release_number, published_schedule, require_published_schedule
 from events_app.sessions.schemas import Schedule, ScheduleRun, ScheduleSession
 from events_app.settings import Settings
@@ -251,6 +251,21 @@ async def program_feed(
     db: AsyncSession, *, conference: Conference, settings: Settings, kind: FeedKind, ident: str = ""
 ) -> Feed:
     """The released program's feed of the whole conference or of one track (slug), speaker or room (id)."""
+    key = f"{kind}:{ident}" if ident else kind
+    # The common case, a poll of a feed already built for the latest release, costs one query.
+    latest = (
+        select(func.max(ScheduleRelease.number)).where(ScheduleRelease.conference_id == conference.id).scalar_subquery()
+    )
+    hit = (
+        await db.execute(
+            select(latest.label("number"), FeedCache.version, FeedCache.etag, FeedCache.last_modified).where(
+                FeedCache.conference_id == conference.id, FeedCache.key == key
+            )
+        )
+    ).first()
+    if hit is not None and hit.number is not None and hit.version == f"release-{hit.number}":
+        return Feed(conference_id=conference.id, key=key, etag=hit.etag, last_modified=hit.last_modified)
+
     number = await latest_release_number(db, conference=conference)
     if number is None:
         raise NotFound("The program of this conference has not been published yet.", code="program-not-published")
@@ -264,7 +279,6 @@ async def program_feed(
             settings=settings, modified_floor=schedule.release.released_at,
         )  # fmt: skip
 
-    key = f"{kind}:{ident}" if ident else kind
     return await cached_feed(db, conference=conference, key=key, version=f"release-{number}", build=build)
 
 
