@@ -229,3 +229,27 @@ async def test_speakers_whose_sessions_changed_are_mailed(
     (mail,) = smtp_server.to("dwu@example.test")
     body = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "B2 Budgeting for fire season: moved from Thu Oct 7, 1:00 PM (Room 101) to Thu Oct 7, 3:00 PM" in body
+
+
+async def test_organizer_previews_the_next_release_before_publishing(
+    client: AsyncTestClient[Litestar], organizer: Caller, db: AsyncSession, program: Program, settings: Settings
+) -> None:
+    await releases.release_schedule(db, conference=program.conference, settings=settings, actor=None)
+    await db.commit()
+    moved = await client.patch(
+        f"{API}/program/runs/{program.sessions['B2'].runs[0].id}", headers=organizer.headers,
+        json={"starts_at": "2027-10-06T10:00:00", "ends_at": "2027-10-06T11:00:00"},
+    )  # fmt: skip
+    assert moved.status_code == 200
+    preview = (await client.get(f"{API}/program/changes", headers=organizer.headers)).json()
+    assert preview["based_on"] == 1
+    (change,) = preview["changelog"]
+    assert change["code"] == "B2"
+    assert change["kinds"] == ["moved"]
+    assert change["before"]["starts_at"] == "2027-10-07T13:00:00-07:00"
+    # B2 now overlaps B1 in Room 101, and Dan Wu speaks at both: the preview names both hard conflicts.
+    hard = {w["code"] for w in preview["warnings"] if w["hard"]}
+    assert hard == {"room-double-booked", "speaker-double-booked"}
+    checks_answer = (await client.get(f"{API}/program/checks", headers=organizer.headers)).json()
+    assert {w["code"] for w in checks_answer if w["hard"]} == hard
+    assert (await client.get(f"{API}/program/changes")).status_code == 401
