@@ -170,8 +170,8 @@ async def _take_seat(db: AsyncSession, run_id: uuid.UUID) -> bool:
     return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
 
 
-async def _free_seat(db: AsyncSession, *, conference: Conference, settings: Settings, run_id: uuid.UUID) -> None:
-    """Hands a freed seat to the next person waiting (an offer), or back to the pool."""
+async def _offer_next(db: AsyncSession, *, conference: Conference, settings: Settings, run_id: uuid.UUID) -> bool:
+    """Offers a seat (already counted as taken) to the next person waiting; False when nobody waits."""
     moment = now()
     for _attempt in range(5):
         next_in_line = await db.scalar(
@@ -181,7 +181,7 @@ async def _free_seat(db: AsyncSession, *, conference: Conference, settings: Sett
             .limit(1)
         )
         if next_in_line is None:
-            break
+            return False
         offered = await db.execute(
             update(Rsvp)
             .where(Rsvp.id == next_in_line, Rsvp.status == RsvpStatus.WAITING)
@@ -190,14 +190,48 @@ async def _free_seat(db: AsyncSession, *, conference: Conference, settings: Sett
         )
         if offered.rowcount == 1:  # type: ignore[attr-defined]
             await _mail_offer(db, conference=conference, settings=settings, rsvp_id=next_in_line)
-            return
+            return True
         # Someone else took that person in the meantime; look again.
+    return False
+
+
+async def _give_back_seat(db: AsyncSession, run_id: uuid.UUID) -> None:
     await db.execute(
         update(SessionRun)
         .where(SessionRun.id == run_id, SessionRun.seats_taken > 0)
         .values(seats_taken=SessionRun.seats_taken - 1)
         .execution_options(synchronize_session=False)
     )
+
+
+async def _free_seat(db: AsyncSession, *, conference: Conference, settings: Settings, run_id: uuid.UUID) -> None:
+    """Hands a freed seat to the next person waiting (an offer), or back to the pool."""
+    if not await _offer_next(db, conference=conference, settings=settings, run_id=run_id):
+        await _give_back_seat(db, run_id)
+
+
+async def _fill_from_waitlist(
+    db: AsyncSession, *, conference: Conference, settings: Settings, run_id: uuid.UUID | None = None
+) -> None:
+    """Offers seats that are free while people wait (the organizer raised a seat limit, say)."""
+    query = (
+        select(SessionRun.id)
+        .join(Rsvp, Rsvp.run_id == SessionRun.id)
+        .join(ProgramSession, ProgramSession.id == SessionRun.session_id)
+        .where(
+            ProgramSession.conference_id == conference.id,
+            Rsvp.status == RsvpStatus.WAITING,
+            SessionRun.seats_taken < ProgramSession.seat_limit,
+        )
+        .distinct()
+    )
+    if run_id is not None:
+        query = query.where(SessionRun.id == run_id)
+    for free_run in list(await db.scalars(query)):
+        while await _take_seat(db, free_run):
+            if not await _offer_next(db, conference=conference, settings=settings, run_id=free_run):
+                await _give_back_seat(db, free_run)
+                break
 
 
 async def _mail_offer(db: AsyncSession, *, conference: Conference, settings: Settings, rsvp_id: uuid.UUID) -> None:
@@ -225,7 +259,8 @@ async def sweep_offers(
 ) -> int:
     """Passes on the seats of offers that ran out and of registrations that no longer stand; returns how many.
 
-    A cancelled or refunded attendee's seat frees itself here, so registration need not know about seats.
+    A cancelled or refunded attendee's seat frees itself here, so registration need not know about seats;
+    seats free while people wait (a raised seat limit) are offered down the line as well.
     """
     moment = now()
     expired = (Rsvp.status == RsvpStatus.OFFERED) & (Rsvp.offer_expires_at <= moment)
@@ -255,6 +290,7 @@ async def sweep_offers(
         if done.rowcount == 1 and status != RsvpStatus.WAITING:  # type: ignore[attr-defined]
             passed_on += 1
             await _free_seat(db, conference=conference, settings=settings, run_id=seat_run)
+    await _fill_from_waitlist(db, conference=conference, settings=settings, run_id=run_id)
     return passed_on
 
 

@@ -20,7 +20,7 @@ from events_app.db import make_engine
 from events_app.registration.models import AttendeeStatus
 from events_app.sessions import agenda, releases, service
 from events_app.sessions.models import SessionRun
-from events_app.sessions.schemas import RunPatch
+from events_app.sessions.schemas import RunPatch, SessionPatch
 from events_app.settings import Settings
 from tests.conftest import Caller, LiveServer, MailBox, session_for
 from tests.sessions.conftest import MakePerson, Program, add_session, at
@@ -271,3 +271,19 @@ async def test_a_cancelled_registration_gives_its_seat_to_the_next_in_line(
     refused = await client.post(f"{API}/{ana.token}/items", json={"run_id": run_id(program, "B1")})
     assert refused.status_code == 403
     assert refused.json()["code"] == "registration-inactive"
+
+
+async def test_a_raised_seat_limit_is_offered_down_the_waitlist(
+    client: AsyncTestClient[Litestar], db: AsyncSession, program: Program, settings: Settings, make_person: MakePerson
+) -> None:
+    await publish(db, program, settings)
+    tour = run_id(program, "T1")
+    people = [await make_person(program, n) for n in ("Ana", "Ben", "Cy", "Di")]
+    for person in people:
+        await client.post(f"{API}/{person.token}/items", json={"run_id": tour})
+    await service.update_session(db, conference=program.conference, session_id=program.sessions["T1"].id,
+                                 data=SessionPatch(seat_limit=3), actor=None)  # fmt: skip
+    await db.commit()
+    cy, di = people[2], people[3]
+    assert tour in (await client.get(f"{API}/{cy.token}")).json()["offers"]
+    assert (await client.get(f"{API}/{di.token}")).json()["waitlists"] == {tour: 1}
