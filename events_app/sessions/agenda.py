@@ -518,6 +518,33 @@ async def remove_from_agenda(
             break
 
 
+async def run_rsvps(
+    db: AsyncSession, *, conference: Conference, settings: Settings, run_id: uuid.UUID
+) -> tuple[SessionRun, int | None, list[tuple[Rsvp, Attendee]]]:
+    """A run's live RSVPs (seated, offered, waiting) in line order, for organizers and door staff."""
+    row = (
+        await db.execute(
+            select(SessionRun, ProgramSession.seat_limit)
+            .join(ProgramSession, ProgramSession.id == SessionRun.session_id)
+            .where(SessionRun.id == run_id, ProgramSession.conference_id == conference.id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("This conference has no run with this id.", code="run-not-found")
+    await sweep_offers(db, conference=conference, settings=settings, run_id=run_id)
+    await db.refresh(row[0])
+    live = (RsvpStatus.CONFIRMED, RsvpStatus.OFFERED, RsvpStatus.WAITING)
+    rsvps = (
+        await db.execute(
+            select(Rsvp, Attendee)
+            .join(Attendee, Attendee.id == Rsvp.attendee_id)
+            .where(Rsvp.run_id == run_id, Rsvp.status.in_(live))
+            .order_by(Rsvp.queued_at, Rsvp.id)
+        )
+    ).all()
+    return row[0], row[1], [(rsvp, attendee) for rsvp, attendee in rsvps]
+
+
 # --- telling attendees about a release -------------------------------------------------------------
 
 

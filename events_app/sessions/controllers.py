@@ -39,9 +39,11 @@ from events_app.sessions.schemas import (
     RoomIn,
     RoomOut,
     RoomPatch,
+    RsvpOut,
     RunIn,
     RunOut,
     RunPatch,
+    RunRsvpsOut,
     Schedule,
     ScheduleWarning,
     SessionIn,
@@ -329,6 +331,35 @@ class ProgramController(Controller):
         """Takes a run off the program; once released, calendars show it as cancelled."""
         conference = await _conference(db_session, slug)
         return session_out(await service.remove_run(db_session, conference=conference, run_id=run_id, actor=principal))
+
+    @get("/runs/{run_id:uuid}/rsvps", operation_id="listRunRsvps", opt=allow(Role.STAFF))
+    async def run_rsvps(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        slug: FromPath[str],
+        run_id: FromPath[uuid.UUID],
+    ) -> RunRsvpsOut:
+        """Who holds a seat on a seat-limited run, who has an offer and who waits (staff at the door may look)."""
+        conference = await _conference(db_session, slug)
+        run, seat_limit, rows = await agenda.run_rsvps(
+            db_session, conference=conference, settings=_settings(request), run_id=run_id
+        )
+        waiting = 0
+        out = []
+        for rsvp, attendee in rows:
+            position = None
+            if rsvp.status == RsvpStatus.WAITING:
+                waiting += 1
+                position = waiting
+            out.append(
+                RsvpOut(
+                    attendee_id=attendee.id, name=f"{attendee.first_name} {attendee.last_name}",
+                    email=attendee.email, status=rsvp.status.value, queued_at=rsvp.queued_at,
+                    offer_expires_at=rsvp.offer_expires_at, position=position,
+                )
+            )  # fmt: skip
+        return RunRsvpsOut(run_id=run.id, seat_limit=seat_limit, seats_taken=run.seats_taken, rsvps=out)
 
     @get("/checks", operation_id="checkSchedule")
     async def check_schedule(

@@ -467,3 +467,22 @@ class AgendaOut(msgspec.Struct):
 
 class AgendaLinkOut(msgspec.Struct):
     url: str
+
+
+class RsvpOut(msgspec.Struct):
+    attendee_id: uuid.UUID
+    name: str
+    email: str
+    status: str
+    queued_at: datetime
+    offer_expires_at: datetime | None
+    position: int | None
+
+
+class RunRsvpsOut(msgspec.Struct):
+    """Who holds a seat on a run, who was offered one and who waits, in line order."""
+
+    run_id: uuid.UUID
+    seat_limit: int | None
+    seats_taken: int
+    rsvps: list[RsvpOut]

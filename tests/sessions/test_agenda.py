@@ -287,3 +287,28 @@ async def test_a_raised_seat_limit_is_offered_down_the_waitlist(
     cy, di = people[2], people[3]
     assert tour in (await client.get(f"{API}/{cy.token}")).json()["offers"]
     assert (await client.get(f"{API}/{di.token}")).json()["waitlists"] == {tour: 1}
+
+
+async def test_door_staff_see_who_holds_a_seat_and_who_waits(
+    client: AsyncTestClient[Litestar],
+    db: AsyncSession,
+    program: Program,
+    settings: Settings,
+    make_person: MakePerson,
+    staff: Caller,
+    partner: Caller,
+) -> None:
+    await publish(db, program, settings)
+    tour = run_id(program, "T1")
+    for name in ("Ana", "Ben", "Cy"):
+        person = await make_person(program, name)
+        await client.post(f"{API}/{person.token}/items", json={"run_id": tour})
+    path = f"/api/conferences/fall-2027/program/runs/{tour}/rsvps"
+    answer = await client.get(path, headers=staff.headers)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert (body["seat_limit"], body["seats_taken"]) == (2, 2)
+    assert [(r["name"], r["status"], r["position"]) for r in body["rsvps"]] == [
+        ("Ana Tester", "confirmed", None), ("Ben Tester", "confirmed", None), ("Cy Tester", "waiting", 1),
+    ]  # fmt: skip
+    assert (await client.get(path, headers=partner.headers)).status_code == 403
