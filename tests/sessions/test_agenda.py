@@ -312,3 +312,28 @@ async def test_door_staff_see_who_holds_a_seat_and_who_waits(
         ("Ana Tester", "confirmed", None), ("Ben Tester", "confirmed", None), ("Cy Tester", "waiting", 1),
     ]  # fmt: skip
     assert (await client.get(path, headers=partner.headers)).status_code == 403
+
+
+async def test_the_periodic_sweep_moves_a_lapsed_offer_on_without_anyone_visiting(
+    client: AsyncTestClient[Litestar],
+    db: AsyncSession,
+    program: Program,
+    mail_settings: Settings,
+    smtp_server: MailBox,
+    make_person: MakePerson,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await publish(db, program, mail_settings)
+    tour = run_id(program, "T1")
+    ana, ben, cy, di = [await make_person(program, n) for n in ("Ana", "Ben", "Cy", "Di")]
+    for person in (ana, ben, cy, di):
+        await client.post(f"{API}/{person.token}/items", json={"run_id": tour})
+    await client.delete(f"{API}/{ana.token}/items/{tour}")  # Cy is offered the seat, and never answers
+
+    later = datetime.now(UTC) + agenda.OFFER_WINDOW + timedelta(minutes=1)
+    monkeypatch.setattr(agenda, "now", lambda: later)
+    engine = make_engine(mail_settings.database_url)
+    assert await agenda.sweep_once(engine, mail_settings) == 1
+    await engine.dispose()
+    await deliver(replace(mail_settings))
+    assert [m["Subject"] for m in smtp_server.to("di@attendee.test")] == ["A seat opened: Port electrification tour"]
