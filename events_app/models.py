@@ -5,7 +5,7 @@ from events_app.audit.models import AuditEvent
 from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, MemberCity
 from events_app.core.mail import OutboxMail
 from events_app.db import Base
-from events_app.payments.models import Invoice, InvoicePayment, Payment, Refund, StripeEvent
+from events_app.payments.models import Invoice, InvoicePayment, InvoiceSeries, Payment, Refund, StripeEvent
 from events_app.registration.models import (
     Attendee,
     CancellationPolicy,
@@ -43,6 +43,7 @@ __all__ = [
     "FeedCache",
     "Invoice",
     "InvoicePayment",
+    "InvoiceSeries",
     "MemberCity",
     "Order",
     "OutboxMail",
