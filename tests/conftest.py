@@ -74,7 +74,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     )
 
 
-async def _empty_all_tables(database_url: str) -> None:
+async def empty_all_tables(database_url: str) -> None:
     engine = make_engine(database_url)
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
     async with engine.begin() as connection:
@@ -89,7 +89,7 @@ async def _empty_all_tables(database_url: str) -> None:
 @pytest.fixture(autouse=True)
 async def _clean_database(database_url: str) -> AsyncIterator[None]:
     yield
-    await _empty_all_tables(database_url)
+    await empty_all_tables(database_url)
 
 
 @pytest.fixture

@@ -50,7 +50,7 @@ class LoginPages(Controller):
                 "email": data.email,
                 "principal": None,
             }
-            return Template("accounts/login.html", context=context, status_code=401)
+            return Template("accounts/login.html", context=context, status_code=400)
         request.set_session({SESSION_USER_KEY: str(user.id)})
         return Redirect(_local_path(data.next), status_code=303)
 

@@ -1,0 +1,71 @@
+"""Staff sign in on the pages with a password; forms are CSRF-protected; the API wants a token."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.conftest import Caller
+
+
+async def _sign_in(client: AsyncTestClient[Litestar], email: str, password: str, next_page: str = "/") -> int:
+    await client.get("/login")
+    response = await client.post(
+        "/login",
+        data={"email": email, "password": password, "next": next_page, "_csrf_token": client.cookies["csrftoken"]},
+        follow_redirects=False,
+    )
+    return response.status_code
+
+
+async def test_staff_member_signs_in_and_out(client: AsyncTestClient[Litestar], staff: Caller) -> None:
+    assert await _sign_in(client, staff.email.upper(), staff.password) == 303
+    home = await client.get("/")
+    assert "(staff)" in home.text
+    await client.post("/logout", headers={"x-csrftoken": client.cookies["csrftoken"]})
+    assert "(staff)" not in (await client.get("/")).text
+
+
+async def test_wrong_password_says_so_without_saying_which_part(
+    client: AsyncTestClient[Litestar], staff: Caller
+) -> None:
+    await client.get("/login")
+    response = await client.post(
+        "/login",
+        data={"email": staff.email, "password": "not-the-password", "_csrf_token": client.cookies["csrftoken"]},
+    )
+    assert response.status_code == 400
+    assert "do not match an active account" in response.text
+    unknown = await client.post(
+        "/login",
+        data={"email": "nobody@example.test", "password": "whatever-123", "_csrf_token": client.cookies["csrftoken"]},
+    )
+    assert "do not match an active account" in unknown.text
+
+
+async def test_a_form_without_its_csrf_token_is_refused(client: AsyncTestClient[Litestar], staff: Caller) -> None:
+    response = await client.post("/login", data={"email": staff.email, "password": staff.password})
+    assert response.status_code == 403
+
+
+async def test_sign_in_never_redirects_to_another_site(client: AsyncTestClient[Litestar], staff: Caller) -> None:
+    await client.get("/login")
+    response = await client.post(
+        "/login",
+        data={
+            "email": staff.email,
+            "password": staff.password,
+            "next": "//evil.example/steal",
+            "_csrf_token": client.cookies["csrftoken"],
+        },
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
+
+
+async def test_a_signed_in_browser_cannot_use_the_api_without_a_token(
+    client: AsyncTestClient[Litestar], organizer: Caller
+) -> None:
+    assert await _sign_in(client, organizer.email, organizer.password) == 303
+    assert (await client.get("/api/users")).status_code == 401
+    assert (await client.get("/api/users", headers=organizer.headers)).status_code == 200
