@@ -6,7 +6,7 @@ import asyncio
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import click
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -119,15 +119,16 @@ def create_admin(email: str, name: str, password: str) -> None:
     from events_app.accounts.service import create_user
     from events_app.core.errors import DomainError
 
-    async def work(db: AsyncSession) -> Any:
-        return await create_user(db, email=email, name=name, password=password, role=Role.ORGANIZER)
+    async def work(db: AsyncSession) -> str:
+        user = await create_user(db, email=email, name=name, password=password, role=Role.ORGANIZER)
+        return user.email
 
     try:
-        _in_session(work)
+        created = _in_session(work)
     except DomainError as exc:
         click.echo(f"Error: {exc.detail}", err=True)
         sys.exit(1)
-    click.echo(f"Organizer {email} created.")
+    click.echo(f"Organizer {created} created.")
 
 
 @main.command("issue-token")

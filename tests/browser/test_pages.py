@@ -1,0 +1,40 @@
+"""The shared layout in a real browser: readable on a phone, usable from the keyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from playwright.async_api import Browser
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.demo import seed_demo
+from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.browser
+
+
+async def test_conference_home_fits_a_phone_and_signs_in_staff(
+    browser: Browser, db: AsyncSession, live_servers: Callable[..., list[LiveServer]]
+) -> None:
+    await seed_demo(db)
+    await db.commit()
+    [server] = live_servers(1)
+    phone = await browser.new_context(viewport={"width": 375, "height": 740}, is_mobile=True)
+    page = await phone.new_page()
+
+    await page.goto(f"{server.url}/")
+    await page.get_by_role("link", name="Annual Conference & Expo 2027").click()
+    assert await page.get_by_role("heading", level=1).inner_text() == "Annual Conference & Expo 2027"
+    overflow = await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, "the page scrolls sideways on a phone"
+
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.textContent") == "Skip to content"
+
+    await page.get_by_role("link", name="Staff sign-in").click()
+    await page.get_by_label("Email").fill("staff@demo.events.test")
+    await page.get_by_label("Password").fill("demo-staff-pass")
+    await page.get_by_role("button", name="Sign in").click()
+    await page.get_by_text("Sam Staff (staff)").wait_for()
+    await phone.close()

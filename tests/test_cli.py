@@ -1,0 +1,65 @@
+"""The events-app command, as an operator runs it against the configured database."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from click.testing import CliRunner
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.models import Role, User
+from events_app.cli import main
+from events_app.settings import Settings, get_settings
+
+
+@pytest.fixture
+def cli(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("EVENTS_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("EVENTS_SECRET_KEY", settings.secret_key)
+    monkeypatch.setenv("EVENTS_VAR_DIR", str(settings.var_dir))
+    get_settings.cache_clear()
+    yield CliRunner()
+    get_settings.cache_clear()
+
+
+async def _invoke(cli: CliRunner, *args: str, input: str | None = None) -> str:
+    # The command runs its own event loop, so it goes to a thread.
+    result = await asyncio.to_thread(cli.invoke, main, list(args), input=input)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+async def test_first_organizer_is_created_and_can_issue_a_token(
+    cli: CliRunner, db: AsyncSession, client: AsyncTestClient[Litestar]
+) -> None:
+    output = await _invoke(
+        cli, "create-admin", "--email", "Director@League.test", "--name", "Dana Director",
+        input="correct-horse-battery\ncorrect-horse-battery\n",
+    )  # fmt: skip
+    assert "Organizer director@league.test created." in output
+    user = await db.scalar(select(User).where(User.email == "director@league.test"))
+    assert user is not None
+    assert user.role == Role.ORGANIZER
+
+    token = (await _invoke(cli, "issue-token", "--email", "director@league.test", "--name", "import script")).strip()
+    me = await client.get("/api/me", headers={"Authorization": f"Bearer {token}"})
+    assert me.json()["email"] == "director@league.test"
+
+
+async def test_create_admin_refuses_a_taken_email(cli: CliRunner) -> None:
+    await _invoke(cli, "create-admin", "--email", "a@b.test", "--name", "A", "--password", "long-enough-pw")
+    result = await asyncio.to_thread(
+        cli.invoke, main, ["create-admin", "--email", "a@b.test", "--name", "A", "--password", "long-enough-pw"]
+    )
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+
+
+async def test_seed_demo_prints_the_demo_sign_ins(cli: CliRunner) -> None:
+    output = await _invoke(cli, "seed-demo")
+    assert "organizer@demo.events.test" in output
+    assert "demo-staff-pass" in output
