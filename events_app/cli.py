@@ -161,3 +161,12 @@ def issue_token(email: str, name: str, role: str | None, conference_slug: str | 
         click.echo(_in_session(work))
     except DomainError as exc:
         raise click.ClickException(exc.detail) from exc
+
+
+def _add_domain_commands() -> None:
+    from events_app.checkin.cli import badges
+
+    main.add_command(badges)
+
+
+_add_domain_commands()

@@ -185,9 +185,7 @@ class StationController(Controller):
     tags = ["Check-in"]
 
     @get("/", opt=STAFF, operation_id="listStations")
-    async def list_stations(
-        self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]
-    ) -> list[StationOut]:
+    async def list_stations(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> list[StationOut]:
         """The conference's stations: doors, session rooms, the desk and partner booths."""
         conference = await _conference(db_session, slug)
         return [service.station_out(s) for s in await service.list_stations(db_session, conference=conference)]
@@ -291,7 +289,9 @@ class ScanController(Controller):
         """
         actor = _require(principal)
         conference = await _conference(db_session, slug)
-        station = await service.station_for(db_session, conference=conference, principal=actor, station_id=data.station_id)
+        station = await service.station_for(
+            db_session, conference=conference, principal=actor, station_id=data.station_id
+        )
         answer = await service.redeem_scan(db_session, conference=conference, station=station, data=data, actor=actor)
         await db_session.commit()
         if not answer.replayed:
@@ -456,7 +456,9 @@ class BadgeImages(Controller):
     async def _token(self, request: Request[Any, Any, Any], db: AsyncSession, slug: str, link: str) -> str:
         settings = _settings(request)
         conference = await _conference(db, slug)
-        conference_id, _, attendee_id = signing.unsign(settings.secret_key, purpose=BADGE_LINK_PURPOSE, token=link).partition(":")
+        conference_id, _, attendee_id = signing.unsign(
+            settings.secret_key, purpose=BADGE_LINK_PURPOSE, token=link
+        ).partition(":")
         if conference_id != str(conference.id):
             raise NotFound("No badge at this address.", code="badge-not-found")
         holder = await service.get_holder(db, conference=conference, attendee_id=uuid.UUID(attendee_id))

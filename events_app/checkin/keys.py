@@ -76,7 +76,8 @@ def _configured_key(settings: Settings, slug: str) -> Ed25519PrivateKey | None:
                 return Ed25519PrivateKey.from_private_bytes(raw)
             except (binascii.Error, ValueError) as exc:
                 raise Unavailable(
-                    f"EVENTS_BADGE_PRIVATE_KEYS holds no valid Ed25519 key for {slug!r}.", code="badge-key-misconfigured"
+                    f"EVENTS_BADGE_PRIVATE_KEYS holds no valid Ed25519 key for {slug!r}.",
+                    code="badge-key-misconfigured",
                 ) from exc
     return None
 

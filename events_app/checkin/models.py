@@ -16,7 +16,13 @@ from typing import Any
 from sqlalchemy import JSON, Enum, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+import events_app.registration.models
+import events_app.sessions.models
 from events_app.db import Base
+
+# The tables our foreign keys name (attendees, program rooms, sessions and runs) must be in
+# the metadata whenever ours are, whatever imported this module first.
+_REFERENCED = (events_app.registration.models.Attendee, events_app.sessions.models.SessionRun)
 
 
 def _enum(cls: type[StrEnum], name: str) -> Enum:
@@ -69,12 +75,10 @@ class Station(Base):
     conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(120))
     kind: Mapped[StationKind] = mapped_column(_enum(StationKind, "station_kind"))
-    room_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    room_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("program_rooms.id", ondelete="SET NULL"), index=True)
     # Whether an attendee whose invoice is not settled may go in here (flagged, but admitted).
     allow_unpaid: Mapped[bool] = mapped_column(default=False)
-    token_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("api_tokens.id", ondelete="SET NULL"), unique=True
-    )
+    token_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="SET NULL"), unique=True)
     retired_at: Mapped[datetime | None]
 
 
@@ -86,8 +90,8 @@ class Scan(Base):
 
     conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
     station_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checkin_stations.id", ondelete="CASCADE"), index=True)
-    attendee_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
-    session_id: Mapped[uuid.UUID | None]
+    attendee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("program_sessions.id", ondelete="SET NULL"))
     kind: Mapped[ScanKind] = mapped_column(_enum(ScanKind, "scan_kind"))
     result: Mapped[ScanResult] = mapped_column(_enum(ScanResult, "scan_result"))
     nonce: Mapped[str] = mapped_column(String(64))
@@ -107,7 +111,7 @@ class Checkin(Base):
     __tablename__ = "checkins"
 
     conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
-    attendee_id: Mapped[uuid.UUID] = mapped_column(unique=True)
+    attendee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), unique=True)
     station_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checkin_stations.id", ondelete="CASCADE"), index=True)
     checked_in_at: Mapped[datetime] = mapped_column(index=True)
     admitted_unpaid: Mapped[bool] = mapped_column(default=False)
@@ -116,14 +120,15 @@ class Checkin(Base):
 
 
 class SessionAttendance(Base):
-    """An attendee's presence at one session: first entry, last exit."""
+    """An attendee's presence at one run of a session: first entry, last exit."""
 
     __tablename__ = "session_attendance"
-    __table_args__ = (UniqueConstraint("session_id", "attendee_id"),)
+    __table_args__ = (UniqueConstraint("run_id", "attendee_id"),)
 
     conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
-    session_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    attendee_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("program_sessions.id", ondelete="CASCADE"), index=True)
+    run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("program_runs.id", ondelete="CASCADE"))
+    attendee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), index=True)
     station_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checkin_stations.id", ondelete="CASCADE"))
     entered_at: Mapped[datetime]
     exited_at: Mapped[datetime | None]

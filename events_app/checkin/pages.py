@@ -8,6 +8,7 @@ phone) works with only its revocable token. Stations and the dashboard are signe
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -27,7 +28,6 @@ from events_app.checkin.controllers import _conference, _require
 from events_app.checkin.models import StationKind
 from events_app.checkin.schemas import DashboardOut, StationIn
 from events_app.core.errors import DomainError
-from pathlib import Path
 
 STATIC_DIR = Path(__file__).parent / "static"
 
@@ -65,7 +65,9 @@ class CheckinPages(Controller):
         slug: FromPath[str],
     ) -> Template:
         conference = await _conference(db_session, slug)
-        return self._stations_page(conference, await service.list_stations(db_session, conference=conference), principal)
+        return self._stations_page(
+            conference, await service.list_stations(db_session, conference=conference), principal
+        )
 
     def _stations_page(
         self, conference: Any, stations: list[Any], principal: Principal | None, *, error: str = "", status: int = 200
@@ -131,7 +133,9 @@ class CheckinPages(Controller):
     ) -> Redirect:
         conference = await _conference(db_session, slug)
         station = await service.get_station(db_session, conference=conference, station_id=station_id)
-        await service.revoke_station_token(db_session, conference=conference, station=station, actor=_require(principal))
+        await service.revoke_station_token(
+            db_session, conference=conference, station=station, actor=_require(principal)
+        )
         return Redirect(f"/c/{slug}/staff/stations", status_code=303)
 
     @get("/dashboard", opt=allow(Role.STAFF), media_type=MediaType.HTML, name="checkin-dashboard")

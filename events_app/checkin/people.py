@@ -52,12 +52,15 @@ class Holder:
         return f"{self.first_name} {self.last_name}".strip()
 
 
-def _query() -> Select[Any]:
+def _query() -> Select[Attendee, int, int, RegistrationType, str]:
     return (
         select(Attendee, Order.paid_cents, Order.total_cents, RegistrationType, MemberCity.name)
         .join(Order, Order.id == Attendee.order_id)
         .join(RegistrationType, RegistrationType.id == Attendee.registration_type_id)
         .outerjoin(MemberCity, MemberCity.id == Attendee.city_id)
+        # Badge versions and statuses change under a long-lived session (the desk's reprint):
+        # always read them as stored, never from the session's identity map.
+        .execution_options(populate_existing=True)
     )
 
 

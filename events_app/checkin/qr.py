@@ -17,7 +17,7 @@ import qrcode.image.svg
 QUIET_ZONE = 4
 
 
-def _code(token: str, *, box_size: int = 10) -> qrcode.QRCode:  # type: ignore[type-arg]
+def _code(token: str, *, box_size: int = 10) -> qrcode.QRCode:
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=QUIET_ZONE, box_size=box_size)
     code.add_data(token)
     code.make(fit=True)

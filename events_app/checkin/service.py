@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import base64
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import msgspec
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,12 +23,12 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import IssuedToken, Principal
 from events_app.audit.service import record
 from events_app.checkin import credential, keys, people
+from events_app.checkin.decisions import MESSAGES, Decision
 from events_app.checkin.models import (
     Checkin,
     Scan,
     ScanKind,
     ScanResult,
-    SessionAttendance,
     Station,
     StationKind,
 )
@@ -44,7 +43,6 @@ from events_app.checkin.schemas import (
     PublicKeyOut,
     ScanAnswer,
     ScanIn,
-    SessionRef,
     StationIn,
     StationOut,
     StationPatch,
@@ -291,28 +289,6 @@ async def station_for(
 
 # --- scans --------------------------------------------------------------------------------------
 
-MESSAGES = {
-    ScanResult.OK: "Welcome.",
-    ScanResult.ALREADY_CHECKED_IN: "Already checked in.",
-    ScanResult.UNPAID: "The registration is not paid yet.",
-    ScanResult.CANCELLED: "This registration was cancelled or refunded.",
-    ScanResult.REVOKED: "This badge was replaced by a newer one; ask for the current badge.",
-    ScanResult.WRONG_CONFERENCE: "This badge is for another event.",
-    ScanResult.INVALID: "This code is not a valid badge.",
-    ScanResult.NOT_REGISTERED_FOR_SESSION: "Not registered for this seat-limited session.",
-}
-
-
-@dataclass
-class _Decision:
-    result: ScanResult
-    admitted: bool
-    message: str
-    holder: Holder | None = None
-    first: FirstCheckin | None = None
-    session: SessionRef | None = None
-    session_id: uuid.UUID | None = None
-
 
 def _scan_time(value: datetime | None, *, moment: datetime) -> datetime:
     if value is None:
@@ -326,33 +302,33 @@ def _scan_time(value: datetime | None, *, moment: datetime) -> datetime:
     return value
 
 
-async def _holder_from_token(db: AsyncSession, *, conference: Conference, token: str) -> Holder | _Decision:
+async def _holder_from_token(db: AsyncSession, *, conference: Conference, token: str) -> Holder | Decision:
     try:
         claim = credential.read_token(token)
     except credential.MalformedToken:
-        return _Decision(ScanResult.INVALID, False, MESSAGES[ScanResult.INVALID])
+        return Decision(ScanResult.INVALID, False, MESSAGES[ScanResult.INVALID])
     key = await keys.public_key_by_id(db, key_id=claim.key_id)
     if key is None or not credential.signature_is_valid(
         claim, public_key=key.public_key, conference_id=key.conference_id
     ):
-        return _Decision(ScanResult.INVALID, False, MESSAGES[ScanResult.INVALID])
+        return Decision(ScanResult.INVALID, False, MESSAGES[ScanResult.INVALID])
     if key.conference_id != conference.id:
-        return _Decision(ScanResult.WRONG_CONFERENCE, False, MESSAGES[ScanResult.WRONG_CONFERENCE])
+        return Decision(ScanResult.WRONG_CONFERENCE, False, MESSAGES[ScanResult.WRONG_CONFERENCE])
     found = await people.holder(db, attendee_id=claim.attendee_id)
     if found is None or found.conference_id != conference.id or claim.version > found.badge_version:
-        return _Decision(ScanResult.INVALID, False, MESSAGES[ScanResult.INVALID])
+        return Decision(ScanResult.INVALID, False, MESSAGES[ScanResult.INVALID])
     if claim.version < found.badge_version:
-        return _Decision(ScanResult.REVOKED, False, MESSAGES[ScanResult.REVOKED], holder=found)
+        return Decision(ScanResult.REVOKED, False, MESSAGES[ScanResult.REVOKED], holder=found)
     return found
 
 
-def _standing(holder: Holder) -> _Decision | None:
+def _standing(holder: Holder) -> Decision | None:
     """A refusal that holds at every station, whatever is scanned: cancelled, replaced."""
     if holder.status in CANCELLED_STATUSES:
-        return _Decision(ScanResult.CANCELLED, False, MESSAGES[ScanResult.CANCELLED], holder=holder)
+        return Decision(ScanResult.CANCELLED, False, MESSAGES[ScanResult.CANCELLED], holder=holder)
     if holder.status == AttendeeStatus.SUBSTITUTED:
         message = "This registration was handed to someone else; their badge is the valid one."
-        return _Decision(ScanResult.REVOKED, False, message, holder=holder)
+        return Decision(ScanResult.REVOKED, False, message, holder=holder)
     return None
 
 
@@ -363,10 +339,14 @@ async def _first_checkin(db: AsyncSession, attendee_id: uuid.UUID) -> FirstCheck
 
 async def _admit_at_entrance(
     db: AsyncSession, *, conference: Conference, station: Station, holder: Holder, at: datetime
-) -> _Decision:
+) -> Decision:
     unpaid = not holder.paid
     if unpaid and not station.allow_unpaid:
-        return _Decision(ScanResult.UNPAID, False, "Not paid: send them to the registration desk.", holder=holder)
+        # Let in (flagged) at the desk earlier: that is what this door needs to hear.
+        if (first := await _first_checkin(db, holder.id)) is not None:
+            message = f"Already checked in at {first.station}."
+            return Decision(ScanResult.ALREADY_CHECKED_IN, False, message, holder=holder, first=first)
+        return Decision(ScanResult.UNPAID, False, "Not paid: send them to the registration desk.", holder=holder)
     try:
         async with db.begin_nested():
             db.add(
@@ -381,20 +361,18 @@ async def _admit_at_entrance(
     except IntegrityError:
         first = await _first_checkin(db, holder.id)
         when = f" at {first.station}" if first else ""
-        return _Decision(
-            ScanResult.ALREADY_CHECKED_IN, False, f"Already checked in{when}.", holder=holder, first=first
-        )
+        return Decision(ScanResult.ALREADY_CHECKED_IN, False, f"Already checked in{when}.", holder=holder, first=first)
     if unpaid:
-        return _Decision(ScanResult.UNPAID, True, "Admitted, but the invoice is not settled yet.", holder=holder)
-    return _Decision(ScanResult.OK, True, f"Welcome, {holder.badge_name}.", holder=holder)
+        return Decision(ScanResult.UNPAID, True, "Admitted, but the invoice is not settled yet.", holder=holder)
+    return Decision(ScanResult.OK, True, f"Welcome, {holder.badge_name}.", holder=holder)
 
 
 async def _decide(
     db: AsyncSession, *, conference: Conference, station: Station, data: ScanIn, kind: ScanKind, at: datetime
-) -> _Decision:
+) -> Decision:
     if data.token is not None:
         found = await _holder_from_token(db, conference=conference, token=data.token)
-        if isinstance(found, _Decision):
+        if isinstance(found, Decision):
             return found
     else:
         assert data.attendee_id is not None
@@ -402,7 +380,7 @@ async def _decide(
     if (refusal := _standing(found)) is not None:
         return refusal
     if station.kind == StationKind.PARTNER_BOOTH:
-        return _Decision(ScanResult.OK, True, f"Lead recorded: {found.name}.", holder=found)
+        return Decision(ScanResult.OK, True, f"Lead recorded: {found.name}.", holder=found)
     if station.kind == StationKind.SESSION_ROOM:
         from events_app.checkin import attendance
 
@@ -435,9 +413,7 @@ async def _group(db: AsyncSession, holder: Holder) -> list[GroupMember]:
     mates = await people.order_mates(db, holder=holder)
     if not mates:
         return []
-    arrived = set(
-        await db.scalars(select(Checkin.attendee_id).where(Checkin.attendee_id.in_([m.id for m in mates])))
-    )
+    arrived = set(await db.scalars(select(Checkin.attendee_id).where(Checkin.attendee_id.in_([m.id for m in mates]))))
     return [
         GroupMember(
             id=m.id,
@@ -559,9 +535,7 @@ async def lookup(db: AsyncSession, *, conference: Conference, text: str) -> list
     if len(text.strip()) < 2:
         raise Invalid("Type at least two letters of a name or email.", code="lookup-too-short")
     hits = await people.search(db, conference_id=conference.id, text=text)
-    arrived = set(
-        await db.scalars(select(Checkin.attendee_id).where(Checkin.attendee_id.in_([h.id for h in hits])))
-    )
+    arrived = set(await db.scalars(select(Checkin.attendee_id).where(Checkin.attendee_id.in_([h.id for h in hits]))))
     return [
         LookupHit(
             id=h.id,
@@ -604,16 +578,3 @@ async def offline_bundle(
         ],
         generated_at=now(),
     )
-
-
-async def mark_exit(
-    db: AsyncSession, *, session_id: uuid.UUID, attendee_id: uuid.UUID, at: datetime
-) -> bool:
-    """Records leaving a session; only a later exit moves the time (queued scans arrive out of order)."""
-    result = await db.execute(
-        update(SessionAttendance)
-        .where(SessionAttendance.session_id == session_id, SessionAttendance.attendee_id == attendee_id)
-        .where((SessionAttendance.exited_at.is_(None)) | (SessionAttendance.exited_at < at))
-        .values(exited_at=at)
-    )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
