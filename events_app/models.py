@@ -6,20 +6,40 @@ from events_app.checkin.models import BadgeKey, Checkin, Scan, SessionAttendance
 from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, MemberCity
 from events_app.core.mail import OutboxMail
 from events_app.db import Base
+from events_app.payments.models import Invoice, InvoicePayment, Payment, Refund, StripeEvent
+from events_app.registration.models import (
+    Attendee,
+    CancellationPolicy,
+    Order,
+    PromoCode,
+    RegistrationType,
+    WaitlistEntry,
+)
 
 __all__ = [
     "ApiToken",
     "AssociationGroup",
+    "Attendee",
     "AuditEvent",
     "BadgeKey",
     "Base",
+    "CancellationPolicy",
     "Checkin",
     "CityEmailDomain",
     "Conference",
+    "Invoice",
+    "InvoicePayment",
     "MemberCity",
+    "Order",
     "OutboxMail",
+    "Payment",
+    "PromoCode",
+    "Refund",
+    "RegistrationType",
     "Scan",
     "SessionAttendance",
     "Station",
+    "StripeEvent",
     "User",
+    "WaitlistEntry",
 ]

@@ -76,6 +76,13 @@ class Settings:
     # Badge signing keys given by the operator, as (conference slug, base64url raw Ed25519 private key)
     # pairs; a conference not listed gets a key pair generated and stored encrypted under secret_key.
     badge_private_keys: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    # Card payments: no secret key means invoice-only mode (the embedded default).
+    stripe_secret_key: str = field(default="", repr=False)
+    stripe_publishable_key: str = ""
+    stripe_webhook_secret: str = field(default="", repr=False)
+    stripe_api_base: str = "https://api.stripe.com"
+    stripe_js_url: str = "https://js.stripe.com/v3/"
+    payments_reconcile_interval_seconds: float = 300.0  # 0 turns the in-app reconciliation off
 
     @property
     def is_sqlite(self) -> bool:
@@ -104,6 +111,13 @@ class Settings:
         secret_key = get("SECRET_KEY", "") or _load_or_create_secret(var_dir)
         if len(secret_key) < 32:
             raise SettingsError("EVENTS_SECRET_KEY must be at least 32 characters")
+        if get("STRIPE_SECRET_KEY", "") and not (
+            get("STRIPE_PUBLISHABLE_KEY", "") and get("STRIPE_WEBHOOK_SECRET", "")
+        ):
+            raise SettingsError(
+                "Card payments need EVENTS_STRIPE_PUBLISHABLE_KEY and EVENTS_STRIPE_WEBHOOK_SECRET "
+                "besides EVENTS_STRIPE_SECRET_KEY"
+            )
         return cls(
             database_url=get("DATABASE_URL", default_db),
             secret_key=secret_key,
@@ -122,6 +136,12 @@ class Settings:
             outbox_interval_seconds=float(number("OUTBOX_INTERVAL_MS", "2000")) / 1000,
             redis_url=get("REDIS_URL", ""),
             badge_private_keys=_pairs(get("BADGE_PRIVATE_KEYS", ""), "EVENTS_BADGE_PRIVATE_KEYS"),
+            stripe_secret_key=get("STRIPE_SECRET_KEY", ""),
+            stripe_publishable_key=get("STRIPE_PUBLISHABLE_KEY", ""),
+            stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET", ""),
+            stripe_api_base=get("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/"),
+            stripe_js_url=get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
+            payments_reconcile_interval_seconds=float(number("PAYMENTS_RECONCILE_INTERVAL_S", "300")),
         )
 
 

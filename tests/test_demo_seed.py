@@ -58,6 +58,7 @@ async def test_the_demo_is_the_same_every_time(db: AsyncSession, database_url: s
     await db.commit()
     first = await _cities(db)
     assert any(not standing for _name, _domain, standing in first), "some cities should be behind on dues"
+    await db.commit()  # end the read transaction: emptying the tables waits for it on PostgreSQL
 
     await empty_all_tables(database_url)
     await seed_demo(db)

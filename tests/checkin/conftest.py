@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import pytest
@@ -177,7 +177,9 @@ async def build_world(db: AsyncSession, make_caller: MakeCaller) -> World:
         guest=guest,
         north=await make_station(db, conference, actor, "North entrance", StationKind.ENTRANCE),
         south=await make_station(db, conference, actor, "South entrance", StationKind.ENTRANCE),
-        desk=await make_station(db, conference, actor, "Registration desk", StationKind.REGISTRATION_DESK, allow_unpaid=True),
+        desk=await make_station(
+            db, conference, actor, "Registration desk", StationKind.REGISTRATION_DESK, allow_unpaid=True
+        ),
         booth=await make_station(db, conference, actor, "Booth 214", StationKind.PARTNER_BOOTH),
     )
     await register(db, world, "maria", "Maria", "Lopez", title="Mayor", dietary_needs="vegetarian")
@@ -202,9 +204,7 @@ def nonce() -> str:
     return uuid.uuid4().hex
 
 
-async def scan(
-    client: AsyncTestClient[Litestar], world: World, door: Door, token: str, **extra: Any
-) -> dict[str, Any]:
+async def scan(client: AsyncTestClient[Litestar], world: World, door: Door, token: str, **extra: Any) -> dict[str, Any]:
     body = {"kind": extra.pop("kind", "entry"), "nonce": extra.pop("nonce", None) or nonce(), "token": token, **extra}
     response = await client.post(f"{world.api}/scans", json=body, headers=door.headers)
     assert response.status_code == 200, response.text

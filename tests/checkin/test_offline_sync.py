@@ -61,7 +61,8 @@ async def test_queued_scans_sync_once_and_a_two_door_clash_is_reported(
     answers = first.json()["answers"]
     assert [a["result"] for a in answers] == ["already_checked_in", "ok"]
     assert first.json()["conflicts"] == 1
-    assert answers[0]["conflict"] is True and answers[0]["first"]["station"] == "North entrance"
+    assert answers[0]["conflict"] is True
+    assert answers[0]["first"]["station"] == "North entrance"
     assert answers[1]["scanned_at"].startswith(taken.isoformat()[:19])  # the time it was scanned, not synced
 
     # The answer to the sync was lost; the device sends the same queue again.

@@ -93,9 +93,7 @@ async def test_a_lost_badge_reprinted_at_the_desk_revokes_the_old_code(
 
     assert (await scan(client, world, world.north, old))["result"] == "revoked"
     assert (await scan(client, world, world.north, new))["result"] == "ok"
-    audit = await client.get(
-        "/api/audit", params={"action": "badge.reprinted"}, headers=world.organizer.headers
-    )
+    audit = await client.get("/api/audit", params={"action": "badge.reprinted"}, headers=world.organizer.headers)
     assert [e["details"]["reason"] for e in audit.json()["items"]] == ["Left it at the hotel"]
 
 

@@ -6,7 +6,9 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.conferences.models import AssociationGroup, GroupKind
 from tests.conftest import Caller
 
 ANNUAL = {
@@ -85,19 +87,17 @@ async def test_home_page_shows_dates_venue_and_local_times(
     assert 'href="/c/annual-2027"' in index.text
 
 
-async def _division_id(client: AsyncTestClient[Litestar], organizer: Caller) -> str:
-    from events_app.conferences.models import AssociationGroup, GroupKind
-
-    app = client.app
-    async with app.state["db_config"].get_session() as db:
-        group = AssociationGroup(kind=GroupKind.DIVISION, slug="north-bay", name="North Bay")
-        db.add(group)
-        await db.commit()
-        return str(group.id)
+async def _division_id(db: AsyncSession) -> str:
+    group = AssociationGroup(kind=GroupKind.DIVISION, slug="north-bay", name="North Bay")
+    db.add(group)
+    await db.commit()
+    return str(group.id)
 
 
-async def test_member_cities_own_their_email_domains(client: AsyncTestClient[Litestar], organizer: Caller) -> None:
-    division = await _division_id(client, organizer)
+async def test_member_cities_own_their_email_domains(
+    client: AsyncTestClient[Litestar], organizer: Caller, db: AsyncSession
+) -> None:
+    division = await _division_id(db)
     petaluma = await client.post(
         "/api/cities",
         json={"name": "Petaluma", "division_id": division, "email_domains": ["cityofpetaluma.org"]},

@@ -1,0 +1,1 @@
+"""Card (Stripe) and invoice payments, webhooks, refunds; generic over what is bought."""

@@ -1,0 +1,1 @@
+"""Registration: types and prices, promo codes, group orders, capacity holds, waitlists, cancellations."""

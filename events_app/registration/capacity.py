@@ -1,0 +1,173 @@
+"""Who holds a seat, and the one way to take seats and promo-code uses without overselling.
+
+A seat is held by a confirmed attendee, by a pending attendee whose order's hold is live
+(a card order until ``hold_expires_at``; an invoiced order, whose hold has no expiry) and
+by a live waitlist offer. Nothing else counts, so an expired hold frees its seats by time
+alone, with no sweep needed for correctness.
+
+Taking seats locks the registration type's row first with a conditional UPDATE that bumps
+a counter (a row lock on PostgreSQL; SQLite's single write lock), in a fixed order, and
+only then counts: each statement of a READ COMMITTED transaction sees every earlier
+commit, so two processes racing for the last seat are served one after the other and the
+second sees the first's attendees. Promo-code uses are taken the same way.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.core.errors import Conflict
+from events_app.registration.models import (
+    Attendee,
+    AttendeeStatus,
+    Order,
+    OrderStatus,
+    PromoCode,
+    RegistrationType,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+
+HOLDING_ORDER_STATUSES = (OrderStatus.PENDING, OrderStatus.INVOICED)
+
+
+def holds_seat(moment: datetime) -> ColumnElement[bool]:
+    """Attendees (joined with their order) who hold a seat at ``moment``."""
+    return or_(
+        Attendee.status == AttendeeStatus.CONFIRMED,
+        and_(
+            Attendee.status == AttendeeStatus.PENDING,
+            Order.status.in_(HOLDING_ORDER_STATUSES),
+            or_(Order.hold_expires_at.is_(None), Order.hold_expires_at > moment),
+        ),
+    )
+
+
+def live_offer(moment: datetime) -> ColumnElement[bool]:
+    return and_(WaitlistEntry.status == WaitlistStatus.OFFERED, WaitlistEntry.offer_expires_at > moment)
+
+
+async def seats_taken(
+    db: AsyncSession,
+    *,
+    type_ids: Iterable[uuid.UUID],
+    moment: datetime,
+    exclude_offer_id: uuid.UUID | None = None,
+    exclude_order_id: uuid.UUID | None = None,
+) -> Counter[uuid.UUID]:
+    """Seats held per type at ``moment``: attendees holding one plus live waitlist offers."""
+    ids = list(type_ids)
+    taken: Counter[uuid.UUID] = Counter()
+    if not ids:
+        return taken
+    attendees = (
+        select(Attendee.registration_type_id, func.count())
+        .join(Order, Order.id == Attendee.order_id)
+        .where(Attendee.registration_type_id.in_(ids), holds_seat(moment))
+        .group_by(Attendee.registration_type_id)
+    )
+    if exclude_order_id is not None:
+        attendees = attendees.where(Attendee.order_id != exclude_order_id)
+    offers = (
+        select(WaitlistEntry.registration_type_id, func.count())
+        .where(WaitlistEntry.registration_type_id.in_(ids), live_offer(moment))
+        .group_by(WaitlistEntry.registration_type_id)
+    )
+    if exclude_offer_id is not None:
+        offers = offers.where(WaitlistEntry.id != exclude_offer_id)
+    for query in (attendees, offers):
+        for type_id, count in await db.execute(query):
+            taken[type_id] += count
+    return taken
+
+
+async def lock_types(db: AsyncSession, type_ids: Iterable[uuid.UUID]) -> None:
+    """Serialises checkouts of these types until the transaction ends; always in id order, so never a deadlock."""
+    for type_id in sorted(set(type_ids)):
+        await db.execute(
+            update(RegistrationType)
+            .where(RegistrationType.id == type_id)
+            .values(lock_counter=RegistrationType.lock_counter + 1)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def take_seats(
+    db: AsyncSession,
+    *,
+    wanted: Counter[uuid.UUID],
+    moment: datetime,
+    exclude_offer_id: uuid.UUID | None = None,
+    exclude_order_id: uuid.UUID | None = None,
+) -> None:
+    """Locks the types and checks that ``wanted`` seats fit; raises ``sold-out`` (409) when one does not.
+
+    The caller inserts its attendees in the same transaction, after this returns.
+    """
+    await lock_types(db, wanted)
+    capacities: dict[uuid.UUID, int | None] = {
+        type_id: limit
+        for type_id, limit in await db.execute(
+            select(RegistrationType.id, RegistrationType.capacity).where(RegistrationType.id.in_(list(wanted)))
+        )
+    }
+    limited = [type_id for type_id, capacity in capacities.items() if capacity is not None]
+    taken = await seats_taken(
+        db, type_ids=limited, moment=moment, exclude_offer_id=exclude_offer_id, exclude_order_id=exclude_order_id
+    )
+    for type_id in limited:
+        capacity = capacities[type_id]
+        assert capacity is not None
+        left = max(capacity - taken[type_id], 0)
+        if wanted[type_id] > left:
+            name = await db.scalar(select(RegistrationType.name).where(RegistrationType.id == type_id))
+            raise Conflict(
+                f"{name} is sold out: {left} seat{'s' if left != 1 else ''} left, {wanted[type_id]} asked for. "
+                "You can join the waitlist.",
+                code="sold-out",
+                registration_type_id=str(type_id),
+                seats_left=left,
+            )
+
+
+async def code_uses(
+    db: AsyncSession, *, code_id: uuid.UUID, moment: datetime, exclude_order_id: uuid.UUID | None = None
+) -> int:
+    """How many attendees holding a seat used this code."""
+    query = (
+        select(func.count())
+        .select_from(Attendee)
+        .join(Order, Order.id == Attendee.order_id)
+        .where(Attendee.promo_code_id == code_id, holds_seat(moment))
+    )
+    if exclude_order_id is not None:
+        query = query.where(Attendee.order_id != exclude_order_id)
+    return await db.scalar(query) or 0
+
+
+async def take_code_uses(
+    db: AsyncSession, *, code: PromoCode, uses: int, moment: datetime, exclude_order_id: uuid.UUID | None = None
+) -> None:
+    """Locks the code and checks ``uses`` more fit under its maximum; raises ``promo-code-used-up`` (409)."""
+    await db.execute(
+        update(PromoCode)
+        .where(PromoCode.id == code.id)
+        .values(lock_counter=PromoCode.lock_counter + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if code.max_uses is None:
+        return
+    used = await code_uses(db, code_id=code.id, moment=moment, exclude_order_id=exclude_order_id)
+    if used + uses > code.max_uses:
+        left = max(code.max_uses - used, 0)
+        raise Conflict(
+            f"The code {code.code} has {left} use{'s' if left != 1 else ''} left and this order needs {uses}.",
+            code="promo-code-used-up",
+            uses_left=left,
+        )

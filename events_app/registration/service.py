@@ -1,0 +1,393 @@
+"""Registration rules: types and their sale, direct registrations by other domains, and the cancellation policy.
+
+Orders (quote, checkout, payment, cancellation, substitution) live in ``orders.py``; this
+module holds what an organizer sets up and what other domains call: the expo names its
+booth staff with ``add_exhibitor_staff``, organizers and tests register someone with no
+payment through ``add_confirmed_attendee``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections import Counter
+from datetime import datetime
+
+import msgspec
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.service import Principal
+from events_app.audit.service import record
+from events_app.conferences.models import Conference, MemberCity
+from events_app.core.clock import now
+from events_app.core.errors import Conflict, Invalid, NotFound
+from events_app.registration import capacity
+from events_app.registration.models import (
+    COMP_KINDS,
+    Attendee,
+    AttendeeStatus,
+    CancellationPolicy,
+    DiscountKind,
+    Order,
+    OrderSource,
+    OrderStatus,
+    PaymentMethod,
+    RegistrationType,
+    TypeKind,
+    Visibility,
+    WaitlistEntry,
+    WaitlistStatus,
+)
+from events_app.registration.pricing import check_member
+from events_app.registration.schemas import PolicyIn, TypeCount, TypeIn, TypePatch
+
+EXHIBITOR_TYPE_NAME = "Exhibitor staff"
+_NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I: numbers are read out on the phone
+
+
+def new_order_number() -> str:
+    return "R-" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(7))
+
+
+def _check_type(registration_type: RegistrationType) -> None:
+    t = registration_type
+    if t.kind == TypeKind.ONE_DAY and t.valid_on is None:
+        raise Invalid("A one-day pass needs the day it is good for (valid_on).", code="one-day-needs-day")
+    if t.kind != TypeKind.ONE_DAY and t.valid_on is not None:
+        raise Invalid("Only a one-day pass has a day (valid_on).", code="day-only-for-one-day")
+    if t.kind in COMP_KINDS and t.visibility != Visibility.CODE_ONLY:
+        raise Invalid("A comp is given with a code, never sold publicly: make it code_only.", code="comp-needs-code")
+    if t.kind == TypeKind.EXHIBITOR and t.visibility != Visibility.CODE_ONLY:
+        raise Invalid("Exhibitor staff are named by the expo, never sold publicly.", code="exhibitor-not-public")
+    if t.early_bird_until is None and (
+        t.early_member_price_cents is not None or t.early_non_member_price_cents is not None
+    ):
+        raise Invalid("Early-bird prices need an early_bird_until date.", code="early-bird-needs-deadline")
+    onsite_prices = t.onsite_member_price_cents is not None or t.onsite_non_member_price_cents is not None
+    if t.onsite_from is None and onsite_prices:
+        raise Invalid("On-site prices need an onsite_from date.", code="onsite-needs-date")
+    if t.sale_starts_at is not None and t.sale_ends_at is not None and t.sale_ends_at <= t.sale_starts_at:
+        raise Invalid("A sale must end after it starts.", code="sale-ends-before-start")
+
+
+async def create_type(
+    db: AsyncSession, *, conference: Conference, data: TypeIn, actor: Principal | None
+) -> RegistrationType:
+    """Adds a registration type; comps and exhibitor staff are code-only whatever was asked."""
+    fields = msgspec.structs.asdict(data)
+    if fields["visibility"] is None:
+        hidden = data.kind in COMP_KINDS or data.kind == TypeKind.EXHIBITOR
+        fields["visibility"] = Visibility.CODE_ONLY if hidden else Visibility.PUBLIC
+    if data.valid_on is not None and not conference.starts_on <= data.valid_on <= conference.ends_on:
+        raise Invalid("A one-day pass must be for a day of the conference.", code="day-outside-conference")
+    if await db.scalar(
+        select(RegistrationType.id).where(
+            RegistrationType.conference_id == conference.id, func.lower(RegistrationType.name) == data.name.lower()
+        )
+    ):
+        raise Conflict(f"This conference already has a type named {data.name!r}.", code="type-name-taken")
+    registration_type = RegistrationType(conference_id=conference.id, **fields)
+    _check_type(registration_type)
+    db.add(registration_type)
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="registration.type_created",
+        subject_type="registration_type",
+        subject_id=registration_type.id,
+        conference_id=conference.id,
+        name=data.name,
+    )
+    return registration_type
+
+
+async def update_type(
+    db: AsyncSession, *, registration_type: RegistrationType, data: TypePatch, actor: Principal | None
+) -> RegistrationType:
+    """Changes a type; a capacity below the seats already taken is refused."""
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    for key, value in changes.items():
+        setattr(registration_type, key, value)
+    _check_type(registration_type)
+    if changes.get("capacity") is not None:
+        await capacity.lock_types(db, [registration_type.id])
+        taken = (await capacity.seats_taken(db, type_ids=[registration_type.id], moment=now()))[registration_type.id]
+        if changes["capacity"] < taken:
+            raise Conflict(
+                f"{taken} seats of {registration_type.name} are already taken; the capacity cannot be lower.",
+                code="capacity-below-taken",
+            )
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="registration.type_updated",
+        subject_type="registration_type",
+        subject_id=registration_type.id,
+        conference_id=registration_type.conference_id,
+        changes=sorted(changes),
+    )
+    return registration_type
+
+
+async def list_types(
+    db: AsyncSession, *, conference_id: uuid.UUID, public_only: bool = False
+) -> list[RegistrationType]:
+    """A conference's types in display order; ``public_only`` leaves out inactive and code-only ones."""
+    query = (
+        select(RegistrationType)
+        .where(RegistrationType.conference_id == conference_id)
+        .order_by(RegistrationType.position, RegistrationType.name)
+    )
+    if public_only:
+        query = query.where(RegistrationType.active.is_(True), RegistrationType.visibility == Visibility.PUBLIC)
+    return list(await db.scalars(query))
+
+
+async def get_type(db: AsyncSession, *, conference_id: uuid.UUID, type_id: uuid.UUID) -> RegistrationType:
+    registration_type = await db.get(RegistrationType, type_id)
+    if registration_type is None or registration_type.conference_id != conference_id:
+        raise NotFound("This conference has no registration type with this id.", code="registration-type-not-found")
+    return registration_type
+
+
+async def live_counts(db: AsyncSession, *, conference_id: uuid.UUID) -> list[TypeCount]:
+    """Seats per type right now: confirmed, held by live holds, offered to the waitlist, and left."""
+    from events_app.registration.capacity import holds_seat, live_offer
+
+    moment = now()
+    types = await list_types(db, conference_id=conference_id)
+    ids = [t.id for t in types]
+    rows = await db.execute(
+        select(Attendee.registration_type_id, Attendee.status, func.count())
+        .join(Order, Order.id == Attendee.order_id)
+        .where(Attendee.registration_type_id.in_(ids), holds_seat(moment))
+        .group_by(Attendee.registration_type_id, Attendee.status)
+    )
+    confirmed: Counter[uuid.UUID] = Counter()
+    held: Counter[uuid.UUID] = Counter()
+    for type_id, status, count in rows:
+        (confirmed if status == AttendeeStatus.CONFIRMED else held)[type_id] += count
+    offered: Counter[uuid.UUID] = Counter(
+        dict(
+            (
+                await db.execute(
+                    select(WaitlistEntry.registration_type_id, func.count())
+                    .where(WaitlistEntry.registration_type_id.in_(ids), live_offer(moment))
+                    .group_by(WaitlistEntry.registration_type_id)
+                )
+            ).all()
+        )
+    )
+    waiting: Counter[uuid.UUID] = Counter(
+        dict(
+            (
+                await db.execute(
+                    select(WaitlistEntry.registration_type_id, func.count())
+                    .where(WaitlistEntry.registration_type_id.in_(ids), WaitlistEntry.status == WaitlistStatus.WAITING)
+                    .group_by(WaitlistEntry.registration_type_id)
+                )
+            ).all()
+        )
+    )
+    counts = []
+    for t in types:
+        taken = confirmed[t.id] + held[t.id] + offered[t.id]
+        counts.append(
+            TypeCount(
+                registration_type_id=t.id,
+                name=t.name,
+                capacity=t.capacity,
+                confirmed=confirmed[t.id],
+                held=held[t.id],
+                offered=offered[t.id],
+                left=None if t.capacity is None else max(t.capacity - taken, 0),
+                waitlist=waiting[t.id],
+            )
+        )
+    return counts
+
+
+async def add_confirmed_attendee(
+    db: AsyncSession,
+    *,
+    conference_id: uuid.UUID,
+    registration_type_id: uuid.UUID,
+    first_name: str,
+    last_name: str,
+    email: str,
+    badge_name: str = "",
+    title: str = "",
+    organization: str = "",
+    city_id: uuid.UUID | None = None,
+    city_name: str = "",
+    consent_to_share_contact: bool = False,
+    dietary_needs: str = "",
+    accessibility_needs: str = "",
+    buyer_name: str | None = None,
+    buyer_email: str | None = None,
+    source: OrderSource = OrderSource.ORGANIZER,
+    actor: Principal | None = None,
+    at: datetime | None = None,
+) -> Attendee:
+    """Registers one person at once with nothing to pay (a comp, exhibitor staff, an organizer's addition).
+
+    The seat still counts against the type's capacity (409 ``sold-out`` when it is full).
+    The attendee gets a one-attendee order of their own, paid with method ``none``.
+    """
+    moment = at or now()
+    registration_type = await get_type(db, conference_id=conference_id, type_id=registration_type_id)
+    claimed = None
+    if city_id is not None:
+        claimed = await db.get(MemberCity, city_id)
+        if claimed is None:
+            raise Invalid("No member city has this id.", code="city-not-found")
+    member = await check_member(db, email=email, claimed_city=claimed)
+    await capacity.take_seats(db, wanted=Counter({registration_type.id: 1}), moment=moment)
+    order = Order(
+        conference_id=conference_id,
+        number=new_order_number(),
+        buyer_name=buyer_name or f"{first_name} {last_name}",
+        buyer_email=(buyer_email or email).lower(),
+        buyer_organization=organization,
+        status=OrderStatus.PAID,
+        source=source,
+        payment_method=PaymentMethod.NONE,
+        currency=registration_type.currency,
+        paid_at=moment,
+    )
+    db.add(order)
+    await db.flush()
+    attendee = Attendee(
+        conference_id=conference_id,
+        order_id=order.id,
+        registration_type=registration_type,
+        status=AttendeeStatus.CONFIRMED,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        badge_name=(badge_name or first_name).strip(),
+        title=title,
+        organization=organization,
+        email=email.lower(),
+        city_id=member.city.id if member.city else None,
+        city_name=member.city.name if member.city else city_name,
+        rate=member.rate,
+        rate_note=member.note,
+        consent_to_share_contact=consent_to_share_contact,
+        dietary_needs=dietary_needs,
+        accessibility_needs=accessibility_needs,
+        confirmed_at=moment,
+    )
+    db.add(attendee)
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="registration.attendee_added",
+        subject_type="attendee",
+        subject_id=attendee.id,
+        conference_id=conference_id,
+        registration_type=registration_type.name,
+        source=source.value,
+    )
+    return attendee
+
+
+async def exhibitor_type(db: AsyncSession, *, conference_id: uuid.UUID) -> RegistrationType:
+    """The conference's exhibitor-staff type, created (free, code-only, no capacity) the first time it is needed."""
+    query = (
+        select(RegistrationType)
+        .where(RegistrationType.conference_id == conference_id, RegistrationType.kind == TypeKind.EXHIBITOR)
+        .order_by(RegistrationType.created_at)
+        .limit(1)
+    )
+    if (found := await db.scalar(query)) is not None:
+        return found
+    try:
+        async with db.begin_nested():
+            created = RegistrationType(
+                conference_id=conference_id,
+                name=EXHIBITOR_TYPE_NAME,
+                kind=TypeKind.EXHIBITOR,
+                visibility=Visibility.CODE_ONLY,
+                member_price_cents=0,
+                non_member_price_cents=0,
+                description="Staff of partner booths in the expo hall, named by their company.",
+                position=100,
+            )
+            db.add(created)
+    except IntegrityError:  # another request created it at the same moment
+        return (await db.scalars(query)).one()
+    return created
+
+
+async def add_exhibitor_staff(
+    db: AsyncSession,
+    *,
+    conference_id: uuid.UUID,
+    organization: str,
+    first_name: str,
+    last_name: str,
+    email: str,
+    badge_name: str = "",
+    title: str = "",
+    actor: Principal | None = None,
+) -> Attendee:
+    """Registers a partner's booth staff member under the exhibitor type (called by the expo)."""
+    registration_type = await exhibitor_type(db, conference_id=conference_id)
+    return await add_confirmed_attendee(
+        db,
+        conference_id=conference_id,
+        registration_type_id=registration_type.id,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        badge_name=badge_name,
+        title=title,
+        organization=organization,
+        city_name="",
+        buyer_name=organization,
+        source=OrderSource.EXPO,
+        actor=actor,
+    )
+
+
+async def get_attendee(db: AsyncSession, *, conference_id: uuid.UUID, attendee_id: uuid.UUID) -> Attendee:
+    attendee = await db.get(Attendee, attendee_id)
+    if attendee is None or attendee.conference_id != conference_id:
+        raise NotFound("This conference has no attendee with this id.", code="attendee-not-found")
+    return attendee
+
+
+async def get_policy(db: AsyncSession, *, conference_id: uuid.UUID) -> CancellationPolicy | None:
+    return await db.scalar(select(CancellationPolicy).where(CancellationPolicy.conference_id == conference_id))
+
+
+async def set_policy(
+    db: AsyncSession, *, conference_id: uuid.UUID, data: PolicyIn, actor: Principal | None
+) -> CancellationPolicy:
+    """Sets the conference's cancellation policy (one per conference)."""
+    if data.fee_kind == DiscountKind.PERCENT and data.fee_value > 100:
+        raise Invalid("A percentage fee is at most 100.", code="fee-over-100-percent")
+    full, partial = data.full_refund_until, data.partial_refund_until
+    if full is not None and partial is not None and partial < full:
+        raise Invalid("The partial-refund period must end after the full-refund one.", code="policy-dates-order")
+    policy = await get_policy(db, conference_id=conference_id)
+    if policy is None:
+        policy = CancellationPolicy(conference_id=conference_id, fee_kind=data.fee_kind)
+        db.add(policy)
+    for key, value in msgspec.structs.asdict(data).items():
+        setattr(policy, key, value)
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="registration.policy_set",
+        subject_type="cancellation_policy",
+        subject_id=policy.id,
+        conference_id=conference_id,
+    )
+    return policy
