@@ -26,6 +26,7 @@ from events_app.checkin.models import ScanKind, ScanResult, SessionAttendance, S
 from events_app.checkin.people import Holder
 from events_app.checkin.schemas import CreditLine, CreditReport, FirstCheckin, RoomOccupancy, SessionRef
 from events_app.conferences.models import Conference
+from events_app.core.clock import now
 from events_app.core.errors import NotFound
 from events_app.sessions.models import ProgramSession, Room, SessionRun
 
@@ -41,7 +42,7 @@ async def current_run(
         select(SessionRun, ProgramSession)
         .join(ProgramSession, ProgramSession.id == SessionRun.session_id)
         .where(SessionRun.room_id == room_id, SessionRun.removed_at.is_(None))
-        .where(SessionRun.starts_at - DOORS_OPEN_EARLY <= at, SessionRun.ends_at > at)
+        .where(SessionRun.starts_at <= at + DOORS_OPEN_EARLY, SessionRun.ends_at > at)
         .order_by(SessionRun.starts_at)
     )
     found = [(run, session) for run, session in rows]
@@ -131,10 +132,11 @@ def minimum_minutes(session: ProgramSession, run: SessionRun) -> int:
     return int((length * DEFAULT_MINIMUM_SHARE).to_integral_value())
 
 
-def minutes_present(row: SessionAttendance, run: SessionRun) -> int:
+def minutes_present(row: SessionAttendance, run: SessionRun, *, at: datetime) -> int:
+    """Minutes inside during the run; no exit scan means until the end (or until ``at``, if sooner)."""
     start = max(row.entered_at, run.starts_at)
-    end = min(row.exited_at or run.ends_at, run.ends_at)
-    return max(0, int((end - start).total_seconds() // 60))
+    end = min(row.exited_at or run.ends_at, run.ends_at, at)
+    return max(0, round((end - start).total_seconds() / 60))
 
 
 async def _reports(
@@ -150,8 +152,9 @@ async def _reports(
     if attendee_ids is not None:
         query = query.where(SessionAttendance.attendee_id.in_(attendee_ids))
     lines: dict[uuid.UUID, list[CreditLine]] = {}
+    moment = now()
     for row, run, session in await db.execute(query):
-        present = minutes_present(row, run)
+        present = minutes_present(row, run, at=moment)
         needed = minimum_minutes(session, run)
         lines.setdefault(row.attendee_id, []).append(
             CreditLine(
