@@ -287,13 +287,9 @@ class ScanController(Controller):
         """Answers one scan with the fixed vocabulary (ok, already_checked_in, unpaid, cancelled, revoked,
         wrong_conference, invalid, not_registered_for_session). The same nonce returns the first answer.
         """
-        actor = _require(principal)
-        conference = await _conference(db_session, slug)
-        station = await service.station_for(
-            db_session, conference=conference, principal=actor, station_id=data.station_id
+        conference, [answer] = await service.redeem_and_commit(
+            db_session, slug=slug, items=[data], actor=_require(principal)
         )
-        answer = await service.redeem_scan(db_session, conference=conference, station=station, data=data, actor=actor)
-        await db_session.commit()
         if not answer.replayed:
             live.publish_scan(channels, conference_id=conference.id, event=_scan_event(answer, kind=str(data.kind)))
         return answer
@@ -311,17 +307,9 @@ class ScanController(Controller):
 
         Conflicts (a badge admitted offline here and at another door first) come back flagged.
         """
-        actor = _require(principal)
-        conference = await _conference(db_session, slug)
-        answers = []
-        for item in data.scans:
-            station = await service.station_for(
-                db_session, conference=conference, principal=actor, station_id=item.station_id
-            )
-            answers.append(
-                await service.redeem_scan(db_session, conference=conference, station=station, data=item, actor=actor)
-            )
-        await db_session.commit()
+        conference, answers = await service.redeem_and_commit(
+            db_session, slug=slug, items=data.scans, actor=_require(principal)
+        )
         for item, answer in zip(data.scans, answers, strict=True):
             if not answer.replayed:
                 live.publish_scan(channels, conference_id=conference.id, event=_scan_event(answer, kind=str(item.kind)))

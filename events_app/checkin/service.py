@@ -9,13 +9,15 @@ and the unique ``attendee_id`` lets exactly one through, so the other says
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import msgspec
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts import service as accounts
@@ -48,6 +50,7 @@ from events_app.checkin.schemas import (
     StationPatch,
 )
 from events_app.conferences.models import Conference
+from events_app.conferences.service import get_conference
 from events_app.core.clock import now
 from events_app.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from events_app.registration.models import AttendeeStatus
@@ -448,6 +451,10 @@ async def redeem_scan(
     if (seen := await _existing(db, conference, data.nonce)) is not None:
         return _replay(seen)
     try:
+        # One savepoint for the scan row, the decision and its check-in: when the nonce turns out
+        # to be taken (a twin request got there first) all of it rolls back together. The scan
+        # row is written first so the transaction holds the write lock before it reads: SQLite
+        # refuses (without waiting) to upgrade a read snapshot that another writer overtook.
         async with db.begin_nested():
             scan = Scan(
                 conference_id=conference.id,
@@ -495,7 +502,6 @@ async def redeem_scan(
             scan.session_id = decision.session_id
             scan.conflict = conflict
             scan.answer = msgspec.to_builtins(answer)
-            await db.flush()
             if decision.admitted and data.kind == ScanKind.ENTRY and holder is not None:
                 await record(
                     db,
@@ -508,12 +514,46 @@ async def redeem_scan(
                     unpaid=not holder.paid,
                     offline=data.offline,
                 )
+            await db.flush()
     except IntegrityError:
         seen = await _existing(db, conference, data.nonce)
         if seen is None:
             raise
         return _replay(seen)
     return answer
+
+
+SQLITE_BUSY_RETRIES = 5
+
+
+def _sqlite_busy(exc: OperationalError) -> bool:
+    return "database is locked" in str(exc.orig) or "database table is locked" in str(exc.orig)
+
+
+async def redeem_and_commit(
+    db: AsyncSession, *, slug: str, items: Sequence[ScanIn], actor: Principal
+) -> tuple[Conference, list[ScanAnswer]]:
+    """Redeems a device's scans in one transaction and commits it.
+
+    SQLite (the embedded mode) has one writer: a transaction that read before another
+    committed cannot write and fails at once ("database is locked"). That is retried from
+    the start, a few times, with a growing pause; nothing of a failed try is kept.
+    """
+    for attempt in range(SQLITE_BUSY_RETRIES + 1):
+        try:
+            conference = await get_conference(db, slug=slug, include_drafts=True)
+            answers = []
+            for item in items:
+                station = await station_for(db, conference=conference, principal=actor, station_id=item.station_id)
+                answers.append(await redeem_scan(db, conference=conference, station=station, data=item, actor=actor))
+            await db.commit()
+            return conference, answers
+        except OperationalError as exc:
+            if attempt == SQLITE_BUSY_RETRIES or not _sqlite_busy(exc):
+                raise
+            await db.rollback()
+            await asyncio.sleep(0.01 * 2**attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 async def list_scans(
