@@ -38,10 +38,14 @@ async def _prepare(bench: Bench) -> tuple[str, str, list[str]]:
         async with async_sessionmaker(engine, expire_on_commit=False)() as db:
             conference = await get_conference(db, slug="annual-2027", include_drafts=True)
             user = await accounts.create_user(
-                db, email="bench-door@example.test", name="Bench door", password="bench-door-pass", role=Role.ORGANIZER
+                db,
+                email="bench-door@example.test",
+                name="Bench door",
+                password="bench-door-pass",  # noqa: S106 (a throwaway database)
+                role=Role.ORGANIZER,
             )
             actor = accounts.principal_for_user(user)
-            station, issued = await checkin.create_station(
+            _station, issued = await checkin.create_station(
                 db, conference=conference, data=StationIn(name="Bench door", kind=StationKind.ENTRANCE), actor=actor
             )
             rtype = await registration.create_type(
