@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from litestar import Controller, MediaType, Request, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
@@ -30,6 +30,7 @@ from events_app.checkin.schemas import DashboardOut, StationIn
 from events_app.core.errors import DomainError
 
 STATIC_DIR = Path(__file__).parent / "static"
+WORKER = STATIC_DIR / "scan-worker.js"
 
 checkin_static = create_static_files_router(
     path="/static/checkin", directories=[STATIC_DIR], opt=PUBLIC, include_in_schema=False, name="checkin-static"
@@ -56,6 +57,11 @@ class CheckinPages(Controller):
     ) -> Template:
         conference = await _conference(db_session, slug)
         return Template("checkin/scan.html", context={"conference": conference, "principal": principal})
+
+    @get("/scan-worker.js", opt=PUBLIC, media_type="text/javascript")
+    async def scan_worker(self, slug: FromPath[str]) -> Response[bytes]:
+        """The service worker, served under the staff path so it may keep the scanner page there."""
+        return Response(WORKER.read_bytes(), media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
     @get("/stations", opt=allow(), media_type=MediaType.HTML, name="checkin-stations")
     async def stations(

@@ -92,6 +92,9 @@
     state.bundle = bundle;
     state.byId = new Map(bundle.attendees.map((a) => [a[0], a]));
     for (const a of bundle.attendees) if (a[9]) state.inside.add(a[0]);
+    for (const queued of await queueAll()) {
+      if (queued.scan.kind === "entry" && queued.local.admitted) state.inside.add(queued.local.attendee_id);
+    }
     state.key = await crypto.subtle.importKey("raw", b64urlBytes(bundle.key.public_key), { name: "Ed25519" }, false, [
       "verify",
     ]);
@@ -203,7 +206,12 @@
       }
     }
     const local = token ? await verifyOffline(token) : judge(attendeeId, null);
-    await queuePut({ ...item, offline: true });
+    // What this device decided is kept beside the scan, so a reload still knows who came in.
+    await queuePut({
+      nonce: item.nonce,
+      scan: { ...item, offline: true },
+      local: { attendee_id: local.attendee ? local.attendee.id : null, admitted: Boolean(local.admitted) },
+    });
     await updateCounts();
     show({ ...local, message: offlineMessage(local) }, true);
   }
@@ -232,9 +240,9 @@
         return;
       }
       while (waiting.length) {
-        waiting.sort((a, b) => a.scanned_at.localeCompare(b.scanned_at));
+        waiting.sort((a, b) => a.scan.scanned_at.localeCompare(b.scan.scanned_at));
         const batch = waiting.slice(0, 200);
-        const result = await call("POST", "/scans/batch", { scans: batch });
+        const result = await call("POST", "/scans/batch", { scans: batch.map((q) => q.scan) });
         for (const answer of result.answers) {
           if (answer.conflict) state.conflicts.push(answer);
         }
@@ -508,6 +516,11 @@
     });
   }, 3000);
   setInterval(() => state.online && !state.syncing && refreshBundle().catch(() => {}), 60000);
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register(`/c/${slug}/staff/scan-worker.js`).catch(() => {
+      // Without it the page still works offline once open; it only cannot be reopened offline.
+    });
+  }
   start().catch((error) => (el("setup-error").textContent = error.message));
   window.scanner = { state, sync }; // for staff debugging in the console
 })();
