@@ -2,7 +2,7 @@
 
 from events_app.accounts.models import ApiToken, User
 from events_app.audit.models import AuditEvent
-from events_app.checkin.models import BadgeKey, Checkin, Scan, SessionAttendance, Station
+from events_app.checkin.models import BadgeKey, Checkin, Scan, SessionAttendance, SessionCreditRule, Station
 from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, MemberCity
 from events_app.core.mail import OutboxMail
 from events_app.db import Base
@@ -38,6 +38,7 @@ __all__ = [
     "RegistrationType",
     "Scan",
     "SessionAttendance",
+    "SessionCreditRule",
     "Station",
     "StripeEvent",
     "User",

@@ -4,8 +4,8 @@ A session-room station stands in one room; a scan there counts for the run of a 
 in that room at the scan's time (doors open a quarter hour early). Entry makes one
 attendance row per attendee and run (unique in the database, so a second entry says
 ``already_checked_in``); exit moves the leaving time forward only. Credit is earned when
-minutes present reach the session's minimum presence (by default three quarters of the
-run); an attendee who never scanned out is taken to have stayed to the end.
+minutes present reach the session's minimum presence (an organizer's rule per session,
+by default three quarters of the run); an attendee who never scanned out is taken to have stayed to the end.
 """
 
 from __future__ import annotations
@@ -20,9 +20,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.accounts.service import Principal
+from events_app.audit.service import record
 from events_app.checkin import people
 from events_app.checkin.decisions import MESSAGES, Decision
-from events_app.checkin.models import ScanKind, ScanResult, SessionAttendance, Station, StationKind
+from events_app.checkin.models import ScanKind, ScanResult, SessionAttendance, SessionCreditRule, Station, StationKind
 from events_app.checkin.people import Holder
 from events_app.checkin.schemas import CreditLine, CreditReport, FirstCheckin, RoomOccupancy, SessionRef
 from events_app.conferences.models import Conference
@@ -123,13 +125,40 @@ async def at_session_door(
     )
 
 
-def minimum_minutes(session: ProgramSession, run: SessionRun) -> int:
-    """The presence a run asks for credit: the session's own minimum, else three quarters of its length."""
-    own = getattr(session, "minimum_presence_minutes", None)
-    if isinstance(own, int) and own > 0:
-        return own
+def minimum_minutes(run: SessionRun, rule: int | None) -> int:
+    """The presence a run asks for credit: the session's own rule, else three quarters of its length."""
+    if rule is not None:
+        return rule
     length = Decimal((run.ends_at - run.starts_at).total_seconds()) / 60
     return int((length * DEFAULT_MINIMUM_SHARE).to_integral_value())
+
+
+async def set_credit_rule(
+    db: AsyncSession, *, conference: Conference, session_id: uuid.UUID, minutes: int | None, actor: Principal
+) -> int | None:
+    """Sets (or with ``None`` clears) a session's minimum presence for credit."""
+    session = await db.get(ProgramSession, session_id)
+    if session is None or session.conference_id != conference.id:
+        raise NotFound("This conference has no session with this id.", code="session-not-found")
+    rule = await db.scalar(select(SessionCreditRule).where(SessionCreditRule.session_id == session_id))
+    if minutes is None:
+        if rule is not None:
+            await db.delete(rule)
+    elif rule is None:
+        db.add(SessionCreditRule(conference_id=conference.id, session_id=session_id, minimum_presence_minutes=minutes))
+    else:
+        rule.minimum_presence_minutes = minutes
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="credit.rule_set",
+        subject_type="session",
+        subject_id=session_id,
+        conference_id=conference.id,
+        minimum_presence_minutes=minutes,
+    )
+    return minutes
 
 
 def minutes_present(row: SessionAttendance, run: SessionRun, *, at: datetime) -> int:
@@ -152,10 +181,18 @@ async def _reports(
     if attendee_ids is not None:
         query = query.where(SessionAttendance.attendee_id.in_(attendee_ids))
     lines: dict[uuid.UUID, list[CreditLine]] = {}
+    rules: dict[uuid.UUID, int] = {
+        session_id: minutes
+        for session_id, minutes in await db.execute(
+            select(SessionCreditRule.session_id, SessionCreditRule.minimum_presence_minutes).where(
+                SessionCreditRule.conference_id == conference.id
+            )
+        )
+    }
     moment = now()
     for row, run, session in await db.execute(query):
         present = minutes_present(row, run, at=moment)
-        needed = minimum_minutes(session, run)
+        needed = minimum_minutes(run, rules.get(session.id))
         lines.setdefault(row.attendee_id, []).append(
             CreditLine(
                 session_id=session.id,

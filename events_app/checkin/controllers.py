@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.pagination import OffsetPagination
@@ -26,6 +26,8 @@ from events_app.checkin.models import Scan
 from events_app.checkin.schemas import (
     BadgeOut,
     CreditReport,
+    CreditRuleIn,
+    CreditRuleOut,
     DashboardOut,
     LookupHit,
     OfflineBundle,
@@ -404,6 +406,26 @@ class DashboardController(Controller):
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="credits-{attendee_id}.csv"'},
         )
+
+    @put("/sessions/{session_id:uuid}/credit-rule", opt=ORGANIZERS, operation_id="setCreditRule")
+    async def set_credit_rule(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        session_id: FromPath[uuid.UUID],
+        data: JSONBody[CreditRuleIn],
+    ) -> CreditRuleOut:
+        """Sets the minutes of presence a session asks before it gives credit (``null``: three quarters)."""
+        conference = await _conference(db_session, slug)
+        minutes = await attendance.set_credit_rule(
+            db_session,
+            conference=conference,
+            session_id=session_id,
+            minutes=data.minimum_presence_minutes,
+            actor=_require(principal),
+        )
+        return CreditRuleOut(session_id=session_id, minimum_presence_minutes=minutes)
 
     @get("/credits.csv", opt=ORGANIZERS, operation_id="getConferenceCreditsCsv", media_type="text/csv")
     async def all_credits_csv(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> Response[str]:

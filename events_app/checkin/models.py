@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import events_app.registration.models
@@ -132,3 +132,14 @@ class SessionAttendance(Base):
     station_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checkin_stations.id", ondelete="CASCADE"))
     entered_at: Mapped[datetime]
     exited_at: Mapped[datetime | None]
+
+
+class SessionCreditRule(Base):
+    """The presence a session asks before it gives education credit (default: three quarters of a run)."""
+
+    __tablename__ = "session_credit_rules"
+    __table_args__ = (CheckConstraint("minimum_presence_minutes > 0", name="minimum_positive"),)
+
+    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("program_sessions.id", ondelete="CASCADE"), unique=True)
+    minimum_presence_minutes: Mapped[int]

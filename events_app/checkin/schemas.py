@@ -232,3 +232,14 @@ class CreditReport(msgspec.Struct):
     name: str
     lines: list[CreditLine]
     total_hours: float
+
+
+class CreditRuleIn(msgspec.Struct, forbid_unknown_fields=True):
+    """``null`` goes back to the default: three quarters of each run."""
+
+    minimum_presence_minutes: Annotated[int, msgspec.Meta(ge=1, le=1440)] | None
+
+
+class CreditRuleOut(msgspec.Struct):
+    session_id: uuid.UUID
+    minimum_presence_minutes: int | None

@@ -136,3 +136,24 @@ async def test_the_dashboard_shows_who_is_in_the_room_now(
         }
     ]
     assert figures["checked_in"] == 0  # a session door is not the entrance
+
+
+async def test_an_organizer_sets_a_sessions_own_minimum_presence(
+    client: AsyncTestClient[Litestar], db: AsyncSession, settings: Settings, world: World, ballroom: Ballroom
+) -> None:
+    maria = await badge_of(db, settings, world, "maria")
+    await scan(client, world, ballroom.door, maria, kind="session", scanned_at=_ago(118))
+    await scan(client, world, ballroom.door, maria, kind="exit", scanned_at=_ago(100))  # 18 minutes
+    rule_url = f"{world.api}/sessions/{ballroom.budget.id}/credit-rule"
+    credits_url = f"{world.api}/attendees/{world.people['maria'].id}/credits"
+
+    response = await client.put(rule_url, json={"minimum_presence_minutes": 15}, headers=world.organizer.headers)
+    assert response.json() == {"session_id": str(ballroom.budget.id), "minimum_presence_minutes": 15}
+    report = (await client.get(credits_url, headers=world.desk.headers)).json()
+    assert (report["lines"][0]["minimum_minutes"], report["total_hours"]) == (15, 1.5)
+
+    await client.put(rule_url, json={"minimum_presence_minutes": None}, headers=world.organizer.headers)
+    report = (await client.get(credits_url, headers=world.desk.headers)).json()
+    assert (report["lines"][0]["minimum_minutes"], report["total_hours"]) == (68, 0)
+    refused = await client.put(rule_url, json={"minimum_presence_minutes": 15}, headers=world.desk.headers)
+    assert refused.status_code == 403

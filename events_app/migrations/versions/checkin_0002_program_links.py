@@ -1,4 +1,4 @@
-"""checkin: session attendance, and links from stations and scans to the program's rooms and sessions
+"""checkin: session attendance and credit rules, and links from stations and scans to the program's rooms and sessions
 
 Revision ID: checkin_0002
 Revises: checkin_0001
@@ -42,6 +42,22 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_session_attendance_conference_id'), ['conference_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_session_attendance_session_id'), ['session_id'], unique=False)
 
+    op.create_table('session_credit_rules',
+    sa.Column('conference_id', sa.Uuid(), nullable=False),
+    sa.Column('session_id', sa.Uuid(), nullable=False),
+    sa.Column('minimum_presence_minutes', sa.Integer(), nullable=False),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('created_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
+    sa.Column('updated_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
+    sa.CheckConstraint('minimum_presence_minutes > 0', name=op.f('ck_session_credit_rules_minimum_positive')),
+    sa.ForeignKeyConstraint(['conference_id'], ['conferences.id'], name=op.f('fk_session_credit_rules_conference_id_conferences'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['session_id'], ['program_sessions.id'], name=op.f('fk_session_credit_rules_session_id_program_sessions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_session_credit_rules')),
+    sa.UniqueConstraint('session_id', name=op.f('uq_session_credit_rules_session_id'))
+    )
+    with op.batch_alter_table('session_credit_rules', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_session_credit_rules_conference_id'), ['conference_id'], unique=False)
+
     with op.batch_alter_table('checkin_stations', schema=None) as batch_op:
         batch_op.create_foreign_key(batch_op.f('fk_checkin_stations_room_id_program_rooms'), 'program_rooms', ['room_id'], ['id'], ondelete='SET NULL')
 
@@ -50,6 +66,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('session_credit_rules', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_session_credit_rules_conference_id'))
+
+    op.drop_table('session_credit_rules')
     with op.batch_alter_table('checkin_scans', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_checkin_scans_session_id_program_sessions'), type_='foreignkey')
 
