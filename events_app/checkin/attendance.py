@@ -30,7 +30,7 @@ from events_app.checkin.schemas import CreditLine, CreditReport, FirstCheckin, R
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.errors import NotFound
-from events_app.sessions.models import ProgramSession, Room, SessionRun
+from events_app.sessions.models import ProgramSession, Room, Rsvp, RsvpStatus, SessionRun
 
 DOORS_OPEN_EARLY = timedelta(minutes=15)
 DEFAULT_MINIMUM_SHARE = Decimal("0.75")
@@ -55,10 +55,11 @@ async def current_run(
 
 
 async def has_seat(db: AsyncSession, *, run: SessionRun, holder: Holder) -> bool:
-    """Whether the attendee holds one of a seat-limited run's seats (an RSVP in the program)."""
-    from events_app.sessions import service as program
-
-    return await program.holds_seat(db, run_id=run.id, attendee_id=holder.id)
+    """Whether the attendee holds one of a seat-limited run's seats: a confirmed RSVP in the program."""
+    held = await db.scalar(
+        select(Rsvp.id).where(Rsvp.run_id == run.id, Rsvp.attendee_id == holder.id, Rsvp.status == RsvpStatus.CONFIRMED)
+    )
+    return held is not None
 
 
 async def at_session_door(

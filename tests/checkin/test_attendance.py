@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin.models import StationKind
 from events_app.core.clock import now
+from events_app.registration.models import Attendee
+from events_app.sessions import agenda, releases
 from events_app.sessions import service as program
-from events_app.sessions.models import ProgramSession, Room, SessionType
+from events_app.sessions.models import ProgramSession, Room, SessionStatus, SessionType
 from events_app.sessions.schemas import RoomIn, RunIn, SessionIn
 from events_app.settings import Settings
 from tests.checkin.conftest import Door, World, badge_of, make_station, organizer_principal, scan
@@ -157,3 +159,48 @@ async def test_an_organizer_sets_a_sessions_own_minimum_presence(
     assert (report["lines"][0]["minimum_minutes"], report["total_hours"]) == (68, 0)
     refused = await client.put(rule_url, json={"minimum_presence_minutes": 15}, headers=world.desk.headers)
     assert refused.status_code == 403
+
+
+async def test_a_seat_limited_session_admits_only_those_holding_a_seat(
+    client: AsyncTestClient[Litestar], db: AsyncSession, settings: Settings, world: World, ballroom: Ballroom
+) -> None:
+    actor = await organizer_principal(db, world.organizer)
+    moment = now()
+    lab = await program.create_room(db, conference=world.conference, data=RoomIn(name="GIS Lab"), actor=actor)
+    lab_door = await make_station(db, world.conference, actor, "GIS Lab door", StationKind.SESSION_ROOM, room_id=lab.id)
+    workshop = await program.create_session(
+        db,
+        conference=world.conference,
+        actor=actor,
+        data=SessionIn(
+            code="W300",
+            title="Hands-on GIS Workshop",
+            type=SessionType.WORKSHOP,
+            seat_limit=20,
+            status=SessionStatus.CONFIRMED,
+            runs=[
+                RunIn(room_id=lab.id, starts_at=moment - timedelta(minutes=5), ends_at=moment + timedelta(minutes=55))
+            ],
+        ),
+    )
+    await db.flush()
+    await releases.release_schedule(db, conference=world.conference, settings=settings, actor=actor)
+    schedule = await releases.published_schedule(db, conference=world.conference)
+    assert schedule is not None
+    maria = await db.get_one(Attendee, world.people["maria"].id)
+    seat = await agenda.add_to_agenda(
+        db,
+        conference=world.conference,
+        settings=settings,
+        agenda=await agenda.agenda_for(db, attendee=maria),
+        attendee=maria,
+        schedule=schedule,
+        run_id=workshop.runs[0].id,
+    )
+    assert seat.status == "confirmed"
+    await db.commit()
+
+    seated = await scan(client, world, lab_door, await badge_of(db, settings, world, "maria"), kind="session")
+    turned = await scan(client, world, lab_door, await badge_of(db, settings, world, "dev"), kind="session")
+    assert (seated["result"], seated["session"]["title"]) == ("ok", "Hands-on GIS Workshop")
+    assert (turned["result"], turned["admitted"]) == ("not_registered_for_session", False)
