@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin.models import Checkin, Scan
 from events_app.settings import Settings
-from tests.checkin.conftest import World, badge_of, build_world, register
+from tests.checkin.conftest import World, add_to_order, badge_of, build_world, register
 from tests.conftest import LiveServer, MakeCaller
 
 pytestmark = pytest.mark.browser
@@ -89,4 +89,35 @@ async def test_scans_taken_offline_reach_the_server_exactly_once(
     assert [str(s.result) for s in scans] == ["ok", "ok", "already_checked_in", "ok", "invalid", "already_checked_in"]
     assert [s.offline for s in scans] == [False, True, True, True, True, True]
     assert not any(s.conflict for s in scans)  # the same door twice is not a two-door clash
+    assert await db.scalar(select(func.count()).select_from(Checkin)) == 3
+
+
+async def test_the_desk_checks_in_a_group_and_finds_someone_by_name(
+    browser: Browser,
+    db: AsyncSession,
+    settings: Settings,
+    make_caller: MakeCaller,
+    live_servers: Callable[..., list[LiveServer]],
+) -> None:
+    world: World = await build_world(db, make_caller)
+    await add_to_order(db, world, world.people["maria"], "Tom", "Reyes")
+    await db.commit()
+    maria = await badge_of(db, settings, world, "maria")
+    [server] = live_servers(1)
+    page = await browser.new_page()
+    await page.goto(f"{server.url}/c/{world.conference.slug}/staff/scan#token={world.desk.token}")
+    await expect(page.locator("#network")).to_have_text("Online")
+
+    await _wedge(page, maria)
+    await expect(page.locator("#result")).to_have_attribute("data-result", "ok")
+    await page.get_by_role("button", name="Check in Tom Reyes").click()  # offered because they share an order
+    await _expect_result(page, "ok", "Tom")
+
+    await page.get_by_label("Find by name or email").fill("dev pat")
+    await page.get_by_role("button", name="Find").click()
+    await page.get_by_role("button", name="Check in", exact=True).click()
+    await _expect_result(page, "ok", "Dev")
+    await page.close()
+
+    db.expire_all()
     assert await db.scalar(select(func.count()).select_from(Checkin)) == 3

@@ -397,9 +397,35 @@
         button.textContent = "Check in";
         button.addEventListener("click", () => scan({ attendeeId: hit.id }));
         li.append(" ", button);
+        if (state.bundle.station.kind === "registration_desk") {
+          li.append(" ", reprintButton(hit, false), " ", reprintButton(hit, true));
+        }
         return li;
       })
     );
+  }
+
+  // --- replacement badges at the desk ---------------------------------------------------------
+  function reprintButton(hit, lost) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "link";
+    button.textContent = lost ? "Replace a lost badge" : "Reprint badge";
+    button.addEventListener("click", async () => {
+      const reason = prompt(lost ? "The old badge will stop working. Note why:" : "Why is it reprinted?", lost ? "Lost" : "Damaged");
+      if (!reason) return;
+      const response = await fetch(`${api}/attendees/${hit.id}/reprint`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${state.token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ reason, lost }),
+      });
+      if (!response.ok) {
+        el("lookup-results").textContent = (await response.json().catch(() => ({}))).detail || "The badge could not be printed.";
+        return;
+      }
+      window.open(URL.createObjectURL(await response.blob()), "_blank");
+    });
+    return button;
   }
 
   // --- camera ---------------------------------------------------------------------------------
