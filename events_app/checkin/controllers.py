@@ -310,7 +310,7 @@ class ScanController(Controller):
         Conflicts (a badge admitted offline here and at another door first) come back flagged.
         """
         conference, answers = await service.redeem_and_commit(
-            db_session, slug=slug, items=data.scans, actor=_require(principal)
+            db_session, slug=slug, items=data.scans, actor=_require(principal), batch=True
         )
         for item, answer in zip(data.scans, answers, strict=True):
             if not answer.replayed:

@@ -52,7 +52,7 @@ from events_app.checkin.schemas import (
 from events_app.conferences.models import Conference
 from events_app.conferences.service import get_conference
 from events_app.core.clock import now
-from events_app.core.errors import Conflict, Invalid, NotAllowed, NotFound
+from events_app.core.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from events_app.registration.models import AttendeeStatus
 from events_app.settings import Settings
 
@@ -530,10 +530,25 @@ def _sqlite_busy(exc: OperationalError) -> bool:
     return "database is locked" in str(exc.orig) or "database table is locked" in str(exc.orig)
 
 
+def _refusal(item: ScanIn, error: DomainError) -> ScanAnswer:
+    return ScanAnswer(
+        result=ScanResult.INVALID,
+        admitted=False,
+        message=error.detail,
+        nonce=item.nonce,
+        station="",
+        scanned_at=item.scanned_at or now(),
+    )
+
+
 async def redeem_and_commit(
-    db: AsyncSession, *, slug: str, items: Sequence[ScanIn], actor: Principal
+    db: AsyncSession, *, slug: str, items: Sequence[ScanIn], actor: Principal, batch: bool = False
 ) -> tuple[Conference, list[ScanAnswer]]:
     """Redeems a device's scans in one transaction and commits it.
+
+    In a ``batch`` (a queue synced after an outage) a scan the rules refuse (a station that
+    was retired meanwhile, a time too old) is answered ``invalid`` with the reason instead of
+    failing the whole batch: a device must be able to empty its queue.
 
     SQLite (the embedded mode) has one writer: a transaction that read before another
     committed cannot write and fails at once ("database is locked"). That is retried from
@@ -544,8 +559,15 @@ async def redeem_and_commit(
             conference = await get_conference(db, slug=slug, include_drafts=True)
             answers = []
             for item in items:
-                station = await station_for(db, conference=conference, principal=actor, station_id=item.station_id)
-                answers.append(await redeem_scan(db, conference=conference, station=station, data=item, actor=actor))
+                try:
+                    station = await station_for(db, conference=conference, principal=actor, station_id=item.station_id)
+                    answers.append(
+                        await redeem_scan(db, conference=conference, station=station, data=item, actor=actor)
+                    )
+                except DomainError as exc:
+                    if not batch:
+                        raise
+                    answers.append(_refusal(item, exc))
             await db.commit()
             return conference, answers
         except OperationalError as exc:

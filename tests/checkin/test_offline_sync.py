@@ -98,3 +98,18 @@ async def test_look_up_by_name_or_email_for_a_badge_that_will_not_scan(
     assert [h["name"] for h in by_mail.json()] == ["Dev Patel"]
     too_short = await client.get(f"{world.api}/lookup", params={"q": "a"}, headers=world.desk.headers)
     assert too_short.status_code == 422
+
+
+async def test_a_refused_scan_in_a_queue_does_not_block_the_rest(
+    client: AsyncTestClient[Litestar], db: AsyncSession, settings: Settings, world: World
+) -> None:
+    queued = [
+        {"kind": "entry", "nonce": nonce(), "token": await badge_of(db, settings, world, "maria"), "offline": True},
+        {"kind": "entry", "nonce": nonce(), "token": "EV1-X", "scanned_at": "2020-01-01T08:00:00Z", "offline": True},
+        {"kind": "entry", "nonce": nonce(), "token": await badge_of(db, settings, world, "dev"), "offline": True},
+    ]
+    synced = await client.post(f"{world.api}/scans/batch", json={"scans": queued}, headers=world.north.headers)
+    assert synced.status_code == 200
+    answers = synced.json()["answers"]
+    assert [a["result"] for a in answers] == ["ok", "invalid", "ok"]
+    assert "too long ago" in answers[1]["message"]

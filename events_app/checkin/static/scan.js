@@ -253,6 +253,10 @@
       await refreshBundle();
     } catch (error) {
       if (!error.status) goOffline();
+      else if (error.status === 401 || error.status === 403) {
+        // The queue stays on the device: a new token for this station sends it later.
+        el("network").textContent = "This device's station token was revoked; scans stay queued here";
+      }
     } finally {
       state.syncing = false;
       await updateCounts();
