@@ -36,8 +36,11 @@ PAGE_W, PAGE_H = 8.5 * PT_PER_INCH, 11 * PT_PER_INCH
 LEFT, TOP = 0.25 * PT_PER_INCH, 1.0 * PT_PER_INCH
 PER_PAGE = 6
 BAND_H = 0.42 * PT_PER_INCH
-QR_SIZE = 1.35 * PT_PER_INCH
+QR_SIZE = 1.3 * PT_PER_INCH
 PAD = 0.15 * PT_PER_INCH
+# Readers need a light margin of four modules around the code; the next badge's colour band
+# lies right below on the sheet, so the code keeps six modules (0.19 in) from the edges.
+QR_MARGIN = 0.2 * PT_PER_INCH
 
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -147,12 +150,12 @@ def _draw_badge(pdf: _Document, face: BadgeFace, *, x: float, y: float) -> None:
     name_w = BADGE_W - 2 * PAD
     pdf.text(x + PAD, y + BAND_H + 36, pdf.fitted(face.badge_name, width=name_w, size=30, bold=True, smallest=14))
     pdf.text(x + PAD, y + BAND_H + 54, pdf.fitted(face.full_name, width=name_w, size=12))
-    lower_w = BADGE_W - 3 * PAD - QR_SIZE
+    lower_w = BADGE_W - 2 * PAD - QR_MARGIN - QR_SIZE
     if face.title:
         pdf.text(x + PAD, y + BAND_H + 74, pdf.fitted(face.title, width=lower_w, size=10))
     if face.city:
         pdf.text(x + PAD, y + BAND_H + 92, pdf.fitted(face.city, width=lower_w, size=12, bold=True))
-    _draw_qr(pdf, face.token, x=x + BADGE_W - PAD - QR_SIZE, y=y + BADGE_H - PAD - QR_SIZE, size=QR_SIZE)
+    _draw_qr(pdf, face.token, x=x + BADGE_W - QR_MARGIN - QR_SIZE, y=y + BADGE_H - QR_MARGIN - QR_SIZE, size=QR_SIZE)
 
 
 def sheets(faces: Sequence[BadgeFace], *, progress: Callable[[int], None] | None = None) -> bytes:
