@@ -1,8 +1,9 @@
 """What check-in reads about attendees from registration: one query shape, one small record.
 
-Check-in never writes registration's tables except through registration's own service;
-here it only reads who someone is, whether their badge is current and whether their
-order is settled.
+Here check-in reads who someone is, whether their badge is current and whether their
+order is settled. The one thing it writes of registration's is the badge version, when
+the desk replaces a lost badge (``printing.reprint``): registration raises it on cancel,
+refund and substitution, and has no lost-badge step of its own.
 """
 
 from __future__ import annotations
