@@ -17,12 +17,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.checkin import people
+from events_app.checkin.claims import insert_unless_taken
 from events_app.checkin.decisions import MESSAGES, Decision
 from events_app.checkin.models import ScanKind, ScanResult, SessionAttendance, SessionCreditRule, Station, StationKind
 from events_app.checkin.people import Holder
@@ -94,19 +94,20 @@ async def at_session_door(
             session=ref,
             session_id=session.id,
         )
-    try:
-        async with db.begin_nested():
-            db.add(
-                SessionAttendance(
-                    conference_id=conference.id,
-                    session_id=session.id,
-                    run_id=run.id,
-                    attendee_id=holder.id,
-                    station_id=station.id,
-                    entered_at=at,
-                )
-            )
-    except IntegrityError:
+    entered = await insert_unless_taken(
+        db,
+        SessionAttendance,
+        {
+            "id": uuid.uuid4(),
+            "conference_id": conference.id,
+            "session_id": session.id,
+            "run_id": run.id,
+            "attendee_id": holder.id,
+            "station_id": station.id,
+            "entered_at": at,
+        },
+    )
+    if not entered:
         first = await db.scalar(
             select(SessionAttendance).where(
                 SessionAttendance.run_id == run.id, SessionAttendance.attendee_id == holder.id

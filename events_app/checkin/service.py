@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 import msgspec
-from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts import service as accounts
@@ -25,6 +25,7 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import IssuedToken, Principal
 from events_app.audit.service import record
 from events_app.checkin import credential, keys, people
+from events_app.checkin.claims import insert_unless_taken
 from events_app.checkin.decisions import MESSAGES, Decision
 from events_app.checkin.models import (
     Checkin,
@@ -350,18 +351,19 @@ async def _admit_at_entrance(
             message = f"Already checked in at {first.station}."
             return Decision(ScanResult.ALREADY_CHECKED_IN, False, message, holder=holder, first=first)
         return Decision(ScanResult.UNPAID, False, "Not paid: send them to the registration desk.", holder=holder)
-    try:
-        async with db.begin_nested():
-            db.add(
-                Checkin(
-                    conference_id=conference.id,
-                    attendee_id=holder.id,
-                    station_id=station.id,
-                    checked_in_at=at,
-                    admitted_unpaid=unpaid,
-                )
-            )
-    except IntegrityError:
+    admitted = await insert_unless_taken(
+        db,
+        Checkin,
+        {
+            "id": uuid.uuid4(),
+            "conference_id": conference.id,
+            "attendee_id": holder.id,
+            "station_id": station.id,
+            "checked_in_at": at,
+            "admitted_unpaid": unpaid,
+        },
+    )
+    if not admitted:
         first = await _first_checkin(db, holder.id)
         when = f" at {first.station}" if first else ""
         return Decision(ScanResult.ALREADY_CHECKED_IN, False, f"Already checked in{when}.", holder=holder, first=first)
@@ -371,15 +373,23 @@ async def _admit_at_entrance(
 
 
 async def _decide(
-    db: AsyncSession, *, conference: Conference, station: Station, data: ScanIn, kind: ScanKind, at: datetime
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    station: Station,
+    data: ScanIn,
+    kind: ScanKind,
+    at: datetime,
+    looked_up: Holder | None,
 ) -> Decision:
-    if data.token is not None:
-        found = await _holder_from_token(db, conference=conference, token=data.token)
-        if isinstance(found, Decision):
-            return found
+    if looked_up is not None:
+        found = looked_up
     else:
-        assert data.attendee_id is not None
-        found = await get_holder(db, conference=conference, attendee_id=data.attendee_id)
+        assert data.token is not None
+        token_holder = await _holder_from_token(db, conference=conference, token=data.token)
+        if isinstance(token_holder, Decision):
+            return token_holder
+        found = token_holder
     if (refusal := _standing(found)) is not None:
         return refusal
     if station.kind == StationKind.PARTNER_BOOTH:
@@ -448,78 +458,88 @@ async def redeem_scan(
         raise Invalid(f"A {station.kind} station takes {allowed} scans.", code="scan-kind-not-here")
     moment = now()
     at = _scan_time(data.scanned_at, moment=moment)
-    if (seen := await _existing(db, conference, data.nonce)) is not None:
-        return _replay(seen)
-    try:
-        # One savepoint for the scan row, the decision and its check-in: when the nonce turns out
-        # to be taken (a twin request got there first) all of it rolls back together. The scan
-        # row is written first so the transaction holds the write lock before it reads: SQLite
-        # refuses (without waiting) to upgrade a read snapshot that another writer overtook.
-        async with db.begin_nested():
-            scan = Scan(
-                conference_id=conference.id,
-                station_id=station.id,
-                kind=data.kind,
-                result=ScanResult.INVALID,
-                nonce=data.nonce,
-                scanned_at=at,
-                offline=data.offline,
-                manual=data.attendee_id is not None,
-                answer={},
-            )
-            db.add(scan)
-            await db.flush()  # claims the nonce: a concurrent twin waits here, then fails
-            decision = await _decide(db, conference=conference, station=station, data=data, kind=data.kind, at=at)
-            holder = decision.holder
-            conflict = bool(
-                data.offline
-                and decision.result == ScanResult.ALREADY_CHECKED_IN
-                and decision.first is not None
-                and decision.first.station != station.name
-            )
-            group = (
-                await _group(db, holder)
-                if holder is not None
-                and station.kind in {StationKind.ENTRANCE, StationKind.REGISTRATION_DESK}
-                and decision.result in {ScanResult.OK, ScanResult.ALREADY_CHECKED_IN, ScanResult.UNPAID}
-                else []
-            )
-            answer = ScanAnswer(
-                result=decision.result,
-                admitted=decision.admitted,
-                message=decision.message,
-                nonce=data.nonce,
-                station=station.name,
-                scanned_at=at,
-                attendee=_card(holder, station) if holder is not None else None,
-                first=decision.first,
-                session=decision.session,
-                group=group,
-                conflict=conflict,
-            )
-            scan.result = decision.result
-            scan.attendee_id = holder.id if holder is not None else None
-            scan.session_id = decision.session_id
-            scan.conflict = conflict
-            scan.answer = msgspec.to_builtins(answer)
-            if decision.admitted and data.kind == ScanKind.ENTRY and holder is not None:
-                await record(
-                    db,
-                    actor=actor,
-                    action="checkin.manual" if data.attendee_id is not None else "checkin.scanned",
-                    subject_type="attendee",
-                    subject_id=holder.id,
-                    conference_id=conference.id,
-                    station=station.name,
-                    unpaid=not holder.paid,
-                    offline=data.offline,
-                )
-            await db.flush()
-    except IntegrityError:
+    # A look-up by id is checked before anything is written: no refusal comes after the first write.
+    looked_up = None
+    if data.attendee_id is not None:
+        looked_up = await get_holder(db, conference=conference, attendee_id=data.attendee_id)
+    # The scan row goes in first: it claims the nonce (a twin request waits, then finds it taken)
+    # and takes SQLite's write lock before any read, which SQLite could not upgrade later.
+    scan_id = uuid.uuid4()
+    claimed = await insert_unless_taken(
+        db,
+        Scan,
+        {
+            "id": scan_id,
+            "conference_id": conference.id,
+            "station_id": station.id,
+            "kind": data.kind,
+            "result": ScanResult.INVALID,
+            "nonce": data.nonce,
+            "scanned_at": at,
+            "offline": data.offline,
+            "manual": looked_up is not None,
+            "conflict": False,
+            "answer": {},
+        },
+    )
+    if not claimed:
         seen = await _existing(db, conference, data.nonce)
         if seen is None:
-            raise
+            raise Conflict("This scan could not be recorded; send it again.", code="scan-not-recorded")
         return _replay(seen)
+    decision = await _decide(
+        db, conference=conference, station=station, data=data, kind=data.kind, at=at, looked_up=looked_up
+    )
+    holder = decision.holder
+    conflict = bool(
+        data.offline
+        and decision.result == ScanResult.ALREADY_CHECKED_IN
+        and decision.first is not None
+        and decision.first.station != station.name
+    )
+    group = (
+        await _group(db, holder)
+        if holder is not None
+        and station.kind in {StationKind.ENTRANCE, StationKind.REGISTRATION_DESK}
+        and decision.result in {ScanResult.OK, ScanResult.ALREADY_CHECKED_IN, ScanResult.UNPAID}
+        else []
+    )
+    answer = ScanAnswer(
+        result=decision.result,
+        admitted=decision.admitted,
+        message=decision.message,
+        nonce=data.nonce,
+        station=station.name,
+        scanned_at=at,
+        attendee=_card(holder, station) if holder is not None else None,
+        first=decision.first,
+        session=decision.session,
+        group=group,
+        conflict=conflict,
+    )
+    await db.execute(
+        update(Scan)
+        .where(Scan.id == scan_id)
+        .values(
+            result=decision.result,
+            attendee_id=holder.id if holder is not None else None,
+            session_id=decision.session_id,
+            conflict=conflict,
+            answer=msgspec.to_builtins(answer),
+        )
+    )
+    if decision.admitted and data.kind == ScanKind.ENTRY and holder is not None:
+        await record(
+            db,
+            actor=actor,
+            action="checkin.manual" if looked_up is not None else "checkin.scanned",
+            subject_type="attendee",
+            subject_id=holder.id,
+            conference_id=conference.id,
+            station=station.name,
+            unpaid=not holder.paid,
+            offline=data.offline,
+        )
     return answer
 
 
