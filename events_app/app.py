@@ -45,6 +45,12 @@ from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
 from events_app.core.mail import run_outbox_forever
 from events_app.db import make_alchemy_config, make_engine
+from events_app.payments.controllers import PaymentController, StripeWebhookController
+from events_app.payments.pages import InvoicePages
+from events_app.payments.service import card_payments_enabled, run_reconcile_forever
+from events_app.registration.controllers import RegistrationController
+from events_app.registration.pages import RegistrationPages
+from events_app.registration.waitlist import sweeper as registration_sweeper
 from events_app.settings import Settings, get_settings
 from events_app.web import STATIC_DIR, TEMPLATES_DIR
 from events_app.web.filters import FILTERS
@@ -60,6 +66,11 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ConferenceController,
     AssociationController,
     ConferencePages,
+    PaymentController,
+    StripeWebhookController,
+    InvoicePages,
+    RegistrationController,
+    RegistrationPages,
     BadgeController,
     StationController,
     ScanController,
@@ -110,6 +121,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             courier = asyncio.create_task(
                 run_outbox_forever(engine, settings, every_seconds=settings.outbox_interval_seconds)
             )
+        reconciler = None
+        if settings.payments_reconcile_interval_seconds > 0 and card_payments_enabled(settings):
+            reconciler = asyncio.create_task(
+                run_reconcile_forever(engine, settings, every_seconds=settings.payments_reconcile_interval_seconds)
+            )
         try:
             yield
         finally:
@@ -117,6 +133,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 courier.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await courier
+            if reconciler is not None:
+                reconciler.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reconciler
             await engine.dispose()
 
     app = Litestar(
@@ -156,7 +176,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             security=[{"bearer": []}],
         ),
         exception_handlers=exception_handlers,
-        lifespan=[background_work],
+        lifespan=[background_work, registration_sweeper(engine, settings)],
         state=State({"settings": settings, "db_engine": engine, "db_config": db_config}),
         debug=False,
     )

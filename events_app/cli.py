@@ -163,6 +163,40 @@ def issue_token(email: str, name: str, role: str | None, conference_slug: str | 
         raise click.ClickException(exc.detail) from exc
 
 
+@main.group()
+def payments() -> None:
+    """Card and invoice payments."""
+
+
+@payments.command("reconcile")
+@click.option("--limit", default=200, show_default=True, type=int, help="At most this many payments per run.")
+def reconcile_payments(limit: int) -> None:
+    """Ask Stripe about unfinished card payments and pending refunds; repairs missed webhooks.
+
+    Safe to run while app processes (which also do this periodically) are running.
+    """
+    # The app module imports every domain, and so registers each purpose's payment handler.
+    import events_app.app  # noqa: F401
+    from events_app.db import make_engine
+    from events_app.payments.service import card_payments_enabled, reconcile
+
+    settings = get_settings()
+    if not card_payments_enabled(settings):
+        click.echo("Card payments are not configured (no EVENTS_STRIPE_SECRET_KEY): nothing to reconcile.")
+        return
+
+    async def run() -> tuple[int, int]:
+        engine = make_engine(settings.database_url)
+        try:
+            report = await reconcile(engine, settings, limit=limit)
+            return report.checked, report.changed
+        finally:
+            await engine.dispose()
+
+    checked, changed = asyncio.run(run())
+    click.echo(f"Checked {checked} payment(s) with Stripe; {changed} changed.")
+
+
 def _add_domain_commands() -> None:
     from events_app.checkin.cli import badges
 

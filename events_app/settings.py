@@ -111,9 +111,8 @@ class Settings:
         secret_key = get("SECRET_KEY", "") or _load_or_create_secret(var_dir)
         if len(secret_key) < 32:
             raise SettingsError("EVENTS_SECRET_KEY must be at least 32 characters")
-        if get("STRIPE_SECRET_KEY", "") and not (
-            get("STRIPE_PUBLISHABLE_KEY", "") and get("STRIPE_WEBHOOK_SECRET", "")
-        ):
+        card_keys = [get(f"STRIPE_{name}", "") for name in ("SECRET_KEY", "PUBLISHABLE_KEY", "WEBHOOK_SECRET")]
+        if card_keys[0] and not all(card_keys):
             raise SettingsError(
                 "Card payments need EVENTS_STRIPE_PUBLISHABLE_KEY and EVENTS_STRIPE_WEBHOOK_SECRET "
                 "besides EVENTS_STRIPE_SECRET_KEY"

@@ -35,6 +35,7 @@ from events_app.app import create_app
 from events_app.db import make_engine, upgrade_database
 from events_app.models import Base
 from events_app.settings import Settings
+from tests.stripe_harness import localstripe, localstripe_server, stripe_env, stripe_settings  # noqa: F401 (fixtures)
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-signing-0123456789"
 
@@ -180,7 +181,7 @@ class LiveServer:
     process: subprocess.Popen[bytes]
 
 
-def _start_server(settings: Settings, extra_env: dict[str, str]) -> LiveServer:
+def _start_server(settings: Settings, extra_env: dict[str, str], app: str = "events_app.asgi:app") -> LiveServer:
     port = free_port()
     env = {
         **os.environ,
@@ -192,7 +193,7 @@ def _start_server(settings: Settings, extra_env: dict[str, str]) -> LiveServer:
         **extra_env,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "events_app.asgi:app", "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
          "--log-level", "warning"],
         env=env,
     )  # fmt: skip
@@ -215,8 +216,9 @@ def live_servers(settings: Settings) -> Iterator[Callable[..., list[LiveServer]]
     """``live_servers(2)`` starts two app processes on the test database (for races and webhooks)."""
     started: list[LiveServer] = []
 
-    def start(count: int = 1, **extra_env: str) -> list[LiveServer]:
-        servers = [_start_server(settings, extra_env) for _ in range(count)]
+    def start(count: int = 1, *, app: str = "events_app.asgi:app", **extra_env: str) -> list[LiveServer]:
+        """``app`` names another ASGI module, e.g. one that registers a test-only payment purpose first."""
+        servers = [_start_server(settings, extra_env, app) for _ in range(count)]
         started.extend(servers)
         return servers
 

@@ -18,6 +18,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import events_app.checkin.mail  # noqa: F401 (puts the QR badge into registration's confirmation mails)
 from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal

@@ -22,6 +22,7 @@ Rules:
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections.abc import AsyncIterator, Sequence
@@ -83,6 +84,7 @@ WEBHOOK_TOLERANCE_SECONDS = 300
 # A webhook for a payment we have no row for may race the request that is still creating it;
 # after this long the row will never come, and the money is recorded for staff instead.
 ORPHAN_GRACE = timedelta(minutes=10)
+RECORD_WAIT = timedelta(seconds=2)
 # A reconciliation claim older than this belongs to a process that died mid-check.
 RECONCILE_CLAIM_TIMEOUT = timedelta(minutes=5)
 # A card payment still waiting for the buyer (3-D Secure) this long after it started is abandoned.
@@ -95,9 +97,10 @@ class PaymentHandler(Protocol):
     """What a domain that sells something tells payments to do when money moves.
 
     Each method runs inside the transaction that changes the payment and is called
-    once per change. ``on_paid`` may raise ``CannotHonour(reason)`` *before changing
-    anything* when the thing bought can no longer be given; the payment then stays
-    paid and is marked "needs attention" for staff to refund.
+    once per change. ``on_paid`` may raise ``CannotHonour(reason)`` when the thing
+    bought can no longer be given; the payment then stays paid and is marked "needs
+    attention" for staff to refund. What the handler wrote before raising is kept (it
+    may mark its own record too), so it must not leave half a change behind.
     """
 
     async def on_paid(self, db: AsyncSession, *, settings: Settings, payment: Payment) -> None: ...
@@ -130,32 +133,41 @@ def card_payments_enabled(settings: Settings) -> bool:
 # --- Stripe access ------------------------------------------------------------------------------
 
 
-@asynccontextmanager
-async def _stripe(settings: Settings) -> AsyncIterator[stripe.StripeClient]:
-    """A client on the configured API base (localstripe in tests), closed after use.
+_CLIENTS: dict[tuple[str, str], stripe.StripeClient] = {}
 
-    No automatic retries: localstripe ignores idempotency keys, so a retried create could
+
+def _client(settings: Settings) -> stripe.StripeClient:
+    """One client per key and API base; its HTTP session is shared by the worker threads.
+
+    The blocking client runs in threads (``asyncio.to_thread``) rather than the library's
+    async client, whose httpx use raises a DeprecationWarning on every request. No
+    automatic retries: localstripe ignores idempotency keys, so a retried create could
     charge twice there; reconciliation repairs what a lost answer leaves behind.
     """
+    key = (settings.stripe_secret_key, settings.stripe_api_base)
+    if key not in _CLIENTS:
+        _CLIENTS[key] = stripe.StripeClient(
+            settings.stripe_secret_key,
+            base_addresses={"api": settings.stripe_api_base},
+            http_client=stripe.RequestsClient(timeout=30),
+            max_network_retries=0,
+        )
+    return _CLIENTS[key]
+
+
+@asynccontextmanager
+async def _stripe(settings: Settings) -> AsyncIterator[stripe.StripeClient]:
+    """The Stripe client (localstripe in tests), turning its outages into ``StripeUnavailable``."""
     if not card_payments_enabled(settings):
         raise CardPaymentsDisabled("Card payments are not set up; pay by invoice instead.")
-    http_client = stripe.HTTPXClient(timeout=30)
-    client = stripe.StripeClient(
-        settings.stripe_secret_key,
-        base_addresses={"api": settings.stripe_api_base},
-        http_client=http_client,
-        max_network_retries=0,
-    )
     try:
-        yield client
+        yield _client(settings)
     except stripe.APIConnectionError as exc:
         log.warning("stripe_unreachable", error=str(exc))
         raise StripeUnavailable("The card processor cannot be reached right now; please try again.") from exc
-    except (stripe.AuthenticationError, stripe.PermissionError, stripe.RateLimitError, stripe.APIError) as exc:
-        log.error("stripe_error", error=str(exc))
+    except stripe.StripeError as exc:  # keys, rate limits, Stripe's own errors, or a request we did not expect to fail
+        log.error("stripe_error", error=str(exc), kind=type(exc).__name__)
         raise StripeUnavailable("The card processor refused to answer; please try again shortly.") from exc
-    finally:
-        await http_client.close_async()  # type: ignore[no-untyped-call]
 
 
 def _as_dict(obj: Any) -> dict[str, Any]:
@@ -391,7 +403,8 @@ async def start_card_payment(
     async with _stripe(settings) as client:
         try:
             intent = _as_dict(
-                await client.v1.payment_intents.create_async(
+                await asyncio.to_thread(
+                    client.v1.payment_intents.create,
                     params,  # type: ignore[arg-type]
                     {"idempotency_key": f"payment-{payment.id}"},
                 )
@@ -473,7 +486,7 @@ async def _supersede(db: AsyncSession, *, settings: Settings, payment: Payment) 
     if payment.stripe_payment_intent_id:
         async with _stripe(settings) as client:
             try:
-                await client.v1.payment_intents.cancel_async(payment.stripe_payment_intent_id)
+                await asyncio.to_thread(client.v1.payment_intents.cancel, payment.stripe_payment_intent_id)
             except stripe.InvalidRequestError:
                 # Stripe would not cancel it: it moved on meanwhile. Take its word for what happened.
                 await refresh_card_payment(db, settings=settings, payment=payment)
@@ -493,7 +506,7 @@ async def _supersede(db: AsyncSession, *, settings: Settings, payment: Payment) 
 
 async def _fetch_intent(settings: Settings, intent_id: str) -> dict[str, Any]:
     async with _stripe(settings) as client:
-        return _as_dict(await client.v1.payment_intents.retrieve_async(intent_id))
+        return _as_dict(await asyncio.to_thread(client.v1.payment_intents.retrieve, intent_id))
 
 
 async def refresh_card_payment(db: AsyncSession, *, settings: Settings, payment: Payment) -> Payment:
@@ -580,7 +593,7 @@ async def cancel_payment(
     if payment.stripe_payment_intent_id:
         async with _stripe(settings) as client:
             try:
-                await client.v1.payment_intents.cancel_async(payment.stripe_payment_intent_id)
+                await asyncio.to_thread(client.v1.payment_intents.cancel, payment.stripe_payment_intent_id)
             except stripe.InvalidRequestError as exc:
                 await refresh_card_payment(db, settings=settings, payment=payment)
                 raise Conflict(
@@ -916,7 +929,8 @@ async def refund(
     async with _stripe(settings) as client:
         try:
             stripe_refund = _as_dict(
-                await client.v1.refunds.create_async(
+                await asyncio.to_thread(
+                    client.v1.refunds.create,
                     {
                         "payment_intent": payment.stripe_payment_intent_id,
                         "amount": amount,
@@ -1001,7 +1015,8 @@ async def _sync_refunds(db: AsyncSession, settings: Settings, payment: Payment) 
     """Brings the payment's refunds in line with Stripe's, including ones made in Stripe's dashboard."""
     assert payment.stripe_payment_intent_id
     async with _stripe(settings) as client:
-        listed = await client.v1.refunds.list_async({"payment_intent": payment.stripe_payment_intent_id, "limit": 100})
+        query = {"payment_intent": payment.stripe_payment_intent_id, "limit": 100}
+        listed = await asyncio.to_thread(client.v1.refunds.list, query)  # type: ignore[arg-type]
     changed = False
     for item in listed.data:
         stripe_refund = _as_dict(item)
@@ -1078,6 +1093,8 @@ async def handle_stripe_webhook(db: AsyncSession, *, settings: Settings, payload
         raise BadWebhook("The webhook is not a Stripe event.", code="bad-event")
     obj = event["data"].get("object") or {}
     event_type = str(event.get("type", ""))
+    if event_type.startswith("payment_intent.") and not _past_grace(event):
+        await _wait_for_payment_row(db, obj)
     fresh = await _insert_unless_taken(
         db,
         StripeEvent,
@@ -1105,6 +1122,31 @@ async def handle_stripe_webhook(db: AsyncSession, *, settings: Settings, payload
     return outcome
 
 
+def _past_grace(event: dict[str, Any]) -> bool:
+    """True once an event is old enough that a payment it names, still unknown, will never be recorded."""
+    try:
+        created = datetime.fromtimestamp(int(event.get("created") or 0), UTC)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return now() - created >= ORPHAN_GRACE
+
+
+async def _wait_for_payment_row(db: AsyncSession, intent: dict[str, Any]) -> None:
+    """Stripe can deliver an event before the request that created its payment has committed.
+
+    Waiting a moment here (before writing anything, so a SQLite writer is not blocked)
+    usually lets that commit land; otherwise the event is refused with a 503 and Stripe
+    delivers it again later.
+    """
+    payment_id = _uuid((intent.get("metadata") or {}).get("payment_id"))
+    if payment_id is None:
+        return
+    for _ in range(int(RECORD_WAIT.total_seconds() / 0.2)):
+        if await db.scalar(select(Payment.id).where(Payment.id == payment_id)) is not None:
+            return
+        await asyncio.sleep(0.2)
+
+
 async def _on_intent_event(db: AsyncSession, settings: Settings, event: dict[str, Any], obj: dict[str, Any]) -> str:
     intent_id = str(obj.get("id", ""))
     metadata = obj.get("metadata") or {}
@@ -1114,8 +1156,7 @@ async def _on_intent_event(db: AsyncSession, settings: Settings, event: dict[str
     if payment is None:
         if "payment_id" not in metadata:
             return "ignored: not one of ours"
-        created = datetime.fromtimestamp(int(event.get("created") or 0), UTC)
-        if now() - created < ORPHAN_GRACE:
+        if not _past_grace(event):
             raise PaymentNotYetRecorded("This payment is not recorded yet; please deliver the event again.")
         return await _record_orphan(db, settings, intent_id)
     intent = await _fetch_intent(settings, intent_id)
@@ -1167,7 +1208,7 @@ async def _on_refund_event(db: AsyncSession, settings: Settings, obj: dict[str, 
     intent_id = obj.get("payment_intent")
     if not intent_id and obj.get("object") == "refund" and obj.get("charge"):
         async with _stripe(settings) as client:
-            charge = _as_dict(await client.v1.charges.retrieve_async(str(obj["charge"])))
+            charge = _as_dict(await asyncio.to_thread(client.v1.charges.retrieve, str(obj["charge"])))
         intent_id = charge.get("payment_intent")
     if not intent_id:
         return "ignored: no PaymentIntent"
@@ -1196,6 +1237,17 @@ class ReconcileReport:
 
 def _claimable(moment: datetime) -> ColumnElement[bool]:
     return or_(Payment.reconcile_claimed_at.is_(None), Payment.reconcile_claimed_at < moment - RECONCILE_CLAIM_TIMEOUT)
+
+
+def _unfinished() -> ColumnElement[bool]:
+    """Still worth asking Stripe about: live, or with a refund Stripe has not finished."""
+    pending_refund = (
+        select(Refund.id)
+        .where(Refund.payment_id == Payment.id, Refund.status == RefundStatus.PENDING)
+        .where(Refund.stripe_refund_id.is_not(None))
+        .exists()
+    )
+    return or_(Payment.status.in_(LIVE_STATUSES), pending_refund)
 
 
 async def reconcile(engine: AsyncEngine, settings: Settings, *, limit: int = 200) -> ReconcileReport:
@@ -1236,7 +1288,7 @@ async def reconcile(engine: AsyncEngine, settings: Settings, *, limit: int = 200
         async with sessions() as db:
             claim = await db.execute(
                 update(Payment)
-                .where(Payment.id == payment_id, _claimable(moment))
+                .where(Payment.id == payment_id, _claimable(moment), _unfinished())
                 .values(reconcile_claimed_at=now())
                 .execution_options(synchronize_session=False)
             )
@@ -1276,8 +1328,6 @@ async def _reconcile_one(db: AsyncSession, settings: Settings, payment_id: uuid.
 
 async def run_reconcile_forever(engine: AsyncEngine, settings: Settings, *, every_seconds: float) -> None:
     """The app's background reconciliation; waits a round first so a restart storm asks Stripe gently."""
-    import asyncio
-
     while True:
         await asyncio.sleep(every_seconds)
         try:

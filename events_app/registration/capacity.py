@@ -88,11 +88,18 @@ async def seats_taken(
 
 
 async def lock_types(db: AsyncSession, type_ids: Iterable[uuid.UUID]) -> None:
-    """Serialises checkouts of these types until the transaction ends; always in id order, so never a deadlock."""
+    """Serialises checkouts of these types until the transaction ends; always in id order, so never a deadlock.
+
+    Only types with a capacity are locked: unlimited ones need no count, so their buyers never
+    wait for each other. An organizer setting a capacity locks the row too, and PostgreSQL
+    re-checks ``capacity IS NOT NULL`` on the row it waited for, so checkouts after that change
+    count. (Orders already in flight when an unlimited type first gets a capacity are counted
+    once they commit; the organizer's check may miss them by a few seats at that one moment.)
+    """
     for type_id in sorted(set(type_ids)):
         await db.execute(
             update(RegistrationType)
-            .where(RegistrationType.id == type_id)
+            .where(RegistrationType.id == type_id, RegistrationType.capacity.is_not(None))
             .values(lock_counter=RegistrationType.lock_counter + 1)
             .execution_options(synchronize_session=False)
         )
@@ -155,12 +162,16 @@ async def take_code_uses(
     db: AsyncSession, *, code: PromoCode, uses: int, moment: datetime, exclude_order_id: uuid.UUID | None = None
 ) -> None:
     """Locks the code and checks ``uses`` more fit under its maximum; raises ``promo-code-used-up`` (409)."""
+    if code.max_uses is None:
+        return
     await db.execute(
         update(PromoCode)
         .where(PromoCode.id == code.id)
         .values(lock_counter=PromoCode.lock_counter + 1)
         .execution_options(synchronize_session=False)
     )
+    # Read the limit again under the lock: an organizer may have just changed it.
+    await db.refresh(code, ["max_uses"])
     if code.max_uses is None:
         return
     used = await code_uses(db, code_id=code.id, moment=moment, exclude_order_id=exclude_order_id)

@@ -175,6 +175,7 @@ class Order(Base):
     __tablename__ = "registration_orders"
     __table_args__ = (
         CheckConstraint("total_cents >= 0 AND subtotal_cents >= 0 AND discount_cents >= 0", name="amounts"),
+        UniqueConstraint("conference_id", "submission_key"),
         Index("ix_registration_orders_conference_id_status", "conference_id", "status"),
     )
 
@@ -199,6 +200,8 @@ class Order(Base):
     attention_reason: Mapped[str] = mapped_column(String(500), default="")
     # Part of the signed manage link: raising it makes every earlier link stop working.
     manage_version: Mapped[int] = mapped_column(default=1)
+    # The client's key for one checkout: the same form sent twice (a double click) makes one order.
+    submission_key: Mapped[str | None] = mapped_column(String(64))
 
     attendees: Mapped[list[Attendee]] = relationship(
         lazy="selectin", order_by="Attendee.position", back_populates="order"

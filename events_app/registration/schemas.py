@@ -191,6 +191,8 @@ class OrderIn(msgspec.Struct, forbid_unknown_fields=True):
     payment_method: PaymentMethod = PaymentMethod.INVOICE  # "none" is chosen by the server when nothing is due
     po_number: Annotated[str, msgspec.Meta(max_length=100)] = ""
     waitlist_offer: str | None = None  # the token of a waitlist offer link
+    # Any random string the client makes once per checkout: sending the order again returns the first one.
+    submission_key: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$")] | None = None
 
 
 class QuoteLine(msgspec.Struct):
@@ -320,3 +322,15 @@ class ExhibitorStaffIn(msgspec.Struct, forbid_unknown_fields=True):
     organization: Name
     badge_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
     title: Annotated[str, msgspec.Meta(max_length=200)] = ""
+
+
+class CardPaymentIn(msgspec.Struct, forbid_unknown_fields=True):
+    payment_method_id: Annotated[str, msgspec.Meta(pattern=r"^pm_[A-Za-z0-9_]+$", max_length=255)]
+
+
+class CardPaymentOut(msgspec.Struct):
+    """``processing`` (wait for the confirmation), ``requires_action`` (3-D Secure) or ``failed`` (``message``)."""
+
+    status: str
+    client_secret: str | None
+    message: str

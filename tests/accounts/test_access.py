@@ -74,7 +74,7 @@ async def test_every_route_lets_in_exactly_the_roles_it_declares(
         for method, path, access in _routes(app):
             status = await _call(client, method, path, caller)
             if path == "/logout" and caller is not None:
-                await _login(client, caller)  # signing out ends the session the rest of the walk needs
+                await _login(client, caller)  # signing out is walked too; later pages need the session back
             if access == "public" or (role is not None and role in access):
                 expected_ok = status not in {401, 403}
                 if not expected_ok:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin.models import Checkin, Scan
 from events_app.settings import Settings
-from tests.checkin.conftest import World, add_to_order, badge_of, build_world, register
+from tests.checkin.conftest import World, badge_of, build_world, place_order, register
 from tests.conftest import LiveServer, MakeCaller
 
 pytestmark = pytest.mark.browser
@@ -100,7 +100,7 @@ async def test_the_desk_checks_in_a_group_and_finds_someone_by_name(
     live_servers: Callable[..., list[LiveServer]],
 ) -> None:
     world: World = await build_world(db, make_caller)
-    await add_to_order(db, world, world.people["maria"], "Tom", "Reyes")
+    await place_order(db, settings, world, [("Maria", "Silva"), ("Tom", "Reyes")])
     await db.commit()
     maria = await badge_of(db, settings, world, "maria")
     [server] = live_servers(1)

@@ -25,9 +25,10 @@ from events_app.checkin.schemas import StationIn
 from events_app.conferences import service as conferences
 from events_app.conferences.models import AssociationGroup, Conference, ConferenceStatus, GroupKind, MemberCity
 from events_app.conferences.schemas import CityIn, ConferenceIn
+from events_app.registration import orders
 from events_app.registration import service as registration
-from events_app.registration.models import Attendee, Order, OrderStatus, RegistrationType, TypeKind
-from events_app.registration.schemas import TypeIn
+from events_app.registration.models import Attendee, RegistrationType, TypeKind
+from events_app.registration.schemas import AttendeeIn, OrderIn, TypeIn
 from events_app.settings import Settings
 from tests.conftest import Caller, MakeCaller
 
@@ -47,8 +48,9 @@ class World:
     conference: Conference
     organizer: Caller
     fresno: MemberCity
-    full: RegistrationType
+    full: RegistrationType  # free here: these people's orders are settled at once
     guest: RegistrationType
+    priced: RegistrationType  # $600 for members: an order of it waits for the city's payment
     north: Door  # entrance
     south: Door  # entrance
     desk: Door  # registration desk, lets unpaid attendees in (flagged)
@@ -116,35 +118,41 @@ async def register(
     return attendee
 
 
-async def leave_unpaid(db: AsyncSession, attendee: Attendee, *, total_cents: int = 60000) -> None:
-    """Turns the attendee's order into an unsettled invoice (a city paying by purchase order)."""
-    order = await db.get_one(Order, attendee.order_id)
-    order.status = OrderStatus.INVOICED
-    order.total_cents = total_cents
-    order.paid_cents = 0
-    await db.flush()
+async def place_order(
+    db: AsyncSession,
+    settings: Settings,
+    world: World,
+    people: list[tuple[str, str]],
+    *,
+    rtype: RegistrationType | None = None,
+) -> list[Attendee]:
+    """A city's clerk registers several officials on one order, as the registration page does.
 
-
-async def add_to_order(db: AsyncSession, world: World, lead: Attendee, first: str, last: str) -> Attendee:
-    """Another official of the same city on the lead's order (what a group checkout makes)."""
-    mate = Attendee(
-        conference_id=world.conference.id,
-        order_id=lead.order_id,
-        registration_type_id=lead.registration_type_id,
-        position=1 + len(world.people),
-        status=lead.status,
-        first_name=first,
-        last_name=last,
-        badge_name=first,
-        email=f"{first.lower()}.{last.lower()}@fresno.gov",
-        city_id=world.fresno.id,
-        rate=lead.rate,
-        confirmed_at=lead.confirmed_at,
+    A priced type with the default payment method makes an invoiced order: seats held,
+    attendees pending until the city's check arrives.
+    """
+    order = await orders.place_order(
+        db,
+        settings=settings,
+        conference=world.conference,
+        data=OrderIn(
+            buyer_name="Fresno City Clerk",
+            buyer_email="clerk@fresno.gov",
+            attendees=[
+                AttendeeIn(
+                    registration_type_id=(rtype or world.full).id,
+                    first_name=first,
+                    last_name=last,
+                    email=f"{first.lower()}.{last.lower()}@fresno.gov",
+                    title="Council Member",
+                )
+                for first, last in people
+            ],
+        ),
     )
-    db.add(mate)
-    await db.flush()
-    world.people[first.lower()] = mate
-    return mate
+    for attendee in order.attendees:
+        world.people[attendee.first_name.lower()] = attendee
+    return list(order.attendees)
 
 
 async def build_world(db: AsyncSession, make_caller: MakeCaller) -> World:
@@ -169,12 +177,21 @@ async def build_world(db: AsyncSession, make_caller: MakeCaller) -> World:
         actor=None,
         data=TypeIn(name="Guest", kind=TypeKind.GUEST, member_price_cents=0, non_member_price_cents=0),
     )
+    priced = await registration.create_type(
+        db,
+        conference=conference,
+        actor=None,
+        data=TypeIn(
+            name="Full conference (paid)", kind=TypeKind.FULL, member_price_cents=60000, non_member_price_cents=90000
+        ),
+    )
     world = World(
         conference=conference,
         organizer=organizer,
         fresno=fresno,
         full=full,
         guest=guest,
+        priced=priced,
         north=await make_station(db, conference, actor, "North entrance", StationKind.ENTRANCE),
         south=await make_station(db, conference, actor, "South entrance", StationKind.ENTRANCE),
         desk=await make_station(

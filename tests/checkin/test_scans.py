@@ -16,11 +16,10 @@ from events_app.registration.schemas import TypeIn
 from events_app.settings import Settings
 from tests.checkin.conftest import (
     World,
-    add_to_order,
     badge_of,
-    leave_unpaid,
     make_conference,
     nonce,
+    place_order,
     register,
     scan,
 )
@@ -134,14 +133,14 @@ async def test_forged_and_garbled_codes_are_invalid(
 async def test_unpaid_is_stopped_at_the_door_and_let_in_flagged_at_the_desk(
     client: AsyncTestClient[Litestar], db: AsyncSession, settings: Settings, world: World
 ) -> None:
-    await leave_unpaid(db, world.people["dev"])
+    await place_order(db, settings, world, [("Ivy", "Nguyen")], rtype=world.priced)  # invoiced, not yet paid
     await db.commit()
-    token = await badge_of(db, settings, world, "dev")
+    token = await badge_of(db, settings, world, "ivy")
     at_door = await scan(client, world, world.north, token)
     assert (at_door["result"], at_door["admitted"]) == ("unpaid", False)
     at_desk = await scan(client, world, world.desk, token)
     assert (at_desk["result"], at_desk["admitted"]) == ("unpaid", True)
-    assert at_desk["attendee"]["email"] == "dev.patel@fresno.gov"  # the desk may contact them
+    assert at_desk["attendee"]["email"] == "ivy.nguyen@fresno.gov"  # the desk may contact them
     assert at_door["attendee"]["email"] is None
     assert (await scan(client, world, world.north, token))["result"] == "already_checked_in"
 
@@ -149,12 +148,10 @@ async def test_unpaid_is_stopped_at_the_door_and_let_in_flagged_at_the_desk(
 async def test_scanning_one_of_a_group_offers_the_others_of_the_order(
     client: AsyncTestClient[Litestar], db: AsyncSession, settings: Settings, world: World
 ) -> None:
-    lead = world.people["maria"]
-    tom = await add_to_order(db, world, lead, "Tom", "Reyes")
-    await add_to_order(db, world, lead, "Ana", "Silva")
+    ana, tom, _lee = await place_order(db, settings, world, [("Ana", "Silva"), ("Tom", "Reyes"), ("Lee", "Chan")])
     await db.commit()
-    answer = await scan(client, world, world.north, await badge_of(db, settings, world, "maria"))
-    assert sorted(m["name"] for m in answer["group"]) == ["Ana Silva", "Tom Reyes"]
+    answer = await scan(client, world, world.north, await badge_of(db, settings, world, "ana"))
+    assert sorted(m["name"] for m in answer["group"]) == ["Lee Chan", "Tom Reyes"]
     assert not any(m["checked_in"] for m in answer["group"])
 
     manual = await client.post(
@@ -163,8 +160,9 @@ async def test_scanning_one_of_a_group_offers_the_others_of_the_order(
         headers=world.north.headers,
     )
     assert manual.json()["result"] == "ok"
-    again = await scan(client, world, world.south, await badge_of(db, settings, world, "maria"))
-    assert {m["name"]: m["checked_in"] for m in again["group"]} == {"Tom Reyes": True, "Ana Silva": False}
+    again = await scan(client, world, world.south, await badge_of(db, settings, world, "ana"))
+    assert {m["name"]: m["checked_in"] for m in again["group"]} == {"Tom Reyes": True, "Lee Chan": False}
+    assert ana.order_id == tom.order_id
 
 
 async def test_a_partner_booth_records_a_lead_and_sees_email_only_with_consent(

@@ -1,0 +1,352 @@
+"""HTTP API of payments: Stripe's webhook, and the organizers' and staff's view of the money."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.pagination import OffsetPagination
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.access import PUBLIC, allow
+from events_app.accounts.models import Role
+from events_app.accounts.service import Principal
+from events_app.conferences.models import Conference
+from events_app.conferences.service import get_conference
+from events_app.core.pagination import Limit, Offset
+from events_app.payments import service
+from events_app.payments.models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus, Refund
+from events_app.payments.schemas import (
+    AttentionResolvedIn,
+    InvoiceLine,
+    InvoiceOut,
+    InvoicePaymentIn,
+    InvoiceReceiptOut,
+    PaymentOut,
+    ReconcileOut,
+    RefundIn,
+    RefundOut,
+    VoidInvoiceIn,
+)
+from events_app.settings import Settings
+
+STAFF = allow(Role.STAFF)
+ORGANIZERS = allow()
+
+Search = Annotated[
+    str | None, QueryParameter(max_length=100, description="Part of a buyer, description, invoice or PO number.")
+]
+
+
+def _settings(request: Request[Any, Any, Any]) -> Settings:
+    settings: Settings = request.app.state["settings"]
+    return settings
+
+
+def refund_out(refund: Refund) -> RefundOut:
+    return RefundOut(
+        id=refund.id,
+        amount_cents=refund.amount_cents,
+        currency=refund.currency,
+        status=refund.status,
+        method=refund.method,
+        reason=refund.reason,
+        reference=refund.reference,
+        requested_by=refund.requested_by,
+        created_at=refund.created_at,
+        completed_at=refund.completed_at,
+        failure_message=refund.failure_message,
+    )
+
+
+def payment_out(payment: Payment) -> PaymentOut:
+    return PaymentOut(
+        id=payment.id,
+        purpose=payment.purpose,
+        reference_id=payment.reference_id,
+        method=payment.method,
+        status=payment.status,
+        amount_cents=payment.amount_cents,
+        amount_paid_cents=payment.amount_paid_cents,
+        amount_refunded_cents=payment.amount_refunded_cents,
+        currency=payment.currency,
+        description=payment.description,
+        buyer_name=payment.buyer_name,
+        buyer_email=payment.buyer_email,
+        stripe_payment_intent_id=payment.stripe_payment_intent_id,
+        failure_message=payment.failure_message,
+        paid_at=payment.paid_at,
+        needs_attention=payment.needs_attention,
+        attention_reason=payment.attention_reason,
+        attention_resolved_at=payment.attention_resolved_at,
+        invoice_number=payment.invoice.number if payment.invoice else None,
+        refunds=[refund_out(r) for r in payment.refunds],
+        created_at=payment.created_at,
+    )
+
+
+def invoice_out(invoice: Invoice, settings: Settings) -> InvoiceOut:
+    return InvoiceOut(
+        id=invoice.id,
+        number=invoice.number,
+        status=invoice.status,
+        payment_id=invoice.payment_id,
+        bill_to=invoice.bill_to,
+        buyer_email=invoice.buyer_email,
+        po_number=invoice.po_number,
+        description=invoice.description,
+        lines=[InvoiceLine(**line) for line in invoice.lines],
+        amount_cents=invoice.amount_cents,
+        paid_cents=invoice.payment.amount_paid_cents,
+        balance_cents=invoice.payment.balance_cents,
+        currency=invoice.currency,
+        issued_at=invoice.issued_at,
+        due_on=invoice.due_on,
+        paid_at=invoice.paid_at,
+        voided_at=invoice.voided_at,
+        receipts=[
+            InvoiceReceiptOut(
+                id=r.id,
+                amount_cents=r.amount_cents,
+                method=r.method,
+                reference=r.reference,
+                received_on=r.received_on,
+                note=r.note,
+                recorded_by=r.recorded_by,
+                created_at=r.created_at,
+            )
+            for r in invoice.receipts
+        ],
+        page_url=service.invoice_url(settings, invoice=invoice),
+    )
+
+
+class StripeWebhookController(Controller):
+    path = "/api/payments"
+    tags = ["Payments"]
+
+    @post("/stripe/webhook", opt=PUBLIC, operation_id="receiveStripeWebhook", status_code=200)
+    async def receive(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], body: RawBody
+    ) -> dict[str, str]:
+        """Stripe's event deliveries. Public, because it authenticates by the ``Stripe-Signature`` header;
+        a bad signature is a 400, a redelivered event changes nothing."""
+        outcome = await service.handle_stripe_webhook(
+            db_session,
+            settings=_settings(request),
+            payload=body,
+            signature=request.headers.get("stripe-signature", ""),
+        )
+        return {"outcome": outcome}
+
+    @post("/reconcile", opt=ORGANIZERS, operation_id="reconcilePayments", status_code=200)
+    async def reconcile(self, request: Request[Any, Any, Any]) -> ReconcileOut:
+        """Asks Stripe about every unfinished card payment and pending refund now, as the periodic
+        reconciliation does; repairs what a missed webhook left behind."""
+        report = await service.reconcile(request.app.state["db_engine"], _settings(request))
+        return ReconcileOut(checked=report.checked, changed=report.changed)
+
+
+class PaymentController(Controller):
+    path = "/api/conferences/{slug:str}/payments"
+    tags = ["Payments"]
+
+    @staticmethod
+    async def _conference(db: AsyncSession, slug: str) -> Conference:
+        return await get_conference(db, slug=slug, include_drafts=True)
+
+    @get("/", opt=STAFF, operation_id="listPayments")
+    async def list_payments(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        slug: FromPath[str],
+        limit: Limit = 100,
+        offset: Offset = 0,
+        status: FromQuery[PaymentStatus | None] = None,
+        method: FromQuery[PaymentMethod | None] = None,
+        needs_attention: FromQuery[bool | None] = None,
+        purpose: FromQuery[str | None] = None,
+        reference_id: FromQuery[uuid.UUID | None] = None,
+        q: Search = None,
+    ) -> OffsetPagination[PaymentOut]:
+        """A conference's payments, newest first, filtered by status, method, purpose, reference or
+        text (buyer name or email, description, invoice or PO number)."""
+        conference = await self._conference(db_session, slug)
+        page = await service.list_payments(
+            db_session,
+            conference_id=conference.id,
+            status=status,
+            method=method,
+            needs_attention=needs_attention,
+            purpose=purpose,
+            reference_id=reference_id,
+            search=q,
+            limit=limit,
+            offset=offset,
+        )
+        return OffsetPagination(
+            items=[payment_out(p) for p in page.items], limit=page.limit, offset=page.offset, total=page.total
+        )
+
+    @get("/needs-attention", opt=STAFF, operation_id="listPaymentsNeedingAttention")
+    async def needs_attention(
+        self, db_session: NamedDependency[AsyncSession], slug: FromPath[str], limit: Limit = 100, offset: Offset = 0
+    ) -> OffsetPagination[PaymentOut]:
+        """Money that arrived for something that could not be honoured (or did not match): staff refund
+        it or honour it by hand, then mark it resolved."""
+        conference = await self._conference(db_session, slug)
+        page = await service.list_payments(
+            db_session, conference_id=conference.id, needs_attention=True, limit=limit, offset=offset
+        )
+        return OffsetPagination(
+            items=[payment_out(p) for p in page.items], limit=page.limit, offset=page.offset, total=page.total
+        )
+
+    @get("/{payment_id:uuid}", opt=STAFF, operation_id="getPayment")
+    async def get_payment(
+        self, db_session: NamedDependency[AsyncSession], slug: FromPath[str], payment_id: FromPath[uuid.UUID]
+    ) -> PaymentOut:
+        """One payment with its refunds."""
+        conference = await self._conference(db_session, slug)
+        return payment_out(await service.get_payment(db_session, payment_id=payment_id, conference_id=conference.id))
+
+    @post("/{payment_id:uuid}/refresh", opt=STAFF, operation_id="refreshPayment", status_code=200)
+    async def refresh(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        slug: FromPath[str],
+        payment_id: FromPath[uuid.UUID],
+    ) -> PaymentOut:
+        """Asks Stripe about this card payment now and applies what it says."""
+        conference = await self._conference(db_session, slug)
+        payment = await service.get_payment(db_session, payment_id=payment_id, conference_id=conference.id)
+        return payment_out(await service.refresh_card_payment(db_session, settings=_settings(request), payment=payment))
+
+    @post("/{payment_id:uuid}/refunds", opt=ORGANIZERS, operation_id="refundPayment")
+    async def refund(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        payment_id: FromPath[uuid.UUID],
+        data: JSONBody[RefundIn],
+    ) -> RefundOut:
+        """Refunds part or all of what was collected: through Stripe for a card, as money sent back
+        (``method``: check, ACH, credit...) for an invoice. Never more than was paid; sending the same
+        ``idempotency_key`` again returns the first refund."""
+        conference = await self._conference(db_session, slug)
+        payment = await service.get_payment(db_session, payment_id=payment_id, conference_id=conference.id)
+        refund = await service.refund(
+            db_session,
+            settings=_settings(request),
+            payment=payment,
+            amount_cents=data.amount_cents,
+            reason=data.reason,
+            actor=principal,
+            idempotency_key=data.idempotency_key,
+            method=data.method,
+            reference=data.reference,
+        )
+        return refund_out(refund)
+
+    @post("/{payment_id:uuid}/attention-resolved", opt=ORGANIZERS, operation_id="resolvePaymentAttention")
+    async def resolve(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        payment_id: FromPath[uuid.UUID],
+        data: JSONBody[AttentionResolvedIn],
+    ) -> PaymentOut:
+        """Takes a payment off the needs-attention list, with a note saying what was done."""
+        conference = await self._conference(db_session, slug)
+        payment = await service.get_payment(db_session, payment_id=payment_id, conference_id=conference.id)
+        payment = await service.resolve_attention(db_session, payment=payment, note=data.note, actor=principal)
+        return payment_out(payment)
+
+    @get("/invoices", opt=STAFF, operation_id="listInvoices")
+    async def list_invoices(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        slug: FromPath[str],
+        limit: Limit = 100,
+        offset: Offset = 0,
+        status: FromQuery[InvoiceStatus | None] = None,
+        q: Search = None,
+    ) -> OffsetPagination[InvoiceOut]:
+        """A conference's invoices, newest number first, by status or text (number, PO, bill-to, email)."""
+        conference = await self._conference(db_session, slug)
+        page = await service.list_invoices(
+            db_session, conference_id=conference.id, status=status, search=q, limit=limit, offset=offset
+        )
+        settings = _settings(request)
+        return OffsetPagination(
+            items=[invoice_out(i, settings) for i in page.items], limit=page.limit, offset=page.offset, total=page.total
+        )
+
+    @get("/invoices/{number:str}", opt=STAFF, operation_id="getInvoice")
+    async def get_invoice(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        slug: FromPath[str],
+        number: FromPath[str],
+    ) -> InvoiceOut:
+        """One invoice by its number (``INV-2027-00042``), with the money received and its buyer link."""
+        conference = await self._conference(db_session, slug)
+        invoice = await service.get_invoice(db_session, number=number, conference_id=conference.id)
+        return invoice_out(invoice, _settings(request))
+
+    @post("/invoices/{number:str}/payments", opt=STAFF, operation_id="recordInvoicePayment")
+    async def record_payment(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        number: FromPath[str],
+        data: JSONBody[InvoicePaymentIn],
+    ) -> InvoiceOut:
+        """Records a check, ACH transfer or other money received; the invoice is paid when its balance
+        reaches zero. More than the balance is refused."""
+        conference = await self._conference(db_session, slug)
+        settings = _settings(request)
+        invoice = await service.get_invoice(db_session, number=number, conference_id=conference.id)
+        await service.record_invoice_payment(
+            db_session,
+            settings=settings,
+            invoice=invoice,
+            amount_cents=data.amount_cents,
+            method=data.method,
+            received_on=data.received_on,
+            reference=data.reference,
+            note=data.note,
+            actor=principal,
+        )
+        await db_session.refresh(invoice, ["receipts"])
+        return invoice_out(invoice, settings)
+
+    @post("/invoices/{number:str}/void", opt=ORGANIZERS, operation_id="voidInvoice", status_code=200)
+    async def void(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        number: FromPath[str],
+        data: JSONBody[VoidInvoiceIn],
+    ) -> InvoiceOut:
+        """Voids an invoice nothing was paid on; its number stays used."""
+        conference = await self._conference(db_session, slug)
+        settings = _settings(request)
+        invoice = await service.get_invoice(db_session, number=number, conference_id=conference.id)
+        invoice = await service.void_invoice(
+            db_session, settings=settings, invoice=invoice, reason=data.reason, actor=principal
+        )
+        return invoice_out(invoice, settings)

@@ -1,0 +1,80 @@
+"""The printable invoice: for the buyer through a signed link, for staff and organizers by number."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, MediaType, Request, get
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.access import PUBLIC, allow
+from events_app.accounts.models import Role
+from events_app.accounts.service import Principal
+from events_app.conferences.models import Conference
+from events_app.conferences.service import get_conference
+from events_app.core.money import Money
+from events_app.core.signing import unsign
+from events_app.payments import service
+from events_app.payments.errors import InvoiceNotFound
+from events_app.payments.models import Invoice
+from events_app.settings import Settings
+
+
+def _context(invoice: Invoice, conference: Conference, principal: Principal | None) -> dict[str, Any]:
+    def money(cents: int) -> str:
+        return str(Money(cents, invoice.currency))
+
+    return {
+        "invoice": invoice,
+        "conference": conference,
+        "principal": principal,
+        "money": money,
+        "lines": [
+            {**line, "amount_cents": line["unit_amount_cents"] * line.get("quantity", 1)} for line in invoice.lines
+        ],
+        "paid_cents": invoice.payment.amount_paid_cents,
+        "balance_cents": invoice.payment.balance_cents,
+        "refunded_cents": invoice.payment.amount_refunded_cents,
+    }
+
+
+class InvoicePages(Controller):
+    include_in_schema = False
+
+    @get("/invoices/{token:str}", opt=PUBLIC, media_type=MediaType.HTML, name="invoice-for-buyer")
+    async def for_buyer(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        token: FromPath[str],
+    ) -> Template:
+        settings: Settings = request.app.state["settings"]
+        invoice_id = unsign(settings.secret_key, purpose=service.INVOICE_SIGNING_PURPOSE, token=token)
+        try:
+            invoice = await service.get_invoice(db_session, invoice_id=uuid.UUID(invoice_id))
+        except ValueError as exc:  # a well-signed token always holds an id; be strict anyway
+            raise InvoiceNotFound("There is no such invoice.") from exc
+        conference = await db_session.get_one(Conference, invoice.conference_id)
+        return Template("payments/invoice.html", context=_context(invoice, conference, principal))
+
+    @get(
+        "/c/{slug:str}/invoices/{number:str}",
+        opt=allow(Role.STAFF),
+        media_type=MediaType.HTML,
+        name="invoice-for-staff",
+    )
+    async def for_staff(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        number: FromPath[str],
+    ) -> Template:
+        conference = await get_conference(db_session, slug=slug, include_drafts=True)
+        invoice = await service.get_invoice(db_session, number=number, conference_id=conference.id)
+        return Template("payments/invoice.html", context=_context(invoice, conference, principal))

@@ -1,0 +1,273 @@
+"""The mails of registration: confirmations (with the conference as an .ics), invoices, cancellations,
+refunds and waitlist offers, all queued with the change they describe.
+
+Extension point for badges: a confirmation carries whatever the registered attachment
+providers give for the attendee. The check-in domain adds the QR badge with::
+
+    from events_app.registration.mail import add_confirmation_attachment_provider
+
+    async def badge_attachment(db, *, settings, conference, attendee) -> Sequence[Attachment]: ...
+
+    add_confirmation_attachment_provider(badge_attachment)
+
+Providers run inside the confirming transaction, in registration order, for every
+attendee confirmed (and for the new person of a substitution, whose ``badge_version`` is
+fresh). Until one is registered, confirmations carry the .ics only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from icalendar import Calendar, Event
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.conferences.models import Conference
+from events_app.core.mail import Attachment, queue_mail
+from events_app.core.money import Money
+from events_app.registration.models import Attendee, Order, WaitlistEntry
+from events_app.settings import Settings
+from events_app.web.filters import date_range, local_datetime
+
+
+class ConfirmationAttachmentProvider(Protocol):
+    def __call__(
+        self, db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee
+    ) -> Awaitable[Sequence[Attachment]]: ...
+
+
+_PROVIDERS: list[ConfirmationAttachmentProvider] = []
+
+
+def add_confirmation_attachment_provider(provider: ConfirmationAttachmentProvider) -> None:
+    """Adds attachments (e.g. the QR badge) to every attendee's confirmation; call once at import time."""
+    if provider not in _PROVIDERS:
+        _PROVIDERS.append(provider)
+
+
+def remove_confirmation_attachment_provider(provider: ConfirmationAttachmentProvider) -> None:
+    if provider in _PROVIDERS:
+        _PROVIDERS.remove(provider)
+
+
+def conference_ics(conference: Conference, *, settings: Settings) -> bytes:
+    """The conference as one all-day event; its UID and DTSTAMP are stable, so re-sent copies update in place."""
+    calendar = Calendar()
+    calendar.add("prodid", "-//events-app//registration//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    host = settings.base_url.split("//")[-1].split("/")[0].split(":")[0] or "events.local"
+    event.add("uid", f"conference-{conference.id}@{host}")
+    # DTSTAMP follows the conference's last change: the same conference always gives the same bytes.
+    stamp = conference.updated_at or conference.created_at or datetime(2000, 1, 1, tzinfo=UTC)
+    event.add("dtstamp", stamp.astimezone(UTC).replace(microsecond=0))
+    event.add("dtstart", conference.starts_on)
+    event.add("dtend", conference.ends_on + timedelta(days=1))  # DTEND of an all-day event is exclusive
+    event.add("summary", conference.name)
+    event.add("location", f"{conference.venue_name}, {conference.venue_address}")
+    event.add("url", f"{settings.base_url}/c/{conference.slug}")
+    if conference.description:
+        event.add("description", conference.description)
+    calendar.add_component(event)
+    ics: bytes = calendar.to_ical()
+    return ics
+
+
+def _money(cents: int, currency: str) -> str:
+    return str(Money(cents, currency))
+
+
+async def send_confirmation(
+    db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee, type_name: str
+) -> None:
+    """One attendee's confirmation: what they are registered for, where and when, and the .ics."""
+    attachments = [
+        Attachment(
+            filename=f"{conference.slug}.ics",
+            content_type="text/calendar; method=PUBLISH",
+            data=conference_ics(conference, settings=settings),
+        )
+    ]
+    for provider in _PROVIDERS:
+        attachments.extend(await provider(db, settings=settings, conference=conference, attendee=attendee))
+    needs = [
+        line
+        for line in (
+            f"Dietary needs: {attendee.dietary_needs}" if attendee.dietary_needs else "",
+            f"Accessibility needs: {attendee.accessibility_needs}" if attendee.accessibility_needs else "",
+        )
+        if line
+    ]
+    text = "\n".join(
+        [
+            f"Dear {attendee.first_name},",
+            "",
+            f"You are registered for {conference.name}.",
+            "",
+            f"Registration: {type_name}",
+            f"Name on your badge: {attendee.badge_name}",
+            f"When: {date_range(conference.starts_on, conference.ends_on)}",
+            f"Where: {conference.venue_name}, {conference.venue_address}",
+            *needs,
+            "",
+            "The conference is attached as a calendar file. Bring this mail or your badge to the registration desk.",
+            f"Contact details shared with exhibitors who scan your badge: {'yes' if attendee.consent_to_share_contact else 'no'}.",  # noqa: E501
+        ]
+    )
+    await queue_mail(
+        db,
+        settings=settings,
+        to=[attendee.email],
+        subject=f"You are registered: {conference.name}",
+        text=text,
+        attachments=attachments,
+    )
+
+
+async def send_order_receipt(
+    db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, manage_url: str
+) -> None:
+    """The buyer's summary of a confirmed order, with the link to manage it."""
+    lines = [f"  {a.full_name} ({a.badge_name}): {_money(a.amount_cents, order.currency)}" for a in order.attendees]
+    text = "\n".join(
+        [
+            f"Dear {order.buyer_name},",
+            "",
+            f"Your order {order.number} for {conference.name} is confirmed.",
+            "",
+            *lines,
+            f"Total: {_money(order.total_cents, order.currency)}",
+            "",
+            "Each attendee receives their own confirmation.",
+            f"To cancel or substitute an attendee, use this link: {manage_url}",
+        ]
+    )
+    await queue_mail(
+        db, settings=settings, to=[order.buyer_email], subject=f"Order {order.number} confirmed", text=text
+    )
+
+
+async def send_manage_link(
+    db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, manage_url: str
+) -> None:
+    text = "\n".join(
+        [
+            f"Dear {order.buyer_name},",
+            "",
+            f"Here is a new link to manage order {order.number} for {conference.name}: {manage_url}",
+            "Earlier links to this order no longer work.",
+        ]
+    )
+    await queue_mail(db, settings=settings, to=[order.buyer_email], subject=f"Manage order {order.number}", text=text)
+
+
+async def send_invoice_notice(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    conference: Conference,
+    order: Order,
+    invoice_number: str,
+    invoice_url: str,
+    manage_url: str,
+) -> None:
+    """ "Invoice me": the buyer's invoice number and link; the seats stay held until it is paid."""
+    text = "\n".join(
+        [
+            f"Dear {order.buyer_name},",
+            "",
+            f"Thank you for registering {len(order.attendees)} "
+            f"{'person' if len(order.attendees) == 1 else 'people'} for {conference.name}.",
+            f"Invoice {invoice_number} for {_money(order.total_cents, order.currency)} is ready: {invoice_url}",
+            *([f"Your purchase order: {order.po_number}"] if order.po_number else []),
+            "",
+            "The seats are held for you until the invoice is paid by check or ACH. Each attendee receives their "
+            "confirmation once payment arrives.",
+            f"Manage this order: {manage_url}",
+        ]
+    )
+    await queue_mail(
+        db,
+        settings=settings,
+        to=[order.buyer_email],
+        subject=f"Invoice {invoice_number}: {conference.name}",
+        text=text,
+    )
+
+
+async def send_cancellation(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    conference: Conference,
+    order: Order,
+    attendees: Sequence[Attendee],
+    refund_cents: int,
+    fee_cents: int,
+) -> None:
+    """Tells the buyer and each cancelled attendee what was cancelled and what comes back."""
+    names = ", ".join(a.full_name for a in attendees)
+    money = (
+        f"A refund of {_money(refund_cents, order.currency)} is on its way"
+        + (f" (cancellation fee: {_money(fee_cents, order.currency)})." if fee_cents else ".")
+        if refund_cents
+        else "Under the cancellation policy no refund is due."
+        if order.paid_cents
+        else "Nothing had been paid, so nothing is refunded."
+    )
+    text = "\n".join(
+        [
+            f"The registration of {names} for {conference.name} (order {order.number}) is cancelled.",
+            money,
+            "Badges of cancelled registrations no longer work.",
+        ]
+    )
+    recipients = sorted({order.buyer_email, *(a.email for a in attendees)})
+    await queue_mail(
+        db, settings=settings, to=recipients, subject=f"Registration cancelled: {conference.name}", text=text
+    )
+
+
+async def send_refund_notice(
+    db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, amount_cents: int, by_card: bool
+) -> None:
+    text = "\n".join(
+        [
+            f"Dear {order.buyer_name},",
+            "",
+            f"We refunded {_money(amount_cents, order.currency)} on order {order.number} for {conference.name}.",
+            "It appears on your card statement within 5 to 10 business days."
+            if by_card
+            else "Our finance office sends it the way your payment came (check or ACH); no action is needed.",
+        ]
+    )
+    await queue_mail(
+        db, settings=settings, to=[order.buyer_email], subject=f"Refund on order {order.number}", text=text
+    )
+
+
+async def send_waitlist_offer(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    conference: Conference,
+    entry: WaitlistEntry,
+    type_name: str,
+    claim_url: str,
+) -> None:
+    assert entry.offer_expires_at is not None
+    text = "\n".join(
+        [
+            f"Dear {entry.name},",
+            "",
+            f"A seat for {type_name} at {conference.name} is free, and it is yours if you want it.",
+            f"Register with this link before {local_datetime(entry.offer_expires_at, conference.timezone)}:",
+            claim_url,
+            "",
+            "After that the seat goes to the next person on the waitlist.",
+        ]
+    )
+    await queue_mail(db, settings=settings, to=[entry.email], subject=f"A seat is free: {conference.name}", text=text)

@@ -1,0 +1,408 @@
+"""The registration pages: the form (with the server's totals), card checkout, and the buyer's manage page.
+
+Everything works without JavaScript except the card field: adding an attendee, checking
+member rates and totals, and placing the order are plain form posts. On the card page,
+Stripe.js turns the card into a PaymentMethod; our server creates and confirms the
+PaymentIntent, and Stripe.js runs 3-D Secure when the bank asks for it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from typing import Any
+
+import msgspec
+from litestar import Controller, MediaType, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.access import PUBLIC
+from events_app.accounts.service import Principal
+from events_app.conferences.models import Conference, MemberCity
+from events_app.conferences.service import get_conference, registration_is_open
+from events_app.core.clock import now
+from events_app.core.errors import DomainError, NotFound
+from events_app.core.money import Money
+from events_app.payments import service as payments
+from events_app.registration import orders, service, waitlist
+from events_app.registration.models import Order, OrderStatus, PaymentMethod, RegistrationType, TypeKind
+from events_app.registration.pricing import price_period
+from events_app.registration.schemas import OrderIn, SubstituteIn, WaitlistIn
+from events_app.settings import Settings
+
+MAX_ATTENDEES = 20
+ATTENDEE_FIELDS = (
+    "registration_type_id", "first_name", "last_name", "badge_name", "title", "email", "city_id", "city_name",
+    "dietary_needs", "accessibility_needs", "guest_of",
+)  # fmt: skip
+
+
+def money(cents: int, currency: str = "USD") -> str:
+    return str(Money(cents, currency))
+
+
+def _settings(request: Request[Any, Any, Any]) -> Settings:
+    settings: Settings = request.app.state["settings"]
+    return settings
+
+
+def _number(text: str | None, *, default: int) -> int:
+    """A number typed or posted in a form; anything else is the default (a form never answers 500)."""
+    return int(text) if text is not None and text.strip().isdigit() else default
+
+
+def _form_to_order(form: dict[str, str], count: int) -> tuple[OrderIn | None, str | None]:
+    """The order the form describes, or a sentence saying what is missing."""
+    attendees = []
+    for i in range(count):
+        raw = {key: form.get(f"a{i}_{key}", "").strip() for key in ATTENDEE_FIELDS}
+        person: dict[str, Any] = {k: v for k, v in raw.items() if v and k not in {"city_id", "guest_of"}}
+        if raw["city_id"]:
+            person["city_id"] = raw["city_id"]
+        if raw["guest_of"]:
+            person["guest_of"] = int(raw["guest_of"]) - 1 if raw["guest_of"].isdigit() else -1
+        person["consent_to_share_contact"] = form.get(f"a{i}_consent") == "yes"
+        attendees.append(person)
+    body = {
+        "buyer_name": form.get("buyer_name", "").strip(),
+        "buyer_email": form.get("buyer_email", "").strip(),
+        "buyer_organization": form.get("buyer_organization", "").strip(),
+        "promo_code": form.get("promo_code", "").strip() or None,
+        "payment_method": form.get("payment_method", "invoice"),
+        "po_number": form.get("po_number", "").strip(),
+        "waitlist_offer": form.get("offer") or None,
+        "submission_key": form.get("submission_key") or None,
+        "attendees": attendees,
+    }
+    try:
+        return msgspec.convert(body, OrderIn), None
+    except msgspec.ValidationError as exc:  # e.g. "Expected `str` of length >= 1 - at `$.attendees[0].email`"
+        return None, f"Please check the form: {exc}."
+
+
+class RegistrationPages(Controller):
+    opt = PUBLIC
+    include_in_schema = False
+
+    async def _form_context(
+        self, db: AsyncSession, request: Request[Any, Any, Any], conference: Conference, **extra: Any
+    ) -> dict[str, Any]:
+        moment = now()
+        types = [
+            t
+            for t in await service.list_types(db, conference_id=conference.id)
+            if t.active and t.kind != TypeKind.EXHIBITOR
+        ]
+        counts = {c.registration_type_id: c for c in await service.live_counts(db, conference_id=conference.id)}
+        cities = list(await db.scalars(select(MemberCity).order_by(MemberCity.name)))
+        form: dict[str, str] = extra.pop("form", {})
+        # One key per filled-in form, kept across re-renders: sending it twice makes one order.
+        form.setdefault("submission_key", secrets.token_urlsafe(18))
+        return {
+            "conference": conference,
+            "form": form,
+            "types": types,
+            "counts": counts,
+            "periods": {t.id: price_period(t, at=moment) for t in types},
+            "cities": cities,
+            "open": registration_is_open(conference, at=moment),
+            "card_enabled": payments.card_payments_enabled(_settings(request)),
+            "money": money,
+            "count": 1,
+            "quote": None,
+            "error": None,
+            **extra,
+        }
+
+    @get("/c/{slug:str}/register", media_type=MediaType.HTML, name="conference-register")
+    async def register_form(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        offer: FromQuery[str | None] = None,
+    ) -> Template:
+        conference = await get_conference(db_session, slug=slug)
+        form = {"offer": offer} if offer else {}
+        context = await self._form_context(db_session, request, conference, principal=principal, form=form)
+        return Template("registration/register.html", context=context)
+
+    @post("/c/{slug:str}/register", media_type=MediaType.HTML, status_code=200)
+    async def register(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+    ) -> Template | Redirect:
+        conference = await get_conference(db_session, slug=slug)
+        slug = conference.slug
+        form = {k: str(v) for k, v in (await request.form()).items()}
+        count = min(max(_number(form.get("count"), default=1), 1), MAX_ATTENDEES)
+        action = form.get("action", "quote")
+        if action == "add":
+            count = min(count + 1, MAX_ATTENDEES)
+        elif action.startswith("remove-") and count > 1:
+            gone = min(max(_number(action.removeprefix("remove-"), default=count - 1), 0), count - 1)
+            for i in range(gone, count - 1):
+                for key in (*ATTENDEE_FIELDS, "consent"):
+                    form[f"a{i}_{key}"] = form.get(f"a{i + 1}_{key}", "")
+            count -= 1
+        context = await self._form_context(db_session, request, conference, principal=principal, form=form, count=count)
+        if action not in {"quote", "place"}:
+            return Template("registration/register.html", context=context)
+        data, problem = _form_to_order(form, count)
+        if data is None:
+            context["error"] = problem
+            return Template("registration/register.html", context=context, status_code=422)
+        settings = _settings(request)
+        try:
+            if action == "quote":
+                priced = await orders.price_order(
+                    db_session, settings=settings, conference=conference, data=data, at=now()
+                )
+                context["quote"] = orders.as_quote(priced)
+                return Template("registration/register.html", context=context)
+            order = await orders.place_order(db_session, settings=settings, conference=conference, data=data)
+        except DomainError as exc:
+            await db_session.rollback()  # a refused checkout may have taken row locks: release them
+            conference = await get_conference(db_session, slug=slug)
+            context = await self._form_context(
+                db_session, request, conference, principal=principal, form=form, count=count, error=exc.detail
+            )
+            return Template("registration/register.html", context=context, status_code=exc.status)
+        await db_session.commit()  # a redirect is not a 2xx: the request's autocommit would roll back
+        token = orders.manage_token(settings, order)
+        if order.status == OrderStatus.PENDING:
+            return Redirect(f"/c/{slug}/registration/checkout/{token}", status_code=303)
+        return Redirect(f"/c/{slug}/registration/manage/{token}?done=placed", status_code=303)
+
+    async def _managed(self, db: AsyncSession, request: Request[Any, Any, Any], slug: str, token: str) -> Order:
+        order = await orders.order_from_manage_token(db, settings=_settings(request), token=token)
+        conference = await get_conference(db, slug=slug, include_drafts=True)
+        if order.conference_id != conference.id:
+            raise NotFound("No order has this link here.", code="order-not-found")
+        return order
+
+    async def _manage_context(
+        self, db: AsyncSession, request: Request[Any, Any, Any], order: Order, token: str, **extra: Any
+    ) -> dict[str, Any]:
+        conference = await db.get_one(Conference, order.conference_id)
+        policy = await service.get_policy(db, conference_id=conference.id)
+        invoice = None
+        for payment in await payments.payments_for(db, purpose=orders.PURPOSE, reference_id=order.id):
+            if payment.invoice is not None and payment.invoice.status != "void":
+                invoice = payment.invoice
+        return {
+            "conference": conference,
+            "order": order,
+            "token": token,
+            "policy": policy,
+            "money": money,
+            "invoice": invoice,
+            "invoice_url": payments.invoice_url(_settings(request), invoice=invoice) if invoice else None,
+            "now": now(),
+            "error": None,
+            "notice": None,
+            **extra,
+        }
+
+    @get("/c/{slug:str}/registration/manage/{token:str}", media_type=MediaType.HTML, name="registration-manage")
+    async def manage(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        token: FromPath[str],
+        done: FromQuery[str | None] = None,
+    ) -> Template:
+        order = await self._managed(db_session, request, slug, token)
+        notices = {
+            "card": "Thank you: your payment is being confirmed with the bank. This page shows it within a minute, "
+            "and each attendee receives a confirmation mail.",
+            "placed": "Thank you: your registration is recorded and a mail with this page's link is on its way. "
+            "Keep the link to cancel or substitute later.",
+            "cancelled": "The cancellation is done; a mail confirms it.",
+            "substituted": "The substitution is done; your colleague receives their own confirmation.",
+        }
+        context = await self._manage_context(
+            db_session, request, order, token, principal=principal, notice=notices.get(done or "")
+        )
+        return Template("registration/manage.html", context=context)
+
+    @post("/c/{slug:str}/registration/manage/{token:str}/cancel", media_type=MediaType.HTML, status_code=303)
+    async def cancel(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        token: FromPath[str],
+    ) -> Template | Redirect:
+        order = await self._managed(db_session, request, slug, token)
+        form = await request.form()
+        try:
+            chosen = [uuid.UUID(str(v)) for v in form.getall("attendee_id", []) if str(v)]
+        except ValueError:
+            chosen = [uuid.uuid4()]  # not an attendee of this order: refused below like any stranger's id
+        try:
+            await orders.cancel_attendees(db_session, settings=_settings(request), order=order, attendee_ids=chosen)
+        except DomainError as exc:
+            await db_session.rollback()
+            order = await self._managed(db_session, request, slug, token)
+            context = await self._manage_context(
+                db_session, request, order, token, principal=principal, error=exc.detail
+            )
+            return Template("registration/manage.html", context=context, status_code=exc.status)
+        await db_session.commit()  # a redirect is not a 2xx: the request's autocommit would roll back
+        return Redirect(f"/c/{slug}/registration/manage/{token}?done=cancelled", status_code=303)
+
+    @post("/c/{slug:str}/registration/manage/{token:str}/substitute", media_type=MediaType.HTML, status_code=303)
+    async def substitute(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        token: FromPath[str],
+    ) -> Template | Redirect:
+        order = await self._managed(db_session, request, slug, token)
+        form = {k: str(v).strip() for k, v in (await request.form()).items()}
+        try:
+            data = msgspec.convert(
+                {
+                    "first_name": form.get("first_name", ""),
+                    "last_name": form.get("last_name", ""),
+                    "email": form.get("email", ""),
+                    "title": form.get("title", ""),
+                    "badge_name": form.get("badge_name", ""),
+                    "consent_to_share_contact": form.get("consent") == "yes",
+                },
+                SubstituteIn,
+            )
+            await orders.substitute(
+                db_session,
+                settings=_settings(request),
+                order=order,
+                attendee_id=uuid.UUID(form.get("attendee_id", "")),
+                data=data,
+            )
+        except (DomainError, msgspec.ValidationError, ValueError) as exc:
+            await db_session.rollback()
+            order = await self._managed(db_session, request, slug, token)
+            detail = exc.detail if isinstance(exc, DomainError) else "Please give the colleague's name and email."
+            context = await self._manage_context(db_session, request, order, token, principal=principal, error=detail)
+            status = exc.status if isinstance(exc, DomainError) else 422
+            return Template("registration/manage.html", context=context, status_code=status)
+        await db_session.commit()  # a redirect is not a 2xx: the request's autocommit would roll back
+        return Redirect(f"/c/{slug}/registration/manage/{token}?done=substituted", status_code=303)
+
+    async def _checkout_context(
+        self, db: AsyncSession, request: Request[Any, Any, Any], order: Order, token: str, **extra: Any
+    ) -> dict[str, Any]:
+        settings = _settings(request)
+        return {
+            "conference": await db.get_one(Conference, order.conference_id),
+            "order": order,
+            "token": token,
+            "money": money,
+            "stripe_js_url": settings.stripe_js_url,
+            "publishable_key": settings.stripe_publishable_key,
+            "client_secret": None,
+            "error": None,
+            **extra,
+        }
+
+    @get("/c/{slug:str}/registration/checkout/{token:str}", media_type=MediaType.HTML, name="registration-checkout")
+    async def checkout(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        token: FromPath[str],
+    ) -> Template | Redirect:
+        order = await self._managed(db_session, request, slug, token)
+        if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED) or order.payment_method != PaymentMethod.CARD:
+            return Redirect(f"/c/{slug}/registration/manage/{token}", status_code=303)
+        context = await self._checkout_context(db_session, request, order, token, principal=principal)
+        return Template("registration/checkout.html", context=context)
+
+    @post("/c/{slug:str}/registration/checkout/{token:str}", media_type=MediaType.HTML, status_code=303)
+    async def pay(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        token: FromPath[str],
+    ) -> Template | Redirect:
+        order = await self._managed(db_session, request, slug, token)
+        form = await request.form()
+        payment_method_id = str(form.get("payment_method_id", "")).strip()
+        error = None
+        if not payment_method_id.startswith("pm_"):
+            error = "The card could not be read; please enter it again."
+        else:
+            try:
+                started = await orders.pay_by_card(
+                    db_session, settings=_settings(request), order=order, payment_method_id=payment_method_id
+                )
+            except DomainError as exc:
+                await db_session.rollback()
+                order = await self._managed(db_session, request, slug, token)
+                error = exc.detail
+            else:
+                if started.status == "requires_action":
+                    context = await self._checkout_context(
+                        db_session, request, order, token, principal=principal, client_secret=started.client_secret
+                    )
+                    return Template("registration/checkout.html", context=context, status_code=200)
+                if started.status == "failed":
+                    error = started.message or "The card was declined; please try another card."
+                else:
+                    await db_session.commit()  # a redirect is not a 2xx: the request's autocommit would roll back
+                    return Redirect(f"/c/{slug}/registration/manage/{token}?done=card", status_code=303)
+        context = await self._checkout_context(db_session, request, order, token, principal=principal, error=error)
+        return Template("registration/checkout.html", context=context, status_code=422)
+
+    @post("/c/{slug:str}/registration/waitlist", media_type=MediaType.HTML, status_code=200)
+    async def join_waitlist(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+    ) -> Template:
+        conference = await get_conference(db_session, slug=slug)
+        form = {k: str(v).strip() for k, v in (await request.form()).items()}
+        try:
+            data = msgspec.convert(
+                {"registration_type_id": form.get("registration_type_id", ""), "name": form.get("name", ""),
+                 "email": form.get("email", "")},
+                WaitlistIn,
+            )  # fmt: skip
+            entry = await waitlist.join_waitlist(db_session, conference=conference, data=data)
+        except (DomainError, msgspec.ValidationError) as exc:
+            await db_session.rollback()
+            conference = await get_conference(db_session, slug=slug)
+            detail = exc.detail if isinstance(exc, DomainError) else "Please give your name and email."
+            context = await self._form_context(db_session, request, conference, principal=principal, error=detail)
+            status = exc.status if isinstance(exc, DomainError) else 422
+            return Template("registration/register.html", context=context, status_code=status)
+        registration_type = await db_session.get_one(RegistrationType, entry.registration_type_id)
+        context = {
+            "conference": conference,
+            "entry": entry,
+            "position": await waitlist.place_in_line(db_session, entry=entry),
+            "type_name": registration_type.name,
+            "hours": waitlist.OFFER_HOURS,
+            "principal": principal,
+        }
+        return Template("registration/waitlist.html", context=context)
