@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 from sqlalchemy import update
@@ -26,6 +27,7 @@ from events_app.checkin.people import CANCELLED_STATUSES, Holder
 from events_app.checkin.schemas import CreditReport
 from events_app.checkin.service import badge_token, get_holder
 from events_app.conferences.models import Conference
+from events_app.core.clock import now
 from events_app.core.errors import Conflict
 from events_app.registration.models import Attendee, AttendeeStatus, TypeKind
 from events_app.settings import Settings
@@ -304,4 +306,13 @@ def certificate(*, conference: Conference, report: CreditReport) -> bytes:
     if not any(line.earned for line in report.lines):
         pdf.set_xy(margin, y + 18)
         pdf.cell(width, 16, pdf.text_of("No session met its minimum presence."))
+    pdf.font(10)
+    pdf.set_xy(margin, PAGE_H - margin - 40)
+    issued = now().astimezone(ZoneInfo(conference.timezone)).strftime("%B %-d, %Y")
+    pdf.cell(
+        width,
+        14,
+        pdf.text_of(f"Issued {issued} from session attendance scans, for the Leadership Academy's records."),
+        align="C",
+    )
     return bytes(pdf.output())
