@@ -6,7 +6,7 @@ from events_app.checkin.models import BadgeKey, Checkin, Scan, SessionAttendance
 from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, MemberCity
 from events_app.core.mail import OutboxMail
 from events_app.db import Base
-from events_app.payments.models import Invoice, InvoicePayment, Payment, Refund, StripeEvent
+from events_app.payments.models import Invoice, InvoicePayment, InvoiceSeries, Payment, Refund, StripeEvent
 from events_app.registration.models import (
     Attendee,
     CancellationPolicy,
@@ -29,6 +29,7 @@ __all__ = [
     "Conference",
     "Invoice",
     "InvoicePayment",
+    "InvoiceSeries",
     "MemberCity",
     "Order",
     "OutboxMail",

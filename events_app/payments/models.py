@@ -130,6 +130,15 @@ class Payment(Base):
         return self.amount_paid_cents - self.amount_refunded_cents
 
 
+class InvoiceSeries(Base):
+    """The last number issued in a series; its row is the queue concurrent issuers wait in."""
+
+    __tablename__ = "invoice_series"
+
+    series: Mapped[str] = mapped_column(String(10), unique=True)
+    last_sequence: Mapped[int]
+
+
 class Invoice(Base):
     """A numbered invoice; its number never changes or repeats (``INV-2027-00042``)."""
 

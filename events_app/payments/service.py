@@ -63,6 +63,7 @@ from events_app.payments.models import (
     LIVE_STATUSES,
     Invoice,
     InvoicePayment,
+    InvoiceSeries,
     InvoiceStatus,
     Payment,
     PaymentMethod,
@@ -195,6 +196,27 @@ async def _insert_unless_taken(db: AsyncSession, model: type[Any], values: dict[
     insert = postgresql.insert if _dialect(db) == "postgresql" else sqlite.insert
     result = await db.execute(insert(model).values(**values).on_conflict_do_nothing())
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _next_invoice_sequence(db: AsyncSession, series: str) -> int:
+    """The next number of ``series``, gapless: one atomic upsert of the series' counter row.
+
+    The row stays locked until the issuing transaction ends, so concurrent issuers queue
+    behind it instead of colliding, and a rolled-back invoice gives its number back.
+    """
+    insert = postgresql.insert if _dialect(db) == "postgresql" else sqlite.insert
+    moment = now()
+    statement = (
+        insert(InvoiceSeries)
+        .values(id=uuid.uuid4(), series=series, last_sequence=1, created_at=moment, updated_at=moment)
+        .on_conflict_do_update(
+            index_elements=[InvoiceSeries.series],
+            set_={"last_sequence": InvoiceSeries.last_sequence + 1, "updated_at": moment},
+        )
+        .returning(InvoiceSeries.last_sequence)
+    )
+    sequence: int = (await db.execute(statement)).scalar_one()
+    return sequence
 
 
 async def _move(
@@ -668,33 +690,27 @@ async def create_invoice(
         buyer_name=buyer_name[:200],
     )
     series = str(issued_at.year)
-    invoice_id = uuid.uuid4()
-    for _attempt in range(20):
-        last = await db.scalar(select(func.max(Invoice.sequence)).where(Invoice.series == series))
-        sequence = (last or 0) + 1
-        values = {
-            "id": invoice_id,
-            "conference_id": conference_id,
-            "payment_id": payment.id,
-            "series": series,
-            "sequence": sequence,
-            "number": f"INV-{series}-{sequence:05d}",
-            "status": InvoiceStatus.OPEN,
-            "bill_to": bill_to.strip()[:1000],
-            "buyer_email": buyer_email,
-            "po_number": po_number.strip()[:100],
-            "description": description[:500],
-            "lines": [msgspec.to_builtins(line) for line in lines],
-            "amount_cents": amount,
-            "currency": currency,
-            "issued_at": issued_at,
-            "due_on": due,
-        }
-        if await _insert_unless_taken(db, Invoice, values):
-            break
-    else:
-        raise Conflict("Could not number the invoice; please try again.", code="invoice-number-busy")
-    invoice = await db.get_one(Invoice, invoice_id)
+    sequence = await _next_invoice_sequence(db, series)
+    invoice = Invoice(
+        conference_id=conference_id,
+        payment_id=payment.id,
+        series=series,
+        sequence=sequence,
+        number=f"INV-{series}-{sequence:05d}",
+        status=InvoiceStatus.OPEN,
+        bill_to=bill_to.strip()[:1000],
+        buyer_email=buyer_email,
+        po_number=po_number.strip()[:100],
+        description=description[:500],
+        lines=[msgspec.to_builtins(line) for line in lines],
+        amount_cents=amount,
+        currency=currency,
+        issued_at=issued_at,
+        due_on=due,
+    )
+    db.add(invoice)
+    await db.flush()
+    await db.refresh(invoice)  # loads its payment and receipts, as every other invoice read does
     await db.refresh(payment, ["invoice"])
     await record(
         db,
