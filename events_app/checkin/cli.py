@@ -58,9 +58,12 @@ def pdf(slug: str, output: Path | None, registration_type: str | None) -> None:
                 with Progress(*columns, transient=False) as progress:
                     signing = progress.add_task("Signing badges", total=None)
                     faces = await printing.faces_for_conference(
-                        db, settings=settings, conference=conference, registration_type_id=type_id
+                        db,
+                        settings=settings,
+                        conference=conference,
+                        registration_type_id=type_id,
+                        progress=lambda done, total: progress.update(signing, completed=done, total=total),
                     )
-                    progress.update(signing, total=len(faces), completed=len(faces))
                     drawing = progress.add_task("Drawing sheets", total=len(faces))
                     data = printing.sheets(faces, progress=lambda done: progress.update(drawing, completed=done))
                 target.write_bytes(data)

@@ -191,13 +191,19 @@ async def faces_for_conference(
     conference: Conference,
     registration_type_id: uuid.UUID | None = None,
     attendee_ids: Iterable[uuid.UUID] | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> list[BadgeFace]:
-    """A face for every attendee who may attend (confirmed or awaiting an invoice), by last name."""
+    """A face for every attendee who may attend (confirmed or awaiting an invoice), by last name.
+
+    ``progress(done, total)`` is told after each attendee.
+    """
     everyone = await people.holders(
         db, conference_id=conference.id, attendee_ids=list(attendee_ids) if attendee_ids is not None else None
     )
     faces = []
-    for holder in everyone:
+    for done, holder in enumerate(everyone, start=1):
+        if progress is not None:
+            progress(done, len(everyone))
         if holder.status in CANCELLED_STATUSES or holder.status == AttendeeStatus.SUBSTITUTED:
             continue
         if registration_type_id is not None and holder.registration_type_id != registration_type_id:
