@@ -145,7 +145,7 @@ def _draw_badge(pdf: _Document, face: BadgeFace, *, x: float, y: float) -> None:
     text_w = BADGE_W - 2 * PAD
     label = pdf.fitted(face.registration_type.upper(), width=text_w * 0.55, size=12, bold=True)
     pdf.text(x + PAD, y + BAND_H / 2 + 4, label)
-    event = pdf.fitted(face.conference, width=text_w * 0.42, size=8)
+    event = pdf.fitted(face.conference, width=text_w * 0.45, size=8, smallest=6)
     pdf.text(x + BADGE_W - PAD - pdf.get_string_width(event), y + BAND_H / 2 + 3, event)
 
     pdf.set_text_color(27, 31, 36)
