@@ -18,6 +18,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.static_files import create_static_files_router
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC, allow
@@ -27,7 +28,9 @@ from events_app.checkin import dashboard, live, service
 from events_app.checkin.controllers import _conference, _require
 from events_app.checkin.models import StationKind
 from events_app.checkin.schemas import DashboardOut, StationIn
+from events_app.conferences.models import Conference
 from events_app.core.errors import DomainError
+from events_app.sessions.models import Room
 
 STATIC_DIR = Path(__file__).parent / "static"
 WORKER = STATIC_DIR / "scan-worker.js"
@@ -35,6 +38,12 @@ WORKER = STATIC_DIR / "scan-worker.js"
 checkin_static = create_static_files_router(
     path="/static/checkin", directories=[STATIC_DIR], opt=PUBLIC, include_in_schema=False, name="checkin-static"
 )
+
+
+async def _rooms(db: AsyncSession, conference: Conference) -> list[Room]:
+    """The program's rooms, for tying a session-room station to one."""
+    query = select(Room).where(Room.conference_id == conference.id).order_by(Room.position, Room.name)
+    return list(await db.scalars(query))
 
 
 class StationForm(msgspec.Struct):
@@ -71,16 +80,23 @@ class CheckinPages(Controller):
         slug: FromPath[str],
     ) -> Template:
         conference = await _conference(db_session, slug)
-        return self._stations_page(
-            conference, await service.list_stations(db_session, conference=conference), principal
-        )
+        stations = await service.list_stations(db_session, conference=conference)
+        return self._stations_page(conference, stations, await _rooms(db_session, conference), principal)
 
     def _stations_page(
-        self, conference: Any, stations: list[Any], principal: Principal | None, *, error: str = "", status: int = 200
+        self,
+        conference: Any,
+        stations: list[Any],
+        rooms: list[Room],
+        principal: Principal | None,
+        *,
+        error: str = "",
+        status: int = 200,
     ) -> Template:
         context = {
             "conference": conference,
             "stations": stations,
+            "rooms": rooms,
             "kinds": [k.value for k in StationKind],
             "principal": principal,
             "error": error,
@@ -107,9 +123,10 @@ class CheckinPages(Controller):
                 db_session, conference=conference, data=station_in, actor=_require(principal)
             )
         except (ValueError, DomainError) as exc:
-            detail = exc.detail if isinstance(exc, DomainError) else "Choose a kind and give a valid room id."
+            detail = exc.detail if isinstance(exc, DomainError) else "Choose a kind and, for a session room, a room."
             stations = await service.list_stations(db_session, conference=conference)
-            return self._stations_page(conference, stations, principal, error=detail, status=422)
+            rooms = await _rooms(db_session, conference)
+            return self._stations_page(conference, stations, rooms, principal, error=detail, status=422)
         await db_session.commit()  # the session commits by itself only on 2xx answers, not redirects
         return Redirect(f"/c/{slug}/staff/stations#station-{station.id}", status_code=303)
 

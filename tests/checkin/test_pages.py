@@ -7,9 +7,11 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.demo import seed_demo
+from events_app.sessions import service as program
+from events_app.sessions.schemas import RoomIn
 from events_app.settings import Settings
 from tests.accounts.test_access import _login
-from tests.checkin.conftest import World, badge_of, scan
+from tests.checkin.conftest import World, badge_of, organizer_principal, scan
 from tests.conftest import Caller
 
 
@@ -98,3 +100,24 @@ async def test_revoking_a_device_from_the_stations_page_stops_it(
     assert revoked.status_code == 303
     body = {"kind": "entry", "nonce": "nonce-after-revoke", "token": await badge_of(db, settings, world, "dev")}
     assert (await client.post(f"{world.api}/scans", json=body, headers=world.south.headers)).status_code == 401
+
+
+async def test_a_session_room_station_is_tied_to_a_room_picked_from_the_program(
+    client: AsyncTestClient[Litestar], db: AsyncSession, world: World
+) -> None:
+    actor = await organizer_principal(db, world.organizer)
+    room = await program.create_room(db, conference=world.conference, data=RoomIn(name="Ballroom A"), actor=actor)
+    await db.commit()
+    await _login(client, world.organizer)  # type: ignore[arg-type]
+    page = await client.get(f"/c/{world.conference.slug}/staff/stations")
+    assert f'<option value="{room.id}">Ballroom A</option>' in page.text
+    csrf = client.cookies.get("csrftoken", "")
+    created = await client.post(
+        f"/c/{world.conference.slug}/staff/stations",
+        data={"name": "Ballroom A door", "kind": "session_room", "room_id": str(room.id)},
+        headers={"x-csrftoken": csrf},
+        follow_redirects=False,
+    )
+    assert created.status_code == 303
+    listed = (await client.get(f"{world.api}/stations", headers=world.organizer.headers)).json()
+    assert {s["name"]: s["room_id"] for s in listed}["Ballroom A door"] == str(room.id)
