@@ -51,6 +51,9 @@ from events_app.payments.service import card_payments_enabled, run_reconcile_for
 from events_app.registration.controllers import RegistrationController
 from events_app.registration.pages import RegistrationPages
 from events_app.registration.waitlist import sweeper as registration_sweeper
+from events_app.sessions.agenda import sweeper as program_seat_sweeper
+from events_app.sessions.controllers import AgendaController, ProgramController, ScheduleController
+from events_app.sessions.pages import AgendaPages, FeedPages, ProgramPages
 from events_app.settings import Settings, get_settings
 from events_app.web import STATIC_DIR, TEMPLATES_DIR
 from events_app.web.filters import FILTERS
@@ -71,6 +74,12 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     InvoicePages,
     RegistrationController,
     RegistrationPages,
+    ProgramController,
+    ScheduleController,
+    AgendaController,
+    ProgramPages,
+    FeedPages,
+    AgendaPages,
     BadgeController,
     StationController,
     ScanController,
@@ -176,7 +185,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             security=[{"bearer": []}],
         ),
         exception_handlers=exception_handlers,
-        lifespan=[background_work, registration_sweeper(engine, settings)],
+        lifespan=[background_work, registration_sweeper(engine, settings), program_seat_sweeper(engine, settings)],
         state=State({"settings": settings, "db_engine": engine, "db_config": db_config}),
         debug=False,
     )

@@ -197,6 +197,20 @@ def reconcile_payments(limit: int) -> None:
     click.echo(f"Checked {checked} payment(s) with Stripe; {changed} changed.")
 
 
+@main.group("import")
+def import_group() -> None:
+    """Bulk imports; each is all or nothing."""
+
+
+def _add_import_commands() -> None:
+    from events_app.sessions.cli import import_program_command
+
+    import_group.add_command(import_program_command)
+
+
+_add_import_commands()
+
+
 def _add_domain_commands() -> None:
     from events_app.checkin.cli import badges
 

@@ -1,0 +1,1 @@
+"""The program: rooms, tracks, sessions, speakers, schedule releases, agendas and calendar feeds."""

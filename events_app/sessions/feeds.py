@@ -1,0 +1,331 @@
+"""iCalendar feeds of the released program: the conference, a track, a speaker, a room, an agenda.
+
+Calendar apps poll feeds for months and are strict about a few things, so each event's
+UID is the run's immutable id at the service's domain; DTSTAMP and LAST-MODIFIED are the
+release that last changed the run (never the time of the request); SEQUENCE is the run's
+sequence; a run that was cancelled or removed stays as STATUS:CANCELLED. Times carry the
+conference's TZID with a VTIMEZONE covering only the days in the feed. A feed is built
+once per version of its source (release, agenda revision) and kept in the database, so
+every app process answers polls from the same bytes, with an ETag that only changes with
+them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+import icalendar
+from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.conferences.models import Conference
+from events_app.core.errors import NotFound
+from events_app.registration.models import Attendee
+from events_app.sessions.models import Agenda, AgendaItem, FeedCache, ScheduleRelease
+from events_app.sessions.releases import latest_release_number, published_schedule, require_published_schedule
+from events_app.sessions.schemas import Schedule, ScheduleRun, ScheduleSession
+from events_app.settings import Settings
+
+# How often we ask calendar apps to poll; Google ignores it and comes every 8-24 hours anyway.
+REFRESH_INTERVAL = timedelta(hours=1)
+PRODID = "-//events-app//program feeds//EN"
+ROLE_WORDS = {"keynote": "keynote", "moderator": "moderator", "panelist": "panelist", "presenter": ""}
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A feed's validators, and its bytes when they were just built (else ``load_body`` reads them)."""
+
+    conference_id: uuid.UUID
+    key: str
+    etag: str
+    last_modified: datetime
+    body: bytes | None = None
+
+    async def load_body(self, db: AsyncSession) -> bytes:
+        """The feed's bytes; a poll answered with 304 never reads them."""
+        if self.body is not None:
+            return self.body
+        body = await db.scalar(
+            select(FeedCache.body).where(FeedCache.conference_id == self.conference_id, FeedCache.key == self.key)
+        )
+        if body is None:
+            raise NotFound("This feed is being rebuilt; please try again.", code="feed-not-found")
+        return body
+
+    @property
+    def last_modified_header(self) -> str:
+        return format_datetime(self.last_modified.astimezone(UTC), usegmt=True)
+
+    def is_fresh_for(self, *, if_none_match: str | None, if_modified_since: str | None) -> bool:
+        """Whether a client holding these validators already has this feed (RFC 9110 13.1.1-13.1.3)."""
+        if if_none_match is not None:
+            tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
+            return "*" in tags or self.etag in tags
+        if if_modified_since:
+            try:
+                since = parsedate_to_datetime(if_modified_since)
+            except (TypeError, ValueError):
+                return False
+            if since.tzinfo is None:
+                return False
+            return self.last_modified.replace(microsecond=0) <= since
+        return False
+
+
+def service_domain(settings: Settings) -> str:
+    """The domain in every UID: the host the service is reached at, stable for the life of the feeds."""
+    return urlsplit(settings.base_url).hostname or "localhost"
+
+
+def run_uid(run_id: object, settings: Settings) -> str:
+    return f"{run_id}@{service_domain(settings)}"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedEntry:
+    session: ScheduleSession
+    run: ScheduleRun
+    # An agenda shows a session the attendee took off it as cancelled, with a raised sequence.
+    withdrawn_at: datetime | None = None
+
+
+def conference_entries(schedule: Schedule, keep: Callable[[ScheduleSession, ScheduleRun], bool]) -> list[FeedEntry]:
+    return [FeedEntry(s, r) for s in schedule.sessions for r in s.runs if keep(s, r)]
+
+
+def build_calendar(
+    schedule: Schedule,
+    entries: Iterable[FeedEntry],
+    *,
+    name: str,
+    key: str,
+    settings: Settings,
+    modified_floor: datetime | None = None,
+) -> tuple[bytes, datetime]:
+    """The feed's bytes and its last modification; the same inputs always give the same bytes."""
+    conference = schedule.conference
+    rooms = {r.id: r for r in schedule.rooms}
+    tracks = {t.id: t for t in schedule.tracks}
+    speakers = {s.id: s for s in schedule.speakers}
+    zone = conference.timezone
+    # The JSON keeps only a UTC offset; calendars need the zone's name (and its rules) as TZID.
+    tz = ZoneInfo(zone)
+    entries = sorted(entries, key=lambda e: (e.run.starts_at, e.session.code, str(e.run.id)))
+    modified = max(
+        [e.withdrawn_at or e.run.revised_at for e in entries] + ([modified_floor] if modified_floor else []),
+        default=schedule.release.released_at,
+    ).astimezone(UTC)
+
+    calendar = icalendar.Calendar.new(
+        prodid=PRODID,
+        uid=f"{key}.{conference.id}@{service_domain(settings)}",
+        name=name,
+        description=f"{conference.name}, {conference.venue_name}",
+        url=conference.url,
+        last_modified=modified,
+        refresh_interval=REFRESH_INTERVAL,
+        method="PUBLISH",
+        calscale="GREGORIAN",
+    )
+    # RFC 7986 3.7 requires the VALUE parameter; icalendar leaves it out.
+    calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
+    calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH_INTERVAL))
+    calendar.add("X-WR-TIMEZONE", zone)
+
+    first, last = conference.starts_on, conference.ends_on
+    for entry in entries:
+        session, run = entry.session, entry.run
+        room = rooms.get(run.room_id)
+        cancelled = run.status == "cancelled" or entry.withdrawn_at is not None
+        revised = (entry.withdrawn_at or run.revised_at).astimezone(UTC)
+        people = []
+        for link in session.speakers:
+            if (speaker := speakers.get(link.speaker_id)) is None:
+                continue
+            role = ROLE_WORDS.get(link.role.value, "")
+            affiliation = ", ".join(p for p in (speaker.title, speaker.organization) if p)
+            people.append(
+                f"{speaker.name}" + (f", {affiliation}" if affiliation else "") + (f" ({role})" if role else "")
+            )
+        description = "\n".join(
+            part
+            for part in (
+                ("Speakers: " + "; ".join(people)) if people else "",
+                session.description,
+                f"Details: {session.url}",
+            )
+            if part
+        )
+        track = tracks.get(session.track_id) if session.track_id else None
+        event = icalendar.Event.new(
+            uid=run_uid(run.id, settings),
+            summary=session.title,
+            start=run.starts_at.astimezone(tz),
+            end=run.ends_at.astimezone(tz),
+            stamp=revised,
+            last_modified=revised,
+            sequence=run.sequence + (1 if entry.withdrawn_at is not None else 0),
+            status=icalendar.STATUS.CANCELLED if cancelled else icalendar.STATUS.CONFIRMED,
+            location=f"{room.name}, {conference.venue_name}" if room else conference.venue_name,
+            description=description,
+            url=session.url,
+            categories=[c for c in (session.type.label, track.name if track else "") if c],
+        )
+        calendar.add_component(event)
+        first = min(first, run.starts_at.astimezone(tz).date())
+        last = max(last, run.ends_at.astimezone(tz).date())
+
+    if entries:
+        calendar.add_missing_timezones(first_date=first - timedelta(days=1), last_date=last + timedelta(days=1))
+    else:
+        # An empty agenda is still a calendar with one component, as RFC 5545 asks.
+        calendar.add_component(
+            icalendar.Timezone.from_tzid(zone, first_date=first - timedelta(days=1), last_date=last + timedelta(days=1))
+        )
+    return calendar.to_ical(), modified
+
+
+def _etag(body: bytes) -> str:
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+async def cached_feed(
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    key: str,
+    version: str,
+    build: Callable[[], Awaitable[tuple[bytes, datetime]]],
+) -> Feed:
+    """The feed ``key`` at ``version``: read from the shared cache, or built once and stored there.
+
+    The store commits on its own: a feed built while answering a 304 or a GET is worth
+    keeping whatever happens to the rest of the request.
+    """
+    # Only the validators: most polls end in a 304 and never need the bytes.
+    cached = (
+        await db.execute(
+            select(FeedCache.version, FeedCache.etag, FeedCache.last_modified).where(
+                FeedCache.conference_id == conference.id, FeedCache.key == key
+            )
+        )
+    ).first()
+    if cached is not None and cached.version == version:
+        return Feed(conference_id=conference.id, key=key, etag=cached.etag, last_modified=cached.last_modified)
+    body, modified = await build()
+    feed = Feed(conference_id=conference.id, key=key, etag=_etag(body), last_modified=modified, body=body)
+    values = {
+        "conference_id": conference.id,
+        "key": key,
+        "version": version,
+        "etag": feed.etag,
+        "last_modified": modified,
+        "body": body,
+    }
+    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(FeedCache).values(**values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[FeedCache.conference_id, FeedCache.key],
+        set_={k: statement.excluded[k] for k in ("version", "etag", "last_modified", "body")},
+    )
+    await db.execute(statement)
+    await db.commit()
+    return feed
+
+
+FeedKind = Literal["conference", "track", "speaker", "room"]
+
+
+async def program_feed(
+    db: AsyncSession, *, conference: Conference, settings: Settings, kind: FeedKind, ident: str = ""
+) -> Feed:
+    """The released program's feed of the whole conference or of one track (slug), speaker or room (id)."""
+    key = f"{kind}:{ident}" if ident else kind
+    # The common case, a poll of a feed already built for the latest release, costs one query.
+    latest = (
+        select(func.max(ScheduleRelease.number)).where(ScheduleRelease.conference_id == conference.id).scalar_subquery()
+    )
+    hit = (
+        await db.execute(
+            select(latest.label("number"), FeedCache.version, FeedCache.etag, FeedCache.last_modified).where(
+                FeedCache.conference_id == conference.id, FeedCache.key == key
+            )
+        )
+    ).first()
+    if hit is not None and hit.number is not None and hit.version == f"release-{hit.number}":
+        return Feed(conference_id=conference.id, key=key, etag=hit.etag, last_modified=hit.last_modified)
+
+    number = await latest_release_number(db, conference=conference)
+    if number is None:
+        raise NotFound("The program of this conference has not been published yet.", code="program-not-published")
+
+    async def build() -> tuple[bytes, datetime]:
+        _release, schedule = await require_published_schedule(db, conference=conference)
+        name, keep = _scope(schedule, kind, ident)
+        # A release can take an event out of this feed (a speaker leaves a panel): the feed changed then too.
+        return build_calendar(
+            schedule, conference_entries(schedule, keep), name=name, key=f"{kind}-{ident}".rstrip("-"),
+            settings=settings, modified_floor=schedule.release.released_at,
+        )  # fmt: skip
+
+    return await cached_feed(db, conference=conference, key=key, version=f"release-{number}", build=build)
+
+
+def _scope(
+    schedule: Schedule, kind: FeedKind, ident: str
+) -> tuple[str, Callable[[ScheduleSession, ScheduleRun], bool]]:
+    title = schedule.conference.name
+    if kind == "conference":
+        return title, lambda _s, _r: True
+    if kind == "track":
+        track = next((t for t in schedule.tracks if t.slug == ident), None)
+        if track is None:
+            raise NotFound("The program has no track with this name.", code="track-not-found")
+        return f"{title}: {track.name}", lambda s, _r: s.track_id == track.id
+    try:
+        wanted = uuid.UUID(ident)
+    except ValueError as exc:
+        raise NotFound(f"The program has no {kind} with this id.", code=f"{kind}-not-found") from exc
+    if kind == "speaker":
+        speaker = next((p for p in schedule.speakers if p.id == wanted), None)
+        if speaker is None:
+            raise NotFound("The program has no speaker with this id.", code="speaker-not-found")
+        return f"{title}: {speaker.name}", lambda s, _r: any(x.speaker_id == wanted for x in s.speakers)
+    room = next((r for r in schedule.rooms if r.id == wanted), None)
+    if room is None:
+        raise NotFound("The program has no room with this id.", code="room-not-found")
+    return f"{title}: {room.name}", lambda _s, r: r.room_id == wanted
+
+
+async def agenda_feed(
+    db: AsyncSession, *, conference: Conference, settings: Settings, agenda: Agenda, attendee: Attendee
+) -> Feed:
+    """An attendee's agenda as a feed; sessions they took off stay in it as cancelled."""
+    number = await latest_release_number(db, conference=conference)
+    version = f"release-{number or 0}:agenda-{agenda.revision}:link-{agenda.link_version}"
+
+    async def build() -> tuple[bytes, datetime]:
+        schedule = await published_schedule(db, conference=conference)
+        if schedule is None:
+            raise NotFound("The program of this conference has not been published yet.", code="program-not-published")
+        items = list(await db.scalars(select(AgendaItem).where(AgendaItem.agenda_id == agenda.id)))
+        runs = {r.id: (s, r) for s in schedule.sessions for r in s.runs}
+        entries = [FeedEntry(*runs[item.run_id], withdrawn_at=item.removed_at) for item in items if item.run_id in runs]
+        name = f"{schedule.conference.name}: {attendee.first_name} {attendee.last_name}'s agenda"
+        return build_calendar(
+            schedule, entries, name=name, key=f"agenda-{agenda.id}", settings=settings,
+            modified_floor=max(agenda.changed_at, schedule.release.released_at),
+        )  # fmt: skip
+
+    return await cached_feed(db, conference=conference, key=f"agenda:{agenda.id}", version=version, build=build)

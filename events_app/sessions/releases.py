@@ -1,0 +1,430 @@
+"""Schedule releases: the working copy frozen into a numbered, public version with a changelog.
+
+A release stores the exact ``events-app.schedule/1`` JSON that the public API, pages and
+feeds serve, so nothing an organizer does between releases leaks out. Each run carries a
+``sequence`` (raised when its time or place changes, or it is cancelled) and a
+``revised_at`` (the release that last changed anything shown of it): calendar feeds use
+them as SEQUENCE and LAST-MODIFIED. A run that was once released never disappears: when
+it is removed, or its session cancelled or withdrawn, it stays as a cancelled tombstone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.service import Principal
+from events_app.audit.service import record
+from events_app.conferences.models import AssociationGroup, Conference
+from events_app.core.clock import now
+from events_app.core.errors import Conflict, NotFound
+from events_app.core.mail import queue_mail
+from events_app.sessions import agenda
+from events_app.sessions.checks import check_schedule
+from events_app.sessions.models import (
+    ProgramSession,
+    Room,
+    ScheduleRelease,
+    SessionStatus,
+    Speaker,
+    Track,
+)
+from events_app.sessions.schemas import (
+    SCHEDULE_FORMAT,
+    Change,
+    ChangeKind,
+    PendingChanges,
+    RunPlace,
+    Schedule,
+    ScheduleConference,
+    ScheduleGroup,
+    ScheduleReleaseInfo,
+    ScheduleRoom,
+    ScheduleRun,
+    ScheduleSession,
+    ScheduleSessionSpeaker,
+    ScheduleSpeaker,
+    ScheduleTrack,
+    ScheduleWarning,
+)
+from events_app.settings import Settings
+
+_encoder = msgspec.json.Encoder()
+_decoder = msgspec.json.Decoder(Schedule)
+# Decoded releases by id: a release never changes, so a process keeps the last few it served.
+_decoded: OrderedDict[uuid.UUID, Schedule] = OrderedDict()
+_DECODED_KEEP = 16
+
+
+def conference_url(settings: Settings, conference: Conference) -> str:
+    return f"{settings.base_url}/c/{conference.slug}"
+
+
+def session_url(settings: Settings, conference: Conference, session_id: uuid.UUID) -> str:
+    return f"{conference_url(settings, conference)}/program/sessions/{session_id}"
+
+
+def speaker_url(settings: Settings, conference: Conference, speaker_id: uuid.UUID) -> str:
+    return f"{conference_url(settings, conference)}/program/speakers/{speaker_id}"
+
+
+# --- reading releases -----------------------------------------------------------------------------
+
+
+async def latest_release(db: AsyncSession, *, conference: Conference) -> ScheduleRelease | None:
+    query = (
+        select(ScheduleRelease)
+        .where(ScheduleRelease.conference_id == conference.id)
+        .order_by(ScheduleRelease.number.desc())
+        .limit(1)
+    )
+    return await db.scalar(query)
+
+
+async def latest_release_number(db: AsyncSession, *, conference: Conference) -> int | None:
+    query = (
+        select(ScheduleRelease.number)
+        .where(ScheduleRelease.conference_id == conference.id)
+        .order_by(ScheduleRelease.number.desc())
+        .limit(1)
+    )
+    return await db.scalar(query)
+
+
+async def get_release(db: AsyncSession, *, conference: Conference, number: int) -> ScheduleRelease:
+    release = await db.scalar(
+        select(ScheduleRelease).where(ScheduleRelease.conference_id == conference.id, ScheduleRelease.number == number)
+    )
+    if release is None:
+        raise NotFound(f"There is no release {number} of this program.", code="release-not-found")
+    return release
+
+
+async def list_releases(db: AsyncSession, *, conference: Conference) -> list[ScheduleRelease]:
+    query = (
+        select(ScheduleRelease)
+        .where(ScheduleRelease.conference_id == conference.id)
+        .order_by(ScheduleRelease.number.desc())
+    )
+    return list(await db.scalars(query))
+
+
+def decode_schedule(release: ScheduleRelease) -> Schedule:
+    """The release's schedule as structs, decoded once per process."""
+    if (cached := _decoded.get(release.id)) is not None:
+        _decoded.move_to_end(release.id)
+        return cached
+    schedule = _decoder.decode(release.schedule)
+    _decoded[release.id] = schedule
+    while len(_decoded) > _DECODED_KEEP:
+        _decoded.popitem(last=False)
+    return schedule
+
+
+async def published_schedule(db: AsyncSession, *, conference: Conference) -> Schedule | None:
+    """What the public sees: the latest release, or None before the first one."""
+    release = await latest_release(db, conference=conference)
+    return decode_schedule(release) if release is not None else None
+
+
+async def require_published_schedule(db: AsyncSession, *, conference: Conference) -> tuple[ScheduleRelease, Schedule]:
+    release = await latest_release(db, conference=conference)
+    if release is None:
+        raise NotFound("The program of this conference has not been published yet.", code="program-not-published")
+    return release, decode_schedule(release)
+
+
+# --- building a release ---------------------------------------------------------------------------
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(_encoder.encode(parts)).hexdigest()[:24]
+
+
+class _Built(msgspec.Struct):
+    schedule: Schedule
+    digests: dict[str, str]
+    changelog: list[Change]
+
+
+async def _build(
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    settings: Settings,
+    previous: ScheduleRelease | None,
+    number: int,
+    at: datetime,
+) -> _Built:
+    zone = ZoneInfo(conference.timezone)
+    before = decode_schedule(previous) if previous is not None else None
+    before_runs = {r.id: (s, r) for s in (before.sessions if before else []) for r in s.runs}
+    before_digests = previous.digests if previous is not None else {}
+
+    rooms = list(await db.scalars(select(Room).where(Room.conference_id == conference.id)))
+    room_by_id = {r.id: r for r in rooms}
+    tracks = await db.execute(
+        select(Track, AssociationGroup)
+        .outerjoin(AssociationGroup, AssociationGroup.id == Track.group_id)
+        .where(Track.conference_id == conference.id)
+        .order_by(Track.name)
+    )
+    speakers = {s.id: s for s in await db.scalars(select(Speaker).where(Speaker.conference_id == conference.id))}
+    sessions = await db.scalars(
+        select(ProgramSession).where(ProgramSession.conference_id == conference.id).order_by(ProgramSession.code)
+    )
+
+    digests: dict[str, str] = {}
+    changelog: list[Change] = []
+    published: list[ScheduleSession] = []
+    used_speakers: set[uuid.UUID] = set()
+
+    def place(run: ScheduleRun) -> RunPlace:
+        return RunPlace(starts_at=run.starts_at, ends_at=run.ends_at, room=room_by_id[run.room_id].name)
+
+    for session in sessions:
+        live = session.status == SessionStatus.CONFIRMED
+        speaker_names = [(speakers[link.speaker_id].name, link.role.value) for link in session.speakers]
+        content = _digest(
+            session.title, session.description, session.type.value, str(session.track_id), speaker_names,
+            str(session.seat_limit), str(session.credit_hours), session.tags,
+        )  # fmt: skip
+        runs: list[ScheduleRun] = []
+        for run in session.runs:
+            scheduled = live and run.removed_at is None
+            if not scheduled and run.id not in before_runs:
+                continue  # never published: nothing for a calendar to cancel
+            room = room_by_id[run.room_id]
+            place_digest = _digest(run.starts_at.isoformat(), run.ends_at.isoformat(), str(run.room_id), scheduled)
+            shown_digest = _digest(content, room.name, room.floor)
+            old = before_runs.get(run.id)
+            old_place, _, old_shown = before_digests.get(str(run.id), "||").partition("|")
+            if old is None:
+                sequence, revised = 0, at
+            else:
+                old_run = old[1]
+                sequence = old_run.sequence + (1 if old_place != place_digest else 0)
+                unchanged = old_place == place_digest and old_shown == shown_digest
+                revised = old_run.revised_at if unchanged else at
+            entry = ScheduleRun(
+                id=run.id,
+                room_id=run.room_id,
+                starts_at=run.starts_at.astimezone(zone),
+                ends_at=run.ends_at.astimezone(zone),
+                status="scheduled" if scheduled else "cancelled",
+                sequence=sequence,
+                revised_at=revised,
+            )
+            runs.append(entry)
+            digests[str(run.id)] = f"{place_digest}|{shown_digest}"
+            kinds = _change_kinds(old[1] if old else None, entry)
+            if kinds:
+                changelog.append(
+                    Change(
+                        run_id=run.id,
+                        session_id=session.id,
+                        code=session.code,
+                        title=session.title,
+                        kinds=kinds,
+                        before=place(old[1]) if old and old[1].room_id in room_by_id else None,
+                        after=place(entry),
+                    )
+                )
+        if not runs:
+            continue
+        used_speakers.update(link.speaker_id for link in session.speakers)
+        published.append(
+            ScheduleSession(
+                id=session.id,
+                code=session.code,
+                title=session.title,
+                description=session.description,
+                type=session.type,
+                track_id=session.track_id,
+                status="confirmed" if live else "cancelled",
+                seat_limit=session.seat_limit,
+                credit_hours=session.credit_hours,
+                tags=list(session.tags),
+                url=session_url(settings, conference, session.id),
+                speakers=[ScheduleSessionSpeaker(speaker_id=x.speaker_id, role=x.role) for x in session.speakers],
+                runs=runs,
+            )
+        )
+
+    schedule = Schedule(
+        format=SCHEDULE_FORMAT,
+        conference=ScheduleConference(
+            id=conference.id,
+            slug=conference.slug,
+            name=conference.name,
+            timezone=conference.timezone,
+            venue_name=conference.venue_name,
+            venue_address=conference.venue_address,
+            starts_on=conference.starts_on,
+            ends_on=conference.ends_on,
+            url=conference_url(settings, conference),
+        ),
+        release=ScheduleReleaseInfo(number=number, released_at=at),
+        rooms=[
+            ScheduleRoom(
+                id=r.id,
+                name=r.name,
+                floor=r.floor,
+                capacity=r.capacity,
+                accessible=r.accessible,
+                off_site=r.off_site,
+                position=r.position,
+            )
+            for r in sorted(rooms, key=lambda r: (r.position, r.name))
+        ],
+        tracks=[
+            ScheduleTrack(
+                id=t.id,
+                slug=t.slug,
+                name=t.name,
+                color=t.color,
+                group=ScheduleGroup(kind=g.kind, slug=g.slug, name=g.name) if g is not None else None,
+            )
+            for t, g in tracks
+        ],
+        speakers=[
+            ScheduleSpeaker(
+                id=s.id,
+                name=s.name,
+                title=s.title,
+                organization=s.organization,
+                bio=s.bio,
+                photo_url=s.photo_url,
+                url=speaker_url(settings, conference, s.id),
+            )
+            for s in sorted(speakers.values(), key=lambda s: s.name)
+            if s.id in used_speakers
+        ],
+        sessions=published,
+    )
+    changelog.sort(key=lambda c: (c.after.starts_at if c.after else c.before.starts_at if c.before else at, c.code))
+    return _Built(schedule=schedule, digests=digests, changelog=changelog)
+
+
+def _change_kinds(old: ScheduleRun | None, new: ScheduleRun) -> list[ChangeKind]:
+    was_on = old is not None and old.status == "scheduled"
+    is_on = new.status == "scheduled"
+    if is_on and not was_on:
+        return ["new"]
+    if was_on and not is_on:
+        return ["cancelled"]
+    if not is_on or old is None:
+        return []
+    kinds: list[ChangeKind] = []
+    if (old.starts_at, old.ends_at) != (new.starts_at, new.ends_at):
+        kinds.append("moved")
+    if old.room_id != new.room_id:
+        kinds.append("re-roomed")
+    return kinds
+
+
+async def pending_changes(db: AsyncSession, *, conference: Conference, settings: Settings) -> PendingChanges:
+    """What releasing now would change, with the scheduling checks, without publishing anything."""
+    previous = await latest_release(db, conference=conference)
+    number = (previous.number + 1) if previous else 1
+    built = await _build(db, conference=conference, settings=settings, previous=previous, number=number, at=now())
+    warnings = await check_schedule(db, conference=conference)
+    return PendingChanges(based_on=previous.number if previous else None, changelog=built.changelog, warnings=warnings)
+
+
+async def release_schedule(
+    db: AsyncSession, *, conference: Conference, settings: Settings, actor: Principal | None, note: str = ""
+) -> tuple[ScheduleRelease, list[ScheduleWarning]]:
+    """Publishes the working copy as the next numbered release and tells speakers and attendees what changed.
+
+    Refused while a room or a speaker is in two places at once, and when nothing changed.
+    Two organizers releasing at once cannot both get one number: it is unique per conference.
+    """
+    warnings = await check_schedule(db, conference=conference)
+    if hard := [w for w in warnings if w.hard]:
+        raise Conflict(
+            f"The program has {len(hard)} hard conflict(s): " + " ".join(w.message for w in hard[:5]),
+            code="schedule-conflicts",
+            conflicts=[msgspec.to_builtins(w) for w in hard],
+        )
+    previous = await latest_release(db, conference=conference)
+    number = (previous.number + 1) if previous else 1
+    at = now()
+    built = await _build(db, conference=conference, settings=settings, previous=previous, number=number, at=at)
+    if previous is not None:
+        # Same bytes but for the release stamp: nothing a reader of the program would notice changed.
+        unchanged = msgspec.structs.replace(built.schedule, release=decode_schedule(previous).release)
+        if _encoder.encode(unchanged) == previous.schedule:
+            raise Conflict("Nothing changed since the last release.", code="nothing-to-release")
+    release = ScheduleRelease(
+        conference_id=conference.id,
+        number=number,
+        note=note,
+        released_by=actor.email if actor else "system",
+        schedule=_encoder.encode(built.schedule),
+        changelog=msgspec.to_builtins(built.changelog),
+        digests=built.digests,
+    )
+    db.add(release)
+    await db.flush()
+    await record(
+        db, actor=actor, action="program.released", subject_type="release", subject_id=release.id,
+        conference_id=conference.id, number=number, changes=len(built.changelog),
+    )  # fmt: skip
+    if previous is not None and built.changelog:
+        await _mail_speakers(db, conference=conference, settings=settings, number=number, changelog=built.changelog)
+        await agenda.mail_attendees_about_release(
+            db, conference=conference, settings=settings, number=number, changelog=built.changelog
+        )
+    return release, [w for w in warnings if not w.hard]
+
+
+def describe_change(change: Change, zone: ZoneInfo) -> str:
+    """``C12 Title: moved from Wed Oct 6, 9:00 AM (Room A) to Wed Oct 6, 10:30 AM (Room B)``"""
+
+    def at(p: RunPlace) -> str:
+        return f"{p.starts_at.astimezone(zone):%a %b %-d, %-I:%M %p} ({p.room})"
+
+    head = f"{change.code} {change.title}"
+    if "new" in change.kinds and change.after:
+        return f"{head}: new, {at(change.after)}"
+    if "cancelled" in change.kinds:
+        return f"{head}: cancelled" + (f" (was {at(change.before)})" if change.before else "")
+    words = " and ".join("moved" if k == "moved" else "re-roomed" for k in change.kinds)
+    if change.before and change.after:
+        return f"{head}: {words} from {at(change.before)} to {at(change.after)}"
+    return f"{head}: {words}"
+
+
+async def _mail_speakers(
+    db: AsyncSession, *, conference: Conference, settings: Settings, number: int, changelog: Sequence[Change]
+) -> None:
+    session_ids = {c.session_id for c in changelog}
+    sessions = await db.scalars(select(ProgramSession).where(ProgramSession.id.in_(session_ids)))
+    speakers_of: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for session in sessions:
+        for link in session.speakers:
+            speakers_of[link.speaker_id].append(session.id)
+    speakers = await db.scalars(select(Speaker).where(Speaker.id.in_(speakers_of), Speaker.email.is_not(None)))
+    zone = ZoneInfo(conference.timezone)
+    for speaker in speakers:
+        theirs = [c for c in changelog if c.session_id in speakers_of[speaker.id]]
+        lines = "\n".join(f"- {describe_change(c, zone)}" for c in theirs)
+        text = (
+            f"Hello {speaker.name},\n\n"
+            f"The program of {conference.name} has changed (release {number}). What changed for your sessions:\n\n"
+            f"{lines}\n\nTimes are in {conference.timezone}. Your speaker page: "
+            f"{speaker_url(settings, conference, speaker.id)}\n"
+        )
+        await queue_mail(
+            db, settings=settings, to=[speaker.email or ""], subject=f"{conference.name}: your sessions changed",
+            text=text,
+        )  # fmt: skip

@@ -1,0 +1,423 @@
+"""The program's working copy: rooms, tracks, speakers, sessions and runs, edited by organizers.
+
+Times arrive either aware or naive; naive ones are read in the conference's time zone,
+because that is how organizers think of a program ("Wednesday 9:00"). Everything is
+stored in UTC. Nothing here is public: ``releases`` turns the working copy into what
+the public sees.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.service import Principal
+from events_app.audit.service import record
+from events_app.conferences.models import AssociationGroup, Conference, GroupKind, MemberCity
+from events_app.core.clock import now
+from events_app.core.errors import Conflict, Invalid, NotFound
+from events_app.sessions.models import (
+    ProgramSession,
+    Room,
+    SessionRun,
+    SessionSpeaker,
+    Speaker,
+    SpeakerAvailability,
+    Track,
+)
+from events_app.sessions.schemas import (
+    RoomIn,
+    RoomPatch,
+    RunIn,
+    RunPatch,
+    SessionIn,
+    SessionPatch,
+    SpeakerIn,
+    SpeakerLink,
+    SpeakerPatch,
+    TrackIn,
+    TrackPatch,
+    Window,
+)
+
+TRACK_GROUP_KINDS = (GroupKind.COMMITTEE, GroupKind.DEPARTMENT)
+MAX_CREDIT_HOURS = Decimal(99)
+
+
+def to_utc(value: datetime, timezone: str) -> datetime:
+    """An aware UTC time; a naive ``value`` is a wall-clock time in ``timezone``."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(timezone))
+    return value.astimezone(UTC)
+
+
+def _changes(data: msgspec.Struct) -> dict[str, object]:
+    return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+
+
+# --- rooms ----------------------------------------------------------------------------------------
+
+
+def _check_room_hours(room: Room) -> None:
+    if room.opens_at is not None and room.closes_at is not None and room.closes_at <= room.opens_at:
+        raise Invalid("A room must close after it opens.", code="room-closes-before-open")
+
+
+async def _check_room_name_free(db: AsyncSession, conference: Conference, name: str, room_id: uuid.UUID | None) -> None:
+    query = select(Room.id).where(Room.conference_id == conference.id, Room.name == name)
+    if room_id is not None:
+        query = query.where(Room.id != room_id)
+    if await db.scalar(query):
+        raise Conflict(f"This conference already has a room named {name!r}.", code="room-name-taken")
+
+
+async def list_rooms(db: AsyncSession, *, conference: Conference) -> list[Room]:
+    query = select(Room).where(Room.conference_id == conference.id).order_by(Room.position, Room.name)
+    return list(await db.scalars(query))
+
+
+async def get_room(db: AsyncSession, *, conference: Conference, room_id: uuid.UUID) -> Room:
+    room = await db.get(Room, room_id)
+    if room is None or room.conference_id != conference.id:
+        raise NotFound("This conference has no room with this id.", code="room-not-found")
+    return room
+
+
+async def create_room(db: AsyncSession, *, conference: Conference, data: RoomIn, actor: Principal | None) -> Room:
+    """Adds a room; names are unique within a conference."""
+    await _check_room_name_free(db, conference, data.name, None)
+    room = Room(conference_id=conference.id, **msgspec.structs.asdict(data))
+    _check_room_hours(room)
+    db.add(room)
+    await db.flush()
+    await record(
+        db, actor=actor, action="program.room.created", subject_type="room", subject_id=room.id,
+        conference_id=conference.id, name=room.name,
+    )  # fmt: skip
+    return room
+
+
+async def update_room(
+    db: AsyncSession, *, conference: Conference, room_id: uuid.UUID, data: RoomPatch, actor: Principal | None
+) -> Room:
+    room = await get_room(db, conference=conference, room_id=room_id)
+    changes = _changes(data)
+    if "name" in changes:
+        await _check_room_name_free(db, conference, str(changes["name"]), room.id)
+    for key, value in changes.items():
+        setattr(room, key, value)
+    _check_room_hours(room)
+    await db.flush()
+    await record(
+        db, actor=actor, action="program.room.updated", subject_type="room", subject_id=room.id,
+        conference_id=conference.id, fields=sorted(changes),
+    )  # fmt: skip
+    return room
+
+
+# --- tracks ---------------------------------------------------------------------------------------
+
+
+async def _track_group(db: AsyncSession, group_id: uuid.UUID | None) -> AssociationGroup | None:
+    if group_id is None:
+        return None
+    group = await db.get(AssociationGroup, group_id)
+    if group is None or group.kind not in TRACK_GROUP_KINDS:
+        raise Invalid("group_id must be a policy committee or a municipal department.", code="not-a-track-group")
+    return group
+
+
+async def list_tracks(db: AsyncSession, *, conference: Conference) -> list[tuple[Track, AssociationGroup | None]]:
+    query = (
+        select(Track, AssociationGroup)
+        .outerjoin(AssociationGroup, AssociationGroup.id == Track.group_id)
+        .where(Track.conference_id == conference.id)
+        .order_by(Track.name)
+    )
+    return [(track, group) for track, group in (await db.execute(query))]
+
+
+async def get_track(db: AsyncSession, *, conference: Conference, track_id: uuid.UUID) -> Track:
+    track = await db.get(Track, track_id)
+    if track is None or track.conference_id != conference.id:
+        raise NotFound("This conference has no track with this id.", code="track-not-found")
+    return track
+
+
+async def create_track(
+    db: AsyncSession, *, conference: Conference, data: TrackIn, actor: Principal | None
+) -> tuple[Track, AssociationGroup | None]:
+    """Adds a track, optionally owned by a policy committee or municipal department."""
+    group = await _track_group(db, data.group_id)
+    if await db.scalar(select(Track.id).where(Track.conference_id == conference.id, Track.slug == data.slug)):
+        raise Conflict(f"This conference already has a track {data.slug!r}.", code="track-slug-taken")
+    track = Track(conference_id=conference.id, **msgspec.structs.asdict(data))
+    db.add(track)
+    await db.flush()
+    await record(
+        db, actor=actor, action="program.track.created", subject_type="track", subject_id=track.id,
+        conference_id=conference.id, slug=track.slug,
+    )  # fmt: skip
+    return track, group
+
+
+async def update_track(
+    db: AsyncSession, *, conference: Conference, track_id: uuid.UUID, data: TrackPatch, actor: Principal | None
+) -> tuple[Track, AssociationGroup | None]:
+    track = await get_track(db, conference=conference, track_id=track_id)
+    changes = _changes(data)
+    if "group_id" in changes:
+        await _track_group(db, data.group_id if isinstance(data.group_id, uuid.UUID) else None)
+    for key, value in changes.items():
+        setattr(track, key, value)
+    await db.flush()
+    await record(
+        db, actor=actor, action="program.track.updated", subject_type="track", subject_id=track.id,
+        conference_id=conference.id, fields=sorted(changes),
+    )  # fmt: skip
+    return track, await _track_group(db, track.group_id)
+
+
+# --- speakers -------------------------------------------------------------------------------------
+
+
+def _windows(conference: Conference, windows: Iterable[Window]) -> list[SpeakerAvailability]:
+    result = []
+    for window in windows:
+        starts, ends = to_utc(window.starts_at, conference.timezone), to_utc(window.ends_at, conference.timezone)
+        if ends <= starts:
+            raise Invalid("An availability window must end after it starts.", code="window-ends-before-start")
+        result.append(SpeakerAvailability(starts_at=starts, ends_at=ends))
+    return result
+
+
+async def _check_city(db: AsyncSession, city_id: uuid.UUID | None) -> None:
+    if city_id is not None and await db.get(MemberCity, city_id) is None:
+        raise Invalid("city_id is not the id of a member city.", code="city-not-found")
+
+
+async def list_speakers(db: AsyncSession, *, conference: Conference) -> list[Speaker]:
+    query = select(Speaker).where(Speaker.conference_id == conference.id).order_by(Speaker.name)
+    return list(await db.scalars(query))
+
+
+async def get_speaker(db: AsyncSession, *, conference: Conference, speaker_id: uuid.UUID) -> Speaker:
+    speaker = await db.get(Speaker, speaker_id)
+    if speaker is None or speaker.conference_id != conference.id:
+        raise NotFound("This conference has no speaker with this id.", code="speaker-not-found")
+    return speaker
+
+
+async def create_speaker(
+    db: AsyncSession, *, conference: Conference, data: SpeakerIn, actor: Principal | None
+) -> Speaker:
+    await _check_city(db, data.city_id)
+    fields = msgspec.structs.asdict(data)
+    fields["availability"] = _windows(conference, data.availability)
+    speaker = Speaker(conference_id=conference.id, **fields)
+    db.add(speaker)
+    await db.flush()
+    await record(
+        db, actor=actor, action="program.speaker.created", subject_type="speaker", subject_id=speaker.id,
+        conference_id=conference.id, name=speaker.name,
+    )  # fmt: skip
+    return speaker
+
+
+async def update_speaker(
+    db: AsyncSession, *, conference: Conference, speaker_id: uuid.UUID, data: SpeakerPatch, actor: Principal | None
+) -> Speaker:
+    speaker = await get_speaker(db, conference=conference, speaker_id=speaker_id)
+    changes = _changes(data)
+    if "city_id" in changes:
+        await _check_city(db, data.city_id if isinstance(data.city_id, uuid.UUID) else None)
+    if isinstance(data.availability, list):
+        changes["availability"] = _windows(conference, data.availability)
+    for key, value in changes.items():
+        setattr(speaker, key, value)
+    await db.flush()
+    await record(
+        db, actor=actor, action="program.speaker.updated", subject_type="speaker", subject_id=speaker.id,
+        conference_id=conference.id, fields=sorted(changes),
+    )  # fmt: skip
+    return speaker
+
+
+# --- sessions and runs ----------------------------------------------------------------------------
+
+
+async def _check_track(db: AsyncSession, conference: Conference, track_id: uuid.UUID | None) -> None:
+    if track_id is not None:
+        await get_track(db, conference=conference, track_id=track_id)
+
+
+async def _speaker_links(
+    db: AsyncSession, conference: Conference, links: Sequence[SpeakerLink]
+) -> list[SessionSpeaker]:
+    ids = [link.speaker_id for link in links]
+    if len(set(ids)) != len(ids):
+        raise Invalid("A speaker is listed twice on this session.", code="duplicate-speaker")
+    if ids:
+        found = set(
+            await db.scalars(select(Speaker.id).where(Speaker.id.in_(ids), Speaker.conference_id == conference.id))
+        )
+        if missing := [str(i) for i in ids if i not in found]:
+            raise Invalid(f"No speaker of this conference has the id {', '.join(missing)}.", code="speaker-not-found")
+    return [SessionSpeaker(speaker_id=link.speaker_id, role=link.role, position=n) for n, link in enumerate(links)]
+
+
+async def _run_values(
+    db: AsyncSession, conference: Conference, room_id: uuid.UUID, starts_at: datetime, ends_at: datetime
+) -> tuple[uuid.UUID, datetime, datetime]:
+    await get_room(db, conference=conference, room_id=room_id)
+    starts, ends = to_utc(starts_at, conference.timezone), to_utc(ends_at, conference.timezone)
+    if ends <= starts:
+        raise Invalid("A run must end after it starts.", code="run-ends-before-start")
+    return room_id, starts, ends
+
+
+def _check_credits(hours: Decimal) -> None:
+    if not (0 <= hours <= MAX_CREDIT_HOURS) or hours.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise Invalid("credit_hours must be between 0 and 99 with at most two decimals.", code="bad-credit-hours")
+
+
+async def list_sessions(db: AsyncSession, *, conference: Conference) -> list[ProgramSession]:
+    query = select(ProgramSession).where(ProgramSession.conference_id == conference.id).order_by(ProgramSession.code)
+    return list(await db.scalars(query))
+
+
+async def get_session(db: AsyncSession, *, conference: Conference, session_id: uuid.UUID) -> ProgramSession:
+    session = await db.get(ProgramSession, session_id)
+    if session is None or session.conference_id != conference.id:
+        raise NotFound("This conference has no session with this id.", code="session-not-found")
+    return session
+
+
+async def create_session(
+    db: AsyncSession, *, conference: Conference, data: SessionIn, actor: Principal | None
+) -> ProgramSession:
+    """Adds a session with its speakers and runs; its code is unique within the conference."""
+    if await db.scalar(
+        select(ProgramSession.id).where(ProgramSession.conference_id == conference.id, ProgramSession.code == data.code)
+    ):
+        raise Conflict(f"This conference already has a session {data.code!r}.", code="session-code-taken")
+    await _check_track(db, conference, data.track_id)
+    _check_credits(data.credit_hours)
+    speakers = await _speaker_links(db, conference, data.speakers)
+    runs = []
+    for run in data.runs:
+        room_id, starts, ends = await _run_values(db, conference, run.room_id, run.starts_at, run.ends_at)
+        runs.append(SessionRun(room_id=room_id, starts_at=starts, ends_at=ends))
+    fields = msgspec.structs.asdict(data)
+    fields.update(speakers=speakers, runs=runs)
+    session = ProgramSession(conference_id=conference.id, **fields)
+    db.add(session)
+    await db.flush()
+    await record(
+        db, actor=actor, action="program.session.created", subject_type="session", subject_id=session.id,
+        conference_id=conference.id, code=session.code,
+    )  # fmt: skip
+    return session
+
+
+async def update_session(
+    db: AsyncSession, *, conference: Conference, session_id: uuid.UUID, data: SessionPatch, actor: Principal | None
+) -> ProgramSession:
+    session = await get_session(db, conference=conference, session_id=session_id)
+    changes = _changes(data)
+    if "track_id" in changes:
+        await _check_track(db, conference, data.track_id if isinstance(data.track_id, uuid.UUID) else None)
+    if isinstance(data.credit_hours, Decimal):
+        _check_credits(data.credit_hours)
+    if isinstance(data.speakers, list):
+        links = await _speaker_links(db, conference, data.speakers)
+        session.speakers.clear()
+        await db.flush()  # the old links go before the new ones meet the unique constraint
+        changes["speakers"] = links
+    for key, value in changes.items():
+        setattr(session, key, value)
+    await db.flush()
+    await record(
+        db, actor=actor, action="program.session.updated", subject_type="session", subject_id=session.id,
+        conference_id=conference.id, fields=sorted(changes),
+    )  # fmt: skip
+    return session
+
+
+async def _get_run(db: AsyncSession, conference: Conference, run_id: uuid.UUID) -> tuple[SessionRun, ProgramSession]:
+    row = (
+        await db.execute(
+            select(SessionRun, ProgramSession)
+            .join(ProgramSession, ProgramSession.id == SessionRun.session_id)
+            .where(SessionRun.id == run_id, ProgramSession.conference_id == conference.id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("This conference has no run with this id.", code="run-not-found")
+    return row[0], row[1]
+
+
+async def add_run(
+    db: AsyncSession, *, conference: Conference, session_id: uuid.UUID, data: RunIn, actor: Principal | None
+) -> ProgramSession:
+    """Schedules the session once more (a tour on a second day); the new run gets its own id."""
+    session = await get_session(db, conference=conference, session_id=session_id)
+    room_id, starts, ends = await _run_values(db, conference, data.room_id, data.starts_at, data.ends_at)
+    run = SessionRun(session_id=session.id, room_id=room_id, starts_at=starts, ends_at=ends)
+    db.add(run)
+    await db.flush()
+    await db.refresh(session, ["runs"])
+    await record(
+        db, actor=actor, action="program.run.added", subject_type="run", subject_id=run.id,
+        conference_id=conference.id, code=session.code, starts_at=starts.isoformat(), room_id=str(room_id),
+    )  # fmt: skip
+    return session
+
+
+async def update_run(
+    db: AsyncSession, *, conference: Conference, run_id: uuid.UUID, data: RunPatch, actor: Principal | None
+) -> ProgramSession:
+    """Moves a run in time or to another room; its id (and so its calendar UID) stays."""
+    run, session = await _get_run(db, conference, run_id)
+    if run.removed_at is not None:
+        raise Conflict("This run was removed; add a new run instead.", code="run-removed")
+    room_id, starts, ends = await _run_values(
+        db,
+        conference,
+        data.room_id if isinstance(data.room_id, uuid.UUID) else run.room_id,
+        data.starts_at if isinstance(data.starts_at, datetime) else run.starts_at,
+        data.ends_at if isinstance(data.ends_at, datetime) else run.ends_at,
+    )
+    before = {"starts_at": run.starts_at.isoformat(), "room_id": str(run.room_id)}
+    run.room_id, run.starts_at, run.ends_at = room_id, starts, ends
+    await db.flush()
+    await db.refresh(session, ["runs"])
+    await record(
+        db, actor=actor, action="program.run.updated", subject_type="run", subject_id=run.id,
+        conference_id=conference.id, code=session.code, before=before,
+        after={"starts_at": starts.isoformat(), "room_id": str(room_id)},
+    )  # fmt: skip
+    return session
+
+
+async def remove_run(
+    db: AsyncSession, *, conference: Conference, run_id: uuid.UUID, actor: Principal | None
+) -> ProgramSession:
+    """Takes a run off the program; it stays on record so the next release can cancel it in calendars."""
+    run, session = await _get_run(db, conference, run_id)
+    if run.removed_at is None:
+        run.removed_at = now()
+        await db.flush()
+        await record(
+            db, actor=actor, action="program.run.removed", subject_type="run", subject_id=run.id,
+            conference_id=conference.id, code=session.code,
+        )  # fmt: skip
+    await db.refresh(session, ["runs"])
+    return session
