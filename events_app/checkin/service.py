@@ -322,6 +322,9 @@ async def _holder_from_token(db: AsyncSession, *, conference: Conference, token:
     if found is None or found.conference_id != conference.id or claim.version > found.badge_version:
         return Decision(ScanResult.INVALID, False, MESSAGES[ScanResult.INVALID])
     if claim.version < found.badge_version:
+        # Cancelling and refunding raise the version too: say what staff need to know.
+        if found.status in CANCELLED_STATUSES:
+            return Decision(ScanResult.CANCELLED, False, MESSAGES[ScanResult.CANCELLED], holder=found)
         return Decision(ScanResult.REVOKED, False, MESSAGES[ScanResult.REVOKED], holder=found)
     return found
 

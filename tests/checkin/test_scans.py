@@ -10,9 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin import credential
 from events_app.checkin.models import Checkin, Scan
+from events_app.registration import orders
 from events_app.registration import service as registration
-from events_app.registration.models import Attendee, AttendeeStatus, TypeKind
-from events_app.registration.schemas import TypeIn
+from events_app.registration.models import TypeKind
+from events_app.registration.schemas import SubstituteIn, TypeIn
 from events_app.settings import Settings
 from tests.checkin.conftest import (
     World,
@@ -67,12 +68,31 @@ async def test_a_cancelled_registration_is_turned_away(
     client: AsyncTestClient[Litestar], db: AsyncSession, settings: Settings, world: World
 ) -> None:
     token = await badge_of(db, settings, world, "maria")
-    attendee = await db.get_one(Attendee, world.people["maria"].id)
-    attendee.status = AttendeeStatus.CANCELLED
+    order = await orders.get_order(db, order_id=world.people["maria"].order_id)
+    await orders.cancel_attendees(db, settings=settings, order=order, waive_policy=True)
     await db.commit()
     answer = await scan(client, world, world.north, token)
     assert (answer["result"], answer["admitted"]) == ("cancelled", False)
     assert await _count(db, Checkin) == 0
+
+
+async def test_a_substitutes_badge_works_and_the_original_is_revoked(
+    client: AsyncTestClient[Litestar], db: AsyncSession, settings: Settings, world: World
+) -> None:
+    original = await badge_of(db, settings, world, "dev")
+    order = await orders.get_order(db, order_id=world.people["dev"].order_id)
+    colleague = await orders.substitute(
+        db,
+        settings=settings,
+        order=order,
+        attendee_id=world.people["dev"].id,
+        data=SubstituteIn(first_name="Sam", last_name="Ortiz", email="sam.ortiz@fresno.gov"),
+    )
+    await db.commit()
+    world.people["sam"] = colleague
+    assert (await scan(client, world, world.north, original))["result"] == "revoked"
+    answer = await scan(client, world, world.north, await badge_of(db, settings, world, "sam"))
+    assert (answer["result"], answer["attendee"]["name"]) == ("ok", "Sam Ortiz")
 
 
 async def test_a_lost_badge_reprinted_at_the_desk_revokes_the_old_code(

@@ -171,9 +171,10 @@
     if (!person) return { result: "invalid" };
     const [, current, status, name, badgeName, paid, , type, city] = person;
     const card = { id: attendeeId, name, badge_name: badgeName, registration_type: type, city };
-    if (version !== null && version < current) return { result: "revoked", attendee: card };
     if (version !== null && version > current) return { result: "invalid" };
+    // Cancelling and refunding also raise the version: the status says more than "replaced".
     if (status === "cancelled" || status === "refunded") return { result: "cancelled", attendee: card };
+    if (version !== null && version < current) return { result: "revoked", attendee: card };
     if (status === "substituted") return { result: "revoked", attendee: card };
     if (state.kind === "lead" || state.kind === "exit") return { result: "ok", admitted: true, attendee: card };
     const countsOnce = state.kind === "entry";
