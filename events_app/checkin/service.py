@@ -329,6 +329,20 @@ async def _holder_from_token(db: AsyncSession, *, conference: Conference, token:
     return found
 
 
+async def holder_for_badge(db: AsyncSession, *, conference: Conference, token: str) -> Holder:
+    """Whose current, valid badge this is; for other domains that take badges (the expo's lead scans).
+
+    Raises ``Invalid`` with the scan vocabulary as its code (``badge-invalid``,
+    ``badge-wrong_conference``, ``badge-revoked``, ``badge-cancelled``) for anything else.
+    """
+    found = await _holder_from_token(db, conference=conference, token=token)
+    if isinstance(found, Decision):
+        raise Invalid(found.message, code=f"badge-{found.result}")
+    if (refusal := _standing(found)) is not None:
+        raise Invalid(refusal.message, code=f"badge-{refusal.result}")
+    return found
+
+
 def _standing(holder: Holder) -> Decision | None:
     """A refusal that holds at every station, whatever is scanned: cancelled, replaced."""
     if holder.status in CANCELLED_STATUSES:

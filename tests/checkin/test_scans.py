@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -10,6 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin import credential
 from events_app.checkin.models import Checkin, Scan
+from events_app.checkin.service import holder_for_badge
+from events_app.core.errors import Invalid
 from events_app.registration import orders
 from events_app.registration import service as registration
 from events_app.registration.models import TypeKind
@@ -207,3 +210,11 @@ async def test_a_door_refuses_a_scan_kind_it_does_not_take(
     )
     assert response.status_code == 422
     assert response.json()["code"] == "scan-kind-not-here"
+
+
+async def test_other_domains_can_ask_whose_badge_it_is(db: AsyncSession, settings: Settings, world: World) -> None:
+    token = await badge_of(db, settings, world, "maria")
+    assert (await holder_for_badge(db, conference=world.conference, token=token)).name == "Maria Lopez"
+    with pytest.raises(Invalid) as refused:
+        await holder_for_badge(db, conference=world.conference, token="EV1-GARBLED")
+    assert refused.value.code == "badge-invalid"
