@@ -56,3 +56,13 @@ async def test_unknown_page_is_a_readable_page_for_people(client: AsyncTestClien
     assert response.status_code == 404
     assert "text/html" in response.headers["content-type"]
     assert "no-such-conference" in response.text
+
+
+async def test_an_unreachable_database_is_a_503_problem_not_a_500() -> None:
+    settings = Settings(
+        database_url="postgresql+asyncpg://nobody@127.0.0.1:1/nothing", secret_key=TEST_SECRET, log_level="ERROR"
+    )
+    async with AsyncTestClient(app=create_app(settings)) as client:
+        response = await client.get("/api/conferences")
+    assert response.status_code == 503
+    assert response.json()["code"] == "service-unavailable"

@@ -160,6 +160,12 @@ def _database_down(request: Request[Any, Any, Any], exc: Exception) -> Response[
     return _page_or_problem(request, 503, "database-unavailable", "The database cannot be reached right now.")
 
 
+def _connection_lost(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    # asyncpg lets a refused or dropped connection through as a plain ConnectionError.
+    log.error("connection_failed", error=str(exc))
+    return _page_or_problem(request, 503, "service-unavailable", "A part of the service cannot be reached right now.")
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled_error", path=request.url.path)
     detail = "Something went wrong on our side. The error has been logged."
@@ -173,6 +179,6 @@ exception_handlers: ExceptionHandlersMap = {
     IntegrityError: _integrity_error,
     OperationalError: _database_down,
     SQLInterfaceError: _database_down,
-    OSError: _database_down,
+    ConnectionError: _connection_lost,
     Exception: _unexpected,
 }
