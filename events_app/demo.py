@@ -12,13 +12,20 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts import seed as accounts_seed
+from events_app.checkin import seed as checkin_seed
 from events_app.conferences import seed as conferences_seed
 from events_app.registration import seed as registration_seed
 from events_app.sessions import seed as sessions_seed
 
 Seed = Callable[..., Awaitable[None]]
 
-SEEDS: list[Seed] = [conferences_seed.seed, accounts_seed.seed, registration_seed.seed, sessions_seed.seed]
+SEEDS: list[Seed] = [
+    conferences_seed.seed,
+    accounts_seed.seed,
+    registration_seed.seed,
+    sessions_seed.seed,
+    checkin_seed.seed,  # after the program: session-room doors stand in its rooms
+]
 RANDOM_SEED = 2027
 
 

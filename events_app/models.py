@@ -2,6 +2,7 @@
 
 from events_app.accounts.models import ApiToken, User
 from events_app.audit.models import AuditEvent
+from events_app.checkin.models import BadgeKey, Checkin, Scan, SessionAttendance, SessionCreditRule, Station
 from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, MemberCity
 from events_app.core.mail import OutboxMail
 from events_app.db import Base
@@ -36,8 +37,10 @@ __all__ = [
     "AssociationGroup",
     "Attendee",
     "AuditEvent",
+    "BadgeKey",
     "Base",
     "CancellationPolicy",
+    "Checkin",
     "CityEmailDomain",
     "Conference",
     "FeedCache",
@@ -54,11 +57,15 @@ __all__ = [
     "RegistrationType",
     "Room",
     "Rsvp",
+    "Scan",
     "ScheduleRelease",
+    "SessionAttendance",
+    "SessionCreditRule",
     "SessionRun",
     "SessionSpeaker",
     "Speaker",
     "SpeakerAvailability",
+    "Station",
     "StripeEvent",
     "Track",
     "User",
