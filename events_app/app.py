@@ -29,6 +29,15 @@ from events_app.accounts.access import PUBLIC, declared_access, enforce_access, 
 from events_app.accounts.controllers import AccountController
 from events_app.accounts.pages import LoginPages
 from events_app.audit.controllers import AuditController
+from events_app.checkin.controllers import (
+    BadgeController,
+    BadgeImages,
+    DashboardController,
+    ScanController,
+    StationController,
+)
+from events_app.checkin.live import channels_plugin
+from events_app.checkin.pages import CheckinPages, checkin_static
 from events_app.conferences.controllers import AssociationController, ConferenceController
 from events_app.conferences.pages import ConferencePages
 from events_app.core.errors import exception_handlers
@@ -76,6 +85,13 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ProgramPages,
     FeedPages,
     AgendaPages,
+    BadgeController,
+    StationController,
+    ScanController,
+    DashboardController,
+    BadgeImages,
+    CheckinPages,
+    checkin_static,
 ]
 
 # Paths without a session cookie or CSRF check: the bearer-token API and the probes.
@@ -142,7 +158,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *ROUTE_HANDLERS,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC),
         ],
-        plugins=[SQLAlchemyPlugin(config=db_config)],
+        plugins=[SQLAlchemyPlugin(config=db_config), channels_plugin(settings)],
         guards=[enforce_access],
         dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
         middleware=[

@@ -209,3 +209,12 @@ def _add_import_commands() -> None:
 
 
 _add_import_commands()
+
+
+def _add_domain_commands() -> None:
+    from events_app.checkin.cli import badges
+
+    main.add_command(badges)
+
+
+_add_domain_commands()

@@ -2,6 +2,7 @@
 
 from events_app.accounts.models import ApiToken, User
 from events_app.audit.models import AuditEvent
+from events_app.checkin.models import BadgeKey, Checkin, Scan, SessionAttendance, SessionCreditRule, Station
 from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, MemberCity
 from events_app.core.mail import OutboxMail
 from events_app.db import Base
@@ -54,6 +55,7 @@ __all__ = [
     "AssociationGroup",
     "Attendee",
     "AuditEvent",
+    "BadgeKey",
     "BadgePurchase",
     "Base",
     "BookingWindow",
@@ -63,6 +65,7 @@ __all__ = [
     "BoothStaffMember",
     "BusinessCategory",
     "CancellationPolicy",
+    "Checkin",
     "CityEmailDomain",
     "Conference",
     "ExpoSettings",
@@ -88,11 +91,15 @@ __all__ = [
     "RegistrationType",
     "Room",
     "Rsvp",
+    "Scan",
     "ScheduleRelease",
+    "SessionAttendance",
+    "SessionCreditRule",
     "SessionRun",
     "SessionSpeaker",
     "Speaker",
     "SpeakerAvailability",
+    "Station",
     "StripeEvent",
     "Track",
     "User",

@@ -29,6 +29,17 @@ def _flag(value: str, name: str) -> bool:
     raise SettingsError(f"{name} must be true or false, not {value!r}")
 
 
+def _pairs(value: str, name: str) -> tuple[tuple[str, str], ...]:
+    """``"a=1,b=2"`` -> ``(("a", "1"), ("b", "2"))``."""
+    pairs = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip() or not val.strip():
+            raise SettingsError(f"{name} must look like slug=value,slug=value")
+        pairs.append((key.strip(), val.strip()))
+    return tuple(pairs)
+
+
 def _load_or_create_secret(var_dir: Path) -> str:
     """A secret kept in ``var/`` so sessions and signed links survive restarts in embedded mode."""
     path = var_dir / "secret_key"
@@ -60,6 +71,11 @@ class Settings:
     smtp_starttls: bool = True
     mail_from: str = "Events <events@localhost>"
     outbox_interval_seconds: float = 2.0
+    # Live updates across processes (check-in dashboard): a Redis URL; empty keeps them in process memory.
+    redis_url: str = ""
+    # Badge signing keys given by the operator, as (conference slug, base64url raw Ed25519 private key)
+    # pairs; a conference not listed gets a key pair generated and stored encrypted under secret_key.
+    badge_private_keys: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     # Card payments: no secret key means invoice-only mode (the embedded default).
     stripe_secret_key: str = field(default="", repr=False)
     stripe_publishable_key: str = ""
@@ -117,6 +133,8 @@ class Settings:
             smtp_starttls=_flag(get("SMTP_STARTTLS", "true"), "EVENTS_SMTP_STARTTLS"),
             mail_from=get("MAIL_FROM", "Events <events@localhost>"),
             outbox_interval_seconds=float(number("OUTBOX_INTERVAL_MS", "2000")) / 1000,
+            redis_url=get("REDIS_URL", ""),
+            badge_private_keys=_pairs(get("BADGE_PRIVATE_KEYS", ""), "EVENTS_BADGE_PRIVATE_KEYS"),
             stripe_secret_key=get("STRIPE_SECRET_KEY", ""),
             stripe_publishable_key=get("STRIPE_PUBLISHABLE_KEY", ""),
             stripe_webhook_secret=get("STRIPE_WEBHOOK_SECRET", ""),

@@ -1,0 +1,1 @@
+"""Badges (signed QR), stations, scans, attendance and credit, badge printing and the live dashboard."""

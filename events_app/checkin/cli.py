@@ -1,0 +1,78 @@
+"""``events-app badges pdf``: every badge of a conference as print-ready sheets, with a progress bar."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+
+@click.group()
+def badges() -> None:
+    """Badges: print sheets for the whole conference."""
+
+
+@badges.command("pdf")
+@click.argument("slug")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: <slug>-badges.pdf here."
+)
+@click.option("--registration-type", "registration_type", help="Only this registration type (its name).")
+def pdf(slug: str, output: Path | None, registration_type: str | None) -> None:
+    """Write 4x3 inch badges, six to a letter page, for every active attendee of conference SLUG."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from sqlalchemy import select
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from events_app.checkin import printing
+    from events_app.conferences.service import get_conference
+    from events_app.core.errors import DomainError
+    from events_app.db import make_engine
+    from events_app.registration.models import RegistrationType
+    from events_app.settings import get_settings
+
+    settings = get_settings()
+    target = output or Path(f"{slug}-badges.pdf")
+
+    async def run() -> int:
+        engine = make_engine(settings.database_url)
+        try:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as db, db.begin():
+                conference = await get_conference(db, slug=slug, include_drafts=True)
+                type_id = None
+                if registration_type:
+                    type_id = await db.scalar(
+                        select(RegistrationType.id).where(
+                            RegistrationType.conference_id == conference.id, RegistrationType.name == registration_type
+                        )
+                    )
+                    if type_id is None:
+                        raise click.ClickException(f"{slug} has no registration type named {registration_type!r}.")
+                columns = (
+                    TextColumn("[progress.description]{task.description}"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    TimeRemainingColumn(),
+                )
+                with Progress(*columns, transient=False) as progress:
+                    signing = progress.add_task("Signing badges", total=None)
+                    faces = await printing.faces_for_conference(
+                        db,
+                        settings=settings,
+                        conference=conference,
+                        registration_type_id=type_id,
+                        progress=lambda done, total: progress.update(signing, completed=done, total=total),
+                    )
+                    drawing = progress.add_task("Drawing sheets", total=len(faces))
+                    data = printing.sheets(faces, progress=lambda done: progress.update(drawing, completed=done))
+                target.write_bytes(data)
+                return len(faces)
+        except DomainError as exc:
+            raise click.ClickException(exc.detail) from exc
+        finally:
+            await engine.dispose()
+
+    count = asyncio.run(run())
+    pages = (count + printing.PER_PAGE - 1) // printing.PER_PAGE
+    click.echo(f"{count} badges on {max(pages, 1)} pages written to {target}.")

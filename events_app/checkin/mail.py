@@ -1,0 +1,33 @@
+"""The QR badge in every confirmation mail, through registration's attachment extension point.
+
+Registration calls the provider inside the confirming transaction for each attendee it
+confirms (and for the new person of a substitution), so the badge always carries the
+attendee's current badge version. Registered once, when check-in is imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.checkin import credential, keys, qr
+from events_app.conferences.models import Conference
+from events_app.core.mail import Attachment
+from events_app.registration.mail import add_confirmation_attachment_provider
+from events_app.registration.models import Attendee
+from events_app.settings import Settings
+
+
+async def badge_attachment(
+    db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee
+) -> Sequence[Attachment]:
+    """The attendee's badge QR as a PNG: shown on a phone at the door, or printed at home."""
+    private = await keys.signing_key(db, settings=settings, conference=conference)
+    token = credential.issue_token(
+        private, conference_id=conference.id, attendee_id=attendee.id, version=attendee.badge_version
+    )
+    return [Attachment(filename=f"badge-{conference.slug}.png", content_type="image/png", data=qr.png(token))]
+
+
+add_confirmation_attachment_provider(badge_attachment)

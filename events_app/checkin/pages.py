@@ -1,0 +1,198 @@
+"""Staff pages: the badge scanner, the stations list (equip a device, revoke it) and the live dashboard.
+
+The scanner page itself is a shell anyone may load: it holds nothing until a station
+token (kept on the device) unlocks the API, so a device that never signed in (a door
+phone) works with only its revocable token. Stations and the dashboard are signed-in pages.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+import msgspec
+from litestar import Controller, MediaType, Request, Response, get, post
+from litestar.channels import ChannelsPlugin
+from litestar.di import NamedDependency
+from litestar.params import FromPath, URLEncodedBody
+from litestar.response import Redirect, ServerSentEvent, Template
+from litestar.static_files import create_static_files_router
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.access import PUBLIC, allow
+from events_app.accounts.models import Role
+from events_app.accounts.service import Principal
+from events_app.checkin import dashboard, live, service
+from events_app.checkin.controllers import _conference, _require
+from events_app.checkin.models import StationKind
+from events_app.checkin.schemas import DashboardOut, StationIn
+from events_app.conferences.models import Conference
+from events_app.core.errors import DomainError
+from events_app.sessions.models import Room
+
+STATIC_DIR = Path(__file__).parent / "static"
+WORKER = STATIC_DIR / "scan-worker.js"
+
+checkin_static = create_static_files_router(
+    path="/static/checkin", directories=[STATIC_DIR], opt=PUBLIC, include_in_schema=False, name="checkin-static"
+)
+
+
+async def _rooms(db: AsyncSession, conference: Conference) -> list[Room]:
+    """The program's rooms, for tying a session-room station to one."""
+    query = select(Room).where(Room.conference_id == conference.id).order_by(Room.position, Room.name)
+    return list(await db.scalars(query))
+
+
+class StationForm(msgspec.Struct):
+    name: str = ""
+    kind: str = ""
+    room_id: str = ""
+    allow_unpaid: str = ""
+
+
+class CheckinPages(Controller):
+    path = "/c/{slug:str}/staff"
+    include_in_schema = False
+
+    @get("/scan", opt=PUBLIC, media_type=MediaType.HTML, name="checkin-scanner")
+    async def scanner(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+    ) -> Template:
+        conference = await _conference(db_session, slug)
+        return Template("checkin/scan.html", context={"conference": conference, "principal": principal})
+
+    @get("/scan-worker.js", opt=PUBLIC, media_type="text/javascript")
+    async def scan_worker(self, slug: FromPath[str]) -> Response[bytes]:
+        """The service worker, served under the staff path so it may keep the scanner page there."""
+        return Response(WORKER.read_bytes(), media_type="text/javascript", headers={"Cache-Control": "no-cache"})
+
+    @get("/stations", opt=allow(), media_type=MediaType.HTML, name="checkin-stations")
+    async def stations(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+    ) -> Template:
+        conference = await _conference(db_session, slug)
+        stations = await service.list_stations(db_session, conference=conference)
+        return self._stations_page(conference, stations, await _rooms(db_session, conference), principal)
+
+    def _stations_page(
+        self,
+        conference: Any,
+        stations: list[Any],
+        rooms: list[Room],
+        principal: Principal | None,
+        *,
+        error: str = "",
+        status: int = 200,
+    ) -> Template:
+        context = {
+            "conference": conference,
+            "stations": stations,
+            "rooms": rooms,
+            "kinds": [k.value for k in StationKind],
+            "principal": principal,
+            "error": error,
+        }
+        return Template("checkin/stations.html", context=context, status_code=status)
+
+    @post("/stations", opt=allow(), media_type=MediaType.HTML, status_code=303)
+    async def create_station(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        data: URLEncodedBody[StationForm],
+    ) -> Redirect | Template:
+        conference = await _conference(db_session, slug)
+        try:
+            station_in = StationIn(
+                name=data.name.strip() or "?",
+                kind=StationKind(data.kind),
+                room_id=uuid.UUID(data.room_id) if data.room_id.strip() else None,
+                allow_unpaid=data.allow_unpaid == "on",
+            )
+            station, _issued = await service.create_station(
+                db_session, conference=conference, data=station_in, actor=_require(principal)
+            )
+        except (ValueError, DomainError) as exc:
+            detail = exc.detail if isinstance(exc, DomainError) else "Choose a kind and, for a session room, a room."
+            stations = await service.list_stations(db_session, conference=conference)
+            rooms = await _rooms(db_session, conference)
+            return self._stations_page(conference, stations, rooms, principal, error=detail, status=422)
+        await db_session.commit()  # the session commits by itself only on 2xx answers, not redirects
+        return Redirect(f"/c/{slug}/staff/stations#station-{station.id}", status_code=303)
+
+    @post("/stations/{station_id:uuid}/device", opt=allow(), status_code=303)
+    async def equip_device(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        station_id: FromPath[uuid.UUID],
+    ) -> Redirect:
+        """Issues the station a fresh token and opens the scanner with it on this device."""
+        conference = await _conference(db_session, slug)
+        station = await service.get_station(db_session, conference=conference, station_id=station_id)
+        issued = await service.reissue_station_token(
+            db_session, conference=conference, station=station, actor=_require(principal)
+        )
+        await db_session.commit()  # the session commits by itself only on 2xx answers, not redirects
+        # The token travels in the fragment: browsers never send it to a server or put it in logs.
+        return Redirect(f"/c/{slug}/staff/scan#token={issued.secret}", status_code=303)
+
+    @post("/stations/{station_id:uuid}/revoke", opt=allow(), status_code=303)
+    async def revoke_device(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+        station_id: FromPath[uuid.UUID],
+    ) -> Redirect:
+        conference = await _conference(db_session, slug)
+        station = await service.get_station(db_session, conference=conference, station_id=station_id)
+        await service.revoke_station_token(
+            db_session, conference=conference, station=station, actor=_require(principal)
+        )
+        await db_session.commit()  # the session commits by itself only on 2xx answers, not redirects
+        return Redirect(f"/c/{slug}/staff/stations", status_code=303)
+
+    @get("/dashboard", opt=allow(Role.STAFF), media_type=MediaType.HTML, name="checkin-dashboard")
+    async def dashboard_page(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        slug: FromPath[str],
+    ) -> Template:
+        conference = await _conference(db_session, slug)
+        data = await dashboard.build(db_session, conference=conference)
+        context = {
+            "conference": conference,
+            "principal": principal,
+            "data": data,
+            "initial": msgspec.json.encode(data).decode().replace("</", "<\\/"),
+        }
+        return Template("checkin/dashboard.html", context=context)
+
+    @get("/dashboard/data", opt=allow(Role.STAFF))
+    async def dashboard_data(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> DashboardOut:
+        conference = await _conference(db_session, slug)
+        return await dashboard.build(db_session, conference=conference)
+
+    @get("/dashboard/live", opt=allow(Role.STAFF))
+    async def dashboard_live(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        channels: NamedDependency[ChannelsPlugin],
+        slug: FromPath[str],
+    ) -> ServerSentEvent:
+        conference = await _conference(db_session, slug)
+        return ServerSentEvent(live.event_stream(channels, conference_id=conference.id))

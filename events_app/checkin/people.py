@@ -1,0 +1,135 @@
+"""What check-in reads about attendees from registration: one query shape, one small record.
+
+Here check-in reads who someone is, whether their badge is current and whether their
+order is settled. The one thing it writes of registration's is the badge version, when
+the desk replaces a lost badge (``printing.reprint``): registration raises it on cancel,
+refund and substitution, and has no lost-badge step of its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.conferences.models import MemberCity
+from events_app.registration.models import Attendee, AttendeeStatus, Order, RegistrationType, TypeKind
+
+# Seen at the door: these never get in, whatever the badge says.
+CANCELLED_STATUSES = frozenset({AttendeeStatus.CANCELLED, AttendeeStatus.REFUNDED})
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    """An attendee as the door sees them."""
+
+    id: uuid.UUID
+    conference_id: uuid.UUID
+    order_id: uuid.UUID
+    status: AttendeeStatus
+    badge_version: int
+    first_name: str
+    last_name: str
+    badge_name: str
+    title: str
+    organization: str
+    email: str
+    city: str
+    registration_type: str
+    registration_type_id: uuid.UUID
+    registration_kind: TypeKind
+    registration_position: int
+    paid: bool
+    consent_to_share_contact: bool
+    dietary_needs: str
+    accessibility_needs: str
+
+    @property
+    def name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+def _query() -> Select[Attendee, int, int, RegistrationType, str]:
+    return (
+        select(Attendee, Order.paid_cents, Order.total_cents, RegistrationType, MemberCity.name)
+        .join(Order, Order.id == Attendee.order_id)
+        .join(RegistrationType, RegistrationType.id == Attendee.registration_type_id)
+        .outerjoin(MemberCity, MemberCity.id == Attendee.city_id)
+        # Badge versions and statuses change under a long-lived session (the desk's reprint):
+        # always read them as stored, never from the session's identity map.
+        .execution_options(populate_existing=True)
+    )
+
+
+def _holder(row: Any) -> Holder:
+    attendee, paid_cents, total_cents, rtype, city = row
+    return Holder(
+        id=attendee.id,
+        conference_id=attendee.conference_id,
+        order_id=attendee.order_id,
+        status=attendee.status,
+        badge_version=attendee.badge_version,
+        first_name=attendee.first_name,
+        last_name=attendee.last_name,
+        badge_name=attendee.badge_name or attendee.first_name,
+        title=attendee.title,
+        organization=attendee.organization,
+        email=attendee.email,
+        city=city or attendee.city_name,
+        registration_type=rtype.name,
+        registration_type_id=rtype.id,
+        registration_kind=rtype.kind,
+        registration_position=rtype.position,
+        paid=paid_cents >= total_cents,
+        consent_to_share_contact=attendee.consent_to_share_contact,
+        dietary_needs=attendee.dietary_needs,
+        accessibility_needs=attendee.accessibility_needs,
+    )
+
+
+async def holder(db: AsyncSession, *, attendee_id: uuid.UUID) -> Holder | None:
+    row = (await db.execute(_query().where(Attendee.id == attendee_id))).first()
+    return _holder(row) if row is not None else None
+
+
+async def holders(
+    db: AsyncSession, *, conference_id: uuid.UUID, attendee_ids: Sequence[uuid.UUID] | None = None
+) -> list[Holder]:
+    """Every attendee of a conference (or those listed), by last then first name."""
+    query = _query().where(Attendee.conference_id == conference_id)
+    if attendee_ids is not None:
+        query = query.where(Attendee.id.in_(attendee_ids))
+    rows = await db.execute(query.order_by(Attendee.last_name, Attendee.first_name, Attendee.id))
+    return [_holder(row) for row in rows]
+
+
+async def order_mates(db: AsyncSession, *, holder: Holder) -> list[Holder]:
+    """The others registered on the same order (group check-in)."""
+    rows = await db.execute(
+        _query()
+        .where(Attendee.order_id == holder.order_id, Attendee.id != holder.id)
+        .order_by(Attendee.position, Attendee.last_name)
+    )
+    return [_holder(row) for row in rows]
+
+
+async def search(db: AsyncSession, *, conference_id: uuid.UUID, text: str, limit: int = 20) -> list[Holder]:
+    """Attendees whose name, badge name or email contains ``text`` (case-insensitive)."""
+    needle = text.strip().lower()
+    words = needle.split()
+    query = _query().where(Attendee.conference_id == conference_id)
+    for word in words:
+        query = query.where(
+            or_(
+                func.lower(Attendee.first_name).contains(word, autoescape=True),
+                func.lower(Attendee.last_name).contains(word, autoescape=True),
+                func.lower(Attendee.badge_name).contains(word, autoescape=True),
+                func.lower(Attendee.email).contains(word, autoescape=True),
+            )
+        )
+    rows = await db.execute(query.order_by(Attendee.last_name, Attendee.first_name).limit(limit))
+    return [_holder(row) for row in rows]
