@@ -50,6 +50,7 @@ from events_app.expo.schemas import (
     PointsEntryOut,
     PointsLedgerOut,
     ReleaseIn,
+    ScanIn,
     StaffIn,
     StaffListOut,
     StaffOut,
@@ -736,6 +737,32 @@ class ExpoController(Controller):
             message=order.message,
             client_secret=order.client_secret,
         )
+
+    @post("/leads/scans", opt=PARTNERS, operation_id="scanLead", status_code=201)
+    async def scan_lead(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+        data: JSONBody[ScanIn],
+    ) -> LeadOut:
+        """Records a visitor whose badge your staff scanned: a new lead, or the same lead updated on a rescan.
+
+        The badge is checked as at the door (signed by this conference, current, not cancelled).
+        """
+        conference = await conference_for(db_session, slug=slug, principal=principal)
+        partner = await service.partner_of(db_session, principal)
+        view = await leads.scan_badge(
+            db_session,
+            conference=conference,
+            partner=partner,
+            badge=data.badge,
+            scanned_by=principal,
+            scanned_at=data.scanned_at,
+            notes=data.notes,
+            rating=data.rating,
+        )
+        return lead_out(view)
 
     @get("/leads", opt=PARTNERS, operation_id="listMyLeads")
     async def list_leads(

@@ -14,7 +14,7 @@ import csv
 import io
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -22,15 +22,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
+from events_app.checkin import service as checkin
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import Invalid, NotFound
-from events_app.expo.models import Lead, Partner
+from events_app.core.errors import Invalid, NotAllowed, NotFound
+from events_app.expo.models import LIVE_BOOKING_STATUSES, BoothBooking, Lead, Partner
 from events_app.registration.models import Attendee
 
 # OWASP's list: a cell starting with these is read as a formula by Excel, LibreOffice and Sheets.
 FORMULA_STARTERS = ("=", "+", "-", "@", "\t", "\r")
 NOTES_MAX = 4000
+# A scanner may queue scans while the hall's network is down; older than this is not a queued scan.
+MAX_QUEUED_SCAN_AGE = timedelta(days=3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,48 @@ async def record_scan(
     )
     assert lead is not None  # the statement above guarantees the row
     return _view(lead, attendee)
+
+
+async def scan_badge(
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    partner: Partner,
+    badge: str,
+    scanned_by: Principal,
+    scanned_at: datetime | None = None,
+    notes: str | None = None,
+    rating: int | None = None,
+) -> LeadView:
+    """A partner's staff scan a visitor's badge at the booth: checked by check-in like a door checks it."""
+    moment = now()
+    if scanned_at is not None:
+        if scanned_at.tzinfo is None:
+            raise Invalid("scanned_at needs a time zone (e.g. 2027-10-06T17:05:00Z).", code="scan-time-naive")
+        if scanned_at < moment - MAX_QUEUED_SCAN_AGE:
+            raise Invalid("scanned_at is too long ago to be a scan queued on a device.", code="scan-time-too-old")
+        scanned_at = min(scanned_at, moment)  # a device clock running ahead never dates a lead in the future
+    has_booth = await db.scalar(
+        select(BoothBooking.id).where(
+            BoothBooking.conference_id == conference.id,
+            BoothBooking.partner_id == partner.id,
+            BoothBooking.status.in_(LIVE_BOOKING_STATUSES),
+        )
+    )
+    if has_booth is None:
+        raise NotAllowed("Leads are collected at your booth: book one at this conference first.", code="no-booth-here")
+    holder = await checkin.holder_for_badge(db, conference=conference, token=badge)
+    attendee = await db.get_one(Attendee, holder.id)
+    return await record_scan(
+        db,
+        conference=conference,
+        partner=partner,
+        attendee=attendee,
+        scanned_by=scanned_by,
+        scanned_at=scanned_at,
+        notes=notes,
+        rating=rating,
+    )
 
 
 async def list_leads(db: AsyncSession, *, conference: Conference, partner: Partner) -> list[LeadView]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.conferences.models import Conference
-from events_app.core.mail import queue_mail
+from events_app.core.mail import Attachment, queue_mail
 from events_app.core.money import Money
 from events_app.expo.models import Booth, BoothBooking, BoothStaffMember, Partner
 from events_app.expo.service import list_contacts
@@ -87,7 +89,7 @@ async def send_staff_registered(
     partner: Partner,
     booth: Booth,
     member: BoothStaffMember,
-    badge_url: str | None,
+    badge: Sequence[Attachment],
 ) -> None:
     text = "\n".join(
         [
@@ -95,9 +97,15 @@ async def send_staff_registered(
             "",
             f"{partner.name} registered you as exhibitor staff at booth {booth.code} for {conference.name}, "
             f"{date_range(conference.starts_on, conference.ends_on)}, {conference.venue_name}.",
-            *([f"Your badge (show the QR code at the entrance): {badge_url}"] if badge_url else []),
+            "",
+            "Your badge is attached: show its QR code at the entrance, on your phone or printed.",
         ]
     )
     await queue_mail(
-        db, settings=settings, to=[member.email], subject=f"Your exhibitor badge: {conference.name}", text=text
+        db,
+        settings=settings,
+        to=[member.email],
+        subject=f"Your exhibitor badge: {conference.name}",
+        text=text,
+        attachments=badge,
     )

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
+from events_app.checkin.mail import badge_attachment
 from events_app.conferences.models import Conference
 from events_app.core.errors import Conflict, Invalid
 from events_app.expo import mail as expo_mail
@@ -132,7 +133,13 @@ async def name_staff(
     await db.flush()
     booth = await db.get_one(Booth, booking.booth_id)
     await expo_mail.send_staff_registered(
-        db, settings=settings, conference=conference, partner=partner, booth=booth, member=member, badge_url=None
+        db,
+        settings=settings,
+        conference=conference,
+        partner=partner,
+        booth=booth,
+        member=member,
+        badge=await badge_attachment(db, settings=settings, conference=conference, attendee=attendee),
     )
     await record(
         db,

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
+from events_app.checkin import service as checkin
 from events_app.core.mail import deliver_outbox
 from events_app.expo import leads
 from events_app.expo.models import Lead
@@ -62,7 +63,9 @@ async def test_a_10x20_booth_includes_four_badges_and_extras_count_once_paid(
     await deliver_outbox(db.bind, mail_settings)  # type: ignore[arg-type]
     [welcome] = smtp_server.to("pat3@acme.example")
     assert welcome["Subject"] == "Your exhibitor badge: Expo Test Conference"
-    assert "Acme registered you as exhibitor staff at booth 201" in welcome.get_content()
+    assert "Acme registered you as exhibitor staff at booth 201" in welcome.get_body(("plain",)).get_content()
+    [badge_png] = [part for part in welcome.iter_attachments() if part.get_content_type() == "image/png"]
+    assert badge_png.get_content().startswith(b"\x89PNG")
     fifth = await client.post(staff_url, json=_person(4), headers=acme.headers)
     assert (fifth.status_code, fifth.json()["code"]) == (409, "badges-used-up")
     again = await client.post(staff_url, json=_person(0), headers=acme.headers)
@@ -200,3 +203,42 @@ def test_spreadsheet_cells_never_start_a_formula() -> None:
     assert leads.spreadsheet_safe("\t=cmd") == "'\t=cmd"
     assert leads.spreadsheet_safe("Acme") == "Acme"
     assert leads.spreadsheet_safe(None) == ""
+
+
+async def test_partner_staff_scan_badges_and_a_rescan_updates_the_lead(
+    client: Client, db: AsyncSession, settings: Settings, expo: ExpoWorld, make_partner: MakePartner
+) -> None:
+    acme, walker = await make_partner("Acme"), await make_partner("No Booth Co")
+    await _booked(client, expo, acme, "101")
+    visitor = await _visitor(db, expo, email="mayor@fresno.gov", consent=True)
+    holder = await checkin.get_holder(db, conference=expo.conference, attendee_id=visitor.id)
+    badge = await checkin.badge_token(db, settings=settings, conference=expo.conference, holder=holder)
+    await db.commit()
+    scans = f"{expo.api}/leads/scans"
+
+    first = await client.post(scans, json={"badge": badge, "rating": 5, "notes": "Wants a quote"}, headers=acme.headers)
+    assert first.status_code == 201, first.text
+    assert (first.json()["name"], first.json()["email"], first.json()["scans"]) == (
+        "Maria Lopez",
+        "mayor@fresno.gov",
+        1,
+    )
+    again = await client.post(scans, json={"badge": badge.lower()}, headers=acme.headers)
+    assert (again.json()["id"], again.json()["scans"], again.json()["notes"]) == (
+        first.json()["id"],
+        2,
+        "Wants a quote",
+    )
+    assert len((await client.get(f"{expo.api}/leads", headers=acme.headers)).json()) == 1
+
+    no_booth = await client.post(scans, json={"badge": badge}, headers=walker.headers)
+    assert (no_booth.status_code, no_booth.json()["code"]) == (403, "no-booth-here")
+    forged = await client.post(scans, json={"badge": badge[:-6] + "AAAAAA"}, headers=acme.headers)
+    assert (forged.status_code, forged.json()["code"]) == (422, "badge-invalid")
+    not_a_badge = await client.post(scans, json={"badge": "hello"}, headers=acme.headers)
+    assert not_a_badge.json()["code"] == "badge-invalid"
+
+    visitor.badge_version += 1  # a lost badge was replaced at the desk
+    await db.commit()
+    replaced = await client.post(scans, json={"badge": badge}, headers=acme.headers)
+    assert (replaced.status_code, replaced.json()["code"]) == (422, "badge-revoked")
