@@ -40,6 +40,7 @@ NOTICES = {
     "card-processing": "Booked. We are confirming your card payment; this page shows it once Stripe does.",
     "cancelled": "The booking is cancelled and the booth is back on sale.",
     "staff-named": "Registered: the badge is on its way to them.",
+    "lead-saved": "Lead saved.",
 }
 
 
@@ -52,6 +53,12 @@ class StaffForm(msgspec.Struct):
     last_name: str = ""
     email: str = ""
     title: str = ""
+
+
+class ScanForm(msgspec.Struct):
+    badge: str = ""
+    notes: str = ""
+    rating: str = ""
 
 
 class CheckoutForm(msgspec.Struct):
@@ -344,6 +351,37 @@ class ExpoPages(Controller):
             )
         await db_session.commit()  # the app commits only 2xx answers on its own, and this is a 303
         return Redirect(f"/c/{slug}/expo/dashboard?notice=staff-named#staff", status_code=303)
+
+    @post("/c/{slug:str}/expo/leads/scans", media_type=MediaType.HTML, status_code=303, opt=PARTNERS)
+    async def scan_lead(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal],
+        slug: FromPath[str],
+        data: URLEncodedBody[ScanForm],
+    ) -> Redirect | Template:
+        """A handheld scanner types the badge into the focused field and presses Enter: one lead per visitor."""
+        conference = await conference_for(db_session, slug=slug, principal=principal)
+        try:
+            partner = await service.partner_of(db_session, principal)
+            rating = int(data.rating) if data.rating.strip().isdigit() else None
+            await leads.scan_badge(
+                db_session,
+                conference=conference,
+                partner=partner,
+                badge=data.badge[:400],
+                scanned_by=principal,
+                notes=data.notes[:4000] or None,
+                rating=rating if rating is not None and 1 <= rating <= 5 else None,
+            )
+        except DomainError as error:
+            await db_session.rollback()
+            return await self._dashboard(
+                request, db_session, principal, slug, notice=None, error=error.detail, status_code=error.status
+            )
+        await db_session.commit()  # the app commits only 2xx answers on its own, and this is a 303
+        return Redirect(f"/c/{slug}/expo/dashboard?notice=lead-saved#leads", status_code=303)
 
     @get("/c/{slug:str}/expo/leads.csv", opt=PARTNERS)
     async def leads_csv(

@@ -6,7 +6,13 @@ import re
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.checkin import service as checkin
+from events_app.registration import service as registration
+from events_app.registration.models import TypeKind
+from events_app.registration.schemas import TypeIn
+from events_app.settings import Settings
 from tests.accounts.test_access import _login
 from tests.expo.conftest import ExpoWorld, MakePartner
 
@@ -105,3 +111,29 @@ async def test_a_partner_names_booth_staff_on_the_dashboard(
     )
     assert twice.status_code == 409
     assert "dana@acme.example already works this booth." in twice.text
+
+
+async def test_a_wedge_scanner_saves_a_lead_on_the_dashboard(
+    client: Client, db: AsyncSession, settings: Settings, expo: ExpoWorld, make_partner: MakePartner
+) -> None:
+    acme = await make_partner("Acme")
+    held = (await client.post(f"{expo.api}/holds", json={"booth_code": "106"}, headers=acme.headers)).json()
+    await client.post(f"{expo.api}/holds/{held['id']}/checkout", json={"method": "invoice"}, headers=acme.headers)
+    kind = await registration.create_type(db, conference=expo.conference, actor=None, data=TypeIn(
+        name="Full", kind=TypeKind.FULL, member_price_cents=0, non_member_price_cents=0,
+    ))  # fmt: skip
+    visitor = await registration.add_confirmed_attendee(
+        db, conference_id=expo.conference.id, registration_type_id=kind.id, first_name="Lee", last_name="Park",
+        email="lee@visalia.gov", title="Public Works Director", city_name="Visalia",
+    )  # fmt: skip
+    holder = await checkin.get_holder(db, conference=expo.conference, attendee_id=visitor.id)
+    badge = await checkin.badge_token(db, settings=settings, conference=expo.conference, holder=holder)
+    await db.commit()
+    await _login(client, acme.caller)
+    saved = await client.post(f"/c/{expo.conference.slug}/expo/leads/scans", data={"badge": badge, "rating": "4"},
+                              headers={**HTML, **_csrf(client)})  # fmt: skip
+    assert "Lead saved." in saved.text
+    assert "Lee Park" in saved.text
+    assert "Public Works Director" in saved.text
+    assert "Not shared" in saved.text  # no consent: no email on the lead
+    assert "lee@visalia.gov" not in saved.text
