@@ -1327,16 +1327,6 @@ async def _reconcile_one(db: AsyncSession, settings: Settings, payment_id: uuid.
     return int((payment.status, payment.amount_refunded_cents, payment.needs_attention) != before)
 
 
-async def run_reconcile_forever(engine: AsyncEngine, settings: Settings, *, every_seconds: float) -> None:
-    """The app's background reconciliation; waits a round first so a restart storm asks Stripe gently."""
-    while True:
-        await asyncio.sleep(every_seconds)
-        try:
-            await reconcile(engine, settings)
-        except Exception:  # must survive a database or Stripe hiccup and try again next round
-            log.exception("reconcile_round_failed")
-
-
 # --- staff --------------------------------------------------------------------------------------
 
 
