@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from functools import partial
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -43,17 +42,18 @@ from events_app.conferences.pages import ConferencePages
 from events_app.core.errors import exception_handlers
 from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
-from events_app.core.mail import run_outbox_forever
+from events_app.core.mail import deliver_outbox
+from events_app.core.rounds import SWEEP_SECONDS, Round, rounds_lifespan
 from events_app.db import make_alchemy_config, make_engine
 from events_app.expo.controllers import ExpoController, PartnerProgramController
 from events_app.expo.pages import ExpoPages
 from events_app.payments.controllers import PaymentController, StripeWebhookController
 from events_app.payments.pages import InvoicePages
-from events_app.payments.service import card_payments_enabled, run_reconcile_forever
+from events_app.payments.service import card_payments_enabled, reconcile
 from events_app.registration.controllers import RegistrationController
 from events_app.registration.pages import RegistrationPages
-from events_app.registration.waitlist import sweeper as registration_sweeper
-from events_app.sessions.agenda import sweeper as program_seat_sweeper
+from events_app.registration.waitlist import sweep_once as registration_sweep
+from events_app.sessions.agenda import sweep_once as program_seat_sweep
 from events_app.sessions.controllers import AgendaController, ProgramController, ScheduleController
 from events_app.sessions.pages import AgendaPages, FeedPages, ProgramPages
 from events_app.settings import Settings, get_settings
@@ -128,29 +128,25 @@ def create_app(settings: Settings | None = None) -> Litestar:
     db_config = make_alchemy_config(engine)
     session_secret = hashlib.sha256(f"session:{settings.secret_key}".encode()).digest()
 
+    # Sweeps follow the courier's switch: tests turn all background work off at once.
+    sweep_seconds = SWEEP_SECONDS if settings.outbox_interval_seconds > 0 else 0
+    rounds = [
+        Round("mail-courier", partial(deliver_outbox, engine, settings), settings.outbox_interval_seconds),
+        Round("registration-sweep", partial(registration_sweep, engine, settings), sweep_seconds),
+        Round("program-seat-sweep", partial(program_seat_sweep, engine, settings), sweep_seconds),
+        Round(
+            "payments-reconcile",
+            partial(reconcile, engine, settings),
+            settings.payments_reconcile_interval_seconds if card_payments_enabled(settings) else 0,
+            wait_first=True,
+        ),
+    ]
+
     @asynccontextmanager
-    async def background_work(_app: Litestar) -> AsyncGenerator[None, None]:
-        courier = None
-        if settings.outbox_interval_seconds > 0:
-            courier = asyncio.create_task(
-                run_outbox_forever(engine, settings, every_seconds=settings.outbox_interval_seconds)
-            )
-        reconciler = None
-        if settings.payments_reconcile_interval_seconds > 0 and card_payments_enabled(settings):
-            reconciler = asyncio.create_task(
-                run_reconcile_forever(engine, settings, every_seconds=settings.payments_reconcile_interval_seconds)
-            )
+    async def dispose_engine(_app: Litestar) -> AsyncGenerator[None, None]:
         try:
             yield
         finally:
-            if courier is not None:
-                courier.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await courier
-            if reconciler is not None:
-                reconciler.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await reconciler
             await engine.dispose()
 
     app = Litestar(
@@ -190,7 +186,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             security=[{"bearer": []}],
         ),
         exception_handlers=exception_handlers,
-        lifespan=[background_work, registration_sweeper(engine, settings), program_seat_sweeper(engine, settings)],
+        lifespan=[dispose_engine, rounds_lifespan(rounds)],
         state=State({"settings": settings, "db_engine": engine, "db_config": db_config}),
         debug=False,
     )

@@ -7,6 +7,7 @@ connection because it enforces none of them by default.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ from advanced_alchemy.types import DateTimeUTC
 from alembic import command
 from alembic.config import Config as AlembicConfig
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -67,6 +69,22 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
+
+
+def upsert_statement(db: AsyncSession) -> Callable[..., Any]:
+    """The dialect's ``insert`` with ON CONFLICT support (PostgreSQL and SQLite share the syntax)."""
+    return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+async def insert_unless_taken(db: AsyncSession, model: type[Base], values: dict[str, Any]) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING: False when a unique constraint already holds the row.
+
+    The database decides every race this way: a concurrent inserter waits for the other's
+    commit, then finds the key taken. Unlike catching IntegrityError it needs no savepoint
+    and leaves a PostgreSQL transaction usable.
+    """
+    result = await db.execute(upsert_statement(db)(model).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 def make_alchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:

@@ -35,7 +35,9 @@ from events_app.app import create_app
 from events_app.db import make_engine, upgrade_database
 from events_app.models import Base
 from events_app.settings import Settings
-from tests.stripe_harness import localstripe, localstripe_server, stripe_env, stripe_settings  # noqa: F401 (fixtures)
+
+# Shared fixtures for every folder: the Stripe emulator and Debian's chromium.
+pytest_plugins = ["tests.stripe_harness", "tests.browser_harness"]
 
 TEST_SECRET = "test-secret-key-that-is-long-enough-for-signing-0123456789"
 

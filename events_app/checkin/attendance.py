@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.checkin import people
-from events_app.checkin.claims import insert_unless_taken
 from events_app.checkin.decisions import MESSAGES, Decision
 from events_app.checkin.models import ScanKind, ScanResult, SessionAttendance, SessionCreditRule, Station, StationKind
 from events_app.checkin.people import Holder
@@ -30,6 +29,7 @@ from events_app.checkin.schemas import CreditLine, CreditReport, FirstCheckin, R
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.errors import NotFound
+from events_app.db import insert_unless_taken
 from events_app.sessions.models import ProgramSession, Room, Rsvp, RsvpStatus, SessionRun
 
 DOORS_OPEN_EARLY = timedelta(minutes=15)

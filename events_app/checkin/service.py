@@ -25,7 +25,6 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import IssuedToken, Principal
 from events_app.audit.service import record
 from events_app.checkin import credential, keys, people
-from events_app.checkin.claims import insert_unless_taken
 from events_app.checkin.decisions import MESSAGES, Decision
 from events_app.checkin.models import (
     Checkin,
@@ -54,6 +53,7 @@ from events_app.conferences.models import Conference
 from events_app.conferences.service import get_conference
 from events_app.core.clock import now
 from events_app.core.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
+from events_app.db import insert_unless_taken
 from events_app.registration.models import AttendeeStatus
 from events_app.settings import Settings
 

@@ -10,7 +10,6 @@ messages are written to the log instead: the embedded default.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -149,13 +148,3 @@ async def deliver_outbox(engine: AsyncEngine, settings: Settings, *, limit: int 
                 sent += 1
             await db.commit()
     return sent
-
-
-async def run_outbox_forever(engine: AsyncEngine, settings: Settings, *, every_seconds: float = 2.0) -> None:
-    """The app's background courier; an error in one round never stops the next."""
-    while True:
-        try:
-            await deliver_outbox(engine, settings)
-        except Exception:  # the courier must survive a database hiccup and try again
-            log.exception("outbox_round_failed")
-        await asyncio.sleep(every_seconds)

@@ -36,7 +36,6 @@ import stripe
 import structlog
 from litestar.pagination import OffsetPagination
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from events_app.accounts.service import Principal
@@ -47,6 +46,7 @@ from events_app.core.errors import Conflict, Invalid
 from events_app.core.money import Money
 from events_app.core.pagination import paginate
 from events_app.core.signing import sign
+from events_app.db import insert_unless_taken, upsert_statement
 from events_app.payments.errors import (
     BadWebhook,
     CannotHonour,
@@ -183,28 +183,13 @@ def _error_message(exc: stripe.StripeError) -> str:
 # --- small shared steps -------------------------------------------------------------------------
 
 
-def _dialect(db: AsyncSession) -> str:
-    return db.get_bind().dialect.name
-
-
-async def _insert_unless_taken(db: AsyncSession, model: type[Any], values: dict[str, Any]) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING: False when a unique constraint already holds the row.
-
-    Unlike catching IntegrityError, this leaves the caller's transaction usable on PostgreSQL
-    and needs no savepoint on SQLite; a concurrent inserter waits for the other to commit.
-    """
-    insert = postgresql.insert if _dialect(db) == "postgresql" else sqlite.insert
-    result = await db.execute(insert(model).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)  # type: ignore[attr-defined]
-
-
 async def _next_invoice_sequence(db: AsyncSession, series: str) -> int:
     """The next number of ``series``, gapless: one atomic upsert of the series' counter row.
 
     The row stays locked until the issuing transaction ends, so concurrent issuers queue
     behind it instead of colliding, and a rolled-back invoice gives its number back.
     """
-    insert = postgresql.insert if _dialect(db) == "postgresql" else sqlite.insert
+    insert = upsert_statement(db)
     moment = now()
     statement = (
         insert(InvoiceSeries)
@@ -334,7 +319,7 @@ async def _check_conference(db: AsyncSession, conference_id: uuid.UUID) -> None:
 async def _new_payment(db: AsyncSession, **values: Any) -> Payment:
     """Inserts a live payment, or raises ``PaymentInProgress`` when the reference already has one."""
     payment_id = uuid.uuid4()
-    if not await _insert_unless_taken(db, Payment, {"id": payment_id, **values}):
+    if not await insert_unless_taken(db, Payment, {"id": payment_id, **values}):
         raise PaymentInProgress(
             "A payment for this is already in progress; finish or cancel it first.",
             code="payment-in-progress",
@@ -1051,7 +1036,7 @@ async def _adopt_stripe_refund(db: AsyncSession, payment: Payment, stripe_refund
     if amount <= 0 or stripe_refund.get("status") in ("failed", "canceled"):
         return None
     key = f"{payment.id}:stripe:{stripe_refund['id']}"
-    taken = await _insert_unless_taken(
+    taken = await insert_unless_taken(
         db,
         Refund,
         {
@@ -1111,7 +1096,7 @@ async def handle_stripe_webhook(db: AsyncSession, *, settings: Settings, payload
     event_type = str(event.get("type", ""))
     if event_type.startswith("payment_intent.") and not _past_grace(event):
         await _wait_for_payment_row(db, obj)
-    fresh = await _insert_unless_taken(
+    fresh = await insert_unless_taken(
         db,
         StripeEvent,
         {
@@ -1197,7 +1182,7 @@ async def _record_orphan(db: AsyncSession, settings: Settings, intent_id: str) -
         log.error("stripe_payment_unmatched", intent_id=intent_id)
         return "unmatched: no conference for this money; see Stripe"
     amount = int(intent.get("amount_received") or intent.get("amount") or 0)
-    await _insert_unless_taken(
+    await insert_unless_taken(
         db,
         Payment,
         {
@@ -1340,16 +1325,6 @@ async def _reconcile_one(db: AsyncSession, settings: Settings, payment_id: uuid.
             db, settings=settings, payment=payment, actor=None, reason="Abandoned: not completed within a day."
         )
     return int((payment.status, payment.amount_refunded_cents, payment.needs_attention) != before)
-
-
-async def run_reconcile_forever(engine: AsyncEngine, settings: Settings, *, every_seconds: float) -> None:
-    """The app's background reconciliation; waits a round first so a restart storm asks Stripe gently."""
-    while True:
-        await asyncio.sleep(every_seconds)
-        try:
-            await reconcile(engine, settings)
-        except Exception:  # must survive a database or Stripe hiccup and try again next round
-            log.exception("reconcile_round_failed")
 
 
 # --- staff --------------------------------------------------------------------------------------

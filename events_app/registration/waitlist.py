@@ -8,14 +8,10 @@ next person. Cancellations and voided invoices offer their seats at once.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import structlog
 from sqlalchemy import func, select, update
@@ -41,7 +37,6 @@ from events_app.settings import Settings
 log = structlog.get_logger(__name__)
 
 OFFER_HOURS = 48
-SWEEP_SECONDS = 60.0
 OFFER_PURPOSE = "registration.waitlist-offer"
 
 
@@ -201,34 +196,3 @@ async def sweep_once(engine: AsyncEngine, settings: Settings) -> SweepReport:
     """One sweep in its own transaction (the app runs this every minute)."""
     async with async_sessionmaker(engine, expire_on_commit=False)() as db, db.begin():
         return await sweep(db, settings=settings)
-
-
-async def run_sweep_forever(engine: AsyncEngine, settings: Settings, *, every_seconds: float) -> None:
-    """The app's periodic sweep; an error in one round never stops the next."""
-    while True:
-        try:
-            await sweep_once(engine, settings)
-        except Exception:  # a database hiccup must not end the loop: the next round tries again
-            log.exception("registration_sweep_failed")
-        await asyncio.sleep(every_seconds)
-
-
-def sweeper(
-    engine: AsyncEngine, settings: Settings, *, every_seconds: float = SWEEP_SECONDS
-) -> Callable[[Any], AbstractAsyncContextManager[None]]:
-    """An app lifespan that sweeps every minute while background work is on (``outbox_interval_seconds`` > 0)."""
-
-    @asynccontextmanager
-    async def lifespan(_app: Any) -> AsyncIterator[None]:
-        task = None
-        if settings.outbox_interval_seconds > 0:
-            task = asyncio.create_task(run_sweep_forever(engine, settings, every_seconds=every_seconds))
-        try:
-            yield
-        finally:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-    return lifespan

@@ -10,20 +10,17 @@ twice. A seat that frees goes first to the next person waiting: they get an offe
 (the seat stays held for them) and a mail, and have ``OFFER_WINDOW`` to confirm. An
 offer that runs out lapses and the seat moves on; nothing needs a timer for that to be
 right, because every RSVP, agenda view and session page first sweeps that run's
-expired offers; each app process also sweeps every minute (``sweeper``), so the next
+expired offers; each app process also sweeps every minute (core.rounds), so the next
 person is mailed even when nobody opens a page.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import structlog
@@ -554,8 +551,6 @@ async def run_rsvps(
 
 # --- the periodic sweep ----------------------------------------------------------------------------
 
-SWEEP_SECONDS = 60.0
-
 
 async def sweep_once(engine: AsyncEngine, settings: Settings) -> int:
     """One sweep of every conference with seats in play, each in its own transaction; returns seats passed on."""
@@ -576,37 +571,6 @@ async def sweep_once(engine: AsyncEngine, settings: Settings) -> int:
             conference = await db.get_one(Conference, conference_id)
             passed_on += await sweep_offers(db, conference=conference, settings=settings)
     return passed_on
-
-
-async def run_sweep_forever(engine: AsyncEngine, settings: Settings, *, every_seconds: float) -> None:
-    """Lapses offers and mails the next in line even when no one opens a page; errors never end the loop."""
-    while True:
-        try:
-            await sweep_once(engine, settings)
-        except Exception:  # a database hiccup (or a deadlock with another process) waits for the next round
-            log.exception("program_seat_sweep_failed")
-        await asyncio.sleep(every_seconds)
-
-
-def sweeper(
-    engine: AsyncEngine, settings: Settings, *, every_seconds: float = SWEEP_SECONDS
-) -> Callable[[Any], AbstractAsyncContextManager[None]]:
-    """An app lifespan running the seat sweep every minute while background work is on (as the outbox is)."""
-
-    @asynccontextmanager
-    async def lifespan(_app: Any) -> AsyncIterator[None]:
-        task = None
-        if settings.outbox_interval_seconds > 0:
-            task = asyncio.create_task(run_sweep_forever(engine, settings, every_seconds=every_seconds))
-        try:
-            yield
-        finally:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-
-    return lifespan
 
 
 # --- telling attendees about a release -------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.checkin import qr
 from events_app.checkin.models import Checkin
 from events_app.settings import Settings
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser_harness import CHROMIUM, CHROMIUM_ARGS
 from tests.checkin.conftest import badge_of, build_world
 from tests.conftest import LiveServer, MakeCaller
 

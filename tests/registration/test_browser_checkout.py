@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 import pytest
-from playwright.async_api import Page, Route, async_playwright
+from playwright.async_api import Browser, Page, Route
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,12 +26,6 @@ from tests.registration.conftest import World
 from tests.stripe_harness import CARD_3DS, LocalStripe, webhook_url
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run",
-]  # fmt: skip
 
 CREATE_PAYMENT_METHOD_SHIM = """
 ;(function () {
@@ -94,50 +88,46 @@ async def test_a_clerk_registers_two_officials_and_pays_by_card_in_a_browser(
     localstripe: LocalStripe,
     stripe_env: dict[str, str],
     live_servers: Callable[..., list[LiveServer]],
+    browser: Browser,
     card: str,
 ) -> None:
     [server] = live_servers(1, **stripe_env)
     localstripe.send_webhooks_to(webhook_url(server.url))
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = await browser.new_page()
-        await _shim_stripe_js(page, localstripe)
-        try:
-            await page.goto(f"{server.url}/c/annual-2027")
-            await page.get_by_role("link", name="Register").first.click()
-            await page.get_by_label("Your name").first.fill("Carla Clerk")
-            await page.get_by_label("Your email").first.fill("clerk@fresno.gov")
-            await page.get_by_role("button", name="Add another attendee").click()
-            for i, (first, email) in enumerate((("Maria", "mayor@fresno.gov"), ("Tom", "tlee@fresno.gov"))):
-                await page.locator(f'input[name="a{i}_first_name"]').fill(first)
-                await page.locator(f'input[name="a{i}_last_name"]').fill("Official")
-                await page.locator(f'input[name="a{i}_email"]').fill(email)
-            await page.get_by_label("Pay now by card").check()
-            await page.get_by_role("button", name="Check rates and totals").click()
-            assert await page.locator("#total").inner_text() == "$1,000.00"
-            await page.get_by_role("button", name="Register", exact=True).click()
+    page = await browser.new_page()
+    await _shim_stripe_js(page, localstripe)
+    await page.goto(f"{server.url}/c/annual-2027")
+    await page.get_by_role("link", name="Register").first.click()
+    await page.get_by_label("Your name").first.fill("Carla Clerk")
+    await page.get_by_label("Your email").first.fill("clerk@fresno.gov")
+    await page.get_by_role("button", name="Add another attendee").click()
+    for i, (first, email) in enumerate((("Maria", "mayor@fresno.gov"), ("Tom", "tlee@fresno.gov"))):
+        await page.locator(f'input[name="a{i}_first_name"]').fill(first)
+        await page.locator(f'input[name="a{i}_last_name"]').fill("Official")
+        await page.locator(f'input[name="a{i}_email"]').fill(email)
+    await page.get_by_label("Pay now by card").check()
+    await page.get_by_role("button", name="Check rates and totals").click()
+    assert await page.locator("#total").inner_text() == "$1,000.00"
+    await page.get_by_role("button", name="Register", exact=True).click()
 
-            await page.wait_for_url("**/registration/checkout/**")
-            card_field = page.locator("#card-element")
-            await card_field.locator('input[placeholder="number"]').fill(card)
-            await card_field.locator('input[placeholder="exp_month"]').fill("12")
-            await card_field.locator('input[placeholder="exp_year"]').fill("30")
-            await card_field.locator('input[placeholder="cvc"]').fill("123")
-            await card_field.locator('input[placeholder="postal_code"]').fill("93721")
-            await page.get_by_role("button", name="Pay $1,000.00").click()
-            if card == CARD_3DS:
-                # localstripe's Stripe.js shows its 3-D Secure dialog from confirmCardPayment.
-                await page.get_by_role("button", name="Complete authentication").click()
+    await page.wait_for_url("**/registration/checkout/**")
+    card_field = page.locator("#card-element")
+    await card_field.locator('input[placeholder="number"]').fill(card)
+    await card_field.locator('input[placeholder="exp_month"]').fill("12")
+    await card_field.locator('input[placeholder="exp_year"]').fill("30")
+    await card_field.locator('input[placeholder="cvc"]').fill("123")
+    await card_field.locator('input[placeholder="postal_code"]').fill("93721")
+    await page.get_by_role("button", name="Pay $1,000.00").click()
+    if card == CARD_3DS:
+        # localstripe's Stripe.js shows its 3-D Secure dialog from confirmCardPayment.
+        await page.get_by_role("button", name="Complete authentication").click()
 
-            await page.wait_for_url("**/registration/manage/**")
-            for _ in range(100):
-                if await _order_status(db, "clerk@fresno.gov") == OrderStatus.PAID:
-                    break
-                await asyncio.sleep(0.1)
-            await page.reload()
-            assert (await page.locator("#order-status").inner_text()).strip() == "Confirmed"
-        finally:
-            await browser.close()
+    await page.wait_for_url("**/registration/manage/**")
+    for _ in range(100):
+        if await _order_status(db, "clerk@fresno.gov") == OrderStatus.PAID:
+            break
+        await asyncio.sleep(0.1)
+    await page.reload()
+    assert (await page.locator("#order-status").inner_text()).strip() == "Confirmed"
     order = await db.scalar(select(Order).where(Order.buyer_email == "clerk@fresno.gov"))
     assert order is not None
     assert {a.status for a in order.attendees} == {AttendeeStatus.CONFIRMED}

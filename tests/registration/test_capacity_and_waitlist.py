@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from litestar import Litestar
@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.core.clock import now
 from events_app.core.mail import deliver_outbox
+from events_app.core.rounds import Round, rounds_lifespan
 from events_app.db import make_engine
 from events_app.registration import orders, service, waitlist
 from events_app.registration.models import OrderStatus, PaymentMethod, WaitlistStatus
@@ -144,7 +145,8 @@ async def test_each_app_process_sweeps_expired_holds_in_the_background(
     await db.commit()
     engine = make_engine(settings.database_url)
     try:
-        async with waitlist.sweeper(engine, replace(settings, outbox_interval_seconds=1), every_seconds=0.05)(None):
+        sweeping = Round("registration-sweep", partial(waitlist.sweep_once, engine, settings), every_seconds=0.05)
+        async with rounds_lifespan([sweeping])(None):
             for _ in range(100):
                 await asyncio.sleep(0.05)
                 await db.refresh(stale)

@@ -1,8 +1,5 @@
 """An attendee in a real browser: the program on a phone, a session added to their agenda, found in their feed."""
 
-# The program's fixtures live in tests/sessions; importing them here is how pytest shares them with this folder.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -15,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.sessions import releases
 from events_app.settings import Settings
 from tests.conftest import LiveServer
-from tests.sessions.conftest import MakePerson, Program, make_person, program  # noqa: F401
+from tests.sessions.conftest import MakePerson, Program
 
 pytestmark = pytest.mark.browser
 
