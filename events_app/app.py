@@ -45,6 +45,8 @@ from events_app.core.logging import configure_logging, request_id_middleware
 from events_app.core.mail import deliver_outbox
 from events_app.core.rounds import SWEEP_SECONDS, Round, rounds_lifespan
 from events_app.db import make_alchemy_config, make_engine
+from events_app.expo.controllers import ExpoController, PartnerProgramController
+from events_app.expo.pages import ExpoPages
 from events_app.payments.controllers import PaymentController, StripeWebhookController
 from events_app.payments.pages import InvoicePages
 from events_app.payments.service import card_payments_enabled, reconcile
@@ -69,6 +71,9 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ConferenceController,
     AssociationController,
     ConferencePages,
+    PartnerProgramController,
+    ExpoController,
+    ExpoPages,
     PaymentController,
     StripeWebhookController,
     InvoicePages,

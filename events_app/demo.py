@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts import seed as accounts_seed
 from events_app.checkin import seed as checkin_seed
 from events_app.conferences import seed as conferences_seed
+from events_app.expo import seed as expo_seed
 from events_app.registration import seed as registration_seed
 from events_app.sessions import seed as sessions_seed
 
@@ -25,6 +26,7 @@ SEEDS: list[Seed] = [
     registration_seed.seed,
     sessions_seed.seed,
     checkin_seed.seed,  # after the program: session-room doors stand in its rooms
+    expo_seed.seed,
 ]
 RANDOM_SEED = 2027
 

@@ -1,0 +1,1 @@
+"""The expo: partners, floor plan, booth holds and bookings, booth staff and leads."""

@@ -1,0 +1,249 @@
+"""Paying for booths through the payments package: checkout by card or invoice, the handlers payments
+calls when money moves, and refunds on cancellation.
+
+Payments knows a booth booking only as purpose ``expo-booth`` and the booking's id. A
+booking becomes firm in ``on_paid`` (a verified Stripe webhook, reconciliation, or the
+last check recorded against an invoice), never because a browser says so. A declined
+card gives the partner their hold back, so they can try another card before it runs out.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.service import Principal
+from events_app.audit.service import record
+from events_app.conferences.models import Conference
+from events_app.core.clock import now
+from events_app.core.errors import Conflict
+from events_app.expo import booking as booking_service
+from events_app.expo import mail as expo_mail
+from events_app.expo.floorplan import claim_is_live
+from events_app.expo.models import BookingStatus, Booth, BoothBooking, BoothHold, Partner, PaymentMethod
+from events_app.payments import service as payments
+from events_app.payments.errors import CannotHonour
+from events_app.payments.models import Payment, PaymentStatus, ReceiptMethod, Refund
+from events_app.payments.schemas import InvoiceLine
+from events_app.settings import Settings
+
+BOOTH_PURPOSE = "expo-booth"
+
+
+@dataclass(frozen=True, slots=True)
+class Checkout:
+    """A booking after checkout; for a card, what the browser needs next (3-D Secure) and what happened."""
+
+    booking: BoothBooking
+    payment_status: Literal["invoiced", "processing", "requires_action", "failed"]
+    client_secret: str | None
+    message: str
+    hold: BoothHold | None = None  # given back after a declined card
+
+
+async def checkout_booth(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    conference: Conference,
+    partner: Partner,
+    hold: BoothHold,
+    method: PaymentMethod,
+    payment_method_id: str | None,
+    po_number: str,
+    buyer_email: str,
+    actor: Principal | None,
+) -> Checkout:
+    """Books the held booth and asks payments for the money: an invoice, or a card charged server-side."""
+    if method == PaymentMethod.CARD and not payments.card_payments_enabled(settings):
+        # Refuse before touching the hold, so the partner can still choose an invoice.
+        raise Conflict("Card payments are not set up here; pay by invoice instead.", code="card-payments-disabled")
+    if method == PaymentMethod.CARD and not payment_method_id:
+        raise Conflict("A card checkout needs the card (payment_method_id) from Stripe.js.", code="card-missing")
+    booking = await booking_service.checkout_hold(db, conference=conference, hold=hold, method=method, actor=actor)
+    booth = await db.get_one(Booth, booking.booth_id)
+    description = f"{conference.name}: booth {booth.code} ({booth.size} {booth.kind})"
+    if method == PaymentMethod.INVOICE:
+        invoice = await payments.create_invoice(
+            db,
+            settings=settings,
+            conference_id=conference.id,
+            purpose=BOOTH_PURPOSE,
+            reference_id=booking.id,
+            bill_to=f"{partner.name}\n{partner.billing_email}".strip(),
+            buyer_email=partner.billing_email or buyer_email,
+            buyer_name=partner.name,
+            po_number=po_number,
+            description=description,
+            currency=booking.currency,
+            lines=[
+                InvoiceLine(
+                    description=f"Expo booth {booth.code}, {booth.size} {booth.kind}",
+                    unit_amount_cents=booking.price_cents,
+                )
+            ],
+            actor=actor,
+        )
+        booking.payment_id = str(invoice.payment_id)
+        await db.flush()
+        await expo_mail.send_booth_invoice(
+            db,
+            settings=settings,
+            conference=conference,
+            partner=partner,
+            booth=booth,
+            invoice=invoice,
+            contact_email=buyer_email,
+        )
+        return Checkout(
+            booking=booking,
+            payment_status="invoiced",
+            client_secret=None,
+            message=f"Invoice {invoice.number} is on its way; the booth is yours until it is paid.",
+        )
+    started = await payments.start_card_payment(
+        db,
+        settings=settings,
+        conference_id=conference.id,
+        purpose=BOOTH_PURPOSE,
+        reference_id=booking.id,
+        amount_cents=booking.price_cents,
+        currency=booking.currency,
+        description=description,
+        payment_method_id=payment_method_id or "",
+        buyer_email=partner.billing_email or buyer_email,
+        buyer_name=partner.name,
+        actor=actor,
+    )
+    booking.payment_id = str(started.payment.id)
+    await db.flush()
+    if started.status == "failed":
+        restored = await booking_service.give_hold_back(db, booking=booking, reason=started.message)
+        return Checkout(
+            booking=booking, payment_status="failed", client_secret=None, message=started.message, hold=restored
+        )
+    return Checkout(
+        booking=booking, payment_status=started.status, client_secret=started.client_secret, message=started.message
+    )
+
+
+async def _booking_for(db: AsyncSession, payment: Payment) -> BoothBooking | None:
+    return await db.get(BoothBooking, payment.reference_id, populate_existing=True)
+
+
+class BoothPayments:
+    """What payments calls for ``expo-booth``: paid makes the booking firm, failed lets the booth go."""
+
+    async def on_paid(self, db: AsyncSession, *, settings: Settings, payment: Payment) -> None:
+        booking = await _booking_for(db, payment)
+        if booking is None:
+            raise CannotHonour("No booth booking has this reference.")
+        kept = await booking_service.mark_paid(
+            db, booking=booking, paid_cents=payment.amount_paid_cents, payment_id=str(payment.id)
+        )
+        if not kept:
+            raise CannotHonour(f"The booth of booking {booking.id} went to another partner before the money came.")
+        conference = await db.get_one(Conference, booking.conference_id)
+        await expo_mail.send_booth_confirmed(
+            db, settings=settings, conference=conference, partner=booking.partner, booking=booking
+        )
+
+    async def on_failed(self, db: AsyncSession, *, settings: Settings, payment: Payment) -> None:
+        booking = await _booking_for(db, payment)
+        if booking is None or str(payment.id) != booking.payment_id:
+            return
+        if booking.status == BookingStatus.PENDING_PAYMENT:
+            await booking_service.give_hold_back(db, booking=booking, reason=payment.failure_message)
+        elif booking.status == BookingStatus.INVOICED:
+            conference = await db.get_one(Conference, booking.conference_id)
+            await booking_service.cancel_booking(
+                db, conference=conference, booking=booking, actor=None, note=payment.failure_message or "Invoice void"
+            )
+
+    async def on_refunded(self, db: AsyncSession, *, settings: Settings, payment: Payment, refund: Refund) -> None:
+        booking = await _booking_for(db, payment)
+        if booking is None:
+            return
+        booking.refunded_cents = max(booking.refunded_cents, payment.amount_refunded_cents)
+        await db.flush()
+        await record(
+            db,
+            actor=None,
+            action="booth.refunded",
+            subject_type="booking",
+            subject_id=booking.id,
+            conference_id=booking.conference_id,
+            refund_id=str(refund.id),
+            amount_cents=refund.amount_cents,
+        )
+
+
+payments.register_handler(BOOTH_PURPOSE, BoothPayments())
+
+
+async def cancel_and_refund(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    conference: Conference,
+    booking: BoothBooking,
+    actor: Principal | None,
+    override_percent: int | None = None,
+    note: str = "",
+) -> booking_service.Cancellation:
+    """Cancels a booking, frees its booth, and settles the money: an unpaid invoice is voided, what was
+    paid is refunded by the date bands (to the card, or as a credit note for an invoice)."""
+    if booking.status == BookingStatus.PENDING_PAYMENT:
+        raise Conflict(
+            "The card payment for this booking is still going through; try again shortly.", code="payment-in-progress"
+        )
+    payment = await payments.get_payment(db, payment_id=uuid.UUID(booking.payment_id)) if booking.payment_id else None
+    if payment is not None:
+        booking.paid_cents = payment.amount_paid_cents  # what payments collected is what can come back
+    cancellation = await booking_service.cancel_booking(
+        db, conference=conference, booking=booking, actor=actor, override_percent=override_percent, note=note
+    )
+    if payment is None:
+        return cancellation
+    if payment.status == PaymentStatus.PENDING and payment.method == "invoice" and payment.amount_paid_cents == 0:
+        await payments.cancel_payment(db, settings=settings, payment=payment, actor=actor, reason="Booth cancelled")
+    elif cancellation.refund_cents > 0:
+        await payments.refund(
+            db,
+            settings=settings,
+            payment=payment,
+            amount_cents=cancellation.refund_cents,
+            reason=f"Booth booking cancelled: {cancellation.refund_percent}% refund",
+            actor=actor,
+            idempotency_key=f"expo-booth-cancel-{booking.id}",
+            method=ReceiptMethod.CREDIT if payment.method == "invoice" else None,
+        )
+    return cancellation
+
+
+async def release_booth(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    conference: Conference,
+    booth: Booth,
+    actor: Principal | None,
+    override_percent: int | None = None,
+    note: str = "",
+) -> booking_service.Cancellation | None:
+    """Staff free a booth: its hold ends, or its booking is cancelled and refunded as a partner's would be."""
+    if booth.booking_id is not None and claim_is_live(booth, now()):
+        booking = await db.get_one(BoothBooking, booth.booking_id)
+        return await cancel_and_refund(
+            db,
+            settings=settings,
+            conference=conference,
+            booking=booking,
+            actor=actor,
+            override_percent=override_percent,
+            note=note,
+        )
+    return await booking_service.release_booth(db, conference=conference, booth=booth, actor=actor, note=note)

@@ -1,0 +1,478 @@
+"""The floor plan of a conference's expo: halls, booths and non-bookable areas; their versioned JSON
+document (import and export), who occupies each booth as a viewer sees it, and the SVG drawing.
+
+A booth keeps its id and code across imports: a booth in the document is matched by ``id``
+when given, else by ``code``, and updated in place, so holds and bookings stay attached.
+An import is all or nothing: it is checked whole before anything is written, and a booth
+someone holds or has booked is never removed by one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from xml.sax.saxutils import escape, quoteattr
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.service import Principal
+from events_app.audit.service import record
+from events_app.conferences.models import Conference
+from events_app.core.clock import now
+from events_app.core.errors import Conflict, Invalid, NotFound
+from events_app.core.money import Money
+from events_app.expo import geometry
+from events_app.expo.models import Booth, BoothBooking, BoothKind, FloorArea, Hall, Partner
+from events_app.expo.schemas import (
+    FLOOR_PLAN_FORMAT,
+    FLOOR_PLAN_VERSION,
+    AreaDoc,
+    BoothDoc,
+    BoothStatus,
+    FloorPlanDoc,
+    FloorPlanImportOut,
+    HallDoc,
+)
+
+AREA_ORDER = (FloorArea.created_at, FloorArea.id)
+
+
+def _shape(item: BoothDoc | AreaDoc, where: str) -> list[list[float]]:
+    if (item.rect is None) == (item.polygon is None):
+        raise Invalid(f"{where} needs exactly one of rect or polygon.", code="floor-plan-shape")
+    if item.rect is not None:
+        x, y, width, depth = item.rect
+        if width <= 0 or depth <= 0:
+            raise Invalid(f"{where} has a rectangle without width or depth.", code="floor-plan-shape")
+        return geometry.rectangle(x, y, width, depth)
+    shape = [[float(x), float(y)] for x, y in item.polygon or []]
+    if not geometry.is_simple_polygon(shape):
+        raise Invalid(f"{where} is not a simple polygon (its edges cross or it has no area).", code="floor-plan-shape")
+    return shape
+
+
+def _inside_hall(shape: list[list[float]], hall: HallDoc, where: str) -> None:
+    min_x, min_y, max_x, max_y = geometry.bounds(shape)
+    if min_x < 0 or min_y < 0 or max_x > hall.width_ft or max_y > hall.depth_ft:
+        raise Invalid(
+            f"{where} lies outside hall {hall.code} ({hall.width_ft:g} x {hall.depth_ft:g} ft).",
+            code="floor-plan-outside-hall",
+        )
+
+
+def _as_rect(shape: list[list[float]]) -> list[float] | None:
+    min_x, min_y, max_x, max_y = geometry.bounds(shape)
+    if len(shape) == 4 and sorted(map(tuple, shape)) == sorted(
+        map(tuple, geometry.rectangle(min_x, min_y, max_x - min_x, max_y - min_y))
+    ):
+        return [min_x, min_y, max_x - min_x, max_y - min_y]
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _CheckedBooth:
+    hall_code: str
+    doc: BoothDoc
+    shape: list[list[float]]
+
+
+def _check_document(doc: FloorPlanDoc) -> list[_CheckedBooth]:
+    if doc.format != FLOOR_PLAN_FORMAT or doc.version != FLOOR_PLAN_VERSION:
+        raise Invalid(
+            f"This service reads floor plans of version {FLOOR_PLAN_VERSION}; the document is version {doc.version}.",
+            code="floor-plan-version",
+        )
+    if len({hall.code for hall in doc.halls}) != len(doc.halls):
+        raise Invalid("Two halls share a code.", code="floor-plan-duplicate-hall")
+    booths: list[_CheckedBooth] = []
+    for hall in doc.halls:
+        for booth in hall.booths:
+            where = f"Booth {booth.code}"
+            shape = _shape(booth, where)
+            _inside_hall(shape, hall, where)
+            booths.append(_CheckedBooth(hall_code=hall.code, doc=booth, shape=shape))
+        for n, area in enumerate(hall.areas, start=1):
+            where = f"Area {n} ({area.label or area.kind}) of hall {hall.code}"
+            _inside_hall(_shape(area, where), hall, where)
+    for hall in doc.halls:
+        clash = geometry.first_overlap([(b.doc.code, b.shape) for b in booths if b.hall_code == hall.code])
+        if clash is not None:
+            raise Invalid(f"Booths {clash[0]} and {clash[1]} overlap in hall {hall.code}.", code="floor-plan-overlap")
+    codes = [b.doc.code for b in booths]
+    if len(set(codes)) != len(codes):
+        twice = sorted({c for c in codes if codes.count(c) > 1})
+        raise Invalid(
+            f"Booth codes must be unique; repeated: {', '.join(twice[:10])}.", code="floor-plan-duplicate-booth"
+        )
+    ids = [b.doc.id for b in booths if b.doc.id is not None]
+    if len(set(ids)) != len(ids):
+        raise Invalid("Two booths carry the same id.", code="floor-plan-duplicate-booth")
+    return booths
+
+
+async def import_floor_plan(
+    db: AsyncSession, *, conference: Conference, doc: FloorPlanDoc, currency: str, actor: Principal | None
+) -> FloorPlanImportOut:
+    """Makes the conference's floor plan match ``doc``, keeping every kept booth's id."""
+    checked = _check_document(doc)
+    halls = {h.code: h for h in await db.scalars(select(Hall).where(Hall.conference_id == conference.id))}
+    existing = list(await db.scalars(select(Booth).where(Booth.conference_id == conference.id)))
+    by_id = {b.id: b for b in existing}
+    by_code = {b.code: b for b in existing}
+
+    matched: dict[uuid.UUID, _CheckedBooth] = {}
+    for item in checked:
+        if item.doc.id is not None:
+            if item.doc.id not in by_id:
+                raise Invalid(
+                    f"Booth {item.doc.code} carries an id that is not a booth of this conference.",
+                    code="floor-plan-unknown-booth",
+                )
+            matched[item.doc.id] = item
+        elif item.doc.code in by_code:
+            matched[by_code[item.doc.code].id] = item
+    removed = [b for b in existing if b.id not in matched]
+    if removed:
+        moment = now()
+        in_use = [
+            b.code
+            for b in removed
+            if b.occupant_partner_id is not None and (b.occupied_until is None or b.occupied_until > moment)
+        ]
+        booked_ever = set(
+            await db.scalars(select(BoothBooking.booth_id).where(BoothBooking.booth_id.in_([b.id for b in removed])))
+        )
+        in_use += [b.code for b in removed if b.id in booked_ever and b.code not in in_use]
+        if in_use:
+            raise Conflict(
+                f"The document leaves out booths that are held or booked: {', '.join(sorted(in_use)[:10])}.",
+                code="floor-plan-booth-in-use",
+            )
+
+    for hall_doc in doc.halls:
+        hall = halls.get(hall_doc.code)
+        if hall is None:
+            hall = halls[hall_doc.code] = Hall(conference_id=conference.id, code=hall_doc.code)
+            db.add(hall)
+        hall.name, hall.width_ft, hall.depth_ft = hall_doc.name, hall_doc.width_ft, hall_doc.depth_ft
+    await db.flush()
+
+    # Codes move between booths in one import (a renumbering): clear them first so the unique index never trips.
+    for gone in removed:
+        await db.delete(gone)
+    moved = [(by_id[booth_id], item) for booth_id, item in matched.items() if by_id[booth_id].code != item.doc.code]
+    for n, (renamed, _item) in enumerate(moved):
+        renamed.code = f"~{n}-{uuid.uuid4().hex[:8]}"
+    await db.flush()
+
+    added = 0
+    booth_for_item = {id(item): by_id[booth_id] for booth_id, item in matched.items()}
+    for item in checked:
+        found = booth_for_item.get(id(item))
+        if found is None:
+            booth = Booth(conference_id=conference.id, id=uuid.uuid4())
+            db.add(booth)
+            added += 1
+        else:
+            booth = found
+        min_x, min_y, max_x, max_y = geometry.bounds(item.shape)
+        booth.hall_id = halls[item.hall_code].id
+        booth.code = item.doc.code
+        booth.shape = item.shape
+        booth.width_ft, booth.depth_ft = max_x - min_x, max_y - min_y
+        booth.area_sqft = round(geometry.area(item.shape), 2)
+        booth.kind = item.doc.kind
+        booth.price_cents = item.doc.price_cents
+        booth.currency = item.doc.currency or currency
+        booth.features = sorted(set(item.doc.features))
+
+    hall_ids = [h.id for h in halls.values()]
+    await db.execute(delete(FloorArea).where(FloorArea.hall_id.in_(hall_ids)))
+    areas = 0
+    for hall_doc in doc.halls:
+        for area in hall_doc.areas:
+            db.add(
+                FloorArea(hall_id=halls[hall_doc.code].id, kind=area.kind, label=area.label, shape=_shape(area, "area"))
+            )
+            areas += 1
+    await db.flush()
+    for code, hall in halls.items():
+        if code not in {h.code for h in doc.halls}:
+            await db.delete(hall)
+    await db.flush()
+    result = FloorPlanImportOut(
+        halls=len(doc.halls), booths_added=added, booths_updated=len(matched), booths_removed=len(removed), areas=areas
+    )
+    await record(
+        db,
+        actor=actor,
+        action="floor_plan.imported",
+        subject_type="conference",
+        subject_id=conference.id,
+        conference_id=conference.id,
+        halls=result.halls,
+        booths_added=added,
+        booths_updated=result.booths_updated,
+        booths_removed=result.booths_removed,
+    )
+    return result
+
+
+async def list_halls(db: AsyncSession, *, conference: Conference) -> list[Hall]:
+    return list(await db.scalars(select(Hall).where(Hall.conference_id == conference.id).order_by(Hall.code)))
+
+
+async def export_floor_plan(db: AsyncSession, *, conference: Conference) -> FloorPlanDoc:
+    """The floor plan as a document that ``import_floor_plan`` reads back unchanged."""
+    halls = await list_halls(db, conference=conference)
+    hall_ids = [h.id for h in halls]
+    booths = list(await db.scalars(select(Booth).where(Booth.hall_id.in_(hall_ids)).order_by(Booth.code)))
+    areas = list(await db.scalars(select(FloorArea).where(FloorArea.hall_id.in_(hall_ids)).order_by(*AREA_ORDER)))
+    docs = []
+    for hall in halls:
+        booth_docs = []
+        for b in booths:
+            if b.hall_id != hall.id:
+                continue
+            rect = _as_rect(b.shape)
+            booth_docs.append(
+                BoothDoc(
+                    code=b.code,
+                    kind=b.kind,
+                    price_cents=b.price_cents,
+                    id=b.id,
+                    currency=b.currency,
+                    features=list(b.features),
+                    rect=rect,
+                    polygon=None if rect else b.shape,
+                )
+            )
+        area_docs = []
+        for a in areas:
+            if a.hall_id == hall.id:
+                rect = _as_rect(a.shape)
+                area_docs.append(AreaDoc(kind=a.kind, label=a.label, rect=rect, polygon=None if rect else a.shape))
+        docs.append(
+            HallDoc(
+                code=hall.code,
+                name=hall.name,
+                width_ft=hall.width_ft,
+                depth_ft=hall.depth_ft,
+                booths=booth_docs,
+                areas=area_docs,
+            )
+        )
+    return FloorPlanDoc(format=FLOOR_PLAN_FORMAT, version=FLOOR_PLAN_VERSION, halls=docs)
+
+
+# Booths as a viewer sees them.
+
+
+class Claimable(Protocol):
+    @property
+    def occupant_partner_id(self) -> uuid.UUID | None: ...
+    @property
+    def occupied_until(self) -> datetime | None: ...
+    @property
+    def booking_id(self) -> uuid.UUID | None: ...
+
+
+def claim_is_live(booth: Claimable, at: datetime) -> bool:
+    """Whether anyone occupies the booth now: a booking, or a hold or card checkout not yet expired."""
+    return booth.occupant_partner_id is not None and (booth.occupied_until is None or booth.occupied_until > at)
+
+
+@dataclass(frozen=True, slots=True)
+class BoothFacts:
+    """A booth as read for display: plain columns, no ORM identity (200 of them load several times faster)."""
+
+    id: uuid.UUID
+    code: str
+    shape: list[list[float]]
+    width_ft: float
+    depth_ft: float
+    area_sqft: float
+    kind: BoothKind
+    price_cents: int
+    currency: str
+    features: list[str]
+    occupant_partner_id: uuid.UUID | None
+    occupied_until: datetime | None
+    booking_id: uuid.UUID | None
+
+    @property
+    def size(self) -> str:
+        return f"{self.depth_ft:g}x{self.width_ft:g}"
+
+
+FACT_COLUMNS = tuple(getattr(Booth, f) for f in BoothFacts.__dataclass_fields__)
+
+
+@dataclass(frozen=True, slots=True)
+class BoothView:
+    booth: BoothFacts
+    hall_code: str
+    status: BoothStatus
+    exhibitor: str | None
+    held_until: datetime | None
+
+
+def booth_status(booth: Claimable, *, viewer_partner_id: uuid.UUID | None, at: datetime) -> BoothStatus:
+    if not claim_is_live(booth, at):
+        return "available"
+    mine = viewer_partner_id is not None and booth.occupant_partner_id == viewer_partner_id
+    if booth.booking_id is not None:
+        return "mine-booked" if mine else "booked"
+    return "mine-held" if mine else "held"
+
+
+async def booth_views(
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    viewer_partner_id: uuid.UUID | None = None,
+    hall_code: str | None = None,
+    booth_id: uuid.UUID | None = None,
+) -> list[BoothView]:
+    """Every booth with its availability now; booked booths name their exhibitor (the public list)."""
+    query = (
+        select(*FACT_COLUMNS, Hall.code, Partner.name)
+        .join(Hall, Hall.id == Booth.hall_id)
+        .outerjoin(Partner, Partner.id == Booth.occupant_partner_id)
+        .where(Booth.conference_id == conference.id)
+        .order_by(Hall.code, Booth.code)
+    )
+    if hall_code is not None:
+        query = query.where(Hall.code == hall_code)
+    if booth_id is not None:
+        query = query.where(Booth.id == booth_id)
+    moment = now()
+    views = []
+    for *columns, code, partner_name in await db.execute(query):
+        booth = BoothFacts(*columns)
+        status = booth_status(booth, viewer_partner_id=viewer_partner_id, at=moment)
+        views.append(
+            BoothView(
+                booth=booth,
+                hall_code=code,
+                status=status,
+                exhibitor=partner_name if status in ("booked", "mine-booked") else None,
+                held_until=booth.occupied_until if status == "mine-held" else None,
+            )
+        )
+    return views
+
+
+async def get_booth(db: AsyncSession, *, conference: Conference, booth_id: uuid.UUID) -> Booth:
+    booth = await db.get(Booth, booth_id, populate_existing=True)
+    if booth is None or booth.conference_id != conference.id:
+        raise NotFound("This conference has no booth with this id.", code="booth-not-found")
+    return booth
+
+
+async def booth_by_code(db: AsyncSession, *, conference: Conference, code: str) -> Booth:
+    booth = await db.scalar(
+        select(Booth)
+        .where(Booth.conference_id == conference.id, Booth.code == code)
+        .execution_options(populate_existing=True)
+    )
+    if booth is None:
+        raise NotFound(f"This conference has no booth {code}.", code="booth-not-found")
+    return booth
+
+
+# SVG.
+
+SCALE = 4  # px per foot
+STATUS_LABELS = {
+    "available": "Available",
+    "held": "On hold",
+    "booked": "Booked",
+    "mine-held": "Held by you",
+    "mine-booked": "Booked by you",
+}
+SVG_STYLE = """
+.hall{fill:#fbfcfd;stroke:#4a5360;stroke-width:2}
+.area{fill:#e4e8ee;stroke:#b8c0cc;stroke-width:1}
+.area-stage,.area-food,.area-lounge{fill:#efe6d2}
+.area-entrance{fill:#d8ecd9}
+.area-label{font:600 11px system-ui,sans-serif;fill:#4a5360;text-anchor:middle;dominant-baseline:middle}
+.booth polygon{stroke:#1b1f24;stroke-width:1}
+.status-available polygon{fill:#cfe8d4}
+.status-held polygon{fill:#f6d68b}
+.status-booked polygon{fill:#c9ced6}
+.status-mine-held polygon{fill:#f0b400;stroke-width:3}
+.status-mine-booked polygon{fill:#7fb2e5;stroke-width:3}
+.booth text{font:600 10px system-ui,sans-serif;fill:#1b1f24;text-anchor:middle;dominant-baseline:middle}
+.booth text{pointer-events:none}
+"""
+
+
+def _points(shape: list[list[float]]) -> str:
+    return " ".join(f"{x * SCALE:g},{y * SCALE:g}" for x, y in shape)
+
+
+def render_hall_svg(hall: Hall, areas: list[FloorArea], views: list[BoothView], *, title: str) -> str:
+    """One hall as a standalone SVG; each booth carries data attributes the floor-plan page filters on."""
+    width, depth = hall.width_ft * SCALE, hall.depth_ft * SCALE
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {depth:g}" width="{width:g}" '
+        f'height="{depth:g}" role="img" aria-labelledby="hall-{escape(hall.code)}-title" class="floor-plan">',
+        f'<title id="hall-{escape(hall.code)}-title">{escape(title)}</title>',
+        f"<style>{SVG_STYLE}</style>",
+        f'<rect class="hall" x="0" y="0" width="{width:g}" height="{depth:g}"/>',
+    ]
+    for area in areas:
+        cx, cy = geometry.centroid(area.shape)
+        parts.append(f'<polygon class="area area-{area.kind}" points="{_points(area.shape)}"/>')
+        if area.label:
+            parts.append(f'<text class="area-label" x="{cx * SCALE:g}" y="{cy * SCALE:g}">{escape(area.label)}</text>')
+    for view in views:
+        b = view.booth
+        cx, cy = geometry.centroid(b.shape)
+        price = str(Money(b.price_cents, b.currency))
+        label = f"Booth {b.code}, {b.size} {b.kind}, {price}, {STATUS_LABELS[view.status]}"
+        if view.exhibitor:
+            label += f": {view.exhibitor}"
+        attributes = {
+            "class": f"booth status-{view.status}",
+            "id": f"booth-{b.code}",
+            "data-booth-id": str(b.id),
+            "data-code": b.code,
+            "data-size": b.size,
+            "data-kind": str(b.kind),
+            "data-area": f"{b.area_sqft:g}",
+            "data-price-cents": str(b.price_cents),
+            "data-price": price,
+            "data-status": view.status,
+            "data-features": " ".join(b.features),
+            "data-exhibitor": view.exhibitor or "",
+            "data-held-until": view.held_until.isoformat() if view.held_until else "",
+            "tabindex": "0",
+            "role": "button",
+            "aria-label": label,
+        }
+        attrs = " ".join(f"{key}={quoteattr(value)}" for key, value in attributes.items())
+        parts.append(
+            f'<g {attrs}><title>{escape(label)}</title><polygon points="{_points(b.shape)}"/>'
+            f'<text x="{cx * SCALE:g}" y="{cy * SCALE:g}">{escape(b.code)}</text></g>'
+        )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+async def floor_plan_svg(
+    db: AsyncSession, *, conference: Conference, hall_code: str | None, viewer_partner_id: uuid.UUID | None
+) -> str:
+    halls = await list_halls(db, conference=conference)
+    if not halls:
+        raise NotFound("This conference has no floor plan yet.", code="floor-plan-missing")
+    hall = halls[0] if hall_code is None else next((h for h in halls if h.code == hall_code), None)
+    if hall is None:
+        raise NotFound(f"This conference has no hall {hall_code}.", code="hall-not-found")
+    areas = list(await db.scalars(select(FloorArea).where(FloorArea.hall_id == hall.id).order_by(*AREA_ORDER)))
+    views = await booth_views(db, conference=conference, viewer_partner_id=viewer_partner_id, hall_code=hall.code)
+    return render_hall_svg(hall, areas, views, title=f"{conference.name}: {hall.name}")

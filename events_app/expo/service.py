@@ -1,0 +1,431 @@
+"""The Partner Program: tiers, business categories, partners and their contacts, priority points,
+each conference's expo settings and its booking windows.
+
+Priority points are a ledger: a partner's balance is the sum of its entries, written when
+the partner joins (tier and years exhibited), when its tier changes, and by organizers
+(sponsorship, adjustments). A partner may book at a conference from the earliest window
+it qualifies for: by tier, by a points band, or a window open to everyone.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import datetime
+
+import msgspec
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.models import Role, User
+from events_app.accounts.service import Principal
+from events_app.audit.service import record
+from events_app.conferences.models import Conference
+from events_app.core.clock import now
+from events_app.core.errors import Conflict, Invalid, NotFound
+from events_app.core.text import slugify
+from events_app.expo.errors import NotAPartnerContact
+from events_app.expo.models import (
+    BookingWindow,
+    BusinessCategory,
+    ExpoSettings,
+    Partner,
+    PartnerContact,
+    PartnerTier,
+    PointsEntry,
+    PointsReason,
+)
+from events_app.expo.schemas import (
+    CategoryIn,
+    ExpoSettingsIn,
+    PartnerIn,
+    PartnerPatch,
+    TierIn,
+    WindowIn,
+)
+
+POINTS_PER_YEAR_EXHIBITED = 10
+
+
+# Tiers and categories.
+
+
+async def list_tiers(db: AsyncSession) -> list[PartnerTier]:
+    return list(await db.scalars(select(PartnerTier).order_by(PartnerTier.rank)))
+
+
+async def create_tier(db: AsyncSession, *, data: TierIn) -> PartnerTier:
+    """Adds a tier; ranks are unique so the booking order between tiers is never ambiguous."""
+    if await db.scalar(select(PartnerTier.id).where(PartnerTier.slug == data.slug)):
+        raise Conflict(f"A tier {data.slug!r} already exists.", code="tier-exists")
+    if await db.scalar(select(PartnerTier.id).where(PartnerTier.rank == data.rank)):
+        raise Conflict(f"Another tier already has rank {data.rank}.", code="tier-rank-taken")
+    tier = PartnerTier(**msgspec.structs.asdict(data))
+    db.add(tier)
+    await db.flush()
+    return tier
+
+
+async def get_tier(db: AsyncSession, *, tier_id: uuid.UUID) -> PartnerTier:
+    tier = await db.get(PartnerTier, tier_id)
+    if tier is None:
+        raise NotFound("No partner tier has this id.", code="tier-not-found")
+    return tier
+
+
+async def list_categories(db: AsyncSession) -> list[BusinessCategory]:
+    return list(await db.scalars(select(BusinessCategory).order_by(BusinessCategory.name)))
+
+
+async def create_category(db: AsyncSession, *, data: CategoryIn) -> BusinessCategory:
+    if await db.scalar(select(BusinessCategory.id).where(BusinessCategory.slug == data.slug)):
+        raise Conflict(f"A category {data.slug!r} already exists.", code="category-exists")
+    category = BusinessCategory(**msgspec.structs.asdict(data))
+    db.add(category)
+    await db.flush()
+    return category
+
+
+async def _categories(db: AsyncSession, ids: list[uuid.UUID]) -> list[BusinessCategory]:
+    if len(set(ids)) != len(ids):
+        raise Invalid("A category is listed twice.", code="duplicate-category")
+    found = list(await db.scalars(select(BusinessCategory).where(BusinessCategory.id.in_(ids))))
+    if len(found) != len(ids):
+        raise Invalid("category_ids names a category that does not exist.", code="category-not-found")
+    return found
+
+
+# Partners, contacts and points.
+
+
+async def points_balance(db: AsyncSession, *, partner_id: uuid.UUID) -> int:
+    total = await db.scalar(
+        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(PointsEntry.partner_id == partner_id)
+    )
+    return int(total or 0)
+
+
+async def points_balances(db: AsyncSession, *, partner_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    rows = await db.execute(
+        select(PointsEntry.partner_id, func.sum(PointsEntry.points))
+        .where(PointsEntry.partner_id.in_(partner_ids))
+        .group_by(PointsEntry.partner_id)
+    )
+    balances = {partner_id: 0 for partner_id in partner_ids}
+    balances.update({partner_id: int(total) for partner_id, total in rows})
+    return balances
+
+
+async def add_points(
+    db: AsyncSession, *, partner: Partner, points: int, reason: PointsReason, note: str, actor: Principal | None
+) -> PointsEntry:
+    """Writes one ledger line; the ledger is never edited, a correction is another line."""
+    entry = PointsEntry(partner_id=partner.id, points=points, reason=reason, note=note.strip())
+    db.add(entry)
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="partner.points_added",
+        subject_type="partner",
+        subject_id=partner.id,
+        points=points,
+        reason=str(reason),
+        note=entry.note,
+    )
+    return entry
+
+
+async def ledger(db: AsyncSession, *, partner_id: uuid.UUID) -> list[PointsEntry]:
+    query = select(PointsEntry).where(PointsEntry.partner_id == partner_id)
+    return list(await db.scalars(query.order_by(PointsEntry.created_at, PointsEntry.id)))
+
+
+async def _free_slug(db: AsyncSession, wanted: str) -> str:
+    slug, n = wanted, 1
+    while await db.scalar(select(Partner.id).where(Partner.slug == slug)):
+        n += 1
+        slug = f"{wanted}-{n}"
+    return slug
+
+
+async def create_partner(db: AsyncSession, *, data: PartnerIn, actor: Principal | None) -> Partner:
+    """Adds a partner and opens its points ledger with its tier's points and its years exhibited."""
+    tier = await get_tier(db, tier_id=data.tier_id)
+    categories = await _categories(db, data.category_ids)
+    if data.slug is not None and await db.scalar(select(Partner.id).where(Partner.slug == data.slug)):
+        raise Conflict(f"A partner {data.slug!r} already exists.", code="partner-exists")
+    partner = Partner(
+        slug=data.slug or await _free_slug(db, slugify(data.name) or "partner"),
+        name=data.name.strip(),
+        tier=tier,
+        website=data.website.strip(),
+        billing_email=data.billing_email.strip().lower(),
+        years_exhibited=data.years_exhibited,
+        categories=categories,
+    )
+    db.add(partner)
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="partner.created",
+        subject_type="partner",
+        subject_id=partner.id,
+        name=partner.name,
+        tier=tier.slug,
+    )
+    if tier.points:
+        await add_points(
+            db, partner=partner, points=tier.points, reason=PointsReason.TIER, note=f"{tier.name} tier", actor=actor
+        )
+    if data.years_exhibited:
+        await add_points(
+            db,
+            partner=partner,
+            points=data.years_exhibited * POINTS_PER_YEAR_EXHIBITED,
+            reason=PointsReason.YEARS,
+            note=f"{data.years_exhibited} years exhibited",
+            actor=actor,
+        )
+    return partner
+
+
+async def get_partner(db: AsyncSession, *, partner_id: uuid.UUID) -> Partner:
+    partner = await db.get(Partner, partner_id)
+    if partner is None:
+        raise NotFound("No partner has this id.", code="partner-not-found")
+    return partner
+
+
+async def list_partners(db: AsyncSession, *, tier_id: uuid.UUID | None = None) -> list[Partner]:
+    query = select(Partner).join(PartnerTier).order_by(PartnerTier.rank, Partner.name)
+    if tier_id is not None:
+        query = query.where(Partner.tier_id == tier_id)
+    return list(await db.scalars(query))
+
+
+async def update_partner(db: AsyncSession, *, partner: Partner, data: PartnerPatch, actor: Principal | None) -> Partner:
+    """Changes a partner; a tier change adds the difference in tier points to the ledger."""
+    changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
+    if "tier_id" in changes and changes["tier_id"] != partner.tier_id:
+        old, new = partner.tier, await get_tier(db, tier_id=changes["tier_id"])
+        partner.tier = new
+        if new.points != old.points:
+            await add_points(
+                db,
+                partner=partner,
+                points=new.points - old.points,
+                reason=PointsReason.TIER,
+                note=f"Tier changed from {old.name} to {new.name}",
+                actor=actor,
+            )
+    if "years_exhibited" in changes and changes["years_exhibited"] != partner.years_exhibited:
+        delta = changes["years_exhibited"] - partner.years_exhibited
+        partner.years_exhibited = changes["years_exhibited"]
+        await add_points(
+            db,
+            partner=partner,
+            points=delta * POINTS_PER_YEAR_EXHIBITED,
+            reason=PointsReason.YEARS,
+            note=f"Years exhibited now {partner.years_exhibited}",
+            actor=actor,
+        )
+    if "category_ids" in changes:
+        partner.categories = await _categories(db, changes["category_ids"])
+    for key in ("name", "website", "active"):
+        if key in changes:
+            setattr(partner, key, changes[key].strip() if isinstance(changes[key], str) else changes[key])
+    if "billing_email" in changes:
+        partner.billing_email = changes["billing_email"].strip().lower()
+    await db.flush()
+    await record(
+        db, actor=actor, action="partner.updated", subject_type="partner", subject_id=partner.id, fields=sorted(changes)
+    )
+    return partner
+
+
+async def add_contact(
+    db: AsyncSession, *, partner: Partner, user_id: uuid.UUID, actor: Principal | None
+) -> PartnerContact:
+    """Lets a partner user act for this partner; a user acts for one partner at most."""
+    user = await db.get(User, user_id)
+    if user is None:
+        raise NotFound("No user has this id.", code="user-not-found")
+    if user.role != Role.PARTNER:
+        raise Invalid("Only users of role partner can be a partner's contact.", code="not-a-partner-user")
+    existing = await db.scalar(select(PartnerContact).where(PartnerContact.user_id == user_id))
+    if existing is not None:
+        if existing.partner_id == partner.id:
+            return existing
+        raise Conflict("This user is already the contact of another partner.", code="contact-taken")
+    contact = PartnerContact(user_id=user_id, partner_id=partner.id)
+    db.add(contact)
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="partner.contact_added",
+        subject_type="partner",
+        subject_id=partner.id,
+        user_id=str(user_id),
+        email=user.email,
+    )
+    return contact
+
+
+async def list_contacts(db: AsyncSession, *, partner_id: uuid.UUID) -> list[tuple[PartnerContact, User]]:
+    rows = await db.execute(
+        select(PartnerContact, User)
+        .join(User, User.id == PartnerContact.user_id)
+        .where(PartnerContact.partner_id == partner_id)
+        .order_by(User.email)
+    )
+    return [(contact, user) for contact, user in rows]
+
+
+async def remove_contact(db: AsyncSession, *, partner: Partner, user_id: uuid.UUID, actor: Principal | None) -> None:
+    contact = await db.scalar(
+        select(PartnerContact).where(PartnerContact.partner_id == partner.id, PartnerContact.user_id == user_id)
+    )
+    if contact is None:
+        raise NotFound("This user is not a contact of this partner.", code="contact-not-found")
+    await db.delete(contact)
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="partner.contact_removed",
+        subject_type="partner",
+        subject_id=partner.id,
+        user_id=str(user_id),
+    )
+
+
+async def partner_for_user(db: AsyncSession, *, user_id: uuid.UUID) -> Partner | None:
+    return await db.scalar(
+        select(Partner)
+        .join(PartnerContact, PartnerContact.partner_id == Partner.id)
+        .where(PartnerContact.user_id == user_id)
+    )
+
+
+async def partner_of(db: AsyncSession, principal: Principal) -> Partner:
+    """The active partner a partner user acts for; refused for anyone else."""
+    partner = await partner_for_user(db, user_id=principal.user_id)
+    if partner is None or not partner.active:
+        raise NotAPartnerContact(
+            "Your account is not linked to an active partner; ask the organizers to add you as its contact."
+        )
+    return partner
+
+
+# Expo settings and booking windows of a conference.
+
+
+async def expo_settings(db: AsyncSession, *, conference: Conference) -> ExpoSettings:
+    """The conference's expo rules, or unsaved defaults when an organizer has set none."""
+    found = await db.scalar(select(ExpoSettings).where(ExpoSettings.conference_id == conference.id))
+    if found is not None:
+        return found
+    defaults = msgspec.structs.asdict(ExpoSettingsIn())
+    return ExpoSettings(conference_id=conference.id, **defaults)
+
+
+async def save_settings(
+    db: AsyncSession, *, conference: Conference, data: ExpoSettingsIn, actor: Principal | None
+) -> ExpoSettings:
+    bands = sorted(data.refund_bands, key=lambda band: band.cancel_before)
+    if len({band.cancel_before for band in bands}) != len(bands):
+        raise Invalid("Two refund bands have the same date.", code="duplicate-refund-band")
+    if any(later.refund_percent > earlier.refund_percent for earlier, later in itertools.pairwise(bands)):
+        raise Invalid("A later refund band cannot refund more than an earlier one.", code="refund-bands-increase")
+    values = msgspec.structs.asdict(data) | {"refund_bands": [msgspec.to_builtins(band) for band in bands]}
+    settings = await db.scalar(select(ExpoSettings).where(ExpoSettings.conference_id == conference.id))
+    if settings is None:
+        settings = ExpoSettings(conference_id=conference.id)
+        db.add(settings)
+    for key, value in values.items():
+        setattr(settings, key, value)
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="expo.settings_saved",
+        subject_type="conference",
+        subject_id=conference.id,
+        conference_id=conference.id,
+        **msgspec.to_builtins(data),
+    )
+    return settings
+
+
+async def list_windows(db: AsyncSession, *, conference: Conference) -> list[BookingWindow]:
+    query = select(BookingWindow).where(BookingWindow.conference_id == conference.id)
+    return list(await db.scalars(query.order_by(BookingWindow.opens_at, BookingWindow.name)))
+
+
+async def create_window(
+    db: AsyncSession, *, conference: Conference, data: WindowIn, actor: Principal | None
+) -> BookingWindow:
+    if data.tier_id is not None and data.min_points is not None:
+        raise Invalid("A window is for a tier or for a points band, not both.", code="window-tier-and-points")
+    if data.tier_id is not None:
+        await get_tier(db, tier_id=data.tier_id)
+    window = BookingWindow(conference_id=conference.id, **msgspec.structs.asdict(data))
+    db.add(window)
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="expo.window_created",
+        subject_type="booking_window",
+        subject_id=window.id,
+        conference_id=conference.id,
+        name=window.name,
+        opens_at=window.opens_at.isoformat(),
+    )
+    return window
+
+
+async def delete_window(
+    db: AsyncSession, *, conference: Conference, window_id: uuid.UUID, actor: Principal | None
+) -> None:
+    window = await db.get(BookingWindow, window_id)
+    if window is None or window.conference_id != conference.id:
+        raise NotFound("This conference has no booking window with this id.", code="window-not-found")
+    await db.delete(window)
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="expo.window_deleted",
+        subject_type="booking_window",
+        subject_id=window_id,
+        conference_id=conference.id,
+        name=window.name,
+    )
+
+
+def window_qualifies(window: BookingWindow, *, partner: Partner, points: int) -> bool:
+    if window.tier_id is not None:
+        return window.tier_id == partner.tier_id
+    if window.min_points is not None:
+        return points >= window.min_points
+    return True
+
+
+async def booking_opens_for(
+    db: AsyncSession, *, conference: Conference, partner: Partner
+) -> tuple[datetime | None, BookingWindow | None, int]:
+    """The earliest time this partner may book, the window that gives it, and its points."""
+    points = await points_balance(db, partner_id=partner.id)
+    for window in await list_windows(db, conference=conference):
+        if window_qualifies(window, partner=partner, points=points):
+            return window.opens_at, window, points
+    return None, None, points
+
+
+async def booking_is_open(db: AsyncSession, *, conference: Conference, partner: Partner) -> bool:
+    opens_at, _window, _points = await booking_opens_for(db, conference=conference, partner=partner)
+    return opens_at is not None and opens_at <= now()
