@@ -88,10 +88,10 @@ async def insert_unless_taken(db: AsyncSession, model: type[Base], values: dict[
 
 
 def make_alchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:
-    """One session per request; committed on a 2xx answer, rolled back otherwise."""
+    """One session per request: committed on a 2xx or 3xx answer (forms redirect after a POST), else rolled back."""
     return SQLAlchemyAsyncConfig(
         engine_instance=engine,
-        before_send_handler="autocommit",
+        before_send_handler="autocommit_include_redirects",
         session_config=AsyncSessionConfig(expire_on_commit=False),
         metadata=Base.metadata,
         create_all=False,

@@ -127,7 +127,6 @@ class CheckinPages(Controller):
             stations = await service.list_stations(db_session, conference=conference)
             rooms = await _rooms(db_session, conference)
             return self._stations_page(conference, stations, rooms, principal, error=detail, status=422)
-        await db_session.commit()  # the session commits by itself only on 2xx answers, not redirects
         return Redirect(f"/c/{slug}/staff/stations#station-{station.id}", status_code=303)
 
     @post("/stations/{station_id:uuid}/device", opt=allow(), status_code=303)
@@ -144,7 +143,6 @@ class CheckinPages(Controller):
         issued = await service.reissue_station_token(
             db_session, conference=conference, station=station, actor=_require(principal)
         )
-        await db_session.commit()  # the session commits by itself only on 2xx answers, not redirects
         # The token travels in the fragment: browsers never send it to a server or put it in logs.
         return Redirect(f"/c/{slug}/staff/scan#token={issued.secret}", status_code=303)
 
@@ -161,7 +159,6 @@ class CheckinPages(Controller):
         await service.revoke_station_token(
             db_session, conference=conference, station=station, actor=_require(principal)
         )
-        await db_session.commit()  # the session commits by itself only on 2xx answers, not redirects
         return Redirect(f"/c/{slug}/staff/stations", status_code=303)
 
     @get("/dashboard", opt=allow(Role.STAFF), media_type=MediaType.HTML, name="checkin-dashboard")

@@ -182,7 +182,6 @@ class ExpoPages(Controller):
             await booking.hold_booth(db_session, conference=conference, partner=partner, booth=booth, actor=principal)
         except DomainError as error:
             return await self._refuse(request, db_session, slug, principal, error)
-        await db_session.commit()  # the app commits only 2xx answers on its own, and this is a 303
         return Redirect(f"/c/{slug}/expo?notice=held#your-holds", status_code=303)
 
     @post("/c/{slug:str}/expo/holds/{hold_id:uuid}/release", media_type=MediaType.HTML, status_code=303, opt=PARTNERS)
@@ -201,7 +200,6 @@ class ExpoPages(Controller):
             await booking.release_hold(db_session, hold=hold, actor=principal)
         except DomainError as error:
             return await self._refuse(request, db_session, slug, principal, error)
-        await db_session.commit()  # the app commits only 2xx answers on its own, and this is a 303
         return Redirect(f"/c/{slug}/expo?notice=released", status_code=303)
 
     @post("/c/{slug:str}/expo/holds/{hold_id:uuid}/checkout", media_type=MediaType.HTML, status_code=303, opt=PARTNERS)
@@ -251,7 +249,6 @@ class ExpoPages(Controller):
             }
             return Template("expo/confirm_card.html", context=context)
         notice = "invoiced" if done.payment_status == "invoiced" else "card-processing"
-        await db_session.commit()  # the app commits only 2xx answers on its own, and this is a 303
         return Redirect(f"/c/{slug}/expo/dashboard?notice={notice}", status_code=303)
 
     @get("/c/{slug:str}/expo/dashboard", media_type=MediaType.HTML, name="expo-dashboard", opt=PARTNERS)
@@ -349,7 +346,6 @@ class ExpoPages(Controller):
             return await self._dashboard(
                 request, db_session, principal, slug, notice=None, error=error.detail, status_code=error.status
             )
-        await db_session.commit()  # the app commits only 2xx answers on its own, and this is a 303
         return Redirect(f"/c/{slug}/expo/dashboard?notice=staff-named#staff", status_code=303)
 
     @post("/c/{slug:str}/expo/leads/scans", media_type=MediaType.HTML, status_code=303, opt=PARTNERS)
@@ -380,7 +376,6 @@ class ExpoPages(Controller):
             return await self._dashboard(
                 request, db_session, principal, slug, notice=None, error=error.detail, status_code=error.status
             )
-        await db_session.commit()  # the app commits only 2xx answers on its own, and this is a 303
         return Redirect(f"/c/{slug}/expo/dashboard?notice=lead-saved#leads", status_code=303)
 
     @get("/c/{slug:str}/expo/leads.csv", opt=PARTNERS)

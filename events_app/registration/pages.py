@@ -176,7 +176,6 @@ class RegistrationPages(Controller):
                 db_session, request, conference, principal=principal, form=form, count=count, error=exc.detail
             )
             return Template("registration/register.html", context=context, status_code=exc.status)
-        await db_session.commit()  # a redirect is not a 2xx: the request's autocommit would roll back
         token = orders.manage_token(settings, order)
         if order.status == OrderStatus.PENDING:
             return Redirect(f"/c/{slug}/registration/checkout/{token}", status_code=303)
@@ -260,7 +259,6 @@ class RegistrationPages(Controller):
                 db_session, request, order, token, principal=principal, error=exc.detail
             )
             return Template("registration/manage.html", context=context, status_code=exc.status)
-        await db_session.commit()  # a redirect is not a 2xx: the request's autocommit would roll back
         return Redirect(f"/c/{slug}/registration/manage/{token}?done=cancelled", status_code=303)
 
     @post("/c/{slug:str}/registration/manage/{token:str}/substitute", media_type=MediaType.HTML, status_code=303)
@@ -300,7 +298,6 @@ class RegistrationPages(Controller):
             context = await self._manage_context(db_session, request, order, token, principal=principal, error=detail)
             status = exc.status if isinstance(exc, DomainError) else 422
             return Template("registration/manage.html", context=context, status_code=status)
-        await db_session.commit()  # a redirect is not a 2xx: the request's autocommit would roll back
         return Redirect(f"/c/{slug}/registration/manage/{token}?done=substituted", status_code=303)
 
     async def _checkout_context(
@@ -367,7 +364,6 @@ class RegistrationPages(Controller):
                 if started.status == "failed":
                     error = started.message or "The card was declined; please try another card."
                 else:
-                    await db_session.commit()  # a redirect is not a 2xx: the request's autocommit would roll back
                     return Redirect(f"/c/{slug}/registration/manage/{token}?done=card", status_code=303)
         context = await self._checkout_context(db_session, request, order, token, principal=principal, error=error)
         return Template("registration/checkout.html", context=context, status_code=422)

@@ -24,12 +24,11 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.conferences.models import Conference
 from events_app.core.errors import NotFound
+from events_app.db import upsert_statement
 from events_app.registration.models import Attendee
 from events_app.sessions.models import Agenda, AgendaItem, FeedCache, ScheduleRelease
 from events_app.sessions.releases import latest_release_number, published_schedule, require_published_schedule
@@ -233,8 +232,7 @@ async def cached_feed(
         "last_modified": modified,
         "body": body,
     }
-    insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(FeedCache).values(**values)
+    statement = upsert_statement(db)(FeedCache).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=[FeedCache.conference_id, FeedCache.key],
         set_={k: statement.excluded[k] for k in ("version", "etag", "last_modified", "body")},

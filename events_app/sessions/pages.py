@@ -516,8 +516,6 @@ class AgendaPages(Controller):
                     schedule=schedule, run_id=run_id,
                 )  # fmt: skip
             notice = result.status
-        # The request's transaction commits only on a 2xx answer; this one answers 303 (post/redirect/get).
-        await db.commit()
         target = _back(slug, token, form.next)
         return Redirect(f"{target}{'&' if '?' in target else '?'}notice={notice}", status_code=303)
 
