@@ -9,6 +9,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY events_app ./events_app
+# DejaVu Sans lets badge PDFs print names in any script.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core && rm -rf /var/lib/apt/lists/*
 RUN pip install . && useradd --system --create-home --home-dir /var/lib/events events
 
 USER events
