@@ -10,8 +10,6 @@ by default three quarters of the run); an attendee who never scanned out is take
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -29,6 +27,7 @@ from events_app.checkin.schemas import CreditLine, CreditReport, FirstCheckin, R
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.errors import NotFound
+from events_app.core.spreadsheet import csv_text
 from events_app.db import insert_unless_taken
 from events_app.sessions.models import ProgramSession, Room, Rsvp, RsvpStatus, SessionRun
 
@@ -233,18 +232,27 @@ async def conference_reports(db: AsyncSession, *, conference: Conference) -> lis
 
 
 def report_csv(reports: list[CreditReport]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["attendee_id", "name", "session", "starts_at", "minutes_present", "minimum_minutes",
-                     "credit_hours", "earned"])  # fmt: skip
+    header = [
+        "attendee_id",
+        "name",
+        "session",
+        "starts_at",
+        "minutes_present",
+        "minimum_minutes",
+        "credit_hours",
+        "earned",
+    ]
+    rows: list[tuple[object, ...]] = []
     for report in reports:
-        for line in report.lines:
-            writer.writerow([
+        rows.extend(
+            (
                 report.attendee_id, report.name, line.session, line.starts_at.isoformat(), line.minutes_present,
                 line.minimum_minutes, f"{line.credit_hours:g}", "yes" if line.earned else "no",
-            ])  # fmt: skip
-        writer.writerow([report.attendee_id, report.name, "TOTAL", "", "", "", f"{report.total_hours:g}", ""])
-    return out.getvalue()
+            )
+            for line in report.lines
+        )  # fmt: skip
+        rows.append((report.attendee_id, report.name, "TOTAL", "", "", "", f"{report.total_hours:g}", ""))
+    return csv_text(header, rows)
 
 
 async def occupancy(db: AsyncSession, *, conference: Conference, at: datetime) -> list[RoomOccupancy]:

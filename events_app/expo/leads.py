@@ -10,8 +10,6 @@ would run as formulas.
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,11 +24,10 @@ from events_app.checkin import service as checkin
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.errors import Invalid, NotAllowed, NotFound
+from events_app.core.spreadsheet import csv_text
 from events_app.expo.models import LIVE_BOOKING_STATUSES, BoothBooking, Lead, Partner
 from events_app.registration.models import Attendee
 
-# OWASP's list: a cell starting with these is read as a formula by Excel, LibreOffice and Sheets.
-FORMULA_STARTERS = ("=", "+", "-", "@", "\t", "\r")
 NOTES_MAX = 4000
 # A scanner may queue scans while the hall's network is down; older than this is not a queued scan.
 MAX_QUEUED_SCAN_AGE = timedelta(days=3)
@@ -199,36 +196,16 @@ async def update_lead(
     return view
 
 
-def spreadsheet_safe(value: object) -> str:
-    """A cell a spreadsheet shows as text: a leading formula character is escaped with an apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTERS) else text
-
-
 def leads_csv(views: list[LeadView], *, timezone: str) -> str:
     zone = ZoneInfo(timezone)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        ["Name", "Title", "Organization", "City", "Email", "Scanned at", "Scanned by", "Scans", "Rating", "Notes"]
-    )
-    for v in views:
-        writer.writerow(
-            [
-                spreadsheet_safe(cell)
-                for cell in (
-                    v.name,
-                    v.title,
-                    v.organization,
-                    v.city,
-                    v.email or "",
-                    v.lead.scanned_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                    v.lead.scanned_by,
-                    v.lead.scans,
-                    v.lead.rating or "",
-                    v.lead.notes,
-                )
-            ]
+    header = ["Name", "Title", "Organization", "City", "Email", "Scanned at", "Scanned by", "Scans", "Rating", "Notes"]
+    rows = (
+        (
+            v.name, v.title, v.organization, v.city, v.email or "",
+            v.lead.scanned_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"), v.lead.scanned_by, v.lead.scans,
+            v.lead.rating or "", v.lead.notes,
         )
+        for v in views
+    )  # fmt: skip
     # A byte-order mark so Excel reads the file as UTF-8 (names with accents stay intact).
-    return "\ufeff" + out.getvalue()
+    return csv_text(header, rows, byte_order_mark=True)

@@ -10,8 +10,6 @@ attention" for staff to refund. Every amount is computed here; no request carrie
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections import Counter
 from collections.abc import Sequence
@@ -31,6 +29,7 @@ from events_app.core import signing
 from events_app.core.clock import now
 from events_app.core.errors import Conflict, Invalid, NotAllowed, NotFound
 from events_app.core.pagination import paginate
+from events_app.core.spreadsheet import csv_text
 from events_app.payments import service as payments
 from events_app.payments.errors import CannotHonour
 from events_app.payments.models import Payment, PaymentStatus, ReceiptMethod, Refund
@@ -1029,14 +1028,6 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet will show, never run: text starting like a formula gets a leading quote."""
-    text = str(value)
-    if text and text[0] in "=+-@\t\r|":
-        return "'" + text
-    return text
-
-
 def _dollars(cents: int) -> str:
     return f"{cents // 100}.{cents % 100:02d}"
 
@@ -1051,21 +1042,17 @@ async def export_attendees_csv(db: AsyncSession, *, conference_id: uuid.UUID) ->
             .order_by(Attendee.last_name, Attendee.first_name, Attendee.created_at)
         )
     ).all()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
-    for attendee, number, order_status, _currency in rows:
-        writer.writerow(
-            [
-                _cell(v)
-                for v in (
-                    attendee.id, number, attendee.status.value, attendee.registration_type.name, attendee.first_name,
-                    attendee.last_name, attendee.badge_name, attendee.title, attendee.organization, attendee.email,
-                    attendee.city_name, "yes" if attendee.rate == Rate.MEMBER else "no",
-                    _dollars(attendee.price_cents), _dollars(attendee.discount_cents), order_status.value,
-                    "yes" if attendee.consent_to_share_contact else "no", attendee.dietary_needs,
-                    attendee.accessibility_needs, attendee.badge_version,
-                )
-            ]
-        )  # fmt: skip
-    return out.getvalue()
+    return csv_text(
+        EXPORT_COLUMNS,
+        (
+            (
+                attendee.id, number, attendee.status.value, attendee.registration_type.name, attendee.first_name,
+                attendee.last_name, attendee.badge_name, attendee.title, attendee.organization, attendee.email,
+                attendee.city_name, "yes" if attendee.rate == Rate.MEMBER else "no",
+                _dollars(attendee.price_cents), _dollars(attendee.discount_cents), order_status.value,
+                "yes" if attendee.consent_to_share_contact else "no", attendee.dietary_needs,
+                attendee.accessibility_needs, attendee.badge_version,
+            )
+            for attendee, number, order_status, _currency in rows
+        ),
+    )  # fmt: skip

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.service import Principal
 from events_app.checkin import service as checkin
 from events_app.core.mail import deliver_outbox
+from events_app.core.spreadsheet import spreadsheet_safe
 from events_app.expo import leads
 from events_app.expo.models import Lead
 from events_app.payments import service as payments
@@ -198,11 +199,11 @@ async def test_a_repeated_scan_updates_the_lead_and_contact_needs_consent(
 
 
 def test_spreadsheet_cells_never_start_a_formula() -> None:
-    assert leads.spreadsheet_safe("=1+1") == "'=1+1"
-    assert leads.spreadsheet_safe("-2") == "'-2"
-    assert leads.spreadsheet_safe("\t=cmd") == "'\t=cmd"
-    assert leads.spreadsheet_safe("Acme") == "Acme"
-    assert leads.spreadsheet_safe(None) == ""
+    assert spreadsheet_safe("=1+1") == "'=1+1"
+    assert spreadsheet_safe("-2") == "'-2"
+    assert spreadsheet_safe("\t=cmd") == "'\t=cmd"
+    assert spreadsheet_safe("Acme") == "Acme"
+    assert spreadsheet_safe(None) == ""
 
 
 async def test_partner_staff_scan_badges_and_a_rescan_updates_the_lead(
