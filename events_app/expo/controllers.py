@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
+from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.errors import Invalid
 from events_app.expo import billing, booking, floorplan, leads, service, staff
-from events_app.expo.models import BoothKind, ExpoSettings, PaymentMethod
+from events_app.expo.models import BoothKind, ExpoSettings, Partner, PaymentMethod
 from events_app.expo.schemas import (
     AssignIn,
     BadgeOrderOut,
@@ -95,6 +96,16 @@ async def _viewer(db: AsyncSession, principal: Principal | None) -> uuid.UUID | 
 def _settings_out(settings: ExpoSettings) -> ExpoSettingsOut:
     return msgspec.convert(
         {key: getattr(settings, key) for key in ExpoSettingsOut.__struct_fields__}, ExpoSettingsOut, strict=False
+    )
+
+
+async def leads_download(db: AsyncSession, *, conference: Conference, partner: Partner) -> Response[str]:
+    """A partner's leads as a CSV attachment: the API and the dashboard offer the same file."""
+    views = await leads.list_leads(db, conference=conference, partner=partner)
+    return Response(
+        leads.leads_csv(views, timezone=conference.timezone),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="leads-{conference.slug}-{partner.slug}.csv"'},
     )
 
 
@@ -786,12 +797,7 @@ class ExpoController(Controller):
         """Your leads as CSV (UTF-8); cells that a spreadsheet would run as formulas are escaped."""
         conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
-        views = await leads.list_leads(db_session, conference=conference, partner=partner)
-        return Response(
-            leads.leads_csv(views, timezone=conference.timezone),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="leads-{conference.slug}-{partner.slug}.csv"'},
-        )
+        return await leads_download(db_session, conference=conference, partner=partner)
 
     @get("/leads/{lead_id:uuid}", opt=PARTNERS, operation_id="getMyLead")
     async def get_lead(

@@ -26,6 +26,7 @@ from events_app.core.clock import now
 from events_app.core.errors import DomainError, Invalid, NotFound
 from events_app.core.money import Money
 from events_app.expo import billing, booking, floorplan, leads, service, staff
+from events_app.expo.controllers import leads_download
 from events_app.expo.models import FloorArea, Partner, PaymentMethod
 from events_app.expo.views import conference_for
 from events_app.payments import service as payments
@@ -387,12 +388,7 @@ class ExpoPages(Controller):
     ) -> Response[str]:
         conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
-        views = await leads.list_leads(db_session, conference=conference, partner=partner)
-        return Response(
-            leads.leads_csv(views, timezone=conference.timezone),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="leads-{conference.slug}-{partner.slug}.csv"'},
-        )
+        return await leads_download(db_session, conference=conference, partner=partner)
 
 
 def _uuid(value: str) -> uuid.UUID:
