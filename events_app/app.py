@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import inspect
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
-from functools import partial
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -15,6 +15,8 @@ from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
@@ -24,7 +26,14 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
-from events_app.accounts.access import PUBLIC, declared_access, enforce_access, provide_principal
+from events_app.accounts.access import (
+    PUBLIC,
+    PrincipalMiddleware,
+    declared_access,
+    enforce_access,
+    provide_actor,
+    provide_principal,
+)
 from events_app.accounts.controllers import AccountController
 from events_app.accounts.pages import LoginPages
 from events_app.audit.controllers import AuditController
@@ -38,27 +47,25 @@ from events_app.checkin.controllers import (
 from events_app.checkin.live import channels_plugin
 from events_app.checkin.pages import CheckinPages, checkin_static
 from events_app.conferences.controllers import AssociationController, ConferenceController
+from events_app.conferences.dependencies import provide_conference
 from events_app.conferences.pages import ConferencePages
 from events_app.core.errors import exception_handlers
 from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
-from events_app.core.mail import deliver_outbox
-from events_app.core.rounds import SWEEP_SECONDS, Round, rounds_lifespan
+from events_app.core.rounds import rounds_lifespan
 from events_app.db import make_alchemy_config, make_engine
 from events_app.expo.controllers import ExpoController, PartnerProgramController
 from events_app.expo.pages import ExpoPages
 from events_app.payments.controllers import PaymentController, StripeWebhookController
 from events_app.payments.pages import InvoicePages
-from events_app.payments.service import card_payments_enabled, reconcile
 from events_app.registration.controllers import RegistrationController
 from events_app.registration.pages import RegistrationPages
-from events_app.registration.waitlist import sweep_once as registration_sweep
-from events_app.sessions.agenda import sweep_once as program_seat_sweep
 from events_app.sessions.controllers import AgendaController, ProgramController, ScheduleController
 from events_app.sessions.pages import AgendaPages, FeedPages, ProgramPages
 from events_app.settings import Settings, get_settings
 from events_app.web import STATIC_DIR, TEMPLATES_DIR
 from events_app.web.filters import FILTERS
+from events_app.wiring import background_rounds, connect_domains
 
 PACKAGE_DIR = TEMPLATES_DIR.parent.parent
 
@@ -120,6 +127,35 @@ def _check_every_route_declares_access(app: Litestar) -> None:
         raise RuntimeError(f"Routes without an access rule: {', '.join(missing)}")
 
 
+def _needs(handler: BaseRouteHandler) -> set[str]:
+    """The names a handler takes, with those its dependencies take in turn."""
+    providers = handler.resolve_dependencies()
+    needed: set[str] = set()
+    todo = list(handler.parsed_fn_signature.parameters)
+    while todo:
+        name = todo.pop()
+        if name in needed:
+            continue
+        needed.add(name)
+        if (provider := providers.get(name)) is not None:
+            todo.extend(inspect.signature(provider.dependency).parameters)
+    return needed
+
+
+def _check_every_conference_route_resolves_it_once(app: Litestar) -> None:
+    """A route under a ``{slug}`` takes the ``conference`` dependency, so the draft and token rules hold there."""
+    by_hand = [
+        f"{sorted(route.methods)} {route.path}"
+        for route in app.routes
+        if "{slug:" in route.path
+        for handler in getattr(route, "route_handlers", [])
+        if getattr(handler, "http_methods", None) != {"OPTIONS"}
+        and ("conference" not in _needs(handler) or "slug" in handler.parsed_fn_signature.parameters)
+    ]
+    if by_hand:
+        raise RuntimeError(f"Routes that find their conference by hand: {', '.join(by_hand)}")
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Builds the service for ``settings`` (default: the ``EVENTS_*`` environment)."""
     settings = settings or get_settings()
@@ -128,19 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     db_config = make_alchemy_config(engine)
     session_secret = hashlib.sha256(f"session:{settings.secret_key}".encode()).digest()
 
-    # Sweeps follow the courier's switch: tests turn all background work off at once.
-    sweep_seconds = SWEEP_SECONDS if settings.outbox_interval_seconds > 0 else 0
-    rounds = [
-        Round("mail-courier", partial(deliver_outbox, engine, settings), settings.outbox_interval_seconds),
-        Round("registration-sweep", partial(registration_sweep, engine, settings), sweep_seconds),
-        Round("program-seat-sweep", partial(program_seat_sweep, engine, settings), sweep_seconds),
-        Round(
-            "payments-reconcile",
-            partial(reconcile, engine, settings),
-            settings.payments_reconcile_interval_seconds if card_payments_enabled(settings) else 0,
-            wait_first=True,
-        ),
-    ]
+    connect_domains()
 
     @asynccontextmanager
     async def dispose_engine(_app: Litestar) -> AsyncGenerator[None, None]:
@@ -156,7 +180,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ],
         plugins=[SQLAlchemyPlugin(config=db_config), channels_plugin(settings)],
         guards=[enforce_access],
-        dependencies={"principal": Provide(provide_principal, sync_to_thread=False)},
+        dependencies={
+            "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+            "conference": Provide(provide_conference),
+        },
         middleware=[
             request_id_middleware,
             CookieBackendConfig(
@@ -166,6 +195,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 exclude=STATELESS_PATHS,
                 max_age=12 * 3600,
             ).middleware,
+            DefineMiddleware(PrincipalMiddleware, exclude=["^/static/", "^/schema"]),
         ],
         csrf_config=CSRFConfig(
             secret=settings.secret_key, cookie_secure=settings.cookie_secure, exclude=STATELESS_PATHS
@@ -186,9 +216,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             security=[{"bearer": []}],
         ),
         exception_handlers=exception_handlers,
-        lifespan=[dispose_engine, rounds_lifespan(rounds)],
+        lifespan=[dispose_engine, rounds_lifespan(background_rounds(engine, settings))],
         state=State({"settings": settings, "db_engine": engine, "db_config": db_config}),
         debug=False,
     )
     _check_every_route_declares_access(app)
+    _check_every_conference_route_resolves_it_once(app)
     return app

@@ -142,7 +142,7 @@ def issue_token(email: str, name: str, role: str | None, conference_slug: str | 
 
     from events_app.accounts.models import Role, User
     from events_app.accounts.service import issue_token as issue
-    from events_app.conferences.service import get_conference
+    from events_app.conferences.service import find_conference
     from events_app.core.errors import DomainError
 
     async def work(db: AsyncSession) -> str:
@@ -151,7 +151,7 @@ def issue_token(email: str, name: str, role: str | None, conference_slug: str | 
             raise click.ClickException(f"No user has the email {email}.")
         conference_id = None
         if conference_slug:
-            conference_id = (await get_conference(db, slug=conference_slug, include_drafts=True)).id
+            conference_id = (await find_conference(db, slug=conference_slug)).id
         issued = await issue(
             db, user_id=user.id, name=name, role=Role(role) if role else None, conference_id=conference_id
         )
@@ -175,10 +175,11 @@ def reconcile_payments(limit: int) -> None:
 
     Safe to run while app processes (which also do this periodically) are running.
     """
-    # The app module imports every domain, and so registers each purpose's payment handler.
-    import events_app.app  # noqa: F401
     from events_app.db import make_engine
     from events_app.payments.service import card_payments_enabled, reconcile
+    from events_app.wiring import connect_domains
+
+    connect_domains()  # reconciling may call each purpose's payment handler
 
     settings = get_settings()
     if not card_payments_enabled(settings):

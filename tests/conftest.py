@@ -35,6 +35,7 @@ from events_app.app import create_app
 from events_app.db import make_engine, upgrade_database
 from events_app.models import Base
 from events_app.settings import Settings
+from events_app.wiring import connect_domains
 
 # Shared fixtures for every folder: the Stripe emulator and Debian's chromium.
 pytest_plugins = ["tests.stripe_harness", "tests.browser_harness"]
@@ -48,6 +49,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for item in items:
             if "postgres_only" in item.keywords:
                 item.add_marker(skip)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _domains_connected() -> None:
+    """Services called without an app still find each other's hooks (payment purposes, badge mail)."""
+    connect_domains()
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,9 @@ A route says ``opt=PUBLIC`` or ``opt=allow(Role.STAFF, ...)``. Organizers may us
 route. API routes (``/api/``) take bearer tokens only; pages take the session cookie,
 whose forms are CSRF-protected. A token scoped to one conference may read anything
 public but use only that conference's routes (those with a ``{slug}`` of it).
+
+Handlers take who is calling as dependencies: ``principal`` (``None`` for nobody, on public
+routes) or ``actor`` (someone signed in, for the writes that are recorded against them).
 """
 
 from __future__ import annotations
@@ -12,14 +15,14 @@ from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
-from sqlalchemy import select
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal, principal_for_session, principal_for_token
-from events_app.conferences.models import Conference
 
 ACCESS_KEY = "access"
 PUBLIC: dict[str, Any] = {ACCESS_KEY: "public"}
@@ -40,53 +43,62 @@ def declared_access(handler: BaseRouteHandler) -> str | frozenset[Role] | None:
 
 
 def _db(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
+    # The request's own session (the plugin keeps it in the scope), so a handler sees the same one.
     config = connection.app.state["db_config"]
     session: AsyncSession = config.provide_session(connection.app.state, connection.scope)
     return session
 
 
-async def resolve_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
-    """Reads the bearer token on API routes and the session cookie on pages; caches it in the scope."""
-    if "principal" in connection.scope:
-        cached = connection.scope["principal"]  # type: ignore[typeddict-item]
-        return cached if isinstance(cached, Principal) else None
-    principal: Principal | None = None
-    if connection.url.path.startswith("/api/"):
-        scheme, _, secret = connection.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "bearer" and secret:
-            principal = await principal_for_token(_db(connection), secret=secret.strip())
-    elif "session" in connection.scope and (user_id := connection.session.get(SESSION_USER_KEY)):
-        principal = await principal_for_session(_db(connection), user_id=str(user_id))
-    connection.scope["principal"] = principal  # type: ignore[typeddict-unknown-key]
-    return principal
+class PrincipalMiddleware(AbstractAuthenticationMiddleware):
+    """Authentication: the bearer token on API routes, the session cookie on pages.
+
+    It only finds out who is calling (``None`` for nobody); the guard decides what they may do.
+    """
+
+    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        principal: Principal | None = None
+        if connection.url.path.startswith("/api/"):
+            scheme, _, secret = connection.headers.get("authorization", "").partition(" ")
+            if scheme.lower() == "bearer" and secret:
+                principal = await principal_for_token(_db(connection), secret=secret.strip())
+        elif "session" in connection.scope and (user_id := connection.session.get(SESSION_USER_KEY)):
+            principal = await principal_for_session(_db(connection), user_id=str(user_id))
+        return AuthenticationResult(user=principal, auth=None)
 
 
-async def _token_may_use_conference(connection: ASGIConnection[Any, Any, Any, Any], principal: Principal) -> bool:
-    slug = connection.path_params.get("slug")
-    if slug is None:
-        return connection.scope.get("method", "GET") in SAFE_METHODS
-    conference_id = await _db(connection).scalar(select(Conference.id).where(Conference.slug == slug))
-    return conference_id is None or conference_id == principal.conference_id
+def caller(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    principal = connection.scope.get("user")
+    return principal if isinstance(principal, Principal) else None
 
 
-async def enforce_access(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """The app-wide guard: a route with no declaration is refused, so nothing is open by accident."""
+def enforce_access(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """The app-wide guard: a route with no declaration is refused, so nothing is open by accident.
+
+    A conference-scoped token's conference is checked by the ``conference`` dependency, which
+    every ``{slug}`` route takes; elsewhere such a token may only read.
+    """
     access = declared_access(handler)
     if access == "public":
-        await resolve_principal(connection)
         return
     if not isinstance(access, frozenset):
         raise PermissionDeniedException("This route declares no access rule.")
-    principal = await resolve_principal(connection)
+    principal = caller(connection)
     if principal is None:
         raise NotAuthorizedException()
     if principal.role not in access:
         raise PermissionDeniedException(f"A {principal.role} may not use this.")
-    if principal.conference_id is not None and not await _token_may_use_conference(connection, principal):
-        raise PermissionDeniedException("This token is limited to another conference.")
+    scoped = principal.conference_id is not None
+    if scoped and "slug" not in connection.path_params and connection.scope.get("method", "GET") not in SAFE_METHODS:
+        raise PermissionDeniedException("This token is limited to one conference.")
 
 
 def provide_principal(request: Request[Any, Any, Any]) -> Principal | None:
-    """Dependency: the caller the guard resolved (None on public routes for anonymous callers)."""
-    principal = request.scope.get("principal")
-    return principal if isinstance(principal, Principal) else None
+    """Dependency: who is calling (None for an anonymous caller of a public route)."""
+    return caller(request)
+
+
+def provide_actor(principal: NamedDependency[Principal | None]) -> Principal:
+    """Dependency: the signed-in caller a write is recorded against; nobody signed in is a 401."""
+    if principal is None:
+        raise NotAuthorizedException()
+    return principal

@@ -26,7 +26,7 @@ def pdf(slug: str, output: Path | None, registration_type: str | None) -> None:
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from events_app.checkin import printing
-    from events_app.conferences.service import get_conference
+    from events_app.conferences.service import find_conference
     from events_app.core.errors import DomainError
     from events_app.db import make_engine
     from events_app.registration.models import RegistrationType
@@ -39,7 +39,7 @@ def pdf(slug: str, output: Path | None, registration_type: str | None) -> None:
         engine = make_engine(settings.database_url)
         try:
             async with async_sessionmaker(engine, expire_on_commit=False)() as db, db.begin():
-                conference = await get_conference(db, slug=slug, include_drafts=True)
+                conference = await find_conference(db, slug=slug)
                 type_id = None
                 if registration_type:
                     type_id = await db.scalar(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.pagination import OffsetPagination
@@ -18,7 +18,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import events_app.checkin.mail  # noqa: F401 (puts the QR badge into registration's confirmation mails)
 from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
@@ -45,7 +44,6 @@ from events_app.checkin.schemas import (
     StationTokenOut,
 )
 from events_app.conferences.models import Conference
-from events_app.conferences.service import get_conference
 from events_app.core import signing
 from events_app.core.errors import NotFound
 from events_app.core.pagination import Limit, Offset
@@ -54,22 +52,6 @@ from events_app.settings import Settings
 STAFF = allow(Role.STAFF)
 ORGANIZERS = allow()
 BADGE_LINK_PURPOSE = "badge-image"
-
-
-def _settings(request: Request[Any, Any, Any]) -> Settings:
-    settings: Settings = request.app.state["settings"]
-    return settings
-
-
-def _require(principal: Principal | None) -> Principal:
-    # The app-wide guard lets no anonymous caller reach a staff route; this narrows the type.
-    if principal is None:
-        raise NotFound("Sign in first.", code="not-signed-in")
-    return principal
-
-
-async def _conference(db: AsyncSession, slug: str) -> Conference:
-    return await get_conference(db, slug=slug, include_drafts=True)
 
 
 def badge_link(settings: Settings, *, conference: Conference, attendee_id: uuid.UUID, ext: str) -> str:
@@ -111,23 +93,23 @@ class BadgeController(Controller):
 
     @get("/badge-key", opt=STAFF, operation_id="getBadgeKey")
     async def badge_key(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], slug: FromPath[str]
+        self,
+        settings: NamedDependency[Settings],
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
     ) -> PublicKeyOut:
         """The conference's Ed25519 public key, which scanners use to verify badges by themselves."""
-        conference = await _conference(db_session, slug)
-        return await service.public_key_out(db_session, settings=_settings(request), conference=conference)
+        return await service.public_key_out(db_session, settings=settings, conference=conference)
 
     @get("/attendees/{attendee_id:uuid}/badge", opt=STAFF, operation_id="getBadge")
     async def badge(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         attendee_id: FromPath[uuid.UUID],
     ) -> BadgeOut:
         """An attendee's current badge token and links to its QR images."""
-        settings = _settings(request)
-        conference = await _conference(db_session, slug)
         holder = await service.get_holder(db_session, conference=conference, attendee_id=attendee_id)
         token = await service.badge_token(db_session, settings=settings, conference=conference, holder=holder)
         return BadgeOut(
@@ -141,23 +123,22 @@ class BadgeController(Controller):
     @post("/attendees/{attendee_id:uuid}/reprint", opt=STAFF, operation_id="reprintBadge", status_code=200)
     async def reprint(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
         attendee_id: FromPath[uuid.UUID],
         data: JSONBody[ReprintIn],
     ) -> Response[bytes]:
         """A replacement badge as a one-badge PDF, audited; ``lost`` revokes the old code first."""
-        conference = await _conference(db_session, slug)
         pdf = await printing.reprint(
             db_session,
-            settings=_settings(request),
+            settings=settings,
             conference=conference,
             attendee_id=attendee_id,
             reason=data.reason,
             lost=data.lost,
-            actor=_require(principal),
+            actor=actor,
         )
         return Response(
             pdf, media_type="application/pdf", headers={"Content-Disposition": 'inline; filename="badge.pdf"'}
@@ -166,15 +147,14 @@ class BadgeController(Controller):
     @get("/badges.pdf", opt=ORGANIZERS, operation_id="printBadges", media_type="application/pdf")
     async def badges_pdf(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         registration_type_id: FromQuery[uuid.UUID | None] = None,
     ) -> Response[bytes]:
         """Sheets of 4x3 inch badges, six to a letter page, for every confirmed attendee (or one type)."""
-        conference = await _conference(db_session, slug)
         pdf = await printing.conference_sheets(
-            db_session, settings=_settings(request), conference=conference, registration_type_id=registration_type_id
+            db_session, settings=settings, conference=conference, registration_type_id=registration_type_id
         )
         return Response(
             pdf,
@@ -188,40 +168,37 @@ class StationController(Controller):
     tags = ["Check-in"]
 
     @get("/", opt=STAFF, operation_id="listStations")
-    async def list_stations(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> list[StationOut]:
+    async def list_stations(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> list[StationOut]:
         """The conference's stations: doors, session rooms, the desk and partner booths."""
-        conference = await _conference(db_session, slug)
         return [service.station_out(s) for s in await service.list_stations(db_session, conference=conference)]
 
     @post("/", opt=ORGANIZERS, operation_id="createStation")
     async def create_station(
         self,
         db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
         data: JSONBody[StationIn],
     ) -> StationTokenOut:
         """Adds a station and returns its device token once (staff role, limited to this conference)."""
-        conference = await _conference(db_session, slug)
-        station, issued = await service.create_station(
-            db_session, conference=conference, data=data, actor=_require(principal)
-        )
+        station, issued = await service.create_station(db_session, conference=conference, data=data, actor=actor)
         return StationTokenOut(station=service.station_out(station), token=issued.secret)
 
     @patch("/{station_id:uuid}", opt=ORGANIZERS, operation_id="updateStation")
     async def update_station(
         self,
         db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
         station_id: FromPath[uuid.UUID],
         data: JSONBody[StationPatch],
     ) -> StationOut:
         """Renames a station, moves it to another room or changes whether unpaid attendees may pass."""
-        conference = await _conference(db_session, slug)
         station = await service.get_station(db_session, conference=conference, station_id=station_id)
         updated = await service.update_station(
-            db_session, conference=conference, station=station, data=data, actor=_require(principal)
+            db_session, conference=conference, station=station, data=data, actor=actor
         )
         return service.station_out(updated)
 
@@ -229,48 +206,39 @@ class StationController(Controller):
     async def reissue_token(
         self,
         db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
         station_id: FromPath[uuid.UUID],
     ) -> StationTokenOut:
         """Replaces the station's device token: the old device stops, the new token is shown once."""
-        conference = await _conference(db_session, slug)
         station = await service.get_station(db_session, conference=conference, station_id=station_id)
-        issued = await service.reissue_station_token(
-            db_session, conference=conference, station=station, actor=_require(principal)
-        )
+        issued = await service.reissue_station_token(db_session, conference=conference, station=station, actor=actor)
         return StationTokenOut(station=service.station_out(station), token=issued.secret)
 
     @delete("/{station_id:uuid}/token", opt=ORGANIZERS, operation_id="revokeStationToken", status_code=200)
     async def revoke_token(
         self,
         db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
         station_id: FromPath[uuid.UUID],
     ) -> StationOut:
         """Stops the station's device at once (a lost phone)."""
-        conference = await _conference(db_session, slug)
         station = await service.get_station(db_session, conference=conference, station_id=station_id)
-        revoked = await service.revoke_station_token(
-            db_session, conference=conference, station=station, actor=_require(principal)
-        )
+        revoked = await service.revoke_station_token(db_session, conference=conference, station=station, actor=actor)
         return service.station_out(revoked)
 
     @delete("/{station_id:uuid}", opt=ORGANIZERS, operation_id="retireStation", status_code=200)
     async def retire_station(
         self,
         db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
         station_id: FromPath[uuid.UUID],
     ) -> StationOut:
         """Takes a station out of use and revokes its token; its scans stay on record."""
-        conference = await _conference(db_session, slug)
         station = await service.get_station(db_session, conference=conference, station_id=station_id)
-        retired = await service.retire_station(
-            db_session, conference=conference, station=station, actor=_require(principal)
-        )
+        retired = await service.retire_station(db_session, conference=conference, station=station, actor=actor)
         return service.station_out(retired)
 
 
@@ -282,17 +250,15 @@ class ScanController(Controller):
     async def scan(
         self,
         db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
+        actor: NamedDependency[Principal],
         channels: NamedDependency[ChannelsPlugin],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[ScanIn],
     ) -> ScanAnswer:
         """Answers one scan with the fixed vocabulary (ok, already_checked_in, unpaid, cancelled, revoked,
         wrong_conference, invalid, not_registered_for_session). The same nonce returns the first answer.
         """
-        conference, [answer] = await service.redeem_and_commit(
-            db_session, slug=slug, items=[data], actor=_require(principal)
-        )
+        [answer] = await service.redeem_and_commit(db_session, conference=conference, items=[data], actor=actor)
         if not answer.replayed:
             live.publish_scan(channels, conference_id=conference.id, event=_scan_event(answer, kind=str(data.kind)))
         return answer
@@ -301,17 +267,17 @@ class ScanController(Controller):
     async def scan_batch(
         self,
         db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
+        actor: NamedDependency[Principal],
         channels: NamedDependency[ChannelsPlugin],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[ScanBatchIn],
     ) -> ScanBatchOut:
         """A device's queued scans after an outage, in the order taken; each answered as if sent alone.
 
         Conflicts (a badge admitted offline here and at another door first) come back flagged.
         """
-        conference, answers = await service.redeem_and_commit(
-            db_session, slug=slug, items=data.scans, actor=_require(principal), batch=True
+        answers = await service.redeem_and_commit(
+            db_session, conference=conference, items=data.scans, actor=actor, batch=True
         )
         for item, answer in zip(data.scans, answers, strict=True):
             if not answer.replayed:
@@ -322,13 +288,12 @@ class ScanController(Controller):
     async def list_scans(
         self,
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         limit: Limit = 100,
         offset: Offset = 0,
         conflicts: FromQuery[bool] = False,
     ) -> OffsetPagination[ScanOut]:
         """Scans, newest first; ``conflicts=true`` lists the offline two-door clashes staff should review."""
-        conference = await _conference(db_session, slug)
         rows, total = await service.list_scans(
             db_session, conference=conference, conflicts_only=conflicts, limit=limit, offset=offset
         )
@@ -338,30 +303,25 @@ class ScanController(Controller):
     async def lookup(
         self,
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         q: Annotated[str, QueryParameter(min_length=1, max_length=100, description="Part of a name or email.")],
     ) -> list[LookupHit]:
         """Attendees by part of a name or email, for a badge that will not scan."""
-        conference = await _conference(db_session, slug)
         return await service.lookup(db_session, conference=conference, text=q)
 
     @get("/offline", opt=STAFF, operation_id="getOfflineBundle")
     async def offline(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
         station_id: FromQuery[uuid.UUID | None] = None,
     ) -> OfflineBundle:
         """What a scanner keeps to work offline: public key, badge versions and statuses, names, who is in."""
-        conference = await _conference(db_session, slug)
-        station = await service.station_for(
-            db_session, conference=conference, principal=_require(principal), station_id=station_id
-        )
-        return await service.offline_bundle(
-            db_session, settings=_settings(request), conference=conference, station=station
-        )
+        station = await service.station_for(db_session, conference=conference, principal=actor, station_id=station_id)
+        return await service.offline_bundle(db_session, settings=settings, conference=conference, station=station)
 
 
 class DashboardController(Controller):
@@ -369,25 +329,30 @@ class DashboardController(Controller):
     tags = ["Check-in"]
 
     @get("/dashboard", opt=STAFF, operation_id="getCheckinDashboard")
-    async def dashboard(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> DashboardOut:
+    async def dashboard(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> DashboardOut:
         """Arrivals per 15 minutes, checked in by registration type and by door, and room occupancy."""
-        conference = await _conference(db_session, slug)
         return await dashboard.build(db_session, conference=conference)
 
     @get("/live", opt=STAFF, operation_id="streamCheckins")
     async def live_events(
-        self, db_session: NamedDependency[AsyncSession], channels: NamedDependency[ChannelsPlugin], slug: FromPath[str]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        channels: NamedDependency[ChannelsPlugin],
+        conference: NamedDependency[Conference],
     ) -> ServerSentEvent:
         """Server-sent events: one ``scan`` event per recorded scan, from every app process."""
-        conference = await _conference(db_session, slug)
         return ServerSentEvent(live.event_stream(channels, conference_id=conference.id))
 
     @get("/attendees/{attendee_id:uuid}/credits", opt=STAFF, operation_id="getAttendeeCredits")
     async def credits(
-        self, db_session: NamedDependency[AsyncSession], slug: FromPath[str], attendee_id: FromPath[uuid.UUID]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
+        attendee_id: FromPath[uuid.UUID],
     ) -> CreditReport:
         """Sessions attended, minutes present and education credit earned by one attendee."""
-        conference = await _conference(db_session, slug)
         return await attendance.credit_report(db_session, conference=conference, attendee_id=attendee_id)
 
     @get(
@@ -397,10 +362,12 @@ class DashboardController(Controller):
         media_type="text/csv",
     )
     async def credits_csv(
-        self, db_session: NamedDependency[AsyncSession], slug: FromPath[str], attendee_id: FromPath[uuid.UUID]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
+        attendee_id: FromPath[uuid.UUID],
     ) -> Response[str]:
         """The attendee's credit report as CSV, for the leadership academy's records."""
-        conference = await _conference(db_session, slug)
         report = await attendance.credit_report(db_session, conference=conference, attendee_id=attendee_id)
         return Response(
             attendance.report_csv([report]),
@@ -412,26 +379,26 @@ class DashboardController(Controller):
     async def set_credit_rule(
         self,
         db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
         session_id: FromPath[uuid.UUID],
         data: JSONBody[CreditRuleIn],
     ) -> CreditRuleOut:
         """Sets the minutes of presence a session asks before it gives credit (``null``: three quarters)."""
-        conference = await _conference(db_session, slug)
         minutes = await attendance.set_credit_rule(
             db_session,
             conference=conference,
             session_id=session_id,
             minutes=data.minimum_presence_minutes,
-            actor=_require(principal),
+            actor=actor,
         )
         return CreditRuleOut(session_id=session_id, minimum_presence_minutes=minutes)
 
     @get("/credits.csv", opt=ORGANIZERS, operation_id="getConferenceCreditsCsv", media_type="text/csv")
-    async def all_credits_csv(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> Response[str]:
+    async def all_credits_csv(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> Response[str]:
         """Every attendee's credit lines as one CSV."""
-        conference = await _conference(db_session, slug)
         reports = await attendance.conference_reports(db_session, conference=conference)
         return Response(
             attendance.report_csv(reports),
@@ -446,10 +413,12 @@ class DashboardController(Controller):
         media_type="application/pdf",
     )
     async def certificate(
-        self, db_session: NamedDependency[AsyncSession], slug: FromPath[str], attendee_id: FromPath[uuid.UUID]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
+        attendee_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
         """A PDF certificate of the education credit the attendee earned at this conference."""
-        conference = await _conference(db_session, slug)
         report = await attendance.credit_report(db_session, conference=conference, attendee_id=attendee_id)
         return Response(
             printing.certificate(conference=conference, report=report),
@@ -464,9 +433,7 @@ class BadgeImages(Controller):
     include_in_schema = False
     opt = PUBLIC
 
-    async def _token(self, request: Request[Any, Any, Any], db: AsyncSession, slug: str, link: str) -> str:
-        settings = _settings(request)
-        conference = await _conference(db, slug)
+    async def _token(self, db: AsyncSession, settings: Settings, conference: Conference, link: str) -> str:
         conference_id, _, attendee_id = signing.unsign(
             settings.secret_key, purpose=BADGE_LINK_PURPOSE, token=link
         ).partition(":")
@@ -478,21 +445,21 @@ class BadgeImages(Controller):
     @get("/c/{slug:str}/badge/{link:str}/badge.svg", media_type="image/svg+xml")
     async def svg(
         self,
-        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        settings: NamedDependency[Settings],
+        conference: NamedDependency[Conference],
         link: FromPath[str],
     ) -> Response[bytes]:
-        token = await self._token(request, db_session, slug, link)
+        token = await self._token(db_session, settings, conference, link)
         return Response(qr.svg(token), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=300"})
 
     @get("/c/{slug:str}/badge/{link:str}/badge.png", media_type="image/png")
     async def png(
         self,
-        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        settings: NamedDependency[Settings],
+        conference: NamedDependency[Conference],
         link: FromPath[str],
     ) -> Response[bytes]:
-        token = await self._token(request, db_session, slug, link)
+        token = await self._token(db_session, settings, conference, link)
         return Response(qr.png(token), media_type="image/png", headers={"Cache-Control": "private, max-age=300"})

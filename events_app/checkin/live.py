@@ -57,4 +57,6 @@ async def event_stream(
             except TimeoutError:
                 yield ServerSentEventMessage(comment="keep-alive")
                 continue
+            except StopAsyncIteration:
+                return  # the subscription ended (the app is stopping): end the stream, do not crash it
             yield ServerSentEventMessage(event="scan", data=payload.decode())

@@ -2,7 +2,7 @@
 
 Registration calls the provider inside the confirming transaction for each attendee it
 confirms (and for the new person of a substitution), so the badge always carries the
-attendee's current badge version. Registered once, when check-in is imported.
+attendee's current badge version. ``events_app.wiring`` registers it at start.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.checkin import credential, keys, qr
 from events_app.conferences.models import Conference
 from events_app.core.mail import Attachment
-from events_app.registration.mail import add_confirmation_attachment_provider
 from events_app.registration.models import Attendee
 from events_app.settings import Settings
 
@@ -28,6 +27,3 @@ async def badge_attachment(
         private, conference_id=conference.id, attendee_id=attendee.id, version=attendee.badge_version
     )
     return [Attachment(filename=f"badge-{conference.slug}.png", content_type="image/png", data=qr.png(token))]
-
-
-add_confirmation_attachment_provider(badge_attachment)

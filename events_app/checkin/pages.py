@@ -25,7 +25,6 @@ from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.checkin import dashboard, live, service
-from events_app.checkin.controllers import _conference, _require
 from events_app.checkin.models import StationKind
 from events_app.checkin.schemas import DashboardOut, StationIn
 from events_app.conferences.models import Conference
@@ -62,13 +61,12 @@ class CheckinPages(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> Template:
-        conference = await _conference(db_session, slug)
         return Template("checkin/scan.html", context={"conference": conference, "principal": principal})
 
     @get("/scan-worker.js", opt=PUBLIC, media_type="text/javascript")
-    async def scan_worker(self, slug: FromPath[str]) -> Response[bytes]:
+    async def scan_worker(self, conference: NamedDependency[Conference]) -> Response[bytes]:
         """The service worker, served under the staff path so it may keep the scanner page there."""
         return Response(WORKER.read_bytes(), media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
@@ -77,9 +75,8 @@ class CheckinPages(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> Template:
-        conference = await _conference(db_session, slug)
         stations = await service.list_stations(db_session, conference=conference)
         return self._stations_page(conference, stations, await _rooms(db_session, conference), principal)
 
@@ -108,10 +105,10 @@ class CheckinPages(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
         data: URLEncodedBody[StationForm],
     ) -> Redirect | Template:
-        conference = await _conference(db_session, slug)
         try:
             station_in = StationIn(
                 name=data.name.strip() or "?",
@@ -120,55 +117,48 @@ class CheckinPages(Controller):
                 allow_unpaid=data.allow_unpaid == "on",
             )
             station, _issued = await service.create_station(
-                db_session, conference=conference, data=station_in, actor=_require(principal)
+                db_session, conference=conference, data=station_in, actor=actor
             )
         except (ValueError, DomainError) as exc:
             detail = exc.detail if isinstance(exc, DomainError) else "Choose a kind and, for a session room, a room."
             stations = await service.list_stations(db_session, conference=conference)
             rooms = await _rooms(db_session, conference)
             return self._stations_page(conference, stations, rooms, principal, error=detail, status=422)
-        return Redirect(f"/c/{slug}/staff/stations#station-{station.id}", status_code=303)
+        return Redirect(f"/c/{conference.slug}/staff/stations#station-{station.id}", status_code=303)
 
     @post("/stations/{station_id:uuid}/device", opt=allow(), status_code=303)
     async def equip_device(
         self,
         db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
         station_id: FromPath[uuid.UUID],
     ) -> Redirect:
         """Issues the station a fresh token and opens the scanner with it on this device."""
-        conference = await _conference(db_session, slug)
         station = await service.get_station(db_session, conference=conference, station_id=station_id)
-        issued = await service.reissue_station_token(
-            db_session, conference=conference, station=station, actor=_require(principal)
-        )
+        issued = await service.reissue_station_token(db_session, conference=conference, station=station, actor=actor)
         # The token travels in the fragment: browsers never send it to a server or put it in logs.
-        return Redirect(f"/c/{slug}/staff/scan#token={issued.secret}", status_code=303)
+        return Redirect(f"/c/{conference.slug}/staff/scan#token={issued.secret}", status_code=303)
 
     @post("/stations/{station_id:uuid}/revoke", opt=allow(), status_code=303)
     async def revoke_device(
         self,
         db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
         station_id: FromPath[uuid.UUID],
     ) -> Redirect:
-        conference = await _conference(db_session, slug)
         station = await service.get_station(db_session, conference=conference, station_id=station_id)
-        await service.revoke_station_token(
-            db_session, conference=conference, station=station, actor=_require(principal)
-        )
-        return Redirect(f"/c/{slug}/staff/stations", status_code=303)
+        await service.revoke_station_token(db_session, conference=conference, station=station, actor=actor)
+        return Redirect(f"/c/{conference.slug}/staff/stations", status_code=303)
 
     @get("/dashboard", opt=allow(Role.STAFF), media_type=MediaType.HTML, name="checkin-dashboard")
     async def dashboard_page(
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> Template:
-        conference = await _conference(db_session, slug)
         data = await dashboard.build(db_session, conference=conference)
         context = {
             "conference": conference,
@@ -179,8 +169,9 @@ class CheckinPages(Controller):
         return Template("checkin/dashboard.html", context=context)
 
     @get("/dashboard/data", opt=allow(Role.STAFF))
-    async def dashboard_data(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> DashboardOut:
-        conference = await _conference(db_session, slug)
+    async def dashboard_data(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> DashboardOut:
         return await dashboard.build(db_session, conference=conference)
 
     @get("/dashboard/live", opt=allow(Role.STAFF))
@@ -189,7 +180,6 @@ class CheckinPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         channels: NamedDependency[ChannelsPlugin],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> ServerSentEvent:
-        conference = await _conference(db_session, slug)
         return ServerSentEvent(live.event_stream(channels, conference_id=conference.id))

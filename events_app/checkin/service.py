@@ -50,7 +50,6 @@ from events_app.checkin.schemas import (
     StationPatch,
 )
 from events_app.conferences.models import Conference
-from events_app.conferences.service import get_conference
 from events_app.core.clock import now
 from events_app.core.errors import Conflict, DomainError, Invalid, NotAllowed, NotFound
 from events_app.db import insert_unless_taken
@@ -579,8 +578,8 @@ def _refusal(item: ScanIn, error: DomainError) -> ScanAnswer:
 
 
 async def redeem_and_commit(
-    db: AsyncSession, *, slug: str, items: Sequence[ScanIn], actor: Principal, batch: bool = False
-) -> tuple[Conference, list[ScanAnswer]]:
+    db: AsyncSession, *, conference: Conference, items: Sequence[ScanIn], actor: Principal, batch: bool = False
+) -> list[ScanAnswer]:
     """Redeems a device's scans in one transaction and commits it.
 
     In a ``batch`` (a queue synced after an outage) a scan the rules refuse (a station that
@@ -591,9 +590,11 @@ async def redeem_and_commit(
     committed cannot write and fails at once ("database is locked"). That is retried from
     the start, a few times, with a growing pause; nothing of a failed try is kept.
     """
+    conference_id = conference.id
     for attempt in range(SQLITE_BUSY_RETRIES + 1):
         try:
-            conference = await get_conference(db, slug=slug, include_drafts=True)
+            # A retry starts after a rollback, which expired what was loaded; the first try finds it loaded.
+            conference = await db.get_one(Conference, conference_id)
             answers = []
             for item in items:
                 try:
@@ -606,7 +607,7 @@ async def redeem_and_commit(
                         raise
                     answers.append(_refusal(item, exc))
             await db.commit()
-            return conference, answers
+            return answers
         except OperationalError as exc:
             if attempt == SQLITE_BUSY_RETRIES or not _sqlite_busy(exc):
                 raise

@@ -13,7 +13,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC, allow
-from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences import service
 from events_app.conferences.models import AssociationGroup, Conference, GroupKind, MemberCity
@@ -63,10 +62,6 @@ def city_out(city: MemberCity) -> CityOut:
     )
 
 
-def _is_organizer(principal: Principal | None) -> bool:
-    return principal is not None and principal.role == Role.ORGANIZER
-
-
 class ConferenceController(Controller):
     path = "/api/conferences"
     tags = ["Conferences"]
@@ -76,7 +71,7 @@ class ConferenceController(Controller):
         self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
     ) -> list[ConferenceOut]:
         """Published conferences, newest first; organizers also see drafts."""
-        conferences = await service.list_conferences(db_session, include_drafts=_is_organizer(principal))
+        conferences = await service.list_conferences(db_session, principal=principal)
         return [conference_out(c) for c in conferences]
 
     @post("/", opt=ORGANIZERS, operation_id="createConference")
@@ -91,18 +86,19 @@ class ConferenceController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> ConferenceOut:
-        """One conference by its slug; a draft is found only by organizers."""
-        conference = await service.get_conference(db_session, slug=slug, include_drafts=_is_organizer(principal))
+        """One conference by its conference.slug; a draft is found only by organizers."""
         return conference_out(conference)
 
     @patch("/{slug:str}", opt=ORGANIZERS, operation_id="updateConference")
     async def update_conference(
-        self, db_session: NamedDependency[AsyncSession], slug: FromPath[str], data: JSONBody[ConferencePatch]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
+        data: JSONBody[ConferencePatch],
     ) -> ConferenceOut:
         """Changes the fields sent; publishing is ``{"status": "published"}``."""
-        conference = await service.get_conference(db_session, slug=slug, include_drafts=True)
         return conference_out(await service.update_conference(db_session, conference=conference, data=data))
 
 

@@ -8,14 +8,13 @@ import msgspec
 from litestar import Controller, MediaType, Request, get
 from litestar.di import NamedDependency
 from litestar.exceptions import NoRouteMatchFoundException
-from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC
-from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences import service
+from events_app.conferences.models import Conference
 from events_app.core.clock import now
 
 
@@ -53,8 +52,7 @@ class ConferencePages(Controller):
     async def index(
         self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
     ) -> Template:
-        include_drafts = principal is not None and principal.role == Role.ORGANIZER
-        conferences = await service.list_conferences(db_session, include_drafts=include_drafts)
+        conferences = await service.list_conferences(db_session, principal=principal)
         return Template("conferences/index.html", context={"conferences": conferences, "principal": principal})
 
     @get("/c/{slug:str}", media_type=MediaType.HTML, name="conference-home")
@@ -63,15 +61,13 @@ class ConferencePages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> Template:
-        include_drafts = principal is not None and principal.role == Role.ORGANIZER
-        conference = await service.get_conference(db_session, slug=slug, include_drafts=include_drafts)
         context = {
             "conference": conference,
             "registration_open": service.registration_is_open(conference),
             "now": now(),
-            "links": _links(request, slug),
+            "links": _links(request, conference.slug),
             "principal": principal,
         }
         return Template("conferences/home.html", context=context)

@@ -16,6 +16,20 @@ from litestar.pagination import OffsetPagination
 from sqlalchemy import Select, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.accounts.models import Role
+from events_app.accounts.service import Principal
+from events_app.conferences.errors import (
+    BadTimezone,
+    CityNameTaken,
+    CityNotFound,
+    ConferenceNotFound,
+    DomainTaken,
+    DuplicateDomain,
+    EndsBeforeStart,
+    NotADivision,
+    RegistrationClosesBeforeOpen,
+    SlugTaken,
+)
 from events_app.conferences.models import (
     AssociationGroup,
     CityEmailDomain,
@@ -26,7 +40,6 @@ from events_app.conferences.models import (
 )
 from events_app.conferences.schemas import CityIn, CityPatch, ConferenceIn, ConferencePatch
 from events_app.core.clock import now
-from events_app.core.errors import Conflict, Invalid, NotFound
 from events_app.core.pagination import paginate
 
 
@@ -34,15 +47,15 @@ def _check_timezone(name: str) -> None:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise Invalid(f"{name!r} is not an IANA time zone such as America/Los_Angeles.", code="bad-timezone") from exc
+        raise BadTimezone(f"{name!r} is not an IANA time zone such as America/Los_Angeles.") from exc
 
 
 def _check_dates(conference: Conference) -> None:
     if conference.ends_on < conference.starts_on:
-        raise Invalid("A conference cannot end before it starts.", code="ends-before-start")
+        raise EndsBeforeStart("A conference cannot end before it starts.")
     opens, closes = conference.registration_opens_at, conference.registration_closes_at
     if opens is not None and closes is not None and closes <= opens:
-        raise Invalid("Registration must close after it opens.", code="registration-closes-before-open")
+        raise RegistrationClosesBeforeOpen("Registration must close after it opens.")
 
 
 def registration_is_open(conference: Conference, *, at: datetime | None = None) -> bool:
@@ -59,7 +72,7 @@ async def create_conference(db: AsyncSession, *, data: ConferenceIn) -> Conferen
     """Adds a conference; its slug becomes part of every address that belongs to it."""
     _check_timezone(data.timezone)
     if await db.scalar(select(Conference.id).where(Conference.slug == data.slug)):
-        raise Conflict(f"The slug {data.slug!r} is already used by another conference.", code="slug-taken")
+        raise SlugTaken(f"The slug {data.slug!r} is already used by another conference.")
     conference = Conference(**msgspec.structs.asdict(data))
     _check_dates(conference)
     db.add(conference)
@@ -78,18 +91,35 @@ async def update_conference(db: AsyncSession, *, conference: Conference, data: C
     return conference
 
 
-async def list_conferences(db: AsyncSession, *, include_drafts: bool) -> list[Conference]:
+def visible_to(conference: Conference, principal: Principal | None) -> bool:
+    """The one rule for drafts: a draft exists only for organizers and for tokens issued for it.
+
+    A token scoped to this conference (a station's scanner, a partner's token) may see it
+    while it is being set up; anyone else, signed in or not, finds nothing there.
+    """
+    if conference.status != ConferenceStatus.DRAFT:
+        return True
+    if principal is None:
+        return False
+    if principal.conference_id is not None:
+        return principal.conference_id == conference.id
+    return principal.role == Role.ORGANIZER
+
+
+async def list_conferences(db: AsyncSession, *, principal: Principal | None) -> list[Conference]:
+    """The conferences ``principal`` may see, newest first."""
     query = select(Conference).order_by(Conference.starts_on.desc(), Conference.name)
-    if not include_drafts:
-        query = query.where(Conference.status == ConferenceStatus.PUBLISHED)
-    return list(await db.scalars(query))
+    return [c for c in await db.scalars(query) if visible_to(c, principal)]
 
 
-async def get_conference(db: AsyncSession, *, slug: str, include_drafts: bool = False) -> Conference:
-    """The conference with this slug; a draft counts as missing unless ``include_drafts``."""
+async def find_conference(db: AsyncSession, *, slug: str) -> Conference:
+    """The conference with this slug whatever its status: for the command line and background work.
+
+    Requests get their conference from the ``conference`` dependency, which applies ``visible_to``.
+    """
     conference = await db.scalar(select(Conference).where(Conference.slug == slug))
-    if conference is None or (conference.status == ConferenceStatus.DRAFT and not include_drafts):
-        raise NotFound(f"There is no conference at {slug!r}.", code="conference-not-found")
+    if conference is None:
+        raise ConferenceNotFound(f"There is no conference at {slug!r}.")
     return conference
 
 
@@ -103,18 +133,18 @@ async def list_groups(db: AsyncSession, *, kind: GroupKind | None = None) -> lis
 async def _division(db: AsyncSession, division_id: uuid.UUID) -> AssociationGroup:
     group = await db.get(AssociationGroup, division_id)
     if group is None or group.kind != GroupKind.DIVISION:
-        raise Invalid("division_id must be the id of a regional division.", code="not-a-division")
+        raise NotADivision("division_id must be the id of a regional division.")
     return group
 
 
 async def _check_domains_free(db: AsyncSession, domains: list[str], *, city_id: uuid.UUID | None) -> None:
     if len(set(domains)) != len(domains):
-        raise Invalid("An email domain is listed twice.", code="duplicate-domain")
+        raise DuplicateDomain("An email domain is listed twice.")
     query = select(CityEmailDomain.domain).where(CityEmailDomain.domain.in_(domains))
     if city_id is not None:
         query = query.where(CityEmailDomain.city_id != city_id)
     if taken := list(await db.scalars(query)):
-        raise Conflict(f"Already used by another city: {', '.join(sorted(taken))}.", code="domain-taken")
+        raise DomainTaken(f"Already used by another city: {', '.join(sorted(taken))}.")
 
 
 async def _check_city_name_free(db: AsyncSession, name: str, *, city_id: uuid.UUID | None) -> None:
@@ -122,7 +152,7 @@ async def _check_city_name_free(db: AsyncSession, name: str, *, city_id: uuid.UU
     if city_id is not None:
         query = query.where(MemberCity.id != city_id)
     if await db.scalar(query):
-        raise Conflict(f"A city named {name!r} already exists.", code="city-name-taken")
+        raise CityNameTaken(f"A city named {name!r} already exists.")
 
 
 async def create_city(db: AsyncSession, *, data: CityIn) -> MemberCity:
@@ -167,7 +197,7 @@ async def update_city(db: AsyncSession, *, city: MemberCity, data: CityPatch) ->
 async def get_city(db: AsyncSession, *, city_id: uuid.UUID) -> MemberCity:
     city = await db.get(MemberCity, city_id)
     if city is None:
-        raise NotFound("No member city has this id.", code="city-not-found")
+        raise CityNotFound("No member city has this id.")
     return city
 
 

@@ -9,9 +9,11 @@ Services raise a ``DomainError`` subclass and never think about HTTP::
     ├── NotAllowed   403  the caller may not do this
     └── Unavailable  503  a part the service needs is down
 
-Each error carries a stable machine-readable ``code`` (a subclass default or given per
-raise) and a sentence for a person. Handlers below also turn framework and database
-exceptions into the same shape, so a client never sees a stack trace.
+Each domain draws its refusals once, in its own ``errors.py``: one class per stable
+machine-readable ``code``, so a code always answers with the same status. The classes
+register themselves in ``PROBLEM_CODES``, which the OpenAPI document lists. Handlers below
+also turn framework and database exceptions into the same shape, so a client never sees a
+stack trace.
 """
 
 from __future__ import annotations
@@ -33,12 +35,25 @@ log = structlog.get_logger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 
+# Every code a domain can answer with, and its class (which fixes the status): filled as the
+# domains' errors modules are imported.
+PROBLEM_CODES: dict[str, type[DomainError]] = {}
+
 
 class DomainError(Exception):
     """A rule of the service refused the request."""
 
     status: ClassVar[HTTPStatus] = HTTPStatus.BAD_REQUEST
     code: str = "bad-request"
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.__module__ == __name__:
+            return  # the kinds below are families, not refusals a client meets by name
+        known = PROBLEM_CODES.get(cls.code)
+        if known is not None and known is not cls and known.__qualname__ != cls.__qualname__:
+            raise TypeError(f"Problem code {cls.code!r} is drawn twice: {known.__qualname__} and {cls.__qualname__}.")
+        PROBLEM_CODES[cls.code] = cls
 
     def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
         super().__init__(detail)

@@ -181,9 +181,6 @@ class BoothPayments:
         )
 
 
-payments.register_handler(BOOTH_PURPOSE, BoothPayments())
-
-
 async def cancel_and_refund(
     db: AsyncSession,
     *,

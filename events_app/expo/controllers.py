@@ -4,10 +4,10 @@ holds and bookings (partners), and booth placement by staff."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Controller, Request, Response, delete, get, patch, post, put
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -64,7 +64,6 @@ from events_app.expo.views import (
     booking_out,
     booth_out,
     checkout_out,
-    conference_for,
     entry_out,
     hold_out,
     lead_out,
@@ -73,6 +72,7 @@ from events_app.expo.views import (
     staff_out,
     window_out,
 )
+from events_app.settings import Settings
 
 ORGANIZERS = allow()
 STAFF = allow(Role.STAFF)
@@ -271,10 +271,9 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> ExpoSettingsOut:
         """Hold time, live-hold limit, competitor distance, extra staff price and refund bands."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         return _settings_out(await service.expo_settings(db_session, conference=conference))
 
     @put("/settings", opt=ORGANIZERS, operation_id="saveExpoSettings")
@@ -282,11 +281,10 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[ExpoSettingsIn],
     ) -> ExpoSettingsOut:
         """Replaces the conference's expo rules (fields left out take their defaults)."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         saved = await service.save_settings(db_session, conference=conference, data=data, actor=principal)
         return _settings_out(saved)
 
@@ -295,10 +293,9 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> list[WindowOut]:
         """When each tier or points band may start booking, earliest first."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         return [window_out(w) for w in await service.list_windows(db_session, conference=conference)]
 
     @post("/windows", opt=ORGANIZERS, operation_id="createBookingWindow")
@@ -306,11 +303,10 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[WindowIn],
     ) -> WindowOut:
         """Opens booking at ``opens_at`` to one tier, to partners with at least ``min_points``, or to everyone."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         return window_out(await service.create_window(db_session, conference=conference, data=data, actor=principal))
 
     @delete("/windows/{window_id:uuid}", opt=ORGANIZERS, operation_id="deleteBookingWindow")
@@ -318,11 +314,10 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         window_id: FromPath[uuid.UUID],
     ) -> None:
         """Removes a booking window."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         await service.delete_window(db_session, conference=conference, window_id=window_id, actor=principal)
 
     @get("/access", opt=PARTNERS, operation_id="getMyBookingAccess")
@@ -330,10 +325,9 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> BookingAccessOut:
         """When your partner may start booking here, through which window, and your points."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         opens_at, window, points = await service.booking_opens_for(db_session, conference=conference, partner=partner)
         return BookingAccessOut(
@@ -349,10 +343,9 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> FloorPlanDoc:
         """The floor plan as a versioned JSON document (halls, booths with ids, non-bookable areas)."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         return await floorplan.export_floor_plan(db_session, conference=conference)
 
     @put("/floor-plan", opt=ORGANIZERS, operation_id="importFloorPlan")
@@ -360,11 +353,10 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[FloorPlanDoc],
     ) -> FloorPlanImportOut:
         """Makes the floor plan match the document; booths keep their ids, held or booked booths cannot go."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         settings = await service.expo_settings(db_session, conference=conference)
         return await floorplan.import_floor_plan(
             db_session, conference=conference, doc=data, currency=settings.currency, actor=principal
@@ -375,11 +367,10 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         hall: FromQuery[str | None] = None,
     ) -> Response[str]:
         """One hall drawn as SVG, booths coloured by availability (yours marked when a partner asks)."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         viewer = await _viewer(db_session, principal)
         svg = await floorplan.floor_plan_svg(
             db_session, conference=conference, hall_code=hall, viewer_partner_id=viewer
@@ -391,14 +382,13 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         size: Annotated[str | None, QueryParameter(max_length=20, description="e.g. 10x20")] = None,
         kind: FromQuery[BoothKind | None] = None,
         max_price_cents: Annotated[int | None, QueryParameter(ge=0)] = None,
         status: FromQuery[BoothStatus | None] = None,
     ) -> list[BoothOut]:
         """Booths with their availability now, filtered by size, kind, price or status."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         viewer = await _viewer(db_session, principal)
         views = await floorplan.booth_views(db_session, conference=conference, viewer_partner_id=viewer)
         return [
@@ -415,11 +405,10 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         booth_id: FromPath[uuid.UUID],
     ) -> BoothOut:
         """One booth with its availability now."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         booth = await floorplan.get_booth(db_session, conference=conference, booth_id=booth_id)
         viewer = await _viewer(db_session, principal)
         [view] = await floorplan.booth_views(
@@ -432,11 +421,10 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[HoldIn],
     ) -> HoldOut:
         """Holds a booth for your partner (default 30 minutes); 409 with the reason when you cannot have it."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         if data.booth_id is not None:
             booth = await floorplan.get_booth(db_session, conference=conference, booth_id=data.booth_id)
@@ -454,10 +442,9 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> list[HoldOut]:
         """Your partner's live holds here, soonest to expire first."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         return [hold_out(h, b) for h, b in await booking.live_holds(db_session, conference=conference, partner=partner)]
 
@@ -466,11 +453,10 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         hold_id: FromPath[uuid.UUID],
     ) -> HoldOut:
         """One of your holds, with the seconds it has left."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         hold = await booking.get_hold(db_session, conference=conference, hold_id=hold_id, partner=partner)
         return hold_out(hold, await floorplan.get_booth(db_session, conference=conference, booth_id=hold.booth_id))
@@ -480,11 +466,10 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         hold_id: FromPath[uuid.UUID],
     ) -> HoldOut:
         """Gives the booth back before the hold runs out."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         hold = await booking.get_hold(db_session, conference=conference, hold_id=hold_id, partner=partner)
         hold = await booking.release_hold(db_session, hold=hold, actor=principal)
@@ -493,20 +478,19 @@ class ExpoController(Controller):
     @post("/holds/{hold_id:uuid}/checkout", opt=PARTNERS, operation_id="checkoutHold", status_code=201)
     async def checkout(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         hold_id: FromPath[uuid.UUID],
         data: JSONBody[CheckoutIn],
     ) -> CheckoutOut:
         """Books the held booth: by invoice (reserved until paid) or by card (firm when Stripe confirms it)."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         hold = await booking.get_hold(db_session, conference=conference, hold_id=hold_id, partner=partner)
         done = await billing.checkout_booth(
             db_session,
-            settings=request.app.state["settings"],
+            settings=settings,
             conference=conference,
             partner=partner,
             hold=hold,
@@ -523,11 +507,10 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         live: FromQuery[bool] = False,
     ) -> list[BookingOut]:
         """Bookings of this conference (a partner sees only its own); ``live=true`` leaves out ended ones."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal) if _is_partner(principal) else None
         bookings = await booking.list_bookings(
             db_session, conference=conference, partner=partner, include_ended=not live
@@ -539,11 +522,10 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         booking_id: FromPath[uuid.UUID],
     ) -> BookingOut:
         """One booking; a partner sees only its own."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal) if _is_partner(principal) else None
         found = await booking.get_booking(db_session, conference=conference, booking_id=booking_id, partner=partner)
         return booking_out(found)
@@ -553,11 +535,10 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         booking_id: FromPath[uuid.UUID],
     ) -> CancellationQuoteOut:
         """What cancelling this booking now would refund, by the conference's date bands."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal) if _is_partner(principal) else None
         found = await booking.get_booking(db_session, conference=conference, booking_id=booking_id, partner=partner)
         quote = await booking.quote_cancellation(db_session, conference=conference, booking=found)
@@ -572,18 +553,17 @@ class ExpoController(Controller):
     @post("/bookings/{booking_id:uuid}/cancel", opt=PARTNERS, operation_id="cancelMyBoothBooking")
     async def cancel(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         booking_id: FromPath[uuid.UUID],
     ) -> CancellationQuoteOut:
         """Cancels your booking; the refund follows the date bands and the booth goes back on sale."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal) if _is_partner(principal) else None
         found = await booking.get_booking(db_session, conference=conference, booking_id=booking_id, partner=partner)
         result = await billing.cancel_and_refund(
-            db_session, settings=request.app.state["settings"], conference=conference, booking=found, actor=principal
+            db_session, settings=settings, conference=conference, booking=found, actor=principal
         )
         return CancellationQuoteOut(
             booking_id=found.id,
@@ -598,12 +578,11 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         booth_id: FromPath[uuid.UUID],
         data: JSONBody[AssignIn],
     ) -> BookingOut:
         """Staff place a partner in a free booth (or one it holds) as a confirmed booking; audited."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         booth = await floorplan.get_booth(db_session, conference=conference, booth_id=booth_id)
         partner = await service.get_partner(db_session, partner_id=data.partner_id)
         placed = await booking.assign_booth(
@@ -622,12 +601,11 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         booking_id: FromPath[uuid.UUID],
         data: JSONBody[MoveIn],
     ) -> BookingOut:
         """Staff move a booking to another free booth; audited with both booth codes."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         found = await booking.get_booking(db_session, conference=conference, booking_id=booking_id, partner=None)
         to = await floorplan.get_booth(db_session, conference=conference, booth_id=data.booth_id)
         moved = await booking.move_booking(
@@ -638,19 +616,18 @@ class ExpoController(Controller):
     @post("/booths/{booth_id:uuid}/release", opt=STAFF, operation_id="releaseBooth")
     async def release(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         booth_id: FromPath[uuid.UUID],
         data: JSONBody[ReleaseIn],
     ) -> BoothOut:
         """Staff free a booth: its hold ends, or its booking is cancelled with the refund the bands give."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         booth = await floorplan.get_booth(db_session, conference=conference, booth_id=booth_id)
         await billing.release_booth(
             db_session,
-            settings=request.app.state["settings"],
+            settings=settings,
             conference=conference,
             booth=booth,
             actor=principal,
@@ -665,11 +642,10 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         booking_id: FromPath[uuid.UUID],
     ) -> StaffListOut:
         """The people named to work this booth, and how many badges are left to name."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal) if _is_partner(principal) else None
         found = await booking.get_booking(db_session, conference=conference, booking_id=booking_id, partner=partner)
         badges = await staff.badges_of(db_session, booking=found)
@@ -685,20 +661,19 @@ class ExpoController(Controller):
     @post("/bookings/{booking_id:uuid}/staff", opt=PARTNERS, operation_id="nameBoothStaff")
     async def name_staff(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         booking_id: FromPath[uuid.UUID],
         data: JSONBody[StaffIn],
     ) -> StaffOut:
         """Names a staff member: registered as an exhibitor attendee with their own badge, while badges are left."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         found = await booking.get_booking(db_session, conference=conference, booking_id=booking_id, partner=partner)
         member = await staff.name_staff(
             db_session,
-            settings=request.app.state["settings"],
+            settings=settings,
             conference=conference,
             booking=found,
             partner=partner,
@@ -713,20 +688,19 @@ class ExpoController(Controller):
     @post("/bookings/{booking_id:uuid}/badges", opt=PARTNERS, operation_id="buyExtraBadges")
     async def buy_badges(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         booking_id: FromPath[uuid.UUID],
         data: JSONBody[BadgesIn],
     ) -> BadgeOrderOut:
         """Buys exhibitor badges beyond those included, by invoice or card; they count once paid."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         found = await booking.get_booking(db_session, conference=conference, booking_id=booking_id, partner=partner)
         order = await staff.buy_badges(
             db_session,
-            settings=request.app.state["settings"],
+            settings=settings,
             conference=conference,
             booking=found,
             partner=partner,
@@ -754,14 +728,13 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[ScanIn],
     ) -> LeadOut:
         """Records a visitor whose badge your staff scanned: a new lead, or the same lead updated on a rescan.
 
         The badge is checked as at the door (signed by this conference, current, not cancelled).
         """
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         view = await leads.scan_badge(
             db_session,
@@ -780,10 +753,9 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> list[LeadOut]:
         """Your partner's leads here, latest scan first; email only where the attendee agreed to share it."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         return [lead_out(v) for v in await leads.list_leads(db_session, conference=conference, partner=partner)]
 
@@ -792,10 +764,9 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> Response[str]:
         """Your leads as CSV (UTF-8); cells that a spreadsheet would run as formulas are escaped."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         return await leads_download(db_session, conference=conference, partner=partner)
 
@@ -804,11 +775,10 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         lead_id: FromPath[uuid.UUID],
     ) -> LeadOut:
         """One of your partner's leads."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         return lead_out(await leads.get_lead(db_session, conference=conference, partner=partner, lead_id=lead_id))
 
@@ -817,12 +787,11 @@ class ExpoController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         lead_id: FromPath[uuid.UUID],
         data: JSONBody[LeadPatch],
     ) -> LeadOut:
         """Changes a lead's notes or rating (``null`` clears the rating)."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         view = await leads.get_lead(db_session, conference=conference, partner=partner, lead_id=lead_id)
         view = await leads.update_lead(

@@ -28,7 +28,6 @@ from events_app.core.money import Money
 from events_app.expo import billing, booking, floorplan, leads, service, staff
 from events_app.expo.controllers import leads_download
 from events_app.expo.models import FloorArea, Partner, PaymentMethod
-from events_app.expo.views import conference_for
 from events_app.payments import service as payments
 from events_app.settings import Settings
 
@@ -144,10 +143,9 @@ class ExpoPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         notice: FromQuery[str | None] = None,
     ) -> Template:
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         context = await _plan_context(db_session, request, conference, principal)
         context["notice"] = NOTICES.get(notice or "")
         return Template("expo/floor_plan.html", context=context)
@@ -156,13 +154,13 @@ class ExpoPages(Controller):
         self,
         request: Request[Any, Any, Any],
         db: AsyncSession,
-        slug: str,
+        conference: Conference,
         principal: Principal,
         error: DomainError,
     ) -> Template:
         """The floor plan again, with the reason the step was refused at the top."""
         await db.rollback()  # nothing of the refused step is kept; reload what the page shows
-        conference = await conference_for(db, slug=slug, principal=principal)
+        await db.refresh(conference)
         context = await _plan_context(db, request, conference, principal)
         context["error"] = error.detail
         return Template("expo/floor_plan.html", context=context, status_code=error.status)
@@ -173,17 +171,16 @@ class ExpoPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: URLEncodedBody[HoldForm],
     ) -> Redirect | Template:
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         try:
             partner = await service.partner_of(db_session, principal)
             booth = await floorplan.get_booth(db_session, conference=conference, booth_id=_uuid(data.booth_id))
             await booking.hold_booth(db_session, conference=conference, partner=partner, booth=booth, actor=principal)
         except DomainError as error:
-            return await self._refuse(request, db_session, slug, principal, error)
-        return Redirect(f"/c/{slug}/expo?notice=held#your-holds", status_code=303)
+            return await self._refuse(request, db_session, conference, principal, error)
+        return Redirect(f"/c/{conference.slug}/expo?notice=held#your-holds", status_code=303)
 
     @post("/c/{slug:str}/expo/holds/{hold_id:uuid}/release", media_type=MediaType.HTML, status_code=303, opt=PARTNERS)
     async def release(
@@ -191,36 +188,35 @@ class ExpoPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         hold_id: FromPath[uuid.UUID],
     ) -> Redirect | Template:
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         try:
             partner = await service.partner_of(db_session, principal)
             hold = await booking.get_hold(db_session, conference=conference, hold_id=hold_id, partner=partner)
             await booking.release_hold(db_session, hold=hold, actor=principal)
         except DomainError as error:
-            return await self._refuse(request, db_session, slug, principal, error)
-        return Redirect(f"/c/{slug}/expo?notice=released", status_code=303)
+            return await self._refuse(request, db_session, conference, principal, error)
+        return Redirect(f"/c/{conference.slug}/expo?notice=released", status_code=303)
 
     @post("/c/{slug:str}/expo/holds/{hold_id:uuid}/checkout", media_type=MediaType.HTML, status_code=303, opt=PARTNERS)
     async def checkout(
         self,
+        settings: NamedDependency[Settings],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         hold_id: FromPath[uuid.UUID],
         data: URLEncodedBody[CheckoutForm],
     ) -> Redirect | Template:
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         try:
             partner = await service.partner_of(db_session, principal)
             hold = await booking.get_hold(db_session, conference=conference, hold_id=hold_id, partner=partner)
             method = PaymentMethod.CARD if data.method == "card" else PaymentMethod.INVOICE
             done = await billing.checkout_booth(
                 db_session,
-                settings=request.app.state["settings"],
+                settings=settings,
                 conference=conference,
                 partner=partner,
                 hold=hold,
@@ -231,14 +227,13 @@ class ExpoPages(Controller):
                 actor=principal,
             )
         except DomainError as error:
-            return await self._refuse(request, db_session, slug, principal, error)
+            return await self._refuse(request, db_session, conference, principal, error)
         if done.payment_status == "failed":
             context = await _plan_context(db_session, request, conference, principal)
             context["error"] = f"The card was not accepted: {done.message} Your hold is kept; try another card."
             # 200, not 402: the declined attempt and the returned hold are kept (committed).
             return Template("expo/floor_plan.html", context=context)
         if done.payment_status == "requires_action":
-            settings: Settings = request.app.state["settings"]
             booth = await floorplan.get_booth(db_session, conference=conference, booth_id=done.booking.booth_id)
             context = {
                 "conference": conference,
@@ -250,7 +245,7 @@ class ExpoPages(Controller):
             }
             return Template("expo/confirm_card.html", context=context)
         notice = "invoiced" if done.payment_status == "invoiced" else "card-processing"
-        return Redirect(f"/c/{slug}/expo/dashboard?notice={notice}", status_code=303)
+        return Redirect(f"/c/{conference.slug}/expo/dashboard?notice={notice}", status_code=303)
 
     @get("/c/{slug:str}/expo/dashboard", media_type=MediaType.HTML, name="expo-dashboard", opt=PARTNERS)
     async def dashboard(
@@ -258,23 +253,22 @@ class ExpoPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         notice: FromQuery[str | None] = None,
     ) -> Template:
-        return await self._dashboard(request, db_session, principal, slug, notice=notice)
+        return await self._dashboard(request, db_session, principal, conference, notice=notice)
 
     async def _dashboard(
         self,
         request: Request[Any, Any, Any],
         db_session: AsyncSession,
         principal: Principal,
-        slug: str,
+        conference: Conference,
         *,
         notice: str | None,
         error: str | None = None,
         status_code: int = 200,
     ) -> Template:
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         bookings = await booking.list_bookings(db_session, conference=conference, partner=partner)
         invoices = {}
@@ -317,14 +311,14 @@ class ExpoPages(Controller):
     )
     async def name_staff(
         self,
+        settings: NamedDependency[Settings],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         booking_id: FromPath[uuid.UUID],
         data: URLEncodedBody[StaffForm],
     ) -> Redirect | Template:
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         try:
             partner = await service.partner_of(db_session, principal)
             found = await booking.get_booking(db_session, conference=conference, booking_id=booking_id, partner=partner)
@@ -332,7 +326,7 @@ class ExpoPages(Controller):
                 raise Invalid("Give the staff member's first and last name.", code="staff-name-missing")
             await staff.name_staff(
                 db_session,
-                settings=request.app.state["settings"],
+                settings=settings,
                 conference=conference,
                 booking=found,
                 partner=partner,
@@ -344,10 +338,17 @@ class ExpoPages(Controller):
             )
         except DomainError as error:
             await db_session.rollback()
+            await db_session.refresh(conference)  # the rollback expired it
             return await self._dashboard(
-                request, db_session, principal, slug, notice=None, error=error.detail, status_code=error.status
+                request,
+                db_session,
+                principal,
+                conference,
+                notice=None,
+                error=error.detail,
+                status_code=error.status,
             )
-        return Redirect(f"/c/{slug}/expo/dashboard?notice=staff-named#staff", status_code=303)
+        return Redirect(f"/c/{conference.slug}/expo/dashboard?notice=staff-named#staff", status_code=303)
 
     @post("/c/{slug:str}/expo/leads/scans", media_type=MediaType.HTML, status_code=303, opt=PARTNERS)
     async def scan_lead(
@@ -355,11 +356,10 @@ class ExpoPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: URLEncodedBody[ScanForm],
     ) -> Redirect | Template:
         """A handheld scanner types the badge into the focused field and presses Enter: one lead per visitor."""
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         try:
             partner = await service.partner_of(db_session, principal)
             rating = int(data.rating) if data.rating.strip().isdigit() else None
@@ -374,19 +374,25 @@ class ExpoPages(Controller):
             )
         except DomainError as error:
             await db_session.rollback()
+            await db_session.refresh(conference)  # the rollback expired it
             return await self._dashboard(
-                request, db_session, principal, slug, notice=None, error=error.detail, status_code=error.status
+                request,
+                db_session,
+                principal,
+                conference,
+                notice=None,
+                error=error.detail,
+                status_code=error.status,
             )
-        return Redirect(f"/c/{slug}/expo/dashboard?notice=lead-saved#leads", status_code=303)
+        return Redirect(f"/c/{conference.slug}/expo/dashboard?notice=lead-saved#leads", status_code=303)
 
     @get("/c/{slug:str}/expo/leads.csv", opt=PARTNERS)
     async def leads_csv(
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> Response[str]:
-        conference = await conference_for(db_session, slug=slug, principal=principal)
         partner = await service.partner_of(db_session, principal)
         return await leads_download(db_session, conference=conference, partner=partner)
 

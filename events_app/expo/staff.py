@@ -268,6 +268,3 @@ class BadgePayments:
 
     async def on_refunded(self, db: AsyncSession, *, settings: Settings, payment: Payment, refund: Refund) -> None:
         """Badges already printed are not taken back; the refund is the organizers' decision, audited by payments."""
-
-
-payments.register_handler(BADGES_PURPOSE, BadgePayments())

@@ -7,10 +7,6 @@ from datetime import datetime
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.accounts.models import Role
-from events_app.accounts.service import Principal
-from events_app.conferences import service as conferences
-from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.expo import service
 from events_app.expo.billing import Checkout
@@ -31,12 +27,6 @@ from events_app.expo.schemas import (
     TierOut,
     WindowOut,
 )
-
-
-async def conference_for(db: AsyncSession, *, slug: str, principal: Principal | None) -> Conference:
-    """The conference at ``slug``; drafts are visible to organizers and staff only."""
-    insiders = principal is not None and principal.role in (Role.ORGANIZER, Role.STAFF)
-    return await conferences.get_conference(db, slug=slug, include_drafts=insiders)
 
 
 def partner_out(partner: Partner, points: int) -> PartnerOut:

@@ -15,7 +15,6 @@ from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
-from events_app.conferences.service import get_conference
 from events_app.core.pagination import Limit, Offset
 from events_app.payments import service
 from events_app.payments.models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus, Refund
@@ -130,23 +129,27 @@ class StripeWebhookController(Controller):
 
     @post("/stripe/webhook", opt=PUBLIC, operation_id="receiveStripeWebhook", status_code=200)
     async def receive(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], body: RawBody
+        self,
+        settings: NamedDependency[Settings],
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        body: RawBody,
     ) -> dict[str, str]:
         """Stripe's event deliveries. Public, because it authenticates by the ``Stripe-Signature`` header;
         a bad signature is a 400, a redelivered event changes nothing."""
         outcome = await service.handle_stripe_webhook(
             db_session,
-            settings=_settings(request),
+            settings=settings,
             payload=body,
             signature=request.headers.get("stripe-signature", ""),
         )
         return {"outcome": outcome}
 
     @post("/reconcile", opt=ORGANIZERS, operation_id="reconcilePayments", status_code=200)
-    async def reconcile(self, request: Request[Any, Any, Any]) -> ReconcileOut:
+    async def reconcile(self, settings: NamedDependency[Settings], request: Request[Any, Any, Any]) -> ReconcileOut:
         """Asks Stripe about every unfinished card payment and pending refund now, as the periodic
         reconciliation does; repairs what a missed webhook left behind."""
-        report = await service.reconcile(request.app.state["db_engine"], _settings(request))
+        report = await service.reconcile(request.app.state["db_engine"], settings)
         return ReconcileOut(checked=report.checked, changed=report.changed)
 
 
@@ -154,15 +157,11 @@ class PaymentController(Controller):
     path = "/api/conferences/{slug:str}/payments"
     tags = ["Payments"]
 
-    @staticmethod
-    async def _conference(db: AsyncSession, slug: str) -> Conference:
-        return await get_conference(db, slug=slug, include_drafts=True)
-
     @get("/", opt=STAFF, operation_id="listPayments")
     async def list_payments(
         self,
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         limit: Limit = 100,
         offset: Offset = 0,
         status: FromQuery[PaymentStatus | None] = None,
@@ -174,7 +173,6 @@ class PaymentController(Controller):
     ) -> OffsetPagination[PaymentOut]:
         """A conference's payments, newest first, filtered by status, method, purpose, reference or
         text (buyer name or email, description, invoice or PO number)."""
-        conference = await self._conference(db_session, slug)
         page = await service.list_payments(
             db_session,
             conference_id=conference.id,
@@ -193,11 +191,14 @@ class PaymentController(Controller):
 
     @get("/needs-attention", opt=STAFF, operation_id="listPaymentsNeedingAttention")
     async def needs_attention(
-        self, db_session: NamedDependency[AsyncSession], slug: FromPath[str], limit: Limit = 100, offset: Offset = 0
+        self,
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> OffsetPagination[PaymentOut]:
         """Money that arrived for something that could not be honoured (or did not match): staff refund
         it or honour it by hand, then mark it resolved."""
-        conference = await self._conference(db_session, slug)
         page = await service.list_payments(
             db_session, conference_id=conference.id, needs_attention=True, limit=limit, offset=offset
         )
@@ -207,43 +208,43 @@ class PaymentController(Controller):
 
     @get("/{payment_id:uuid}", opt=STAFF, operation_id="getPayment")
     async def get_payment(
-        self, db_session: NamedDependency[AsyncSession], slug: FromPath[str], payment_id: FromPath[uuid.UUID]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
+        payment_id: FromPath[uuid.UUID],
     ) -> PaymentOut:
         """One payment with its refunds."""
-        conference = await self._conference(db_session, slug)
         return payment_out(await service.get_payment(db_session, payment_id=payment_id, conference_id=conference.id))
 
     @post("/{payment_id:uuid}/refresh", opt=STAFF, operation_id="refreshPayment", status_code=200)
     async def refresh(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         payment_id: FromPath[uuid.UUID],
     ) -> PaymentOut:
         """Asks Stripe about this card payment now and applies what it says."""
-        conference = await self._conference(db_session, slug)
         payment = await service.get_payment(db_session, payment_id=payment_id, conference_id=conference.id)
-        return payment_out(await service.refresh_card_payment(db_session, settings=_settings(request), payment=payment))
+        return payment_out(await service.refresh_card_payment(db_session, settings=settings, payment=payment))
 
     @post("/{payment_id:uuid}/refunds", opt=ORGANIZERS, operation_id="refundPayment")
     async def refund(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         payment_id: FromPath[uuid.UUID],
         data: JSONBody[RefundIn],
     ) -> RefundOut:
         """Refunds part or all of what was collected: through Stripe for a card, as money sent back
         (``method``: check, ACH, credit...) for an invoice. Never more than was paid; sending the same
         ``idempotency_key`` again returns the first refund."""
-        conference = await self._conference(db_session, slug)
         payment = await service.get_payment(db_session, payment_id=payment_id, conference_id=conference.id)
         refund = await service.refund(
             db_session,
-            settings=_settings(request),
+            settings=settings,
             payment=payment,
             amount_cents=data.amount_cents,
             reason=data.reason,
@@ -259,12 +260,11 @@ class PaymentController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         payment_id: FromPath[uuid.UUID],
         data: JSONBody[AttentionResolvedIn],
     ) -> PaymentOut:
         """Takes a payment off the needs-attention list, with a note saying what was done."""
-        conference = await self._conference(db_session, slug)
         payment = await service.get_payment(db_session, payment_id=payment_id, conference_id=conference.id)
         payment = await service.resolve_attention(db_session, payment=payment, note=data.note, actor=principal)
         return payment_out(payment)
@@ -272,20 +272,18 @@ class PaymentController(Controller):
     @get("/invoices", opt=STAFF, operation_id="listInvoices")
     async def list_invoices(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         limit: Limit = 100,
         offset: Offset = 0,
         status: FromQuery[InvoiceStatus | None] = None,
         q: Search = None,
     ) -> OffsetPagination[InvoiceOut]:
         """A conference's invoices, newest number first, by status or text (number, PO, bill-to, email)."""
-        conference = await self._conference(db_session, slug)
         page = await service.list_invoices(
             db_session, conference_id=conference.id, status=status, search=q, limit=limit, offset=offset
         )
-        settings = _settings(request)
         return OffsetPagination(
             items=[invoice_out(i, settings) for i in page.items], limit=page.limit, offset=page.offset, total=page.total
         )
@@ -293,30 +291,27 @@ class PaymentController(Controller):
     @get("/invoices/{number:str}", opt=STAFF, operation_id="getInvoice")
     async def get_invoice(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         number: FromPath[str],
     ) -> InvoiceOut:
         """One invoice by its number (``INV-2027-00042``), with the money received and its buyer link."""
-        conference = await self._conference(db_session, slug)
         invoice = await service.get_invoice(db_session, number=number, conference_id=conference.id)
-        return invoice_out(invoice, _settings(request))
+        return invoice_out(invoice, settings)
 
     @post("/invoices/{number:str}/payments", opt=STAFF, operation_id="recordInvoicePayment")
     async def record_payment(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         number: FromPath[str],
         data: JSONBody[InvoicePaymentIn],
     ) -> InvoiceOut:
         """Records a check, ACH transfer or other money received; the invoice is paid when its balance
         reaches zero. More than the balance is refused."""
-        conference = await self._conference(db_session, slug)
-        settings = _settings(request)
         invoice = await service.get_invoice(db_session, number=number, conference_id=conference.id)
         await service.record_invoice_payment(
             db_session,
@@ -335,16 +330,14 @@ class PaymentController(Controller):
     @post("/invoices/{number:str}/void", opt=ORGANIZERS, operation_id="voidInvoice", status_code=200)
     async def void(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         number: FromPath[str],
         data: JSONBody[VoidInvoiceIn],
     ) -> InvoiceOut:
         """Voids an invoice nothing was paid on; its number stays used."""
-        conference = await self._conference(db_session, slug)
-        settings = _settings(request)
         invoice = await service.get_invoice(db_session, number=number, conference_id=conference.id)
         invoice = await service.void_invoice(
             db_session, settings=settings, invoice=invoice, reason=data.reason, actor=principal

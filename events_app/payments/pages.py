@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, MediaType, Request, get
+from litestar import Controller, MediaType, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
@@ -15,7 +15,6 @@ from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
-from events_app.conferences.service import get_conference
 from events_app.core.money import Money
 from events_app.core.signing import unsign
 from events_app.payments import service
@@ -48,12 +47,11 @@ class InvoicePages(Controller):
     @get("/invoices/{token:str}", opt=PUBLIC, media_type=MediaType.HTML, name="invoice-for-buyer")
     async def for_buyer(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         token: FromPath[str],
     ) -> Template:
-        settings: Settings = request.app.state["settings"]
         invoice_id = unsign(settings.secret_key, purpose=service.INVOICE_SIGNING_PURPOSE, token=token)
         try:
             invoice = await service.get_invoice(db_session, invoice_id=uuid.UUID(invoice_id))
@@ -72,9 +70,8 @@ class InvoicePages(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         number: FromPath[str],
     ) -> Template:
-        conference = await get_conference(db_session, slug=slug, include_drafts=True)
         invoice = await service.get_invoice(db_session, number=number, conference_id=conference.id)
         return Template("payments/invoice.html", context=_context(invoice, conference, principal))

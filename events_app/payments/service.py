@@ -1,7 +1,7 @@
 """Collecting money for whatever another domain sells, by card (Stripe) or by invoice.
 
 Another domain (registration, expo) names what is bought by ``purpose`` and its own
-``reference_id``, and registers a ``PaymentHandler`` for the purpose at import time.
+``reference_id``; ``events_app.wiring`` registers its ``PaymentHandler`` for the purpose at start.
 This module calls the handler when a payment for that purpose is paid, fails or is
 refunded, in the same transaction as the payment's own change.
 
@@ -115,7 +115,7 @@ _HANDLERS: dict[str, PaymentHandler] = {}
 
 
 def register_handler(purpose: str, handler: PaymentHandler) -> None:
-    """Makes ``handler`` the one told about payments for ``purpose``; call it at import time."""
+    """Makes ``handler`` the one told about payments for ``purpose`` (``events_app.wiring`` calls it)."""
     if not purpose or len(purpose) > 40:
         raise ValueError("a purpose is 1-40 characters")
     _HANDLERS[purpose] = handler

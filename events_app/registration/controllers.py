@@ -16,7 +16,6 @@ from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
-from events_app.conferences.service import get_conference
 from events_app.core.clock import now
 from events_app.core.errors import NotFound
 from events_app.core.pagination import Limit, Offset
@@ -143,25 +142,15 @@ async def waitlist_out(db: AsyncSession, entry: WaitlistEntry) -> WaitlistOut:
     )
 
 
-def _settings(request: Request[Any, Any, Any]) -> Settings:
-    settings: Settings = request.app.state["settings"]
-    return settings
-
-
 def _is_organizer(principal: Principal | None) -> bool:
     return principal is not None and principal.role == Role.ORGANIZER
 
 
-async def _managed(db: AsyncSession, request: Request[Any, Any, Any], slug: str, token: str) -> Order:
-    order = await orders.order_from_manage_token(db, settings=_settings(request), token=token)
-    conference = await get_conference(db, slug=slug, include_drafts=True)
+async def _managed(db: AsyncSession, settings: Settings, conference: Conference, token: str) -> Order:
+    order = await orders.order_from_manage_token(db, settings=settings, token=token)
     if order.conference_id != conference.id:
         raise NotFound("No order has this link here.", code="order-not-found")
     return order
-
-
-async def _conference(db: AsyncSession, slug: str) -> Conference:
-    return await get_conference(db, slug=slug, include_drafts=True)
 
 
 class RegistrationController(Controller):
@@ -172,9 +161,10 @@ class RegistrationController(Controller):
     tags = ["Registration"]
 
     @get("/types", opt=PUBLIC, operation_id="listRegistrationTypes")
-    async def list_public_types(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> list[TypeOut]:
+    async def list_public_types(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> list[TypeOut]:
         """The types on public sale, in display order, with all their prices and dates."""
-        conference = await get_conference(db_session, slug=slug)
         return [
             type_out(t) for t in await service.list_types(db_session, conference_id=conference.id, public_only=True)
         ]
@@ -182,17 +172,16 @@ class RegistrationController(Controller):
     @post("/quote", opt=PUBLIC, operation_id="quoteRegistration", status_code=200)
     async def quote(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[OrderIn],
     ) -> Quote:
         """What this order would cost now, per attendee (member check explained) and in total. Writes nothing."""
-        conference = await get_conference(db_session, slug=slug, include_drafts=_is_organizer(principal))
         priced = await orders.price_order(
             db_session,
-            settings=_settings(request),
+            settings=settings,
             conference=conference,
             data=data,
             at=now(),
@@ -203,19 +192,17 @@ class RegistrationController(Controller):
     @post("/orders", opt=PUBLIC, operation_id="placeRegistrationOrder", status_code=201)
     async def place_order(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[OrderIn],
     ) -> OrderOut:
         """Registers one or more people; 409 ``sold-out`` or ``promo-code-used-up`` when the seats or code are gone.
 
         The answer's ``manage_url`` is the buyer's signed link to pay by card, cancel or substitute.
         """
-        settings = _settings(request)
         organizer = _is_organizer(principal)
-        conference = await get_conference(db_session, slug=slug, include_drafts=organizer)
         order = await orders.place_order(
             db_session,
             settings=settings,
@@ -228,38 +215,42 @@ class RegistrationController(Controller):
 
     @post("/waitlist", opt=PUBLIC, operation_id="joinRegistrationWaitlist", status_code=201)
     async def join_waitlist(
-        self, db_session: NamedDependency[AsyncSession], slug: FromPath[str], data: JSONBody[WaitlistIn]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
+        data: JSONBody[WaitlistIn],
     ) -> WaitlistOut:
         """Joins the waitlist of a sold-out type; a freed seat is offered by mail in turn, for a limited time."""
-        conference = await get_conference(db_session, slug=slug)
         entry = await waitlist.join_waitlist(db_session, conference=conference, data=data)
         return await waitlist_out(db_session, entry)
 
     @get("/manage/{token:str}", opt=PUBLIC, operation_id="getManagedOrder")
     async def managed_order(
         self,
+        settings: NamedDependency[Settings],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
     ) -> OrderOut:
         """The order behind a buyer's signed manage link."""
-        order = await _managed(db_session, request, slug, token)
+        order = await _managed(db_session, settings, conference, token)
         return order_out(order)
 
     @post("/manage/{token:str}/cancel", opt=PUBLIC, operation_id="cancelManagedAttendees", status_code=200)
     async def cancel(
         self,
+        settings: NamedDependency[Settings],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
         data: JSONBody[CancelIn],
     ) -> CancellationOut:
         """Cancels some attendees (or, with none named, the whole order); refunds follow the conference's policy."""
-        order = await _managed(db_session, request, slug, token)
+        order = await _managed(db_session, settings, conference, token)
         result = await orders.cancel_attendees(
-            db_session, settings=_settings(request), order=order, attendee_ids=data.attendee_ids
+            db_session, settings=settings, order=order, attendee_ids=data.attendee_ids
         )
         return CancellationOut(
             cancelled_attendee_ids=[a.id for a in result.attendees],
@@ -271,9 +262,10 @@ class RegistrationController(Controller):
     @post("/manage/{token:str}/card-payment", opt=PUBLIC, operation_id="payManagedOrderByCard", status_code=200)
     async def pay_by_card(
         self,
+        settings: NamedDependency[Settings],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
         data: JSONBody[CardPaymentIn],
     ) -> CardPaymentOut:
@@ -281,9 +273,9 @@ class RegistrationController(Controller):
 
         ``requires_action``: finish 3-D Secure with Stripe.js ``confirmCardPayment(client_secret)``.
         """
-        order = await _managed(db_session, request, slug, token)
+        order = await _managed(db_session, settings, conference, token)
         started = await orders.pay_by_card(
-            db_session, settings=_settings(request), order=order, payment_method_id=data.payment_method_id
+            db_session, settings=settings, order=order, payment_method_id=data.payment_method_id
         )
         return CardPaymentOut(status=started.status, client_secret=started.client_secret, message=started.message)
 
@@ -291,26 +283,26 @@ class RegistrationController(Controller):
           operation_id="substituteManagedAttendee", status_code=201)  # fmt: skip
     async def substitute(
         self,
+        settings: NamedDependency[Settings],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
         attendee_id: FromPath[uuid.UUID],
         data: JSONBody[SubstituteIn],
     ) -> AttendeeOut:
         """Gives a confirmed registration to a colleague from the same city; the old badge stops working."""
-        order = await _managed(db_session, request, slug, token)
-        new = await orders.substitute(
-            db_session, settings=_settings(request), order=order, attendee_id=attendee_id, data=data
-        )
+        order = await _managed(db_session, settings, conference, token)
+        new = await orders.substitute(db_session, settings=settings, order=order, attendee_id=attendee_id, data=data)
         return attendee_out(new)
 
     # --- the organizers' side: types, codes, policy, orders, refunds, exports and live counts ---
 
     @get("/all-types", opt=STAFF, operation_id="listAllRegistrationTypes")
-    async def list_types(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> list[TypeOut]:
+    async def list_types(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> list[TypeOut]:
         """Every type of the conference, hidden and inactive ones included."""
-        conference = await _conference(db_session, slug)
         return [type_out(t) for t in await service.list_types(db_session, conference_id=conference.id)]
 
     @post("/types", opt=ORGANIZERS, operation_id="createRegistrationType")
@@ -318,20 +310,19 @@ class RegistrationController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[TypeIn],
     ) -> TypeOut:
         """Adds a registration type with its prices, dates, capacity and visibility."""
-        conference = await _conference(db_session, slug)
         return type_out(await service.create_type(db_session, conference=conference, data=data, actor=principal))
 
     @patch("/types/{type_id:uuid}", opt=ORGANIZERS, operation_id="updateRegistrationType")
     async def update_type(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         type_id: FromPath[uuid.UUID],
         data: JSONBody[TypePatch],
     ) -> TypeOut:
@@ -339,23 +330,24 @@ class RegistrationController(Controller):
 
         New seats are offered to the waitlist at once, by mail, in turn.
         """
-        conference = await _conference(db_session, slug)
         registration_type = await service.get_type(db_session, conference_id=conference.id, type_id=type_id)
         updated = await service.update_type(db_session, registration_type=registration_type, data=data, actor=principal)
         # More seats: the waitlist hears first.
-        await waitlist.offer_free_seats(db_session, settings=_settings(request), type_ids=[updated.id])
+        await waitlist.offer_free_seats(db_session, settings=settings, type_ids=[updated.id])
         return type_out(updated)
 
     @get("/counts", opt=STAFF, operation_id="registrationCounts")
-    async def counts(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> list[TypeCount]:
+    async def counts(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> list[TypeCount]:
         """Live seats per type: confirmed, held by live checkouts and invoices, offered to the waitlist, left."""
-        conference = await _conference(db_session, slug)
         return await service.live_counts(db_session, conference_id=conference.id)
 
     @get("/promo-codes", opt=ORGANIZERS, operation_id="listPromoCodes")
-    async def list_codes(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> list[PromoCodeOut]:
+    async def list_codes(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> list[PromoCodeOut]:
         """Every promo code of the conference with its uses so far."""
-        conference = await _conference(db_session, slug)
         return await promo.list_codes(db_session, conference_id=conference.id)
 
     @post("/promo-codes", opt=ORGANIZERS, operation_id="createPromoCode")
@@ -363,11 +355,10 @@ class RegistrationController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[PromoCodeIn],
     ) -> PromoCodeOut:
         """Adds a percent or fixed code, optionally limited to types, uses and a window."""
-        conference = await _conference(db_session, slug)
         code = await promo.create_code(db_session, conference=conference, data=data, actor=principal)
         return await promo.code_out(db_session, code)
 
@@ -376,20 +367,20 @@ class RegistrationController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         code_id: FromPath[uuid.UUID],
         data: JSONBody[PromoCodePatch],
     ) -> PromoCodeOut:
         """Changes a code's limits, window, types or whether it is active."""
-        conference = await _conference(db_session, slug)
         code = await promo.get_code(db_session, conference_id=conference.id, code_id=code_id)
         code = await promo.update_code(db_session, code=code, data=data, actor=principal)
         return await promo.code_out(db_session, code)
 
     @get("/cancellation-policy", opt=PUBLIC, operation_id="getCancellationPolicy")
-    async def get_policy(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> PolicyOut:
+    async def get_policy(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> PolicyOut:
         """The conference's cancellation and substitution policy."""
-        conference = await get_conference(db_session, slug=slug)
         policy = await service.get_policy(db_session, conference_id=conference.id)
         if policy is None:
             raise NotFound("This conference has no cancellation policy yet.", code="policy-not-found")
@@ -400,11 +391,10 @@ class RegistrationController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[PolicyIn],
     ) -> PolicyOut:
         """Sets the policy: full refund until one date, a fee until another, none after; substitution deadline."""
-        conference = await _conference(db_session, slug)
         return _policy_out(
             await service.set_policy(db_session, conference_id=conference.id, data=data, actor=principal)
         )
@@ -413,14 +403,13 @@ class RegistrationController(Controller):
     async def search_orders(
         self,
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         limit: Limit = 50,
         offset: Offset = 0,
         status: FromQuery[OrderStatus | None] = None,
         q: Annotated[str | None, QueryParameter(max_length=100, description="Number, buyer or attendee.")] = None,
     ) -> OffsetPagination[OrderOut]:
         """Orders newest first, by status or by a search over number, buyer and attendees."""
-        conference = await _conference(db_session, slug)
         page = await orders.search_orders(
             db_session, conference_id=conference.id, search=q, status=status, limit=limit, offset=offset
         )
@@ -431,31 +420,29 @@ class RegistrationController(Controller):
     @get("/orders/{order_id:uuid}", opt=STAFF, operation_id="getRegistrationOrder")
     async def get_order(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         order_id: FromPath[uuid.UUID],
     ) -> OrderOut:
         """One order with its attendees and the buyer's manage link (to send again)."""
-        conference = await _conference(db_session, slug)
         order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
-        return order_out(order, manage_url=orders.manage_url(_settings(request), conference=conference, order=order))
+        return order_out(order, manage_url=orders.manage_url(settings, conference=conference, order=order))
 
     @post("/orders/{order_id:uuid}/cancel", opt=ORGANIZERS, operation_id="cancelRegistrationOrder", status_code=200)
     async def cancel_order(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         order_id: FromPath[uuid.UUID],
         data: JSONBody[CancelIn],
     ) -> CancellationOut:
         """Cancels attendees (none named: all) as the buyer could, under the policy."""
-        conference = await _conference(db_session, slug)
         order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
         result = await orders.cancel_attendees(
-            db_session, settings=_settings(request), order=order, attendee_ids=data.attendee_ids, actor=principal
+            db_session, settings=settings, order=order, attendee_ids=data.attendee_ids, actor=principal
         )
         return CancellationOut(
             cancelled_attendee_ids=[a.id for a in result.attendees],
@@ -467,50 +454,45 @@ class RegistrationController(Controller):
     @post("/orders/{order_id:uuid}/manage-link", opt=STAFF, operation_id="reissueManageLink", status_code=200)
     async def reissue_manage_link(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         order_id: FromPath[uuid.UUID],
     ) -> OrderOut:
         """Mails the buyer a new manage link; every earlier link to the order stops working."""
-        conference = await _conference(db_session, slug)
         order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
-        url = await orders.reissue_manage_link(db_session, settings=_settings(request), order=order, actor=principal)
+        url = await orders.reissue_manage_link(db_session, settings=settings, order=order, actor=principal)
         return order_out(order, manage_url=url)
 
     @post("/orders/{order_id:uuid}/honour", opt=ORGANIZERS, operation_id="honourRegistrationOrder", status_code=200)
     async def honour(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         order_id: FromPath[uuid.UUID],
     ) -> OrderOut:
         """Gives a paid "needs attention" order its seats after all (409 while they are still sold out)."""
-        conference = await _conference(db_session, slug)
         order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
-        return order_out(
-            await orders.honour_order(db_session, settings=_settings(request), order=order, actor=principal)
-        )
+        return order_out(await orders.honour_order(db_session, settings=settings, order=order, actor=principal))
 
     @post("/orders/{order_id:uuid}/refund", opt=ORGANIZERS, operation_id="refundRegistrationOrder", status_code=200)
     async def refund(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         order_id: FromPath[uuid.UUID],
         data: JSONBody[RefundIn],
     ) -> OrderOut:
         """Refunds an amount (default: all that is left), optionally cancelling every attendee with no fee."""
-        conference = await _conference(db_session, slug)
         order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
         await orders.refund_order(
             db_session,
-            settings=_settings(request),
+            settings=settings,
             order=order,
             amount_cents=data.amount_cents,
             reason=data.reason,
@@ -521,9 +503,10 @@ class RegistrationController(Controller):
         return order_out(order)
 
     @get("/attendees.csv", opt=ORGANIZERS, operation_id="exportAttendees", media_type="text/csv")
-    async def export(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> Response[str]:
+    async def export(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> Response[str]:
         """Every attendee as CSV; cells that a spreadsheet would run as a formula are quoted."""
-        conference = await _conference(db_session, slug)
         body = await orders.export_attendees_csv(db_session, conference_id=conference.id)
         return Response(
             body,
@@ -532,9 +515,10 @@ class RegistrationController(Controller):
         )
 
     @get("/waitlist", opt=STAFF, operation_id="listRegistrationWaitlist")
-    async def list_waitlist(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> list[WaitlistOut]:
+    async def list_waitlist(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> list[WaitlistOut]:
         """Everyone on the conference's waitlists, in line order per type."""
-        conference = await _conference(db_session, slug)
         entries = await db_session.scalars(
             select(WaitlistEntry)
             .where(WaitlistEntry.conference_id == conference.id)

@@ -2,13 +2,10 @@
 refunds and waitlist offers, all queued with the change they describe.
 
 Extension point for badges: a confirmation carries whatever the registered attachment
-providers give for the attendee. The check-in domain adds the QR badge with::
-
-    from events_app.registration.mail import add_confirmation_attachment_provider
+providers give for the attendee. The check-in domain's QR badge is one, added by
+``events_app.wiring`` when the app starts::
 
     async def badge_attachment(db, *, settings, conference, attendee) -> Sequence[Attachment]: ...
-
-    add_confirmation_attachment_provider(badge_attachment)
 
 Providers run inside the confirming transaction, in registration order, for every
 attendee confirmed (and for the new person of a substitution, whose ``badge_version`` is
@@ -42,7 +39,7 @@ _PROVIDERS: list[ConfirmationAttachmentProvider] = []
 
 
 def add_confirmation_attachment_provider(provider: ConfirmationAttachmentProvider) -> None:
-    """Adds attachments (e.g. the QR badge) to every attendee's confirmation; call once at import time."""
+    """Adds attachments (e.g. the QR badge) to every attendee's confirmation; ``events_app.wiring`` calls it."""
     if provider not in _PROVIDERS:
         _PROVIDERS.append(provider)
 

@@ -623,9 +623,6 @@ async def _needs_attention(db: AsyncSession, *, order: Order, reason: str) -> No
     )
 
 
-payments.register_handler(PURPOSE, RegistrationPayments())
-
-
 # --- cancellation, refunds, substitution ------------------------------------------------------------------
 
 

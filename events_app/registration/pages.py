@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import PUBLIC
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference, MemberCity
-from events_app.conferences.service import get_conference, registration_is_open
+from events_app.conferences.service import registration_is_open
 from events_app.core.clock import now
 from events_app.core.errors import DomainError, NotFound
 from events_app.core.money import Money
@@ -124,10 +124,9 @@ class RegistrationPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         offer: FromQuery[str | None] = None,
     ) -> Template:
-        conference = await get_conference(db_session, slug=slug)
         form = {"offer": offer} if offer else {}
         context = await self._form_context(db_session, request, conference, principal=principal, form=form)
         return Template("registration/register.html", context=context)
@@ -135,13 +134,13 @@ class RegistrationPages(Controller):
     @post("/c/{slug:str}/register", media_type=MediaType.HTML, status_code=200)
     async def register(
         self,
+        settings: NamedDependency[Settings],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> Template | Redirect:
-        conference = await get_conference(db_session, slug=slug)
-        slug = conference.slug
+        conference.slug = conference.slug
         form = {k: str(v) for k, v in (await request.form()).items()}
         count = min(max(_number(form.get("count"), default=1), 1), MAX_ATTENDEES)
         action = form.get("action", "quote")
@@ -160,7 +159,6 @@ class RegistrationPages(Controller):
         if data is None:
             context["error"] = problem
             return Template("registration/register.html", context=context, status_code=422)
-        settings = _settings(request)
         try:
             if action == "quote":
                 priced = await orders.price_order(
@@ -171,19 +169,18 @@ class RegistrationPages(Controller):
             order = await orders.place_order(db_session, settings=settings, conference=conference, data=data)
         except DomainError as exc:
             await db_session.rollback()  # a refused checkout may have taken row locks: release them
-            conference = await get_conference(db_session, slug=slug)
+            await db_session.refresh(conference)
             context = await self._form_context(
                 db_session, request, conference, principal=principal, form=form, count=count, error=exc.detail
             )
             return Template("registration/register.html", context=context, status_code=exc.status)
         token = orders.manage_token(settings, order)
         if order.status == OrderStatus.PENDING:
-            return Redirect(f"/c/{slug}/registration/checkout/{token}", status_code=303)
-        return Redirect(f"/c/{slug}/registration/manage/{token}?done=placed", status_code=303)
+            return Redirect(f"/c/{conference.slug}/registration/checkout/{token}", status_code=303)
+        return Redirect(f"/c/{conference.slug}/registration/manage/{token}?done=placed", status_code=303)
 
-    async def _managed(self, db: AsyncSession, request: Request[Any, Any, Any], slug: str, token: str) -> Order:
-        order = await orders.order_from_manage_token(db, settings=_settings(request), token=token)
-        conference = await get_conference(db, slug=slug, include_drafts=True)
+    async def _managed(self, db: AsyncSession, settings: Settings, conference: Conference, token: str) -> Order:
+        order = await orders.order_from_manage_token(db, settings=settings, token=token)
         if order.conference_id != conference.id:
             raise NotFound("No order has this link here.", code="order-not-found")
         return order
@@ -214,14 +211,15 @@ class RegistrationPages(Controller):
     @get("/c/{slug:str}/registration/manage/{token:str}", media_type=MediaType.HTML, name="registration-manage")
     async def manage(
         self,
+        settings: NamedDependency[Settings],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
         done: FromQuery[str | None] = None,
     ) -> Template:
-        order = await self._managed(db_session, request, slug, token)
+        order = await self._managed(db_session, settings, conference, token)
         notices = {
             "card": "Thank you: your payment is being confirmed with the bank. This page shows it within a minute, "
             "and each attendee receives a confirmation mail.",
@@ -238,39 +236,42 @@ class RegistrationPages(Controller):
     @post("/c/{slug:str}/registration/manage/{token:str}/cancel", media_type=MediaType.HTML, status_code=303)
     async def cancel(
         self,
+        settings: NamedDependency[Settings],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
     ) -> Template | Redirect:
-        order = await self._managed(db_session, request, slug, token)
+        order = await self._managed(db_session, settings, conference, token)
         form = await request.form()
         try:
             chosen = [uuid.UUID(str(v)) for v in form.getall("attendee_id", []) if str(v)]
         except ValueError:
             chosen = [uuid.uuid4()]  # not an attendee of this order: refused below like any stranger's id
         try:
-            await orders.cancel_attendees(db_session, settings=_settings(request), order=order, attendee_ids=chosen)
+            await orders.cancel_attendees(db_session, settings=settings, order=order, attendee_ids=chosen)
         except DomainError as exc:
             await db_session.rollback()
-            order = await self._managed(db_session, request, slug, token)
+            await db_session.refresh(conference)  # the rollback expired it
+            order = await self._managed(db_session, settings, conference, token)
             context = await self._manage_context(
                 db_session, request, order, token, principal=principal, error=exc.detail
             )
             return Template("registration/manage.html", context=context, status_code=exc.status)
-        return Redirect(f"/c/{slug}/registration/manage/{token}?done=cancelled", status_code=303)
+        return Redirect(f"/c/{conference.slug}/registration/manage/{token}?done=cancelled", status_code=303)
 
     @post("/c/{slug:str}/registration/manage/{token:str}/substitute", media_type=MediaType.HTML, status_code=303)
     async def substitute(
         self,
+        settings: NamedDependency[Settings],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
     ) -> Template | Redirect:
-        order = await self._managed(db_session, request, slug, token)
+        order = await self._managed(db_session, settings, conference, token)
         form = {k: str(v).strip() for k, v in (await request.form()).items()}
         try:
             data = msgspec.convert(
@@ -286,19 +287,20 @@ class RegistrationPages(Controller):
             )
             await orders.substitute(
                 db_session,
-                settings=_settings(request),
+                settings=settings,
                 order=order,
                 attendee_id=uuid.UUID(form.get("attendee_id", "")),
                 data=data,
             )
         except (DomainError, msgspec.ValidationError, ValueError) as exc:
             await db_session.rollback()
-            order = await self._managed(db_session, request, slug, token)
+            await db_session.refresh(conference)  # the rollback expired it
+            order = await self._managed(db_session, settings, conference, token)
             detail = exc.detail if isinstance(exc, DomainError) else "Please give the colleague's name and email."
             context = await self._manage_context(db_session, request, order, token, principal=principal, error=detail)
             status = exc.status if isinstance(exc, DomainError) else 422
             return Template("registration/manage.html", context=context, status_code=status)
-        return Redirect(f"/c/{slug}/registration/manage/{token}?done=substituted", status_code=303)
+        return Redirect(f"/c/{conference.slug}/registration/manage/{token}?done=substituted", status_code=303)
 
     async def _checkout_context(
         self, db: AsyncSession, request: Request[Any, Any, Any], order: Order, token: str, **extra: Any
@@ -319,28 +321,30 @@ class RegistrationPages(Controller):
     @get("/c/{slug:str}/registration/checkout/{token:str}", media_type=MediaType.HTML, name="registration-checkout")
     async def checkout(
         self,
+        settings: NamedDependency[Settings],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
     ) -> Template | Redirect:
-        order = await self._managed(db_session, request, slug, token)
+        order = await self._managed(db_session, settings, conference, token)
         if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED) or order.payment_method != PaymentMethod.CARD:
-            return Redirect(f"/c/{slug}/registration/manage/{token}", status_code=303)
+            return Redirect(f"/c/{conference.slug}/registration/manage/{token}", status_code=303)
         context = await self._checkout_context(db_session, request, order, token, principal=principal)
         return Template("registration/checkout.html", context=context)
 
     @post("/c/{slug:str}/registration/checkout/{token:str}", media_type=MediaType.HTML, status_code=303)
     async def pay(
         self,
+        settings: NamedDependency[Settings],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
     ) -> Template | Redirect:
-        order = await self._managed(db_session, request, slug, token)
+        order = await self._managed(db_session, settings, conference, token)
         form = await request.form()
         payment_method_id = str(form.get("payment_method_id", "")).strip()
         error = None
@@ -349,11 +353,12 @@ class RegistrationPages(Controller):
         else:
             try:
                 started = await orders.pay_by_card(
-                    db_session, settings=_settings(request), order=order, payment_method_id=payment_method_id
+                    db_session, settings=settings, order=order, payment_method_id=payment_method_id
                 )
             except DomainError as exc:
                 await db_session.rollback()
-                order = await self._managed(db_session, request, slug, token)
+                await db_session.refresh(conference)  # the rollback expired it
+                order = await self._managed(db_session, settings, conference, token)
                 error = exc.detail
             else:
                 if started.status == "requires_action":
@@ -364,7 +369,7 @@ class RegistrationPages(Controller):
                 if started.status == "failed":
                     error = started.message or "The card was declined; please try another card."
                 else:
-                    return Redirect(f"/c/{slug}/registration/manage/{token}?done=card", status_code=303)
+                    return Redirect(f"/c/{conference.slug}/registration/manage/{token}?done=card", status_code=303)
         context = await self._checkout_context(db_session, request, order, token, principal=principal, error=error)
         return Template("registration/checkout.html", context=context, status_code=422)
 
@@ -374,9 +379,8 @@ class RegistrationPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> Template:
-        conference = await get_conference(db_session, slug=slug)
         form = {k: str(v).strip() for k, v in (await request.form()).items()}
         try:
             data = msgspec.convert(
@@ -387,7 +391,7 @@ class RegistrationPages(Controller):
             entry = await waitlist.join_waitlist(db_session, conference=conference, data=data)
         except (DomainError, msgspec.ValidationError) as exc:
             await db_session.rollback()
-            conference = await get_conference(db_session, slug=slug)
+            await db_session.refresh(conference)
             detail = exc.detail if isinstance(exc, DomainError) else "Please give your name and email."
             context = await self._form_context(db_session, request, conference, principal=principal, error=detail)
             status = exc.status if isinstance(exc, DomainError) else 422

@@ -25,7 +25,7 @@ from events_app.sessions.importer import Section
 def import_program_command(file: Path, slug: str, kind: Section | None) -> None:
     """Import rooms, speakers and sessions from a JSON document or a CSV file: all rows or none."""
     from events_app.cli import _in_session
-    from events_app.conferences.service import get_conference
+    from events_app.conferences.service import find_conference
     from events_app.core.errors import DomainError
     from events_app.sessions.importer import import_program, read_document
 
@@ -53,7 +53,7 @@ def import_program_command(file: Path, slug: str, kind: Section | None) -> None:
             progress.update(tasks[section], completed=count)
 
         async def work(db: AsyncSession) -> str:
-            conference = await get_conference(db, slug=slug, include_drafts=True)
+            conference = await find_conference(db, slug=slug)
             result = await import_program(
                 db, conference=conference, document=document, actor=None, csv_rows=program_file.csv_rows,
                 progress=advance,

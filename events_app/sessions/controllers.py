@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
-from events_app.conferences import service as conferences
 from events_app.conferences.models import AssociationGroup, Conference
 from events_app.registration.models import Attendee
 from events_app.sessions import agenda, checks, releases, service
@@ -125,14 +124,6 @@ def _settings(request: Request[Any, Any, Any]) -> Settings:
     return settings
 
 
-def _is_organizer(principal: Principal | None) -> bool:
-    return principal is not None and principal.role == Role.ORGANIZER
-
-
-async def _conference(db: AsyncSession, slug: str) -> Conference:
-    return await conferences.get_conference(db, slug=slug, include_drafts=True)
-
-
 class ProgramController(Controller):
     """The organizers' working copy of a conference's program."""
 
@@ -141,9 +132,10 @@ class ProgramController(Controller):
     opt = ORGANIZERS
 
     @get("/rooms", operation_id="listRooms")
-    async def list_rooms(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> list[RoomOut]:
+    async def list_rooms(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> list[RoomOut]:
         """The conference's rooms in display order."""
-        conference = await _conference(db_session, slug)
         return [room_out(r) for r in await service.list_rooms(db_session, conference=conference)]
 
     @post("/rooms", operation_id="createRoom")
@@ -151,11 +143,10 @@ class ProgramController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[RoomIn],
     ) -> RoomOut:
         """Adds a room (capacity, floor or area, accessibility, off-site, daily hours)."""
-        conference = await _conference(db_session, slug)
         return room_out(await service.create_room(db_session, conference=conference, data=data, actor=principal))
 
     @patch("/rooms/{room_id:uuid}", operation_id="updateRoom")
@@ -163,19 +154,19 @@ class ProgramController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         room_id: FromPath[uuid.UUID],
         data: JSONBody[RoomPatch],
     ) -> RoomOut:
         """Changes the fields sent of a room."""
-        conference = await _conference(db_session, slug)
         room = await service.update_room(db_session, conference=conference, room_id=room_id, data=data, actor=principal)
         return room_out(room)
 
     @get("/tracks", operation_id="listTracks")
-    async def list_tracks(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> list[TrackOut]:
+    async def list_tracks(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> list[TrackOut]:
         """The conference's tracks with the committee or department each belongs to."""
-        conference = await _conference(db_session, slug)
         return [track_out(t, g) for t, g in await service.list_tracks(db_session, conference=conference)]
 
     @post("/tracks", operation_id="createTrack")
@@ -183,11 +174,10 @@ class ProgramController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[TrackIn],
     ) -> TrackOut:
         """Adds a track, optionally tied to a policy committee or a municipal department (``group_id``)."""
-        conference = await _conference(db_session, slug)
         return track_out(*await service.create_track(db_session, conference=conference, data=data, actor=principal))
 
     @patch("/tracks/{track_id:uuid}", operation_id="updateTrack")
@@ -195,21 +185,21 @@ class ProgramController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         track_id: FromPath[uuid.UUID],
         data: JSONBody[TrackPatch],
     ) -> TrackOut:
         """Changes a track's name, colour or group."""
-        conference = await _conference(db_session, slug)
         changed = await service.update_track(
             db_session, conference=conference, track_id=track_id, data=data, actor=principal
         )
         return track_out(*changed)
 
     @get("/speakers", operation_id="listSpeakers")
-    async def list_speakers(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> list[SpeakerOut]:
+    async def list_speakers(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> list[SpeakerOut]:
         """Every speaker of the conference with private email and availability windows."""
-        conference = await _conference(db_session, slug)
         return [speaker_out(s) for s in await service.list_speakers(db_session, conference=conference)]
 
     @post("/speakers", operation_id="createSpeaker")
@@ -217,19 +207,20 @@ class ProgramController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[SpeakerIn],
     ) -> SpeakerOut:
         """Adds a speaker; naive availability times are read in the conference's time zone."""
-        conference = await _conference(db_session, slug)
         return speaker_out(await service.create_speaker(db_session, conference=conference, data=data, actor=principal))
 
     @get("/speakers/{speaker_id:uuid}", operation_id="getSpeaker")
     async def get_speaker(
-        self, db_session: NamedDependency[AsyncSession], slug: FromPath[str], speaker_id: FromPath[uuid.UUID]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
+        speaker_id: FromPath[uuid.UUID],
     ) -> SpeakerOut:
         """One speaker of the working copy."""
-        conference = await _conference(db_session, slug)
         return speaker_out(await service.get_speaker(db_session, conference=conference, speaker_id=speaker_id))
 
     @patch("/speakers/{speaker_id:uuid}", operation_id="updateSpeaker")
@@ -237,21 +228,21 @@ class ProgramController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         speaker_id: FromPath[uuid.UUID],
         data: JSONBody[SpeakerPatch],
     ) -> SpeakerOut:
         """Changes the fields sent; ``availability`` replaces all windows."""
-        conference = await _conference(db_session, slug)
         speaker = await service.update_speaker(
             db_session, conference=conference, speaker_id=speaker_id, data=data, actor=principal
         )
         return speaker_out(speaker)
 
     @get("/sessions", operation_id="listSessions")
-    async def list_sessions(self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]) -> list[SessionOut]:
+    async def list_sessions(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> list[SessionOut]:
         """Every session of the working copy (drafts, confirmed, cancelled) with its runs, by code."""
-        conference = await _conference(db_session, slug)
         return [session_out(s) for s in await service.list_sessions(db_session, conference=conference)]
 
     @post("/sessions", operation_id="createSession")
@@ -259,19 +250,20 @@ class ProgramController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[SessionIn],
     ) -> SessionOut:
         """Adds a session with its speakers and runs; naive run times are in the conference's time zone."""
-        conference = await _conference(db_session, slug)
         return session_out(await service.create_session(db_session, conference=conference, data=data, actor=principal))
 
     @get("/sessions/{session_id:uuid}", operation_id="getSession")
     async def get_session(
-        self, db_session: NamedDependency[AsyncSession], slug: FromPath[str], session_id: FromPath[uuid.UUID]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
+        session_id: FromPath[uuid.UUID],
     ) -> SessionOut:
         """One session of the working copy."""
-        conference = await _conference(db_session, slug)
         return session_out(await service.get_session(db_session, conference=conference, session_id=session_id))
 
     @patch("/sessions/{session_id:uuid}", operation_id="updateSession")
@@ -279,12 +271,11 @@ class ProgramController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         session_id: FromPath[uuid.UUID],
         data: JSONBody[SessionPatch],
     ) -> SessionOut:
         """Changes the fields sent; cancelling is ``{"status": "cancelled"}``."""
-        conference = await _conference(db_session, slug)
         session = await service.update_session(
             db_session, conference=conference, session_id=session_id, data=data, actor=principal
         )
@@ -295,12 +286,11 @@ class ProgramController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         session_id: FromPath[uuid.UUID],
         data: JSONBody[RunIn],
     ) -> SessionOut:
         """Schedules the session once more; the new run has its own lasting id."""
-        conference = await _conference(db_session, slug)
         session = await service.add_run(
             db_session, conference=conference, session_id=session_id, data=data, actor=principal
         )
@@ -311,12 +301,11 @@ class ProgramController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         run_id: FromPath[uuid.UUID],
         data: JSONBody[RunPatch],
     ) -> SessionOut:
         """Moves a run in time or to another room."""
-        conference = await _conference(db_session, slug)
         session = await service.update_run(db_session, conference=conference, run_id=run_id, data=data, actor=principal)
         return session_out(session)
 
@@ -325,25 +314,23 @@ class ProgramController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         run_id: FromPath[uuid.UUID],
     ) -> SessionOut:
         """Takes a run off the program; once released, calendars show it as cancelled."""
-        conference = await _conference(db_session, slug)
         return session_out(await service.remove_run(db_session, conference=conference, run_id=run_id, actor=principal))
 
     @get("/runs/{run_id:uuid}/rsvps", operation_id="listRunRsvps", opt=allow(Role.STAFF))
     async def run_rsvps(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         run_id: FromPath[uuid.UUID],
     ) -> RunRsvpsOut:
         """Who holds a seat on a seat-limited run, who has an offer and who waits (staff at the door may look)."""
-        conference = await _conference(db_session, slug)
         run, seat_limit, rows = await agenda.run_rsvps(
-            db_session, conference=conference, settings=_settings(request), run_id=run_id
+            db_session, conference=conference, settings=settings, run_id=run_id
         )
         waiting = 0
         out = []
@@ -363,36 +350,36 @@ class ProgramController(Controller):
 
     @get("/checks", operation_id="checkSchedule")
     async def check_schedule(
-        self, db_session: NamedDependency[AsyncSession], slug: FromPath[str]
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
     ) -> list[ScheduleWarning]:
         """Scheduling warnings of the working copy; ``hard`` ones block a release."""
-        conference = await _conference(db_session, slug)
         return await checks.check_schedule(db_session, conference=conference)
 
     @get("/changes", operation_id="pendingChanges")
     async def pending_changes(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], slug: FromPath[str]
+        self,
+        settings: NamedDependency[Settings],
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
     ) -> PendingChanges:
         """What a release now would publish (new, moved, re-roomed, cancelled runs) and the warnings."""
-        conference = await _conference(db_session, slug)
-        return await releases.pending_changes(db_session, conference=conference, settings=_settings(request))
+        return await releases.pending_changes(db_session, conference=conference, settings=settings)
 
     @post("/releases", operation_id="releaseSchedule")
     async def release(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[ReleaseIn],
     ) -> ReleaseOut:
         """Publishes the working copy as the next release and mails speakers whose sessions changed.
 
         Refused with 409 ``schedule-conflicts`` (listing them) while a room or speaker is double-booked.
         """
-        conference = await _conference(db_session, slug)
         release, warnings = await releases.release_schedule(
-            db_session, conference=conference, settings=_settings(request), actor=principal, note=data.note
+            db_session, conference=conference, settings=settings, actor=principal, note=data.note
         )
         return release_out(release, warnings)
 
@@ -401,10 +388,9 @@ class ProgramController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> list[ReleaseOut]:
         """Every release of the program, newest first, each with its changelog."""
-        conference = await conferences.get_conference(db_session, slug=slug, include_drafts=_is_organizer(principal))
         return [release_out(r) for r in await releases.list_releases(db_session, conference=conference)]
 
     @get("/releases/{number:int}", operation_id="getRelease", opt=PUBLIC)
@@ -412,26 +398,24 @@ class ProgramController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         number: FromPath[int],
     ) -> ReleaseOut:
         """One release and what it changed against the one before."""
-        conference = await conferences.get_conference(db_session, slug=slug, include_drafts=_is_organizer(principal))
         return release_out(await releases.get_release(db_session, conference=conference, number=number))
 
     @post("/attendees/{attendee_id:uuid}/agenda-link", operation_id="reissueAgendaLink")
     async def reissue_agenda_link(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         attendee_id: FromPath[uuid.UUID],
     ) -> AgendaLinkOut:
         """A new agenda link for an attendee; the old link and its calendar subscription stop working."""
-        conference = await _conference(db_session, slug)
         url = await agenda.issue_agenda_link(
-            db_session, conference=conference, settings=_settings(request), attendee_id=attendee_id, actor=principal
+            db_session, conference=conference, settings=settings, attendee_id=attendee_id, actor=principal
         )
         return AgendaLinkOut(url=url)
 
@@ -440,11 +424,10 @@ class ProgramController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: JSONBody[ImportIn],
     ) -> ImportResult:
         """Imports rooms, speakers and sessions (one row per run) all or nothing; 422 lists bad rows by number."""
-        conference = await _conference(db_session, slug)
         return await import_program(db_session, conference=conference, document=data, actor=principal)
 
 
@@ -456,10 +439,9 @@ class AgendaController(Controller):
     opt = PUBLIC
 
     async def _open(
-        self, request: Request[Any, Any, Any], db: AsyncSession, slug: str, token: str
+        self, request: Request[Any, Any, Any], db: AsyncSession, conference: Conference, token: str
     ) -> tuple[Conference, Agenda, Attendee, Settings]:
         settings = _settings(request)
-        conference = await conferences.get_conference(db, slug=slug)
         owned, attendee = await agenda.open_agenda(db, conference=conference, settings=settings, token=token)
         return conference, owned, attendee, settings
 
@@ -468,11 +450,11 @@ class AgendaController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
     ) -> AgendaOut:
         """The attendee's agenda: released runs in time order, clashes, RSVPs, waitlist places and open offers."""
-        conference, owned, attendee, settings = await self._open(request, db_session, slug, token)
+        conference, owned, attendee, settings = await self._open(request, db_session, conference, token)
         schedule = await releases.published_schedule(db_session, conference=conference)
         view = await agenda.view_agenda(
             db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee, schedule=schedule
@@ -510,12 +492,12 @@ class AgendaController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
         data: JSONBody[AgendaItemIn],
     ) -> AddOut:
         """Adds a released run; a seat-limited one takes a seat (``confirmed``) or joins its waitlist (``waiting``)."""
-        conference, owned, attendee, settings = await self._open(request, db_session, slug, token)
+        conference, owned, attendee, settings = await self._open(request, db_session, conference, token)
         _, schedule = await releases.require_published_schedule(db_session, conference=conference)
         result = await agenda.add_to_agenda(
             db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee,
@@ -528,12 +510,12 @@ class AgendaController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
         run_id: FromPath[uuid.UUID],
     ) -> None:
         """Takes a run off the agenda and gives back its seat or waitlist place; the next in line is offered it."""
-        conference, owned, attendee, settings = await self._open(request, db_session, slug, token)
+        conference, owned, attendee, settings = await self._open(request, db_session, conference, token)
         await agenda.remove_from_agenda(
             db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee, run_id=run_id
         )
@@ -543,12 +525,12 @@ class AgendaController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
         run_id: FromPath[uuid.UUID],
     ) -> AddOut:
         """Takes a seat offered from the waitlist while the offer stands (409 ``no-offer`` after it ran out)."""
-        conference, owned, attendee, settings = await self._open(request, db_session, slug, token)
+        conference, owned, attendee, settings = await self._open(request, db_session, conference, token)
         result = await agenda.confirm_offer(
             db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee, run_id=run_id
         )
@@ -562,12 +544,9 @@ class ScheduleController(Controller):
     tags = ["Program"]
     opt = PUBLIC
 
-    async def _published(
-        self, db: AsyncSession, principal: Principal | None, slug: str
-    ) -> tuple[Conference, ScheduleRelease]:
-        conference = await conferences.get_conference(db, slug=slug, include_drafts=_is_organizer(principal))
+    async def _published(self, db: AsyncSession, conference: Conference) -> ScheduleRelease:
         release, _ = await releases.require_published_schedule(db, conference=conference)
-        return conference, release
+        return release
 
     @get(
         "/schedule",
@@ -580,10 +559,10 @@ class ScheduleController(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> Response[bytes]:
         """The released program in the documented ``events-app.schedule/1`` JSON (see ``Schedule`` in the schemas)."""
-        _, release = await self._published(db_session, principal, slug)
+        release = await self._published(db_session, conference)
         etag = f'"release-{release.id}"'
         if etag in request.headers.get("if-none-match", ""):
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
@@ -594,9 +573,9 @@ class ScheduleController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> Response[bytes]:
         """The released program as Frab-compatible ``schedule.xml`` (cancelled runs left out)."""
-        _, release = await self._published(db_session, principal, slug)
+        release = await self._published(db_session, conference)
         body = schedule_xml(releases.decode_schedule(release))
         return Response(body, media_type="application/xml; charset=utf-8", headers={"ETag": f'"frab-{release.id}"'})

@@ -22,9 +22,7 @@ from litestar.status_codes import HTTP_304_NOT_MODIFIED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC
-from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
-from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference, GroupKind
 from events_app.core.errors import DomainError, NotFound
 from events_app.registration.models import Attendee
@@ -38,11 +36,6 @@ from events_app.settings import Settings
 def _settings(request: Request[Any, Any, Any]) -> Settings:
     settings: Settings = request.app.state["settings"]
     return settings
-
-
-async def _conference(db: AsyncSession, principal: Principal | None, slug: str) -> Conference:
-    include_drafts = principal is not None and principal.role == Role.ORGANIZER
-    return await conferences.get_conference(db, slug=slug, include_drafts=include_drafts)
 
 
 async def feed_response(
@@ -164,13 +157,12 @@ class ProgramPages(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         view: FromQuery[str | None] = None,
         track: FromQuery[str | None] = None,
         type: FromQuery[str | None] = None,
         committee: FromQuery[str | None] = None,
     ) -> Template:
-        conference = await _conference(db_session, principal, slug)
         schedule = await releases.published_schedule(db_session, conference=conference)
         zone = ZoneInfo(conference.timezone)
         days = (
@@ -203,14 +195,14 @@ class ProgramPages(Controller):
     @get("/sessions/{session_id:uuid}", media_type=MediaType.HTML, name="program-session")
     async def session_page(
         self,
+        settings: NamedDependency[Settings],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         session_id: FromPath[uuid.UUID],
         notice: FromQuery[str | None] = None,
     ) -> Template:
-        conference = await _conference(db_session, principal, slug)
         _, schedule = await releases.require_published_schedule(db_session, conference=conference)
         session = next((s for s in schedule.sessions if s.id == session_id), None)
         if session is None:
@@ -218,17 +210,17 @@ class ProgramPages(Controller):
         speakers = {s.id: s for s in schedule.speakers}
         run_ids = [r.id for r in session.runs]
         mine: dict[str, Any] = {}
-        token = request.session.get(_session_key(slug)) if "session" in request.scope else None
+        token = request.session.get(_session_key(conference.slug)) if "session" in request.scope else None
         if isinstance(token, str):
             try:
                 owned, attendee = await agenda.open_agenda(
-                    db_session, conference=conference, settings=_settings(request), token=token
+                    db_session, conference=conference, settings=settings, token=token
                 )
             except DomainError:
                 owned = None  # a revoked or stale link: show the page without agenda buttons
             if owned is not None:
                 view = await agenda.view_agenda(
-                    db_session, conference=conference, settings=_settings(request), agenda=owned,
+                    db_session, conference=conference, settings=settings, agenda=owned,
                     attendee=attendee, schedule=schedule,
                 )  # fmt: skip
                 mine = {
@@ -257,9 +249,8 @@ class ProgramPages(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> Template:
-        conference = await _conference(db_session, principal, slug)
         schedule = await releases.published_schedule(db_session, conference=conference)
         context = {"conference": conference, "principal": principal, "speakers": schedule.speakers if schedule else []}
         return Template("sessions/speakers.html", context=context)
@@ -267,13 +258,12 @@ class ProgramPages(Controller):
     @get("/speakers/{speaker_id:uuid}", media_type=MediaType.HTML, name="program-speaker")
     async def speaker(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         speaker_id: FromPath[uuid.UUID],
     ) -> Template:
-        conference = await _conference(db_session, principal, slug)
         _, schedule = await releases.require_published_schedule(db_session, conference=conference)
         speaker = next((s for s in schedule.speakers if s.id == speaker_id), None)
         if speaker is None:
@@ -288,7 +278,7 @@ class ProgramPages(Controller):
             ),
             key=lambda e: e[1].starts_at,
         )
-        feed_url = f"{_settings(request).base_url}/c/{conference.slug}/feeds/speakers/{speaker.id}.ics"
+        feed_url = f"{settings.base_url}/c/{conference.slug}/feeds/speakers/{speaker.id}.ics"
         context = {
             "conference": conference,
             "principal": principal,
@@ -311,14 +301,13 @@ class FeedPages(Controller):
     @get("/", media_type=MediaType.HTML, name="conference-feeds")
     async def index(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> Template:
-        conference = await _conference(db_session, principal, slug)
         schedule = await releases.published_schedule(db_session, conference=conference)
-        base = f"{_settings(request).base_url}/c/{conference.slug}/feeds"
+        base = f"{settings.base_url}/c/{conference.slug}/feeds"
 
         def entry(label: str, path: str) -> dict[str, Any]:
             return {"label": label, **subscribe_links(f"{base}/{path}", f"{conference.name}: {label}")}
@@ -335,14 +324,12 @@ class FeedPages(Controller):
         self,
         request: Request[Any, Any, Any],
         db: AsyncSession,
-        principal: Principal | None,
-        slug: str,
+        conference: Conference,
         kind: FeedKind,
         filename: str = "program.ics",
     ) -> Response[bytes]:
         if not filename.endswith(".ics"):
             raise NotFound("Calendar feeds end in .ics.", code="feed-not-found")
-        conference = await _conference(db, principal, slug)
         ident = filename.removesuffix(".ics") if kind != "conference" else ""
         feed = await program_feed(db, conference=conference, settings=_settings(request), kind=kind, ident=ident)
         return await feed_response(request, db, feed, filename=f"{conference.slug}-{kind}.ics")
@@ -353,9 +340,9 @@ class FeedPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> Response[bytes]:
-        return await self._serve(request, db_session, principal, slug, "conference")
+        return await self._serve(request, db_session, conference, "conference")
 
     @get("/tracks/{filename:str}", name="feed-track")
     async def track_feed(
@@ -363,10 +350,10 @@ class FeedPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         filename: FromPath[str],
     ) -> Response[bytes]:
-        return await self._serve(request, db_session, principal, slug, "track", filename)
+        return await self._serve(request, db_session, conference, "track", filename)
 
     @get("/speakers/{filename:str}", name="feed-speaker")
     async def speaker_feed(
@@ -374,10 +361,10 @@ class FeedPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         filename: FromPath[str],
     ) -> Response[bytes]:
-        return await self._serve(request, db_session, principal, slug, "speaker", filename)
+        return await self._serve(request, db_session, conference, "speaker", filename)
 
     @get("/rooms/{filename:str}", name="feed-room")
     async def room_feed(
@@ -385,10 +372,10 @@ class FeedPages(Controller):
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         filename: FromPath[str],
     ) -> Response[bytes]:
-        return await self._serve(request, db_session, principal, slug, "room", filename)
+        return await self._serve(request, db_session, conference, "room", filename)
 
 
 class AgendaForm(msgspec.Struct):
@@ -421,32 +408,27 @@ class AgendaPages(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
     ) -> Template:
-        conference = await _conference(db_session, principal, slug)
         return Template("sessions/agenda_request.html", context={"conference": conference, "sent": False})
 
     @post("/", media_type=MediaType.HTML, status_code=200)
     async def request_link(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         data: URLEncodedBody[LinkRequestForm],
     ) -> Template:
-        conference = await _conference(db_session, principal, slug)
         if "@" in data.email:
-            await agenda.mail_agenda_links(
-                db_session, conference=conference, settings=_settings(request), email=data.email
-            )
+            await agenda.mail_agenda_links(db_session, conference=conference, settings=settings, email=data.email)
         return Template("sessions/agenda_request.html", context={"conference": conference, "sent": True})
 
     async def _open(
-        self, request: Request[Any, Any, Any], db: AsyncSession, slug: str, token: str
+        self, request: Request[Any, Any, Any], db: AsyncSession, conference: Conference, token: str
     ) -> tuple[Conference, Agenda, Attendee, Settings]:
         settings = _settings(request)
-        conference = await conferences.get_conference(db, slug=slug)
         owned, attendee = await agenda.open_agenda(db, conference=conference, settings=settings, token=token)
         return conference, owned, attendee, settings
 
@@ -455,13 +437,13 @@ class AgendaPages(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
         notice: FromQuery[str | None] = None,
     ) -> Template:
-        conference, owned, attendee, settings = await self._open(request, db_session, slug, token)
+        conference, owned, attendee, settings = await self._open(request, db_session, conference, token)
         # Remember the link in this browser, so session pages can offer "add to my agenda".
-        request.set_session({**request.session, _session_key(slug): token})
+        request.set_session({**request.session, _session_key(conference.slug): token})
         schedule = await releases.published_schedule(db_session, conference=conference)
         view = await agenda.view_agenda(
             db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee, schedule=schedule
@@ -491,9 +473,15 @@ class AgendaPages(Controller):
         return Template("sessions/agenda.html", context=context)
 
     async def _change(
-        self, request: Request[Any, Any, Any], db: AsyncSession, slug: str, token: str, form: AgendaForm, action: str
+        self,
+        request: Request[Any, Any, Any],
+        db: AsyncSession,
+        conference: Conference,
+        token: str,
+        form: AgendaForm,
+        action: str,
     ) -> Redirect:
-        conference, owned, attendee, settings = await self._open(request, db, slug, token)
+        conference, owned, attendee, settings = await self._open(request, db, conference, token)
         try:
             run_id = uuid.UUID(form.run_id)
         except ValueError as exc:
@@ -516,7 +504,7 @@ class AgendaPages(Controller):
                     schedule=schedule, run_id=run_id,
                 )  # fmt: skip
             notice = result.status
-        target = _back(slug, token, form.next)
+        target = _back(conference.slug, token, form.next)
         return Redirect(f"{target}{'&' if '?' in target else '?'}notice={notice}", status_code=303)
 
     @post("/{token:str}/add", status_code=303)
@@ -524,43 +512,43 @@ class AgendaPages(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
         data: URLEncodedBody[AgendaForm],
     ) -> Redirect:
-        return await self._change(request, db_session, slug, token, data, "add")
+        return await self._change(request, db_session, conference, token, data, "add")
 
     @post("/{token:str}/remove", status_code=303)
     async def remove(
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
         data: URLEncodedBody[AgendaForm],
     ) -> Redirect:
-        return await self._change(request, db_session, slug, token, data, "remove")
+        return await self._change(request, db_session, conference, token, data, "remove")
 
     @post("/{token:str}/confirm", status_code=303)
     async def confirm(
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
         data: URLEncodedBody[AgendaForm],
     ) -> Redirect:
-        return await self._change(request, db_session, slug, token, data, "confirm")
+        return await self._change(request, db_session, conference, token, data, "confirm")
 
     @get("/{token:str}/agenda.ics", name="feed-agenda")
     async def feed(
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        slug: FromPath[str],
+        conference: NamedDependency[Conference],
         token: FromPath[str],
     ) -> Response[bytes]:
-        conference, owned, attendee, settings = await self._open(request, db_session, slug, token)
+        conference, owned, attendee, settings = await self._open(request, db_session, conference, token)
         built = await agenda_feed(db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee)
         return await feed_response(
             request, db_session, built, filename=f"{conference.slug}-my-agenda.ics", private=True

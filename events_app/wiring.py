@@ -1,0 +1,47 @@
+"""How the domains plug into each other, in one place, when the app or a command starts.
+
+Payments knows nothing of what is bought: each seller registers its purpose's handler
+here. Registration's confirmation mail carries the check-in badge through the attachment
+hook registered here. The background rounds every app process runs are listed here too.
+Nothing is wired by importing a module for its side effects.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from events_app.checkin.mail import badge_attachment
+from events_app.core.mail import deliver_outbox
+from events_app.core.rounds import SWEEP_SECONDS, Round
+from events_app.expo.billing import BOOTH_PURPOSE, BoothPayments
+from events_app.expo.staff import BADGES_PURPOSE, BadgePayments
+from events_app.payments import service as payments
+from events_app.registration.mail import add_confirmation_attachment_provider
+from events_app.registration.orders import PURPOSE as ORDER_PURPOSE
+from events_app.registration.orders import RegistrationPayments
+from events_app.registration.waitlist import sweep_once as registration_sweep
+from events_app.sessions.agenda import sweep_once as program_seat_sweep
+from events_app.settings import Settings
+
+
+def connect_domains() -> None:
+    """Registers every cross-domain hook; calling it again changes nothing."""
+    payments.register_handler(ORDER_PURPOSE, RegistrationPayments())
+    payments.register_handler(BOOTH_PURPOSE, BoothPayments())
+    payments.register_handler(BADGES_PURPOSE, BadgePayments())
+    add_confirmation_attachment_provider(badge_attachment)
+
+
+def background_rounds(engine: AsyncEngine, settings: Settings) -> list[Round]:
+    """The rounds each app process runs; a round of 0 seconds is off."""
+    # Sweeps follow the courier's switch: tests turn all background work off at once.
+    sweep_seconds = SWEEP_SECONDS if settings.outbox_interval_seconds > 0 else 0
+    reconcile_seconds = settings.payments_reconcile_interval_seconds if payments.card_payments_enabled(settings) else 0
+    return [
+        Round("mail-courier", partial(deliver_outbox, engine, settings), settings.outbox_interval_seconds),
+        Round("registration-sweep", partial(registration_sweep, engine, settings), sweep_seconds),
+        Round("program-seat-sweep", partial(program_seat_sweep, engine, settings), sweep_seconds),
+        Round("payments-reconcile", partial(payments.reconcile, engine, settings), reconcile_seconds, wait_first=True),
+    ]
