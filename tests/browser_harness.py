@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import shutil
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
+import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, Route, async_playwright
+
+if TYPE_CHECKING:
+    from tests.stripe_harness import LocalStripe
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -30,3 +38,51 @@ async def browser() -> AsyncIterator[Browser]:
             yield chromium
         finally:
             await chromium.close()
+
+
+CREATE_PAYMENT_METHOD_SHIM = """
+;(function () {
+  // Test-only: stands in for Stripe.js createPaymentMethod, which localstripe leaves empty.
+  const fake = Stripe;
+  Stripe = function (key) {
+    const stripe = fake(key);
+    stripe.createPaymentMethod = async function (options) {
+      const card = options.card.value.card;
+      const response = await fetch(LOCALSTRIPE_BASE_API + "/v1/payment_methods", {
+        method: "POST",
+        headers: {"Content-Type": "application/x-www-form-urlencoded"},
+        body: new URLSearchParams({"type": "card", "card[number]": card.number, "card[exp_month]": card.exp_month,
+                                   "card[exp_year]": card.exp_year, "card[cvc]": card.cvc}),
+      });
+      const body = await response.json();
+      return response.ok ? {paymentMethod: body} : {error: body.error || {message: "card refused"}};
+    };
+    return stripe;
+  };
+})();
+"""
+
+
+async def shim_stripe_js(page: Page, localstripe: LocalStripe) -> None:
+    """Serves localstripe's Stripe.js with ``createPaymentMethod``, which the emulator leaves empty."""
+
+    async def script(route: Route) -> None:
+        async with httpx.AsyncClient(timeout=10) as client:
+            original = (await client.get(localstripe.js_url)).text
+        await route.fulfill(
+            status=200, content_type="application/javascript", body=original + CREATE_PAYMENT_METHOD_SHIM
+        )
+
+    async def payment_method(route: Route) -> None:
+        fields = dict(parse_qsl(route.request.post_data or ""))
+        pm = await asyncio.to_thread(localstripe.card, fields["card[number]"])
+        origin = route.request.headers.get("origin", "*")
+        await route.fulfill(
+            status=200,
+            content_type="application/json",
+            headers={"Access-Control-Allow-Origin": origin},
+            body=json.dumps({"id": pm, "object": "payment_method", "type": "card"}),
+        )
+
+    await page.route(localstripe.js_url, script)
+    await page.route(f"{localstripe.url}/v1/payment_methods", payment_method)

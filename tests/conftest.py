@@ -176,10 +176,24 @@ async def partner(make_caller: MakeCaller) -> Caller:
 
 
 def free_port() -> int:
+    """A port nobody listens on, for "the server is down" cases; servers get ``listening_socket()``."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def listening_socket() -> socket.socket:
+    """A loopback socket already bound and listening, to hand to a server.
+
+    The SQLite and PostgreSQL runs go side by side: a port guessed free and bound later can
+    be taken in between, a socket bound here cannot.
+    """
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
 
 
 @dataclass
@@ -188,10 +202,12 @@ class LiveServer:
 
     url: str
     process: subprocess.Popen[bytes]
+    sock: socket.socket
 
 
 def _start_server(settings: Settings, extra_env: dict[str, str], app: str = "events_app.asgi:app") -> LiveServer:
-    port = free_port()
+    sock = listening_socket()
+    port = sock.getsockname()[1]
     env = {
         **os.environ,
         "EVENTS_DATABASE_URL": settings.database_url,
@@ -202,21 +218,23 @@ def _start_server(settings: Settings, extra_env: dict[str, str], app: str = "eve
         **extra_env,
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning"],
+        [sys.executable, "-m", "uvicorn", app, "--fd", str(sock.fileno()), "--log-level", "warning"],
         env=env,
-    )  # fmt: skip
+        pass_fds=(sock.fileno(),),
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
+            sock.close()
             raise RuntimeError(f"the app process exited with {process.returncode}")
         try:
             if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return LiveServer(url=url, process=process)
+                return LiveServer(url=url, process=process, sock=sock)
         except httpx.TransportError:
             time.sleep(0.1)
     process.kill()
+    sock.close()
     raise RuntimeError("the app process did not answer /health within 30 s")
 
 
@@ -239,6 +257,7 @@ def live_servers(settings: Settings) -> Iterator[Callable[..., list[LiveServer]]
             server.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             server.process.kill()
+        server.sock.close()
 
 
 @asynccontextmanager
@@ -264,20 +283,34 @@ class MailBox:
         return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
 
 
+class _SMTPOnSocket(SMTPController):
+    """aiosmtpd's threaded server on a socket bound beforehand (see ``listening_socket``)."""
+
+    def __init__(self, handler: Any, sock: socket.socket) -> None:
+        host, port = sock.getsockname()
+        super().__init__(handler, hostname=host, port=port)
+        self.sock = sock
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(self._factory_invoker, sock=self.sock)
+
+
 @pytest.fixture
 def smtp_server() -> Iterator[MailBox]:
-    """A real ``aiosmtpd`` server on a free loopback port."""
-    box = MailBox(host="127.0.0.1", port=free_port(), messages=[])
+    """A real ``aiosmtpd`` server on its own loopback socket."""
+    sock = listening_socket()
+    box = MailBox(host="127.0.0.1", port=sock.getsockname()[1], messages=[])
 
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             box.messages.append(message_from_bytes(envelope.content, policy=email_policy.default))  # type: ignore[arg-type]
             return "250 Message accepted for delivery"
 
-    controller = SMTPController(Handler(), hostname=box.host, port=box.port)
+    controller = _SMTPOnSocket(Handler(), sock)
     controller.start()
     yield box
     controller.stop()
+    sock.close()
 
 
 @pytest.fixture

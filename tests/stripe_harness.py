@@ -41,26 +41,17 @@ NOWHERE = "http://127.0.0.1:9/"  # the discard port: deliveries to a finished te
 # Run inside the subprocess: localstripe pickles its whole store to /tmp on every write,
 # which parallel test runs would fight over; the tests never reload it, so that is switched off.
 _RUNNER = """
-import sys
+import socket, sys
 from aiohttp import web
 from localstripe import resources
 from localstripe.server import app
 resources.Store.dump_to_disk = lambda self: None
-web.run_app(app, host="127.0.0.1", port=int(sys.argv[1]), print=None, access_log=None)
+web.run_app(app, sock=socket.socket(fileno=int(sys.argv[1])), print=None, access_log=None)
 """
 
 CARD_OK = "4242424242424242"
 CARD_DECLINED = "4000000000000341"  # localstripe declines this one when charged
 CARD_3DS = "4000002760003184"  # always asks for 3-D Secure
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -146,17 +137,20 @@ class LocalStripe:
 
 @pytest.fixture(scope="session")
 def localstripe_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStripe]:
-    """localstripe's aiohttp app on a free loopback port, for the whole session."""
-    port = _free_port()
+    """localstripe's aiohttp app on its own loopback socket, for the whole session."""
+    from tests.conftest import listening_socket
+
+    sock = listening_socket()
     log_path = tmp_path_factory.mktemp("localstripe") / "localstripe.log"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-c", _RUNNER, str(port)],
+            [sys.executable, "-c", _RUNNER, str(sock.fileno())],
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
             stdout=log,
             stderr=subprocess.STDOUT,
+            pass_fds=(sock.fileno(),),
         )
-    server = LocalStripe(url=f"http://127.0.0.1:{port}")
+    server = LocalStripe(url=f"http://127.0.0.1:{sock.getsockname()[1]}")
     deadline = time.monotonic() + 30
     while True:
         if process.poll() is not None:
@@ -176,6 +170,7 @@ def localstripe_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Loc
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+    sock.close()
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from playwright.async_api import Browser, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.demo import seed_demo
+from tests.browser_harness import shim_stripe_js
 from tests.conftest import LiveServer
-from tests.registration.test_browser_checkout import _shim_stripe_js
 from tests.stripe_harness import CARD_3DS, LocalStripe, webhook_url
 
 pytestmark = pytest.mark.browser
@@ -79,7 +79,7 @@ async def test_a_partner_pays_for_a_held_booth_by_card(
     localstripe.send_webhooks_to(webhook_url(server.url))
     context = await browser.new_context(viewport={"width": 1400, "height": 900})
     page = await context.new_page()
-    await _shim_stripe_js(page, localstripe)  # localstripe's Stripe.js has no createPaymentMethod
+    await shim_stripe_js(page, localstripe)  # localstripe's Stripe.js has no createPaymentMethod
 
     await page.goto(f"{server.url}/login?next=/c/annual-2027/expo")
     await page.get_by_label("Email").fill("partner@demo.events.test")

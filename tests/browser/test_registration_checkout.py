@@ -10,67 +10,20 @@ stands in for exactly what Stripe.js does in production; everything else is real
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Callable
-from urllib.parse import parse_qsl
 
-import httpx
 import pytest
-from playwright.async_api import Browser, Page, Route
+from playwright.async_api import Browser
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.registration.models import AttendeeStatus, Order, OrderStatus
+from tests.browser_harness import shim_stripe_js
 from tests.conftest import LiveServer
 from tests.registration.conftest import World
 from tests.stripe_harness import CARD_3DS, LocalStripe, webhook_url
 
 pytestmark = pytest.mark.browser
-
-CREATE_PAYMENT_METHOD_SHIM = """
-;(function () {
-  // Test-only: stands in for Stripe.js createPaymentMethod, which localstripe leaves empty.
-  const fake = Stripe;
-  Stripe = function (key) {
-    const stripe = fake(key);
-    stripe.createPaymentMethod = async function (options) {
-      const card = options.card.value.card;
-      const response = await fetch(LOCALSTRIPE_BASE_API + "/v1/payment_methods", {
-        method: "POST",
-        headers: {"Content-Type": "application/x-www-form-urlencoded"},
-        body: new URLSearchParams({"type": "card", "card[number]": card.number, "card[exp_month]": card.exp_month,
-                                   "card[exp_year]": card.exp_year, "card[cvc]": card.cvc}),
-      });
-      const body = await response.json();
-      return response.ok ? {paymentMethod: body} : {error: body.error || {message: "card refused"}};
-    };
-    return stripe;
-  };
-})();
-"""
-
-
-async def _shim_stripe_js(page: Page, localstripe: LocalStripe) -> None:
-    async def script(route: Route) -> None:
-        async with httpx.AsyncClient(timeout=10) as client:
-            original = (await client.get(localstripe.js_url)).text
-        await route.fulfill(
-            status=200, content_type="application/javascript", body=original + CREATE_PAYMENT_METHOD_SHIM
-        )
-
-    async def payment_method(route: Route) -> None:
-        fields = dict(parse_qsl(route.request.post_data or ""))
-        pm = await asyncio.to_thread(localstripe.card, fields["card[number]"])
-        origin = route.request.headers.get("origin", "*")
-        await route.fulfill(
-            status=200,
-            content_type="application/json",
-            headers={"Access-Control-Allow-Origin": origin},
-            body=json.dumps({"id": pm, "object": "payment_method", "type": "card"}),
-        )
-
-    await page.route(localstripe.js_url, script)
-    await page.route(f"{localstripe.url}/v1/payment_methods", payment_method)
 
 
 async def _order_status(db: AsyncSession, buyer_email: str) -> OrderStatus | None:
@@ -94,7 +47,7 @@ async def test_a_clerk_registers_two_officials_and_pays_by_card_in_a_browser(
     [server] = live_servers(1, **stripe_env)
     localstripe.send_webhooks_to(webhook_url(server.url))
     page = await browser.new_page()
-    await _shim_stripe_js(page, localstripe)
+    await shim_stripe_js(page, localstripe)
     await page.goto(f"{server.url}/c/annual-2027")
     await page.get_by_role("link", name="Register").first.click()
     await page.get_by_label("Your name").first.fill("Carla Clerk")
