@@ -49,7 +49,7 @@ from events_app.checkin.pages import CheckinPages, checkin_static
 from events_app.conferences.controllers import AssociationController, ConferenceController
 from events_app.conferences.dependencies import provide_conference
 from events_app.conferences.pages import ConferencePages
-from events_app.core.errors import exception_handlers
+from events_app.core.errors import exception_handlers, problem_schema
 from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
 from events_app.core.rounds import rounds_lifespan
@@ -211,7 +211,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[ScalarRenderPlugin()],
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
             components=Components(
-                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="API token")}
+                schemas={"Problem": problem_schema()},
+                security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="API token")},
             ),
             security=[{"bearer": []}],
         ),

@@ -24,6 +24,7 @@ from typing import Any, ClassVar
 import structlog
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.response import Redirect, Template
 from litestar.types import ExceptionHandlersMap
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -185,6 +186,44 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     log.exception("unhandled_error", path=request.url.path)
     detail = "Something went wrong on our side. The error has been logged."
     return _page_or_problem(request, 500, "internal-error", detail)
+
+
+# The codes the service answers with that no domain draws: the framework's refusals and the
+# database's states, as the handlers above word them.
+GENERAL_CODES: dict[str, tuple[int, str]] = {
+    "bad-request": (400, "The request could not be read."),
+    "validation-failed": (400, "A field is missing or of the wrong type; ``errors`` names each."),
+    "not-authenticated": (401, "No valid session or API token was sent."),
+    "forbidden": (403, "The caller's role or token may not do this."),
+    "not-found": (404, "No route at this address."),
+    "method-not-allowed": (405, "The address does not take this method."),
+    "conflict": (409, "The write clashes with a record that already exists."),
+    "internal-error": (500, "A fault on our side; it was logged."),
+    "database-unavailable": (503, "The database cannot be reached."),
+    "service-unavailable": (503, "A part the service needs cannot be reached."),
+}
+
+
+def problem_schema() -> Schema:
+    """The OpenAPI ``Problem``: its fields, and every ``code`` with the one status it answers with."""
+    documented = {code: (status, meaning) for code, (status, meaning) in GENERAL_CODES.items()}
+    for code, kind in PROBLEM_CODES.items():
+        documented[code] = (int(kind.status), " ".join((kind.__doc__ or "").split()))
+    rows = "\n".join(f"| `{code}` | {status} | {meaning} |" for code, (status, meaning) in sorted(documented.items()))
+    return Schema(
+        type=OpenAPIType.OBJECT,
+        title="Problem",
+        description="An RFC 9457 problem. Each `code` always answers with the same status:\n\n"
+        f"| code | status | meaning |\n|---|---|---|\n{rows}",
+        properties={
+            "type": Schema(type=OpenAPIType.STRING, description="`urn:events-app:problem:<code>`"),
+            "title": Schema(type=OpenAPIType.STRING),
+            "status": Schema(type=OpenAPIType.INTEGER),
+            "detail": Schema(type=OpenAPIType.STRING, description="A sentence a person understands."),
+            "code": Schema(type=OpenAPIType.STRING, enum=sorted(documented)),
+        },
+        required=["type", "title", "status", "detail", "code"],
+    )
 
 
 exception_handlers: ExceptionHandlersMap = {
