@@ -13,10 +13,18 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.accounts.errors import (
+    EmailTaken,
+    PasswordTooShort,
+    TokenExpiryInPast,
+    TokenNotFound,
+    TokenRoleNotAllowed,
+    UserNotFound,
+)
 from events_app.accounts.models import TOKEN_ROLES_FOR, ApiToken, Role, User
+from events_app.conferences.errors import ConferenceNotFound
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import Conflict, Invalid, NotFound
 
 TOKEN_PREFIX = "evt_"  # noqa: S105 (a prefix that marks our tokens, not a secret)
 # A token's last use is written at most this often, so reads stay reads.
@@ -56,10 +64,10 @@ def hash_token(secret: str) -> str:
 async def create_user(db: AsyncSession, *, email: str, name: str, password: str, role: Role) -> User:
     """Adds a user who signs in with ``email`` and ``password``."""
     if len(password) < 10:
-        raise Invalid("A password needs at least 10 characters.", code="password-too-short")
+        raise PasswordTooShort("A password needs at least 10 characters.")
     email = _normal_email(email)
     if await db.scalar(select(User.id).where(User.email == email)):
-        raise Conflict(f"A user with the email {email} already exists.", code="email-taken")
+        raise EmailTaken(f"A user with the email {email} already exists.")
     user = User(email=email, name=name.strip(), password_hash=_hasher.hash(password), role=role)
     db.add(user)
     await db.flush()
@@ -73,7 +81,7 @@ async def list_users(db: AsyncSession) -> list[User]:
 async def get_user(db: AsyncSession, *, user_id: uuid.UUID) -> User:
     user = await db.get(User, user_id)
     if user is None:
-        raise NotFound("No user has this id.", code="user-not-found")
+        raise UserNotFound("No user has this id.")
     return user
 
 
@@ -108,11 +116,11 @@ async def issue_token(
     user = await get_user(db, user_id=user_id)
     role = role or user.role
     if role not in TOKEN_ROLES_FOR[user.role]:
-        raise Invalid(f"A {user.role} cannot hold a {role} token.", code="token-role-not-allowed")
+        raise TokenRoleNotAllowed(f"A {user.role} cannot hold a {role} token.")
     if conference_id is not None and await db.get(Conference, conference_id) is None:
-        raise NotFound("No conference has this id.", code="conference-not-found")
+        raise ConferenceNotFound("No conference has this id.")
     if expires_at is not None and expires_at <= now():
-        raise Invalid("A token's expiry must be in the future.", code="token-expiry-in-past")
+        raise TokenExpiryInPast("A token's expiry must be in the future.")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user_id=user.id,
@@ -138,7 +146,7 @@ async def revoke_token(db: AsyncSession, *, token_id: uuid.UUID) -> ApiToken:
     """Stops a token working at once; revoking twice keeps the first revocation time."""
     token = await db.get(ApiToken, token_id)
     if token is None:
-        raise NotFound("No API token has this id.", code="token-not-found")
+        raise TokenNotFound("No API token has this id.")
     if token.revoked_at is None:
         token.revoked_at = now()
     await db.flush()

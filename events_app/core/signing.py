@@ -14,6 +14,18 @@ import time
 from events_app.core.errors import Invalid
 
 
+class LinkExpired(Invalid):
+    """A signed link past its expiry."""
+
+    code = "link-expired"
+
+
+class LinkInvalid(Invalid):
+    """A link that was not signed by us for this use, or was altered."""
+
+    code = "link-invalid"
+
+
 def _b64(raw: bytes) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
@@ -35,14 +47,14 @@ def sign(secret: str, *, purpose: str, payload: str, expires_in: int | None = No
 
 
 def unsign(secret: str, *, purpose: str, token: str) -> str:
-    """The payload of a token made by ``sign`` for this purpose; raises ``Invalid`` otherwise."""
+    """The payload of a token made by ``sign`` for this purpose; raises ``LinkExpired`` or ``LinkInvalid``."""
     try:
         encoded, expiry, mac = token.rsplit(".", 2)
         body = f"{encoded}.{expiry}"
         if not hmac.compare_digest(mac, _mac(secret, purpose, body)):
             raise ValueError
         if expiry and int(expiry) < time.time():
-            raise Invalid("This link has expired.", code="link-expired")
+            raise LinkExpired("This link has expired.")
         return _unb64(encoded).decode()
     except (ValueError, UnicodeDecodeError) as exc:
-        raise Invalid("This link is not valid.", code="link-invalid") from exc
+        raise LinkInvalid("This link is not valid.") from exc
