@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import allow
 from events_app.audit import service
-from events_app.core.pagination import Limit, Offset
+from events_app.core.pagination import Limit, Offset, page_of
 
 
 class AuditEventOut(msgspec.Struct):
@@ -49,5 +49,4 @@ class AuditController(Controller):
         page = await service.list_events(
             db_session, conference_id=conference_id, action=action, subject_id=subject_id, limit=limit, offset=offset
         )
-        items = [msgspec.convert(e, AuditEventOut, from_attributes=True) for e in page.items]
-        return OffsetPagination(items=items, limit=page.limit, offset=page.offset, total=page.total)
+        return page_of(page, lambda event: msgspec.convert(event, AuditEventOut, from_attributes=True))

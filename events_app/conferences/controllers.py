@@ -25,7 +25,7 @@ from events_app.conferences.schemas import (
     ConferencePatch,
     GroupOut,
 )
-from events_app.core.pagination import Limit, Offset
+from events_app.core.pagination import Limit, Offset, page_of
 
 ORGANIZERS = allow()
 
@@ -124,9 +124,7 @@ class AssociationController(Controller):
     ) -> OffsetPagination[CityOut]:
         """Member cities by name, optionally of one division or matching part of a name."""
         page = await service.list_cities(db_session, division_id=division_id, search=q, limit=limit, offset=offset)
-        return OffsetPagination(
-            items=[city_out(c) for c in page.items], limit=page.limit, offset=page.offset, total=page.total
-        )
+        return page_of(page, city_out)
 
     @get("/cities/{city_id:uuid}", opt=PUBLIC, operation_id="getCity")
     async def get_city(self, db_session: NamedDependency[AsyncSession], city_id: FromPath[uuid.UUID]) -> CityOut:
