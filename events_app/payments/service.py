@@ -21,13 +21,15 @@ Rules:
 
 This module is the domain's public surface: other domains and ``events_app.wiring`` import
 from here. Each step lives in its own module: ``handlers`` (purposes), ``stripe_client``,
-``card``, ``invoices``, ``refunds``, ``webhooks``, ``reconcile``, and ``ledger`` (the payment
-records, their guarded state change, reads and the needs-attention flag).
+``card``, ``invoices``, ``checkout`` (invoice or card, as the buyer chose), ``refunds``,
+``webhooks``, ``reconcile``, and ``ledger`` (the payment records, their guarded state
+change, reads and the needs-attention flag).
 """
 
 from __future__ import annotations
 
 from events_app.payments.card import CardPaymentStarted, cancel_payment, refresh_card_payment, start_card_payment
+from events_app.payments.checkout import Collection, check_payment_choice, collect
 from events_app.payments.handlers import PaymentHandler, register_handler, unregister_handler
 from events_app.payments.invoices import (
     INVOICE_SIGNING_PURPOSE,
@@ -48,10 +50,13 @@ from events_app.payments.webhooks import handle_stripe_webhook
 __all__ = [
     "INVOICE_SIGNING_PURPOSE",
     "CardPaymentStarted",
+    "Collection",
     "PaymentHandler",
     "ReconcileReport",
     "cancel_payment",
     "card_payments_enabled",
+    "check_payment_choice",
+    "collect",
     "create_invoice",
     "get_invoice",
     "get_payment",
