@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -32,6 +33,9 @@ from events_app.payments.schemas import (
 )
 from events_app.settings import Settings
 
+T = TypeVar("T")
+U = TypeVar("U")
+
 STAFF = allow(Role.STAFF)
 ORGANIZERS = allow()
 
@@ -44,9 +48,10 @@ def payment_out(payment: Payment) -> PaymentOut:
     return msgspec.convert(payment, PaymentOut, from_attributes=True)
 
 
-def payment_page(page: OffsetPagination[Payment]) -> OffsetPagination[PaymentOut]:
+def shaped(page: OffsetPagination[T], out: Callable[[T], U]) -> OffsetPagination[U]:
+    """The same page of results, each shaped by ``out``."""
     return OffsetPagination(
-        items=[payment_out(p) for p in page.items], limit=page.limit, offset=page.offset, total=page.total
+        items=[out(item) for item in page.items], limit=page.limit, offset=page.offset, total=page.total
     )
 
 
@@ -122,7 +127,7 @@ class PaymentController(Controller):
             limit=limit,
             offset=offset,
         )
-        return payment_page(page)
+        return shaped(page, payment_out)
 
     @get("/needs-attention", opt=STAFF, operation_id="listPaymentsNeedingAttention")
     async def needs_attention(
@@ -137,7 +142,7 @@ class PaymentController(Controller):
         page = await service.list_payments(
             db_session, conference_id=conference.id, needs_attention=True, limit=limit, offset=offset
         )
-        return payment_page(page)
+        return shaped(page, payment_out)
 
     @get("/{payment_id:uuid}", opt=STAFF, operation_id="getPayment")
     async def get_payment(self, payment: NamedDependency[Payment]) -> PaymentOut:
@@ -206,9 +211,7 @@ class PaymentController(Controller):
         page = await service.list_invoices(
             db_session, conference_id=conference.id, status=status, search=q, limit=limit, offset=offset
         )
-        return OffsetPagination(
-            items=[invoice_out(i, settings) for i in page.items], limit=page.limit, offset=page.offset, total=page.total
-        )
+        return shaped(page, lambda invoice: invoice_out(invoice, settings))
 
     @get("/invoices/{number:str}", opt=STAFF, operation_id="getInvoice")
     async def get_invoice(self, settings: NamedDependency[Settings], invoice: NamedDependency[Invoice]) -> InvoiceOut:

@@ -47,6 +47,7 @@ def check_amount(amount_cents: int, currency: str) -> str:
 
 
 async def check_conference(db: AsyncSession, conference_id: uuid.UUID) -> None:
+    """Refuses a payment for a conference that does not exist (``ConferenceNotFound``)."""
     if await db.get(Conference, conference_id) is None:
         raise ConferenceNotFound("No conference has this id.")
 
