@@ -43,8 +43,8 @@ class Collection:
 def check_payment_choice(settings: Settings, *, method: str, payment_method_id: str | None) -> None:
     """Refuses a way of paying that cannot work, before the seller takes anything.
 
-    ``CardPaymentsDisabled`` (409) for a card in invoice-only mode, ``CardMissing`` (422) for
-    a card checkout without the PaymentMethod Stripe.js made.
+    ``CardPaymentsDisabled`` for a card in invoice-only mode, ``CardMissing`` for a card
+    checkout without the PaymentMethod Stripe.js made.
     """
     if method == PaymentMethod.CARD:
         require_card_payments(settings)

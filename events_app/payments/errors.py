@@ -4,6 +4,7 @@
     ├── PaymentNotFound          payment-not-found
     └── InvoiceNotFound          invoice-not-found
     Invalid (422)
+    ├── CardPaymentsDisabled     card-payments-disabled  (invoice-only mode: no Stripe key)
     ├── AmountNotPositive        amount-not-positive
     ├── BadCurrency              bad-currency
     ├── AmountTooSmall           amount-too-small        (Stripe's card minimum)
@@ -18,7 +19,6 @@
     ├── RefundMethodMissing      refund-method-missing   (an invoice refund says how the money left)
     └── IdempotencyKeyTooLong    idempotency-key-too-long
     Conflict (409)
-    ├── CardPaymentsDisabled     card-payments-disabled  (invoice-only mode: no Stripe key)
     ├── PaymentInProgress        payment-in-progress     (one live payment per thing bought)
     │   └── InvoiceOpen          invoice-open            (the live payment is an open invoice)
     ├── AlreadyPaid              already-paid
@@ -40,10 +40,10 @@
 A payment names its conference by id: an unknown one is
 ``events_app.conferences.errors.ConferenceNotFound``.
 
-Card payments switched off answer 409, not 422: the request is well formed and would be
-taken by a service with Stripe set up; it clashes with this service's current state.
-Nothing left to refund is 409 too, whether the money was all given back already or a card
-payment never reached Stripe.
+Choosing a card where card payments are switched off is 422, like any other way of paying
+this service does not take (the expo's booth checkout used to answer 409). Nothing left to
+refund is 409, whether the money was all given back already or a card payment never
+reached Stripe: it is the payment's state that refuses, not the request.
 
 ``CannotHonour`` is not an HTTP error: a purpose handler raises it from ``on_paid`` when
 the thing bought can no longer be given (the seats are gone); the payment is then kept,
@@ -63,6 +63,10 @@ class PaymentNotFound(NotFound):
 
 class InvoiceNotFound(NotFound):
     code = "invoice-not-found"
+
+
+class CardPaymentsDisabled(Invalid):
+    code = "card-payments-disabled"
 
 
 class AmountNotPositive(Invalid):
@@ -115,10 +119,6 @@ class RefundMethodMissing(Invalid):
 
 class IdempotencyKeyTooLong(Invalid):
     code = "idempotency-key-too-long"
-
-
-class CardPaymentsDisabled(Conflict):
-    code = "card-payments-disabled"
 
 
 class PaymentInProgress(Conflict):
