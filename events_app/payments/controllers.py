@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
+import msgspec
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.pagination import OffsetPagination
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBody
-from sqlalchemy.ext.asyncio import AsyncSession
+from litestar.params import FromQuery, JSONBody, QueryParameter, RawBody
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
@@ -17,13 +19,12 @@ from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.pagination import Limit, Offset
 from events_app.payments import service
-from events_app.payments.models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus, Refund
+from events_app.payments.dependencies import provide_invoice, provide_payment
+from events_app.payments.models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus
 from events_app.payments.schemas import (
     AttentionResolvedIn,
-    InvoiceLine,
     InvoiceOut,
     InvoicePaymentIn,
-    InvoiceReceiptOut,
     PaymentOut,
     ReconcileOut,
     RefundIn,
@@ -31,6 +32,9 @@ from events_app.payments.schemas import (
     VoidInvoiceIn,
 )
 from events_app.settings import Settings
+
+T = TypeVar("T")
+U = TypeVar("U")
 
 STAFF = allow(Role.STAFF)
 ORGANIZERS = allow()
@@ -40,87 +44,22 @@ Search = Annotated[
 ]
 
 
-def _settings(request: Request[Any, Any, Any]) -> Settings:
-    settings: Settings = request.app.state["settings"]
-    return settings
-
-
-def refund_out(refund: Refund) -> RefundOut:
-    return RefundOut(
-        id=refund.id,
-        amount_cents=refund.amount_cents,
-        currency=refund.currency,
-        status=refund.status,
-        method=refund.method,
-        reason=refund.reason,
-        reference=refund.reference,
-        requested_by=refund.requested_by,
-        created_at=refund.created_at,
-        completed_at=refund.completed_at,
-        failure_message=refund.failure_message,
-    )
-
-
 def payment_out(payment: Payment) -> PaymentOut:
-    return PaymentOut(
-        id=payment.id,
-        purpose=payment.purpose,
-        reference_id=payment.reference_id,
-        method=payment.method,
-        status=payment.status,
-        amount_cents=payment.amount_cents,
-        amount_paid_cents=payment.amount_paid_cents,
-        amount_refunded_cents=payment.amount_refunded_cents,
-        currency=payment.currency,
-        description=payment.description,
-        buyer_name=payment.buyer_name,
-        buyer_email=payment.buyer_email,
-        stripe_payment_intent_id=payment.stripe_payment_intent_id,
-        failure_message=payment.failure_message,
-        paid_at=payment.paid_at,
-        needs_attention=payment.needs_attention,
-        attention_reason=payment.attention_reason,
-        attention_resolved_at=payment.attention_resolved_at,
-        invoice_number=payment.invoice.number if payment.invoice else None,
-        refunds=[refund_out(r) for r in payment.refunds],
-        created_at=payment.created_at,
+    return msgspec.convert(payment, PaymentOut, from_attributes=True)
+
+
+def shaped(page: OffsetPagination[T], out: Callable[[T], U]) -> OffsetPagination[U]:
+    """The same page of results, each shaped by ``out``."""
+    return OffsetPagination(
+        items=[out(item) for item in page.items], limit=page.limit, offset=page.offset, total=page.total
     )
 
 
 def invoice_out(invoice: Invoice, settings: Settings) -> InvoiceOut:
-    return InvoiceOut(
-        id=invoice.id,
-        number=invoice.number,
-        status=invoice.status,
-        payment_id=invoice.payment_id,
-        bill_to=invoice.bill_to,
-        buyer_email=invoice.buyer_email,
-        po_number=invoice.po_number,
-        description=invoice.description,
-        lines=[InvoiceLine(**line) for line in invoice.lines],
-        amount_cents=invoice.amount_cents,
-        paid_cents=invoice.payment.amount_paid_cents,
-        balance_cents=invoice.payment.balance_cents,
-        currency=invoice.currency,
-        issued_at=invoice.issued_at,
-        due_on=invoice.due_on,
-        paid_at=invoice.paid_at,
-        voided_at=invoice.voided_at,
-        receipts=[
-            InvoiceReceiptOut(
-                id=r.id,
-                amount_cents=r.amount_cents,
-                method=r.method,
-                reference=r.reference,
-                received_on=r.received_on,
-                note=r.note,
-                recorded_by=r.recorded_by,
-                created_at=r.created_at,
-            )
-            for r in invoice.receipts
-        ],
-        page_url=service.invoice_url(settings, invoice=invoice),
-    )
+    """The invoice as stored, with the buyer's signed link, which is computed."""
+    fields = {name: getattr(invoice, name) for name in InvoiceOut.__struct_fields__ if name != "page_url"}
+    page_url = service.invoice_url(settings, invoice=invoice)
+    return msgspec.convert({**fields, "page_url": page_url}, InvoiceOut, from_attributes=True)
 
 
 class StripeWebhookController(Controller):
@@ -146,16 +85,19 @@ class StripeWebhookController(Controller):
         return {"outcome": outcome}
 
     @post("/reconcile", opt=ORGANIZERS, operation_id="reconcilePayments", status_code=200)
-    async def reconcile(self, settings: NamedDependency[Settings], request: Request[Any, Any, Any]) -> ReconcileOut:
+    async def reconcile(
+        self, settings: NamedDependency[Settings], db_engine: NamedDependency[AsyncEngine]
+    ) -> ReconcileOut:
         """Asks Stripe about every unfinished card payment and pending refund now, as the periodic
         reconciliation does; repairs what a missed webhook left behind."""
-        report = await service.reconcile(request.app.state["db_engine"], settings)
+        report = await service.reconcile(db_engine, settings)
         return ReconcileOut(checked=report.checked, changed=report.changed)
 
 
 class PaymentController(Controller):
     path = "/api/conferences/{slug:str}/payments"
     tags = ["Payments"]
+    dependencies = {"payment": Provide(provide_payment), "invoice": Provide(provide_invoice)}
 
     @get("/", opt=STAFF, operation_id="listPayments")
     async def list_payments(
@@ -185,9 +127,7 @@ class PaymentController(Controller):
             limit=limit,
             offset=offset,
         )
-        return OffsetPagination(
-            items=[payment_out(p) for p in page.items], limit=page.limit, offset=page.offset, total=page.total
-        )
+        return shaped(page, payment_out)
 
     @get("/needs-attention", opt=STAFF, operation_id="listPaymentsNeedingAttention")
     async def needs_attention(
@@ -202,30 +142,21 @@ class PaymentController(Controller):
         page = await service.list_payments(
             db_session, conference_id=conference.id, needs_attention=True, limit=limit, offset=offset
         )
-        return OffsetPagination(
-            items=[payment_out(p) for p in page.items], limit=page.limit, offset=page.offset, total=page.total
-        )
+        return shaped(page, payment_out)
 
     @get("/{payment_id:uuid}", opt=STAFF, operation_id="getPayment")
-    async def get_payment(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        conference: NamedDependency[Conference],
-        payment_id: FromPath[uuid.UUID],
-    ) -> PaymentOut:
+    async def get_payment(self, payment: NamedDependency[Payment]) -> PaymentOut:
         """One payment with its refunds."""
-        return payment_out(await service.get_payment(db_session, payment_id=payment_id, conference_id=conference.id))
+        return payment_out(payment)
 
     @post("/{payment_id:uuid}/refresh", opt=STAFF, operation_id="refreshPayment", status_code=200)
     async def refresh(
         self,
         settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
-        conference: NamedDependency[Conference],
-        payment_id: FromPath[uuid.UUID],
+        payment: NamedDependency[Payment],
     ) -> PaymentOut:
         """Asks Stripe about this card payment now and applies what it says."""
-        payment = await service.get_payment(db_session, payment_id=payment_id, conference_id=conference.id)
         return payment_out(await service.refresh_card_payment(db_session, settings=settings, payment=payment))
 
     @post("/{payment_id:uuid}/refunds", opt=ORGANIZERS, operation_id="refundPayment")
@@ -234,14 +165,12 @@ class PaymentController(Controller):
         settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-        payment_id: FromPath[uuid.UUID],
+        payment: NamedDependency[Payment],
         data: JSONBody[RefundIn],
     ) -> RefundOut:
         """Refunds part or all of what was collected: through Stripe for a card, as money sent back
         (``method``: check, ACH, credit...) for an invoice. Never more than was paid; sending the same
         ``idempotency_key`` again returns the first refund."""
-        payment = await service.get_payment(db_session, payment_id=payment_id, conference_id=conference.id)
         refund = await service.refund(
             db_session,
             settings=settings,
@@ -253,19 +182,17 @@ class PaymentController(Controller):
             method=data.method,
             reference=data.reference,
         )
-        return refund_out(refund)
+        return msgspec.convert(refund, RefundOut, from_attributes=True)
 
     @post("/{payment_id:uuid}/attention-resolved", opt=ORGANIZERS, operation_id="resolvePaymentAttention")
     async def resolve(
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-        payment_id: FromPath[uuid.UUID],
+        payment: NamedDependency[Payment],
         data: JSONBody[AttentionResolvedIn],
     ) -> PaymentOut:
         """Takes a payment off the needs-attention list, with a note saying what was done."""
-        payment = await service.get_payment(db_session, payment_id=payment_id, conference_id=conference.id)
         payment = await service.resolve_attention(db_session, payment=payment, note=data.note, actor=principal)
         return payment_out(payment)
 
@@ -284,20 +211,11 @@ class PaymentController(Controller):
         page = await service.list_invoices(
             db_session, conference_id=conference.id, status=status, search=q, limit=limit, offset=offset
         )
-        return OffsetPagination(
-            items=[invoice_out(i, settings) for i in page.items], limit=page.limit, offset=page.offset, total=page.total
-        )
+        return shaped(page, lambda invoice: invoice_out(invoice, settings))
 
     @get("/invoices/{number:str}", opt=STAFF, operation_id="getInvoice")
-    async def get_invoice(
-        self,
-        settings: NamedDependency[Settings],
-        db_session: NamedDependency[AsyncSession],
-        conference: NamedDependency[Conference],
-        number: FromPath[str],
-    ) -> InvoiceOut:
+    async def get_invoice(self, settings: NamedDependency[Settings], invoice: NamedDependency[Invoice]) -> InvoiceOut:
         """One invoice by its number (``INV-2027-00042``), with the money received and its buyer link."""
-        invoice = await service.get_invoice(db_session, number=number, conference_id=conference.id)
         return invoice_out(invoice, settings)
 
     @post("/invoices/{number:str}/payments", opt=STAFF, operation_id="recordInvoicePayment")
@@ -306,13 +224,11 @@ class PaymentController(Controller):
         settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-        number: FromPath[str],
+        invoice: NamedDependency[Invoice],
         data: JSONBody[InvoicePaymentIn],
     ) -> InvoiceOut:
         """Records a check, ACH transfer or other money received; the invoice is paid when its balance
         reaches zero. More than the balance is refused."""
-        invoice = await service.get_invoice(db_session, number=number, conference_id=conference.id)
         await service.record_invoice_payment(
             db_session,
             settings=settings,
@@ -333,12 +249,10 @@ class PaymentController(Controller):
         settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-        number: FromPath[str],
+        invoice: NamedDependency[Invoice],
         data: JSONBody[VoidInvoiceIn],
     ) -> InvoiceOut:
         """Voids an invoice nothing was paid on; its number stays used."""
-        invoice = await service.get_invoice(db_session, number=number, conference_id=conference.id)
         invoice = await service.void_invoice(
             db_session, settings=settings, invoice=invoice, reason=data.reason, actor=principal
         )

@@ -129,6 +129,10 @@ class Payment(Base):
     def refundable_cents(self) -> int:
         return self.amount_paid_cents - self.amount_refunded_cents
 
+    @property
+    def invoice_number(self) -> str | None:
+        return self.invoice.number if self.invoice else None
+
 
 class InvoiceSeries(Base):
     """The last number issued in a series; its row is the queue concurrent issuers wait in."""
@@ -177,6 +181,16 @@ class Invoice(Base):
     receipts: Mapped[list[InvoicePayment]] = relationship(
         back_populates="invoice", lazy="selectin", order_by="InvoicePayment.created_at"
     )
+
+    @property
+    def paid_cents(self) -> int:
+        """Received so far, by its payment's count."""
+        return self.payment.amount_paid_cents
+
+    @property
+    def balance_cents(self) -> int:
+        """What is still owed."""
+        return self.payment.balance_cents
 
 
 class InvoicePayment(Base):

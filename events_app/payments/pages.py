@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from litestar import Controller, MediaType, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +18,7 @@ from events_app.conferences.models import Conference
 from events_app.core.money import Money
 from events_app.core.signing import unsign
 from events_app.payments import service
+from events_app.payments.dependencies import provide_invoice
 from events_app.payments.errors import InvoiceNotFound
 from events_app.payments.models import Invoice
 from events_app.settings import Settings
@@ -35,14 +36,15 @@ def _context(invoice: Invoice, conference: Conference, principal: Principal | No
         "lines": [
             {**line, "amount_cents": line["unit_amount_cents"] * line.get("quantity", 1)} for line in invoice.lines
         ],
-        "paid_cents": invoice.payment.amount_paid_cents,
-        "balance_cents": invoice.payment.balance_cents,
+        "paid_cents": invoice.paid_cents,
+        "balance_cents": invoice.balance_cents,
         "refunded_cents": invoice.payment.amount_refunded_cents,
     }
 
 
 class InvoicePages(Controller):
     include_in_schema = False
+    dependencies = {"invoice": Provide(provide_invoice)}
 
     @get("/invoices/{token:str}", opt=PUBLIC, media_type=MediaType.HTML, name="invoice-for-buyer")
     async def for_buyer(
@@ -68,10 +70,8 @@ class InvoicePages(Controller):
     )
     async def for_staff(
         self,
-        db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         conference: NamedDependency[Conference],
-        number: FromPath[str],
+        invoice: NamedDependency[Invoice],
     ) -> Template:
-        invoice = await service.get_invoice(db_session, number=number, conference_id=conference.id)
         return Template("payments/invoice.html", context=_context(invoice, conference, principal))

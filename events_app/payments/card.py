@@ -1,0 +1,305 @@
+"""Card payments: starting one (a PaymentIntent created and confirmed by our server), applying what
+Stripe says about it, and cancelling it.
+
+One PaymentIntent per payment, confirmed with the PaymentMethod the browser made with
+Stripe.js; the browser only handles ``requires_action`` (3-D Secure). A new card attempt is a
+new payment. A card payment is paid only when Stripe says so (``apply_intent``, from a
+verified webhook or a reconciliation), never because the browser does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import stripe
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.service import Principal
+from events_app.core.clock import now
+from events_app.core.money import Money
+from events_app.payments.errors import (
+    AlreadyPaid,
+    AmountTooSmall,
+    BadPaymentMethod,
+    InvoiceMissing,
+    InvoiceOpen,
+    NotCancellable,
+    PaymentInProgress,
+)
+from events_app.payments.handlers import tell_failed, tell_paid
+from events_app.payments.invoices import void_invoice
+from events_app.payments.ledger import audit, check_amount, check_conference, flag, live_payment_for, move, new_payment
+from events_app.payments.models import LIVE_STATUSES, Payment, PaymentMethod, PaymentStatus
+from events_app.payments.refunds import sync_refunds
+from events_app.payments.stripe_client import (
+    as_dict,
+    cancel_intent,
+    error_message,
+    fetch_intent,
+    require_card_payments,
+    stripe_api,
+)
+from events_app.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+STRIPE_MINIMUM_CENTS = 50  # Stripe refuses smaller card charges in USD
+PAYABLE_AGAIN = (*LIVE_STATUSES, PaymentStatus.FAILED, PaymentStatus.CANCELED)
+
+
+@dataclass(frozen=True, slots=True)
+class CardPaymentStarted:
+    """What the checkout page needs after the server created and confirmed the PaymentIntent.
+
+    ``status``: "processing" (Stripe accepted it; the webhook will mark it paid),
+    "requires_action" (call Stripe.js ``confirmCardPayment(client_secret)`` for 3-D Secure),
+    or "failed" (declined: ``message`` says why; try another card, which is a new payment).
+    """
+
+    payment: Payment
+    status: Literal["processing", "requires_action", "failed"]
+    client_secret: str | None
+    message: str
+
+
+async def start_card_payment(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    conference_id: uuid.UUID,
+    purpose: str,
+    reference_id: uuid.UUID,
+    amount_cents: int,
+    currency: str = "USD",
+    description: str,
+    payment_method_id: str,
+    buyer_email: str = "",
+    buyer_name: str = "",
+    actor: Principal | None = None,
+) -> CardPaymentStarted:
+    """Creates a card payment and its one PaymentIntent, confirmed server-side with the card.
+
+    A live card payment for the same reference that Stripe can still cancel (an
+    abandoned 3-D Secure step) is cancelled and replaced, without telling the handler:
+    the buyer is right here paying. Raises ``CardPaymentsDisabled`` in invoice-only mode,
+    ``PaymentInProgress`` when the reference has a live invoice or a card payment Stripe
+    already took, ``BadPaymentMethod`` for a payment method Stripe does not know, and
+    ``StripeUnavailable`` when Stripe cannot be reached (the caller's transaction then
+    rolls back and nothing is written).
+    """
+    require_card_payments(settings)
+    currency = check_amount(amount_cents, currency)
+    if amount_cents < STRIPE_MINIMUM_CENTS:
+        raise AmountTooSmall("A card payment must be at least $0.50.")
+    if not payment_method_id.startswith(("pm_", "card_", "src_")):
+        raise BadPaymentMethod("The card details were not accepted; please enter them again.")
+    await check_conference(db, conference_id)
+    live = await live_payment_for(db, purpose=purpose, reference_id=reference_id)
+    if live is not None:
+        await _supersede(db, settings=settings, payment=live)
+    payment = await new_payment(
+        db,
+        conference_id=conference_id,
+        purpose=purpose,
+        reference_id=reference_id,
+        method=PaymentMethod.CARD,
+        status=PaymentStatus.PENDING,
+        amount_cents=amount_cents,
+        currency=currency,
+        description=description[:500],
+        buyer_email=buyer_email,
+        buyer_name=buyer_name[:200],
+    )
+    params: dict[str, Any] = {
+        "amount": amount_cents,
+        "currency": currency.lower(),
+        "payment_method": payment_method_id,
+        "payment_method_types": ["card"],
+        "confirm": True,
+        "metadata": {
+            "payment_id": str(payment.id),
+            "purpose": purpose,
+            "reference_id": str(reference_id),
+            "conference_id": str(conference_id),
+        },
+    }
+    async with stripe_api(settings) as client:
+        try:
+            intent = as_dict(
+                await asyncio.to_thread(
+                    client.v1.payment_intents.create,
+                    params,  # type: ignore[arg-type]
+                    {"idempotency_key": f"payment-{payment.id}"},
+                )
+            )
+        except stripe.CardError as exc:
+            # Stripe keeps the declined PaymentIntent; nothing was collected.
+            error = exc.error
+            intent_id = getattr(getattr(error, "payment_intent", None), "id", None) if error else None
+            declined = await _declined(db, payment, error_message(exc), stripe_payment_intent_id=intent_id)
+            await _audit_started(db, payment, actor, outcome="declined")
+            return declined
+        except stripe.InvalidRequestError as exc:
+            raise BadPaymentMethod("The card details were not accepted; please enter them again.") from exc
+    payment.stripe_payment_intent_id = intent["id"]
+    await db.flush()
+    await _audit_started(db, payment, actor, outcome=str(intent.get("status")))
+    if intent.get("status") == "requires_action":
+        await move(db, payment, to=PaymentStatus.REQUIRES_ACTION, allowed_from=[PaymentStatus.PENDING])
+        return CardPaymentStarted(
+            payment=payment,
+            status="requires_action",
+            client_secret=intent.get("client_secret"),
+            message="Your bank asks you to confirm this payment.",
+        )
+    if intent.get("status") == "requires_payment_method":
+        message = (intent.get("last_payment_error") or {}).get("message") or "The card was declined."
+        return await _declined(db, payment, message[:500])
+    # "succeeded" or "processing": paid only once Stripe's webhook (or reconciliation) confirms it.
+    return CardPaymentStarted(
+        payment=payment,
+        status="processing",
+        client_secret=intent.get("client_secret"),
+        message="Thank you; we are confirming your payment.",
+    )
+
+
+async def _declined(db: AsyncSession, payment: Payment, message: str, **values: Any) -> CardPaymentStarted:
+    """The card was declined as the buyer paid: the payment failed, and nobody else is told."""
+    await move(db, payment, to=PaymentStatus.FAILED, allowed_from=LIVE_STATUSES, failure_message=message, **values)
+    return CardPaymentStarted(payment=payment, status="failed", client_secret=None, message=message)
+
+
+async def _audit_started(db: AsyncSession, payment: Payment, actor: Principal | None, *, outcome: str) -> None:
+    await audit(
+        db,
+        payment,
+        "payment.card_started",
+        actor=actor,
+        purpose=payment.purpose,
+        reference_id=str(payment.reference_id),
+        amount_cents=payment.amount_cents,
+        stripe_status=outcome,
+    )
+
+
+async def _supersede(db: AsyncSession, *, settings: Settings, payment: Payment) -> None:
+    """Makes room for a new card attempt, or refuses when the live payment may still bring money."""
+    if payment.method == PaymentMethod.INVOICE:
+        number = f" {payment.invoice.number}" if payment.invoice else ""
+        raise InvoiceOpen(f"Invoice{number} is open for this; void it first.")
+    await refresh_card_payment(db, settings=settings, payment=payment)
+    if payment.status == PaymentStatus.PAID:
+        raise AlreadyPaid("This has already been paid.")
+    if payment.status not in LIVE_STATUSES:
+        return
+    if payment.status == PaymentStatus.PROCESSING:
+        raise PaymentInProgress("The card payment is still being processed; please wait a moment.")
+    if payment.stripe_payment_intent_id and not await cancel_intent(settings, payment.stripe_payment_intent_id):
+        # Stripe would not cancel it: it moved on meanwhile. Take its word for what happened.
+        await refresh_card_payment(db, settings=settings, payment=payment)
+        if payment.status in (*LIVE_STATUSES, PaymentStatus.PAID):
+            raise PaymentInProgress("The previous card payment is still going through; please wait a moment.")
+        return
+    await move(
+        db,
+        payment,
+        to=PaymentStatus.CANCELED,
+        allowed_from=LIVE_STATUSES,
+        failure_message="Replaced by a new card payment.",
+    )
+
+
+async def refresh_card_payment(db: AsyncSession, *, settings: Settings, payment: Payment) -> Payment:
+    """Asks Stripe for the payment's PaymentIntent and applies what it says (once, under guard)."""
+    if payment.method != PaymentMethod.CARD or not payment.stripe_payment_intent_id:
+        return payment
+    intent = await fetch_intent(settings, payment.stripe_payment_intent_id)
+    await apply_intent(db, settings, payment, intent)
+    if payment.status in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
+        await sync_refunds(db, settings, payment)
+    return payment
+
+
+def _intent_mismatch(payment: Payment, intent: dict[str, Any]) -> str | None:
+    """Why this PaymentIntent may not pay this payment, if it may not."""
+    metadata = intent.get("metadata") or {}
+    if metadata.get("payment_id") != str(payment.id):
+        return f"PaymentIntent {intent.get('id')} was not made for this payment."
+    if payment.stripe_payment_intent_id not in (None, intent.get("id")):
+        return f"PaymentIntent {intent.get('id')} claims this payment, which has {payment.stripe_payment_intent_id}."
+    if intent.get("amount") != payment.amount_cents or str(intent.get("currency", "")).upper() != payment.currency:
+        got = Money(int(intent.get("amount") or 0), str(intent.get("currency", "")).upper())
+        return f"Stripe's PaymentIntent is for {got}, but {Money(payment.amount_cents, payment.currency)} is due."
+    return None
+
+
+async def apply_intent(db: AsyncSession, settings: Settings, payment: Payment, intent: dict[str, Any]) -> bool:
+    """Moves the payment to the state Stripe reports; True when this call changed it."""
+    status = intent.get("status")
+    if (problem := _intent_mismatch(payment, intent)) is not None:
+        if status in ("succeeded", "processing", "requires_capture"):
+            await flag(db, payment, f"Money not accepted: {problem}")
+        log.warning("payment_intent_mismatch", payment_id=str(payment.id), problem=problem)
+        return False
+    if status == "succeeded":
+        received = int(intent.get("amount_received") or intent.get("amount") or 0)
+        moved = await move(
+            db,
+            payment,
+            to=PaymentStatus.PAID,
+            allowed_from=PAYABLE_AGAIN,
+            amount_paid_cents=min(received, payment.amount_cents),
+            paid_at=now(),
+            failure_message="",
+            stripe_payment_intent_id=intent["id"],
+        )
+        if moved:
+            await tell_paid(db, settings, payment)
+        return moved
+    if status == "processing":
+        waiting = [PaymentStatus.PENDING, PaymentStatus.REQUIRES_ACTION]
+        return await move(db, payment, to=PaymentStatus.PROCESSING, allowed_from=waiting)
+    if status == "requires_action":
+        return await move(db, payment, to=PaymentStatus.REQUIRES_ACTION, allowed_from=[PaymentStatus.PENDING])
+    if status in ("requires_payment_method", "canceled"):
+        error = intent.get("last_payment_error") or {}
+        if status == "requires_payment_method" and not error:
+            return False  # never attempted: nothing to report yet
+        to = PaymentStatus.FAILED if status == "requires_payment_method" else PaymentStatus.CANCELED
+        message = str(error.get("message") or ("The payment was cancelled." if to == PaymentStatus.CANCELED else ""))
+        moved = await move(db, payment, to=to, allowed_from=LIVE_STATUSES, failure_message=message[:500])
+        if moved:
+            await tell_failed(db, settings, payment)
+        return moved
+    return False
+
+
+async def cancel_payment(
+    db: AsyncSession, *, settings: Settings, payment: Payment, actor: Principal | None, reason: str
+) -> Payment:
+    """Cancels a live payment: its PaymentIntent in Stripe, or its invoice when nothing was paid.
+
+    Raises ``NotCancellable`` when the payment is no longer live (already paid, failed...).
+    The purpose's ``on_failed`` runs once the payment is cancelled.
+    """
+    if payment.method == PaymentMethod.INVOICE:
+        if payment.invoice is None:
+            raise InvoiceMissing("This invoice payment has no invoice.")
+        await void_invoice(db, settings=settings, invoice=payment.invoice, reason=reason, actor=actor)
+        return payment
+    await refresh_card_payment(db, settings=settings, payment=payment)
+    if payment.status not in LIVE_STATUSES:
+        raise NotCancellable(f"This payment is {payment.status.value} and cannot be cancelled.")
+    if payment.stripe_payment_intent_id and not await cancel_intent(settings, payment.stripe_payment_intent_id):
+        await refresh_card_payment(db, settings=settings, payment=payment)
+        raise NotCancellable("Stripe would not cancel this payment; it may have gone through.")
+    moved = await move(db, payment, to=PaymentStatus.CANCELED, allowed_from=LIVE_STATUSES, failure_message=reason[:500])
+    if moved:
+        await audit(db, payment, "payment.cancel_requested", actor=actor, reason=reason)
+        await tell_failed(db, settings, payment)
+    return payment

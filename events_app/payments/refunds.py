@@ -1,0 +1,239 @@
+"""Refunds: giving money back through Stripe or as recorded money out, and keeping our refunds in
+line with Stripe's (including ones made in Stripe's dashboard).
+
+A refund never exceeds what was collected: its amount is reserved by a conditional UPDATE
+before Stripe is asked, and one idempotency key per refund means a retried request moves no
+money twice. A refund that fails gives its reservation back and flags the payment for staff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import stripe
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.service import Principal
+from events_app.core.clock import now
+from events_app.core.money import Money
+from events_app.db import insert_unless_taken
+from events_app.payments.errors import (
+    IdempotencyKeyTooLong,
+    NothingToRefund,
+    RefundMethodMissing,
+    RefundRefused,
+    RefundTooLarge,
+)
+from events_app.payments.handlers import tell_refunded
+from events_app.payments.ledger import audit, flag
+from events_app.payments.models import Payment, PaymentMethod, PaymentStatus, ReceiptMethod, Refund, RefundStatus
+from events_app.payments.stripe_client import as_dict, error_message, stripe_api
+from events_app.settings import Settings
+
+
+async def refund(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    payment: Payment,
+    amount_cents: int | None = None,
+    reason: str,
+    actor: Principal | None,
+    idempotency_key: str | None = None,
+    method: ReceiptMethod | None = None,
+    reference: str = "",
+) -> Refund:
+    """Gives money back: through Stripe for a card payment, as recorded money out for an invoice.
+
+    ``amount_cents=None`` refunds everything still refundable; partial refunds add up to
+    at most what was collected (``RefundTooLarge`` otherwise). The same
+    ``idempotency_key`` asked twice returns the first refund and moves no money twice.
+    An invoice refund needs ``method`` (how the money left: check, ACH, credit...).
+    When the refund succeeds, the purpose's ``on_refunded`` runs (for a pending Stripe
+    refund: later, from its webhook or reconciliation). Audited.
+    """
+    key = f"{payment.id}:{idempotency_key}" if idempotency_key else f"{payment.id}:{uuid.uuid4()}"
+    if len(key) > 255:
+        raise IdempotencyKeyTooLong("The idempotency key is too long.")
+    if (earlier := await db.scalar(select(Refund).where(Refund.idempotency_key == key))) is not None:
+        return earlier
+    if payment.method == PaymentMethod.INVOICE and method is None:
+        raise RefundMethodMissing("Say how the money was returned (check, ACH, credit...).")
+    if payment.method == PaymentMethod.CARD:
+        method = None
+    amount = payment.refundable_cents if amount_cents is None else amount_cents
+    if amount <= 0:
+        raise NothingToRefund("Nothing is left to refund on this payment.")
+    # Reserve first, in one statement: two refunds racing can never give back more than was paid.
+    if not await _reserve(db, payment, amount, statuses=(PaymentStatus.PAID, PaymentStatus.PENDING)):
+        raise RefundTooLarge(
+            f"{Money(amount, payment.currency)} is more than the "
+            f"{Money(payment.refundable_cents, payment.currency)} that can still be refunded.",
+            refundable_cents=payment.refundable_cents,
+        )
+    refund_row = Refund(
+        payment_id=payment.id,
+        amount_cents=amount,
+        currency=payment.currency,
+        status=RefundStatus.PENDING,
+        method=method,
+        idempotency_key=key,
+        reason=reason.strip()[:500],
+        reference=reference.strip()[:200],
+        requested_by=actor.email if actor else "system",
+        requested_by_user_id=actor.user_id if actor else None,
+    )
+    db.add(refund_row)
+    await db.flush()
+    await audit(
+        db,
+        payment,
+        "payment.refund_requested",
+        actor=actor,
+        refund_id=str(refund_row.id),
+        amount_cents=amount,
+        reason=refund_row.reason,
+    )
+    if payment.method == PaymentMethod.INVOICE:
+        await _finish_refund(db, settings, payment, refund_row, status=RefundStatus.SUCCEEDED)
+        return refund_row
+    if not payment.stripe_payment_intent_id:
+        raise NothingToRefund("This card payment never reached Stripe; there is nothing to refund.")
+    async with stripe_api(settings) as client:
+        try:
+            stripe_refund = as_dict(
+                await asyncio.to_thread(
+                    client.v1.refunds.create,
+                    {
+                        "payment_intent": payment.stripe_payment_intent_id,
+                        "amount": amount,
+                        "metadata": {"refund_id": str(refund_row.id), "payment_id": str(payment.id)},
+                    },
+                    # Derived from the caller's key when there is one, so a retried request
+                    # whose first attempt rolled back still asks Stripe for the same refund.
+                    {"idempotency_key": f"refund-{key}"[:255]},
+                )
+            )
+        except stripe.InvalidRequestError as exc:
+            raise RefundRefused(f"Stripe refused the refund: {error_message(exc)}") from exc
+    refund_row.stripe_refund_id = stripe_refund["id"]
+    await db.flush()
+    await _apply_stripe_refund(db, settings, payment, refund_row, stripe_refund)
+    return refund_row
+
+
+async def _reserve(
+    db: AsyncSession, payment: Payment, amount: int, *, statuses: tuple[PaymentStatus, ...] | None = None
+) -> bool:
+    """Counts ``amount`` as refunded, in one statement, unless that would exceed what was paid."""
+    query = update(Payment).where(
+        Payment.id == payment.id, Payment.amount_refunded_cents + amount <= Payment.amount_paid_cents
+    )
+    if statuses is not None:
+        query = query.where(Payment.status.in_(statuses))
+    query = query.values(amount_refunded_cents=Payment.amount_refunded_cents + amount, updated_at=now())
+    result = await db.execute(query.execution_options(synchronize_session=False))
+    await db.refresh(payment)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def _finish_refund(
+    db: AsyncSession,
+    settings: Settings,
+    payment: Payment,
+    refund_row: Refund,
+    *,
+    status: RefundStatus,
+    failure_message: str = "",
+) -> bool:
+    """Moves a pending refund to its end state once; a failed one gives its reservation back."""
+    result = await db.execute(
+        update(Refund)
+        .where(Refund.id == refund_row.id, Refund.status == RefundStatus.PENDING)
+        .values(status=status, completed_at=now(), failure_message=failure_message[:500], updated_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    await db.refresh(refund_row)
+    if not result.rowcount:  # type: ignore[attr-defined]
+        return False
+    if status == RefundStatus.SUCCEEDED:
+        await db.refresh(payment)
+        await tell_refunded(db, settings, payment, refund_row)
+        return True
+    await db.execute(
+        update(Payment)
+        .where(Payment.id == payment.id)
+        .values(amount_refunded_cents=Payment.amount_refunded_cents - refund_row.amount_cents, updated_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    await db.refresh(payment)
+    await audit(db, payment, "payment.refund_failed", refund_id=str(refund_row.id), reason=failure_message)
+    await flag(db, payment, f"A refund of {Money(refund_row.amount_cents, refund_row.currency)} failed.")
+    return True
+
+
+_STRIPE_REFUND_STATUS = {
+    "succeeded": RefundStatus.SUCCEEDED,
+    "failed": RefundStatus.FAILED,
+    "canceled": RefundStatus.CANCELED,
+}
+
+
+async def _apply_stripe_refund(
+    db: AsyncSession, settings: Settings, payment: Payment, refund_row: Refund, stripe_refund: dict[str, Any]
+) -> bool:
+    status = _STRIPE_REFUND_STATUS.get(str(stripe_refund.get("status")))
+    if status is None:
+        return False  # still pending in Stripe
+    return await _finish_refund(
+        db, settings, payment, refund_row, status=status, failure_message=str(stripe_refund.get("failure_reason") or "")
+    )
+
+
+async def sync_refunds(db: AsyncSession, settings: Settings, payment: Payment) -> bool:
+    """Brings the payment's refunds in line with Stripe's, including ones made in Stripe's dashboard."""
+    assert payment.stripe_payment_intent_id
+    async with stripe_api(settings) as client:
+        query = {"payment_intent": payment.stripe_payment_intent_id, "limit": 100}
+        listed = await asyncio.to_thread(client.v1.refunds.list, query)  # type: ignore[arg-type]
+    changed = False
+    for item in listed.data:
+        stripe_refund = as_dict(item)
+        refund_row = await db.scalar(select(Refund).where(Refund.stripe_refund_id == stripe_refund["id"]))
+        if refund_row is None:
+            refund_row = await _adopt_stripe_refund(db, payment, stripe_refund)
+            if refund_row is None:
+                continue
+        changed = await _apply_stripe_refund(db, settings, payment, refund_row, stripe_refund) or changed
+    return changed
+
+
+async def _adopt_stripe_refund(db: AsyncSession, payment: Payment, stripe_refund: dict[str, Any]) -> Refund | None:
+    """Records a refund someone made in Stripe itself, so our books and Stripe's agree."""
+    amount = int(stripe_refund.get("amount") or 0)
+    if amount <= 0 or stripe_refund.get("status") in ("failed", "canceled"):
+        return None
+    key = f"{payment.id}:stripe:{stripe_refund['id']}"
+    taken = await insert_unless_taken(
+        db,
+        Refund,
+        {
+            "id": uuid.uuid4(),
+            "payment_id": payment.id,
+            "amount_cents": amount,
+            "currency": payment.currency,
+            "status": RefundStatus.PENDING,
+            "stripe_refund_id": stripe_refund["id"],
+            "idempotency_key": key,
+            "reason": "Refunded in Stripe",
+            "requested_by": "stripe",
+        },
+    )
+    if not taken:
+        return None  # another process adopted it just now
+    if not await _reserve(db, payment, amount):
+        await flag(db, payment, f"Stripe refunded {Money(amount, payment.currency)}, more than our records allow.")
+    return await db.scalar(select(Refund).where(Refund.idempotency_key == key))

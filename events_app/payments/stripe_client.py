@@ -1,0 +1,97 @@
+"""The way to Stripe: whether card payments are on, the client, its outages as our errors.
+
+Every call to Stripe goes through ``stripe_api(settings)`` and runs the blocking client in
+a worker thread (``asyncio.to_thread``), so a slow card processor never holds the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import stripe
+import structlog
+
+from events_app.payments.errors import CardPaymentsDisabled, StripeUnavailable
+from events_app.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+_CLIENTS: dict[tuple[str, str], stripe.StripeClient] = {}
+
+
+def card_payments_enabled(settings: Settings) -> bool:
+    """True when a Stripe secret key is configured; otherwise only invoices are offered."""
+    return bool(settings.stripe_secret_key)
+
+
+def require_card_payments(settings: Settings) -> None:
+    """Raises ``CardPaymentsDisabled`` in invoice-only mode (no Stripe secret key)."""
+    if not card_payments_enabled(settings):
+        raise CardPaymentsDisabled("Card payments are not set up; pay by invoice instead.")
+
+
+def _client(settings: Settings) -> stripe.StripeClient:
+    """One client per key and API base; its HTTP session is shared by the worker threads.
+
+    The blocking client runs in threads (``asyncio.to_thread``) rather than the library's
+    async client, whose httpx use raises a DeprecationWarning on every request. No
+    automatic retries: localstripe ignores idempotency keys, so a retried create could
+    charge twice there; reconciliation repairs what a lost answer leaves behind.
+    """
+    key = (settings.stripe_secret_key, settings.stripe_api_base)
+    if key not in _CLIENTS:
+        _CLIENTS[key] = stripe.StripeClient(
+            settings.stripe_secret_key,
+            base_addresses={"api": settings.stripe_api_base},
+            http_client=stripe.RequestsClient(timeout=30),
+            max_network_retries=0,
+        )
+    return _CLIENTS[key]
+
+
+@asynccontextmanager
+async def stripe_api(settings: Settings) -> AsyncIterator[stripe.StripeClient]:
+    """The Stripe client (localstripe in tests), turning its outages into ``StripeUnavailable``.
+
+    Errors the caller expects (a declined card, a refused request) are caught inside the
+    block; whatever Stripe error escapes it means the processor could not answer.
+    """
+    require_card_payments(settings)
+    try:
+        yield _client(settings)
+    except stripe.APIConnectionError as exc:
+        log.warning("stripe_unreachable", error=str(exc))
+        raise StripeUnavailable("The card processor cannot be reached right now; please try again.") from exc
+    except stripe.StripeError as exc:  # keys, rate limits, Stripe's own errors, or a request we did not expect to fail
+        log.error("stripe_error", error=str(exc), kind=type(exc).__name__)
+        raise StripeUnavailable("The card processor refused to answer; please try again shortly.") from exc
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """A Stripe object as plain data."""
+    result: dict[str, Any] = obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+    return result
+
+
+def error_message(exc: stripe.StripeError) -> str:
+    """What to tell the buyer about a Stripe refusal."""
+    return (exc.user_message or str(exc) or "The card was declined.")[:500]
+
+
+async def fetch_intent(settings: Settings, intent_id: str) -> dict[str, Any]:
+    """A PaymentIntent as Stripe has it now."""
+    async with stripe_api(settings) as client:
+        return as_dict(await asyncio.to_thread(client.v1.payment_intents.retrieve, intent_id))
+
+
+async def cancel_intent(settings: Settings, intent_id: str) -> bool:
+    """Asks Stripe to cancel a PaymentIntent; False when Stripe would not, having moved on meanwhile."""
+    async with stripe_api(settings) as client:
+        try:
+            await asyncio.to_thread(client.v1.payment_intents.cancel, intent_id)
+        except stripe.InvalidRequestError:
+            return False
+    return True
