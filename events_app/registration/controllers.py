@@ -17,10 +17,20 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import NotFound
 from events_app.core.pagination import Limit, Offset
-from events_app.registration import orders, promo, service, waitlist
-from events_app.registration.models import Attendee, Order, OrderSource, OrderStatus, RegistrationType, WaitlistEntry
+from events_app.registration import (
+    cancellation,
+    checkout,
+    manage_links,
+    payment_events,
+    promo,
+    quote,
+    reports,
+    service,
+    waitlist,
+)
+from events_app.registration.errors import PolicyNotFound
+from events_app.registration.models import Attendee, Order, OrderStatus, RegistrationType, WaitlistEntry
 from events_app.registration.schemas import (
     AttendeeOut,
     CancelIn,
@@ -142,15 +152,8 @@ async def waitlist_out(db: AsyncSession, entry: WaitlistEntry) -> WaitlistOut:
     )
 
 
-def _is_organizer(principal: Principal | None) -> bool:
-    return principal is not None and principal.role == Role.ORGANIZER
-
-
 async def _managed(db: AsyncSession, settings: Settings, conference: Conference, token: str) -> Order:
-    order = await orders.order_from_manage_token(db, settings=settings, token=token)
-    if order.conference_id != conference.id:
-        raise NotFound("No order has this link here.", code="order-not-found")
-    return order
+    return await manage_links.order_from_manage_token(db, settings=settings, conference=conference, token=token)
 
 
 class RegistrationController(Controller):
@@ -179,15 +182,15 @@ class RegistrationController(Controller):
         data: JSONBody[OrderIn],
     ) -> Quote:
         """What this order would cost now, per attendee (member check explained) and in total. Writes nothing."""
-        priced = await orders.price_order(
+        priced = await quote.price_order(
             db_session,
             settings=settings,
             conference=conference,
             data=data,
             at=now(),
-            by_staff=_is_organizer(principal),
+            source=quote.order_source(principal),
         )
-        return orders.as_quote(priced)
+        return quote.as_quote(priced)
 
     @post("/orders", opt=PUBLIC, operation_id="placeRegistrationOrder", status_code=201)
     async def place_order(
@@ -202,16 +205,15 @@ class RegistrationController(Controller):
 
         The answer's ``manage_url`` is the buyer's signed link to pay by card, cancel or substitute.
         """
-        organizer = _is_organizer(principal)
-        order = await orders.place_order(
+        order = await checkout.place_order(
             db_session,
             settings=settings,
             conference=conference,
             data=data,
             actor=principal,
-            source=OrderSource.ORGANIZER if organizer else OrderSource.ONLINE,
+            source=quote.order_source(principal),
         )
-        return order_out(order, manage_url=orders.manage_url(settings, conference=conference, order=order))
+        return order_out(order, manage_url=manage_links.manage_url(settings, conference=conference, order=order))
 
     @post("/waitlist", opt=PUBLIC, operation_id="joinRegistrationWaitlist", status_code=201)
     async def join_waitlist(
@@ -249,7 +251,7 @@ class RegistrationController(Controller):
     ) -> CancellationOut:
         """Cancels some attendees (or, with none named, the whole order); refunds follow the conference's policy."""
         order = await _managed(db_session, settings, conference, token)
-        result = await orders.cancel_attendees(
+        result = await cancellation.cancel_attendees(
             db_session, settings=settings, order=order, attendee_ids=data.attendee_ids
         )
         return CancellationOut(
@@ -274,7 +276,7 @@ class RegistrationController(Controller):
         ``requires_action``: finish 3-D Secure with Stripe.js ``confirmCardPayment(client_secret)``.
         """
         order = await _managed(db_session, settings, conference, token)
-        started = await orders.pay_by_card(
+        started = await checkout.pay_by_card(
             db_session, settings=settings, order=order, payment_method_id=data.payment_method_id
         )
         return CardPaymentOut(status=started.status, client_secret=started.client_secret, message=started.message)
@@ -293,7 +295,9 @@ class RegistrationController(Controller):
     ) -> AttendeeOut:
         """Gives a confirmed registration to a colleague from the same city; the old badge stops working."""
         order = await _managed(db_session, settings, conference, token)
-        new = await orders.substitute(db_session, settings=settings, order=order, attendee_id=attendee_id, data=data)
+        new = await cancellation.substitute(
+            db_session, settings=settings, order=order, attendee_id=attendee_id, data=data
+        )
         return attendee_out(new)
 
     # --- the organizers' side: types, codes, policy, orders, refunds, exports and live counts ---
@@ -341,7 +345,7 @@ class RegistrationController(Controller):
         self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
     ) -> list[TypeCount]:
         """Live seats per type: confirmed, held by live checkouts and invoices, offered to the waitlist, left."""
-        return await service.live_counts(db_session, conference_id=conference.id)
+        return await reports.live_counts(db_session, conference_id=conference.id)
 
     @get("/promo-codes", opt=ORGANIZERS, operation_id="listPromoCodes")
     async def list_codes(
@@ -383,7 +387,7 @@ class RegistrationController(Controller):
         """The conference's cancellation and substitution policy."""
         policy = await service.get_policy(db_session, conference_id=conference.id)
         if policy is None:
-            raise NotFound("This conference has no cancellation policy yet.", code="policy-not-found")
+            raise PolicyNotFound("This conference has no cancellation policy yet.")
         return _policy_out(policy)
 
     @put("/cancellation-policy", opt=ORGANIZERS, operation_id="setCancellationPolicy")
@@ -410,7 +414,7 @@ class RegistrationController(Controller):
         q: Annotated[str | None, QueryParameter(max_length=100, description="Number, buyer or attendee.")] = None,
     ) -> OffsetPagination[OrderOut]:
         """Orders newest first, by status or by a search over number, buyer and attendees."""
-        page = await orders.search_orders(
+        page = await reports.search_orders(
             db_session, conference_id=conference.id, search=q, status=status, limit=limit, offset=offset
         )
         return OffsetPagination(
@@ -426,8 +430,8 @@ class RegistrationController(Controller):
         order_id: FromPath[uuid.UUID],
     ) -> OrderOut:
         """One order with its attendees and the buyer's manage link (to send again)."""
-        order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
-        return order_out(order, manage_url=orders.manage_url(settings, conference=conference, order=order))
+        order = await checkout.get_order(db_session, order_id=order_id, conference_id=conference.id)
+        return order_out(order, manage_url=manage_links.manage_url(settings, conference=conference, order=order))
 
     @post("/orders/{order_id:uuid}/cancel", opt=ORGANIZERS, operation_id="cancelRegistrationOrder", status_code=200)
     async def cancel_order(
@@ -440,8 +444,8 @@ class RegistrationController(Controller):
         data: JSONBody[CancelIn],
     ) -> CancellationOut:
         """Cancels attendees (none named: all) as the buyer could, under the policy."""
-        order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
-        result = await orders.cancel_attendees(
+        order = await checkout.get_order(db_session, order_id=order_id, conference_id=conference.id)
+        result = await cancellation.cancel_attendees(
             db_session, settings=settings, order=order, attendee_ids=data.attendee_ids, actor=principal
         )
         return CancellationOut(
@@ -461,8 +465,8 @@ class RegistrationController(Controller):
         order_id: FromPath[uuid.UUID],
     ) -> OrderOut:
         """Mails the buyer a new manage link; every earlier link to the order stops working."""
-        order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
-        url = await orders.reissue_manage_link(db_session, settings=settings, order=order, actor=principal)
+        order = await checkout.get_order(db_session, order_id=order_id, conference_id=conference.id)
+        url = await manage_links.reissue_manage_link(db_session, settings=settings, order=order, actor=principal)
         return order_out(order, manage_url=url)
 
     @post("/orders/{order_id:uuid}/honour", opt=ORGANIZERS, operation_id="honourRegistrationOrder", status_code=200)
@@ -475,8 +479,8 @@ class RegistrationController(Controller):
         order_id: FromPath[uuid.UUID],
     ) -> OrderOut:
         """Gives a paid "needs attention" order its seats after all (409 while they are still sold out)."""
-        order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
-        return order_out(await orders.honour_order(db_session, settings=settings, order=order, actor=principal))
+        order = await checkout.get_order(db_session, order_id=order_id, conference_id=conference.id)
+        return order_out(await payment_events.honour_order(db_session, settings=settings, order=order, actor=principal))
 
     @post("/orders/{order_id:uuid}/refund", opt=ORGANIZERS, operation_id="refundRegistrationOrder", status_code=200)
     async def refund(
@@ -489,8 +493,8 @@ class RegistrationController(Controller):
         data: JSONBody[RefundIn],
     ) -> OrderOut:
         """Refunds an amount (default: all that is left), optionally cancelling every attendee with no fee."""
-        order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
-        await orders.refund_order(
+        order = await checkout.get_order(db_session, order_id=order_id, conference_id=conference.id)
+        await cancellation.refund_order(
             db_session,
             settings=settings,
             order=order,
@@ -507,7 +511,7 @@ class RegistrationController(Controller):
         self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
     ) -> Response[str]:
         """Every attendee as CSV; cells that a spreadsheet would run as a formula are quoted."""
-        body = await orders.export_attendees_csv(db_session, conference_id=conference.id)
+        body = await reports.export_attendees_csv(db_session, conference_id=conference.id)
         return Response(
             body,
             media_type="text/csv; charset=utf-8",

@@ -79,6 +79,10 @@ class AttendeeStatus(StrEnum):
     SUBSTITUTED = "substituted"
 
 
+# Still registered: waiting for their payment, or confirmed.
+LIVE_ATTENDEE = (AttendeeStatus.PENDING, AttendeeStatus.CONFIRMED)
+
+
 class Rate(StrEnum):
     MEMBER = "member"
     NON_MEMBER = "non_member"

@@ -25,10 +25,10 @@ from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference, MemberCity
 from events_app.conferences.service import registration_is_open
 from events_app.core.clock import now
-from events_app.core.errors import DomainError, NotFound
+from events_app.core.errors import DomainError
 from events_app.core.money import Money
 from events_app.payments import service as payments
-from events_app.registration import orders, service, waitlist
+from events_app.registration import cancellation, checkout, manage_links, quote, reports, service, waitlist
 from events_app.registration.models import Order, OrderStatus, PaymentMethod, RegistrationType, TypeKind
 from events_app.registration.pricing import price_period
 from events_app.registration.schemas import OrderIn, SubstituteIn, WaitlistIn
@@ -97,7 +97,7 @@ class RegistrationPages(Controller):
             for t in await service.list_types(db, conference_id=conference.id)
             if t.active and t.kind != TypeKind.EXHIBITOR
         ]
-        counts = {c.registration_type_id: c for c in await service.live_counts(db, conference_id=conference.id)}
+        counts = {c.registration_type_id: c for c in await reports.live_counts(db, conference_id=conference.id)}
         cities = list(await db.scalars(select(MemberCity).order_by(MemberCity.name)))
         form: dict[str, str] = extra.pop("form", {})
         # One key per filled-in form, kept across re-renders: sending it twice makes one order.
@@ -161,12 +161,12 @@ class RegistrationPages(Controller):
             return Template("registration/register.html", context=context, status_code=422)
         try:
             if action == "quote":
-                priced = await orders.price_order(
+                priced = await quote.price_order(
                     db_session, settings=settings, conference=conference, data=data, at=now()
                 )
-                context["quote"] = orders.as_quote(priced)
+                context["quote"] = quote.as_quote(priced)
                 return Template("registration/register.html", context=context)
-            order = await orders.place_order(db_session, settings=settings, conference=conference, data=data)
+            order = await checkout.place_order(db_session, settings=settings, conference=conference, data=data)
         except DomainError as exc:
             await db_session.rollback()  # a refused checkout may have taken row locks: release them
             await db_session.refresh(conference)
@@ -174,16 +174,13 @@ class RegistrationPages(Controller):
                 db_session, request, conference, principal=principal, form=form, count=count, error=exc.detail
             )
             return Template("registration/register.html", context=context, status_code=exc.status)
-        token = orders.manage_token(settings, order)
+        token = manage_links.manage_token(settings, order)
         if order.status == OrderStatus.PENDING:
             return Redirect(f"/c/{conference.slug}/registration/checkout/{token}", status_code=303)
         return Redirect(f"/c/{conference.slug}/registration/manage/{token}?done=placed", status_code=303)
 
     async def _managed(self, db: AsyncSession, settings: Settings, conference: Conference, token: str) -> Order:
-        order = await orders.order_from_manage_token(db, settings=settings, token=token)
-        if order.conference_id != conference.id:
-            raise NotFound("No order has this link here.", code="order-not-found")
-        return order
+        return await manage_links.order_from_manage_token(db, settings=settings, conference=conference, token=token)
 
     async def _manage_context(
         self, db: AsyncSession, request: Request[Any, Any, Any], order: Order, token: str, **extra: Any
@@ -191,7 +188,7 @@ class RegistrationPages(Controller):
         conference = await db.get_one(Conference, order.conference_id)
         policy = await service.get_policy(db, conference_id=conference.id)
         invoice = None
-        for payment in await payments.payments_for(db, purpose=orders.PURPOSE, reference_id=order.id):
+        for payment in await payments.payments_for(db, purpose=checkout.PURPOSE, reference_id=order.id):
             if payment.invoice is not None and payment.invoice.status != "void":
                 invoice = payment.invoice
         return {
@@ -250,7 +247,7 @@ class RegistrationPages(Controller):
         except ValueError:
             chosen = [uuid.uuid4()]  # not an attendee of this order: refused below like any stranger's id
         try:
-            await orders.cancel_attendees(db_session, settings=settings, order=order, attendee_ids=chosen)
+            await cancellation.cancel_attendees(db_session, settings=settings, order=order, attendee_ids=chosen)
         except DomainError as exc:
             await db_session.rollback()
             await db_session.refresh(conference)  # the rollback expired it
@@ -285,7 +282,7 @@ class RegistrationPages(Controller):
                 },
                 SubstituteIn,
             )
-            await orders.substitute(
+            await cancellation.substitute(
                 db_session,
                 settings=settings,
                 order=order,
@@ -352,7 +349,7 @@ class RegistrationPages(Controller):
             error = "The card could not be read; please enter it again."
         else:
             try:
-                started = await orders.pay_by_card(
+                started = await checkout.pay_by_card(
                     db_session, settings=settings, order=order, payment_method_id=payment_method_id
                 )
             except DomainError as exc:
