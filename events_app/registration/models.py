@@ -264,6 +264,10 @@ class Attendee(Base):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @property
+    def type_name(self) -> str:
+        return self.registration_type.name
+
 
 class WaitlistEntry(Base):
     """A person waiting for a sold-out type; offered a seat by mail in turn, for a limited time."""

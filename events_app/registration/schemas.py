@@ -224,7 +224,7 @@ class AttendeeOut(msgspec.Struct):
     id: uuid.UUID
     order_id: uuid.UUID
     registration_type_id: uuid.UUID
-    registration_type: str
+    type_name: str = msgspec.field(name="registration_type")  # read from ``Attendee.type_name``
     status: AttendeeStatus
     first_name: str
     last_name: str
