@@ -315,15 +315,6 @@ class WaitlistOut(msgspec.Struct):
     offer_expires_at: datetime | None
 
 
-class ExhibitorStaffIn(msgspec.Struct, forbid_unknown_fields=True):
-    first_name: ShortName
-    last_name: ShortName
-    email: Email
-    organization: Name
-    badge_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
-    title: Annotated[str, msgspec.Meta(max_length=200)] = ""
-
-
 class CardPaymentIn(msgspec.Struct, forbid_unknown_fields=True):
     payment_method_id: Annotated[str, msgspec.Meta(pattern=r"^pm_[A-Za-z0-9_]+$", max_length=255)]
 
