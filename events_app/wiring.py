@@ -18,9 +18,9 @@ from events_app.core.rounds import SWEEP_SECONDS, Round
 from events_app.expo.billing import BOOTH_PURPOSE, BoothPayments
 from events_app.expo.staff import BADGES_PURPOSE, BadgePayments
 from events_app.payments import service as payments
+from events_app.registration.checkout import PURPOSE as ORDER_PURPOSE
 from events_app.registration.mail import add_confirmation_attachment_provider
-from events_app.registration.orders import PURPOSE as ORDER_PURPOSE
-from events_app.registration.orders import RegistrationPayments
+from events_app.registration.payment_events import RegistrationPayments
 from events_app.registration.waitlist import sweep_once as registration_sweep
 from events_app.sessions.agenda import sweep_once as program_seat_sweep
 from events_app.settings import Settings

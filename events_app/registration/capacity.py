@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.core.errors import Conflict
+from events_app.registration.errors import PromoCodeUsedUp, SoldOut
 from events_app.registration.models import (
     Attendee,
     AttendeeStatus,
@@ -134,10 +134,9 @@ async def take_seats(
         left = max(capacity - taken[type_id], 0)
         if wanted[type_id] > left:
             name = await db.scalar(select(RegistrationType.name).where(RegistrationType.id == type_id))
-            raise Conflict(
+            raise SoldOut(
                 f"{name} is sold out: {left} seat{'s' if left != 1 else ''} left, {wanted[type_id]} asked for. "
                 "You can join the waitlist.",
-                code="sold-out",
                 registration_type_id=str(type_id),
                 seats_left=left,
             )
@@ -177,8 +176,7 @@ async def take_code_uses(
     used = await code_uses(db, code_id=code.id, moment=moment, exclude_order_id=exclude_order_id)
     if used + uses > code.max_uses:
         left = max(code.max_uses - used, 0)
-        raise Conflict(
+        raise PromoCodeUsedUp(
             f"The code {code.code} has {left} use{'s' if left != 1 else ''} left and this order needs {uses}.",
-            code="promo-code-used-up",
             uses_left=left,
         )

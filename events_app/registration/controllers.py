@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
-from litestar import Controller, Request, Response, get, patch, post, put
-from litestar.di import NamedDependency
+import msgspec
+from litestar import Controller, Response, get, patch, post, put
+from litestar.di import NamedDependency, Provide
 from litestar.pagination import OffsetPagination
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC, allow
@@ -17,10 +17,26 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import NotFound
 from events_app.core.pagination import Limit, Offset
-from events_app.registration import orders, promo, service, waitlist
-from events_app.registration.models import Attendee, Order, OrderSource, OrderStatus, RegistrationType, WaitlistEntry
+from events_app.registration import (
+    cancellation,
+    checkout,
+    manage_links,
+    payment_events,
+    promo,
+    quote,
+    reports,
+    service,
+    waitlist,
+)
+from events_app.registration.dependencies import (
+    provide_managed_order,
+    provide_order,
+    provide_promo_code,
+    provide_registration_type,
+)
+from events_app.registration.errors import PolicyNotFound
+from events_app.registration.models import Order, OrderStatus, PromoCode, RegistrationType, WaitlistEntry
 from events_app.registration.schemas import (
     AttendeeOut,
     CancelIn,
@@ -50,83 +66,17 @@ ORGANIZERS = allow()
 STAFF = allow(Role.STAFF)
 
 
-def type_out(t: RegistrationType) -> TypeOut:
-    return TypeOut(
-        id=t.id,
-        name=t.name,
-        description=t.description,
-        kind=t.kind,
-        visibility=t.visibility,
-        currency=t.currency,
-        member_price_cents=t.member_price_cents,
-        non_member_price_cents=t.non_member_price_cents,
-        early_member_price_cents=t.early_member_price_cents,
-        early_non_member_price_cents=t.early_non_member_price_cents,
-        early_bird_until=t.early_bird_until,
-        onsite_member_price_cents=t.onsite_member_price_cents,
-        onsite_non_member_price_cents=t.onsite_non_member_price_cents,
-        onsite_from=t.onsite_from,
-        capacity=t.capacity,
-        sale_starts_at=t.sale_starts_at,
-        sale_ends_at=t.sale_ends_at,
-        valid_on=t.valid_on,
-        position=t.position,
-        active=t.active,
-    )
-
-
-def attendee_out(a: Attendee) -> AttendeeOut:
-    return AttendeeOut(
-        id=a.id,
-        order_id=a.order_id,
-        registration_type_id=a.registration_type_id,
-        registration_type=a.registration_type.name,
-        status=a.status,
-        first_name=a.first_name,
-        last_name=a.last_name,
-        badge_name=a.badge_name,
-        title=a.title,
-        organization=a.organization,
-        email=a.email,
-        city_id=a.city_id,
-        city_name=a.city_name,
-        rate=a.rate,
-        rate_note=a.rate_note,
-        price_cents=a.price_cents,
-        discount_cents=a.discount_cents,
-        refunded_cents=a.refunded_cents,
-        badge_version=a.badge_version,
-        consent_to_share_contact=a.consent_to_share_contact,
-        dietary_needs=a.dietary_needs,
-        accessibility_needs=a.accessibility_needs,
-        primary_attendee_id=a.primary_attendee_id,
-        replaces_attendee_id=a.replaces_attendee_id,
-    )
-
-
 def order_out(order: Order, *, manage_url: str | None = None) -> OrderOut:
-    return OrderOut(
-        id=order.id,
-        number=order.number,
-        conference_id=order.conference_id,
-        status=order.status,
-        payment_method=order.payment_method,
-        buyer_name=order.buyer_name,
-        buyer_email=order.buyer_email,
-        buyer_organization=order.buyer_organization,
-        currency=order.currency,
-        subtotal_cents=order.subtotal_cents,
-        discount_cents=order.discount_cents,
-        total_cents=order.total_cents,
-        paid_cents=order.paid_cents,
-        refunded_cents=order.refunded_cents,
-        po_number=order.po_number,
-        hold_expires_at=order.hold_expires_at,
-        paid_at=order.paid_at,
-        attention_reason=order.attention_reason,
-        created_at=order.created_at,
-        attendees=[attendee_out(a) for a in order.attendees],
-        manage_url=manage_url,
+    """The order and its attendees; ``manage_url`` only for the buyer who placed it and for organizers."""
+    return msgspec.structs.replace(msgspec.convert(order, OrderOut, from_attributes=True), manage_url=manage_url)
+
+
+def cancellation_out(result: cancellation.Cancellation, order: Order) -> CancellationOut:
+    return CancellationOut(
+        cancelled_attendee_ids=[a.id for a in result.attendees],
+        refund_cents=result.refund_cents,
+        fee_cents=result.fee_cents,
+        order=order_out(order),
     )
 
 
@@ -142,35 +92,29 @@ async def waitlist_out(db: AsyncSession, entry: WaitlistEntry) -> WaitlistOut:
     )
 
 
-def _is_organizer(principal: Principal | None) -> bool:
-    return principal is not None and principal.role == Role.ORGANIZER
-
-
-async def _managed(db: AsyncSession, settings: Settings, conference: Conference, token: str) -> Order:
-    order = await orders.order_from_manage_token(db, settings=settings, token=token)
-    if order.conference_id != conference.id:
-        raise NotFound("No order has this link here.", code="order-not-found")
-    return order
-
-
 class RegistrationController(Controller):
     """Buyers' calls (prices, quotes, orders, waitlist, manage link) and the organizers' (types, codes, policy,
     order search, refunds, exports, live counts), each route with its own access rule."""
 
     path = "/api/conferences/{slug:str}/registration"
     tags = ["Registration"]
+    dependencies = {
+        "managed_order": Provide(provide_managed_order),
+        "order": Provide(provide_order),
+        "registration_type": Provide(provide_registration_type),
+        "promo_code": Provide(provide_promo_code),
+    }
 
     @get("/types", opt=PUBLIC, operation_id="listRegistrationTypes")
     async def list_public_types(
         self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
     ) -> list[TypeOut]:
         """The types on public sale, in display order, with all their prices and dates."""
-        return [
-            type_out(t) for t in await service.list_types(db_session, conference_id=conference.id, public_only=True)
-        ]
+        types = await service.list_types(db_session, conference_id=conference.id, public_only=True)
+        return msgspec.convert(types, list[TypeOut], from_attributes=True)
 
     @post("/quote", opt=PUBLIC, operation_id="quoteRegistration", status_code=200)
-    async def quote(
+    async def quote_order(
         self,
         settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
@@ -179,15 +123,15 @@ class RegistrationController(Controller):
         data: JSONBody[OrderIn],
     ) -> Quote:
         """What this order would cost now, per attendee (member check explained) and in total. Writes nothing."""
-        priced = await orders.price_order(
+        priced = await quote.price_order(
             db_session,
             settings=settings,
             conference=conference,
             data=data,
             at=now(),
-            by_staff=_is_organizer(principal),
+            source=quote.order_source(principal),
         )
-        return orders.as_quote(priced)
+        return quote.as_quote(priced)
 
     @post("/orders", opt=PUBLIC, operation_id="placeRegistrationOrder", status_code=201)
     async def place_order(
@@ -202,16 +146,15 @@ class RegistrationController(Controller):
 
         The answer's ``manage_url`` is the buyer's signed link to pay by card, cancel or substitute.
         """
-        organizer = _is_organizer(principal)
-        order = await orders.place_order(
+        order = await checkout.place_order(
             db_session,
             settings=settings,
             conference=conference,
             data=data,
             actor=principal,
-            source=OrderSource.ORGANIZER if organizer else OrderSource.ONLINE,
+            source=quote.order_source(principal),
         )
-        return order_out(order, manage_url=orders.manage_url(settings, conference=conference, order=order))
+        return order_out(order, manage_url=manage_links.manage_url(settings, conference=conference, order=order))
 
     @post("/waitlist", opt=PUBLIC, operation_id="joinRegistrationWaitlist", status_code=201)
     async def join_waitlist(
@@ -225,57 +168,38 @@ class RegistrationController(Controller):
         return await waitlist_out(db_session, entry)
 
     @get("/manage/{token:str}", opt=PUBLIC, operation_id="getManagedOrder")
-    async def managed_order(
-        self,
-        settings: NamedDependency[Settings],
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        conference: NamedDependency[Conference],
-        token: FromPath[str],
-    ) -> OrderOut:
+    async def get_managed_order(self, managed_order: NamedDependency[Order]) -> OrderOut:
         """The order behind a buyer's signed manage link."""
-        order = await _managed(db_session, settings, conference, token)
-        return order_out(order)
+        return order_out(managed_order)
 
     @post("/manage/{token:str}/cancel", opt=PUBLIC, operation_id="cancelManagedAttendees", status_code=200)
     async def cancel(
         self,
         settings: NamedDependency[Settings],
-        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        conference: NamedDependency[Conference],
-        token: FromPath[str],
+        managed_order: NamedDependency[Order],
         data: JSONBody[CancelIn],
     ) -> CancellationOut:
         """Cancels some attendees (or, with none named, the whole order); refunds follow the conference's policy."""
-        order = await _managed(db_session, settings, conference, token)
-        result = await orders.cancel_attendees(
-            db_session, settings=settings, order=order, attendee_ids=data.attendee_ids
+        result = await cancellation.cancel_attendees(
+            db_session, settings=settings, order=managed_order, attendee_ids=data.attendee_ids
         )
-        return CancellationOut(
-            cancelled_attendee_ids=[a.id for a in result.attendees],
-            refund_cents=result.refund_cents,
-            fee_cents=result.fee_cents,
-            order=order_out(order),
-        )
+        return cancellation_out(result, managed_order)
 
     @post("/manage/{token:str}/card-payment", opt=PUBLIC, operation_id="payManagedOrderByCard", status_code=200)
     async def pay_by_card(
         self,
         settings: NamedDependency[Settings],
-        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        conference: NamedDependency[Conference],
-        token: FromPath[str],
+        managed_order: NamedDependency[Order],
         data: JSONBody[CardPaymentIn],
     ) -> CardPaymentOut:
         """Charges a pending order with a card PaymentMethod made by Stripe.js; the webhook confirms the order.
 
         ``requires_action``: finish 3-D Secure with Stripe.js ``confirmCardPayment(client_secret)``.
         """
-        order = await _managed(db_session, settings, conference, token)
-        started = await orders.pay_by_card(
-            db_session, settings=settings, order=order, payment_method_id=data.payment_method_id
+        started = await checkout.pay_by_card(
+            db_session, settings=settings, order=managed_order, payment_method_id=data.payment_method_id
         )
         return CardPaymentOut(status=started.status, client_secret=started.client_secret, message=started.message)
 
@@ -284,17 +208,16 @@ class RegistrationController(Controller):
     async def substitute(
         self,
         settings: NamedDependency[Settings],
-        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        conference: NamedDependency[Conference],
-        token: FromPath[str],
+        managed_order: NamedDependency[Order],
         attendee_id: FromPath[uuid.UUID],
         data: JSONBody[SubstituteIn],
     ) -> AttendeeOut:
         """Gives a confirmed registration to a colleague from the same city; the old badge stops working."""
-        order = await _managed(db_session, settings, conference, token)
-        new = await orders.substitute(db_session, settings=settings, order=order, attendee_id=attendee_id, data=data)
-        return attendee_out(new)
+        new = await cancellation.substitute(
+            db_session, settings=settings, order=managed_order, attendee_id=attendee_id, data=data
+        )
+        return msgspec.convert(new, AttendeeOut, from_attributes=True)
 
     # --- the organizers' side: types, codes, policy, orders, refunds, exports and live counts ---
 
@@ -303,7 +226,8 @@ class RegistrationController(Controller):
         self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
     ) -> list[TypeOut]:
         """Every type of the conference, hidden and inactive ones included."""
-        return [type_out(t) for t in await service.list_types(db_session, conference_id=conference.id)]
+        types = await service.list_types(db_session, conference_id=conference.id)
+        return msgspec.convert(types, list[TypeOut], from_attributes=True)
 
     @post("/types", opt=ORGANIZERS, operation_id="createRegistrationType")
     async def create_type(
@@ -314,7 +238,8 @@ class RegistrationController(Controller):
         data: JSONBody[TypeIn],
     ) -> TypeOut:
         """Adds a registration type with its prices, dates, capacity and visibility."""
-        return type_out(await service.create_type(db_session, conference=conference, data=data, actor=principal))
+        created = await service.create_type(db_session, conference=conference, data=data, actor=principal)
+        return msgspec.convert(created, TypeOut, from_attributes=True)
 
     @patch("/types/{type_id:uuid}", opt=ORGANIZERS, operation_id="updateRegistrationType")
     async def update_type(
@@ -322,26 +247,24 @@ class RegistrationController(Controller):
         settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-        type_id: FromPath[uuid.UUID],
+        registration_type: NamedDependency[RegistrationType],
         data: JSONBody[TypePatch],
     ) -> TypeOut:
         """Changes the fields sent; a capacity below the seats already taken is refused (409).
 
         New seats are offered to the waitlist at once, by mail, in turn.
         """
-        registration_type = await service.get_type(db_session, conference_id=conference.id, type_id=type_id)
         updated = await service.update_type(db_session, registration_type=registration_type, data=data, actor=principal)
         # More seats: the waitlist hears first.
         await waitlist.offer_free_seats(db_session, settings=settings, type_ids=[updated.id])
-        return type_out(updated)
+        return msgspec.convert(updated, TypeOut, from_attributes=True)
 
     @get("/counts", opt=STAFF, operation_id="registrationCounts")
     async def counts(
         self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
     ) -> list[TypeCount]:
         """Live seats per type: confirmed, held by live checkouts and invoices, offered to the waitlist, left."""
-        return await service.live_counts(db_session, conference_id=conference.id)
+        return await reports.live_counts(db_session, conference_id=conference.id)
 
     @get("/promo-codes", opt=ORGANIZERS, operation_id="listPromoCodes")
     async def list_codes(
@@ -367,13 +290,11 @@ class RegistrationController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-        code_id: FromPath[uuid.UUID],
+        promo_code: NamedDependency[PromoCode],
         data: JSONBody[PromoCodePatch],
     ) -> PromoCodeOut:
         """Changes a code's limits, window, types or whether it is active."""
-        code = await promo.get_code(db_session, conference_id=conference.id, code_id=code_id)
-        code = await promo.update_code(db_session, code=code, data=data, actor=principal)
+        code = await promo.update_code(db_session, code=promo_code, data=data, actor=principal)
         return await promo.code_out(db_session, code)
 
     @get("/cancellation-policy", opt=PUBLIC, operation_id="getCancellationPolicy")
@@ -383,8 +304,8 @@ class RegistrationController(Controller):
         """The conference's cancellation and substitution policy."""
         policy = await service.get_policy(db_session, conference_id=conference.id)
         if policy is None:
-            raise NotFound("This conference has no cancellation policy yet.", code="policy-not-found")
-        return _policy_out(policy)
+            raise PolicyNotFound("This conference has no cancellation policy yet.")
+        return msgspec.convert(policy, PolicyOut, from_attributes=True)
 
     @put("/cancellation-policy", opt=ORGANIZERS, operation_id="setCancellationPolicy")
     async def set_policy(
@@ -395,9 +316,8 @@ class RegistrationController(Controller):
         data: JSONBody[PolicyIn],
     ) -> PolicyOut:
         """Sets the policy: full refund until one date, a fee until another, none after; substitution deadline."""
-        return _policy_out(
-            await service.set_policy(db_session, conference_id=conference.id, data=data, actor=principal)
-        )
+        policy = await service.set_policy(db_session, conference_id=conference.id, data=data, actor=principal)
+        return msgspec.convert(policy, PolicyOut, from_attributes=True)
 
     @get("/orders", opt=STAFF, operation_id="searchRegistrationOrders")
     async def search_orders(
@@ -410,7 +330,7 @@ class RegistrationController(Controller):
         q: Annotated[str | None, QueryParameter(max_length=100, description="Number, buyer or attendee.")] = None,
     ) -> OffsetPagination[OrderOut]:
         """Orders newest first, by status or by a search over number, buyer and attendees."""
-        page = await orders.search_orders(
+        page = await reports.search_orders(
             db_session, conference_id=conference.id, search=q, status=status, limit=limit, offset=offset
         )
         return OffsetPagination(
@@ -421,13 +341,11 @@ class RegistrationController(Controller):
     async def get_order(
         self,
         settings: NamedDependency[Settings],
-        db_session: NamedDependency[AsyncSession],
         conference: NamedDependency[Conference],
-        order_id: FromPath[uuid.UUID],
+        order: NamedDependency[Order],
     ) -> OrderOut:
         """One order with its attendees and the buyer's manage link (to send again)."""
-        order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
-        return order_out(order, manage_url=orders.manage_url(settings, conference=conference, order=order))
+        return order_out(order, manage_url=manage_links.manage_url(settings, conference=conference, order=order))
 
     @post("/orders/{order_id:uuid}/cancel", opt=ORGANIZERS, operation_id="cancelRegistrationOrder", status_code=200)
     async def cancel_order(
@@ -435,21 +353,14 @@ class RegistrationController(Controller):
         settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-        order_id: FromPath[uuid.UUID],
+        order: NamedDependency[Order],
         data: JSONBody[CancelIn],
     ) -> CancellationOut:
         """Cancels attendees (none named: all) as the buyer could, under the policy."""
-        order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
-        result = await orders.cancel_attendees(
+        result = await cancellation.cancel_attendees(
             db_session, settings=settings, order=order, attendee_ids=data.attendee_ids, actor=principal
         )
-        return CancellationOut(
-            cancelled_attendee_ids=[a.id for a in result.attendees],
-            refund_cents=result.refund_cents,
-            fee_cents=result.fee_cents,
-            order=order_out(order),
-        )
+        return cancellation_out(result, order)
 
     @post("/orders/{order_id:uuid}/manage-link", opt=STAFF, operation_id="reissueManageLink", status_code=200)
     async def reissue_manage_link(
@@ -457,12 +368,10 @@ class RegistrationController(Controller):
         settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-        order_id: FromPath[uuid.UUID],
+        order: NamedDependency[Order],
     ) -> OrderOut:
         """Mails the buyer a new manage link; every earlier link to the order stops working."""
-        order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
-        url = await orders.reissue_manage_link(db_session, settings=settings, order=order, actor=principal)
+        url = await manage_links.reissue_manage_link(db_session, settings=settings, order=order, actor=principal)
         return order_out(order, manage_url=url)
 
     @post("/orders/{order_id:uuid}/honour", opt=ORGANIZERS, operation_id="honourRegistrationOrder", status_code=200)
@@ -471,12 +380,10 @@ class RegistrationController(Controller):
         settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-        order_id: FromPath[uuid.UUID],
+        order: NamedDependency[Order],
     ) -> OrderOut:
         """Gives a paid "needs attention" order its seats after all (409 while they are still sold out)."""
-        order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
-        return order_out(await orders.honour_order(db_session, settings=settings, order=order, actor=principal))
+        return order_out(await payment_events.honour_order(db_session, settings=settings, order=order, actor=principal))
 
     @post("/orders/{order_id:uuid}/refund", opt=ORGANIZERS, operation_id="refundRegistrationOrder", status_code=200)
     async def refund(
@@ -484,13 +391,11 @@ class RegistrationController(Controller):
         settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-        order_id: FromPath[uuid.UUID],
+        order: NamedDependency[Order],
         data: JSONBody[RefundIn],
     ) -> OrderOut:
         """Refunds an amount (default: all that is left), optionally cancelling every attendee with no fee."""
-        order = await orders.get_order(db_session, order_id=order_id, conference_id=conference.id)
-        await orders.refund_order(
+        await cancellation.refund_order(
             db_session,
             settings=settings,
             order=order,
@@ -507,7 +412,7 @@ class RegistrationController(Controller):
         self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
     ) -> Response[str]:
         """Every attendee as CSV; cells that a spreadsheet would run as a formula are quoted."""
-        body = await orders.export_attendees_csv(db_session, conference_id=conference.id)
+        body = await reports.export_attendees_csv(db_session, conference_id=conference.id)
         return Response(
             body,
             media_type="text/csv; charset=utf-8",
@@ -519,20 +424,5 @@ class RegistrationController(Controller):
         self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
     ) -> list[WaitlistOut]:
         """Everyone on the conference's waitlists, in line order per type."""
-        entries = await db_session.scalars(
-            select(WaitlistEntry)
-            .where(WaitlistEntry.conference_id == conference.id)
-            .order_by(WaitlistEntry.registration_type_id, WaitlistEntry.created_at)
-        )
+        entries = await waitlist.entries(db_session, conference_id=conference.id)
         return [await waitlist_out(db_session, e) for e in entries]
-
-
-def _policy_out(policy: Any) -> PolicyOut:
-    return PolicyOut(
-        fee_kind=policy.fee_kind,
-        fee_value=policy.fee_value,
-        full_refund_until=policy.full_refund_until,
-        partial_refund_until=policy.partial_refund_until,
-        substitution_until=policy.substitution_until,
-        notes=policy.notes,
-    )

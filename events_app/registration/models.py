@@ -79,6 +79,10 @@ class AttendeeStatus(StrEnum):
     SUBSTITUTED = "substituted"
 
 
+# Still registered: waiting for their payment, or confirmed.
+LIVE_ATTENDEE = (AttendeeStatus.PENDING, AttendeeStatus.CONFIRMED)
+
+
 class Rate(StrEnum):
     MEMBER = "member"
     NON_MEMBER = "non_member"
@@ -259,6 +263,10 @@ class Attendee(Base):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def type_name(self) -> str:
+        return self.registration_type.name
 
 
 class WaitlistEntry(Base):

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, MediaType, Request, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 from sqlalchemy import select
@@ -25,10 +25,11 @@ from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference, MemberCity
 from events_app.conferences.service import registration_is_open
 from events_app.core.clock import now
-from events_app.core.errors import DomainError, NotFound
+from events_app.core.errors import DomainError
 from events_app.core.money import Money
 from events_app.payments import service as payments
-from events_app.registration import orders, service, waitlist
+from events_app.registration import cancellation, checkout, manage_links, quote, reports, service, waitlist
+from events_app.registration.dependencies import provide_managed_order
 from events_app.registration.models import Order, OrderStatus, PaymentMethod, RegistrationType, TypeKind
 from events_app.registration.pricing import price_period
 from events_app.registration.schemas import OrderIn, SubstituteIn, WaitlistIn
@@ -43,11 +44,6 @@ ATTENDEE_FIELDS = (
 
 def money(cents: int, currency: str = "USD") -> str:
     return str(Money(cents, currency))
-
-
-def _settings(request: Request[Any, Any, Any]) -> Settings:
-    settings: Settings = request.app.state["settings"]
-    return settings
 
 
 def _number(text: str | None, *, default: int) -> int:
@@ -84,12 +80,20 @@ def _form_to_order(form: dict[str, str], count: int) -> tuple[OrderIn | None, st
         return None, f"Please check the form: {exc}."
 
 
+async def _read_again(db: AsyncSession, settings: Settings, conference: Conference, token: str) -> Order:
+    """After a refused change: roll back (it may have taken row locks) and read the managed order again."""
+    await db.rollback()
+    await db.refresh(conference)  # the rollback expired it
+    return await manage_links.order_from_manage_token(db, settings=settings, conference=conference, token=token)
+
+
 class RegistrationPages(Controller):
     opt = PUBLIC
     include_in_schema = False
+    dependencies = {"managed_order": Provide(provide_managed_order)}
 
     async def _form_context(
-        self, db: AsyncSession, request: Request[Any, Any, Any], conference: Conference, **extra: Any
+        self, db: AsyncSession, settings: Settings, conference: Conference, **extra: Any
     ) -> dict[str, Any]:
         moment = now()
         types = [
@@ -97,7 +101,7 @@ class RegistrationPages(Controller):
             for t in await service.list_types(db, conference_id=conference.id)
             if t.active and t.kind != TypeKind.EXHIBITOR
         ]
-        counts = {c.registration_type_id: c for c in await service.live_counts(db, conference_id=conference.id)}
+        counts = {c.registration_type_id: c for c in await reports.live_counts(db, conference_id=conference.id)}
         cities = list(await db.scalars(select(MemberCity).order_by(MemberCity.name)))
         form: dict[str, str] = extra.pop("form", {})
         # One key per filled-in form, kept across re-renders: sending it twice makes one order.
@@ -110,7 +114,7 @@ class RegistrationPages(Controller):
             "periods": {t.id: price_period(t, at=moment) for t in types},
             "cities": cities,
             "open": registration_is_open(conference, at=moment),
-            "card_enabled": payments.card_payments_enabled(_settings(request)),
+            "card_enabled": payments.card_payments_enabled(settings),
             "money": money,
             "count": 1,
             "quote": None,
@@ -121,14 +125,14 @@ class RegistrationPages(Controller):
     @get("/c/{slug:str}/register", media_type=MediaType.HTML, name="conference-register")
     async def register_form(
         self,
-        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         conference: NamedDependency[Conference],
         offer: FromQuery[str | None] = None,
     ) -> Template:
         form = {"offer": offer} if offer else {}
-        context = await self._form_context(db_session, request, conference, principal=principal, form=form)
+        context = await self._form_context(db_session, settings, conference, principal=principal, form=form)
         return Template("registration/register.html", context=context)
 
     @post("/c/{slug:str}/register", media_type=MediaType.HTML, status_code=200)
@@ -140,7 +144,6 @@ class RegistrationPages(Controller):
         principal: NamedDependency[Principal | None],
         conference: NamedDependency[Conference],
     ) -> Template | Redirect:
-        conference.slug = conference.slug
         form = {k: str(v) for k, v in (await request.form()).items()}
         count = min(max(_number(form.get("count"), default=1), 1), MAX_ATTENDEES)
         action = form.get("action", "quote")
@@ -152,7 +155,9 @@ class RegistrationPages(Controller):
                 for key in (*ATTENDEE_FIELDS, "consent"):
                     form[f"a{i}_{key}"] = form.get(f"a{i + 1}_{key}", "")
             count -= 1
-        context = await self._form_context(db_session, request, conference, principal=principal, form=form, count=count)
+        context = await self._form_context(
+            db_session, settings, conference, principal=principal, form=form, count=count
+        )
         if action not in {"quote", "place"}:
             return Template("registration/register.html", context=context)
         data, problem = _form_to_order(form, count)
@@ -161,37 +166,30 @@ class RegistrationPages(Controller):
             return Template("registration/register.html", context=context, status_code=422)
         try:
             if action == "quote":
-                priced = await orders.price_order(
+                priced = await quote.price_order(
                     db_session, settings=settings, conference=conference, data=data, at=now()
                 )
-                context["quote"] = orders.as_quote(priced)
+                context["quote"] = quote.as_quote(priced)
                 return Template("registration/register.html", context=context)
-            order = await orders.place_order(db_session, settings=settings, conference=conference, data=data)
+            order = await checkout.place_order(db_session, settings=settings, conference=conference, data=data)
         except DomainError as exc:
             await db_session.rollback()  # a refused checkout may have taken row locks: release them
             await db_session.refresh(conference)
             context = await self._form_context(
-                db_session, request, conference, principal=principal, form=form, count=count, error=exc.detail
+                db_session, settings, conference, principal=principal, form=form, count=count, error=exc.detail
             )
             return Template("registration/register.html", context=context, status_code=exc.status)
-        token = orders.manage_token(settings, order)
+        token = manage_links.manage_token(settings, order)
         if order.status == OrderStatus.PENDING:
             return Redirect(f"/c/{conference.slug}/registration/checkout/{token}", status_code=303)
         return Redirect(f"/c/{conference.slug}/registration/manage/{token}?done=placed", status_code=303)
 
-    async def _managed(self, db: AsyncSession, settings: Settings, conference: Conference, token: str) -> Order:
-        order = await orders.order_from_manage_token(db, settings=settings, token=token)
-        if order.conference_id != conference.id:
-            raise NotFound("No order has this link here.", code="order-not-found")
-        return order
-
     async def _manage_context(
-        self, db: AsyncSession, request: Request[Any, Any, Any], order: Order, token: str, **extra: Any
+        self, db: AsyncSession, settings: Settings, conference: Conference, order: Order, token: str, **extra: Any
     ) -> dict[str, Any]:
-        conference = await db.get_one(Conference, order.conference_id)
         policy = await service.get_policy(db, conference_id=conference.id)
         invoice = None
-        for payment in await payments.payments_for(db, purpose=orders.PURPOSE, reference_id=order.id):
+        for payment in await payments.payments_for(db, purpose=checkout.PURPOSE, reference_id=order.id):
             if payment.invoice is not None and payment.invoice.status != "void":
                 invoice = payment.invoice
         return {
@@ -201,7 +199,7 @@ class RegistrationPages(Controller):
             "policy": policy,
             "money": money,
             "invoice": invoice,
-            "invoice_url": payments.invoice_url(_settings(request), invoice=invoice) if invoice else None,
+            "invoice_url": payments.invoice_url(settings, invoice=invoice) if invoice else None,
             "now": now(),
             "error": None,
             "notice": None,
@@ -212,14 +210,13 @@ class RegistrationPages(Controller):
     async def manage(
         self,
         settings: NamedDependency[Settings],
-        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         conference: NamedDependency[Conference],
+        managed_order: NamedDependency[Order],
         token: FromPath[str],
         done: FromQuery[str | None] = None,
     ) -> Template:
-        order = await self._managed(db_session, settings, conference, token)
         notices = {
             "card": "Thank you: your payment is being confirmed with the bank. This page shows it within a minute, "
             "and each attendee receives a confirmation mail.",
@@ -229,7 +226,7 @@ class RegistrationPages(Controller):
             "substituted": "The substitution is done; your colleague receives their own confirmation.",
         }
         context = await self._manage_context(
-            db_session, request, order, token, principal=principal, notice=notices.get(done or "")
+            db_session, settings, conference, managed_order, token, principal=principal, notice=notices.get(done or "")
         )
         return Template("registration/manage.html", context=context)
 
@@ -241,22 +238,20 @@ class RegistrationPages(Controller):
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         conference: NamedDependency[Conference],
+        managed_order: NamedDependency[Order],
         token: FromPath[str],
     ) -> Template | Redirect:
-        order = await self._managed(db_session, settings, conference, token)
         form = await request.form()
         try:
             chosen = [uuid.UUID(str(v)) for v in form.getall("attendee_id", []) if str(v)]
         except ValueError:
             chosen = [uuid.uuid4()]  # not an attendee of this order: refused below like any stranger's id
         try:
-            await orders.cancel_attendees(db_session, settings=settings, order=order, attendee_ids=chosen)
+            await cancellation.cancel_attendees(db_session, settings=settings, order=managed_order, attendee_ids=chosen)
         except DomainError as exc:
-            await db_session.rollback()
-            await db_session.refresh(conference)  # the rollback expired it
-            order = await self._managed(db_session, settings, conference, token)
+            order = await _read_again(db_session, settings, conference, token)
             context = await self._manage_context(
-                db_session, request, order, token, principal=principal, error=exc.detail
+                db_session, settings, conference, order, token, principal=principal, error=exc.detail
             )
             return Template("registration/manage.html", context=context, status_code=exc.status)
         return Redirect(f"/c/{conference.slug}/registration/manage/{token}?done=cancelled", status_code=303)
@@ -269,9 +264,9 @@ class RegistrationPages(Controller):
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         conference: NamedDependency[Conference],
+        managed_order: NamedDependency[Order],
         token: FromPath[str],
     ) -> Template | Redirect:
-        order = await self._managed(db_session, settings, conference, token)
         form = {k: str(v).strip() for k, v in (await request.form()).items()}
         try:
             data = msgspec.convert(
@@ -285,29 +280,28 @@ class RegistrationPages(Controller):
                 },
                 SubstituteIn,
             )
-            await orders.substitute(
+            await cancellation.substitute(
                 db_session,
                 settings=settings,
-                order=order,
+                order=managed_order,
                 attendee_id=uuid.UUID(form.get("attendee_id", "")),
                 data=data,
             )
         except (DomainError, msgspec.ValidationError, ValueError) as exc:
-            await db_session.rollback()
-            await db_session.refresh(conference)  # the rollback expired it
-            order = await self._managed(db_session, settings, conference, token)
+            order = await _read_again(db_session, settings, conference, token)
             detail = exc.detail if isinstance(exc, DomainError) else "Please give the colleague's name and email."
-            context = await self._manage_context(db_session, request, order, token, principal=principal, error=detail)
+            context = await self._manage_context(
+                db_session, settings, conference, order, token, principal=principal, error=detail
+            )
             status = exc.status if isinstance(exc, DomainError) else 422
             return Template("registration/manage.html", context=context, status_code=status)
         return Redirect(f"/c/{conference.slug}/registration/manage/{token}?done=substituted", status_code=303)
 
-    async def _checkout_context(
-        self, db: AsyncSession, request: Request[Any, Any, Any], order: Order, token: str, **extra: Any
+    def _checkout_context(
+        self, settings: Settings, conference: Conference, order: Order, token: str, **extra: Any
     ) -> dict[str, Any]:
-        settings = _settings(request)
         return {
-            "conference": await db.get_one(Conference, order.conference_id),
+            "conference": conference,
             "order": order,
             "token": token,
             "money": money,
@@ -319,19 +313,18 @@ class RegistrationPages(Controller):
         }
 
     @get("/c/{slug:str}/registration/checkout/{token:str}", media_type=MediaType.HTML, name="registration-checkout")
-    async def checkout(
+    async def checkout_page(
         self,
         settings: NamedDependency[Settings],
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         conference: NamedDependency[Conference],
+        managed_order: NamedDependency[Order],
         token: FromPath[str],
     ) -> Template | Redirect:
-        order = await self._managed(db_session, settings, conference, token)
+        order = managed_order
         if order.status not in (OrderStatus.PENDING, OrderStatus.EXPIRED) or order.payment_method != PaymentMethod.CARD:
             return Redirect(f"/c/{conference.slug}/registration/manage/{token}", status_code=303)
-        context = await self._checkout_context(db_session, request, order, token, principal=principal)
+        context = self._checkout_context(settings, conference, order, token, principal=principal)
         return Template("registration/checkout.html", context=context)
 
     @post("/c/{slug:str}/registration/checkout/{token:str}", media_type=MediaType.HTML, status_code=303)
@@ -342,9 +335,10 @@ class RegistrationPages(Controller):
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         conference: NamedDependency[Conference],
+        managed_order: NamedDependency[Order],
         token: FromPath[str],
     ) -> Template | Redirect:
-        order = await self._managed(db_session, settings, conference, token)
+        order = managed_order
         form = await request.form()
         payment_method_id = str(form.get("payment_method_id", "")).strip()
         error = None
@@ -352,30 +346,29 @@ class RegistrationPages(Controller):
             error = "The card could not be read; please enter it again."
         else:
             try:
-                started = await orders.pay_by_card(
+                started = await checkout.pay_by_card(
                     db_session, settings=settings, order=order, payment_method_id=payment_method_id
                 )
             except DomainError as exc:
-                await db_session.rollback()
-                await db_session.refresh(conference)  # the rollback expired it
-                order = await self._managed(db_session, settings, conference, token)
+                order = await _read_again(db_session, settings, conference, token)
                 error = exc.detail
             else:
                 if started.status == "requires_action":
-                    context = await self._checkout_context(
-                        db_session, request, order, token, principal=principal, client_secret=started.client_secret
+                    context = self._checkout_context(
+                        settings, conference, order, token, principal=principal, client_secret=started.client_secret
                     )
                     return Template("registration/checkout.html", context=context, status_code=200)
                 if started.status == "failed":
                     error = started.message or "The card was declined; please try another card."
                 else:
                     return Redirect(f"/c/{conference.slug}/registration/manage/{token}?done=card", status_code=303)
-        context = await self._checkout_context(db_session, request, order, token, principal=principal, error=error)
+        context = self._checkout_context(settings, conference, order, token, principal=principal, error=error)
         return Template("registration/checkout.html", context=context, status_code=422)
 
     @post("/c/{slug:str}/registration/waitlist", media_type=MediaType.HTML, status_code=200)
     async def join_waitlist(
         self,
+        settings: NamedDependency[Settings],
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
@@ -393,7 +386,7 @@ class RegistrationPages(Controller):
             await db_session.rollback()
             await db_session.refresh(conference)
             detail = exc.detail if isinstance(exc, DomainError) else "Please give your name and email."
-            context = await self._form_context(db_session, request, conference, principal=principal, error=detail)
+            context = await self._form_context(db_session, settings, conference, principal=principal, error=detail)
             status = exc.status if isinstance(exc, DomainError) else 422
             return Template("registration/register.html", context=context, status_code=status)
         registration_type = await db_session.get_one(RegistrationType, entry.registration_type_id)

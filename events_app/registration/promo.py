@@ -1,21 +1,32 @@
-"""Promo codes: organizers create them; checkout applies them (``pricing``) and counts their uses (``capacity``)."""
+"""Promo codes: organizers create them; a buyer types one (``find_code``), the quote applies it (``pricing``)
+and checkout counts its uses (``capacity``)."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import Conflict, Invalid, NotFound
 from events_app.registration import capacity
+from events_app.registration.errors import (
+    CodeWindowBackwards,
+    PercentOutOfRange,
+    PromoCodeExpired,
+    PromoCodeInvalid,
+    PromoCodeNotFound,
+    PromoCodeNotYetValid,
+    PromoCodeTaken,
+    UnknownRegistrationType,
+)
 from events_app.registration.models import DiscountKind, PromoCode, RegistrationType
 from events_app.registration.schemas import PromoCodeIn, PromoCodeOut, PromoCodePatch
+from events_app.registration.service import audit
 
 
 async def _types(db: AsyncSession, *, conference_id: uuid.UUID, ids: list[uuid.UUID]) -> list[RegistrationType]:
@@ -27,15 +38,15 @@ async def _types(db: AsyncSession, *, conference_id: uuid.UUID, ids: list[uuid.U
         )
     )
     if len(found) != len(set(ids)):
-        raise Invalid("Some registration_type_ids are not types of this conference.", code="registration-type-unknown")
+        raise UnknownRegistrationType("Some registration_type_ids are not types of this conference.")
     return found
 
 
 def _check(code: PromoCode) -> None:
     if code.kind == DiscountKind.PERCENT and not 1 <= code.value <= 100:
-        raise Invalid("A percentage is between 1 and 100.", code="percent-out-of-range")
+        raise PercentOutOfRange("A percentage is between 1 and 100.")
     if code.valid_from is not None and code.valid_until is not None and code.valid_until <= code.valid_from:
-        raise Invalid("A code must stop being valid after it starts.", code="code-window-backwards")
+        raise CodeWindowBackwards("A code must stop being valid after it starts.")
 
 
 async def create_code(
@@ -44,39 +55,36 @@ async def create_code(
     """Adds a code (stored upper-case; people may type it in any case)."""
     text = data.code.upper()
     if await db.scalar(select(PromoCode.id).where(PromoCode.conference_id == conference.id, PromoCode.code == text)):
-        raise Conflict(f"The code {text} already exists for this conference.", code="promo-code-taken")
-    code = PromoCode(
-        conference_id=conference.id,
-        code=text,
-        kind=data.kind,
-        value=data.value,
-        description=data.description,
-        max_uses=data.max_uses,
-        valid_from=data.valid_from,
-        valid_until=data.valid_until,
-        active=data.active,
-        types=await _types(db, conference_id=conference.id, ids=data.registration_type_ids),
-    )
+        raise PromoCodeTaken(f"The code {text} already exists for this conference.")
+    fields = msgspec.structs.asdict(data) | {"code": text}
+    types = await _types(db, conference_id=conference.id, ids=fields.pop("registration_type_ids"))
+    code = PromoCode(conference_id=conference.id, types=types, **fields)
     _check(code)
     db.add(code)
     await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="registration.promo_code_created",
-        subject_type="promo_code",
-        subject_id=code.id,
-        conference_id=conference.id,
-        code=text,
-    )
+    await audit(db, code, "registration.promo_code_created", actor=actor, code=text)
     return code
 
 
 async def get_code(db: AsyncSession, *, conference_id: uuid.UUID, code_id: uuid.UUID) -> PromoCode:
     code = await db.get(PromoCode, code_id)
     if code is None or code.conference_id != conference_id:
-        raise NotFound("This conference has no promo code with this id.", code="promo-code-not-found")
+        raise PromoCodeNotFound("This conference has no promo code with this id.")
     return code
+
+
+async def find_code(db: AsyncSession, *, conference_id: uuid.UUID, code: str, at: datetime) -> PromoCode:
+    """A usable code of this conference, typed in any case; ``promo-code-invalid`` (422) otherwise."""
+    found = await db.scalar(
+        select(PromoCode).where(PromoCode.conference_id == conference_id, PromoCode.code == code.strip().upper())
+    )
+    if found is None or not found.active:
+        raise PromoCodeInvalid(f"The code {code.strip().upper()} is not valid for this conference.")
+    if found.valid_from is not None and at < found.valid_from:
+        raise PromoCodeNotYetValid(f"The code {found.code} is not valid yet.")
+    if found.valid_until is not None and at >= found.valid_until:
+        raise PromoCodeExpired(f"The code {found.code} has expired.")
+    return found
 
 
 async def update_code(db: AsyncSession, *, code: PromoCode, data: PromoCodePatch, actor: Principal | None) -> PromoCode:
@@ -88,13 +96,11 @@ async def update_code(db: AsyncSession, *, code: PromoCode, data: PromoCodePatch
         setattr(code, key, value)
     _check(code)
     await db.flush()
-    await record(
+    await audit(
         db,
+        code,
+        "registration.promo_code_updated",
         actor=actor,
-        action="registration.promo_code_updated",
-        subject_type="promo_code",
-        subject_id=code.id,
-        conference_id=code.conference_id,
         changes=sorted([*changes, *(["registration_type_ids"] if type_ids is not None else [])]),
     )
     return code

@@ -224,7 +224,7 @@ class AttendeeOut(msgspec.Struct):
     id: uuid.UUID
     order_id: uuid.UUID
     registration_type_id: uuid.UUID
-    registration_type: str
+    type_name: str = msgspec.field(name="registration_type")  # read from ``Attendee.type_name``
     status: AttendeeStatus
     first_name: str
     last_name: str
@@ -313,15 +313,6 @@ class WaitlistOut(msgspec.Struct):
     status: WaitlistStatus
     position: int | None
     offer_expires_at: datetime | None
-
-
-class ExhibitorStaffIn(msgspec.Struct, forbid_unknown_fields=True):
-    first_name: ShortName
-    last_name: ShortName
-    email: Email
-    organization: Name
-    badge_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
-    title: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
 class CardPaymentIn(msgspec.Struct, forbid_unknown_fields=True):

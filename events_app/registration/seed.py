@@ -21,6 +21,7 @@ from events_app.conferences.models import Conference, MemberCity
 from events_app.conferences.seed import DEMO_SLUG
 from events_app.payments import service as payments
 from events_app.payments.schemas import InvoiceLine
+from events_app.registration.checkout import PURPOSE
 from events_app.registration.models import (
     Attendee,
     AttendeeStatus,
@@ -36,7 +37,6 @@ from events_app.registration.models import (
     TypeKind,
     Visibility,
 )
-from events_app.registration.orders import PURPOSE
 from events_app.registration.pricing import price_cents
 from events_app.settings import get_settings
 

@@ -1,9 +1,9 @@
 """Registration rules: types and their sale, direct registrations by other domains, and the cancellation policy.
 
-Orders (quote, checkout, payment, cancellation, substitution) live in ``orders.py``; this
-module holds what an organizer sets up and what other domains call: the expo names its
-booth staff with ``add_exhibitor_staff``, organizers and tests register someone with no
-payment through ``add_confirmed_attendee``.
+An order goes through ``quote``, ``checkout``, ``payment_events`` and ``cancellation``;
+organizers read them through ``reports``. This module holds what an organizer sets up
+and what other domains call: the expo names its booth staff with ``add_exhibitor_staff``,
+organizers and tests register someone with no payment through ``add_confirmed_attendee``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import secrets
 import uuid
 from collections import Counter
 from datetime import datetime
+from typing import Any
 
 import msgspec
 from sqlalchemy import func, select
@@ -20,10 +21,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
+from events_app.conferences.errors import CityNotFound
 from events_app.conferences.models import Conference, MemberCity
 from events_app.core.clock import now
-from events_app.core.errors import Conflict, Invalid, NotFound
+from events_app.db import Base
 from events_app.registration import capacity
+from events_app.registration.errors import (
+    CapacityBelowTaken,
+    CompNeedsCode,
+    DayOnlyForOneDay,
+    DayOutsideConference,
+    EarlyBirdNeedsDeadline,
+    ExhibitorNotPublic,
+    FeeOver100Percent,
+    OneDayNeedsDay,
+    OnsiteNeedsDate,
+    PolicyDatesOrder,
+    RegistrationTypeNotFound,
+    SaleEndsBeforeStart,
+    TypeNameTaken,
+)
 from events_app.registration.models import (
     COMP_KINDS,
     Attendee,
@@ -34,16 +51,22 @@ from events_app.registration.models import (
     OrderSource,
     OrderStatus,
     PaymentMethod,
+    PromoCode,
     RegistrationType,
     TypeKind,
     Visibility,
-    WaitlistEntry,
-    WaitlistStatus,
 )
 from events_app.registration.pricing import check_member
-from events_app.registration.schemas import PolicyIn, TypeCount, TypeIn, TypePatch
+from events_app.registration.schemas import PolicyIn, TypeIn, TypePatch
 
 EXHIBITOR_TYPE_NAME = "Exhibitor staff"
+_SUBJECT_TYPES: dict[type[Base], str] = {
+    Order: "order",
+    Attendee: "attendee",
+    RegistrationType: "registration_type",
+    PromoCode: "promo_code",
+    CancellationPolicy: "cancellation_policy",
+}
 _NUMBER_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I: numbers are read out on the phone
 
 
@@ -51,25 +74,45 @@ def new_order_number() -> str:
     return "R-" + "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(7))
 
 
+async def audit(
+    db: AsyncSession,
+    subject: Order | Attendee | RegistrationType | PromoCode | CancellationPolicy,
+    action: str,
+    *,
+    actor: Principal | None,
+    **details: Any,
+) -> None:
+    """The audit record of what happened to one of registration's records, filed under its conference."""
+    await record(
+        db,
+        actor=actor,
+        action=action,
+        subject_type=_SUBJECT_TYPES[type(subject)],
+        subject_id=subject.id,
+        conference_id=subject.conference_id,
+        **details,
+    )
+
+
 def _check_type(registration_type: RegistrationType) -> None:
     t = registration_type
     if t.kind == TypeKind.ONE_DAY and t.valid_on is None:
-        raise Invalid("A one-day pass needs the day it is good for (valid_on).", code="one-day-needs-day")
+        raise OneDayNeedsDay("A one-day pass needs the day it is good for (valid_on).")
     if t.kind != TypeKind.ONE_DAY and t.valid_on is not None:
-        raise Invalid("Only a one-day pass has a day (valid_on).", code="day-only-for-one-day")
+        raise DayOnlyForOneDay("Only a one-day pass has a day (valid_on).")
     if t.kind in COMP_KINDS and t.visibility != Visibility.CODE_ONLY:
-        raise Invalid("A comp is given with a code, never sold publicly: make it code_only.", code="comp-needs-code")
+        raise CompNeedsCode("A comp is given with a code, never sold publicly: make it code_only.")
     if t.kind == TypeKind.EXHIBITOR and t.visibility != Visibility.CODE_ONLY:
-        raise Invalid("Exhibitor staff are named by the expo, never sold publicly.", code="exhibitor-not-public")
+        raise ExhibitorNotPublic("Exhibitor staff are named by the expo, never sold publicly.")
     if t.early_bird_until is None and (
         t.early_member_price_cents is not None or t.early_non_member_price_cents is not None
     ):
-        raise Invalid("Early-bird prices need an early_bird_until date.", code="early-bird-needs-deadline")
+        raise EarlyBirdNeedsDeadline("Early-bird prices need an early_bird_until date.")
     onsite_prices = t.onsite_member_price_cents is not None or t.onsite_non_member_price_cents is not None
     if t.onsite_from is None and onsite_prices:
-        raise Invalid("On-site prices need an onsite_from date.", code="onsite-needs-date")
+        raise OnsiteNeedsDate("On-site prices need an onsite_from date.")
     if t.sale_starts_at is not None and t.sale_ends_at is not None and t.sale_ends_at <= t.sale_starts_at:
-        raise Invalid("A sale must end after it starts.", code="sale-ends-before-start")
+        raise SaleEndsBeforeStart("A sale must end after it starts.")
 
 
 async def create_type(
@@ -81,26 +124,18 @@ async def create_type(
         hidden = data.kind in COMP_KINDS or data.kind == TypeKind.EXHIBITOR
         fields["visibility"] = Visibility.CODE_ONLY if hidden else Visibility.PUBLIC
     if data.valid_on is not None and not conference.starts_on <= data.valid_on <= conference.ends_on:
-        raise Invalid("A one-day pass must be for a day of the conference.", code="day-outside-conference")
+        raise DayOutsideConference("A one-day pass must be for a day of the conference.")
     if await db.scalar(
         select(RegistrationType.id).where(
             RegistrationType.conference_id == conference.id, func.lower(RegistrationType.name) == data.name.lower()
         )
     ):
-        raise Conflict(f"This conference already has a type named {data.name!r}.", code="type-name-taken")
+        raise TypeNameTaken(f"This conference already has a type named {data.name!r}.")
     registration_type = RegistrationType(conference_id=conference.id, **fields)
     _check_type(registration_type)
     db.add(registration_type)
     await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="registration.type_created",
-        subject_type="registration_type",
-        subject_id=registration_type.id,
-        conference_id=conference.id,
-        name=data.name,
-    )
+    await audit(db, registration_type, "registration.type_created", actor=actor, name=data.name)
     return registration_type
 
 
@@ -116,20 +151,11 @@ async def update_type(
         await capacity.lock_types(db, [registration_type.id])
         taken = (await capacity.seats_taken(db, type_ids=[registration_type.id], moment=now()))[registration_type.id]
         if changes["capacity"] < taken:
-            raise Conflict(
+            raise CapacityBelowTaken(
                 f"{taken} seats of {registration_type.name} are already taken; the capacity cannot be lower.",
-                code="capacity-below-taken",
             )
     await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="registration.type_updated",
-        subject_type="registration_type",
-        subject_id=registration_type.id,
-        conference_id=registration_type.conference_id,
-        changes=sorted(changes),
-    )
+    await audit(db, registration_type, "registration.type_updated", actor=actor, changes=sorted(changes))
     return registration_type
 
 
@@ -150,65 +176,8 @@ async def list_types(
 async def get_type(db: AsyncSession, *, conference_id: uuid.UUID, type_id: uuid.UUID) -> RegistrationType:
     registration_type = await db.get(RegistrationType, type_id)
     if registration_type is None or registration_type.conference_id != conference_id:
-        raise NotFound("This conference has no registration type with this id.", code="registration-type-not-found")
+        raise RegistrationTypeNotFound("This conference has no registration type with this id.")
     return registration_type
-
-
-async def live_counts(db: AsyncSession, *, conference_id: uuid.UUID) -> list[TypeCount]:
-    """Seats per type right now: confirmed, held by live holds, offered to the waitlist, and left."""
-    from events_app.registration.capacity import holds_seat, live_offer
-
-    moment = now()
-    types = await list_types(db, conference_id=conference_id)
-    ids = [t.id for t in types]
-    rows = await db.execute(
-        select(Attendee.registration_type_id, Attendee.status, func.count())
-        .join(Order, Order.id == Attendee.order_id)
-        .where(Attendee.registration_type_id.in_(ids), holds_seat(moment))
-        .group_by(Attendee.registration_type_id, Attendee.status)
-    )
-    confirmed: Counter[uuid.UUID] = Counter()
-    held: Counter[uuid.UUID] = Counter()
-    for type_id, status, count in rows:
-        (confirmed if status == AttendeeStatus.CONFIRMED else held)[type_id] += count
-    offered: Counter[uuid.UUID] = Counter(
-        dict(
-            (
-                await db.execute(
-                    select(WaitlistEntry.registration_type_id, func.count())
-                    .where(WaitlistEntry.registration_type_id.in_(ids), live_offer(moment))
-                    .group_by(WaitlistEntry.registration_type_id)
-                )
-            ).all()
-        )
-    )
-    waiting: Counter[uuid.UUID] = Counter(
-        dict(
-            (
-                await db.execute(
-                    select(WaitlistEntry.registration_type_id, func.count())
-                    .where(WaitlistEntry.registration_type_id.in_(ids), WaitlistEntry.status == WaitlistStatus.WAITING)
-                    .group_by(WaitlistEntry.registration_type_id)
-                )
-            ).all()
-        )
-    )
-    counts = []
-    for t in types:
-        taken = confirmed[t.id] + held[t.id] + offered[t.id]
-        counts.append(
-            TypeCount(
-                registration_type_id=t.id,
-                name=t.name,
-                capacity=t.capacity,
-                confirmed=confirmed[t.id],
-                held=held[t.id],
-                offered=offered[t.id],
-                left=None if t.capacity is None else max(t.capacity - taken, 0),
-                waitlist=waiting[t.id],
-            )
-        )
-    return counts
 
 
 async def add_confirmed_attendee(
@@ -244,7 +213,7 @@ async def add_confirmed_attendee(
     if city_id is not None:
         claimed = await db.get(MemberCity, city_id)
         if claimed is None:
-            raise Invalid("No member city has this id.", code="city-not-found")
+            raise CityNotFound("No member city has this id.")
     member = await check_member(db, email=email, claimed_city=claimed)
     await capacity.take_seats(db, wanted=Counter({registration_type.id: 1}), moment=moment)
     order = Order(
@@ -283,13 +252,11 @@ async def add_confirmed_attendee(
     )
     db.add(attendee)
     await db.flush()
-    await record(
+    await audit(
         db,
+        attendee,
+        "registration.attendee_added",
         actor=actor,
-        action="registration.attendee_added",
-        subject_type="attendee",
-        subject_id=attendee.id,
-        conference_id=conference_id,
         registration_type=registration_type.name,
         source=source.value,
     )
@@ -355,13 +322,6 @@ async def add_exhibitor_staff(
     )
 
 
-async def get_attendee(db: AsyncSession, *, conference_id: uuid.UUID, attendee_id: uuid.UUID) -> Attendee:
-    attendee = await db.get(Attendee, attendee_id)
-    if attendee is None or attendee.conference_id != conference_id:
-        raise NotFound("This conference has no attendee with this id.", code="attendee-not-found")
-    return attendee
-
-
 async def get_policy(db: AsyncSession, *, conference_id: uuid.UUID) -> CancellationPolicy | None:
     return await db.scalar(select(CancellationPolicy).where(CancellationPolicy.conference_id == conference_id))
 
@@ -371,10 +331,10 @@ async def set_policy(
 ) -> CancellationPolicy:
     """Sets the conference's cancellation policy (one per conference)."""
     if data.fee_kind == DiscountKind.PERCENT and data.fee_value > 100:
-        raise Invalid("A percentage fee is at most 100.", code="fee-over-100-percent")
+        raise FeeOver100Percent("A percentage fee is at most 100.")
     full, partial = data.full_refund_until, data.partial_refund_until
     if full is not None and partial is not None and partial < full:
-        raise Invalid("The partial-refund period must end after the full-refund one.", code="policy-dates-order")
+        raise PolicyDatesOrder("The partial-refund period must end after the full-refund one.")
     policy = await get_policy(db, conference_id=conference_id)
     if policy is None:
         policy = CancellationPolicy(conference_id=conference_id, fee_kind=data.fee_kind)
@@ -382,12 +342,5 @@ async def set_policy(
     for key, value in msgspec.structs.asdict(data).items():
         setattr(policy, key, value)
     await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="registration.policy_set",
-        subject_type="cancellation_policy",
-        subject_id=policy.id,
-        conference_id=conference_id,
-    )
+    await audit(db, policy, "registration.policy_set", actor=actor)
     return policy

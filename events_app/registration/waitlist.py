@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from events_app.conferences.models import Conference
 from events_app.core import signing
 from events_app.core.clock import now
-from events_app.core.errors import Conflict, Invalid
 from events_app.registration import capacity, mail
+from events_app.registration.errors import AlreadyWaiting, NoWaitlist, OfferExpired, OfferNotFound, SeatsAvailable
 from events_app.registration.models import (
     Order,
     OrderStatus,
@@ -44,9 +44,9 @@ async def join_waitlist(db: AsyncSession, *, conference: Conference, data: Waitl
     """Puts a person in line for a sold-out public type (one place per person and type)."""
     t = await db.get(RegistrationType, data.registration_type_id)
     if t is None or t.conference_id != conference.id or not t.active or t.visibility != Visibility.PUBLIC:
-        raise Invalid("There is no waitlist for this registration type.", code="no-waitlist")
+        raise NoWaitlist("There is no waitlist for this registration type.")
     if t.capacity is None:
-        raise Invalid(f"{t.name} has no limit: register instead.", code="seats-available")
+        raise SeatsAvailable(f"{t.name} has no limit: register instead.")
     taken = (await capacity.seats_taken(db, type_ids=[t.id], moment=now()))[t.id]
     waiting = await db.scalar(
         select(func.count())
@@ -54,7 +54,7 @@ async def join_waitlist(db: AsyncSession, *, conference: Conference, data: Waitl
         .where(WaitlistEntry.registration_type_id == t.id, WaitlistEntry.status == WaitlistStatus.WAITING)
     )
     if taken < t.capacity and not waiting:
-        raise Invalid(f"{t.name} still has seats: register instead.", code="seats-available")
+        raise SeatsAvailable(f"{t.name} still has seats: register instead.")
     email = data.email.strip().lower()
     existing = await db.scalar(
         select(WaitlistEntry).where(
@@ -64,26 +64,30 @@ async def join_waitlist(db: AsyncSession, *, conference: Conference, data: Waitl
         )
     )
     if existing is not None:
-        raise Conflict(f"{email} is already on the waitlist for {t.name}.", code="already-waiting")
+        raise AlreadyWaiting(f"{email} is already on the waitlist for {t.name}.")
     entry = WaitlistEntry(conference_id=conference.id, registration_type_id=t.id, name=data.name.strip(), email=email)
     try:
         async with db.begin_nested():
             db.add(entry)
     except IntegrityError as exc:  # the same person joining twice at the same moment
-        raise Conflict(f"{email} is already on the waitlist for {t.name}.", code="already-waiting") from exc
+        raise AlreadyWaiting(f"{email} is already on the waitlist for {t.name}.") from exc
     return entry
 
 
-async def entries(db: AsyncSession, *, type_id: uuid.UUID) -> list[WaitlistEntry]:
-    """A type's waitlist, in line order."""
-    return list(
-        await db.scalars(
-            select(WaitlistEntry)
-            .where(WaitlistEntry.registration_type_id == type_id)
-            .order_by(WaitlistEntry.created_at)
-            .execution_options(populate_existing=True)
-        )
+async def entries(
+    db: AsyncSession, *, type_id: uuid.UUID | None = None, conference_id: uuid.UUID | None = None
+) -> list[WaitlistEntry]:
+    """A type's waitlist, or every waitlist of a conference type by type, in line order."""
+    query = (
+        select(WaitlistEntry)
+        .order_by(WaitlistEntry.registration_type_id, WaitlistEntry.created_at)
+        .execution_options(populate_existing=True)
     )
+    if type_id is not None:
+        query = query.where(WaitlistEntry.registration_type_id == type_id)
+    if conference_id is not None:
+        query = query.where(WaitlistEntry.conference_id == conference_id)
+    return list(await db.scalars(query))
 
 
 async def place_in_line(db: AsyncSession, *, entry: WaitlistEntry) -> int | None:
@@ -107,6 +111,17 @@ def claim_url(settings: Settings, *, conference: Conference, entry: WaitlistEntr
         settings.secret_key, purpose=OFFER_PURPOSE, payload=str(entry.id), expires_in=OFFER_HOURS * 3600
     )
     return f"{settings.base_url}/c/{conference.slug}/register?offer={token}"
+
+
+async def offer_from_token(db: AsyncSession, *, settings: Settings, token: str, at: datetime) -> WaitlistEntry:
+    """The live waitlist offer a claim link stands for; ``offer-expired`` (409) once it has run out."""
+    entry_id = signing.unsign(settings.secret_key, purpose=OFFER_PURPOSE, token=token)
+    entry = await db.get(WaitlistEntry, uuid.UUID(entry_id))
+    if entry is None:
+        raise OfferNotFound("This waitlist offer does not exist.")
+    if entry.status != WaitlistStatus.OFFERED or entry.offer_expires_at is None or entry.offer_expires_at <= at:
+        raise OfferExpired("This waitlist offer has run out or was already used.")
+    return entry
 
 
 async def offer_free_seats(

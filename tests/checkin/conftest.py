@@ -25,7 +25,7 @@ from events_app.checkin.schemas import StationIn
 from events_app.conferences import service as conferences
 from events_app.conferences.models import AssociationGroup, Conference, ConferenceStatus, GroupKind, MemberCity
 from events_app.conferences.schemas import CityIn, ConferenceIn
-from events_app.registration import orders
+from events_app.registration import checkout
 from events_app.registration import service as registration
 from events_app.registration.models import Attendee, RegistrationType, TypeKind
 from events_app.registration.schemas import AttendeeIn, OrderIn, TypeIn
@@ -131,7 +131,7 @@ async def place_order(
     A priced type with the default payment method makes an invoiced order: seats held,
     attendees pending until the city's check arrives.
     """
-    order = await orders.place_order(
+    order = await checkout.place_order(
         db,
         settings=settings,
         conference=world.conference,

@@ -13,7 +13,7 @@ from events_app.checkin import credential
 from events_app.checkin.models import Checkin, Scan
 from events_app.checkin.service import holder_for_badge
 from events_app.core.errors import Invalid
-from events_app.registration import orders
+from events_app.registration import cancellation, checkout
 from events_app.registration import service as registration
 from events_app.registration.models import TypeKind
 from events_app.registration.schemas import SubstituteIn, TypeIn
@@ -71,8 +71,8 @@ async def test_a_cancelled_registration_is_turned_away(
     client: AsyncTestClient[Litestar], db: AsyncSession, settings: Settings, world: World
 ) -> None:
     token = await badge_of(db, settings, world, "maria")
-    order = await orders.get_order(db, order_id=world.people["maria"].order_id)
-    await orders.cancel_attendees(db, settings=settings, order=order, waive_policy=True)
+    order = await checkout.get_order(db, order_id=world.people["maria"].order_id)
+    await cancellation.cancel_attendees(db, settings=settings, order=order, waive_policy=True)
     await db.commit()
     answer = await scan(client, world, world.north, token)
     assert (answer["result"], answer["admitted"]) == ("cancelled", False)
@@ -83,8 +83,8 @@ async def test_a_substitutes_badge_works_and_the_original_is_revoked(
     client: AsyncTestClient[Litestar], db: AsyncSession, settings: Settings, world: World
 ) -> None:
     original = await badge_of(db, settings, world, "dev")
-    order = await orders.get_order(db, order_id=world.people["dev"].order_id)
-    colleague = await orders.substitute(
+    order = await checkout.get_order(db, order_id=world.people["dev"].order_id)
+    colleague = await cancellation.substitute(
         db,
         settings=settings,
         order=order,

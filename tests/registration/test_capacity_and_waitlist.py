@@ -15,7 +15,7 @@ from events_app.core.clock import now
 from events_app.core.mail import deliver_outbox
 from events_app.core.rounds import Round, rounds_lifespan
 from events_app.db import make_engine
-from events_app.registration import orders, service, waitlist
+from events_app.registration import checkout, reports, service, waitlist
 from events_app.registration.models import OrderStatus, PaymentMethod, WaitlistStatus
 from events_app.registration.schemas import AttendeeIn, OrderIn, TypePatch
 from events_app.settings import Settings
@@ -67,17 +67,17 @@ async def test_an_unpaid_card_hold_stops_counting_after_30_minutes(
     monkeypatch.setattr("events_app.payments.service.card_payments_enabled", lambda _settings: True)
     await _limit_full(db, world, 1)
     started = now()
-    held = await orders.place_order(
+    held = await checkout.place_order(
         db, settings=settings, conference=world.conference, data=order_for(world, "a@x.org", PaymentMethod.CARD),
         at=started,
     )  # fmt: skip
     await db.commit()
     assert held.status == OrderStatus.PENDING
     assert held.hold_expires_at == started + timedelta(minutes=30)
-    counts = {c.name: c for c in await service.live_counts(db, conference_id=world.conference.id)}
+    counts = {c.name: c for c in await reports.live_counts(db, conference_id=world.conference.id)}
     assert (counts["Full conference"].held, counts["Full conference"].left) == (1, 0)
     later = started + timedelta(minutes=31)
-    taken = await orders.place_order(
+    taken = await checkout.place_order(
         db, settings=settings, conference=world.conference, data=order_for(world, "b@x.org"), at=later
     )
     await db.commit()
@@ -138,7 +138,7 @@ async def test_each_app_process_sweeps_expired_holds_in_the_background(
     db: AsyncSession, settings: Settings, world: World, monkeypatch: Any
 ) -> None:
     monkeypatch.setattr("events_app.payments.service.card_payments_enabled", lambda _settings: True)
-    stale = await orders.place_order(
+    stale = await checkout.place_order(
         db, settings=settings, conference=world.conference, data=order_for(world, "a@x.org", PaymentMethod.CARD),
         at=now() - timedelta(hours=1),
     )  # fmt: skip

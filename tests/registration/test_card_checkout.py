@@ -13,7 +13,7 @@ from events_app.core.clock import now
 from events_app.core.errors import Conflict
 from events_app.payments import service as payments
 from events_app.payments.models import Payment
-from events_app.registration import orders, service
+from events_app.registration import cancellation, checkout, payment_events, service
 from events_app.registration.models import AttendeeStatus, Order, OrderStatus, PaymentMethod
 from events_app.registration.schemas import AttendeeIn, OrderIn, TypePatch
 from events_app.settings import Settings
@@ -35,11 +35,11 @@ def _order(world: World, email: str, method: PaymentMethod = PaymentMethod.CARD)
 
 
 async def _card_order(db: AsyncSession, settings: Settings, world: World, localstripe: LocalStripe) -> Any:
-    order = await orders.place_order(
+    order = await checkout.place_order(
         db, settings=settings, conference=world.conference, data=_order(world, "mayor@fresno.gov")
     )
     await db.commit()
-    started = await orders.pay_by_card(db, settings=settings, order=order, payment_method_id=localstripe.card())
+    started = await checkout.pay_by_card(db, settings=settings, order=order, payment_method_id=localstripe.card())
     await db.commit()
     return order, started.payment
 
@@ -88,7 +88,7 @@ async def test_a_late_payment_whose_seat_was_sold_needs_staff_who_refund_it(
         attendees=[AttendeeIn(registration_type_id=world.one_day.id, first_name="O", last_name="Ther",
                               email="other@fresno.gov")],
     )  # fmt: skip
-    await orders.place_order(db, settings=stripe_settings, conference=world.conference, data=someone_else)
+    await checkout.place_order(db, settings=stripe_settings, conference=world.conference, data=someone_else)
     await db.commit()
 
     await _stripe_reports(db, stripe_settings, payment)
@@ -98,7 +98,7 @@ async def test_a_late_payment_whose_seat_was_sold_needs_staff_who_refund_it(
     assert "sold out" in order.attention_reason
     assert payment.needs_attention  # the money is kept visible, never dropped
 
-    refunded = await orders.refund_order(
+    refunded = await cancellation.refund_order(
         db,
         settings=stripe_settings,
         order=order,
@@ -122,7 +122,7 @@ async def test_cancelling_one_card_paid_attendee_refunds_through_stripe(
     await _stripe_reports(db, stripe_settings, payment)
     await db.refresh(order)
     tom = order.attendees[1]
-    result = await orders.cancel_attendees(db, settings=stripe_settings, order=order, attendee_ids=[tom.id])
+    result = await cancellation.cancel_attendees(db, settings=stripe_settings, order=order, attendee_ids=[tom.id])
     await db.commit()
     assert result.refund_cents == 25000
     await _stripe_reports(db, stripe_settings, payment)
@@ -147,19 +147,19 @@ async def test_staff_honour_a_late_payment_once_they_add_seats(
         attendees=[AttendeeIn(registration_type_id=world.one_day.id, first_name="O", last_name="Ther",
                               email="other@fresno.gov")],
     )  # fmt: skip
-    await orders.place_order(db, settings=stripe_settings, conference=world.conference, data=someone_else)
+    await checkout.place_order(db, settings=stripe_settings, conference=world.conference, data=someone_else)
     await db.commit()
     await _stripe_reports(db, stripe_settings, payment)
     await db.refresh(order)
     assert order.status == OrderStatus.NEEDS_ATTENTION
 
     with pytest.raises(Conflict):  # still no seat: nothing changes
-        await orders.honour_order(db, settings=stripe_settings, order=order, actor=None)
+        await payment_events.honour_order(db, settings=stripe_settings, order=order, actor=None)
     await db.rollback()
     await db.refresh(world.one_day)
     await db.refresh(order)
     await service.update_type(db, registration_type=world.one_day, data=TypePatch(capacity=2), actor=None)
-    await orders.honour_order(db, settings=stripe_settings, order=order, actor=None)
+    await payment_events.honour_order(db, settings=stripe_settings, order=order, actor=None)
     await db.commit()
     await db.refresh(payment)
     assert order.status == OrderStatus.PAID

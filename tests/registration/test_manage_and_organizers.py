@@ -17,7 +17,7 @@ from events_app.core.clock import now
 from events_app.core.errors import NotAllowed
 from events_app.payments import service as payments
 from events_app.payments.models import ReceiptMethod
-from events_app.registration import orders, service
+from events_app.registration import cancellation, reports
 from events_app.registration.models import Attendee, AttendeeStatus, Order, OrderStatus
 from events_app.registration.schemas import SubstituteIn
 from events_app.settings import Settings
@@ -89,7 +89,7 @@ async def test_later_cancellations_follow_the_policy_bands(
 ) -> None:
     placed = await _paid_group(client, db, settings, world)
     order = await db.get_one(Order, uuid.UUID(placed["id"]))
-    result = await orders.cancel_attendees(
+    result = await cancellation.cancel_attendees(
         db,
         settings=settings,
         order=order,
@@ -130,7 +130,7 @@ async def test_no_substitution_after_the_deadline(
     placed = await _paid_group(client, db, settings, world)
     order = await db.get_one(Order, uuid.UUID(placed["id"]))
     with pytest.raises(NotAllowed):
-        await orders.substitute(
+        await cancellation.substitute(
             db,
             settings=settings,
             order=order,
@@ -225,5 +225,5 @@ async def test_cancelling_one_of_an_unpaid_invoice_reissues_the_invoice_for_the_
     # Cancelling everyone left voids the new invoice and gives the seats back.
     response = await client.post(f"{URL}/manage/{_token(placed)}/cancel", json={})
     assert response.json()["order"]["status"] == "cancelled"
-    counts = {c.name: c for c in await service.live_counts(db, conference_id=world.conference.id)}
+    counts = {c.name: c for c in await reports.live_counts(db, conference_id=world.conference.id)}
     assert counts["Full conference"].held == 0

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.core.clock import now
 from events_app.core.errors import Conflict, Invalid
-from events_app.registration import orders, promo
+from events_app.registration import checkout, promo, quote
 from events_app.registration.models import AttendeeStatus, DiscountKind, OrderStatus, PaymentMethod
 from events_app.registration.schemas import AttendeeIn, OrderIn, PromoCodeIn
 from events_app.settings import Settings
@@ -30,7 +30,7 @@ def one(world: World, email: str = "mayor@fresno.gov", **extra: Any) -> OrderIn:
 
 
 async def _total(db: AsyncSession, settings: Settings, world: World, data: OrderIn, *, days: int = 0) -> int:
-    priced = await orders.price_order(
+    priced = await quote.price_order(
         db, settings=settings, conference=world.conference, data=data, at=now() + timedelta(days=days)
     )
     return priced.total_cents
@@ -134,7 +134,7 @@ async def test_promo_codes_apply_to_their_types_within_their_window_and_uses(
     assert unknown.value.code == "promo-code-invalid"
 
     for n in range(2):
-        await orders.place_order(
+        await checkout.place_order(
             db,
             settings=settings,
             conference=world.conference,
@@ -142,7 +142,7 @@ async def test_promo_codes_apply_to_their_types_within_their_window_and_uses(
         )
     await db.commit()
     with pytest.raises(Conflict) as used_up:
-        await orders.place_order(
+        await checkout.place_order(
             db, settings=settings, conference=world.conference, data=one(world, "p3@fresno.gov", promo_code="CLERKS50")
         )
     assert used_up.value.code == "promo-code-used-up"

@@ -1,0 +1,195 @@
+"""The quote: what an order would cost now, attendee by attendee, checked against the types' rules.
+
+``price_order`` is the one place an amount is computed: the quote shown to a buyer and the
+order placed at checkout both come from it, and it writes nothing. Each attendee gets the
+member or non-member rate (``pricing.check_member`` says why), the price of the current
+period and the promo code's discount where the code covers their type; a waitlist offer
+lets its holder buy the seat kept for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import msgspec
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.models import Role
+from events_app.accounts.service import Principal
+from events_app.conferences.errors import CityNotFound
+from events_app.conferences.models import Conference, MemberCity
+from events_app.conferences.service import registration_is_open
+from events_app.registration.errors import (
+    CodeRequired,
+    DuplicateAttendee,
+    GuestNeedsPrimary,
+    GuestOfNotAGuest,
+    MixedCurrencies,
+    OfferMismatch,
+    PromoCodeNotApplicable,
+    RegistrationClosed,
+    SaleEnded,
+    SaleNotStarted,
+    TypeNotForSale,
+    UnknownRegistrationType,
+)
+from events_app.registration.models import OrderSource, PromoCode, RegistrationType, TypeKind, Visibility, WaitlistEntry
+from events_app.registration.pricing import MemberCheck, check_member, code_covers, discount_cents, price_cents
+from events_app.registration.promo import find_code
+from events_app.registration.schemas import AttendeeIn, OrderIn, Quote, QuoteLine
+from events_app.registration.waitlist import offer_from_token
+from events_app.settings import Settings
+
+
+def order_source(principal: Principal | None) -> OrderSource:
+    """Where an order placed by this caller comes from: an organizer's is theirs, anyone else's is online."""
+    return OrderSource.ORGANIZER if principal is not None and principal.role == Role.ORGANIZER else OrderSource.ONLINE
+
+
+@dataclass
+class PricedAttendee:
+    data: AttendeeIn
+    registration_type: RegistrationType
+    member: MemberCheck
+    price_cents: int
+    discount_cents: int
+    uses_code: bool
+
+
+@dataclass
+class PricedOrder:
+    currency: str
+    attendees: list[PricedAttendee]
+    code: PromoCode | None
+    offer: WaitlistEntry | None = None
+    code_uses: int = 0
+    lines: list[QuoteLine] = field(default_factory=list)
+
+    @property
+    def subtotal_cents(self) -> int:
+        return sum(a.price_cents for a in self.attendees)
+
+    @property
+    def discount_cents(self) -> int:
+        return sum(a.discount_cents for a in self.attendees)
+
+    @property
+    def total_cents(self) -> int:
+        return self.subtotal_cents - self.discount_cents
+
+    @property
+    def promo_code(self) -> str | None:
+        return self.code.code if self.code else None
+
+    @property
+    def payment_needed(self) -> bool:
+        return self.total_cents > 0
+
+
+def _check_for_sale(t: RegistrationType, *, at: datetime, code: PromoCode | None) -> None:
+    if not t.active or t.kind == TypeKind.EXHIBITOR:
+        raise TypeNotForSale(f"{t.name} is not sold here.")
+    if t.visibility == Visibility.CODE_ONLY and not (code is not None and code.types and code_covers(code, t)):
+        raise CodeRequired(f"{t.name} is given with a code only.")
+    if t.sale_starts_at is not None and at < t.sale_starts_at:
+        raise SaleNotStarted(f"{t.name} is not on sale yet.")
+    if t.sale_ends_at is not None and at >= t.sale_ends_at:
+        raise SaleEnded(f"{t.name} is no longer on sale.")
+
+
+async def price_order(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    conference: Conference,
+    data: OrderIn,
+    at: datetime,
+    source: OrderSource = OrderSource.ONLINE,
+) -> PricedOrder:
+    """Every attendee's rate, price and discount, checked against the types' rules. Writes nothing.
+
+    Organizers may register someone outside the registration window (``source``).
+    """
+    if source != OrderSource.ORGANIZER and not registration_is_open(conference, at=at):
+        raise RegistrationClosed(f"Registration for {conference.name} is not open.")
+    code = None
+    if data.promo_code:
+        code = await find_code(db, conference_id=conference.id, code=data.promo_code, at=at)
+    type_ids = {a.registration_type_id for a in data.attendees}
+    types = {
+        t.id: t
+        for t in await db.scalars(
+            select(RegistrationType).where(
+                RegistrationType.id.in_(type_ids), RegistrationType.conference_id == conference.id
+            )
+        )
+    }
+    if missing := type_ids - types.keys():
+        raise UnknownRegistrationType(f"Unknown registration type: {', '.join(map(str, missing))}.")
+    currencies = {t.currency for t in types.values()}
+    if len(currencies) > 1:
+        raise MixedCurrencies("One order cannot mix currencies.")
+    offer = None
+    if data.waitlist_offer:
+        offer = await offer_from_token(db, settings=settings, token=data.waitlist_offer, at=at)
+        if offer.registration_type_id not in type_ids or offer.conference_id != conference.id:
+            raise OfferMismatch("This order does not include the registration the offer is for.")
+    seen_emails: set[str] = set()
+    priced: list[PricedAttendee] = []
+    for position, person in enumerate(data.attendees):
+        t = types[person.registration_type_id]
+        _check_for_sale(t, at=at, code=code)
+        if t.kind == TypeKind.GUEST:
+            primary = data.attendees[person.guest_of] if person.guest_of is not None else None
+            if (
+                primary is None
+                or person.guest_of == position
+                or types[primary.registration_type_id].kind == TypeKind.GUEST
+            ):
+                raise GuestNeedsPrimary(
+                    f"{person.first_name} {person.last_name} has a guest pass: name the attendee of this order "
+                    "they accompany (guest_of).",
+                )
+        elif person.guest_of is not None:
+            raise GuestOfNotAGuest("Only a guest pass accompanies another attendee.")
+        email = person.email.strip().lower()
+        if t.kind != TypeKind.GUEST:
+            if email in seen_emails:
+                raise DuplicateAttendee(f"{email} is listed twice in this order.")
+            seen_emails.add(email)
+        claimed = None
+        if person.city_id is not None:
+            claimed = await db.get(MemberCity, person.city_id)
+            if claimed is None:
+                raise CityNotFound("No member city has this id.")
+        member = await check_member(db, email=email, claimed_city=claimed)
+        price = price_cents(t, rate=member.rate, at=at)
+        uses_code = code is not None and code_covers(code, t)
+        discount = discount_cents(code, price=price) if code is not None and uses_code else 0
+        priced.append(PricedAttendee(person, t, member, price, discount, uses_code))
+    if code is not None and not any(p.uses_code for p in priced):
+        raise PromoCodeNotApplicable(f"The code {code.code} does not apply to these registrations.")
+    order = PricedOrder(currency=currencies.pop(), attendees=priced, code=code, offer=offer)
+    order.code_uses = sum(1 for p in priced if p.uses_code)
+    order.lines = [
+        QuoteLine(
+            position=i,
+            name=f"{p.data.first_name} {p.data.last_name}",
+            registration_type_id=p.registration_type.id,
+            registration_type=p.registration_type.name,
+            rate=p.member.rate,
+            rate_note=p.member.note,
+            city=p.member.city.name if p.member.city else p.data.city_name,
+            price_cents=p.price_cents,
+            discount_cents=p.discount_cents,
+            amount_cents=p.price_cents - p.discount_cents,
+        )
+        for i, p in enumerate(priced)
+    ]
+    return order
+
+
+def as_quote(priced: PricedOrder) -> Quote:
+    return msgspec.convert(priced, Quote, from_attributes=True)
