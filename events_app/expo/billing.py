@@ -19,13 +19,13 @@ from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import Conflict
 from events_app.expo import booking as booking_service
 from events_app.expo import mail as expo_mail
+from events_app.expo.errors import CardMissing
 from events_app.expo.floorplan import claim_is_live
 from events_app.expo.models import BookingStatus, Booth, BoothBooking, BoothHold, Partner, PaymentMethod
 from events_app.payments import service as payments
-from events_app.payments.errors import CannotHonour
+from events_app.payments.errors import CannotHonour, CardPaymentsDisabled, PaymentInProgress
 from events_app.payments.models import Payment, PaymentStatus, ReceiptMethod, Refund
 from events_app.payments.schemas import InvoiceLine
 from events_app.settings import Settings
@@ -60,9 +60,9 @@ async def checkout_booth(
     """Books the held booth and asks payments for the money: an invoice, or a card charged server-side."""
     if method == PaymentMethod.CARD and not payments.card_payments_enabled(settings):
         # Refuse before touching the hold, so the partner can still choose an invoice.
-        raise Conflict("Card payments are not set up here; pay by invoice instead.", code="card-payments-disabled")
+        raise CardPaymentsDisabled("Card payments are not set up here; pay by invoice instead.")
     if method == PaymentMethod.CARD and not payment_method_id:
-        raise Conflict("A card checkout needs the card (payment_method_id) from Stripe.js.", code="card-missing")
+        raise CardMissing("A card checkout needs the card (payment_method_id) from Stripe.js.")
     booking = await booking_service.checkout_hold(db, conference=conference, hold=hold, method=method, actor=actor)
     booth = await db.get_one(Booth, booking.booth_id)
     description = f"{conference.name}: booth {booth.code} ({booth.size} {booth.kind})"
@@ -194,9 +194,7 @@ async def cancel_and_refund(
     """Cancels a booking, frees its booth, and settles the money: an unpaid invoice is voided, what was
     paid is refunded by the date bands (to the card, or as a credit note for an invoice)."""
     if booking.status == BookingStatus.PENDING_PAYMENT:
-        raise Conflict(
-            "The card payment for this booking is still going through; try again shortly.", code="payment-in-progress"
-        )
+        raise PaymentInProgress("The card payment for this booking is still going through; try again shortly.")
     payment = await payments.get_payment(db, payment_id=uuid.UUID(booking.payment_id)) if booking.payment_id else None
     if payment is not None:
         booking.paid_cents = payment.amount_paid_cents  # what payments collected is what can come back

@@ -24,14 +24,19 @@ from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import Conflict, Invalid, NotFound
 from events_app.expo import geometry
 from events_app.expo.errors import (
+    BadPaymentMethod,
+    BookingEnded,
+    BookingNotFound,
     BookingNotOpen,
+    BoothFree,
     BoothTaken,
     CompetitorNearby,
     HoldLimitReached,
+    HoldNotFound,
     HoldNotLive,
+    SameBooth,
 )
 from events_app.expo.floorplan import claim_is_live
 from events_app.expo.models import (
@@ -228,7 +233,7 @@ async def get_hold(
     """A hold of this conference; ``partner`` limits it to that partner's (others' look missing)."""
     hold = await db.get(BoothHold, hold_id)
     if hold is None or hold.conference_id != conference.id or (partner is not None and hold.partner_id != partner.id):
-        raise NotFound("There is no hold with this id.", code="hold-not-found")
+        raise HoldNotFound("There is no hold with this id.")
     return hold
 
 
@@ -285,7 +290,7 @@ async def checkout_hold(
     invoiced one keeps it until the invoice is paid or the booking is cancelled.
     """
     if method not in (PaymentMethod.CARD, PaymentMethod.INVOICE):
-        raise Invalid("Pay for a booth by card or by invoice.", code="bad-payment-method")
+        raise BadPaymentMethod("Pay for a booth by card or by invoice.")
     moment = now()
     settings = await expo_settings(db, conference=conference)
     booth = await db.get_one(Booth, hold.booth_id)
@@ -460,7 +465,7 @@ async def get_booking(
         or booking.conference_id != conference.id
         or (partner is not None and booking.partner_id != partner.id)
     ):
-        raise NotFound("There is no booking with this id.", code="booking-not-found")
+        raise BookingNotFound("There is no booking with this id.")
     return booking
 
 
@@ -524,7 +529,7 @@ async def cancel_booking(
     The caller pays the refund out (through payments) for ``refund_cents``.
     """
     if booking.status in (BookingStatus.CANCELLED, BookingStatus.LAPSED):
-        raise Conflict("This booking has already ended.", code="booking-ended")
+        raise BookingEnded("This booking has already ended.")
     quote = await quote_cancellation(db, conference=conference, booking=booking)
     if override_percent is not None:
         quote = Cancellation(
@@ -633,9 +638,9 @@ async def move_booking(
 ) -> BoothBooking:
     """Staff move a live booking to another free booth; the price booked stays as it was."""
     if not booking_is_live(booking):
-        raise Conflict("Only a live booking can be moved.", code="booking-ended")
+        raise BookingEnded("Only a live booking can be moved.")
     if to.id == booking.booth_id:
-        raise Invalid("The booking is already in this booth.", code="same-booth")
+        raise SameBooth("The booking is already in this booth.")
     moment = now()
     old = await db.get_one(Booth, booking.booth_id)
     claimed = await db.execute(
@@ -682,7 +687,7 @@ async def release_booth(
     """Staff free a booth: end its hold, or cancel its booking (refund by the bands unless overridden)."""
     moment = now()
     if not claim_is_live(booth, moment):
-        raise Conflict(f"Booth {booth.code} is already free.", code="booth-free")
+        raise BoothFree(f"Booth {booth.code} is already free.")
     if booth.booking_id is not None:
         booking = await db.get_one(BoothBooking, booth.booking_id)
         return await cancel_booking(

@@ -17,8 +17,8 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import Invalid
 from events_app.expo import billing, booking, floorplan, leads, service, staff
+from events_app.expo.errors import BoothMissing
 from events_app.expo.models import BoothKind, ExpoSettings, Partner, PaymentMethod
 from events_app.expo.schemas import (
     AssignIn,
@@ -431,7 +431,7 @@ class ExpoController(Controller):
         elif data.booth_code is not None:
             booth = await floorplan.booth_by_code(db_session, conference=conference, code=data.booth_code)
         else:
-            raise Invalid("Name the booth by booth_id or booth_code.", code="booth-missing")
+            raise BoothMissing("Name the booth by booth_id or booth_code.")
         held = await booking.hold_booth(
             db_session, conference=conference, partner=partner, booth=booth, actor=principal
         )

@@ -22,9 +22,21 @@ from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import Conflict, Invalid, NotFound
 from events_app.core.money import Money
 from events_app.expo import geometry
+from events_app.expo.errors import (
+    BoothNotFound,
+    FloorPlanBoothInUse,
+    FloorPlanDuplicateBooth,
+    FloorPlanDuplicateHall,
+    FloorPlanMissing,
+    FloorPlanOutsideHall,
+    FloorPlanOverlap,
+    FloorPlanShape,
+    FloorPlanUnknownBooth,
+    FloorPlanVersion,
+    HallNotFound,
+)
 from events_app.expo.models import Booth, BoothBooking, BoothKind, FloorArea, Hall, Partner
 from events_app.expo.schemas import (
     FLOOR_PLAN_FORMAT,
@@ -42,24 +54,23 @@ AREA_ORDER = (FloorArea.created_at, FloorArea.id)
 
 def _shape(item: BoothDoc | AreaDoc, where: str) -> list[list[float]]:
     if (item.rect is None) == (item.polygon is None):
-        raise Invalid(f"{where} needs exactly one of rect or polygon.", code="floor-plan-shape")
+        raise FloorPlanShape(f"{where} needs exactly one of rect or polygon.")
     if item.rect is not None:
         x, y, width, depth = item.rect
         if width <= 0 or depth <= 0:
-            raise Invalid(f"{where} has a rectangle without width or depth.", code="floor-plan-shape")
+            raise FloorPlanShape(f"{where} has a rectangle without width or depth.")
         return geometry.rectangle(x, y, width, depth)
     shape = [[float(x), float(y)] for x, y in item.polygon or []]
     if not geometry.is_simple_polygon(shape):
-        raise Invalid(f"{where} is not a simple polygon (its edges cross or it has no area).", code="floor-plan-shape")
+        raise FloorPlanShape(f"{where} is not a simple polygon (its edges cross or it has no area).")
     return shape
 
 
 def _inside_hall(shape: list[list[float]], hall: HallDoc, where: str) -> None:
     min_x, min_y, max_x, max_y = geometry.bounds(shape)
     if min_x < 0 or min_y < 0 or max_x > hall.width_ft or max_y > hall.depth_ft:
-        raise Invalid(
+        raise FloorPlanOutsideHall(
             f"{where} lies outside hall {hall.code} ({hall.width_ft:g} x {hall.depth_ft:g} ft).",
-            code="floor-plan-outside-hall",
         )
 
 
@@ -81,12 +92,11 @@ class _CheckedBooth:
 
 def _check_document(doc: FloorPlanDoc) -> list[_CheckedBooth]:
     if doc.format != FLOOR_PLAN_FORMAT or doc.version != FLOOR_PLAN_VERSION:
-        raise Invalid(
+        raise FloorPlanVersion(
             f"This service reads floor plans of version {FLOOR_PLAN_VERSION}; the document is version {doc.version}.",
-            code="floor-plan-version",
         )
     if len({hall.code for hall in doc.halls}) != len(doc.halls):
-        raise Invalid("Two halls share a code.", code="floor-plan-duplicate-hall")
+        raise FloorPlanDuplicateHall("Two halls share a code.")
     booths: list[_CheckedBooth] = []
     for hall in doc.halls:
         for booth in hall.booths:
@@ -100,16 +110,14 @@ def _check_document(doc: FloorPlanDoc) -> list[_CheckedBooth]:
     for hall in doc.halls:
         clash = geometry.first_overlap([(b.doc.code, b.shape) for b in booths if b.hall_code == hall.code])
         if clash is not None:
-            raise Invalid(f"Booths {clash[0]} and {clash[1]} overlap in hall {hall.code}.", code="floor-plan-overlap")
+            raise FloorPlanOverlap(f"Booths {clash[0]} and {clash[1]} overlap in hall {hall.code}.")
     codes = [b.doc.code for b in booths]
     if len(set(codes)) != len(codes):
         twice = sorted({c for c in codes if codes.count(c) > 1})
-        raise Invalid(
-            f"Booth codes must be unique; repeated: {', '.join(twice[:10])}.", code="floor-plan-duplicate-booth"
-        )
+        raise FloorPlanDuplicateBooth(f"Booth codes must be unique; repeated: {', '.join(twice[:10])}.")
     ids = [b.doc.id for b in booths if b.doc.id is not None]
     if len(set(ids)) != len(ids):
-        raise Invalid("Two booths carry the same id.", code="floor-plan-duplicate-booth")
+        raise FloorPlanDuplicateBooth("Two booths carry the same id.")
     return booths
 
 
@@ -127,9 +135,8 @@ async def import_floor_plan(
     for item in checked:
         if item.doc.id is not None:
             if item.doc.id not in by_id:
-                raise Invalid(
+                raise FloorPlanUnknownBooth(
                     f"Booth {item.doc.code} carries an id that is not a booth of this conference.",
-                    code="floor-plan-unknown-booth",
                 )
             matched[item.doc.id] = item
         elif item.doc.code in by_code:
@@ -147,9 +154,8 @@ async def import_floor_plan(
         )
         in_use += [b.code for b in removed if b.id in booked_ever and b.code not in in_use]
         if in_use:
-            raise Conflict(
+            raise FloorPlanBoothInUse(
                 f"The document leaves out booths that are held or booked: {', '.join(sorted(in_use)[:10])}.",
-                code="floor-plan-booth-in-use",
             )
 
     for hall_doc in doc.halls:
@@ -369,7 +375,7 @@ async def booth_views(
 async def get_booth(db: AsyncSession, *, conference: Conference, booth_id: uuid.UUID) -> Booth:
     booth = await db.get(Booth, booth_id, populate_existing=True)
     if booth is None or booth.conference_id != conference.id:
-        raise NotFound("This conference has no booth with this id.", code="booth-not-found")
+        raise BoothNotFound("This conference has no booth with this id.")
     return booth
 
 
@@ -380,7 +386,7 @@ async def booth_by_code(db: AsyncSession, *, conference: Conference, code: str) 
         .execution_options(populate_existing=True)
     )
     if booth is None:
-        raise NotFound(f"This conference has no booth {code}.", code="booth-not-found")
+        raise BoothNotFound(f"This conference has no booth {code}.")
     return booth
 
 
@@ -469,10 +475,10 @@ async def floor_plan_svg(
 ) -> str:
     halls = await list_halls(db, conference=conference)
     if not halls:
-        raise NotFound("This conference has no floor plan yet.", code="floor-plan-missing")
+        raise FloorPlanMissing("This conference has no floor plan yet.")
     hall = halls[0] if hall_code is None else next((h for h in halls if h.code == hall_code), None)
     if hall is None:
-        raise NotFound(f"This conference has no hall {hall_code}.", code="hall-not-found")
+        raise HallNotFound(f"This conference has no hall {hall_code}.")
     areas = list(await db.scalars(select(FloorArea).where(FloorArea.hall_id == hall.id).order_by(*AREA_ORDER)))
     views = await booth_views(db, conference=conference, viewer_partner_id=viewer_partner_id, hall_code=hall.code)
     return render_hall_svg(hall, areas, views, title=f"{conference.name}: {hall.name}")

@@ -23,10 +23,11 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import DomainError, Invalid, NotFound
+from events_app.core.errors import DomainError
 from events_app.core.money import Money
 from events_app.expo import billing, booking, floorplan, leads, service, staff
 from events_app.expo.controllers import leads_download
+from events_app.expo.errors import BoothNotFound, StaffNameMissing
 from events_app.expo.models import FloorArea, Partner, PaymentMethod
 from events_app.payments import service as payments
 from events_app.settings import Settings
@@ -323,7 +324,7 @@ class ExpoPages(Controller):
             partner = await service.partner_of(db_session, principal)
             found = await booking.get_booking(db_session, conference=conference, booking_id=booking_id, partner=partner)
             if not (data.first_name.strip() and data.last_name.strip()):
-                raise Invalid("Give the staff member's first and last name.", code="staff-name-missing")
+                raise StaffNameMissing("Give the staff member's first and last name.")
             await staff.name_staff(
                 db_session,
                 settings=settings,
@@ -401,4 +402,4 @@ def _uuid(value: str) -> uuid.UUID:
     try:
         return uuid.UUID(value)
     except ValueError as exc:
-        raise NotFound("Choose a booth on the floor plan first.", code="booth-not-found") from exc
+        raise BoothNotFound("Choose a booth on the floor plan first.") from exc

@@ -18,13 +18,29 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.models import Role, User
-from events_app.accounts.service import Principal
+from events_app.accounts.service import Principal, get_user
 from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import Conflict, Invalid, NotFound
 from events_app.core.text import slugify
-from events_app.expo.errors import NotAPartnerContact
+from events_app.expo.errors import (
+    CategoryExists,
+    ContactNotFound,
+    ContactTaken,
+    DuplicateCategory,
+    DuplicateRefundBand,
+    NotAPartnerContact,
+    NotAPartnerUser,
+    PartnerExists,
+    PartnerNotFound,
+    RefundBandsIncrease,
+    TierExists,
+    TierNotFound,
+    TierRankTaken,
+    UnknownCategory,
+    WindowNotFound,
+    WindowTierAndPoints,
+)
 from events_app.expo.models import (
     BookingWindow,
     BusinessCategory,
@@ -57,9 +73,9 @@ async def list_tiers(db: AsyncSession) -> list[PartnerTier]:
 async def create_tier(db: AsyncSession, *, data: TierIn) -> PartnerTier:
     """Adds a tier; ranks are unique so the booking order between tiers is never ambiguous."""
     if await db.scalar(select(PartnerTier.id).where(PartnerTier.slug == data.slug)):
-        raise Conflict(f"A tier {data.slug!r} already exists.", code="tier-exists")
+        raise TierExists(f"A tier {data.slug!r} already exists.")
     if await db.scalar(select(PartnerTier.id).where(PartnerTier.rank == data.rank)):
-        raise Conflict(f"Another tier already has rank {data.rank}.", code="tier-rank-taken")
+        raise TierRankTaken(f"Another tier already has rank {data.rank}.")
     tier = PartnerTier(**msgspec.structs.asdict(data))
     db.add(tier)
     await db.flush()
@@ -69,7 +85,7 @@ async def create_tier(db: AsyncSession, *, data: TierIn) -> PartnerTier:
 async def get_tier(db: AsyncSession, *, tier_id: uuid.UUID) -> PartnerTier:
     tier = await db.get(PartnerTier, tier_id)
     if tier is None:
-        raise NotFound("No partner tier has this id.", code="tier-not-found")
+        raise TierNotFound("No partner tier has this id.")
     return tier
 
 
@@ -79,7 +95,7 @@ async def list_categories(db: AsyncSession) -> list[BusinessCategory]:
 
 async def create_category(db: AsyncSession, *, data: CategoryIn) -> BusinessCategory:
     if await db.scalar(select(BusinessCategory.id).where(BusinessCategory.slug == data.slug)):
-        raise Conflict(f"A category {data.slug!r} already exists.", code="category-exists")
+        raise CategoryExists(f"A category {data.slug!r} already exists.")
     category = BusinessCategory(**msgspec.structs.asdict(data))
     db.add(category)
     await db.flush()
@@ -88,10 +104,10 @@ async def create_category(db: AsyncSession, *, data: CategoryIn) -> BusinessCate
 
 async def _categories(db: AsyncSession, ids: list[uuid.UUID]) -> list[BusinessCategory]:
     if len(set(ids)) != len(ids):
-        raise Invalid("A category is listed twice.", code="duplicate-category")
+        raise DuplicateCategory("A category is listed twice.")
     found = list(await db.scalars(select(BusinessCategory).where(BusinessCategory.id.in_(ids))))
     if len(found) != len(ids):
-        raise Invalid("category_ids names a category that does not exist.", code="category-not-found")
+        raise UnknownCategory("category_ids names a category that does not exist.")
     return found
 
 
@@ -154,7 +170,7 @@ async def create_partner(db: AsyncSession, *, data: PartnerIn, actor: Principal 
     tier = await get_tier(db, tier_id=data.tier_id)
     categories = await _categories(db, data.category_ids)
     if data.slug is not None and await db.scalar(select(Partner.id).where(Partner.slug == data.slug)):
-        raise Conflict(f"A partner {data.slug!r} already exists.", code="partner-exists")
+        raise PartnerExists(f"A partner {data.slug!r} already exists.")
     partner = Partner(
         slug=data.slug or await _free_slug(db, slugify(data.name) or "partner"),
         name=data.name.strip(),
@@ -194,7 +210,7 @@ async def create_partner(db: AsyncSession, *, data: PartnerIn, actor: Principal 
 async def get_partner(db: AsyncSession, *, partner_id: uuid.UUID) -> Partner:
     partner = await db.get(Partner, partner_id)
     if partner is None:
-        raise NotFound("No partner has this id.", code="partner-not-found")
+        raise PartnerNotFound("No partner has this id.")
     return partner
 
 
@@ -249,16 +265,14 @@ async def add_contact(
     db: AsyncSession, *, partner: Partner, user_id: uuid.UUID, actor: Principal | None
 ) -> PartnerContact:
     """Lets a partner user act for this partner; a user acts for one partner at most."""
-    user = await db.get(User, user_id)
-    if user is None:
-        raise NotFound("No user has this id.", code="user-not-found")
+    user = await get_user(db, user_id=user_id)
     if user.role != Role.PARTNER:
-        raise Invalid("Only users of role partner can be a partner's contact.", code="not-a-partner-user")
+        raise NotAPartnerUser("Only users of role partner can be a partner's contact.")
     existing = await db.scalar(select(PartnerContact).where(PartnerContact.user_id == user_id))
     if existing is not None:
         if existing.partner_id == partner.id:
             return existing
-        raise Conflict("This user is already the contact of another partner.", code="contact-taken")
+        raise ContactTaken("This user is already the contact of another partner.")
     contact = PartnerContact(user_id=user_id, partner_id=partner.id)
     db.add(contact)
     await db.flush()
@@ -289,7 +303,7 @@ async def remove_contact(db: AsyncSession, *, partner: Partner, user_id: uuid.UU
         select(PartnerContact).where(PartnerContact.partner_id == partner.id, PartnerContact.user_id == user_id)
     )
     if contact is None:
-        raise NotFound("This user is not a contact of this partner.", code="contact-not-found")
+        raise ContactNotFound("This user is not a contact of this partner.")
     await db.delete(contact)
     await db.flush()
     await record(
@@ -337,9 +351,9 @@ async def save_settings(
 ) -> ExpoSettings:
     bands = sorted(data.refund_bands, key=lambda band: band.cancel_before)
     if len({band.cancel_before for band in bands}) != len(bands):
-        raise Invalid("Two refund bands have the same date.", code="duplicate-refund-band")
+        raise DuplicateRefundBand("Two refund bands have the same date.")
     if any(later.refund_percent > earlier.refund_percent for earlier, later in itertools.pairwise(bands)):
-        raise Invalid("A later refund band cannot refund more than an earlier one.", code="refund-bands-increase")
+        raise RefundBandsIncrease("A later refund band cannot refund more than an earlier one.")
     values = msgspec.structs.asdict(data) | {"refund_bands": [msgspec.to_builtins(band) for band in bands]}
     settings = await db.scalar(select(ExpoSettings).where(ExpoSettings.conference_id == conference.id))
     if settings is None:
@@ -369,7 +383,7 @@ async def create_window(
     db: AsyncSession, *, conference: Conference, data: WindowIn, actor: Principal | None
 ) -> BookingWindow:
     if data.tier_id is not None and data.min_points is not None:
-        raise Invalid("A window is for a tier or for a points band, not both.", code="window-tier-and-points")
+        raise WindowTierAndPoints("A window is for a tier or for a points band, not both.")
     if data.tier_id is not None:
         await get_tier(db, tier_id=data.tier_id)
     window = BookingWindow(conference_id=conference.id, **msgspec.structs.asdict(data))
@@ -393,7 +407,7 @@ async def delete_window(
 ) -> None:
     window = await db.get(BookingWindow, window_id)
     if window is None or window.conference_id != conference.id:
-        raise NotFound("This conference has no booking window with this id.", code="window-not-found")
+        raise WindowNotFound("This conference has no booking window with this id.")
     await db.delete(window)
     await db.flush()
     await record(

@@ -19,9 +19,16 @@ from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.checkin.mail import badge_attachment
 from events_app.conferences.models import Conference
-from events_app.core.errors import Conflict, Invalid
 from events_app.expo import mail as expo_mail
 from events_app.expo.booking import badge_allowance, booking_is_live
+from events_app.expo.errors import (
+    BadgesUsedUp,
+    BadQuantity,
+    BookingNotStaffable,
+    CardMissing,
+    StaffAlreadyNamed,
+    StaffEmailMissing,
+)
 from events_app.expo.models import (
     BadgePurchase,
     BookingStatus,
@@ -87,10 +94,10 @@ async def name_staff(
 ) -> BoothStaffMember:
     """Registers a staff member for the booth (an exhibitor attendee with a badge) while badges are left."""
     if booking.status not in STAFFABLE or not booking_is_live(booking):
-        raise Conflict("Staff can be named once the booth is booked.", code="booking-not-staffable")
+        raise BookingNotStaffable("Staff can be named once the booth is booked.")
     email = email.strip().lower()
     if "@" not in email:
-        raise Invalid("A staff member needs an email address for their badge.", code="staff-email-missing")
+        raise StaffEmailMissing("A staff member needs an email address for their badge.")
     # Touch the booking first: a row lock on PostgreSQL, the write lock on SQLite.
     await db.execute(
         update(BoothBooking)
@@ -101,12 +108,11 @@ async def name_staff(
     if await db.scalar(
         select(BoothStaffMember.id).where(BoothStaffMember.booking_id == booking.id, BoothStaffMember.email == email)
     ):
-        raise Conflict(f"{email} already works this booth.", code="staff-already-named")
+        raise StaffAlreadyNamed(f"{email} already works this booth.")
     badges = await badges_of(db, booking=booking)
     if badges.left == 0:
-        raise Conflict(
+        raise BadgesUsedUp(
             f"All {badges.included + badges.bought} badges of this booth are named; buy extra badges to add more.",
-            code="badges-used-up",
             included=badges.included,
             bought=badges.bought,
         )
@@ -177,9 +183,9 @@ async def buy_badges(
 ) -> BadgeOrder:
     """Orders extra exhibitor badges at the conference's price; they count once payments says paid."""
     if booking.status not in STAFFABLE or not booking_is_live(booking):
-        raise Conflict("Extra badges can be bought once the booth is booked.", code="booking-not-staffable")
+        raise BookingNotStaffable("Extra badges can be bought once the booth is booked.")
     if not 1 <= quantity <= 50:
-        raise Invalid("Buy between 1 and 50 badges at a time.", code="bad-quantity")
+        raise BadQuantity("Buy between 1 and 50 badges at a time.")
     rules = await expo_settings(db, conference=conference)
     purchase = BadgePurchase(
         id=uuid.uuid4(),
@@ -223,7 +229,7 @@ async def buy_badges(
             message=f"Invoice {invoice.number}: the badges count once it is paid.",
         )
     if not payment_method_id:
-        raise Invalid("A card purchase needs the card (payment_method_id) from Stripe.js.", code="card-missing")
+        raise CardMissing("A card purchase needs the card (payment_method_id) from Stripe.js.")
     started = await payments.start_card_payment(
         db,
         settings=settings,

@@ -108,7 +108,7 @@ async def test_card_checkout_is_refused_without_card_payments_and_the_hold_stays
         f"{expo.api}/holds/{held['id']}/checkout", json={"method": "card", "payment_method_id": "pm_x"},
         headers=acme.headers,
     )  # fmt: skip
-    assert (response.status_code, response.json()["code"]) == (409, "card-payments-disabled")
+    assert (response.status_code, response.json()["code"]) == (422, "card-payments-disabled")
     assert (await client.get(f"{expo.api}/holds/{held['id']}", headers=acme.headers)).json()["live"] is True
 
 
