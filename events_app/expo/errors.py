@@ -85,6 +85,12 @@ class ContactNotFound(NotFound):
 class NotAPartnerContact(NotFound):
     code = "not-a-partner-contact"
 
+    def __init__(
+        self,
+        detail: str = "Your account is not linked to an active partner; ask the organizers to add you as its contact.",
+    ) -> None:
+        super().__init__(detail)
+
 
 class WindowNotFound(NotFound):
     code = "window-not-found"

@@ -1,17 +1,15 @@
-"""The Partner Program: tiers, business categories, partners and their contacts, priority points,
-each conference's expo settings and its booking windows.
+"""The Partner Program, shared by all of the association's conferences: tiers, business categories,
+partners and the users who act for them (contacts), and priority points.
 
 Priority points are a ledger: a partner's balance is the sum of its entries, written when
 the partner joins (tier and years exhibited), when its tier changes, and by organizers
-(sponsorship, adjustments). A partner may book at a conference from the earliest window
-it qualifies for: by tier, by a points band, or a window open to everyone.
+(sponsorship, adjustments). The points decide, with the tier, which booking window opens
+to a partner first (see ``rules``).
 """
 
 from __future__ import annotations
 
-import itertools
 import uuid
-from datetime import datetime
 
 import msgspec
 from sqlalchemy import func, select
@@ -20,31 +18,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.models import Role, User
 from events_app.accounts.service import Principal, get_user
 from events_app.audit.service import record
-from events_app.conferences.models import Conference
-from events_app.core.clock import now
 from events_app.core.text import slugify
 from events_app.expo.errors import (
     CategoryExists,
     ContactNotFound,
     ContactTaken,
     DuplicateCategory,
-    DuplicateRefundBand,
     NotAPartnerContact,
     NotAPartnerUser,
     PartnerExists,
     PartnerNotFound,
-    RefundBandsIncrease,
     TierExists,
     TierNotFound,
     TierRankTaken,
     UnknownCategory,
-    WindowNotFound,
-    WindowTierAndPoints,
 )
 from events_app.expo.models import (
-    BookingWindow,
     BusinessCategory,
-    ExpoSettings,
     Partner,
     PartnerContact,
     PartnerTier,
@@ -53,11 +43,9 @@ from events_app.expo.models import (
 )
 from events_app.expo.schemas import (
     CategoryIn,
-    ExpoSettingsIn,
     PartnerIn,
     PartnerPatch,
     TierIn,
-    WindowIn,
 )
 
 POINTS_PER_YEAR_EXHIBITED = 10
@@ -328,118 +316,5 @@ async def partner_of(db: AsyncSession, principal: Principal) -> Partner:
     """The active partner a partner user acts for; refused for anyone else."""
     partner = await partner_for_user(db, user_id=principal.user_id)
     if partner is None or not partner.active:
-        raise NotAPartnerContact(
-            "Your account is not linked to an active partner; ask the organizers to add you as its contact."
-        )
+        raise NotAPartnerContact()
     return partner
-
-
-# Expo settings and booking windows of a conference.
-
-
-async def expo_settings(db: AsyncSession, *, conference: Conference) -> ExpoSettings:
-    """The conference's expo rules, or unsaved defaults when an organizer has set none."""
-    found = await db.scalar(select(ExpoSettings).where(ExpoSettings.conference_id == conference.id))
-    if found is not None:
-        return found
-    defaults = msgspec.structs.asdict(ExpoSettingsIn())
-    return ExpoSettings(conference_id=conference.id, **defaults)
-
-
-async def save_settings(
-    db: AsyncSession, *, conference: Conference, data: ExpoSettingsIn, actor: Principal | None
-) -> ExpoSettings:
-    bands = sorted(data.refund_bands, key=lambda band: band.cancel_before)
-    if len({band.cancel_before for band in bands}) != len(bands):
-        raise DuplicateRefundBand("Two refund bands have the same date.")
-    if any(later.refund_percent > earlier.refund_percent for earlier, later in itertools.pairwise(bands)):
-        raise RefundBandsIncrease("A later refund band cannot refund more than an earlier one.")
-    values = msgspec.structs.asdict(data) | {"refund_bands": [msgspec.to_builtins(band) for band in bands]}
-    settings = await db.scalar(select(ExpoSettings).where(ExpoSettings.conference_id == conference.id))
-    if settings is None:
-        settings = ExpoSettings(conference_id=conference.id)
-        db.add(settings)
-    for key, value in values.items():
-        setattr(settings, key, value)
-    await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="expo.settings_saved",
-        subject_type="conference",
-        subject_id=conference.id,
-        conference_id=conference.id,
-        **msgspec.to_builtins(data),
-    )
-    return settings
-
-
-async def list_windows(db: AsyncSession, *, conference: Conference) -> list[BookingWindow]:
-    query = select(BookingWindow).where(BookingWindow.conference_id == conference.id)
-    return list(await db.scalars(query.order_by(BookingWindow.opens_at, BookingWindow.name)))
-
-
-async def create_window(
-    db: AsyncSession, *, conference: Conference, data: WindowIn, actor: Principal | None
-) -> BookingWindow:
-    if data.tier_id is not None and data.min_points is not None:
-        raise WindowTierAndPoints("A window is for a tier or for a points band, not both.")
-    if data.tier_id is not None:
-        await get_tier(db, tier_id=data.tier_id)
-    window = BookingWindow(conference_id=conference.id, **msgspec.structs.asdict(data))
-    db.add(window)
-    await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="expo.window_created",
-        subject_type="booking_window",
-        subject_id=window.id,
-        conference_id=conference.id,
-        name=window.name,
-        opens_at=window.opens_at.isoformat(),
-    )
-    return window
-
-
-async def delete_window(
-    db: AsyncSession, *, conference: Conference, window_id: uuid.UUID, actor: Principal | None
-) -> None:
-    window = await db.get(BookingWindow, window_id)
-    if window is None or window.conference_id != conference.id:
-        raise WindowNotFound("This conference has no booking window with this id.")
-    await db.delete(window)
-    await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="expo.window_deleted",
-        subject_type="booking_window",
-        subject_id=window_id,
-        conference_id=conference.id,
-        name=window.name,
-    )
-
-
-def window_qualifies(window: BookingWindow, *, partner: Partner, points: int) -> bool:
-    if window.tier_id is not None:
-        return window.tier_id == partner.tier_id
-    if window.min_points is not None:
-        return points >= window.min_points
-    return True
-
-
-async def booking_opens_for(
-    db: AsyncSession, *, conference: Conference, partner: Partner
-) -> tuple[datetime | None, BookingWindow | None, int]:
-    """The earliest time this partner may book, the window that gives it, and its points."""
-    points = await points_balance(db, partner_id=partner.id)
-    for window in await list_windows(db, conference=conference):
-        if window_qualifies(window, partner=partner, points=points):
-            return window.opens_at, window, points
-    return None, None, points
-
-
-async def booking_is_open(db: AsyncSession, *, conference: Conference, partner: Partner) -> bool:
-    opens_at, _window, _points = await booking_opens_for(db, conference=conference, partner=partner)
-    return opens_at is not None and opens_at <= now()
