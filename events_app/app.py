@@ -54,7 +54,8 @@ from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
 from events_app.core.rounds import rounds_lifespan
 from events_app.db import make_alchemy_config, make_engine
-from events_app.expo.controllers import ExpoController, PartnerProgramController
+from events_app.expo.controllers import PartnerProgramController
+from events_app.expo.controllers import expo_router as ExpoController
 from events_app.expo.pages import ExpoPages
 from events_app.payments.controllers import PaymentController, StripeWebhookController
 from events_app.payments.pages import InvoicePages

@@ -18,19 +18,88 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.conferences.models import Conference
-from events_app.core.clock import now
-from events_app.core.errors import Conflict
-from events_app.expo import booking as booking_service
+from events_app.expo import bookings
 from events_app.expo import mail as expo_mail
-from events_app.expo.floorplan import claim_is_live
+from events_app.expo.errors import CardMissing
 from events_app.expo.models import BookingStatus, Booth, BoothBooking, BoothHold, Partner, PaymentMethod
 from events_app.payments import service as payments
-from events_app.payments.errors import CannotHonour
-from events_app.payments.models import Payment, PaymentStatus, ReceiptMethod, Refund
+from events_app.payments.errors import CannotHonour, CardPaymentsDisabled, PaymentInProgress
+from events_app.payments.models import Invoice, Payment, PaymentStatus, ReceiptMethod, Refund
 from events_app.payments.schemas import InvoiceLine
 from events_app.settings import Settings
 
 BOOTH_PURPOSE = "expo-booth"
+
+ChargeStatus = Literal["invoiced", "processing", "requires_action", "failed"]
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """How payments was asked for a partner's money: an invoice, or a card payment and how it went."""
+
+    payment_id: uuid.UUID
+    status: ChargeStatus
+    client_secret: str | None  # for a card that needs 3-D Secure in the browser
+    message: str
+    invoice: Invoice | None = None
+
+
+async def charge_partner(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    conference: Conference,
+    partner: Partner,
+    purpose: str,
+    reference_id: uuid.UUID,
+    method: PaymentMethod,
+    lines: list[InvoiceLine],
+    currency: str,
+    description: str,
+    po_number: str = "",
+    payment_method_id: str | None,
+    buyer_email: str,
+    actor: Principal | None,
+) -> Charge:
+    """Asks payments for what ``lines`` cost: an invoice to the partner's billing address, or the card
+    (``payment_method_id``) charged server-side. Booths and extra badges are paid the same way."""
+    if method == PaymentMethod.INVOICE:
+        invoice = await payments.create_invoice(
+            db,
+            settings=settings,
+            conference_id=conference.id,
+            purpose=purpose,
+            reference_id=reference_id,
+            bill_to=f"{partner.name}\n{partner.billing_email}".strip(),
+            buyer_email=partner.billing_email or buyer_email,
+            buyer_name=partner.name,
+            po_number=po_number,
+            description=description,
+            currency=currency,
+            lines=lines,
+            actor=actor,
+        )
+        return Charge(payment_id=invoice.payment_id, status="invoiced", client_secret=None, message="", invoice=invoice)
+    started = await payments.start_card_payment(
+        db,
+        settings=settings,
+        conference_id=conference.id,
+        purpose=purpose,
+        reference_id=reference_id,
+        amount_cents=sum(line.amount_cents for line in lines),
+        currency=currency,
+        description=description,
+        payment_method_id=payment_method_id or "",
+        buyer_email=partner.billing_email or buyer_email,
+        buyer_name=partner.name,
+        actor=actor,
+    )
+    return Charge(
+        payment_id=started.payment.id,
+        status=started.status,
+        client_secret=started.client_secret,
+        message=started.message,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +107,7 @@ class Checkout:
     """A booking after checkout; for a card, what the browser needs next (3-D Secure) and what happened."""
 
     booking: BoothBooking
-    payment_status: Literal["invoiced", "processing", "requires_action", "failed"]
+    payment_status: ChargeStatus
     client_secret: str | None
     message: str
     hold: BoothHold | None = None  # given back after a declined card
@@ -58,75 +127,54 @@ async def checkout_booth(
     actor: Principal | None,
 ) -> Checkout:
     """Books the held booth and asks payments for the money: an invoice, or a card charged server-side."""
+    # Refuse before touching the hold, so the partner can still choose an invoice.
     if method == PaymentMethod.CARD and not payments.card_payments_enabled(settings):
-        # Refuse before touching the hold, so the partner can still choose an invoice.
-        raise Conflict("Card payments are not set up here; pay by invoice instead.", code="card-payments-disabled")
+        raise CardPaymentsDisabled("Card payments are not set up here; pay by invoice instead.")
     if method == PaymentMethod.CARD and not payment_method_id:
-        raise Conflict("A card checkout needs the card (payment_method_id) from Stripe.js.", code="card-missing")
-    booking = await booking_service.checkout_hold(db, conference=conference, hold=hold, method=method, actor=actor)
+        raise CardMissing("A card checkout needs the card (payment_method_id) from Stripe.js.")
+    booking = await bookings.checkout_hold(db, conference=conference, hold=hold, method=method, actor=actor)
     booth = await db.get_one(Booth, booking.booth_id)
-    description = f"{conference.name}: booth {booth.code} ({booth.size} {booth.kind})"
-    if method == PaymentMethod.INVOICE:
-        invoice = await payments.create_invoice(
-            db,
-            settings=settings,
-            conference_id=conference.id,
-            purpose=BOOTH_PURPOSE,
-            reference_id=booking.id,
-            bill_to=f"{partner.name}\n{partner.billing_email}".strip(),
-            buyer_email=partner.billing_email or buyer_email,
-            buyer_name=partner.name,
-            po_number=po_number,
-            description=description,
-            currency=booking.currency,
-            lines=[
-                InvoiceLine(
-                    description=f"Expo booth {booth.code}, {booth.size} {booth.kind}",
-                    unit_amount_cents=booking.price_cents,
-                )
-            ],
-            actor=actor,
-        )
-        booking.payment_id = str(invoice.payment_id)
-        await db.flush()
+    charge = await charge_partner(
+        db,
+        settings=settings,
+        conference=conference,
+        partner=partner,
+        purpose=BOOTH_PURPOSE,
+        reference_id=booking.id,
+        method=method,
+        lines=[
+            InvoiceLine(
+                description=f"Expo booth {booth.code}, {booth.size} {booth.kind}", unit_amount_cents=booking.price_cents
+            )
+        ],
+        currency=booking.currency,
+        description=f"{conference.name}: booth {booth.code} ({booth.size} {booth.kind})",
+        po_number=po_number,
+        payment_method_id=payment_method_id,
+        buyer_email=buyer_email,
+        actor=actor,
+    )
+    booking.payment_id = str(charge.payment_id)
+    await db.flush()
+    if charge.invoice is not None:
         await expo_mail.send_booth_invoice(
             db,
             settings=settings,
             conference=conference,
             partner=partner,
             booth=booth,
-            invoice=invoice,
+            invoice=charge.invoice,
             contact_email=buyer_email,
         )
+        message = f"Invoice {charge.invoice.number} is on its way; the booth is yours until it is paid."
+        return Checkout(booking=booking, payment_status="invoiced", client_secret=None, message=message)
+    if charge.status == "failed":
+        restored = await bookings.give_hold_back(db, booking=booking, reason=charge.message)
         return Checkout(
-            booking=booking,
-            payment_status="invoiced",
-            client_secret=None,
-            message=f"Invoice {invoice.number} is on its way; the booth is yours until it is paid.",
-        )
-    started = await payments.start_card_payment(
-        db,
-        settings=settings,
-        conference_id=conference.id,
-        purpose=BOOTH_PURPOSE,
-        reference_id=booking.id,
-        amount_cents=booking.price_cents,
-        currency=booking.currency,
-        description=description,
-        payment_method_id=payment_method_id or "",
-        buyer_email=partner.billing_email or buyer_email,
-        buyer_name=partner.name,
-        actor=actor,
-    )
-    booking.payment_id = str(started.payment.id)
-    await db.flush()
-    if started.status == "failed":
-        restored = await booking_service.give_hold_back(db, booking=booking, reason=started.message)
-        return Checkout(
-            booking=booking, payment_status="failed", client_secret=None, message=started.message, hold=restored
+            booking=booking, payment_status="failed", client_secret=None, message=charge.message, hold=restored
         )
     return Checkout(
-        booking=booking, payment_status=started.status, client_secret=started.client_secret, message=started.message
+        booking=booking, payment_status=charge.status, client_secret=charge.client_secret, message=charge.message
     )
 
 
@@ -141,7 +189,7 @@ class BoothPayments:
         booking = await _booking_for(db, payment)
         if booking is None:
             raise CannotHonour("No booth booking has this reference.")
-        kept = await booking_service.mark_paid(
+        kept = await bookings.mark_paid(
             db, booking=booking, paid_cents=payment.amount_paid_cents, payment_id=str(payment.id)
         )
         if not kept:
@@ -156,10 +204,10 @@ class BoothPayments:
         if booking is None or str(payment.id) != booking.payment_id:
             return
         if booking.status == BookingStatus.PENDING_PAYMENT:
-            await booking_service.give_hold_back(db, booking=booking, reason=payment.failure_message)
+            await bookings.give_hold_back(db, booking=booking, reason=payment.failure_message)
         elif booking.status == BookingStatus.INVOICED:
             conference = await db.get_one(Conference, booking.conference_id)
-            await booking_service.cancel_booking(
+            await bookings.cancel_booking(
                 db, conference=conference, booking=booking, actor=None, note=payment.failure_message or "Invoice void"
             )
 
@@ -190,17 +238,15 @@ async def cancel_and_refund(
     actor: Principal | None,
     override_percent: int | None = None,
     note: str = "",
-) -> booking_service.Cancellation:
+) -> bookings.Cancellation:
     """Cancels a booking, frees its booth, and settles the money: an unpaid invoice is voided, what was
     paid is refunded by the date bands (to the card, or as a credit note for an invoice)."""
     if booking.status == BookingStatus.PENDING_PAYMENT:
-        raise Conflict(
-            "The card payment for this booking is still going through; try again shortly.", code="payment-in-progress"
-        )
+        raise PaymentInProgress("The card payment for this booking is still going through; try again shortly.")
     payment = await payments.get_payment(db, payment_id=uuid.UUID(booking.payment_id)) if booking.payment_id else None
     if payment is not None:
         booking.paid_cents = payment.amount_paid_cents  # what payments collected is what can come back
-    cancellation = await booking_service.cancel_booking(
+    cancellation = await bookings.cancel_booking(
         db, conference=conference, booking=booking, actor=actor, override_percent=override_percent, note=note
     )
     if payment is None:
@@ -219,28 +265,3 @@ async def cancel_and_refund(
             method=ReceiptMethod.CREDIT if payment.method == "invoice" else None,
         )
     return cancellation
-
-
-async def release_booth(
-    db: AsyncSession,
-    *,
-    settings: Settings,
-    conference: Conference,
-    booth: Booth,
-    actor: Principal | None,
-    override_percent: int | None = None,
-    note: str = "",
-) -> booking_service.Cancellation | None:
-    """Staff free a booth: its hold ends, or its booking is cancelled and refunded as a partner's would be."""
-    if booth.booking_id is not None and claim_is_live(booth, now()):
-        booking = await db.get_one(BoothBooking, booth.booking_id)
-        return await cancel_and_refund(
-            db,
-            settings=settings,
-            conference=conference,
-            booking=booking,
-            actor=actor,
-            override_percent=override_percent,
-            note=note,
-        )
-    return await booking_service.release_booth(db, conference=conference, booth=booth, actor=actor, note=note)

@@ -1,5 +1,5 @@
 """The floor plan of a conference's expo: halls, booths and non-bookable areas; their versioned JSON
-document (import and export), who occupies each booth as a viewer sees it, and the SVG drawing.
+document (import and export), and each booth's availability as a viewer sees it.
 
 A booth keeps its id and code across imports: a booth in the document is matched by ``id``
 when given, else by ``code``, and updated in place, so holds and bookings stay attached.
@@ -12,8 +12,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
-from xml.sax.saxutils import escape, quoteattr
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,9 +20,19 @@ from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import Conflict, Invalid, NotFound
-from events_app.core.money import Money
 from events_app.expo import geometry
+from events_app.expo.claims import claim_is_live
+from events_app.expo.errors import (
+    BoothNotFound,
+    FloorPlanBoothInUse,
+    FloorPlanDuplicateBooth,
+    FloorPlanDuplicateHall,
+    FloorPlanOutsideHall,
+    FloorPlanOverlap,
+    FloorPlanShape,
+    FloorPlanUnknownBooth,
+    FloorPlanVersion,
+)
 from events_app.expo.models import Booth, BoothBooking, BoothKind, FloorArea, Hall, Partner
 from events_app.expo.schemas import (
     FLOOR_PLAN_FORMAT,
@@ -37,29 +45,26 @@ from events_app.expo.schemas import (
     HallDoc,
 )
 
-AREA_ORDER = (FloorArea.created_at, FloorArea.id)
-
 
 def _shape(item: BoothDoc | AreaDoc, where: str) -> list[list[float]]:
     if (item.rect is None) == (item.polygon is None):
-        raise Invalid(f"{where} needs exactly one of rect or polygon.", code="floor-plan-shape")
+        raise FloorPlanShape(f"{where} needs exactly one of rect or polygon.")
     if item.rect is not None:
         x, y, width, depth = item.rect
         if width <= 0 or depth <= 0:
-            raise Invalid(f"{where} has a rectangle without width or depth.", code="floor-plan-shape")
+            raise FloorPlanShape(f"{where} has a rectangle without width or depth.")
         return geometry.rectangle(x, y, width, depth)
     shape = [[float(x), float(y)] for x, y in item.polygon or []]
     if not geometry.is_simple_polygon(shape):
-        raise Invalid(f"{where} is not a simple polygon (its edges cross or it has no area).", code="floor-plan-shape")
+        raise FloorPlanShape(f"{where} is not a simple polygon (its edges cross or it has no area).")
     return shape
 
 
 def _inside_hall(shape: list[list[float]], hall: HallDoc, where: str) -> None:
     min_x, min_y, max_x, max_y = geometry.bounds(shape)
     if min_x < 0 or min_y < 0 or max_x > hall.width_ft or max_y > hall.depth_ft:
-        raise Invalid(
+        raise FloorPlanOutsideHall(
             f"{where} lies outside hall {hall.code} ({hall.width_ft:g} x {hall.depth_ft:g} ft).",
-            code="floor-plan-outside-hall",
         )
 
 
@@ -81,12 +86,11 @@ class _CheckedBooth:
 
 def _check_document(doc: FloorPlanDoc) -> list[_CheckedBooth]:
     if doc.format != FLOOR_PLAN_FORMAT or doc.version != FLOOR_PLAN_VERSION:
-        raise Invalid(
+        raise FloorPlanVersion(
             f"This service reads floor plans of version {FLOOR_PLAN_VERSION}; the document is version {doc.version}.",
-            code="floor-plan-version",
         )
     if len({hall.code for hall in doc.halls}) != len(doc.halls):
-        raise Invalid("Two halls share a code.", code="floor-plan-duplicate-hall")
+        raise FloorPlanDuplicateHall("Two halls share a code.")
     booths: list[_CheckedBooth] = []
     for hall in doc.halls:
         for booth in hall.booths:
@@ -100,16 +104,14 @@ def _check_document(doc: FloorPlanDoc) -> list[_CheckedBooth]:
     for hall in doc.halls:
         clash = geometry.first_overlap([(b.doc.code, b.shape) for b in booths if b.hall_code == hall.code])
         if clash is not None:
-            raise Invalid(f"Booths {clash[0]} and {clash[1]} overlap in hall {hall.code}.", code="floor-plan-overlap")
+            raise FloorPlanOverlap(f"Booths {clash[0]} and {clash[1]} overlap in hall {hall.code}.")
     codes = [b.doc.code for b in booths]
     if len(set(codes)) != len(codes):
         twice = sorted({c for c in codes if codes.count(c) > 1})
-        raise Invalid(
-            f"Booth codes must be unique; repeated: {', '.join(twice[:10])}.", code="floor-plan-duplicate-booth"
-        )
+        raise FloorPlanDuplicateBooth(f"Booth codes must be unique; repeated: {', '.join(twice[:10])}.")
     ids = [b.doc.id for b in booths if b.doc.id is not None]
     if len(set(ids)) != len(ids):
-        raise Invalid("Two booths carry the same id.", code="floor-plan-duplicate-booth")
+        raise FloorPlanDuplicateBooth("Two booths carry the same id.")
     return booths
 
 
@@ -127,9 +129,8 @@ async def import_floor_plan(
     for item in checked:
         if item.doc.id is not None:
             if item.doc.id not in by_id:
-                raise Invalid(
+                raise FloorPlanUnknownBooth(
                     f"Booth {item.doc.code} carries an id that is not a booth of this conference.",
-                    code="floor-plan-unknown-booth",
                 )
             matched[item.doc.id] = item
         elif item.doc.code in by_code:
@@ -137,19 +138,14 @@ async def import_floor_plan(
     removed = [b for b in existing if b.id not in matched]
     if removed:
         moment = now()
-        in_use = [
-            b.code
-            for b in removed
-            if b.occupant_partner_id is not None and (b.occupied_until is None or b.occupied_until > moment)
-        ]
+        in_use = [b.code for b in removed if claim_is_live(b, moment)]
         booked_ever = set(
             await db.scalars(select(BoothBooking.booth_id).where(BoothBooking.booth_id.in_([b.id for b in removed])))
         )
         in_use += [b.code for b in removed if b.id in booked_ever and b.code not in in_use]
         if in_use:
-            raise Conflict(
+            raise FloorPlanBoothInUse(
                 f"The document leaves out booths that are held or booked: {', '.join(sorted(in_use)[:10])}.",
-                code="floor-plan-booth-in-use",
             )
 
     for hall_doc in doc.halls:
@@ -225,12 +221,18 @@ async def list_halls(db: AsyncSession, *, conference: Conference) -> list[Hall]:
     return list(await db.scalars(select(Hall).where(Hall.conference_id == conference.id).order_by(Hall.code)))
 
 
+async def list_areas(db: AsyncSession, *, halls: list[Hall]) -> list[FloorArea]:
+    """The non-bookable areas of ``halls``, in the order they were imported."""
+    query = select(FloorArea).where(FloorArea.hall_id.in_([h.id for h in halls]))
+    return list(await db.scalars(query.order_by(FloorArea.created_at, FloorArea.id)))
+
+
 async def export_floor_plan(db: AsyncSession, *, conference: Conference) -> FloorPlanDoc:
     """The floor plan as a document that ``import_floor_plan`` reads back unchanged."""
     halls = await list_halls(db, conference=conference)
     hall_ids = [h.id for h in halls]
     booths = list(await db.scalars(select(Booth).where(Booth.hall_id.in_(hall_ids)).order_by(Booth.code)))
-    areas = list(await db.scalars(select(FloorArea).where(FloorArea.hall_id.in_(hall_ids)).order_by(*AREA_ORDER)))
+    areas = await list_areas(db, halls=halls)
     docs = []
     for hall in halls:
         booth_docs = []
@@ -271,20 +273,6 @@ async def export_floor_plan(db: AsyncSession, *, conference: Conference) -> Floo
 # Booths as a viewer sees them.
 
 
-class Claimable(Protocol):
-    @property
-    def occupant_partner_id(self) -> uuid.UUID | None: ...
-    @property
-    def occupied_until(self) -> datetime | None: ...
-    @property
-    def booking_id(self) -> uuid.UUID | None: ...
-
-
-def claim_is_live(booth: Claimable, at: datetime) -> bool:
-    """Whether anyone occupies the booth now: a booking, or a hold or card checkout not yet expired."""
-    return booth.occupant_partner_id is not None and (booth.occupied_until is None or booth.occupied_until > at)
-
-
 @dataclass(frozen=True, slots=True)
 class BoothFacts:
     """A booth as read for display: plain columns, no ORM identity (200 of them load several times faster)."""
@@ -320,7 +308,7 @@ class BoothView:
     held_until: datetime | None
 
 
-def booth_status(booth: Claimable, *, viewer_partner_id: uuid.UUID | None, at: datetime) -> BoothStatus:
+def booth_status(booth: Booth | BoothFacts, *, viewer_partner_id: uuid.UUID | None, at: datetime) -> BoothStatus:
     if not claim_is_live(booth, at):
         return "available"
     mine = viewer_partner_id is not None and booth.occupant_partner_id == viewer_partner_id
@@ -333,11 +321,12 @@ async def booth_views(
     db: AsyncSession,
     *,
     conference: Conference,
-    viewer_partner_id: uuid.UUID | None = None,
+    viewer: Partner | None = None,
     hall_code: str | None = None,
     booth_id: uuid.UUID | None = None,
 ) -> list[BoothView]:
-    """Every booth with its availability now; booked booths name their exhibitor (the public list)."""
+    """Every booth with its availability now; booked booths name their exhibitor (the public list), and the
+    ``viewer`` partner's own holds and bookings show as its own."""
     query = (
         select(*FACT_COLUMNS, Hall.code, Partner.name)
         .join(Hall, Hall.id == Booth.hall_id)
@@ -353,7 +342,7 @@ async def booth_views(
     views = []
     for *columns, code, partner_name in await db.execute(query):
         booth = BoothFacts(*columns)
-        status = booth_status(booth, viewer_partner_id=viewer_partner_id, at=moment)
+        status = booth_status(booth, viewer_partner_id=viewer.id if viewer else None, at=moment)
         views.append(
             BoothView(
                 booth=booth,
@@ -369,7 +358,7 @@ async def booth_views(
 async def get_booth(db: AsyncSession, *, conference: Conference, booth_id: uuid.UUID) -> Booth:
     booth = await db.get(Booth, booth_id, populate_existing=True)
     if booth is None or booth.conference_id != conference.id:
-        raise NotFound("This conference has no booth with this id.", code="booth-not-found")
+        raise BoothNotFound("This conference has no booth with this id.")
     return booth
 
 
@@ -380,99 +369,5 @@ async def booth_by_code(db: AsyncSession, *, conference: Conference, code: str) 
         .execution_options(populate_existing=True)
     )
     if booth is None:
-        raise NotFound(f"This conference has no booth {code}.", code="booth-not-found")
+        raise BoothNotFound(f"This conference has no booth {code}.")
     return booth
-
-
-# SVG.
-
-SCALE = 4  # px per foot
-STATUS_LABELS = {
-    "available": "Available",
-    "held": "On hold",
-    "booked": "Booked",
-    "mine-held": "Held by you",
-    "mine-booked": "Booked by you",
-}
-SVG_STYLE = """
-.hall{fill:#fbfcfd;stroke:#4a5360;stroke-width:2}
-.area{fill:#e4e8ee;stroke:#b8c0cc;stroke-width:1}
-.area-stage,.area-food,.area-lounge{fill:#efe6d2}
-.area-entrance{fill:#d8ecd9}
-.area-label{font:600 11px system-ui,sans-serif;fill:#4a5360;text-anchor:middle;dominant-baseline:middle}
-.booth polygon{stroke:#1b1f24;stroke-width:1}
-.status-available polygon{fill:#cfe8d4}
-.status-held polygon{fill:#f6d68b}
-.status-booked polygon{fill:#c9ced6}
-.status-mine-held polygon{fill:#f0b400;stroke-width:3}
-.status-mine-booked polygon{fill:#7fb2e5;stroke-width:3}
-.booth text{font:600 10px system-ui,sans-serif;fill:#1b1f24;text-anchor:middle;dominant-baseline:middle}
-.booth text{pointer-events:none}
-"""
-
-
-def _points(shape: list[list[float]]) -> str:
-    return " ".join(f"{x * SCALE:g},{y * SCALE:g}" for x, y in shape)
-
-
-def render_hall_svg(hall: Hall, areas: list[FloorArea], views: list[BoothView], *, title: str) -> str:
-    """One hall as a standalone SVG; each booth carries data attributes the floor-plan page filters on."""
-    width, depth = hall.width_ft * SCALE, hall.depth_ft * SCALE
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {depth:g}" width="{width:g}" '
-        f'height="{depth:g}" role="img" aria-labelledby="hall-{escape(hall.code)}-title" class="floor-plan">',
-        f'<title id="hall-{escape(hall.code)}-title">{escape(title)}</title>',
-        f"<style>{SVG_STYLE}</style>",
-        f'<rect class="hall" x="0" y="0" width="{width:g}" height="{depth:g}"/>',
-    ]
-    for area in areas:
-        cx, cy = geometry.centroid(area.shape)
-        parts.append(f'<polygon class="area area-{area.kind}" points="{_points(area.shape)}"/>')
-        if area.label:
-            parts.append(f'<text class="area-label" x="{cx * SCALE:g}" y="{cy * SCALE:g}">{escape(area.label)}</text>')
-    for view in views:
-        b = view.booth
-        cx, cy = geometry.centroid(b.shape)
-        price = str(Money(b.price_cents, b.currency))
-        label = f"Booth {b.code}, {b.size} {b.kind}, {price}, {STATUS_LABELS[view.status]}"
-        if view.exhibitor:
-            label += f": {view.exhibitor}"
-        attributes = {
-            "class": f"booth status-{view.status}",
-            "id": f"booth-{b.code}",
-            "data-booth-id": str(b.id),
-            "data-code": b.code,
-            "data-size": b.size,
-            "data-kind": str(b.kind),
-            "data-area": f"{b.area_sqft:g}",
-            "data-price-cents": str(b.price_cents),
-            "data-price": price,
-            "data-status": view.status,
-            "data-features": " ".join(b.features),
-            "data-exhibitor": view.exhibitor or "",
-            "data-held-until": view.held_until.isoformat() if view.held_until else "",
-            "tabindex": "0",
-            "role": "button",
-            "aria-label": label,
-        }
-        attrs = " ".join(f"{key}={quoteattr(value)}" for key, value in attributes.items())
-        parts.append(
-            f'<g {attrs}><title>{escape(label)}</title><polygon points="{_points(b.shape)}"/>'
-            f'<text x="{cx * SCALE:g}" y="{cy * SCALE:g}">{escape(b.code)}</text></g>'
-        )
-    parts.append("</svg>")
-    return "\n".join(parts)
-
-
-async def floor_plan_svg(
-    db: AsyncSession, *, conference: Conference, hall_code: str | None, viewer_partner_id: uuid.UUID | None
-) -> str:
-    halls = await list_halls(db, conference=conference)
-    if not halls:
-        raise NotFound("This conference has no floor plan yet.", code="floor-plan-missing")
-    hall = halls[0] if hall_code is None else next((h for h in halls if h.code == hall_code), None)
-    if hall is None:
-        raise NotFound(f"This conference has no hall {hall_code}.", code="hall-not-found")
-    areas = list(await db.scalars(select(FloorArea).where(FloorArea.hall_id == hall.id).order_by(*AREA_ORDER)))
-    views = await booth_views(db, conference=conference, viewer_partner_id=viewer_partner_id, hall_code=hall.code)
-    return render_hall_svg(hall, areas, views, title=f"{conference.name}: {hall.name}")

@@ -23,8 +23,16 @@ from events_app.accounts.service import Principal
 from events_app.checkin import service as checkin
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import Invalid, NotAllowed, NotFound
 from events_app.core.spreadsheet import csv_text
+from events_app.expo.errors import (
+    BadRating,
+    LeadNotFound,
+    NoBoothHere,
+    NotesTooLong,
+    ScanTimeNaive,
+    ScanTimeTooOld,
+    WrongConference,
+)
 from events_app.expo.models import LIVE_BOOKING_STATUSES, BoothBooking, Lead, Partner
 from events_app.registration.models import Attendee
 
@@ -59,9 +67,9 @@ def _view(lead: Lead, attendee: Attendee) -> LeadView:
 
 def _check(notes: str | None, rating: int | None) -> None:
     if notes is not None and len(notes) > NOTES_MAX:
-        raise Invalid(f"Notes are limited to {NOTES_MAX} characters.", code="notes-too-long")
+        raise NotesTooLong(f"Notes are limited to {NOTES_MAX} characters.")
     if rating is not None and not 1 <= rating <= 5:
-        raise Invalid("A rating is from 1 to 5.", code="bad-rating")
+        raise BadRating("A rating is from 1 to 5.")
 
 
 async def record_scan(
@@ -78,7 +86,7 @@ async def record_scan(
     """Adds the visitor to the partner's leads, or updates the lead when they were scanned before."""
     _check(notes, rating)
     if attendee.conference_id != conference.id:
-        raise Invalid("This badge belongs to another conference.", code="wrong-conference")
+        raise WrongConference("This badge belongs to another conference.")
     moment = scanned_at or now()
     values = {
         "id": uuid.uuid4(),
@@ -134,9 +142,9 @@ async def scan_badge(
     moment = now()
     if scanned_at is not None:
         if scanned_at.tzinfo is None:
-            raise Invalid("scanned_at needs a time zone (e.g. 2027-10-06T17:05:00Z).", code="scan-time-naive")
+            raise ScanTimeNaive("scanned_at needs a time zone (e.g. 2027-10-06T17:05:00Z).")
         if scanned_at < moment - MAX_QUEUED_SCAN_AGE:
-            raise Invalid("scanned_at is too long ago to be a scan queued on a device.", code="scan-time-too-old")
+            raise ScanTimeTooOld("scanned_at is too long ago to be a scan queued on a device.")
         scanned_at = min(scanned_at, moment)  # a device clock running ahead never dates a lead in the future
     has_booth = await db.scalar(
         select(BoothBooking.id).where(
@@ -146,7 +154,7 @@ async def scan_badge(
         )
     )
     if has_booth is None:
-        raise NotAllowed("Leads are collected at your booth: book one at this conference first.", code="no-booth-here")
+        raise NoBoothHere("Leads are collected at your booth: book one at this conference first.")
     holder = await checkin.holder_for_badge(db, conference=conference, token=badge)
     attendee = await db.get_one(Attendee, holder.id)
     return await record_scan(
@@ -180,7 +188,7 @@ async def get_lead(db: AsyncSession, *, conference: Conference, partner: Partner
         )
     ).first()
     if row is None:
-        raise NotFound("Your partner has no lead with this id.", code="lead-not-found")
+        raise LeadNotFound("Your partner has no lead with this id.")
     return _view(row[0], row[1])
 
 

@@ -10,7 +10,7 @@ from events_app.conferences.models import Conference
 from events_app.core.mail import Attachment, queue_mail
 from events_app.core.money import Money
 from events_app.expo.models import Booth, BoothBooking, BoothStaffMember, Partner
-from events_app.expo.service import list_contacts
+from events_app.expo.partners import list_contacts
 from events_app.payments import service as payments
 from events_app.payments.models import Invoice
 from events_app.settings import Settings

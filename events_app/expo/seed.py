@@ -41,7 +41,7 @@ from events_app.expo.models import (
     PointsEntry,
     PointsReason,
 )
-from events_app.expo.service import POINTS_PER_YEAR_EXHIBITED
+from events_app.expo.partners import POINTS_PER_YEAR_EXHIBITED
 
 DEMO_SLUG = "annual-2027"
 DEMO_PARTNER_EMAIL = "partner@demo.events.test"

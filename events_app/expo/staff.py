@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Literal
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,9 +18,18 @@ from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.checkin.mail import badge_attachment
 from events_app.conferences.models import Conference
-from events_app.core.errors import Conflict, Invalid
 from events_app.expo import mail as expo_mail
-from events_app.expo.booking import badge_allowance, booking_is_live
+from events_app.expo.billing import ChargeStatus, charge_partner
+from events_app.expo.bookings import booking_is_live
+from events_app.expo.claims import lock_row
+from events_app.expo.errors import (
+    BadgesUsedUp,
+    BadQuantity,
+    BookingNotStaffable,
+    CardMissing,
+    StaffAlreadyNamed,
+    StaffEmailMissing,
+)
 from events_app.expo.models import (
     BadgePurchase,
     BookingStatus,
@@ -32,15 +40,24 @@ from events_app.expo.models import (
     PaymentMethod,
     PurchaseStatus,
 )
-from events_app.expo.service import expo_settings
-from events_app.payments import service as payments
+from events_app.expo.rules import expo_settings
 from events_app.payments.models import Payment, Refund
 from events_app.payments.schemas import InvoiceLine
 from events_app.registration import service as registration
 from events_app.settings import Settings
 
 BADGES_PURPOSE = "expo-badges"
-STAFFABLE = (BookingStatus.INVOICED, BookingStatus.CONFIRMED)
+BADGES_PER_100_SQFT = 2
+
+
+def badge_allowance(area_sqft: float) -> int:
+    """Exhibitor badges a booth includes: two per 100 sq ft (10x10: 2, 10x20: 4, 20x20: 8), at least two."""
+    return max(BADGES_PER_100_SQFT, round(area_sqft / 100) * BADGES_PER_100_SQFT)
+
+
+def is_staffable(booking: BoothBooking) -> bool:
+    """Staff are named, and extra badges bought, once the booth is booked (invoiced or paid) and still is."""
+    return booking.status in (BookingStatus.INVOICED, BookingStatus.CONFIRMED) and booking_is_live(booking)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,27 +103,20 @@ async def name_staff(
     actor: Principal | None,
 ) -> BoothStaffMember:
     """Registers a staff member for the booth (an exhibitor attendee with a badge) while badges are left."""
-    if booking.status not in STAFFABLE or not booking_is_live(booking):
-        raise Conflict("Staff can be named once the booth is booked.", code="booking-not-staffable")
+    if not is_staffable(booking):
+        raise BookingNotStaffable("Staff can be named once the booth is booked.")
     email = email.strip().lower()
     if "@" not in email:
-        raise Invalid("A staff member needs an email address for their badge.", code="staff-email-missing")
-    # Touch the booking first: a row lock on PostgreSQL, the write lock on SQLite.
-    await db.execute(
-        update(BoothBooking)
-        .where(BoothBooking.id == booking.id)
-        .values(updated_at=BoothBooking.updated_at)
-        .execution_options(synchronize_session=False)
-    )
+        raise StaffEmailMissing("A staff member needs an email address for their badge.")
+    await lock_row(db, BoothBooking, booking.id)
     if await db.scalar(
         select(BoothStaffMember.id).where(BoothStaffMember.booking_id == booking.id, BoothStaffMember.email == email)
     ):
-        raise Conflict(f"{email} already works this booth.", code="staff-already-named")
+        raise StaffAlreadyNamed(f"{email} already works this booth.")
     badges = await badges_of(db, booking=booking)
     if badges.left == 0:
-        raise Conflict(
+        raise BadgesUsedUp(
             f"All {badges.included + badges.bought} badges of this booth are named; buy extra badges to add more.",
-            code="badges-used-up",
             included=badges.included,
             bought=badges.bought,
         )
@@ -157,7 +167,7 @@ async def name_staff(
 @dataclass(frozen=True, slots=True)
 class BadgeOrder:
     purchase: BadgePurchase
-    payment_status: Literal["invoiced", "processing", "requires_action", "failed"]
+    payment_status: ChargeStatus
     client_secret: str | None
     message: str
 
@@ -176,10 +186,10 @@ async def buy_badges(
     actor: Principal | None,
 ) -> BadgeOrder:
     """Orders extra exhibitor badges at the conference's price; they count once payments says paid."""
-    if booking.status not in STAFFABLE or not booking_is_live(booking):
-        raise Conflict("Extra badges can be bought once the booth is booked.", code="booking-not-staffable")
+    if not is_staffable(booking):
+        raise BookingNotStaffable("Extra badges can be bought once the booth is booked.")
     if not 1 <= quantity <= 50:
-        raise Invalid("Buy between 1 and 50 badges at a time.", code="bad-quantity")
+        raise BadQuantity("Buy between 1 and 50 badges at a time.")
     rules = await expo_settings(db, conference=conference)
     purchase = BadgePurchase(
         id=uuid.uuid4(),
@@ -191,59 +201,36 @@ async def buy_badges(
     )
     db.add(purchase)
     await db.flush()
-    amount = quantity * rules.extra_staff_price_cents
-    description = f"{conference.name}: {quantity} extra exhibitor badge(s) for {partner.name}"
-    if method == PaymentMethod.INVOICE:
-        invoice = await payments.create_invoice(
-            db,
-            settings=settings,
-            conference_id=conference.id,
-            purpose=BADGES_PURPOSE,
-            reference_id=purchase.id,
-            bill_to=f"{partner.name}\n{partner.billing_email}".strip(),
-            buyer_email=partner.billing_email or buyer_email,
-            buyer_name=partner.name,
-            description=description,
-            currency=rules.currency,
-            actor=actor,
-            lines=[
-                InvoiceLine(
-                    description="Extra exhibitor badge",
-                    unit_amount_cents=rules.extra_staff_price_cents,
-                    quantity=quantity,
-                )
-            ],
-        )
-        purchase.payment_id = str(invoice.payment_id)
-        await db.flush()
-        return BadgeOrder(
-            purchase=purchase,
-            payment_status="invoiced",
-            client_secret=None,
-            message=f"Invoice {invoice.number}: the badges count once it is paid.",
-        )
-    if not payment_method_id:
-        raise Invalid("A card purchase needs the card (payment_method_id) from Stripe.js.", code="card-missing")
-    started = await payments.start_card_payment(
+    if method == PaymentMethod.CARD and not payment_method_id:
+        raise CardMissing("A card purchase needs the card (payment_method_id) from Stripe.js.")
+    charge = await charge_partner(
         db,
         settings=settings,
-        conference_id=conference.id,
+        conference=conference,
+        partner=partner,
         purpose=BADGES_PURPOSE,
         reference_id=purchase.id,
-        amount_cents=amount,
+        method=method,
+        lines=[
+            InvoiceLine(
+                description="Extra exhibitor badge", unit_amount_cents=rules.extra_staff_price_cents, quantity=quantity
+            )
+        ],
         currency=rules.currency,
-        description=description,
+        description=f"{conference.name}: {quantity} extra exhibitor badge(s) for {partner.name}",
         payment_method_id=payment_method_id,
-        buyer_email=partner.billing_email or buyer_email,
-        buyer_name=partner.name,
+        buyer_email=buyer_email,
         actor=actor,
     )
-    purchase.payment_id = str(started.payment.id)
-    if started.status == "failed":
+    purchase.payment_id = str(charge.payment_id)
+    if charge.status == "failed":
         purchase.status = PurchaseStatus.CANCELLED
     await db.flush()
+    if charge.invoice is not None:
+        message = f"Invoice {charge.invoice.number}: the badges count once it is paid."
+        return BadgeOrder(purchase=purchase, payment_status="invoiced", client_secret=None, message=message)
     return BadgeOrder(
-        purchase=purchase, payment_status=started.status, client_secret=started.client_secret, message=started.message
+        purchase=purchase, payment_status=charge.status, client_secret=charge.client_secret, message=charge.message
     )
 
 

@@ -1,76 +1,82 @@
-"""Turning expo records into response shapes; shared by the API and the pages."""
+"""Turning expo records into response shapes, shared by the API and the pages.
+
+Where a response's fields are all the record's own, the caller converts it directly with
+``msgspec.convert(record, XOut, from_attributes=True)``. The functions here are for the shapes
+that add what a record does not hold itself: a balance, a booth's code on its booking, how
+long a hold has left, what a viewer may see of a booth.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, TypeVar
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.accounts.models import User
 from events_app.core.clock import now
-from events_app.expo import service
 from events_app.expo.billing import Checkout
-from events_app.expo.booking import badge_allowance, hold_is_live
+from events_app.expo.bookings import Cancellation
 from events_app.expo.floorplan import BoothView
+from events_app.expo.holds import hold_is_live
 from events_app.expo.leads import LeadView
-from events_app.expo.models import BookingWindow, Booth, BoothBooking, BoothHold, BoothStaffMember, Partner, PointsEntry
+from events_app.expo.models import Booth, BoothBooking, BoothHold, ExpoSettings, Partner, PointsEntry
+from events_app.expo.partners import points_balances
 from events_app.expo.schemas import (
+    BadgeOrderOut,
     BookingOut,
     BoothOut,
-    CategoryOut,
+    CancellationQuoteOut,
     CheckoutOut,
+    ContactOut,
+    ExpoSettingsOut,
     HoldOut,
     LeadOut,
     PartnerOut,
-    PointsEntryOut,
-    StaffOut,
-    TierOut,
-    WindowOut,
+    PointsLedgerOut,
 )
+from events_app.expo.staff import BadgeOrder, badge_allowance
+
+Out = TypeVar("Out", bound=msgspec.Struct)
+
+
+def shaped(out: type[Out], source: object, **computed: Any) -> Out:
+    """``out`` from the attributes of ``source`` that it names, with ``computed`` for the fields it adds."""
+    fields = {name: getattr(source, name) for name in out.__struct_fields__ if name not in computed}
+    return msgspec.convert(fields | computed, out, from_attributes=True)
 
 
 def partner_out(partner: Partner, points: int) -> PartnerOut:
-    return PartnerOut(
-        id=partner.id,
-        slug=partner.slug,
-        name=partner.name,
-        tier=msgspec.convert(partner.tier, TierOut, from_attributes=True),
-        categories=[msgspec.convert(c, CategoryOut, from_attributes=True) for c in partner.categories],
-        website=partner.website,
-        billing_email=partner.billing_email,
-        years_exhibited=partner.years_exhibited,
-        active=partner.active,
-        points=points,
-    )
+    return shaped(PartnerOut, partner, points=points)
 
 
 async def partners_out(db: AsyncSession, partners: list[Partner]) -> list[PartnerOut]:
-    balances = await service.points_balances(db, partner_ids=[p.id for p in partners])
+    balances = await points_balances(db, partner_ids=[p.id for p in partners])
     return [partner_out(p, balances[p.id]) for p in partners]
 
 
-def entry_out(entry: PointsEntry) -> PointsEntryOut:
-    return msgspec.convert(entry, PointsEntryOut, from_attributes=True)
+def ledger_out(partner_id: uuid.UUID, entries: Sequence[PointsEntry]) -> PointsLedgerOut:
+    data = {"partner_id": partner_id, "balance": sum(e.points for e in entries), "entries": entries}
+    return msgspec.convert(data, PointsLedgerOut, from_attributes=True)
 
 
-def window_out(window: BookingWindow) -> WindowOut:
-    return msgspec.convert(window, WindowOut, from_attributes=True)
+def contact_out(user: User, partner_id: uuid.UUID) -> ContactOut:
+    return shaped(ContactOut, user, user_id=user.id, partner_id=partner_id)
+
+
+def settings_out(settings: ExpoSettings) -> ExpoSettingsOut:
+    # Not strict: the refund bands are stored as JSON, their dates as ISO text.
+    return msgspec.convert(settings, ExpoSettingsOut, from_attributes=True, strict=False)
 
 
 def booth_out(view: BoothView) -> BoothOut:
-    b = view.booth
-    return BoothOut(
-        id=b.id,
-        code=b.code,
+    return shaped(
+        BoothOut,
+        view.booth,
         hall=view.hall_code,
-        size=b.size,
-        width_ft=b.width_ft,
-        depth_ft=b.depth_ft,
-        area_sqft=b.area_sqft,
-        kind=b.kind,
-        price_cents=b.price_cents,
-        currency=b.currency,
-        features=list(b.features),
         status=view.status,
         exhibitor=view.exhibitor,
         held_until=view.held_until,
@@ -80,41 +86,26 @@ def booth_out(view: BoothView) -> BoothOut:
 def hold_out(hold: BoothHold, booth: Booth, at: datetime | None = None) -> HoldOut:
     moment = at or now()
     live = hold_is_live(hold, moment)
-    return HoldOut(
-        id=hold.id,
-        booth_id=booth.id,
+    return shaped(
+        HoldOut,
+        hold,
         booth_code=booth.code,
-        partner_id=hold.partner_id,
-        status=hold.status,
         live=live,
-        expires_at=hold.expires_at,
         seconds_left=max(0, int((hold.expires_at - moment).total_seconds())) if live else 0,
         price_cents=booth.price_cents,
         currency=booth.currency,
     )
 
 
-def booking_out(booking: BoothBooking, *, client_secret: str | None = None) -> BookingOut:
-    return BookingOut(
-        id=booking.id,
-        booth_id=booking.booth_id,
+def booking_out(booking: BoothBooking) -> BookingOut:
+    return shaped(
+        BookingOut,
+        booking,
         booth_code=booking.booth.code,
         booth_size=booking.booth.size,
-        partner_id=booking.partner_id,
         partner_name=booking.partner.name,
-        status=booking.status,
-        method=booking.method,
-        price_cents=booking.price_cents,
-        currency=booking.currency,
-        paid_cents=booking.paid_cents,
-        refunded_cents=booking.refunded_cents,
-        created_at=booking.created_at,
-        confirmed_at=booking.confirmed_at,
-        cancelled_at=booking.cancelled_at,
-        pay_by=booking.pay_by,
         badge_allowance=badge_allowance(booking.booth.area_sqft),
-        payment_id=booking.payment_id,
-        payment_client_secret=client_secret,
+        payment_client_secret=None,
     )
 
 
@@ -123,34 +114,38 @@ async def checkout_out(db: AsyncSession, done: Checkout) -> CheckoutOut:
     hold = None
     if done.hold is not None:
         hold = hold_out(done.hold, await db.get_one(Booth, done.hold.booth_id))
-    return CheckoutOut(
-        booking=booking_out(done.booking),
-        payment_status=done.payment_status,
-        message=done.message,
-        client_secret=done.client_secret,
-        hold=hold,
+    return shaped(CheckoutOut, done, booking=booking_out(done.booking), hold=hold)
+
+
+def cancellation_out(cancellation: Cancellation) -> CancellationQuoteOut:
+    booking = cancellation.booking
+    return shaped(
+        CancellationQuoteOut,
+        cancellation,
+        booking_id=booking.id,
+        paid_cents=booking.paid_cents,
+        currency=booking.currency,
     )
 
 
-def staff_out(member: BoothStaffMember) -> StaffOut:
-    return msgspec.convert(member, StaffOut, from_attributes=True)
+def badge_order_out(order: BadgeOrder) -> BadgeOrderOut:
+    return shaped(
+        BadgeOrderOut,
+        order.purchase,
+        payment_status=order.payment_status,
+        message=order.message,
+        client_secret=order.client_secret,
+    )
 
 
 def lead_out(view: LeadView) -> LeadOut:
-    lead = view.lead
-    return LeadOut(
-        id=lead.id,
-        attendee_id=lead.attendee_id,
+    return shaped(
+        LeadOut,
+        view.lead,
         name=view.name,
         title=view.title,
         organization=view.organization,
         city=view.city,
         email=view.email,
         contact_shared=view.consented,
-        first_scanned_at=lead.first_scanned_at,
-        scanned_at=lead.scanned_at,
-        scanned_by=lead.scanned_by,
-        scans=lead.scans,
-        notes=lead.notes,
-        rating=lead.rating,
     )

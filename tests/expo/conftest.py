@@ -3,21 +3,25 @@ partners whose contacts hold tokens, all built through the services."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from types import ModuleType
 from typing import Any
 
 import msgspec
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import events_app.expo
 from events_app.accounts.models import Role
 from events_app.conferences.models import Conference, ConferenceStatus
 from events_app.conferences.schemas import ConferenceIn
 from events_app.conferences.service import create_conference
 from events_app.core import clock
-from events_app.expo import booking, floorplan, service, views
+from events_app.expo import floorplan, partners, rules
 from events_app.expo.models import BusinessCategory, Partner, PartnerTier
 from events_app.expo.schemas import CategoryIn, FloorPlanDoc, PartnerIn, TierIn, WindowIn
 from tests.conftest import Caller, MakeCaller
@@ -91,14 +95,16 @@ async def expo(db: AsyncSession) -> ExpoWorld:
     ))  # fmt: skip
     tiers = {}
     for rank, (slug, points) in enumerate((("platinum", 500), ("gold", 300), ("silver", 150), ("exhibitor", 0)), 1):
-        tiers[slug] = await service.create_tier(db, data=TierIn(slug=slug, name=slug.title(), rank=rank, points=points))
+        tiers[slug] = await partners.create_tier(
+            db, data=TierIn(slug=slug, name=slug.title(), rank=rank, points=points)
+        )
     categories = {
-        "paving": await service.create_category(db, data=CategoryIn(slug="paving", name="Paving", exclusive=True)),
-        "software": await service.create_category(db, data=CategoryIn(slug="software", name="Software")),
+        "paving": await partners.create_category(db, data=CategoryIn(slug="paving", name="Paving", exclusive=True)),
+        "software": await partners.create_category(db, data=CategoryIn(slug="software", name="Software")),
     }
     doc = msgspec.convert(plan_document(), FloorPlanDoc)
     await floorplan.import_floor_plan(db, conference=conference, doc=doc, currency="USD", actor=None)
-    await service.create_window(
+    await rules.create_window(
         db, conference=conference, actor=None,
         data=WindowIn(name="Everyone", opens_at=datetime(2026, 1, 1, tzinfo=UTC)),
     )  # fmt: skip
@@ -127,24 +133,29 @@ def make_partner(db: AsyncSession, make_caller: MakeCaller, expo: ExpoWorld) -> 
     async def make(
         name: str, *, tier: str = "exhibitor", categories: tuple[str, ...] = (), years: int = 0
     ) -> PartnerUser:
-        partner = await service.create_partner(db, actor=None, data=PartnerIn(
+        partner = await partners.create_partner(db, actor=None, data=PartnerIn(
             name=name, tier_id=expo.tiers[tier].id, years_exhibited=years,
             category_ids=[expo.categories[c].id for c in categories],
         ))  # fmt: skip
         caller: Caller = await make_caller(Role.PARTNER)
-        await service.add_contact(db, partner=partner, user_id=caller.user_id, actor=None)
+        await partners.add_contact(db, partner=partner, user_id=caller.user_id, actor=None)
         await db.commit()
         return PartnerUser(partner=partner, caller=caller)
 
     return make
 
 
+def _expo_modules_reading_the_clock() -> list[ModuleType]:
+    names = (m.name for m in pkgutil.walk_packages(events_app.expo.__path__, "events_app.expo."))
+    return [module for module in map(importlib.import_module, names) if getattr(module, "now", None) is clock.now]
+
+
 class Clock:
-    """Moves the expo's idea of "now" forward, as if the minutes had passed."""
+    """Moves the expo's idea of "now" forward, as if the minutes had passed: in every expo module at once."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         self.offset = timedelta()
-        for module in (booking, floorplan, service, views):
+        for module in _expo_modules_reading_the_clock():
             monkeypatch.setattr(module, "now", self.now)
 
     def now(self) -> datetime:

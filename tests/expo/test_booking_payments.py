@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.core.mail import deliver_outbox
-from events_app.expo import booking as booking_service
+from events_app.expo import bookings
 from events_app.expo.models import BoothBooking, BoothHold, PaymentMethod
 from events_app.payments import service as payments
 from events_app.payments.models import Payment, ReceiptMethod
@@ -108,7 +108,7 @@ async def test_card_checkout_is_refused_without_card_payments_and_the_hold_stays
         f"{expo.api}/holds/{held['id']}/checkout", json={"method": "card", "payment_method_id": "pm_x"},
         headers=acme.headers,
     )  # fmt: skip
-    assert (response.status_code, response.json()["code"]) == (409, "card-payments-disabled")
+    assert (response.status_code, response.json()["code"]) == (422, "card-payments-disabled")
     assert (await client.get(f"{expo.api}/holds/{held['id']}", headers=acme.headers)).json()["live"] is True
 
 
@@ -118,7 +118,7 @@ async def test_a_card_checkout_not_paid_in_time_gives_the_booth_back(
     slow, quick = await make_partner("Slow"), await make_partner("Quick")
     held = (await client.post(f"{expo.api}/holds", json={"booth_code": "105"}, headers=slow.headers)).json()
     hold = await db.get_one(BoothHold, uuid.UUID(held["id"]))
-    booked = await booking_service.checkout_hold(
+    booked = await bookings.checkout_hold(
         db, conference=expo.conference, hold=hold, method=PaymentMethod.CARD, actor=None
     )
     await db.commit()
@@ -133,7 +133,7 @@ async def test_a_card_checkout_not_paid_in_time_gives_the_booth_back(
     await db.refresh(booked)
     assert booked.status == "lapsed"
     # The money arrives too late: the booking stays lapsed, and payments flags it for a refund.
-    assert not await booking_service.mark_paid(db, booking=booked, paid_cents=200_000, payment_id="late")
+    assert not await bookings.mark_paid(db, booking=booked, paid_cents=200_000, payment_id="late")
 
 
 async def test_cancellation_refunds_by_date_band(
@@ -159,10 +159,10 @@ async def test_cancellation_refunds_by_date_band(
     quote = (await client.get(f"{expo.api}/bookings/{booked['id']}/cancellation", headers=acme.headers)).json()
     assert (quote["refund_percent"], quote["refund_cents"]) == (100, 200_000)
     found = await db.get_one(BoothBooking, uuid.UUID(str(booked["id"])))
-    late = await booking_service.quote_cancellation(db, conference=expo.conference, booking=found,
+    late = await bookings.quote_cancellation(db, conference=expo.conference, booking=found,
                                                     at=soon + timedelta(days=1))  # fmt: skip
     assert (late.refund_percent, late.refund_cents) == (50, 100_000)
-    never = await booking_service.quote_cancellation(db, conference=expo.conference, booking=found,
+    never = await bookings.quote_cancellation(db, conference=expo.conference, booking=found,
                                                      at=soon + timedelta(days=90))  # fmt: skip
     assert never.refund_cents == 0
 

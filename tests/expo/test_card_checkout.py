@@ -12,7 +12,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.expo import service
+from events_app.expo import rules
 from events_app.expo.models import BoothBooking
 from events_app.expo.schemas import ExpoSettingsIn, RefundBand
 from events_app.payments.models import Payment
@@ -41,7 +41,7 @@ async def test_a_booth_paid_by_card_is_booked_when_stripe_confirms_and_a_decline
     live_servers: Callable[..., list[LiveServer]],
 ) -> None:
     acme = await make_partner("Acme")
-    await service.save_settings(
+    await rules.save_settings(
         db,
         conference=expo.conference,
         actor=None,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.audit.models import AuditEvent
-from events_app.expo import service
+from events_app.expo import rules
 from events_app.expo.schemas import WindowIn
 from tests.conftest import Caller
 from tests.expo.conftest import Clock, ExpoWorld, MakePartner
@@ -99,22 +99,22 @@ async def test_booking_opens_for_the_best_tiers_first(
     client: Client, db: AsyncSession, expo: ExpoWorld, make_partner: MakePartner
 ) -> None:
     # Replace the open-to-everyone window with tiered ones: platinum now, gold next week.
-    for window in await service.list_windows(db, conference=expo.conference):
-        await service.delete_window(db, conference=expo.conference, window_id=window.id, actor=None)
+    for window in await rules.list_windows(db, conference=expo.conference):
+        await rules.delete_window(db, conference=expo.conference, window_id=window.id, actor=None)
     start = datetime.now(UTC) - timedelta(minutes=1)
-    await service.create_window(
+    await rules.create_window(
         db,
         conference=expo.conference,
         actor=None,
         data=WindowIn(name="Platinum", opens_at=start, tier_id=expo.tiers["platinum"].id),
     )
-    await service.create_window(
+    await rules.create_window(
         db,
         conference=expo.conference,
         actor=None,
         data=WindowIn(name="Gold", opens_at=start + timedelta(days=7), tier_id=expo.tiers["gold"].id),
     )
-    await service.create_window(
+    await rules.create_window(
         db, conference=expo.conference, actor=None, data=WindowIn(name="Veterans", opens_at=start, min_points=400)
     )
     await db.commit()

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts import service as accounts
 from events_app.accounts.models import Role, User
-from events_app.expo import floorplan, service
+from events_app.expo import floorplan, partners
 from events_app.expo.models import Booth, BoothHold, HoldStatus
 from events_app.expo.schemas import CategoryIn, FloorPlanDoc, PartnerIn
 from events_app.settings import Settings
@@ -39,14 +39,14 @@ async def test_every_booth_goes_to_exactly_one_of_many_racing_partners(
     tokens: list[str] = []
     partner_ids = []
     for n in range(PARTNERS):
-        partner = await service.create_partner(
+        partner = await partners.create_partner(
             db, actor=None, data=PartnerIn(name=f"Racer {n:03d}", tier_id=expo.tiers["exhibitor"].id)
         )
         user = User(email=f"racer{n}@example.test", name=f"Racer {n}", password_hash=SHARED_PASSWORD_HASH,
                     role=Role.PARTNER)  # fmt: skip
         db.add(user)
         await db.flush()
-        await service.add_contact(db, partner=partner, user_id=user.id, actor=None)
+        await partners.add_contact(db, partner=partner, user_id=user.id, actor=None)
         tokens.append((await accounts.issue_token(db, user_id=user.id, name="race")).secret)
         partner_ids.append(partner.id)
     await db.commit()
@@ -120,9 +120,11 @@ async def test_partner_rules_hold_when_requests_race_across_two_processes(
     doc = msgspec.convert(plan_document([b for row in rows for b in row]), FloorPlanDoc)
     await floorplan.import_floor_plan(db, conference=expo.conference, doc=doc, currency="USD", actor=None)
     for n in range(5):
-        await service.create_category(db, data=CategoryIn(slug=f"exclusive-{n}", name=f"Exclusive {n}", exclusive=True))
+        await partners.create_category(
+            db, data=CategoryIn(slug=f"exclusive-{n}", name=f"Exclusive {n}", exclusive=True)
+        )
     await db.commit()
-    expo.categories.update({c.slug: c for c in await service.list_categories(db)})
+    expo.categories.update({c.slug: c for c in await partners.list_categories(db)})
     greedy = [await make_partner(f"Greedy {n}") for n in range(5)]
     attempts = [(who, codes[n * 6 + k]) for n, who in enumerate(greedy) for k in range(6)]  # booths 0-29
     pairs = []

@@ -1,34 +1,40 @@
-"""The Partner Program: tiers, business categories, partners and their contacts, priority points,
-each conference's expo settings and its booking windows.
+"""The Partner Program, shared by all of the association's conferences: tiers, business categories,
+partners and the users who act for them (contacts), and priority points.
 
 Priority points are a ledger: a partner's balance is the sum of its entries, written when
 the partner joins (tier and years exhibited), when its tier changes, and by organizers
-(sponsorship, adjustments). A partner may book at a conference from the earliest window
-it qualifies for: by tier, by a points band, or a window open to everyone.
+(sponsorship, adjustments). The points decide, with the tier, which booking window opens
+to a partner first (see ``rules``).
 """
 
 from __future__ import annotations
 
-import itertools
 import uuid
-from datetime import datetime
 
 import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.models import Role, User
-from events_app.accounts.service import Principal
+from events_app.accounts.service import Principal, get_user
 from events_app.audit.service import record
-from events_app.conferences.models import Conference
-from events_app.core.clock import now
-from events_app.core.errors import Conflict, Invalid, NotFound
 from events_app.core.text import slugify
-from events_app.expo.errors import NotAPartnerContact
+from events_app.expo.errors import (
+    CategoryExists,
+    ContactNotFound,
+    ContactTaken,
+    DuplicateCategory,
+    NotAPartnerContact,
+    NotAPartnerUser,
+    PartnerExists,
+    PartnerNotFound,
+    TierExists,
+    TierNotFound,
+    TierRankTaken,
+    UnknownCategory,
+)
 from events_app.expo.models import (
-    BookingWindow,
     BusinessCategory,
-    ExpoSettings,
     Partner,
     PartnerContact,
     PartnerTier,
@@ -37,11 +43,9 @@ from events_app.expo.models import (
 )
 from events_app.expo.schemas import (
     CategoryIn,
-    ExpoSettingsIn,
     PartnerIn,
     PartnerPatch,
     TierIn,
-    WindowIn,
 )
 
 POINTS_PER_YEAR_EXHIBITED = 10
@@ -57,9 +61,9 @@ async def list_tiers(db: AsyncSession) -> list[PartnerTier]:
 async def create_tier(db: AsyncSession, *, data: TierIn) -> PartnerTier:
     """Adds a tier; ranks are unique so the booking order between tiers is never ambiguous."""
     if await db.scalar(select(PartnerTier.id).where(PartnerTier.slug == data.slug)):
-        raise Conflict(f"A tier {data.slug!r} already exists.", code="tier-exists")
+        raise TierExists(f"A tier {data.slug!r} already exists.")
     if await db.scalar(select(PartnerTier.id).where(PartnerTier.rank == data.rank)):
-        raise Conflict(f"Another tier already has rank {data.rank}.", code="tier-rank-taken")
+        raise TierRankTaken(f"Another tier already has rank {data.rank}.")
     tier = PartnerTier(**msgspec.structs.asdict(data))
     db.add(tier)
     await db.flush()
@@ -69,7 +73,7 @@ async def create_tier(db: AsyncSession, *, data: TierIn) -> PartnerTier:
 async def get_tier(db: AsyncSession, *, tier_id: uuid.UUID) -> PartnerTier:
     tier = await db.get(PartnerTier, tier_id)
     if tier is None:
-        raise NotFound("No partner tier has this id.", code="tier-not-found")
+        raise TierNotFound("No partner tier has this id.")
     return tier
 
 
@@ -79,7 +83,7 @@ async def list_categories(db: AsyncSession) -> list[BusinessCategory]:
 
 async def create_category(db: AsyncSession, *, data: CategoryIn) -> BusinessCategory:
     if await db.scalar(select(BusinessCategory.id).where(BusinessCategory.slug == data.slug)):
-        raise Conflict(f"A category {data.slug!r} already exists.", code="category-exists")
+        raise CategoryExists(f"A category {data.slug!r} already exists.")
     category = BusinessCategory(**msgspec.structs.asdict(data))
     db.add(category)
     await db.flush()
@@ -88,10 +92,10 @@ async def create_category(db: AsyncSession, *, data: CategoryIn) -> BusinessCate
 
 async def _categories(db: AsyncSession, ids: list[uuid.UUID]) -> list[BusinessCategory]:
     if len(set(ids)) != len(ids):
-        raise Invalid("A category is listed twice.", code="duplicate-category")
+        raise DuplicateCategory("A category is listed twice.")
     found = list(await db.scalars(select(BusinessCategory).where(BusinessCategory.id.in_(ids))))
     if len(found) != len(ids):
-        raise Invalid("category_ids names a category that does not exist.", code="category-not-found")
+        raise UnknownCategory("category_ids names a category that does not exist.")
     return found
 
 
@@ -154,7 +158,7 @@ async def create_partner(db: AsyncSession, *, data: PartnerIn, actor: Principal 
     tier = await get_tier(db, tier_id=data.tier_id)
     categories = await _categories(db, data.category_ids)
     if data.slug is not None and await db.scalar(select(Partner.id).where(Partner.slug == data.slug)):
-        raise Conflict(f"A partner {data.slug!r} already exists.", code="partner-exists")
+        raise PartnerExists(f"A partner {data.slug!r} already exists.")
     partner = Partner(
         slug=data.slug or await _free_slug(db, slugify(data.name) or "partner"),
         name=data.name.strip(),
@@ -194,7 +198,7 @@ async def create_partner(db: AsyncSession, *, data: PartnerIn, actor: Principal 
 async def get_partner(db: AsyncSession, *, partner_id: uuid.UUID) -> Partner:
     partner = await db.get(Partner, partner_id)
     if partner is None:
-        raise NotFound("No partner has this id.", code="partner-not-found")
+        raise PartnerNotFound("No partner has this id.")
     return partner
 
 
@@ -249,16 +253,14 @@ async def add_contact(
     db: AsyncSession, *, partner: Partner, user_id: uuid.UUID, actor: Principal | None
 ) -> PartnerContact:
     """Lets a partner user act for this partner; a user acts for one partner at most."""
-    user = await db.get(User, user_id)
-    if user is None:
-        raise NotFound("No user has this id.", code="user-not-found")
+    user = await get_user(db, user_id=user_id)
     if user.role != Role.PARTNER:
-        raise Invalid("Only users of role partner can be a partner's contact.", code="not-a-partner-user")
+        raise NotAPartnerUser("Only users of role partner can be a partner's contact.")
     existing = await db.scalar(select(PartnerContact).where(PartnerContact.user_id == user_id))
     if existing is not None:
         if existing.partner_id == partner.id:
             return existing
-        raise Conflict("This user is already the contact of another partner.", code="contact-taken")
+        raise ContactTaken("This user is already the contact of another partner.")
     contact = PartnerContact(user_id=user_id, partner_id=partner.id)
     db.add(contact)
     await db.flush()
@@ -289,7 +291,7 @@ async def remove_contact(db: AsyncSession, *, partner: Partner, user_id: uuid.UU
         select(PartnerContact).where(PartnerContact.partner_id == partner.id, PartnerContact.user_id == user_id)
     )
     if contact is None:
-        raise NotFound("This user is not a contact of this partner.", code="contact-not-found")
+        raise ContactNotFound("This user is not a contact of this partner.")
     await db.delete(contact)
     await db.flush()
     await record(
@@ -314,118 +316,5 @@ async def partner_of(db: AsyncSession, principal: Principal) -> Partner:
     """The active partner a partner user acts for; refused for anyone else."""
     partner = await partner_for_user(db, user_id=principal.user_id)
     if partner is None or not partner.active:
-        raise NotAPartnerContact(
-            "Your account is not linked to an active partner; ask the organizers to add you as its contact."
-        )
+        raise NotAPartnerContact()
     return partner
-
-
-# Expo settings and booking windows of a conference.
-
-
-async def expo_settings(db: AsyncSession, *, conference: Conference) -> ExpoSettings:
-    """The conference's expo rules, or unsaved defaults when an organizer has set none."""
-    found = await db.scalar(select(ExpoSettings).where(ExpoSettings.conference_id == conference.id))
-    if found is not None:
-        return found
-    defaults = msgspec.structs.asdict(ExpoSettingsIn())
-    return ExpoSettings(conference_id=conference.id, **defaults)
-
-
-async def save_settings(
-    db: AsyncSession, *, conference: Conference, data: ExpoSettingsIn, actor: Principal | None
-) -> ExpoSettings:
-    bands = sorted(data.refund_bands, key=lambda band: band.cancel_before)
-    if len({band.cancel_before for band in bands}) != len(bands):
-        raise Invalid("Two refund bands have the same date.", code="duplicate-refund-band")
-    if any(later.refund_percent > earlier.refund_percent for earlier, later in itertools.pairwise(bands)):
-        raise Invalid("A later refund band cannot refund more than an earlier one.", code="refund-bands-increase")
-    values = msgspec.structs.asdict(data) | {"refund_bands": [msgspec.to_builtins(band) for band in bands]}
-    settings = await db.scalar(select(ExpoSettings).where(ExpoSettings.conference_id == conference.id))
-    if settings is None:
-        settings = ExpoSettings(conference_id=conference.id)
-        db.add(settings)
-    for key, value in values.items():
-        setattr(settings, key, value)
-    await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="expo.settings_saved",
-        subject_type="conference",
-        subject_id=conference.id,
-        conference_id=conference.id,
-        **msgspec.to_builtins(data),
-    )
-    return settings
-
-
-async def list_windows(db: AsyncSession, *, conference: Conference) -> list[BookingWindow]:
-    query = select(BookingWindow).where(BookingWindow.conference_id == conference.id)
-    return list(await db.scalars(query.order_by(BookingWindow.opens_at, BookingWindow.name)))
-
-
-async def create_window(
-    db: AsyncSession, *, conference: Conference, data: WindowIn, actor: Principal | None
-) -> BookingWindow:
-    if data.tier_id is not None and data.min_points is not None:
-        raise Invalid("A window is for a tier or for a points band, not both.", code="window-tier-and-points")
-    if data.tier_id is not None:
-        await get_tier(db, tier_id=data.tier_id)
-    window = BookingWindow(conference_id=conference.id, **msgspec.structs.asdict(data))
-    db.add(window)
-    await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="expo.window_created",
-        subject_type="booking_window",
-        subject_id=window.id,
-        conference_id=conference.id,
-        name=window.name,
-        opens_at=window.opens_at.isoformat(),
-    )
-    return window
-
-
-async def delete_window(
-    db: AsyncSession, *, conference: Conference, window_id: uuid.UUID, actor: Principal | None
-) -> None:
-    window = await db.get(BookingWindow, window_id)
-    if window is None or window.conference_id != conference.id:
-        raise NotFound("This conference has no booking window with this id.", code="window-not-found")
-    await db.delete(window)
-    await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="expo.window_deleted",
-        subject_type="booking_window",
-        subject_id=window_id,
-        conference_id=conference.id,
-        name=window.name,
-    )
-
-
-def window_qualifies(window: BookingWindow, *, partner: Partner, points: int) -> bool:
-    if window.tier_id is not None:
-        return window.tier_id == partner.tier_id
-    if window.min_points is not None:
-        return points >= window.min_points
-    return True
-
-
-async def booking_opens_for(
-    db: AsyncSession, *, conference: Conference, partner: Partner
-) -> tuple[datetime | None, BookingWindow | None, int]:
-    """The earliest time this partner may book, the window that gives it, and its points."""
-    points = await points_balance(db, partner_id=partner.id)
-    for window in await list_windows(db, conference=conference):
-        if window_qualifies(window, partner=partner, points=points):
-            return window.opens_at, window, points
-    return None, None, points
-
-
-async def booking_is_open(db: AsyncSession, *, conference: Conference, partner: Partner) -> bool:
-    opens_at, _window, _points = await booking_opens_for(db, conference=conference, partner=partner)
-    return opens_at is not None and opens_at <= now()

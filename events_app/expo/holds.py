@@ -1,0 +1,199 @@
+"""Holding booths: a partner keeps a free booth for a few minutes while it checks out.
+
+A hold is a claim on the booth's row (see ``claims``) that runs out by itself at its
+``expires_at``. Per-partner rules (the booking window, how many live holds, the competitor
+rule) are checked after locking the partner's row and its exclusive categories, so two of
+one partner's requests, or two competitors' requests, are decided one after the other.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.service import Principal
+from events_app.audit.service import record
+from events_app.conferences.models import Conference
+from events_app.core.clock import now
+from events_app.expo import geometry
+from events_app.expo.claims import Occupant, free_at, lapse_unpaid_checkouts, lock_row, occupy, taken_at
+from events_app.expo.errors import BookingNotOpen, BoothTaken, CompetitorNearby, HoldLimitReached, HoldNotFound
+from events_app.expo.models import (
+    Booth,
+    BoothHold,
+    BusinessCategory,
+    ExpoSettings,
+    HoldStatus,
+    Partner,
+    PartnerCategory,
+)
+from events_app.expo.rules import booking_access, expo_settings
+
+
+async def _check_booking_open(db: AsyncSession, *, conference: Conference, partner: Partner, at: datetime) -> None:
+    access = await booking_access(db, conference=conference, partner=partner)
+    if access.opens_at is None:
+        raise BookingNotOpen("No booking window of this conference includes your partnership yet.", opens_at=None)
+    if access.opens_at > at:
+        raise BookingNotOpen(
+            f"Your booking window ({access.window or 'general'}) opens at {access.opens_at.isoformat()}.",
+            opens_at=access.opens_at.isoformat(),
+        )
+
+
+async def _check_competitors(
+    db: AsyncSession, *, conference: Conference, partner: Partner, booth: Booth, settings: ExpoSettings, at: datetime
+) -> None:
+    exclusive = {c.id: c for c in partner.categories if c.exclusive}
+    if not exclusive or settings.competitor_distance_ft <= 0:
+        return
+    # One at a time in id order, so two partners locking overlapping sets never deadlock.
+    for category_id in sorted(exclusive):
+        await lock_row(db, BusinessCategory, category_id)
+    rows = await db.execute(
+        select(Booth, PartnerCategory.category_id)
+        .join(PartnerCategory, PartnerCategory.partner_id == Booth.occupant_partner_id)
+        .where(
+            Booth.conference_id == conference.id,
+            Booth.hall_id == booth.hall_id,
+            Booth.id != booth.id,
+            Booth.occupant_partner_id != partner.id,
+            PartnerCategory.category_id.in_(list(exclusive)),
+            taken_at(at),
+        )
+    )
+    nearest: tuple[float, Booth, uuid.UUID] | None = None
+    for other, category_id in rows:
+        gap = geometry.distance(booth.shape, other.shape)
+        if gap < settings.competitor_distance_ft and (nearest is None or gap < nearest[0]):
+            nearest = (gap, other, category_id)
+    if nearest is not None:
+        gap, other, category_id = nearest
+        category = exclusive[category_id].name
+        raise CompetitorNearby(
+            f"Booth {booth.code} is {gap:.0f} ft from booth {other.code}, taken by another partner in "
+            f"{category}, an exclusive category: competitors must be at least "
+            f"{settings.competitor_distance_ft:g} ft apart.",
+            competitor_booth=other.code,
+            category=category,
+            distance_ft=round(gap, 1),
+            required_ft=settings.competitor_distance_ft,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HeldBooth:
+    hold: BoothHold
+    booth: Booth
+
+
+async def hold_booth(
+    db: AsyncSession, *, conference: Conference, partner: Partner, booth: Booth, actor: Principal | None
+) -> HeldBooth:
+    """Holds a free booth for the conference's hold time; raises ``BoothTaken`` when someone else has it."""
+    moment = now()
+    settings = await expo_settings(db, conference=conference)
+    await _check_booking_open(db, conference=conference, partner=partner, at=moment)
+    await lock_row(db, Partner, partner.id)
+    held = dict(
+        (
+            await db.execute(
+                select(Booth.id, Booth.hold_id).where(
+                    Booth.conference_id == conference.id,
+                    Booth.occupant_partner_id == partner.id,
+                    Booth.hold_id.is_not(None),
+                    Booth.occupied_until > moment,
+                )
+            )
+        ).all()
+    )
+    if booth.id in held:  # holding again is a no-op, not a second hold
+        return HeldBooth(hold=await db.get_one(BoothHold, held[booth.id]), booth=booth)
+    live_holds = len(held)
+    if live_holds >= settings.max_live_holds:
+        raise HoldLimitReached(
+            f"You already hold {live_holds} booths, the most allowed at once; book or release one first.",
+            limit=settings.max_live_holds,
+        )
+    await _check_competitors(db, conference=conference, partner=partner, booth=booth, settings=settings, at=moment)
+    hold = BoothHold(
+        id=uuid.uuid4(),
+        conference_id=conference.id,
+        booth_id=booth.id,
+        partner_id=partner.id,
+        held_by_user_id=actor.user_id if actor else None,
+        expires_at=moment + timedelta(minutes=settings.hold_minutes),
+    )
+    claim = Occupant(partner_id=partner.id, until=hold.expires_at, hold_id=hold.id)
+    if not await occupy(db, booth.id, claim, when=free_at(moment)):
+        raise BoothTaken(f"Booth {booth.code} is held or booked by another partner.", booth=booth.code)
+    # The booth was read before the claim: a booking that appeared since would have made the claim fail.
+    if booth.booking_id is not None:
+        await lapse_unpaid_checkouts(db, booth_id=booth.id)
+    db.add(hold)
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="booth.held",
+        subject_type="booth",
+        subject_id=booth.id,
+        conference_id=conference.id,
+        booth=booth.code,
+        partner_id=str(partner.id),
+        expires_at=hold.expires_at.isoformat(),
+    )
+    return HeldBooth(hold=hold, booth=booth)
+
+
+async def get_hold(
+    db: AsyncSession, *, conference: Conference, hold_id: uuid.UUID, partner: Partner | None
+) -> BoothHold:
+    """A hold of this conference; ``partner`` limits it to that partner's (others' look missing)."""
+    hold = await db.get(BoothHold, hold_id)
+    if hold is None or hold.conference_id != conference.id or (partner is not None and hold.partner_id != partner.id):
+        raise HoldNotFound("There is no hold with this id.")
+    return hold
+
+
+def hold_is_live(hold: BoothHold, at: datetime | None = None) -> bool:
+    return hold.status == HoldStatus.HELD and hold.expires_at > (at or now())
+
+
+async def live_holds(db: AsyncSession, *, conference: Conference, partner: Partner) -> list[tuple[BoothHold, Booth]]:
+    rows = await db.execute(
+        select(BoothHold, Booth)
+        .join(Booth, Booth.id == BoothHold.booth_id)
+        .where(
+            BoothHold.conference_id == conference.id,
+            BoothHold.partner_id == partner.id,
+            BoothHold.status == HoldStatus.HELD,
+            BoothHold.expires_at > now(),
+        )
+        .order_by(BoothHold.expires_at)
+    )
+    return [(hold, booth) for hold, booth in rows]
+
+
+async def release_hold(db: AsyncSession, *, hold: BoothHold, actor: Principal | None) -> BoothHold:
+    """Ends a hold early; the booth is free at once. Releasing an ended hold changes nothing."""
+    if hold.status != HoldStatus.HELD:
+        return hold
+    await occupy(db, hold.booth_id, None, when=Booth.hold_id == hold.id)
+    hold.status = HoldStatus.RELEASED
+    hold.ended_at = now()
+    await db.flush()
+    await record(
+        db,
+        actor=actor,
+        action="booth.hold_released",
+        subject_type="booth",
+        subject_id=hold.booth_id,
+        conference_id=hold.conference_id,
+        hold_id=str(hold.id),
+    )
+    return hold
