@@ -1,7 +1,7 @@
 """Redeeming scans: the answer a station gives a badge, recorded once per nonce, and the list of scans.
 
-Redeeming a scan is one transaction: claim the client's nonce (unique per conference),
-decide, and record. The database decides every race: a repeated nonce fails its insert
+A scan is redeemed in three steps inside one transaction: claim the client's nonce
+(unique per conference), decide, and record. The database decides every race: a repeated nonce fails its insert
 and gets the first answer back; two doors admitting one badge both insert a check-in
 and the unique ``attendee_id`` lets exactly one through, so the other says
 ``already_checked_in`` with when and where the first one was. Session-room doors are
