@@ -66,7 +66,7 @@ def _file(content: Content, *, media_type: str, filename: str, inline: bool = Fa
 
 
 def _image(image: bytes, *, media_type: str) -> Response[bytes]:
-    # Private: the link is the attendee's own; five minutes, so a reprint's new code shows soon.
+    # Private: the link is the attendee's own, not for a shared cache to keep.
     return Response(image, media_type=media_type, headers={"Cache-Control": "private, max-age=300"})
 
 
