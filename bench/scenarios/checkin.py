@@ -22,7 +22,7 @@ async def _prepare(bench: Bench) -> tuple[str, str, list[str]]:
     """Registers DISTINCT + WARM_UP people and a door; returns the slug, the door's token and the badges."""
     from events_app.accounts import service as accounts
     from events_app.accounts.models import Role
-    from events_app.checkin import service as checkin
+    from events_app.checkin import badges, stations
     from events_app.checkin.models import StationKind
     from events_app.checkin.schemas import StationIn
     from events_app.conferences.service import get_conference
@@ -45,7 +45,7 @@ async def _prepare(bench: Bench) -> tuple[str, str, list[str]]:
                 role=Role.ORGANIZER,
             )
             actor = accounts.principal_for_user(user)
-            _station, issued = await checkin.create_station(
+            _station, issued = await stations.create_station(
                 db, conference=conference, data=StationIn(name="Bench door", kind=StationKind.ENTRANCE), actor=actor
             )
             rtype = await registration.create_type(
@@ -64,8 +64,8 @@ async def _prepare(bench: Bench) -> tuple[str, str, list[str]]:
                     last_name="Attendee",
                     email=f"bench{n}@example.test",
                 )
-                holder = await checkin.get_holder(db, conference=conference, attendee_id=attendee.id)
-                tokens.append(await checkin.badge_token(db, settings=settings, conference=conference, holder=holder))
+                holder = await badges.get_holder(db, conference=conference, attendee_id=attendee.id)
+                tokens.append(await badges.badge_token(db, settings=settings, conference=conference, holder=holder))
             await db.commit()
             return conference.slug, issued.secret, tokens
     finally:

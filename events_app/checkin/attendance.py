@@ -26,9 +26,9 @@ from events_app.checkin.people import Holder
 from events_app.checkin.schemas import CreditLine, CreditReport, FirstCheckin, RoomOccupancy, SessionRef
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import NotFound
 from events_app.core.spreadsheet import csv_text
 from events_app.db import insert_unless_taken
+from events_app.sessions import service as program
 from events_app.sessions.models import ProgramSession, Room, Rsvp, RsvpStatus, SessionRun
 
 DOORS_OPEN_EARLY = timedelta(minutes=15)
@@ -138,9 +138,7 @@ async def set_credit_rule(
     db: AsyncSession, *, conference: Conference, session_id: uuid.UUID, minutes: int | None, actor: Principal
 ) -> int | None:
     """Sets (or with ``None`` clears) a session's minimum presence for credit."""
-    session = await db.get(ProgramSession, session_id)
-    if session is None or session.conference_id != conference.id:
-        raise NotFound("This conference has no session with this id.", code="session-not-found")
+    await program.get_session(db, conference=conference, session_id=session_id)
     rule = await db.scalar(select(SessionCreditRule).where(SessionCreditRule.session_id == session_id))
     if minutes is None:
         if rule is not None:
@@ -218,12 +216,10 @@ async def _reports(
     ]
 
 
-async def credit_report(db: AsyncSession, *, conference: Conference, attendee_id: uuid.UUID) -> CreditReport:
+async def credit_report(db: AsyncSession, *, conference: Conference, holder: Holder) -> CreditReport:
     """One attendee's sessions, minutes present and credit earned."""
-    reports = await _reports(db, conference=conference, attendee_ids=[attendee_id])
-    if not reports:
-        raise NotFound("No attendee of this conference has this id.", code="attendee-not-found")
-    return reports[0]
+    [report] = await _reports(db, conference=conference, attendee_ids=[holder.id])
+    return report
 
 
 async def conference_reports(db: AsyncSession, *, conference: Conference) -> list[CreditReport]:

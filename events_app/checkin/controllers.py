@@ -8,11 +8,11 @@ in another process that re-reads on the announcement always sees it.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.channels import ChannelsPlugin
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.pagination import OffsetPagination
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent
@@ -21,8 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
-from events_app.checkin import attendance, dashboard, live, printing, qr, service
-from events_app.checkin.models import Scan
+from events_app.checkin import attendance, badges, dashboard, live, offline, people, printing, qr, scans, stations
+from events_app.checkin.dependencies import provide_holder, provide_station
+from events_app.checkin.models import Station
+from events_app.checkin.people import Holder
 from events_app.checkin.schemas import (
     BadgeOut,
     CreditReport,
@@ -44,52 +46,34 @@ from events_app.checkin.schemas import (
     StationTokenOut,
 )
 from events_app.conferences.models import Conference
-from events_app.core import signing
-from events_app.core.errors import NotFound
 from events_app.core.pagination import Limit, Offset
 from events_app.settings import Settings
 
 STAFF = allow(Role.STAFF)
 ORGANIZERS = allow()
-BADGE_LINK_PURPOSE = "badge-image"
+PDF = "application/pdf"
+CSV = "text/csv; charset=utf-8"
+
+Content = TypeVar("Content", bytes, str)
 
 
-def badge_link(settings: Settings, *, conference: Conference, attendee_id: uuid.UUID, ext: str) -> str:
-    """A lasting link to an attendee's current badge image (it follows badge version changes)."""
-    token = signing.sign(settings.secret_key, purpose=BADGE_LINK_PURPOSE, payload=f"{conference.id}:{attendee_id}")
-    return f"{settings.base_url}/c/{conference.slug}/badge/{token}/badge.{ext}"
-
-
-def _scan_event(answer: ScanAnswer, *, kind: str) -> dict[str, Any]:
-    return {
-        "result": str(answer.result),
-        "admitted": answer.admitted,
-        "kind": kind,
-        "station": answer.station,
-        "at": answer.scanned_at.isoformat(),
-        "registration_type": answer.attendee.registration_type if answer.attendee else None,
-        "attendee_id": str(answer.attendee.id) if answer.attendee else None,
-    }
-
-
-def scan_out(scan: Scan) -> ScanOut:
-    return ScanOut(
-        id=scan.id,
-        station=scan.station.name,
-        attendee_id=scan.attendee_id,
-        kind=scan.kind,
-        result=scan.result,
-        scanned_at=scan.scanned_at,
-        offline=scan.offline,
-        manual=scan.manual,
-        conflict=scan.conflict,
-        message=str(scan.answer.get("message", "")),
+def _file(content: Content, *, media_type: str, filename: str, inline: bool = False) -> Response[Content]:
+    """A file to download (or, ``inline``, to open in the browser's viewer)."""
+    disposition = "inline" if inline else "attachment"
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'{disposition}; filename="{filename}"'}
     )
+
+
+def _image(image: bytes, *, media_type: str) -> Response[bytes]:
+    # Private: the link is the attendee's own, not for a shared cache to keep.
+    return Response(image, media_type=media_type, headers={"Cache-Control": "private, max-age=300"})
 
 
 class BadgeController(Controller):
     path = "/api/conferences/{slug:str}/checkin"
     tags = ["Check-in"]
+    dependencies = {"holder": Provide(provide_holder)}
 
     @get("/badge-key", opt=STAFF, operation_id="getBadgeKey")
     async def badge_key(
@@ -99,7 +83,7 @@ class BadgeController(Controller):
         conference: NamedDependency[Conference],
     ) -> PublicKeyOut:
         """The conference's Ed25519 public key, which scanners use to verify badges by themselves."""
-        return await service.public_key_out(db_session, settings=settings, conference=conference)
+        return await badges.public_key_out(db_session, settings=settings, conference=conference)
 
     @get("/attendees/{attendee_id:uuid}/badge", opt=STAFF, operation_id="getBadge")
     async def badge(
@@ -107,18 +91,10 @@ class BadgeController(Controller):
         settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         conference: NamedDependency[Conference],
-        attendee_id: FromPath[uuid.UUID],
+        holder: NamedDependency[Holder],
     ) -> BadgeOut:
         """An attendee's current badge token and links to its QR images."""
-        holder = await service.get_holder(db_session, conference=conference, attendee_id=attendee_id)
-        token = await service.badge_token(db_session, settings=settings, conference=conference, holder=holder)
-        return BadgeOut(
-            attendee_id=holder.id,
-            badge_version=holder.badge_version,
-            token=token,
-            svg_url=badge_link(settings, conference=conference, attendee_id=holder.id, ext="svg"),
-            png_url=badge_link(settings, conference=conference, attendee_id=holder.id, ext="png"),
-        )
+        return await badges.badge_out(db_session, settings=settings, conference=conference, holder=holder)
 
     @post("/attendees/{attendee_id:uuid}/reprint", opt=STAFF, operation_id="reprintBadge", status_code=200)
     async def reprint(
@@ -127,7 +103,7 @@ class BadgeController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
-        attendee_id: FromPath[uuid.UUID],
+        holder: NamedDependency[Holder],
         data: JSONBody[ReprintIn],
     ) -> Response[bytes]:
         """A replacement badge as a one-badge PDF, audited; ``lost`` revokes the old code first."""
@@ -135,16 +111,14 @@ class BadgeController(Controller):
             db_session,
             settings=settings,
             conference=conference,
-            attendee_id=attendee_id,
+            holder=holder,
             reason=data.reason,
             lost=data.lost,
             actor=actor,
         )
-        return Response(
-            pdf, media_type="application/pdf", headers={"Content-Disposition": 'inline; filename="badge.pdf"'}
-        )
+        return _file(pdf, media_type=PDF, filename="badge.pdf", inline=True)
 
-    @get("/badges.pdf", opt=ORGANIZERS, operation_id="printBadges", media_type="application/pdf")
+    @get("/badges.pdf", opt=ORGANIZERS, operation_id="printBadges", media_type=PDF)
     async def badges_pdf(
         self,
         settings: NamedDependency[Settings],
@@ -156,23 +130,20 @@ class BadgeController(Controller):
         pdf = await printing.conference_sheets(
             db_session, settings=settings, conference=conference, registration_type_id=registration_type_id
         )
-        return Response(
-            pdf,
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{conference.slug}-badges.pdf"'},
-        )
+        return _file(pdf, media_type=PDF, filename=f"{conference.slug}-badges.pdf")
 
 
 class StationController(Controller):
     path = "/api/conferences/{slug:str}/checkin/stations"
     tags = ["Check-in"]
+    dependencies = {"station": Provide(provide_station)}
 
     @get("/", opt=STAFF, operation_id="listStations")
     async def list_stations(
         self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
     ) -> list[StationOut]:
         """The conference's stations: doors, session rooms, the desk and partner booths."""
-        return [service.station_out(s) for s in await service.list_stations(db_session, conference=conference)]
+        return [stations.station_out(s) for s in await stations.list_stations(db_session, conference=conference)]
 
     @post("/", opt=ORGANIZERS, operation_id="createStation")
     async def create_station(
@@ -183,8 +154,8 @@ class StationController(Controller):
         data: JSONBody[StationIn],
     ) -> StationTokenOut:
         """Adds a station and returns its device token once (staff role, limited to this conference)."""
-        station, issued = await service.create_station(db_session, conference=conference, data=data, actor=actor)
-        return StationTokenOut(station=service.station_out(station), token=issued.secret)
+        station, issued = await stations.create_station(db_session, conference=conference, data=data, actor=actor)
+        return StationTokenOut(station=stations.station_out(station), token=issued.secret)
 
     @patch("/{station_id:uuid}", opt=ORGANIZERS, operation_id="updateStation")
     async def update_station(
@@ -192,15 +163,12 @@ class StationController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
-        station_id: FromPath[uuid.UUID],
+        station: NamedDependency[Station],
         data: JSONBody[StationPatch],
     ) -> StationOut:
         """Renames a station, moves it to another room or changes whether unpaid attendees may pass."""
-        station = await service.get_station(db_session, conference=conference, station_id=station_id)
-        updated = await service.update_station(
-            db_session, conference=conference, station=station, data=data, actor=actor
-        )
-        return service.station_out(updated)
+        await stations.update_station(db_session, conference=conference, station=station, data=data, actor=actor)
+        return stations.station_out(station)
 
     @post("/{station_id:uuid}/token", opt=ORGANIZERS, operation_id="reissueStationToken")
     async def reissue_token(
@@ -208,38 +176,31 @@ class StationController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
-        station_id: FromPath[uuid.UUID],
+        station: NamedDependency[Station],
     ) -> StationTokenOut:
         """Replaces the station's device token: the old device stops, the new token is shown once."""
-        station = await service.get_station(db_session, conference=conference, station_id=station_id)
-        issued = await service.reissue_station_token(db_session, conference=conference, station=station, actor=actor)
-        return StationTokenOut(station=service.station_out(station), token=issued.secret)
+        issued = await stations.reissue_station_token(db_session, conference=conference, station=station, actor=actor)
+        return StationTokenOut(station=stations.station_out(station), token=issued.secret)
 
     @delete("/{station_id:uuid}/token", opt=ORGANIZERS, operation_id="revokeStationToken", status_code=200)
     async def revoke_token(
         self,
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Principal],
-        conference: NamedDependency[Conference],
-        station_id: FromPath[uuid.UUID],
+        station: NamedDependency[Station],
     ) -> StationOut:
         """Stops the station's device at once (a lost phone)."""
-        station = await service.get_station(db_session, conference=conference, station_id=station_id)
-        revoked = await service.revoke_station_token(db_session, conference=conference, station=station, actor=actor)
-        return service.station_out(revoked)
+        return stations.station_out(await stations.revoke_station_token(db_session, station=station, actor=actor))
 
     @delete("/{station_id:uuid}", opt=ORGANIZERS, operation_id="retireStation", status_code=200)
     async def retire_station(
         self,
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Principal],
-        conference: NamedDependency[Conference],
-        station_id: FromPath[uuid.UUID],
+        station: NamedDependency[Station],
     ) -> StationOut:
         """Takes a station out of use and revokes its token; its scans stay on record."""
-        station = await service.get_station(db_session, conference=conference, station_id=station_id)
-        retired = await service.retire_station(db_session, conference=conference, station=station, actor=actor)
-        return service.station_out(retired)
+        return stations.station_out(await stations.retire_station(db_session, station=station, actor=actor))
 
 
 class ScanController(Controller):
@@ -258,10 +219,9 @@ class ScanController(Controller):
         """Answers one scan with the fixed vocabulary (ok, already_checked_in, unpaid, cancelled, revoked,
         wrong_conference, invalid, not_registered_for_session). The same nonce returns the first answer.
         """
-        [answer] = await service.redeem_and_commit(db_session, conference=conference, items=[data], actor=actor)
-        if not answer.replayed:
-            live.publish_scan(channels, conference_id=conference.id, event=_scan_event(answer, kind=str(data.kind)))
-        return answer
+        answers = await scans.redeem_and_commit(db_session, conference=conference, items=[data], actor=actor)
+        live.publish_scans(channels, conference_id=conference.id, items=[data], answers=answers)
+        return answers[0]
 
     @post("/scans/batch", opt=STAFF, operation_id="redeemScanBatch", status_code=200)
     async def scan_batch(
@@ -276,13 +236,9 @@ class ScanController(Controller):
 
         Conflicts (a badge admitted offline here and at another door first) come back flagged.
         """
-        answers = await service.redeem_and_commit(
-            db_session, conference=conference, items=data.scans, actor=actor, batch=True
-        )
-        for item, answer in zip(data.scans, answers, strict=True):
-            if not answer.replayed:
-                live.publish_scan(channels, conference_id=conference.id, event=_scan_event(answer, kind=str(item.kind)))
-        return ScanBatchOut(answers=answers, conflicts=sum(1 for a in answers if a.conflict))
+        synced = await offline.sync_queue(db_session, conference=conference, scans=data.scans, actor=actor)
+        live.publish_scans(channels, conference_id=conference.id, items=data.scans, answers=synced.answers)
+        return synced
 
     @get("/scans", opt=STAFF, operation_id="listScans")
     async def list_scans(
@@ -294,10 +250,9 @@ class ScanController(Controller):
         conflicts: FromQuery[bool] = False,
     ) -> OffsetPagination[ScanOut]:
         """Scans, newest first; ``conflicts=true`` lists the offline two-door clashes staff should review."""
-        rows, total = await service.list_scans(
+        return await scans.list_scans(
             db_session, conference=conference, conflicts_only=conflicts, limit=limit, offset=offset
         )
-        return OffsetPagination(items=[scan_out(s) for s in rows], limit=limit, offset=offset, total=total)
 
     @get("/lookup", opt=STAFF, operation_id="lookupAttendees")
     async def lookup(
@@ -307,26 +262,26 @@ class ScanController(Controller):
         q: Annotated[str, QueryParameter(min_length=1, max_length=100, description="Part of a name or email.")],
     ) -> list[LookupHit]:
         """Attendees by part of a name or email, for a badge that will not scan."""
-        return await service.lookup(db_session, conference=conference, text=q)
+        return await people.lookup(db_session, conference=conference, text=q)
 
     @get("/offline", opt=STAFF, operation_id="getOfflineBundle")
-    async def offline(
+    async def offline_bundle(
         self,
         settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
         station_id: FromQuery[uuid.UUID | None] = None,
     ) -> OfflineBundle:
         """What a scanner keeps to work offline: public key, badge versions and statuses, names, who is in."""
-        station = await service.station_for(db_session, conference=conference, principal=actor, station_id=station_id)
-        return await service.offline_bundle(db_session, settings=settings, conference=conference, station=station)
+        station = await stations.station_for(db_session, conference=conference, principal=actor, station_id=station_id)
+        return await offline.offline_bundle(db_session, settings=settings, conference=conference, station=station)
 
 
 class DashboardController(Controller):
     path = "/api/conferences/{slug:str}/checkin"
     tags = ["Check-in"]
+    dependencies = {"holder": Provide(provide_holder)}
 
     @get("/dashboard", opt=STAFF, operation_id="getCheckinDashboard")
     async def dashboard(
@@ -337,10 +292,7 @@ class DashboardController(Controller):
 
     @get("/live", opt=STAFF, operation_id="streamCheckins")
     async def live_events(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        channels: NamedDependency[ChannelsPlugin],
-        conference: NamedDependency[Conference],
+        self, channels: NamedDependency[ChannelsPlugin], conference: NamedDependency[Conference]
     ) -> ServerSentEvent:
         """Server-sent events: one ``scan`` event per recorded scan, from every app process."""
         return ServerSentEvent(live.event_stream(channels, conference_id=conference.id))
@@ -350,10 +302,10 @@ class DashboardController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         conference: NamedDependency[Conference],
-        attendee_id: FromPath[uuid.UUID],
+        holder: NamedDependency[Holder],
     ) -> CreditReport:
         """Sessions attended, minutes present and education credit earned by one attendee."""
-        return await attendance.credit_report(db_session, conference=conference, attendee_id=attendee_id)
+        return await attendance.credit_report(db_session, conference=conference, holder=holder)
 
     @get(
         "/attendees/{attendee_id:uuid}/credits.csv",
@@ -365,15 +317,11 @@ class DashboardController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         conference: NamedDependency[Conference],
-        attendee_id: FromPath[uuid.UUID],
+        holder: NamedDependency[Holder],
     ) -> Response[str]:
         """The attendee's credit report as CSV, for the leadership academy's records."""
-        report = await attendance.credit_report(db_session, conference=conference, attendee_id=attendee_id)
-        return Response(
-            attendance.report_csv([report]),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="credits-{attendee_id}.csv"'},
-        )
+        report = await attendance.credit_report(db_session, conference=conference, holder=holder)
+        return _file(attendance.report_csv([report]), media_type=CSV, filename=f"credits-{holder.id}.csv")
 
     @put("/sessions/{session_id:uuid}/credit-rule", opt=ORGANIZERS, operation_id="setCreditRule")
     async def set_credit_rule(
@@ -400,31 +348,21 @@ class DashboardController(Controller):
     ) -> Response[str]:
         """Every attendee's credit lines as one CSV."""
         reports = await attendance.conference_reports(db_session, conference=conference)
-        return Response(
-            attendance.report_csv(reports),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{conference.slug}-credits.csv"'},
-        )
+        return _file(attendance.report_csv(reports), media_type=CSV, filename=f"{conference.slug}-credits.csv")
 
     @get(
-        "/attendees/{attendee_id:uuid}/certificate.pdf",
-        opt=STAFF,
-        operation_id="getCreditCertificate",
-        media_type="application/pdf",
+        "/attendees/{attendee_id:uuid}/certificate.pdf", opt=STAFF, operation_id="getCreditCertificate", media_type=PDF
     )
     async def certificate(
         self,
         db_session: NamedDependency[AsyncSession],
         conference: NamedDependency[Conference],
-        attendee_id: FromPath[uuid.UUID],
+        holder: NamedDependency[Holder],
     ) -> Response[bytes]:
         """A PDF certificate of the education credit the attendee earned at this conference."""
-        report = await attendance.credit_report(db_session, conference=conference, attendee_id=attendee_id)
-        return Response(
-            printing.certificate(conference=conference, report=report),
-            media_type="application/pdf",
-            headers={"Content-Disposition": 'inline; filename="certificate.pdf"'},
-        )
+        report = await attendance.credit_report(db_session, conference=conference, holder=holder)
+        pdf = printing.certificate(conference=conference, report=report)
+        return _file(pdf, media_type=PDF, filename="certificate.pdf", inline=True)
 
 
 class BadgeImages(Controller):
@@ -432,15 +370,6 @@ class BadgeImages(Controller):
 
     include_in_schema = False
     opt = PUBLIC
-
-    async def _token(self, db: AsyncSession, settings: Settings, conference: Conference, link: str) -> str:
-        conference_id, _, attendee_id = signing.unsign(
-            settings.secret_key, purpose=BADGE_LINK_PURPOSE, token=link
-        ).partition(":")
-        if conference_id != str(conference.id):
-            raise NotFound("No badge at this address.", code="badge-not-found")
-        holder = await service.get_holder(db, conference=conference, attendee_id=uuid.UUID(attendee_id))
-        return await service.badge_token(db, settings=settings, conference=conference, holder=holder)
 
     @get("/c/{slug:str}/badge/{link:str}/badge.svg", media_type="image/svg+xml")
     async def svg(
@@ -450,8 +379,8 @@ class BadgeImages(Controller):
         conference: NamedDependency[Conference],
         link: FromPath[str],
     ) -> Response[bytes]:
-        token = await self._token(db_session, settings, conference, link)
-        return Response(qr.svg(token), media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=300"})
+        token = await badges.token_behind_link(db_session, settings=settings, conference=conference, link=link)
+        return _image(qr.svg(token), media_type="image/svg+xml")
 
     @get("/c/{slug:str}/badge/{link:str}/badge.png", media_type="image/png")
     async def png(
@@ -461,5 +390,5 @@ class BadgeImages(Controller):
         conference: NamedDependency[Conference],
         link: FromPath[str],
     ) -> Response[bytes]:
-        token = await self._token(db_session, settings, conference, link)
-        return Response(qr.png(token), media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+        token = await badges.token_behind_link(db_session, settings=settings, conference=conference, link=link)
+        return _image(qr.png(token), media_type="image/png")

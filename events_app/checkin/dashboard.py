@@ -9,11 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin import attendance
 from events_app.checkin.models import Checkin, Station
-from events_app.checkin.people import CANCELLED_STATUSES
+from events_app.checkin.people import INACTIVE_STATUSES
 from events_app.checkin.schemas import Bucket, Count, DashboardOut
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.registration.models import Attendee, AttendeeStatus, RegistrationType
+from events_app.registration.models import Attendee, RegistrationType
 
 BUCKET = timedelta(minutes=15)
 
@@ -25,11 +25,10 @@ def _bucket_start(moment: datetime) -> datetime:
 
 async def build(db: AsyncSession, *, conference: Conference) -> DashboardOut:
     """The figures as they stand; cheap enough to re-read on every live event."""
-    inactive = [*CANCELLED_STATUSES, AttendeeStatus.SUBSTITUTED]
     registered = await db.scalar(
         select(func.count())
         .select_from(Attendee)
-        .where(Attendee.conference_id == conference.id, Attendee.status.not_in(inactive))
+        .where(Attendee.conference_id == conference.id, Attendee.status.not_in(INACTIVE_STATUSES))
     )
     times = list(await db.scalars(select(Checkin.checked_in_at).where(Checkin.conference_id == conference.id)))
     counts: dict[datetime, int] = {}

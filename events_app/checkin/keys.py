@@ -26,9 +26,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin.credential import key_id_for, raw_public_key
+from events_app.checkin.errors import BadgeKeyMisconfigured, BadgeKeyMismatch, BadgeKeyMissing, BadgeKeyUnreadable
 from events_app.checkin.models import BadgeKey
 from events_app.conferences.models import Conference
-from events_app.core.errors import Unavailable
 from events_app.settings import Settings
 
 _SEAL_SALT = b"events-app/badge-key-seal/v1"
@@ -61,9 +61,8 @@ def unseal(sealed: bytes, *, secret_key: str, conference_id: uuid.UUID) -> Ed255
     try:
         raw = _sealing_key(secret_key, conference_id).decrypt(sealed[:12], sealed[12:], conference_id.bytes)
     except InvalidTag as exc:
-        raise Unavailable(
-            "The badge signing key cannot be opened: the service's secret key changed since it was made.",
-            code="badge-key-unreadable",
+        raise BadgeKeyUnreadable(
+            "The badge signing key cannot be opened: the service's secret key changed since it was made."
         ) from exc
     return Ed25519PrivateKey.from_private_bytes(raw)
 
@@ -75,9 +74,8 @@ def _configured_key(settings: Settings, slug: str) -> Ed25519PrivateKey | None:
                 raw = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
                 return Ed25519PrivateKey.from_private_bytes(raw)
             except (binascii.Error, ValueError) as exc:
-                raise Unavailable(
-                    f"EVENTS_BADGE_PRIVATE_KEYS holds no valid Ed25519 key for {slug!r}.",
-                    code="badge-key-misconfigured",
+                raise BadgeKeyMisconfigured(
+                    f"EVENTS_BADGE_PRIVATE_KEYS holds no valid Ed25519 key for {slug!r}."
                 ) from exc
     return None
 
@@ -125,16 +123,12 @@ async def signing_key(db: AsyncSession, *, settings: Settings, conference: Confe
     configured = _configured_key(settings, conference.slug)
     if configured is not None:
         if raw_public_key(configured) != row.public_key:
-            raise Unavailable(
-                f"The key in EVENTS_BADGE_PRIVATE_KEYS for {conference.slug!r} does not match the published one.",
-                code="badge-key-mismatch",
+            raise BadgeKeyMismatch(
+                f"The key in EVENTS_BADGE_PRIVATE_KEYS for {conference.slug!r} does not match the published one."
             )
         return configured
     if row.private_key_sealed is None:
-        raise Unavailable(
-            f"The badge key of {conference.slug!r} was given in settings and is missing now.",
-            code="badge-key-missing",
-        )
+        raise BadgeKeyMissing(f"The badge key of {conference.slug!r} was given in settings and is missing now.")
     return unseal(row.private_key_sealed, secret_key=settings.secret_key, conference_id=conference.id)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 from litestar.channels import ChannelsPlugin
@@ -19,6 +19,7 @@ from litestar.channels.backends.redis import RedisChannelsPubSubBackend
 from litestar.response import ServerSentEventMessage
 from redis.asyncio import Redis
 
+from events_app.checkin.schemas import ScanAnswer, ScanIn
 from events_app.settings import Settings
 
 # A comment line this often keeps proxies from closing an idle event stream.
@@ -39,9 +40,29 @@ def checkin_channel(conference_id: uuid.UUID) -> str:
     return f"checkin.{conference_id}"
 
 
-def publish_scan(channels: ChannelsPlugin, *, conference_id: uuid.UUID, event: dict[str, Any]) -> None:
-    """Tells every process's dashboards about a scan; call it after the scan is committed."""
-    channels.publish(event, checkin_channel(conference_id))
+def scan_event(answer: ScanAnswer, *, kind: str) -> dict[str, Any]:
+    """What a dashboard hears of one scan: enough to count it, nothing it would have to keep private."""
+    return {
+        "result": str(answer.result),
+        "admitted": answer.admitted,
+        "kind": kind,
+        "station": answer.station,
+        "at": answer.scanned_at.isoformat(),
+        "registration_type": answer.attendee.registration_type if answer.attendee else None,
+        "attendee_id": str(answer.attendee.id) if answer.attendee else None,
+    }
+
+
+def publish_scans(
+    channels: ChannelsPlugin, *, conference_id: uuid.UUID, items: Sequence[ScanIn], answers: Sequence[ScanAnswer]
+) -> None:
+    """Tells every process's dashboards about new scans; call it after they are committed.
+
+    A replayed answer (a nonce seen before) was announced the first time and is not again.
+    """
+    for item, answer in zip(items, answers, strict=True):
+        if not answer.replayed:
+            channels.publish(scan_event(answer, kind=str(item.kind)), checkin_channel(conference_id))
 
 
 async def event_stream(

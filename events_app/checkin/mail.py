@@ -11,7 +11,8 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.checkin import credential, keys, qr
+from events_app.checkin import qr
+from events_app.checkin.badges import badge_token
 from events_app.conferences.models import Conference
 from events_app.core.mail import Attachment
 from events_app.registration.models import Attendee
@@ -22,8 +23,5 @@ async def badge_attachment(
     db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee
 ) -> Sequence[Attachment]:
     """The attendee's badge QR as a PNG: shown on a phone at the door, or printed at home."""
-    private = await keys.signing_key(db, settings=settings, conference=conference)
-    token = credential.issue_token(
-        private, conference_id=conference.id, attendee_id=attendee.id, version=attendee.badge_version
-    )
+    token = await badge_token(db, settings=settings, conference=conference, holder=attendee)
     return [Attachment(filename=f"badge-{conference.slug}.png", content_type="image/png", data=qr.png(token))]

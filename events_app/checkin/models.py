@@ -81,6 +81,15 @@ class Station(Base):
     token_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("api_tokens.id", ondelete="SET NULL"), unique=True)
     retired_at: Mapped[datetime | None]
 
+    @property
+    def has_token(self) -> bool:
+        """Whether a device is equipped to scan here (the token itself is shown once, never kept)."""
+        return self.token_id is not None
+
+    @property
+    def retired(self) -> bool:
+        return self.retired_at is not None
+
 
 class Scan(Base):
     """Every badge presented to a station, with the answer given; the answer is replayed for its nonce."""

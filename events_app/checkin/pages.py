@@ -9,27 +9,26 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import Any
 
 import msgspec
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, MediaType, Response, get, post
 from litestar.channels import ChannelsPlugin
-from litestar.di import NamedDependency
-from litestar.params import FromPath, URLEncodedBody
+from litestar.di import NamedDependency, Provide
+from litestar.params import URLEncodedBody
 from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.static_files import create_static_files_router
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
-from events_app.checkin import dashboard, live, service
-from events_app.checkin.models import StationKind
+from events_app.checkin import dashboard, live, stations
+from events_app.checkin.dependencies import provide_station
+from events_app.checkin.models import Station, StationKind
 from events_app.checkin.schemas import DashboardOut, StationIn
 from events_app.conferences.models import Conference
 from events_app.core.errors import DomainError
-from events_app.sessions.models import Room
+from events_app.sessions import service as program
 
 STATIC_DIR = Path(__file__).parent / "static"
 WORKER = STATIC_DIR / "scan-worker.js"
@@ -39,12 +38,6 @@ checkin_static = create_static_files_router(
 )
 
 
-async def _rooms(db: AsyncSession, conference: Conference) -> list[Room]:
-    """The program's rooms, for tying a session-room station to one."""
-    query = select(Room).where(Room.conference_id == conference.id).order_by(Room.position, Room.name)
-    return list(await db.scalars(query))
-
-
 class StationForm(msgspec.Struct):
     name: str = ""
     kind: str = ""
@@ -52,16 +45,29 @@ class StationForm(msgspec.Struct):
     allow_unpaid: str = ""
 
 
+async def _stations_page(
+    db: AsyncSession, conference: Conference, principal: Principal | None, *, error: str = ""
+) -> Template:
+    """The stations list and the form to add one; with ``error``, the form sent back with its reason (422)."""
+    context = {
+        "conference": conference,
+        "stations": await stations.list_stations(db, conference=conference),
+        "rooms": await program.list_rooms(db, conference=conference),
+        "kinds": [k.value for k in StationKind],
+        "principal": principal,
+        "error": error,
+    }
+    return Template("checkin/stations.html", context=context, status_code=422 if error else 200)
+
+
 class CheckinPages(Controller):
     path = "/c/{slug:str}/staff"
     include_in_schema = False
+    dependencies = {"station": Provide(provide_station)}
 
     @get("/scan", opt=PUBLIC, media_type=MediaType.HTML, name="checkin-scanner")
     async def scanner(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
+        self, principal: NamedDependency[Principal | None], conference: NamedDependency[Conference]
     ) -> Template:
         return Template("checkin/scan.html", context={"conference": conference, "principal": principal})
 
@@ -71,34 +77,13 @@ class CheckinPages(Controller):
         return Response(WORKER.read_bytes(), media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
     @get("/stations", opt=allow(), media_type=MediaType.HTML, name="checkin-stations")
-    async def stations(
+    async def station_list(
         self,
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         conference: NamedDependency[Conference],
     ) -> Template:
-        stations = await service.list_stations(db_session, conference=conference)
-        return self._stations_page(conference, stations, await _rooms(db_session, conference), principal)
-
-    def _stations_page(
-        self,
-        conference: Any,
-        stations: list[Any],
-        rooms: list[Room],
-        principal: Principal | None,
-        *,
-        error: str = "",
-        status: int = 200,
-    ) -> Template:
-        context = {
-            "conference": conference,
-            "stations": stations,
-            "rooms": rooms,
-            "kinds": [k.value for k in StationKind],
-            "principal": principal,
-            "error": error,
-        }
-        return Template("checkin/stations.html", context=context, status_code=status)
+        return await _stations_page(db_session, conference, principal)
 
     @post("/stations", opt=allow(), media_type=MediaType.HTML, status_code=303)
     async def create_station(
@@ -116,14 +101,12 @@ class CheckinPages(Controller):
                 room_id=uuid.UUID(data.room_id) if data.room_id.strip() else None,
                 allow_unpaid=data.allow_unpaid == "on",
             )
-            station, _issued = await service.create_station(
+            station, _issued = await stations.create_station(
                 db_session, conference=conference, data=station_in, actor=actor
             )
         except (ValueError, DomainError) as exc:
             detail = exc.detail if isinstance(exc, DomainError) else "Choose a kind and, for a session room, a room."
-            stations = await service.list_stations(db_session, conference=conference)
-            rooms = await _rooms(db_session, conference)
-            return self._stations_page(conference, stations, rooms, principal, error=detail, status=422)
+            return await _stations_page(db_session, conference, principal, error=detail)
         return Redirect(f"/c/{conference.slug}/staff/stations#station-{station.id}", status_code=303)
 
     @post("/stations/{station_id:uuid}/device", opt=allow(), status_code=303)
@@ -132,11 +115,10 @@ class CheckinPages(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
-        station_id: FromPath[uuid.UUID],
+        station: NamedDependency[Station],
     ) -> Redirect:
         """Issues the station a fresh token and opens the scanner with it on this device."""
-        station = await service.get_station(db_session, conference=conference, station_id=station_id)
-        issued = await service.reissue_station_token(db_session, conference=conference, station=station, actor=actor)
+        issued = await stations.reissue_station_token(db_session, conference=conference, station=station, actor=actor)
         # The token travels in the fragment: browsers never send it to a server or put it in logs.
         return Redirect(f"/c/{conference.slug}/staff/scan#token={issued.secret}", status_code=303)
 
@@ -146,10 +128,9 @@ class CheckinPages(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
-        station_id: FromPath[uuid.UUID],
+        station: NamedDependency[Station],
     ) -> Redirect:
-        station = await service.get_station(db_session, conference=conference, station_id=station_id)
-        await service.revoke_station_token(db_session, conference=conference, station=station, actor=actor)
+        await stations.revoke_station_token(db_session, station=station, actor=actor)
         return Redirect(f"/c/{conference.slug}/staff/stations", status_code=303)
 
     @get("/dashboard", opt=allow(Role.STAFF), media_type=MediaType.HTML, name="checkin-dashboard")
@@ -176,10 +157,6 @@ class CheckinPages(Controller):
 
     @get("/dashboard/live", opt=allow(Role.STAFF))
     async def dashboard_live(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        channels: NamedDependency[ChannelsPlugin],
-        conference: NamedDependency[Conference],
+        self, channels: NamedDependency[ChannelsPlugin], conference: NamedDependency[Conference]
     ) -> ServerSentEvent:
         return ServerSentEvent(live.event_stream(channels, conference_id=conference.id))

@@ -1,9 +1,10 @@
 """What check-in reads about attendees from registration: one query shape, one small record.
 
 Here check-in reads who someone is, whether their badge is current and whether their
-order is settled. The one thing it writes of registration's is the badge version, when
-the desk replaces a lost badge (``printing.reprint``): registration raises it on cancel,
-refund and substitution, and has no lost-badge step of its own.
+order is settled, and finds people for the desk by part of a name. The one thing it
+writes of registration's is the badge version, when the desk replaces a lost badge
+(``printing.reprint``): registration raises it on cancel, refund and substitution, and
+has no lost-badge step of its own.
 """
 
 from __future__ import annotations
@@ -16,11 +17,16 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.conferences.models import MemberCity
+from events_app.checkin.errors import LookupTooShort
+from events_app.checkin.models import Checkin
+from events_app.checkin.schemas import LookupHit
+from events_app.conferences.models import Conference, MemberCity
 from events_app.registration.models import Attendee, AttendeeStatus, Order, RegistrationType, TypeKind
 
 # Seen at the door: these never get in, whatever the badge says.
 CANCELLED_STATUSES = frozenset({AttendeeStatus.CANCELLED, AttendeeStatus.REFUNDED})
+# No badge of theirs is valid: cancelled, refunded, or handed to someone else.
+INACTIVE_STATUSES = CANCELLED_STATUSES | {AttendeeStatus.SUBSTITUTED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +57,11 @@ class Holder:
     @property
     def name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def active(self) -> bool:
+        """Whether this registration still has a valid badge."""
+        return self.status not in INACTIVE_STATUSES
 
 
 def _query() -> Select[Attendee, int, int, RegistrationType, str]:
@@ -133,3 +144,30 @@ async def search(db: AsyncSession, *, conference_id: uuid.UUID, text: str, limit
         )
     rows = await db.execute(query.order_by(Attendee.last_name, Attendee.first_name).limit(limit))
     return [_holder(row) for row in rows]
+
+
+async def arrived(db: AsyncSession, *, attendee_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of ``attendee_ids`` who have checked in."""
+    if not attendee_ids:
+        return set()
+    return set(await db.scalars(select(Checkin.attendee_id).where(Checkin.attendee_id.in_(attendee_ids))))
+
+
+async def lookup(db: AsyncSession, *, conference: Conference, text: str) -> list[LookupHit]:
+    """Attendees by part of a name or email, for the desk and for a badge that will not scan."""
+    if len(text.strip()) < 2:
+        raise LookupTooShort("Type at least two letters of a name or email.")
+    hits = await search(db, conference_id=conference.id, text=text)
+    checked_in = await arrived(db, attendee_ids=[h.id for h in hits])
+    return [
+        LookupHit(
+            id=h.id,
+            name=h.name,
+            email=h.email,
+            city=h.city,
+            registration_type=h.registration_type,
+            status=str(h.status),
+            checked_in=h.id in checked_in,
+        )
+        for h in hits
+    ]

@@ -23,13 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.checkin import people, qr
-from events_app.checkin.people import CANCELLED_STATUSES, Holder
+from events_app.checkin.badges import badge_token, get_holder
+from events_app.checkin.errors import BadgeNotActive
+from events_app.checkin.people import Holder
 from events_app.checkin.schemas import CreditReport
-from events_app.checkin.service import badge_token, get_holder
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import Conflict
-from events_app.registration.models import Attendee, AttendeeStatus, TypeKind
+from events_app.registration.models import Attendee, TypeKind
 from events_app.settings import Settings
 
 PT_PER_INCH = 72.0
@@ -204,7 +204,7 @@ async def faces_for_conference(
     for done, holder in enumerate(everyone, start=1):
         if progress is not None:
             progress(done, len(everyone))
-        if holder.status in CANCELLED_STATUSES or holder.status == AttendeeStatus.SUBSTITUTED:
+        if not holder.active:
             continue
         if registration_type_id is not None and holder.registration_type_id != registration_type_id:
             continue
@@ -232,21 +232,20 @@ async def reprint(
     *,
     settings: Settings,
     conference: Conference,
-    attendee_id: uuid.UUID,
+    holder: Holder,
     reason: str,
     lost: bool,
     actor: Principal,
 ) -> bytes:
     """A replacement badge from the desk, audited. A lost badge is revoked: its version is raised first."""
-    holder = await get_holder(db, conference=conference, attendee_id=attendee_id)
-    if holder.status in CANCELLED_STATUSES or holder.status == AttendeeStatus.SUBSTITUTED:
-        raise Conflict("This registration is not active; there is no badge to reprint.", code="badge-not-active")
+    if not holder.active:
+        raise BadgeNotActive("This registration is not active; there is no badge to reprint.")
     old_version = holder.badge_version
     if lost:
         await db.execute(
             update(Attendee).where(Attendee.id == holder.id).values(badge_version=Attendee.badge_version + 1)
         )
-        holder = await get_holder(db, conference=conference, attendee_id=attendee_id)
+        holder = await get_holder(db, conference=conference, attendee_id=holder.id)
     token = await badge_token(db, settings=settings, conference=conference, holder=holder)
     await record(
         db,

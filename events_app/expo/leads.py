@@ -20,7 +20,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.checkin import service as checkin
+from events_app.checkin import badges as checkin
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.spreadsheet import csv_text

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.models import Role, User
 from events_app.accounts.service import Principal, principal_for_user
-from events_app.checkin import service
+from events_app.checkin import badges, stations
 from events_app.checkin.models import Station, StationKind
 from events_app.checkin.schemas import StationIn
 from events_app.conferences import service as conferences
@@ -87,7 +87,7 @@ async def organizer_principal(db: AsyncSession, caller: Caller) -> Principal:
 async def make_station(
     db: AsyncSession, conference: Conference, actor: Principal, name: str, kind: StationKind, **extra: Any
 ) -> Door:
-    station, issued = await service.create_station(
+    station, issued = await stations.create_station(
         db, conference=conference, data=StationIn(name=name, kind=kind, **extra), actor=actor
     )
     return Door(station=station, token=issued.secret)
@@ -211,8 +211,8 @@ async def world(db: AsyncSession, make_caller: MakeCaller) -> World:
 
 
 async def badge_of(db: AsyncSession, settings: Settings, world: World, key: str) -> str:
-    holder = await service.get_holder(db, conference=world.conference, attendee_id=world.people[key].id)
-    token = await service.badge_token(db, settings=settings, conference=world.conference, holder=holder)
+    holder = await badges.get_holder(db, conference=world.conference, attendee_id=world.people[key].id)
+    token = await badges.badge_token(db, settings=settings, conference=world.conference, holder=holder)
     await db.commit()
     return token
 

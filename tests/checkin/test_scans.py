@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin import credential
+from events_app.checkin.badges import holder_for_badge
 from events_app.checkin.models import Checkin, Scan
-from events_app.checkin.service import holder_for_badge
 from events_app.core.errors import Invalid
 from events_app.registration import cancellation, checkout
 from events_app.registration import service as registration

@@ -8,7 +8,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.checkin import service as checkin
+from events_app.checkin import badges as checkin
 from events_app.registration import service as registration
 from events_app.registration.models import TypeKind
 from events_app.registration.schemas import TypeIn

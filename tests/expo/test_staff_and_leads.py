@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.checkin import service as checkin
+from events_app.checkin import badges as checkin
 from events_app.core.mail import deliver_outbox
 from events_app.core.spreadsheet import spreadsheet_safe
 from events_app.expo import leads

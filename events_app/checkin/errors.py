@@ -1,0 +1,150 @@
+"""The refusals of check-in: badges, their keys, stations, scans and the desk's look-up::
+
+    NotFound (404)
+    ├── AttendeeNotFound        no attendee of this conference has the id (registration's code too)
+    ├── StationNotFound
+    └── BadgeNotFound           a badge image link of another conference
+    Invalid (422)
+    ├── StationNeedsRoom        a session-room station names no room
+    ├── StationRoomNotAllowed   a room given to a station of another kind
+    ├── StationRequired         a scan that says no station (and came from no station's device)
+    ├── ScanNeedsOneBadge       neither or both of a badge token and an attendee id
+    ├── ScanKindNotHere         an exit scan at an entrance, a lead at a door
+    ├── ScanTimeNaive           scanned_at without a time zone
+    ├── ScanTimeTooOld          scanned_at too long ago to be a queued scan
+    ├── LookupTooShort          fewer than two letters to search by
+    ├── BadgeInvalid            not a badge, or not signed by any conference's key
+    ├── BadgeWrongConference    a badge of another conference
+    ├── BadgeRevoked            replaced by a newer badge, or handed to someone else
+    └── BadgeCancelled          the registration was cancelled or refunded
+    NotAllowed (403)
+    ├── StationElsewhere        a station's device used at another conference
+    └── StationMismatch         a station's device scanning for another station
+    Conflict (409)
+    ├── StationNameTaken
+    ├── StationRetired
+    ├── ScanNotRecorded         the nonce was taken, yet no scan holds it: send it again
+    └── BadgeNotActive          no badge to reprint for a cancelled or replaced registration
+    Unavailable (503)
+    ├── BadgeKeyUnreadable      the sealed key does not open with the service's secret
+    ├── BadgeKeyMisconfigured   EVENTS_BADGE_PRIVATE_KEYS holds no valid key for the conference
+    ├── BadgeKeyMismatch        the configured key is not the published one
+    └── BadgeKeyMissing         the key was given in settings and is gone
+
+A door meets the badge's own refusals as a scan's answer (``revoked``, ``cancelled``...),
+never as an error; the four ``Badge*`` refusals above are what a caller outside a door
+hears (the expo's lead scans), and ``BADGE_REFUSALS`` names the one for each answer.
+"""
+
+from __future__ import annotations
+
+from events_app.checkin.models import ScanResult
+from events_app.core.errors import Conflict, Invalid, NotAllowed, NotFound, Unavailable
+
+
+class AttendeeNotFound(NotFound):
+    code = "attendee-not-found"
+
+
+class StationNotFound(NotFound):
+    code = "station-not-found"
+
+
+class BadgeNotFound(NotFound):
+    code = "badge-not-found"
+
+
+class StationNeedsRoom(Invalid):
+    code = "station-needs-room"
+
+
+class StationRoomNotAllowed(Invalid):
+    code = "station-room-not-allowed"
+
+
+class StationRequired(Invalid):
+    code = "station-required"
+
+
+class ScanNeedsOneBadge(Invalid):
+    code = "scan-needs-one-badge"
+
+
+class ScanKindNotHere(Invalid):
+    code = "scan-kind-not-here"
+
+
+class ScanTimeNaive(Invalid):
+    code = "scan-time-naive"
+
+
+class ScanTimeTooOld(Invalid):
+    code = "scan-time-too-old"
+
+
+class LookupTooShort(Invalid):
+    code = "lookup-too-short"
+
+
+class BadgeInvalid(Invalid):
+    code = "badge-invalid"
+
+
+class BadgeWrongConference(Invalid):
+    code = "badge-wrong_conference"
+
+
+class BadgeRevoked(Invalid):
+    code = "badge-revoked"
+
+
+class BadgeCancelled(Invalid):
+    code = "badge-cancelled"
+
+
+class StationElsewhere(NotAllowed):
+    code = "station-elsewhere"
+
+
+class StationMismatch(NotAllowed):
+    code = "station-mismatch"
+
+
+class StationNameTaken(Conflict):
+    code = "station-name-taken"
+
+
+class StationRetired(Conflict):
+    code = "station-retired"
+
+
+class ScanNotRecorded(Conflict):
+    code = "scan-not-recorded"
+
+
+class BadgeNotActive(Conflict):
+    code = "badge-not-active"
+
+
+class BadgeKeyUnreadable(Unavailable):
+    code = "badge-key-unreadable"
+
+
+class BadgeKeyMisconfigured(Unavailable):
+    code = "badge-key-misconfigured"
+
+
+class BadgeKeyMismatch(Unavailable):
+    code = "badge-key-mismatch"
+
+
+class BadgeKeyMissing(Unavailable):
+    code = "badge-key-missing"
+
+
+BADGE_REFUSALS: dict[ScanResult, type[Invalid]] = {
+    ScanResult.INVALID: BadgeInvalid,
+    ScanResult.WRONG_CONFERENCE: BadgeWrongConference,
+    ScanResult.REVOKED: BadgeRevoked,
+    ScanResult.CANCELLED: BadgeCancelled,
+}

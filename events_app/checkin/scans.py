@@ -1,0 +1,328 @@
+"""Redeeming scans: the answer a station gives a badge, recorded once per nonce, and the list of scans.
+
+A scan is redeemed in three steps inside one transaction: claim the client's nonce
+(unique per conference), decide, and record. The database decides every race: a repeated nonce fails its insert
+and gets the first answer back; two doors admitting one badge both insert a check-in
+and the unique ``attendee_id`` lets exactly one through, so the other says
+``already_checked_in`` with when and where the first one was. Session-room doors are
+decided by ``attendance``; a device's queue synced after an outage goes through
+``redeem_and_commit`` too (``offline``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+import msgspec
+from litestar.pagination import OffsetPagination
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.service import Principal
+from events_app.audit.service import record
+from events_app.checkin import attendance, badges, people
+from events_app.checkin.decisions import Decision
+from events_app.checkin.errors import ScanKindNotHere, ScanNeedsOneBadge, ScanNotRecorded, ScanTimeNaive, ScanTimeTooOld
+from events_app.checkin.models import Checkin, Scan, ScanKind, ScanResult, Station, StationKind
+from events_app.checkin.people import Holder
+from events_app.checkin.schemas import AttendeeCard, FirstCheckin, GroupMember, ScanAnswer, ScanIn, ScanOut
+from events_app.checkin.stations import station_for
+from events_app.conferences.models import Conference
+from events_app.core.clock import now
+from events_app.core.errors import DomainError
+from events_app.core.pagination import paginate
+from events_app.db import insert_unless_taken
+
+# A device clock this far ahead of ours is wrong; its scans are taken as happening now.
+MAX_CLOCK_SKEW = timedelta(minutes=5)
+# Offline queues are synced within a day; older scan times are refused as garbled.
+MAX_SCAN_AGE = timedelta(days=3)
+SQLITE_BUSY_RETRIES = 5
+
+KINDS_AT = {
+    StationKind.ENTRANCE: frozenset({ScanKind.ENTRY}),
+    StationKind.REGISTRATION_DESK: frozenset({ScanKind.ENTRY}),
+    StationKind.SESSION_ROOM: frozenset({ScanKind.SESSION, ScanKind.EXIT}),
+    StationKind.PARTNER_BOOTH: frozenset({ScanKind.LEAD}),
+}
+# Where a scan answers with the others on the same order, so a group is let in together.
+GROUP_DOORS = frozenset({StationKind.ENTRANCE, StationKind.REGISTRATION_DESK})
+GROUP_RESULTS = frozenset({ScanResult.OK, ScanResult.ALREADY_CHECKED_IN, ScanResult.UNPAID})
+
+
+def _scan_time(value: datetime | None, *, moment: datetime) -> datetime:
+    if value is None:
+        return moment
+    if value.tzinfo is None:
+        raise ScanTimeNaive("scanned_at needs a time zone (e.g. 2027-09-14T08:15:00Z).")
+    if value > moment + MAX_CLOCK_SKEW:
+        return moment
+    if value < moment - MAX_SCAN_AGE:
+        raise ScanTimeTooOld("scanned_at is too long ago to be a queued scan.")
+    return value
+
+
+async def _first_checkin(db: AsyncSession, attendee_id: uuid.UUID) -> FirstCheckin | None:
+    first = await db.scalar(select(Checkin).where(Checkin.attendee_id == attendee_id))
+    return FirstCheckin(at=first.checked_in_at, station=first.station.name) if first else None
+
+
+async def _admit_at_entrance(
+    db: AsyncSession, *, conference: Conference, station: Station, holder: Holder, at: datetime
+) -> Decision:
+    unpaid = not holder.paid
+    if unpaid and not station.allow_unpaid:
+        # Let in (flagged) at the desk earlier: that is what this door needs to hear.
+        if (first := await _first_checkin(db, holder.id)) is not None:
+            message = f"Already checked in at {first.station}."
+            return Decision(ScanResult.ALREADY_CHECKED_IN, False, message, holder=holder, first=first)
+        return Decision(ScanResult.UNPAID, False, "Not paid: send them to the registration desk.", holder=holder)
+    admitted = await insert_unless_taken(
+        db,
+        Checkin,
+        {
+            "id": uuid.uuid4(),
+            "conference_id": conference.id,
+            "attendee_id": holder.id,
+            "station_id": station.id,
+            "checked_in_at": at,
+            "admitted_unpaid": unpaid,
+        },
+    )
+    if not admitted:
+        first = await _first_checkin(db, holder.id)
+        when = f" at {first.station}" if first else ""
+        return Decision(ScanResult.ALREADY_CHECKED_IN, False, f"Already checked in{when}.", holder=holder, first=first)
+    if unpaid:
+        return Decision(ScanResult.UNPAID, True, "Admitted, but the invoice is not settled yet.", holder=holder)
+    return Decision(ScanResult.OK, True, f"Welcome, {holder.badge_name}.", holder=holder)
+
+
+async def _decide(
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    station: Station,
+    data: ScanIn,
+    at: datetime,
+    looked_up: Holder | None,
+) -> Decision:
+    if looked_up is not None:
+        found = looked_up
+    else:
+        assert data.token is not None
+        read = await badges.read_badge(db, conference=conference, token=data.token)
+        if isinstance(read, Decision):
+            return read
+        found = read
+    if (refusal := badges.standing(found)) is not None:
+        return refusal
+    if station.kind == StationKind.PARTNER_BOOTH:
+        return Decision(ScanResult.OK, True, f"Lead recorded: {found.name}.", holder=found)
+    if station.kind == StationKind.SESSION_ROOM:
+        return await attendance.at_session_door(
+            db, conference=conference, station=station, holder=found, kind=data.kind, at=at
+        )
+    return await _admit_at_entrance(db, conference=conference, station=station, holder=found, at=at)
+
+
+def _card(holder: Holder, station: Station) -> AttendeeCard:
+    card = msgspec.convert(holder, AttendeeCard, from_attributes=True)
+    shares_contact = station.kind == StationKind.REGISTRATION_DESK or (
+        station.kind == StationKind.PARTNER_BOOTH and holder.consent_to_share_contact
+    )
+    return card if shares_contact else msgspec.structs.replace(card, email=None)
+
+
+async def _group(db: AsyncSession, holder: Holder) -> list[GroupMember]:
+    mates = await people.order_mates(db, holder=holder)
+    arrived = await people.arrived(db, attendee_ids=[m.id for m in mates])
+    return [
+        GroupMember(
+            id=m.id,
+            name=m.name,
+            checked_in=m.id in arrived,
+            admissible=m.active,
+        )
+        for m in mates
+    ]
+
+
+def _replay(scan: Scan) -> ScanAnswer:
+    answer = msgspec.convert(scan.answer, ScanAnswer)
+    return msgspec.structs.replace(answer, replayed=True)
+
+
+async def redeem_scan(
+    db: AsyncSession, *, conference: Conference, station: Station, data: ScanIn, actor: Principal
+) -> ScanAnswer:
+    """Answers one scan and records it once; the same nonce again returns the first answer."""
+    if (data.token is None) == (data.attendee_id is None):
+        raise ScanNeedsOneBadge("Send either the badge token or an attendee_id.")
+    if data.kind not in KINDS_AT[station.kind]:
+        allowed = ", ".join(sorted(KINDS_AT[station.kind]))
+        raise ScanKindNotHere(f"A {station.kind} station takes {allowed} scans.")
+    at = _scan_time(data.scanned_at, moment=now())
+    # A look-up by id is checked before anything is written: no refusal comes after the first write.
+    looked_up = None
+    if data.attendee_id is not None:
+        looked_up = await badges.get_holder(db, conference=conference, attendee_id=data.attendee_id)
+    # The scan row goes in first: it claims the nonce (a twin request waits, then finds it taken)
+    # and takes SQLite's write lock before any read, which SQLite could not upgrade later.
+    scan_id = uuid.uuid4()
+    claimed = await insert_unless_taken(
+        db,
+        Scan,
+        {
+            "id": scan_id,
+            "conference_id": conference.id,
+            "station_id": station.id,
+            "kind": data.kind,
+            "result": ScanResult.INVALID,
+            "nonce": data.nonce,
+            "scanned_at": at,
+            "offline": data.offline,
+            "manual": looked_up is not None,
+            "conflict": False,
+            "answer": {},
+        },
+    )
+    if not claimed:
+        seen = await db.scalar(select(Scan).where(Scan.conference_id == conference.id, Scan.nonce == data.nonce))
+        if seen is None:
+            raise ScanNotRecorded("This scan could not be recorded; send it again.")
+        return _replay(seen)
+    decision = await _decide(db, conference=conference, station=station, data=data, at=at, looked_up=looked_up)
+    holder = decision.holder
+    conflict = bool(
+        data.offline
+        and decision.result == ScanResult.ALREADY_CHECKED_IN
+        and decision.first is not None
+        and decision.first.station != station.name
+    )
+    group = (
+        await _group(db, holder)
+        if holder is not None and station.kind in GROUP_DOORS and decision.result in GROUP_RESULTS
+        else []
+    )
+    answer = ScanAnswer(
+        result=decision.result,
+        admitted=decision.admitted,
+        message=decision.message,
+        nonce=data.nonce,
+        station=station.name,
+        scanned_at=at,
+        attendee=_card(holder, station) if holder is not None else None,
+        first=decision.first,
+        session=decision.session,
+        group=group,
+        conflict=conflict,
+    )
+    await db.execute(
+        update(Scan)
+        .where(Scan.id == scan_id)
+        .values(
+            result=decision.result,
+            attendee_id=holder.id if holder is not None else None,
+            session_id=decision.session_id,
+            conflict=conflict,
+            answer=msgspec.to_builtins(answer),
+        )
+    )
+    if decision.admitted and data.kind == ScanKind.ENTRY and holder is not None:
+        await record(
+            db,
+            actor=actor,
+            action="checkin.manual" if looked_up is not None else "checkin.scanned",
+            subject_type="attendee",
+            subject_id=holder.id,
+            conference_id=conference.id,
+            station=station.name,
+            unpaid=not holder.paid,
+            offline=data.offline,
+        )
+    return answer
+
+
+def _sqlite_busy(exc: OperationalError) -> bool:
+    return "database is locked" in str(exc.orig) or "database table is locked" in str(exc.orig)
+
+
+def _refusal(item: ScanIn, error: DomainError) -> ScanAnswer:
+    return ScanAnswer(
+        result=ScanResult.INVALID,
+        admitted=False,
+        message=error.detail,
+        nonce=item.nonce,
+        station="",
+        scanned_at=item.scanned_at or now(),
+    )
+
+
+async def redeem_and_commit(
+    db: AsyncSession, *, conference: Conference, items: Sequence[ScanIn], actor: Principal, batch: bool = False
+) -> list[ScanAnswer]:
+    """Redeems a device's scans in one transaction and commits it.
+
+    In a ``batch`` (a queue synced after an outage) a scan the rules refuse (a station that
+    was retired meanwhile, a time too old) is answered ``invalid`` with the reason instead of
+    failing the whole batch: a device must be able to empty its queue.
+
+    SQLite (the embedded mode) has one writer: a transaction that read before another
+    committed cannot write and fails at once ("database is locked"). That is retried from
+    the start, a few times, with a growing pause; nothing of a failed try is kept.
+    """
+    conference_id = conference.id
+    for attempt in range(SQLITE_BUSY_RETRIES + 1):
+        try:
+            # A retry starts after a rollback, which expired what was loaded; the first try finds it loaded.
+            conference = await db.get_one(Conference, conference_id)
+            answers = []
+            for item in items:
+                try:
+                    station = await station_for(db, conference=conference, principal=actor, station_id=item.station_id)
+                    answers.append(
+                        await redeem_scan(db, conference=conference, station=station, data=item, actor=actor)
+                    )
+                except DomainError as exc:
+                    if not batch:
+                        raise
+                    answers.append(_refusal(item, exc))
+            await db.commit()
+            return answers
+        except OperationalError as exc:
+            if attempt == SQLITE_BUSY_RETRIES or not _sqlite_busy(exc):
+                raise
+            await db.rollback()
+            await asyncio.sleep(0.01 * 2**attempt)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def scan_out(scan: Scan) -> ScanOut:
+    return ScanOut(
+        id=scan.id,
+        station=scan.station.name,
+        attendee_id=scan.attendee_id,
+        kind=scan.kind,
+        result=scan.result,
+        scanned_at=scan.scanned_at,
+        offline=scan.offline,
+        manual=scan.manual,
+        conflict=scan.conflict,
+        message=str(scan.answer.get("message", "")),
+    )
+
+
+async def list_scans(
+    db: AsyncSession, *, conference: Conference, conflicts_only: bool, limit: int, offset: int
+) -> OffsetPagination[ScanOut]:
+    """Scans, newest first; ``conflicts_only``: the offline two-door clashes staff should review."""
+    query = select(Scan).where(Scan.conference_id == conference.id)
+    if conflicts_only:
+        query = query.where(Scan.conflict.is_(True))
+    page = await paginate(db, query.order_by(Scan.scanned_at.desc()), limit=limit, offset=offset)
+    return OffsetPagination(items=[scan_out(s) for s in page.items], limit=limit, offset=offset, total=page.total)
