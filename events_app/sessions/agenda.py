@@ -32,10 +32,18 @@ from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.errors import Conflict, NotAllowed, NotFound
 from events_app.core.mail import queue_mail
 from events_app.core.signing import sign, unsign
 from events_app.registration.models import Attendee, AttendeeStatus
+from events_app.registration.service import get_attendee
+from events_app.sessions.errors import (
+    AgendaLinkRevoked,
+    AgendaNotFound,
+    NoOffer,
+    RegistrationInactive,
+    RunCancelled,
+    RunNotFound,
+)
 from events_app.sessions.models import (
     Agenda,
     AgendaItem,
@@ -94,28 +102,26 @@ async def open_agenda(
     try:
         attendee_id, link_version = uuid.UUID(attendee_part), int(version)
     except ValueError as exc:
-        raise NotFound("This agenda link is not valid.", code="agenda-not-found") from exc
+        raise AgendaNotFound("This agenda link is not valid.") from exc
     attendee = await db.get(Attendee, attendee_id)
     if attendee is None or attendee.conference_id != conference.id:
-        raise NotFound("This agenda link is not valid.", code="agenda-not-found")
+        raise AgendaNotFound("This agenda link is not valid.")
     agenda = await agenda_for(db, attendee=attendee)
     if agenda.link_version != link_version:
-        raise NotAllowed("This agenda link was replaced by a newer one.", code="agenda-link-revoked")
+        raise AgendaLinkRevoked("This agenda link was replaced by a newer one.")
     return agenda, attendee
 
 
 def _require_active(attendee: Attendee) -> None:
     if attendee.status not in ACTIVE:
-        raise NotAllowed("This registration is no longer active.", code="registration-inactive")
+        raise RegistrationInactive("This registration is no longer active.")
 
 
 async def issue_agenda_link(
     db: AsyncSession, *, conference: Conference, settings: Settings, attendee_id: uuid.UUID, actor: Principal | None
 ) -> str:
     """A fresh agenda link for an attendee; every older link (and calendar subscription) stops working."""
-    attendee = await db.get(Attendee, attendee_id)
-    if attendee is None or attendee.conference_id != conference.id:
-        raise NotFound("This conference has no attendee with this id.", code="attendee-not-found")
+    attendee = await get_attendee(db, conference_id=conference.id, attendee_id=attendee_id)
     agenda = await agenda_for(db, attendee=attendee)
     await db.execute(
         update(Agenda)
@@ -418,9 +424,9 @@ async def add_to_agenda(
     _require_active(attendee)
     entry = _find_run(schedule, run_id)
     if entry is None:
-        raise NotFound("The program has no such session.", code="run-not-found")
+        raise RunNotFound("The program has no such session.")
     if entry.run.status != "scheduled":
-        raise Conflict("This session is cancelled.", code="run-cancelled")
+        raise RunCancelled("This session is cancelled.")
     limited = await db.scalar(
         select(ProgramSession.seat_limit)
         .join(SessionRun, SessionRun.session_id == ProgramSession.id)
@@ -480,7 +486,7 @@ async def confirm_offer(
         .execution_options(synchronize_session=False)
     )
     if confirmed.rowcount != 1:  # type: ignore[attr-defined]
-        raise Conflict("There is no seat offer for you on this session (it may have run out).", code="no-offer")
+        raise NoOffer("There is no seat offer for you on this session (it may have run out).")
     await _put_on_agenda(db, agenda, run_id)
     await record(
         db, actor=None, action="program.offer_confirmed", subject_type="run", subject_id=run_id,
@@ -534,7 +540,7 @@ async def run_rsvps(
         )
     ).first()
     if row is None:
-        raise NotFound("This conference has no run with this id.", code="run-not-found")
+        raise RunNotFound("This conference has no run with this id.")
     await sweep_offers(db, conference=conference, settings=settings, run_id=run_id)
     await db.refresh(row[0])
     live = (RsvpStatus.CONFIRMED, RsvpStatus.OFFERED, RsvpStatus.WAITING)

@@ -24,9 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import PUBLIC
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference, GroupKind
-from events_app.core.errors import DomainError, NotFound
+from events_app.core.errors import DomainError
 from events_app.registration.models import Attendee
 from events_app.sessions import agenda, releases
+from events_app.sessions.errors import FeedNotFound, RunNotFound, SessionNotFound, SpeakerNotFound
 from events_app.sessions.feeds import Feed, FeedKind, agenda_feed, program_feed
 from events_app.sessions.models import Agenda, SessionType
 from events_app.sessions.schemas import Schedule, ScheduleRoom, ScheduleRun, ScheduleSession, ScheduleSpeaker
@@ -206,7 +207,7 @@ class ProgramPages(Controller):
         _, schedule = await releases.require_published_schedule(db_session, conference=conference)
         session = next((s for s in schedule.sessions if s.id == session_id), None)
         if session is None:
-            raise NotFound("The program has no such session.", code="session-not-found")
+            raise SessionNotFound("The program has no such session.")
         speakers = {s.id: s for s in schedule.speakers}
         run_ids = [r.id for r in session.runs]
         mine: dict[str, Any] = {}
@@ -267,7 +268,7 @@ class ProgramPages(Controller):
         _, schedule = await releases.require_published_schedule(db_session, conference=conference)
         speaker = next((s for s in schedule.speakers if s.id == speaker_id), None)
         if speaker is None:
-            raise NotFound("The program has no such speaker.", code="speaker-not-found")
+            raise SpeakerNotFound("The program has no such speaker.")
         rooms = {r.id: r for r in schedule.rooms}
         appearances = sorted(
             (
@@ -329,7 +330,7 @@ class FeedPages(Controller):
         filename: str = "program.ics",
     ) -> Response[bytes]:
         if not filename.endswith(".ics"):
-            raise NotFound("Calendar feeds end in .ics.", code="feed-not-found")
+            raise FeedNotFound("Calendar feeds end in .ics.")
         ident = filename.removesuffix(".ics") if kind != "conference" else ""
         feed = await program_feed(db, conference=conference, settings=_settings(request), kind=kind, ident=ident)
         return await feed_response(request, db, feed, filename=f"{conference.slug}-{kind}.ics")
@@ -485,7 +486,7 @@ class AgendaPages(Controller):
         try:
             run_id = uuid.UUID(form.run_id)
         except ValueError as exc:
-            raise NotFound("The program has no such session.", code="run-not-found") from exc
+            raise RunNotFound("The program has no such session.") from exc
         notice = ""
         if action == "remove":
             await agenda.remove_from_agenda(

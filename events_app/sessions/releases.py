@@ -25,10 +25,10 @@ from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.conferences.models import AssociationGroup, Conference
 from events_app.core.clock import now
-from events_app.core.errors import Conflict, NotFound
 from events_app.core.mail import queue_mail
 from events_app.sessions import agenda
 from events_app.sessions.checks import check_schedule
+from events_app.sessions.errors import NothingToRelease, ProgramNotPublished, ReleaseNotFound, ScheduleConflicts
 from events_app.sessions.models import (
     ProgramSession,
     Room,
@@ -104,7 +104,7 @@ async def get_release(db: AsyncSession, *, conference: Conference, number: int) 
         select(ScheduleRelease).where(ScheduleRelease.conference_id == conference.id, ScheduleRelease.number == number)
     )
     if release is None:
-        raise NotFound(f"There is no release {number} of this program.", code="release-not-found")
+        raise ReleaseNotFound(f"There is no release {number} of this program.")
     return release
 
 
@@ -138,7 +138,7 @@ async def published_schedule(db: AsyncSession, *, conference: Conference) -> Sch
 async def require_published_schedule(db: AsyncSession, *, conference: Conference) -> tuple[ScheduleRelease, Schedule]:
     release = await latest_release(db, conference=conference)
     if release is None:
-        raise NotFound("The program of this conference has not been published yet.", code="program-not-published")
+        raise ProgramNotPublished("The program of this conference has not been published yet.")
     return release, decode_schedule(release)
 
 
@@ -350,9 +350,8 @@ async def release_schedule(
     """
     warnings = await check_schedule(db, conference=conference)
     if hard := [w for w in warnings if w.hard]:
-        raise Conflict(
+        raise ScheduleConflicts(
             f"The program has {len(hard)} hard conflict(s): " + " ".join(w.message for w in hard[:5]),
-            code="schedule-conflicts",
             conflicts=[msgspec.to_builtins(w) for w in hard],
         )
     previous = await latest_release(db, conference=conference)
@@ -363,7 +362,7 @@ async def release_schedule(
         # Same bytes but for the release stamp: nothing a reader of the program would notice changed.
         unchanged = msgspec.structs.replace(built.schedule, release=decode_schedule(previous).release)
         if _encoder.encode(unchanged) == previous.schedule:
-            raise Conflict("Nothing changed since the last release.", code="nothing-to-release")
+            raise NothingToRelease("Nothing changed since the last release.")
     release = ScheduleRelease(
         conference_id=conference.id,
         number=number,

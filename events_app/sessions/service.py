@@ -20,9 +20,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
+from events_app.conferences.errors import CityNotFound
 from events_app.conferences.models import AssociationGroup, Conference, GroupKind, MemberCity
 from events_app.core.clock import now
-from events_app.core.errors import Conflict, Invalid, NotFound
+from events_app.sessions.errors import (
+    BadCreditHours,
+    DuplicateSpeaker,
+    NotATrackGroup,
+    RoomClosesBeforeOpen,
+    RoomNameTaken,
+    RoomNotFound,
+    RunEndsBeforeStart,
+    RunNotFound,
+    RunRemoved,
+    SessionCodeTaken,
+    SessionNotFound,
+    SpeakerNotFound,
+    TrackNotFound,
+    TrackSlugTaken,
+    WindowEndsBeforeStart,
+)
 from events_app.sessions.models import (
     ProgramSession,
     Room,
@@ -67,7 +84,7 @@ def _changes(data: msgspec.Struct) -> dict[str, object]:
 
 def _check_room_hours(room: Room) -> None:
     if room.opens_at is not None and room.closes_at is not None and room.closes_at <= room.opens_at:
-        raise Invalid("A room must close after it opens.", code="room-closes-before-open")
+        raise RoomClosesBeforeOpen("A room must close after it opens.")
 
 
 async def _check_room_name_free(db: AsyncSession, conference: Conference, name: str, room_id: uuid.UUID | None) -> None:
@@ -75,7 +92,7 @@ async def _check_room_name_free(db: AsyncSession, conference: Conference, name: 
     if room_id is not None:
         query = query.where(Room.id != room_id)
     if await db.scalar(query):
-        raise Conflict(f"This conference already has a room named {name!r}.", code="room-name-taken")
+        raise RoomNameTaken(f"This conference already has a room named {name!r}.")
 
 
 async def list_rooms(db: AsyncSession, *, conference: Conference) -> list[Room]:
@@ -86,7 +103,7 @@ async def list_rooms(db: AsyncSession, *, conference: Conference) -> list[Room]:
 async def get_room(db: AsyncSession, *, conference: Conference, room_id: uuid.UUID) -> Room:
     room = await db.get(Room, room_id)
     if room is None or room.conference_id != conference.id:
-        raise NotFound("This conference has no room with this id.", code="room-not-found")
+        raise RoomNotFound("This conference has no room with this id.")
     return room
 
 
@@ -130,7 +147,7 @@ async def _track_group(db: AsyncSession, group_id: uuid.UUID | None) -> Associat
         return None
     group = await db.get(AssociationGroup, group_id)
     if group is None or group.kind not in TRACK_GROUP_KINDS:
-        raise Invalid("group_id must be a policy committee or a municipal department.", code="not-a-track-group")
+        raise NotATrackGroup("group_id must be a policy committee or a municipal department.")
     return group
 
 
@@ -147,7 +164,7 @@ async def list_tracks(db: AsyncSession, *, conference: Conference) -> list[tuple
 async def get_track(db: AsyncSession, *, conference: Conference, track_id: uuid.UUID) -> Track:
     track = await db.get(Track, track_id)
     if track is None or track.conference_id != conference.id:
-        raise NotFound("This conference has no track with this id.", code="track-not-found")
+        raise TrackNotFound("This conference has no track with this id.")
     return track
 
 
@@ -157,7 +174,7 @@ async def create_track(
     """Adds a track, optionally owned by a policy committee or municipal department."""
     group = await _track_group(db, data.group_id)
     if await db.scalar(select(Track.id).where(Track.conference_id == conference.id, Track.slug == data.slug)):
-        raise Conflict(f"This conference already has a track {data.slug!r}.", code="track-slug-taken")
+        raise TrackSlugTaken(f"This conference already has a track {data.slug!r}.")
     track = Track(conference_id=conference.id, **msgspec.structs.asdict(data))
     db.add(track)
     await db.flush()
@@ -193,14 +210,14 @@ def _windows(conference: Conference, windows: Iterable[Window]) -> list[SpeakerA
     for window in windows:
         starts, ends = to_utc(window.starts_at, conference.timezone), to_utc(window.ends_at, conference.timezone)
         if ends <= starts:
-            raise Invalid("An availability window must end after it starts.", code="window-ends-before-start")
+            raise WindowEndsBeforeStart("An availability window must end after it starts.")
         result.append(SpeakerAvailability(starts_at=starts, ends_at=ends))
     return result
 
 
 async def _check_city(db: AsyncSession, city_id: uuid.UUID | None) -> None:
     if city_id is not None and await db.get(MemberCity, city_id) is None:
-        raise Invalid("city_id is not the id of a member city.", code="city-not-found")
+        raise CityNotFound("city_id is not the id of a member city.")
 
 
 async def list_speakers(db: AsyncSession, *, conference: Conference) -> list[Speaker]:
@@ -211,7 +228,7 @@ async def list_speakers(db: AsyncSession, *, conference: Conference) -> list[Spe
 async def get_speaker(db: AsyncSession, *, conference: Conference, speaker_id: uuid.UUID) -> Speaker:
     speaker = await db.get(Speaker, speaker_id)
     if speaker is None or speaker.conference_id != conference.id:
-        raise NotFound("This conference has no speaker with this id.", code="speaker-not-found")
+        raise SpeakerNotFound("This conference has no speaker with this id.")
     return speaker
 
 
@@ -263,13 +280,13 @@ async def _speaker_links(
 ) -> list[SessionSpeaker]:
     ids = [link.speaker_id for link in links]
     if len(set(ids)) != len(ids):
-        raise Invalid("A speaker is listed twice on this session.", code="duplicate-speaker")
+        raise DuplicateSpeaker("A speaker is listed twice on this session.")
     if ids:
         found = set(
             await db.scalars(select(Speaker.id).where(Speaker.id.in_(ids), Speaker.conference_id == conference.id))
         )
         if missing := [str(i) for i in ids if i not in found]:
-            raise Invalid(f"No speaker of this conference has the id {', '.join(missing)}.", code="speaker-not-found")
+            raise SpeakerNotFound(f"No speaker of this conference has the id {', '.join(missing)}.")
     return [SessionSpeaker(speaker_id=link.speaker_id, role=link.role, position=n) for n, link in enumerate(links)]
 
 
@@ -279,13 +296,13 @@ async def _run_values(
     await get_room(db, conference=conference, room_id=room_id)
     starts, ends = to_utc(starts_at, conference.timezone), to_utc(ends_at, conference.timezone)
     if ends <= starts:
-        raise Invalid("A run must end after it starts.", code="run-ends-before-start")
+        raise RunEndsBeforeStart("A run must end after it starts.")
     return room_id, starts, ends
 
 
 def _check_credits(hours: Decimal) -> None:
     if not (0 <= hours <= MAX_CREDIT_HOURS) or hours.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise Invalid("credit_hours must be between 0 and 99 with at most two decimals.", code="bad-credit-hours")
+        raise BadCreditHours("credit_hours must be between 0 and 99 with at most two decimals.")
 
 
 async def list_sessions(db: AsyncSession, *, conference: Conference) -> list[ProgramSession]:
@@ -296,7 +313,7 @@ async def list_sessions(db: AsyncSession, *, conference: Conference) -> list[Pro
 async def get_session(db: AsyncSession, *, conference: Conference, session_id: uuid.UUID) -> ProgramSession:
     session = await db.get(ProgramSession, session_id)
     if session is None or session.conference_id != conference.id:
-        raise NotFound("This conference has no session with this id.", code="session-not-found")
+        raise SessionNotFound("This conference has no session with this id.")
     return session
 
 
@@ -307,7 +324,7 @@ async def create_session(
     if await db.scalar(
         select(ProgramSession.id).where(ProgramSession.conference_id == conference.id, ProgramSession.code == data.code)
     ):
-        raise Conflict(f"This conference already has a session {data.code!r}.", code="session-code-taken")
+        raise SessionCodeTaken(f"This conference already has a session {data.code!r}.")
     await _check_track(db, conference, data.track_id)
     _check_credits(data.credit_hours)
     speakers = await _speaker_links(db, conference, data.speakers)
@@ -360,7 +377,7 @@ async def _get_run(db: AsyncSession, conference: Conference, run_id: uuid.UUID) 
         )
     ).first()
     if row is None:
-        raise NotFound("This conference has no run with this id.", code="run-not-found")
+        raise RunNotFound("This conference has no run with this id.")
     return row[0], row[1]
 
 
@@ -387,7 +404,7 @@ async def update_run(
     """Moves a run in time or to another room; its id (and so its calendar UID) stays."""
     run, session = await _get_run(db, conference, run_id)
     if run.removed_at is not None:
-        raise Conflict("This run was removed; add a new run instead.", code="run-removed")
+        raise RunRemoved("This run was removed; add a new run instead.")
     room_id, starts, ends = await _run_values(
         db,
         conference,
