@@ -18,7 +18,7 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import AssociationGroup, Conference
 from events_app.registration.models import Attendee
-from events_app.sessions import agenda, checks, releases, service
+from events_app.sessions import agenda, agenda_links, checks, releases, seats, service
 from events_app.sessions.exchange import schedule_xml
 from events_app.sessions.importer import import_program
 from events_app.sessions.models import Agenda, ProgramSession, Room, RsvpStatus, ScheduleRelease, Speaker, Track
@@ -329,9 +329,8 @@ class ProgramController(Controller):
         run_id: FromPath[uuid.UUID],
     ) -> RunRsvpsOut:
         """Who holds a seat on a seat-limited run, who has an offer and who waits (staff at the door may look)."""
-        run, seat_limit, rows = await agenda.run_rsvps(
-            db_session, conference=conference, settings=settings, run_id=run_id
-        )
+        run = await service.get_run(db_session, conference=conference, run_id=run_id)
+        rows = await seats.run_rsvps(db_session, conference=conference, settings=settings, run=run)
         waiting = 0
         out = []
         for rsvp, attendee in rows:
@@ -346,7 +345,7 @@ class ProgramController(Controller):
                     offer_expires_at=rsvp.offer_expires_at, position=position,
                 )
             )  # fmt: skip
-        return RunRsvpsOut(run_id=run.id, seat_limit=seat_limit, seats_taken=run.seats_taken, rsvps=out)
+        return RunRsvpsOut(run_id=run.id, seat_limit=run.session.seat_limit, seats_taken=run.seats_taken, rsvps=out)
 
     @get("/checks", operation_id="checkSchedule")
     async def check_schedule(
@@ -414,7 +413,7 @@ class ProgramController(Controller):
         attendee_id: FromPath[uuid.UUID],
     ) -> AgendaLinkOut:
         """A new agenda link for an attendee; the old link and its calendar subscription stop working."""
-        url = await agenda.issue_agenda_link(
+        url = await agenda_links.issue_agenda_link(
             db_session, conference=conference, settings=settings, attendee_id=attendee_id, actor=principal
         )
         return AgendaLinkOut(url=url)
@@ -442,7 +441,8 @@ class AgendaController(Controller):
         self, request: Request[Any, Any, Any], db: AsyncSession, conference: Conference, token: str
     ) -> tuple[Conference, Agenda, Attendee, Settings]:
         settings = _settings(request)
-        owned, attendee = await agenda.open_agenda(db, conference=conference, settings=settings, token=token)
+        linked = await agenda_links.open_agenda(db, conference=conference, settings=settings, token=token)
+        owned, attendee = linked.agenda, linked.attendee
         return conference, owned, attendee, settings
 
     @get("/", operation_id="getAgenda")
@@ -484,7 +484,7 @@ class AgendaController(Controller):
                 for run_id, r in view.rsvps.items()
                 if r.status == RsvpStatus.OFFERED and r.offer_expires_at is not None
             },
-            feed_url=agenda.agenda_feed_url(settings, conference, owned),
+            feed_url=agenda_links.agenda_feed_url(settings, conference, owned),
         )
 
     @post("/items", operation_id="addToAgenda")

@@ -26,7 +26,7 @@ from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference, GroupKind
 from events_app.core.errors import DomainError
 from events_app.registration.models import Attendee
-from events_app.sessions import agenda, releases
+from events_app.sessions import agenda, agenda_links, releases, seats
 from events_app.sessions.errors import FeedNotFound, RunNotFound, SessionNotFound, SpeakerNotFound
 from events_app.sessions.feeds import Feed, FeedKind, agenda_feed, program_feed
 from events_app.sessions.models import Agenda, SessionType
@@ -214,15 +214,15 @@ class ProgramPages(Controller):
         token = request.session.get(_session_key(conference.slug)) if "session" in request.scope else None
         if isinstance(token, str):
             try:
-                owned, attendee = await agenda.open_agenda(
+                linked = await agenda_links.open_agenda(
                     db_session, conference=conference, settings=settings, token=token
                 )
             except DomainError:
-                owned = None  # a revoked or stale link: show the page without agenda buttons
-            if owned is not None:
+                linked = None  # a revoked or stale link: show the page without agenda buttons
+            if linked is not None:
                 view = await agenda.view_agenda(
-                    db_session, conference=conference, settings=settings, agenda=owned,
-                    attendee=attendee, schedule=schedule,
+                    db_session, conference=conference, settings=settings, agenda=linked.agenda,
+                    attendee=linked.attendee, schedule=schedule,
                 )  # fmt: skip
                 mine = {
                     "token": token,
@@ -237,7 +237,7 @@ class ProgramPages(Controller):
             "rooms": {r.id: r for r in schedule.rooms},
             "track": next((t for t in schedule.tracks if t.id == session.track_id), None),
             "speakers": [(speakers[x.speaker_id], x.role) for x in session.speakers if x.speaker_id in speakers],
-            "seats_left": await agenda.seats_left(db_session, run_ids) if session.seat_limit else {},
+            "seats_left": await seats.seats_left(db_session, run_ids) if session.seat_limit else {},
             "mine": mine,
             "notice": notice or "",
             "zone": ZoneInfo(conference.timezone),
@@ -423,14 +423,15 @@ class AgendaPages(Controller):
         data: URLEncodedBody[LinkRequestForm],
     ) -> Template:
         if "@" in data.email:
-            await agenda.mail_agenda_links(db_session, conference=conference, settings=settings, email=data.email)
+            await agenda_links.mail_agenda_links(db_session, conference=conference, settings=settings, email=data.email)
         return Template("sessions/agenda_request.html", context={"conference": conference, "sent": True})
 
     async def _open(
         self, request: Request[Any, Any, Any], db: AsyncSession, conference: Conference, token: str
     ) -> tuple[Conference, Agenda, Attendee, Settings]:
         settings = _settings(request)
-        owned, attendee = await agenda.open_agenda(db, conference=conference, settings=settings, token=token)
+        linked = await agenda_links.open_agenda(db, conference=conference, settings=settings, token=token)
+        owned, attendee = linked.agenda, linked.attendee
         return conference, owned, attendee, settings
 
     @get("/{token:str}", media_type=MediaType.HTML, name="my-agenda")
@@ -449,7 +450,7 @@ class AgendaPages(Controller):
         view = await agenda.view_agenda(
             db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee, schedule=schedule
         )
-        feed = agenda.agenda_feed_url(settings, conference, owned)
+        feed = agenda_links.agenda_feed_url(settings, conference, owned)
         offered = {}
         if schedule is not None:
             for run_id, rsvp in view.rsvps.items():

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections import OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections import OrderedDict
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -25,8 +24,7 @@ from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.conferences.models import AssociationGroup, Conference
 from events_app.core.clock import now
-from events_app.core.mail import queue_mail
-from events_app.sessions import agenda
+from events_app.sessions import release_mail
 from events_app.sessions.checks import check_schedule
 from events_app.sessions.errors import NothingToRelease, ProgramNotPublished, ReleaseNotFound, ScheduleConflicts
 from events_app.sessions.models import (
@@ -55,6 +53,7 @@ from events_app.sessions.schemas import (
     ScheduleTrack,
     ScheduleWarning,
 )
+from events_app.sessions.urls import conference_url, session_url, speaker_url
 from events_app.settings import Settings
 
 _encoder = msgspec.json.Encoder()
@@ -62,18 +61,6 @@ _decoder = msgspec.json.Decoder(Schedule)
 # Decoded releases by id: a release never changes, so a process keeps the last few it served.
 _decoded: OrderedDict[uuid.UUID, Schedule] = OrderedDict()
 _DECODED_KEEP = 16
-
-
-def conference_url(settings: Settings, conference: Conference) -> str:
-    return f"{settings.base_url}/c/{conference.slug}"
-
-
-def session_url(settings: Settings, conference: Conference, session_id: uuid.UUID) -> str:
-    return f"{conference_url(settings, conference)}/program/sessions/{session_id}"
-
-
-def speaker_url(settings: Settings, conference: Conference, speaker_id: uuid.UUID) -> str:
-    return f"{conference_url(settings, conference)}/program/speakers/{speaker_id}"
 
 
 # --- reading releases -----------------------------------------------------------------------------
@@ -379,51 +366,10 @@ async def release_schedule(
         conference_id=conference.id, number=number, changes=len(built.changelog),
     )  # fmt: skip
     if previous is not None and built.changelog:
-        await _mail_speakers(db, conference=conference, settings=settings, number=number, changelog=built.changelog)
-        await agenda.mail_attendees_about_release(
+        await release_mail.mail_speakers(
+            db, conference=conference, settings=settings, number=number, changelog=built.changelog
+        )
+        await release_mail.mail_attendees(
             db, conference=conference, settings=settings, number=number, changelog=built.changelog
         )
     return release, [w for w in warnings if not w.hard]
-
-
-def describe_change(change: Change, zone: ZoneInfo) -> str:
-    """``C12 Title: moved from Wed Oct 6, 9:00 AM (Room A) to Wed Oct 6, 10:30 AM (Room B)``"""
-
-    def at(p: RunPlace) -> str:
-        return f"{p.starts_at.astimezone(zone):%a %b %-d, %-I:%M %p} ({p.room})"
-
-    head = f"{change.code} {change.title}"
-    if "new" in change.kinds and change.after:
-        return f"{head}: new, {at(change.after)}"
-    if "cancelled" in change.kinds:
-        return f"{head}: cancelled" + (f" (was {at(change.before)})" if change.before else "")
-    words = " and ".join("moved" if k == "moved" else "re-roomed" for k in change.kinds)
-    if change.before and change.after:
-        return f"{head}: {words} from {at(change.before)} to {at(change.after)}"
-    return f"{head}: {words}"
-
-
-async def _mail_speakers(
-    db: AsyncSession, *, conference: Conference, settings: Settings, number: int, changelog: Sequence[Change]
-) -> None:
-    session_ids = {c.session_id for c in changelog}
-    sessions = await db.scalars(select(ProgramSession).where(ProgramSession.id.in_(session_ids)))
-    speakers_of: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for session in sessions:
-        for link in session.speakers:
-            speakers_of[link.speaker_id].append(session.id)
-    speakers = await db.scalars(select(Speaker).where(Speaker.id.in_(speakers_of), Speaker.email.is_not(None)))
-    zone = ZoneInfo(conference.timezone)
-    for speaker in speakers:
-        theirs = [c for c in changelog if c.session_id in speakers_of[speaker.id]]
-        lines = "\n".join(f"- {describe_change(c, zone)}" for c in theirs)
-        text = (
-            f"Hello {speaker.name},\n\n"
-            f"The program of {conference.name} has changed (release {number}). What changed for your sessions:\n\n"
-            f"{lines}\n\nTimes are in {conference.timezone}. Your speaker page: "
-            f"{speaker_url(settings, conference, speaker.id)}\n"
-        )
-        await queue_mail(
-            db, settings=settings, to=[speaker.email or ""], subject=f"{conference.name}: your sessions changed",
-            text=text,
-        )  # fmt: skip

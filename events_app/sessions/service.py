@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import contains_eager
 
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
@@ -368,17 +369,22 @@ async def update_session(
     return session
 
 
-async def _get_run(db: AsyncSession, conference: Conference, run_id: uuid.UUID) -> tuple[SessionRun, ProgramSession]:
-    row = (
-        await db.execute(
-            select(SessionRun, ProgramSession)
-            .join(ProgramSession, ProgramSession.id == SessionRun.session_id)
-            .where(SessionRun.id == run_id, ProgramSession.conference_id == conference.id)
-        )
-    ).first()
-    if row is None:
+async def get_run(db: AsyncSession, *, conference: Conference, run_id: uuid.UUID) -> SessionRun:
+    """A run of one of the conference's sessions, with its ``session`` loaded."""
+    run = await db.scalar(
+        select(SessionRun)
+        .join(SessionRun.session)
+        .options(contains_eager(SessionRun.session))
+        .where(SessionRun.id == run_id, ProgramSession.conference_id == conference.id)
+    )
+    if run is None:
         raise RunNotFound("This conference has no run with this id.")
-    return row[0], row[1]
+    return run
+
+
+async def _get_run(db: AsyncSession, conference: Conference, run_id: uuid.UUID) -> tuple[SessionRun, ProgramSession]:
+    run = await get_run(db, conference=conference, run_id=run_id)
+    return run, run.session
 
 
 async def add_run(
