@@ -1,6 +1,7 @@
-"""The public program pages (grid, list, session, speakers), the feeds index and the calendar feeds.
+"""The public program pages: the grid or list with its filters, a session, the speakers and a speaker.
 
-Everything here reads the latest release only; the working copy is never shown.
+Everything here reads the latest release only; the working copy is never shown. A browser
+that opened its agenda link gets "add to my agenda" buttons on session pages.
 """
 
 from __future__ import annotations
@@ -10,70 +11,26 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import msgspec
-from litestar import Controller, MediaType, Request, Response, get, post
+from litestar import Controller, MediaType, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, URLEncodedBody
-from litestar.response import Redirect, Template
-from litestar.status_codes import HTTP_304_NOT_MODIFIED
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference, GroupKind
-from events_app.core.errors import DomainError
-from events_app.registration.models import Attendee
-from events_app.sessions import agenda, agenda_links, releases, seats
-from events_app.sessions.errors import FeedNotFound, RunNotFound, SessionNotFound, SpeakerNotFound
-from events_app.sessions.feeds import Feed, FeedKind, agenda_feed, program_feed
-from events_app.sessions.models import Agenda, SessionType
+from events_app.sessions import agenda, releases, seats
+from events_app.sessions.agenda_links import LinkedAgenda
+from events_app.sessions.dependencies import REMEMBERED_AGENDA
+from events_app.sessions.errors import SessionNotFound, SpeakerNotFound
+from events_app.sessions.feed_pages import subscribe_links
+from events_app.sessions.models import SessionType
 from events_app.sessions.schemas import Schedule, ScheduleRoom, ScheduleRun, ScheduleSession, ScheduleSpeaker
+from events_app.sessions.urls import feed_url
 from events_app.settings import Settings
-
-
-def _settings(request: Request[Any, Any, Any]) -> Settings:
-    settings: Settings = request.app.state["settings"]
-    return settings
-
-
-async def feed_response(
-    request: Request[Any, Any, Any], db: AsyncSession, feed: Feed, *, filename: str, private: bool = False
-) -> Response[bytes]:
-    """The feed with its validators, or 304 when the client's copy is current."""
-    headers = {
-        "ETag": feed.etag,
-        "Last-Modified": feed.last_modified_header,
-        # Private agendas must not sit in shared caches; public feeds may, briefly.
-        "Cache-Control": "private, max-age=0, must-revalidate" if private else "public, max-age=300",
-    }
-    if feed.is_fresh_for(
-        if_none_match=request.headers.get("if-none-match"), if_modified_since=request.headers.get("if-modified-since")
-    ):
-        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-    headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return Response(
-        await feed.load_body(db),
-        media_type="text/calendar",  # Litestar adds "; charset=utf-8" to text types
-        headers=headers,
-    )
-
-
-def subscribe_links(https_url: str, name: str) -> dict[str, str]:
-    """webcal://, Google and Outlook subscription links for one feed address."""
-    webcal = "webcal://" + https_url.split("://", 1)[1]
-    return {
-        "webcal": webcal,
-        "google": "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe=""),
-        "outlook": "https://outlook.live.com/calendar/0/addfromweb?url="
-        + quote(https_url, safe="")
-        + "&name="
-        + quote(name, safe=""),
-        "ics": https_url,
-    }
-
 
 # --- view models ------------------------------------------------------------------------------------
 
@@ -144,14 +101,17 @@ def _program_days(
     return days
 
 
-def _local(value: datetime, zone: ZoneInfo, fmt: str) -> str:
+def local(value: datetime, zone: ZoneInfo, fmt: str) -> str:
     return value.astimezone(zone).strftime(fmt)
 
 
 class ProgramPages(Controller):
+    """The released program: the grid or list, a session, the speakers, a speaker."""
+
     opt = PUBLIC
     include_in_schema = False
     path = "/c/{slug:str}/program"
+    dependencies = REMEMBERED_AGENDA
 
     @get("/", media_type=MediaType.HTML, name="conference-program")
     async def program(
@@ -189,7 +149,7 @@ class ProgramPages(Controller):
             "types": list(SessionType),
             "committees": committees,
             "zone": zone,
-            "local": _local,
+            "local": local,
         }
         return Template("sessions/program.html", context=context)
 
@@ -197,10 +157,10 @@ class ProgramPages(Controller):
     async def session_page(
         self,
         settings: NamedDependency[Settings],
-        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         conference: NamedDependency[Conference],
+        remembered_agenda: NamedDependency[LinkedAgenda | None],
         session_id: FromPath[uuid.UUID],
         notice: FromQuery[str | None] = None,
     ) -> Template:
@@ -211,25 +171,17 @@ class ProgramPages(Controller):
         speakers = {s.id: s for s in schedule.speakers}
         run_ids = [r.id for r in session.runs]
         mine: dict[str, Any] = {}
-        token = request.session.get(_session_key(conference.slug)) if "session" in request.scope else None
-        if isinstance(token, str):
-            try:
-                linked = await agenda_links.open_agenda(
-                    db_session, conference=conference, settings=settings, token=token
-                )
-            except DomainError:
-                linked = None  # a revoked or stale link: show the page without agenda buttons
-            if linked is not None:
-                view = await agenda.view_agenda(
-                    db_session, conference=conference, settings=settings, agenda=linked.agenda,
-                    attendee=linked.attendee, schedule=schedule,
-                )  # fmt: skip
-                mine = {
-                    "token": token,
-                    "on_agenda": {e.run.id for e in view.entries},
-                    "rsvps": view.rsvps,
-                    "positions": view.positions,
-                }
+        if remembered_agenda is not None:
+            view = await agenda.view_agenda(
+                db_session, conference=conference, settings=settings, agenda=remembered_agenda.agenda,
+                attendee=remembered_agenda.attendee, schedule=schedule,
+            )  # fmt: skip
+            mine = {
+                "token": remembered_agenda.token,
+                "on_agenda": {e.run.id for e in view.entries},
+                "rsvps": view.rsvps,
+                "positions": view.positions,
+            }
         context = {
             "conference": conference,
             "principal": principal,
@@ -241,7 +193,7 @@ class ProgramPages(Controller):
             "mine": mine,
             "notice": notice or "",
             "zone": ZoneInfo(conference.timezone),
-            "local": _local,
+            "local": local,
         }
         return Template("sessions/session.html", context=context)
 
@@ -279,279 +231,15 @@ class ProgramPages(Controller):
             ),
             key=lambda e: e[1].starts_at,
         )
-        feed_url = f"{settings.base_url}/c/{conference.slug}/feeds/speakers/{speaker.id}.ics"
         context = {
             "conference": conference,
             "principal": principal,
             "speaker": speaker,
             "appearances": appearances,
-            "links": subscribe_links(feed_url, f"{conference.name}: {speaker.name}"),
+            "links": subscribe_links(
+                feed_url(settings, conference, f"speakers/{speaker.id}.ics"), f"{conference.name}: {speaker.name}"
+            ),
             "zone": ZoneInfo(conference.timezone),
-            "local": _local,
+            "local": local,
         }
         return Template("sessions/speaker.html", context=context)
-
-
-class FeedPages(Controller):
-    """The feeds index page and the public calendar feeds (webcal-subscribable)."""
-
-    opt = PUBLIC
-    include_in_schema = False
-    path = "/c/{slug:str}/feeds"
-
-    @get("/", media_type=MediaType.HTML, name="conference-feeds")
-    async def index(
-        self,
-        settings: NamedDependency[Settings],
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-    ) -> Template:
-        schedule = await releases.published_schedule(db_session, conference=conference)
-        base = f"{settings.base_url}/c/{conference.slug}/feeds"
-
-        def entry(label: str, path: str) -> dict[str, Any]:
-            return {"label": label, **subscribe_links(f"{base}/{path}", f"{conference.name}: {label}")}
-
-        feeds = []
-        if schedule is not None:
-            feeds.append(entry("Whole program", "program.ics"))
-            feeds += [entry(f"Track: {t.name}", f"tracks/{t.slug}.ics") for t in schedule.tracks]
-            feeds += [entry(f"Room: {r.name}", f"rooms/{r.id}.ics") for r in schedule.rooms]
-        context = {"conference": conference, "principal": principal, "feeds": feeds, "speakers": bool(schedule)}
-        return Template("sessions/feeds.html", context=context)
-
-    async def _serve(
-        self,
-        request: Request[Any, Any, Any],
-        db: AsyncSession,
-        conference: Conference,
-        kind: FeedKind,
-        filename: str = "program.ics",
-    ) -> Response[bytes]:
-        if not filename.endswith(".ics"):
-            raise FeedNotFound("Calendar feeds end in .ics.")
-        ident = filename.removesuffix(".ics") if kind != "conference" else ""
-        feed = await program_feed(db, conference=conference, settings=_settings(request), kind=kind, ident=ident)
-        return await feed_response(request, db, feed, filename=f"{conference.slug}-{kind}.ics")
-
-    @get("/program.ics", name="feed-conference")
-    async def conference_feed(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-    ) -> Response[bytes]:
-        return await self._serve(request, db_session, conference, "conference")
-
-    @get("/tracks/{filename:str}", name="feed-track")
-    async def track_feed(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-        filename: FromPath[str],
-    ) -> Response[bytes]:
-        return await self._serve(request, db_session, conference, "track", filename)
-
-    @get("/speakers/{filename:str}", name="feed-speaker")
-    async def speaker_feed(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-        filename: FromPath[str],
-    ) -> Response[bytes]:
-        return await self._serve(request, db_session, conference, "speaker", filename)
-
-    @get("/rooms/{filename:str}", name="feed-room")
-    async def room_feed(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-        filename: FromPath[str],
-    ) -> Response[bytes]:
-        return await self._serve(request, db_session, conference, "room", filename)
-
-
-class AgendaForm(msgspec.Struct):
-    run_id: str = ""
-    next: str = ""
-
-
-class LinkRequestForm(msgspec.Struct):
-    email: str = ""
-
-
-def _session_key(slug: str) -> str:
-    return f"agenda:{slug}"
-
-
-def _back(slug: str, token: str, target: str) -> str:
-    """Only this conference's pages, so a form cannot bounce people elsewhere."""
-    return target if target.startswith(f"/c/{slug}/") and "//" not in target else f"/c/{slug}/agenda/{token}"
-
-
-class AgendaPages(Controller):
-    """My agenda through the signed link: add, remove, confirm offers, subscribe, download."""
-
-    opt = PUBLIC
-    include_in_schema = False
-    path = "/c/{slug:str}/agenda"
-
-    @get("/", media_type=MediaType.HTML, name="agenda-request")
-    async def request_form(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-    ) -> Template:
-        return Template("sessions/agenda_request.html", context={"conference": conference, "sent": False})
-
-    @post("/", media_type=MediaType.HTML, status_code=200)
-    async def request_link(
-        self,
-        settings: NamedDependency[Settings],
-        db_session: NamedDependency[AsyncSession],
-        principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference],
-        data: URLEncodedBody[LinkRequestForm],
-    ) -> Template:
-        if "@" in data.email:
-            await agenda_links.mail_agenda_links(db_session, conference=conference, settings=settings, email=data.email)
-        return Template("sessions/agenda_request.html", context={"conference": conference, "sent": True})
-
-    async def _open(
-        self, request: Request[Any, Any, Any], db: AsyncSession, conference: Conference, token: str
-    ) -> tuple[Conference, Agenda, Attendee, Settings]:
-        settings = _settings(request)
-        linked = await agenda_links.open_agenda(db, conference=conference, settings=settings, token=token)
-        owned, attendee = linked.agenda, linked.attendee
-        return conference, owned, attendee, settings
-
-    @get("/{token:str}", media_type=MediaType.HTML, name="my-agenda")
-    async def my_agenda(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        conference: NamedDependency[Conference],
-        token: FromPath[str],
-        notice: FromQuery[str | None] = None,
-    ) -> Template:
-        conference, owned, attendee, settings = await self._open(request, db_session, conference, token)
-        # Remember the link in this browser, so session pages can offer "add to my agenda".
-        request.set_session({**request.session, _session_key(conference.slug): token})
-        schedule = await releases.published_schedule(db_session, conference=conference)
-        view = await agenda.view_agenda(
-            db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee, schedule=schedule
-        )
-        feed = agenda_links.agenda_feed_url(settings, conference, owned)
-        offered = {}
-        if schedule is not None:
-            for run_id, rsvp in view.rsvps.items():
-                if rsvp.status.value in ("offered", "waiting"):
-                    entry = next(((s, r) for s in schedule.sessions for r in s.runs if r.id == run_id), None)
-                    if entry is not None:
-                        offered[run_id] = (entry[0], entry[1], rsvp)
-        context = {
-            "conference": conference,
-            "principal": None,
-            "attendee": attendee,
-            "view": view,
-            "token": token,
-            "rooms": {r.id: r for r in schedule.rooms} if schedule else {},
-            "clashing": {e.run.id for pair in view.clashes for e in pair},
-            "pending": offered,
-            "links": subscribe_links(feed, f"{conference.name}: my agenda"),
-            "notice": notice or "",
-            "zone": ZoneInfo(conference.timezone),
-            "local": _local,
-        }
-        return Template("sessions/agenda.html", context=context)
-
-    async def _change(
-        self,
-        request: Request[Any, Any, Any],
-        db: AsyncSession,
-        conference: Conference,
-        token: str,
-        form: AgendaForm,
-        action: str,
-    ) -> Redirect:
-        conference, owned, attendee, settings = await self._open(request, db, conference, token)
-        try:
-            run_id = uuid.UUID(form.run_id)
-        except ValueError as exc:
-            raise RunNotFound("The program has no such session.") from exc
-        notice = ""
-        if action == "remove":
-            await agenda.remove_from_agenda(
-                db, conference=conference, settings=settings, agenda=owned, attendee=attendee, run_id=run_id
-            )
-            notice = "removed"
-        else:
-            _, schedule = await releases.require_published_schedule(db, conference=conference)
-            if action == "confirm":
-                result = await agenda.confirm_offer(
-                    db, conference=conference, settings=settings, agenda=owned, attendee=attendee, run_id=run_id
-                )
-            else:
-                result = await agenda.add_to_agenda(
-                    db, conference=conference, settings=settings, agenda=owned, attendee=attendee,
-                    schedule=schedule, run_id=run_id,
-                )  # fmt: skip
-            notice = result.status
-        target = _back(conference.slug, token, form.next)
-        return Redirect(f"{target}{'&' if '?' in target else '?'}notice={notice}", status_code=303)
-
-    @post("/{token:str}/add", status_code=303)
-    async def add(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        conference: NamedDependency[Conference],
-        token: FromPath[str],
-        data: URLEncodedBody[AgendaForm],
-    ) -> Redirect:
-        return await self._change(request, db_session, conference, token, data, "add")
-
-    @post("/{token:str}/remove", status_code=303)
-    async def remove(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        conference: NamedDependency[Conference],
-        token: FromPath[str],
-        data: URLEncodedBody[AgendaForm],
-    ) -> Redirect:
-        return await self._change(request, db_session, conference, token, data, "remove")
-
-    @post("/{token:str}/confirm", status_code=303)
-    async def confirm(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        conference: NamedDependency[Conference],
-        token: FromPath[str],
-        data: URLEncodedBody[AgendaForm],
-    ) -> Redirect:
-        return await self._change(request, db_session, conference, token, data, "confirm")
-
-    @get("/{token:str}/agenda.ics", name="feed-agenda")
-    async def feed(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        conference: NamedDependency[Conference],
-        token: FromPath[str],
-    ) -> Response[bytes]:
-        conference, owned, attendee, settings = await self._open(request, db_session, conference, token)
-        built = await agenda_feed(db_session, conference=conference, settings=settings, agenda=owned, attendee=attendee)
-        return await feed_response(
-            request, db_session, built, filename=f"{conference.slug}-my-agenda.ics", private=True
-        )

@@ -123,9 +123,8 @@ async def create_room(db: AsyncSession, *, conference: Conference, data: RoomIn,
 
 
 async def update_room(
-    db: AsyncSession, *, conference: Conference, room_id: uuid.UUID, data: RoomPatch, actor: Principal | None
+    db: AsyncSession, *, conference: Conference, room: Room, data: RoomPatch, actor: Principal | None
 ) -> Room:
-    room = await get_room(db, conference=conference, room_id=room_id)
     changes = _changes(data)
     if "name" in changes:
         await _check_room_name_free(db, conference, str(changes["name"]), room.id)
@@ -187,9 +186,8 @@ async def create_track(
 
 
 async def update_track(
-    db: AsyncSession, *, conference: Conference, track_id: uuid.UUID, data: TrackPatch, actor: Principal | None
+    db: AsyncSession, *, conference: Conference, track: Track, data: TrackPatch, actor: Principal | None
 ) -> tuple[Track, AssociationGroup | None]:
-    track = await get_track(db, conference=conference, track_id=track_id)
     changes = _changes(data)
     if "group_id" in changes:
         await _track_group(db, data.group_id if isinstance(data.group_id, uuid.UUID) else None)
@@ -250,9 +248,8 @@ async def create_speaker(
 
 
 async def update_speaker(
-    db: AsyncSession, *, conference: Conference, speaker_id: uuid.UUID, data: SpeakerPatch, actor: Principal | None
+    db: AsyncSession, *, conference: Conference, speaker: Speaker, data: SpeakerPatch, actor: Principal | None
 ) -> Speaker:
-    speaker = await get_speaker(db, conference=conference, speaker_id=speaker_id)
     changes = _changes(data)
     if "city_id" in changes:
         await _check_city(db, data.city_id if isinstance(data.city_id, uuid.UUID) else None)
@@ -346,9 +343,8 @@ async def create_session(
 
 
 async def update_session(
-    db: AsyncSession, *, conference: Conference, session_id: uuid.UUID, data: SessionPatch, actor: Principal | None
+    db: AsyncSession, *, conference: Conference, session: ProgramSession, data: SessionPatch, actor: Principal | None
 ) -> ProgramSession:
-    session = await get_session(db, conference=conference, session_id=session_id)
     changes = _changes(data)
     if "track_id" in changes:
         await _check_track(db, conference, data.track_id if isinstance(data.track_id, uuid.UUID) else None)
@@ -382,16 +378,10 @@ async def get_run(db: AsyncSession, *, conference: Conference, run_id: uuid.UUID
     return run
 
 
-async def _get_run(db: AsyncSession, conference: Conference, run_id: uuid.UUID) -> tuple[SessionRun, ProgramSession]:
-    run = await get_run(db, conference=conference, run_id=run_id)
-    return run, run.session
-
-
 async def add_run(
-    db: AsyncSession, *, conference: Conference, session_id: uuid.UUID, data: RunIn, actor: Principal | None
+    db: AsyncSession, *, conference: Conference, session: ProgramSession, data: RunIn, actor: Principal | None
 ) -> ProgramSession:
     """Schedules the session once more (a tour on a second day); the new run gets its own id."""
-    session = await get_session(db, conference=conference, session_id=session_id)
     room_id, starts, ends = await _run_values(db, conference, data.room_id, data.starts_at, data.ends_at)
     run = SessionRun(session_id=session.id, room_id=room_id, starts_at=starts, ends_at=ends)
     db.add(run)
@@ -405,10 +395,10 @@ async def add_run(
 
 
 async def update_run(
-    db: AsyncSession, *, conference: Conference, run_id: uuid.UUID, data: RunPatch, actor: Principal | None
+    db: AsyncSession, *, conference: Conference, run: SessionRun, data: RunPatch, actor: Principal | None
 ) -> ProgramSession:
-    """Moves a run in time or to another room; its id (and so its calendar UID) stays."""
-    run, session = await _get_run(db, conference, run_id)
+    """Moves a run in time or to another room; its id (and so its calendar UID) stays; answers its session."""
+    session = await db.get_one(ProgramSession, run.session_id)
     if run.removed_at is not None:
         raise RunRemoved("This run was removed; add a new run instead.")
     room_id, starts, ends = await _run_values(
@@ -431,10 +421,10 @@ async def update_run(
 
 
 async def remove_run(
-    db: AsyncSession, *, conference: Conference, run_id: uuid.UUID, actor: Principal | None
+    db: AsyncSession, *, conference: Conference, run: SessionRun, actor: Principal | None
 ) -> ProgramSession:
     """Takes a run off the program; it stays on record so the next release can cancel it in calendars."""
-    run, session = await _get_run(db, conference, run_id)
+    session = await db.get_one(ProgramSession, run.session_id)
     if run.removed_at is None:
         run.removed_at = now()
         await db.flush()

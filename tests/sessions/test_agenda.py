@@ -72,7 +72,7 @@ async def test_only_released_running_sessions_can_be_added(
     ana = await make_person(program, "Ana")
     refused = await client.post(f"{API}/{ana.token}/items", json={"run_id": str(draft.runs[0].id)})
     assert refused.status_code == 404
-    await service.remove_run(db, conference=program.conference, run_id=program.sessions["B2"].runs[0].id, actor=None)
+    await service.remove_run(db, conference=program.conference, run=program.sessions["B2"].runs[0], actor=None)
     await publish(db, program, settings)
     cancelled = await client.post(f"{API}/{ana.token}/items", json={"run_id": run_id(program, "B2")})
     assert cancelled.status_code == 409
@@ -212,7 +212,7 @@ async def test_a_release_mails_attendees_whose_sessions_changed(
     ana, ben = await make_person(program, "Ana"), await make_person(program, "Ben")
     await client.post(f"{API}/{ana.token}/items", json={"run_id": run_id(program, "B1")})
     await client.post(f"{API}/{ben.token}/items", json={"run_id": run_id(program, "B2")})
-    await service.update_run(db, conference=program.conference, run_id=program.sessions["B1"].runs[0].id,
+    await service.update_run(db, conference=program.conference, run=program.sessions["B1"].runs[0],
                              data=RunPatch(room_id=program.rooms["Hall A"].id), actor=None)  # fmt: skip
     await publish(db, program, mail_settings)
     await deliver(replace(mail_settings))
@@ -281,7 +281,7 @@ async def test_a_raised_seat_limit_is_offered_down_the_waitlist(
     people = [await make_person(program, n) for n in ("Ana", "Ben", "Cy", "Di")]
     for person in people:
         await client.post(f"{API}/{person.token}/items", json={"run_id": tour})
-    await service.update_session(db, conference=program.conference, session_id=program.sessions["T1"].id,
+    await service.update_session(db, conference=program.conference, session=program.sessions["T1"],
                                  data=SessionPatch(seat_limit=3), actor=None)  # fmt: skip
     await db.commit()
     cy, di = people[2], people[3]
