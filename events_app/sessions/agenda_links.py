@@ -104,6 +104,13 @@ async def issue_agenda_link(
     return agenda_url(settings, conference, agenda)
 
 
+async def mail_attendee(db: AsyncSession, *, settings: Settings, attendee: Attendee, subject: str, body: str) -> None:
+    """A mail to an attendee about their agenda: ``body`` follows the greeting and carries the link."""
+    await queue_mail(
+        db, settings=settings, to=[attendee.email], subject=subject, text=f"Hello {attendee.first_name},\n\n{body}"
+    )
+
+
 async def mail_agenda_links(db: AsyncSession, *, conference: Conference, settings: Settings, email: str) -> int:
     """Mails each active registration under ``email`` its agenda link; says nothing about who is registered."""
     attendees = await db.scalars(
@@ -116,11 +123,11 @@ async def mail_agenda_links(db: AsyncSession, *, conference: Conference, setting
     sent = 0
     for attendee in attendees:
         agenda = await agenda_for(db, attendee=attendee)
-        await queue_mail(
-            db, settings=settings, to=[attendee.email], subject=f"{conference.name}: your agenda",
-            text=(
-                f"Hello {attendee.first_name},\n\nYour personal agenda for {conference.name}:\n"
-                f"{agenda_url(settings, conference, agenda)}\n\nKeep this link to yourself: it opens your agenda.\n"
+        await mail_attendee(
+            db, settings=settings, attendee=attendee, subject=f"{conference.name}: your agenda",
+            body=(
+                f"Your personal agenda for {conference.name}:\n{agenda_url(settings, conference, agenda)}\n\n"
+                "Keep this link to yourself: it opens your agenda.\n"
             ),
         )  # fmt: skip
         sent += 1

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any, Literal
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post
@@ -25,9 +24,10 @@ from events_app.sessions import agenda, agenda_links, releases
 from events_app.sessions.agenda_links import LinkedAgenda
 from events_app.sessions.dependencies import LINKED_AGENDA, remembered_link_key
 from events_app.sessions.errors import RunNotFound
-from events_app.sessions.feed_pages import feed_response, subscribe_links
+from events_app.sessions.feed_pages import feed_response
 from events_app.sessions.feeds import agenda_feed
-from events_app.sessions.pages import local
+from events_app.sessions.pages import program_page
+from events_app.sessions.urls import subscribe_links
 from events_app.settings import Settings
 
 
@@ -95,7 +95,7 @@ class AgendaPages(Controller):
 
     @get("/", media_type=MediaType.HTML, name="agenda-request")
     async def request_form(self, conference: NamedDependency[Conference]) -> Template:
-        return Template("sessions/agenda_request.html", context={"conference": conference, "sent": False})
+        return program_page("agenda_request", conference, None, sent=False)
 
     @post("/", media_type=MediaType.HTML, status_code=200)
     async def request_link(
@@ -107,7 +107,7 @@ class AgendaPages(Controller):
     ) -> Template:
         if "@" in data.email:
             await agenda_links.mail_agenda_links(db_session, conference=conference, settings=settings, email=data.email)
-        return Template("sessions/agenda_request.html", context={"conference": conference, "sent": True})
+        return program_page("agenda_request", conference, None, sent=True)
 
     @get("/{token:str}", media_type=MediaType.HTML, name="my-agenda")
     async def my_agenda(
@@ -134,21 +134,12 @@ class AgendaPages(Controller):
                     entry = next(((s, r) for s in schedule.sessions for r in s.runs if r.id == run_id), None)
                     if entry is not None:
                         offered[run_id] = (entry[0], entry[1], rsvp)
-        context = {
-            "conference": conference,
-            "principal": None,
-            "attendee": attendee,
-            "view": view,
-            "token": token,
-            "rooms": {r.id: r for r in schedule.rooms} if schedule else {},
-            "clashing": {e.run.id for pair in view.clashes for e in pair},
-            "pending": offered,
-            "links": subscribe_links(feed, f"{conference.name}: my agenda"),
-            "notice": notice or "",
-            "zone": ZoneInfo(conference.timezone),
-            "local": local,
-        }
-        return Template("sessions/agenda.html", context=context)
+        return program_page(
+            "agenda", conference, None, attendee=attendee, view=view, token=token,
+            rooms={r.id: r for r in schedule.rooms} if schedule else {},
+            clashing={e.run.id for pair in view.clashes for e in pair}, pending=offered,
+            links=subscribe_links(feed, f"{conference.name}: my agenda"), notice=notice or "",
+        )  # fmt: skip
 
     add = _agenda_change("add")
     remove = _agenda_change("remove")

@@ -7,7 +7,6 @@ Last-Modified, and a poll with current validators gets a bodiless 304.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Controller, MediaType, Request, Response, get
 from litestar.di import NamedDependency
@@ -23,7 +22,8 @@ from events_app.conferences.models import Conference
 from events_app.sessions import releases
 from events_app.sessions.errors import FeedNotFound
 from events_app.sessions.feeds import Feed, FeedKind, program_feed
-from events_app.sessions.urls import feed_url
+from events_app.sessions.pages import program_page
+from events_app.sessions.urls import feed_url, subscribe_links
 from events_app.settings import Settings
 
 
@@ -47,20 +47,6 @@ async def feed_response(
         media_type="text/calendar",  # Litestar adds "; charset=utf-8" to text types
         headers=headers,
     )
-
-
-def subscribe_links(https_url: str, name: str) -> dict[str, str]:
-    """webcal://, Google and Outlook subscription links for one feed address."""
-    webcal = "webcal://" + https_url.split("://", 1)[1]
-    return {
-        "webcal": webcal,
-        "google": "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe=""),
-        "outlook": "https://outlook.live.com/calendar/0/addfromweb?url="
-        + quote(https_url, safe="")
-        + "&name="
-        + quote(name, safe=""),
-        "ics": https_url,
-    }
 
 
 async def _serve(
@@ -122,8 +108,7 @@ class FeedPages(Controller):
             feeds.append(entry("Whole program", "program.ics"))
             feeds += [entry(f"Track: {t.name}", f"tracks/{t.slug}.ics") for t in schedule.tracks]
             feeds += [entry(f"Room: {r.name}", f"rooms/{r.id}.ics") for r in schedule.rooms]
-        context = {"conference": conference, "principal": principal, "feeds": feeds, "speakers": bool(schedule)}
-        return Template("sessions/feeds.html", context=context)
+        return program_page("feeds", conference, principal, feeds=feeds, speakers=bool(schedule))
 
     @get("/program.ics", name="feed-conference")
     async def conference_feed(

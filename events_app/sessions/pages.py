@@ -26,10 +26,9 @@ from events_app.sessions import agenda, releases, seats
 from events_app.sessions.agenda_links import LinkedAgenda
 from events_app.sessions.dependencies import REMEMBERED_AGENDA
 from events_app.sessions.errors import SessionNotFound, SpeakerNotFound
-from events_app.sessions.feed_pages import subscribe_links
 from events_app.sessions.models import SessionType
 from events_app.sessions.schemas import Schedule, ScheduleRoom, ScheduleRun, ScheduleSession, ScheduleSpeaker
-from events_app.sessions.urls import feed_url
+from events_app.sessions.urls import feed_url, subscribe_links
 from events_app.settings import Settings
 
 # --- view models ------------------------------------------------------------------------------------
@@ -105,6 +104,12 @@ def local(value: datetime, zone: ZoneInfo, fmt: str) -> str:
     return value.astimezone(zone).strftime(fmt)
 
 
+def program_page(name: str, conference: Conference, principal: Principal | None, **context: Any) -> Template:
+    """The page ``sessions/<name>.html``, with what every program page shows: times in the conference's zone."""
+    common = {"conference": conference, "principal": principal, "zone": ZoneInfo(conference.timezone), "local": local}
+    return Template(f"sessions/{name}.html", context={**common, **context})
+
+
 class ProgramPages(Controller):
     """The released program: the grid or list, a session, the speakers, a speaker."""
 
@@ -138,20 +143,12 @@ class ProgramPages(Controller):
                 if t.group and t.group.kind == GroupKind.COMMITTEE
             }
         )
-        context = {
-            "conference": conference,
-            "principal": principal,
-            "schedule": schedule,
-            "days": days,
-            "view": "list" if view == "list" else "grid",
-            "filters": {"track": track or "", "type": type or "", "committee": committee or ""},
-            "tracks": schedule.tracks if schedule else [],
-            "types": list(SessionType),
-            "committees": committees,
-            "zone": zone,
-            "local": local,
-        }
-        return Template("sessions/program.html", context=context)
+        return program_page(
+            "program", conference, principal, schedule=schedule, days=days,
+            view="list" if view == "list" else "grid",
+            filters={"track": track or "", "type": type or "", "committee": committee or ""},
+            tracks=schedule.tracks if schedule else [], types=list(SessionType), committees=committees,
+        )  # fmt: skip
 
     @get("/sessions/{session_id:uuid}", media_type=MediaType.HTML, name="program-session")
     async def session_page(
@@ -182,20 +179,13 @@ class ProgramPages(Controller):
                 "rsvps": view.rsvps,
                 "positions": view.positions,
             }
-        context = {
-            "conference": conference,
-            "principal": principal,
-            "session": session,
-            "rooms": {r.id: r for r in schedule.rooms},
-            "track": next((t for t in schedule.tracks if t.id == session.track_id), None),
-            "speakers": [(speakers[x.speaker_id], x.role) for x in session.speakers if x.speaker_id in speakers],
-            "seats_left": await seats.seats_left(db_session, run_ids) if session.seat_limit else {},
-            "mine": mine,
-            "notice": notice or "",
-            "zone": ZoneInfo(conference.timezone),
-            "local": local,
-        }
-        return Template("sessions/session.html", context=context)
+        return program_page(
+            "session", conference, principal, session=session, rooms={r.id: r for r in schedule.rooms},
+            track=next((t for t in schedule.tracks if t.id == session.track_id), None),
+            speakers=[(speakers[x.speaker_id], x.role) for x in session.speakers if x.speaker_id in speakers],
+            seats_left=await seats.seats_left(db_session, run_ids) if session.seat_limit else {},
+            mine=mine, notice=notice or "",
+        )  # fmt: skip
 
     @get("/speakers", media_type=MediaType.HTML, name="program-speakers")
     async def speakers(
@@ -205,8 +195,7 @@ class ProgramPages(Controller):
         conference: NamedDependency[Conference],
     ) -> Template:
         schedule = await releases.published_schedule(db_session, conference=conference)
-        context = {"conference": conference, "principal": principal, "speakers": schedule.speakers if schedule else []}
-        return Template("sessions/speakers.html", context=context)
+        return program_page("speakers", conference, principal, speakers=schedule.speakers if schedule else [])
 
     @get("/speakers/{speaker_id:uuid}", media_type=MediaType.HTML, name="program-speaker")
     async def speaker(
@@ -231,15 +220,8 @@ class ProgramPages(Controller):
             ),
             key=lambda e: e[1].starts_at,
         )
-        context = {
-            "conference": conference,
-            "principal": principal,
-            "speaker": speaker,
-            "appearances": appearances,
-            "links": subscribe_links(
-                feed_url(settings, conference, f"speakers/{speaker.id}.ics"), f"{conference.name}: {speaker.name}"
-            ),
-            "zone": ZoneInfo(conference.timezone),
-            "local": local,
-        }
-        return Template("sessions/speaker.html", context=context)
+        feed = feed_url(settings, conference, f"speakers/{speaker.id}.ics")
+        return program_page(
+            "speaker", conference, principal, speaker=speaker, appearances=appearances,
+            links=subscribe_links(feed, f"{conference.name}: {speaker.name}"),
+        )  # fmt: skip

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.conferences.models import Conference
 from events_app.core.mail import queue_mail
 from events_app.registration.models import Attendee
-from events_app.sessions.agenda_links import ACTIVE, agenda_url
+from events_app.sessions.agenda_links import ACTIVE, agenda_url, mail_attendee
 from events_app.sessions.models import Agenda, AgendaItem, ProgramSession, Speaker
 from events_app.sessions.schemas import Change, RunPlace
 from events_app.sessions.urls import speaker_url
@@ -96,10 +96,10 @@ async def mail_attendees(
         changes.setdefault(attendee.id, (attendee, agenda, []))[2].append(by_run[run_id])
     zone = ZoneInfo(conference.timezone)
     for attendee, agenda, theirs in changes.values():
-        await queue_mail(
-            db, settings=settings, to=[attendee.email], subject=f"{conference.name}: sessions on your agenda changed",
-            text=(
-                f"Hello {attendee.first_name},\n\nThe program changed (release {number}). On your agenda:\n\n"
+        await mail_attendee(
+            db, settings=settings, attendee=attendee, subject=f"{conference.name}: sessions on your agenda changed",
+            body=(
+                f"The program changed (release {number}). On your agenda:\n\n"
                 f"{_lines(sorted(theirs, key=lambda c: c.code), zone)}\n\nTimes are in {conference.timezone}. "
                 f"Your agenda: {agenda_url(settings, conference, agenda)}\n"
             ),

@@ -14,6 +14,7 @@ import hashlib
 import uuid
 from collections import OrderedDict
 from datetime import datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -24,16 +25,12 @@ from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.conferences.models import AssociationGroup, Conference
 from events_app.core.clock import now
-from events_app.sessions import release_mail
+from events_app.sessions import release_mail, service
 from events_app.sessions.checks import check_schedule
 from events_app.sessions.errors import NothingToRelease, ProgramNotPublished, ReleaseNotFound, ScheduleConflicts
 from events_app.sessions.models import (
-    ProgramSession,
-    Room,
     ScheduleRelease,
     SessionStatus,
-    Speaker,
-    Track,
 )
 from events_app.sessions.schemas import (
     SCHEDULE_FORMAT,
@@ -56,6 +53,7 @@ from events_app.sessions.schemas import (
 from events_app.sessions.urls import conference_url, session_url, speaker_url
 from events_app.settings import Settings
 
+_Shown = TypeVar("_Shown", bound=msgspec.Struct)
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Schedule)
 # Decoded releases by id: a release never changes, so a process keeps the last few it served.
@@ -156,18 +154,11 @@ async def _build(
     before_runs = {r.id: (s, r) for s in (before.sessions if before else []) for r in s.runs}
     before_digests = previous.digests if previous is not None else {}
 
-    rooms = list(await db.scalars(select(Room).where(Room.conference_id == conference.id)))
+    rooms = await service.list_rooms(db, conference=conference)
     room_by_id = {r.id: r for r in rooms}
-    tracks = await db.execute(
-        select(Track, AssociationGroup)
-        .outerjoin(AssociationGroup, AssociationGroup.id == Track.group_id)
-        .where(Track.conference_id == conference.id)
-        .order_by(Track.name)
-    )
-    speakers = {s.id: s for s in await db.scalars(select(Speaker).where(Speaker.conference_id == conference.id))}
-    sessions = await db.scalars(
-        select(ProgramSession).where(ProgramSession.conference_id == conference.id).order_by(ProgramSession.code)
-    )
+    tracks = await service.list_tracks(db, conference=conference)
+    speakers = {s.id: s for s in await service.list_speakers(db, conference=conference)}
+    sessions = await service.list_sessions(db, conference=conference)
 
     digests: dict[str, str] = {}
     changelog: list[Change] = []
@@ -229,69 +220,24 @@ async def _build(
             continue
         used_speakers.update(link.speaker_id for link in session.speakers)
         published.append(
-            ScheduleSession(
-                id=session.id,
-                code=session.code,
-                title=session.title,
-                description=session.description,
-                type=session.type,
-                track_id=session.track_id,
-                status="confirmed" if live else "cancelled",
-                seat_limit=session.seat_limit,
-                credit_hours=session.credit_hours,
-                tags=list(session.tags),
-                url=session_url(settings, conference, session.id),
-                speakers=[ScheduleSessionSpeaker(speaker_id=x.speaker_id, role=x.role) for x in session.speakers],
-                runs=runs,
+            _shown(
+                ScheduleSession, session, status="confirmed" if live else "cancelled", tags=list(session.tags),
+                url=session_url(settings, conference, session.id), runs=runs,
+                speakers=msgspec.convert(session.speakers, list[ScheduleSessionSpeaker], from_attributes=True),
             )
-        )
+        )  # fmt: skip
 
     schedule = Schedule(
         format=SCHEDULE_FORMAT,
-        conference=ScheduleConference(
-            id=conference.id,
-            slug=conference.slug,
-            name=conference.name,
-            timezone=conference.timezone,
-            venue_name=conference.venue_name,
-            venue_address=conference.venue_address,
-            starts_on=conference.starts_on,
-            ends_on=conference.ends_on,
-            url=conference_url(settings, conference),
-        ),
+        conference=_shown(ScheduleConference, conference, url=conference_url(settings, conference)),
         release=ScheduleReleaseInfo(number=number, released_at=at),
-        rooms=[
-            ScheduleRoom(
-                id=r.id,
-                name=r.name,
-                floor=r.floor,
-                capacity=r.capacity,
-                accessible=r.accessible,
-                off_site=r.off_site,
-                position=r.position,
-            )
-            for r in sorted(rooms, key=lambda r: (r.position, r.name))
-        ],
-        tracks=[
-            ScheduleTrack(
-                id=t.id,
-                slug=t.slug,
-                name=t.name,
-                color=t.color,
-                group=ScheduleGroup(kind=g.kind, slug=g.slug, name=g.name) if g is not None else None,
-            )
-            for t, g in tracks
-        ],
+        # Sorted here, not by the database, so the bytes do not depend on its collation.
+        rooms=msgspec.convert(
+            sorted(rooms, key=lambda r: (r.position, r.name)), list[ScheduleRoom], from_attributes=True
+        ),
+        tracks=[ScheduleTrack(id=t.id, slug=t.slug, name=t.name, color=t.color, group=_group(g)) for t, g in tracks],
         speakers=[
-            ScheduleSpeaker(
-                id=s.id,
-                name=s.name,
-                title=s.title,
-                organization=s.organization,
-                bio=s.bio,
-                photo_url=s.photo_url,
-                url=speaker_url(settings, conference, s.id),
-            )
+            _shown(ScheduleSpeaker, s, url=speaker_url(settings, conference, s.id))
             for s in sorted(speakers.values(), key=lambda s: s.name)
             if s.id in used_speakers
         ],
@@ -299,6 +245,16 @@ async def _build(
     )
     changelog.sort(key=lambda c: (c.after.starts_at if c.after else c.before.starts_at if c.before else at, c.code))
     return _Built(schedule=schedule, digests=digests, changelog=changelog)
+
+
+def _shown(struct: type[_Shown], source: object, **computed: Any) -> _Shown:
+    """``struct`` filled from ``source``'s attributes of the same names, and from ``computed`` for the others."""
+    fields = struct.__struct_fields__
+    return struct(**{name: computed[name] if name in computed else getattr(source, name) for name in fields})
+
+
+def _group(group: AssociationGroup | None) -> ScheduleGroup | None:
+    return msgspec.convert(group, ScheduleGroup, from_attributes=True) if group is not None else None
 
 
 def _change_kinds(old: ScheduleRun | None, new: ScheduleRun) -> list[ChangeKind]:

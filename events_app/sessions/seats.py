@@ -23,9 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.mail import queue_mail
 from events_app.registration.models import Attendee
-from events_app.sessions.agenda_links import ACTIVE, agenda_for, agenda_url
+from events_app.sessions.agenda_links import ACTIVE, agenda_for, agenda_url, mail_attendee
 from events_app.sessions.errors import NoOffer
 from events_app.sessions.models import ProgramSession, Rsvp, RsvpStatus, SessionRun
 from events_app.settings import Settings
@@ -136,10 +135,10 @@ async def _mail_offer(db: AsyncSession, *, conference: Conference, settings: Set
     agenda = await agenda_for(db, attendee=attendee)
     zone = ZoneInfo(conference.timezone)
     deadline = (rsvp.offer_expires_at or now()).astimezone(zone)
-    await queue_mail(
-        db, settings=settings, to=[attendee.email], subject=f"A seat opened: {session.title}",
-        text=(
-            f"Hello {attendee.first_name},\n\nA seat opened in {session.title} "
+    await mail_attendee(
+        db, settings=settings, attendee=attendee, subject=f"A seat opened: {session.title}",
+        body=(
+            f"A seat opened in {session.title} "
             f"({run.starts_at.astimezone(zone):%a %b %-d, %-I:%M %p}). It is kept for you until "
             f"{deadline:%a %b %-d, %-I:%M %p %Z}; confirm it on your agenda:\n"
             f"{agenda_url(settings, conference, agenda)}\n\n"

@@ -12,18 +12,21 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import InstrumentedAttribute, contains_eager
 
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.conferences.errors import CityNotFound
 from events_app.conferences.models import AssociationGroup, Conference, GroupKind, MemberCity
 from events_app.core.clock import now
+from events_app.core.errors import NotFound
+from events_app.db import Base
 from events_app.sessions.errors import (
     BadCreditHours,
     DuplicateSpeaker,
@@ -80,6 +83,51 @@ def _changes(data: msgspec.Struct) -> dict[str, object]:
     return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
 
 
+def _apply(thing: Base, changes: dict[str, object]) -> None:
+    for key, value in changes.items():
+        setattr(thing, key, value)
+
+
+_Owned = TypeVar("_Owned", Room, Track, Speaker, ProgramSession)
+# What the audit trail and the refusals call each part of the program.
+_KINDS: dict[type[Base], str] = {
+    Room: "room",
+    Track: "track",
+    Speaker: "speaker",
+    ProgramSession: "session",
+    SessionRun: "run",
+}
+
+
+async def _list_owned(
+    db: AsyncSession, model: type[_Owned], conference: Conference, *order: InstrumentedAttribute[Any]
+) -> list[_Owned]:
+    return list(await db.scalars(select(model).where(model.conference_id == conference.id).order_by(*order)))
+
+
+async def _get_owned(
+    db: AsyncSession, model: type[_Owned], ident: uuid.UUID, conference: Conference, missing: type[NotFound]
+) -> _Owned:
+    """The ``model`` row with this id, if it belongs to ``conference``; another conference's is not found."""
+    found = await db.get(model, ident)
+    if found is None or found.conference_id != conference.id:
+        raise missing(f"This conference has no {_KINDS[model]} with this id.")
+    return found
+
+
+async def _save(
+    db: AsyncSession, actor: Principal | None, conference: Conference, thing: Base, done: str, /, **about: object
+) -> None:
+    """Writes ``thing`` and audits it as ``program.<kind>.<done>`` (``program.room.created``...)."""
+    kind = _KINDS[type(thing)]
+    db.add(thing)
+    await db.flush()
+    await record(
+        db, actor=actor, action=f"program.{kind}.{done}", subject_type=kind, subject_id=thing.id,
+        conference_id=conference.id, **about,
+    )  # fmt: skip
+
+
 # --- rooms ----------------------------------------------------------------------------------------
 
 
@@ -97,15 +145,11 @@ async def _check_room_name_free(db: AsyncSession, conference: Conference, name: 
 
 
 async def list_rooms(db: AsyncSession, *, conference: Conference) -> list[Room]:
-    query = select(Room).where(Room.conference_id == conference.id).order_by(Room.position, Room.name)
-    return list(await db.scalars(query))
+    return await _list_owned(db, Room, conference, Room.position, Room.name)
 
 
 async def get_room(db: AsyncSession, *, conference: Conference, room_id: uuid.UUID) -> Room:
-    room = await db.get(Room, room_id)
-    if room is None or room.conference_id != conference.id:
-        raise RoomNotFound("This conference has no room with this id.")
-    return room
+    return await _get_owned(db, Room, room_id, conference, RoomNotFound)
 
 
 async def create_room(db: AsyncSession, *, conference: Conference, data: RoomIn, actor: Principal | None) -> Room:
@@ -113,12 +157,7 @@ async def create_room(db: AsyncSession, *, conference: Conference, data: RoomIn,
     await _check_room_name_free(db, conference, data.name, None)
     room = Room(conference_id=conference.id, **msgspec.structs.asdict(data))
     _check_room_hours(room)
-    db.add(room)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.room.created", subject_type="room", subject_id=room.id,
-        conference_id=conference.id, name=room.name,
-    )  # fmt: skip
+    await _save(db, actor, conference, room, "created", name=room.name)
     return room
 
 
@@ -128,14 +167,9 @@ async def update_room(
     changes = _changes(data)
     if "name" in changes:
         await _check_room_name_free(db, conference, str(changes["name"]), room.id)
-    for key, value in changes.items():
-        setattr(room, key, value)
+    _apply(room, changes)
     _check_room_hours(room)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.room.updated", subject_type="room", subject_id=room.id,
-        conference_id=conference.id, fields=sorted(changes),
-    )  # fmt: skip
+    await _save(db, actor, conference, room, "updated", fields=sorted(changes))
     return room
 
 
@@ -162,10 +196,7 @@ async def list_tracks(db: AsyncSession, *, conference: Conference) -> list[tuple
 
 
 async def get_track(db: AsyncSession, *, conference: Conference, track_id: uuid.UUID) -> Track:
-    track = await db.get(Track, track_id)
-    if track is None or track.conference_id != conference.id:
-        raise TrackNotFound("This conference has no track with this id.")
-    return track
+    return await _get_owned(db, Track, track_id, conference, TrackNotFound)
 
 
 async def create_track(
@@ -176,12 +207,7 @@ async def create_track(
     if await db.scalar(select(Track.id).where(Track.conference_id == conference.id, Track.slug == data.slug)):
         raise TrackSlugTaken(f"This conference already has a track {data.slug!r}.")
     track = Track(conference_id=conference.id, **msgspec.structs.asdict(data))
-    db.add(track)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.track.created", subject_type="track", subject_id=track.id,
-        conference_id=conference.id, slug=track.slug,
-    )  # fmt: skip
+    await _save(db, actor, conference, track, "created", slug=track.slug)
     return track, group
 
 
@@ -191,13 +217,8 @@ async def update_track(
     changes = _changes(data)
     if "group_id" in changes:
         await _track_group(db, data.group_id if isinstance(data.group_id, uuid.UUID) else None)
-    for key, value in changes.items():
-        setattr(track, key, value)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.track.updated", subject_type="track", subject_id=track.id,
-        conference_id=conference.id, fields=sorted(changes),
-    )  # fmt: skip
+    _apply(track, changes)
+    await _save(db, actor, conference, track, "updated", fields=sorted(changes))
     return track, await _track_group(db, track.group_id)
 
 
@@ -220,15 +241,11 @@ async def _check_city(db: AsyncSession, city_id: uuid.UUID | None) -> None:
 
 
 async def list_speakers(db: AsyncSession, *, conference: Conference) -> list[Speaker]:
-    query = select(Speaker).where(Speaker.conference_id == conference.id).order_by(Speaker.name)
-    return list(await db.scalars(query))
+    return await _list_owned(db, Speaker, conference, Speaker.name)
 
 
 async def get_speaker(db: AsyncSession, *, conference: Conference, speaker_id: uuid.UUID) -> Speaker:
-    speaker = await db.get(Speaker, speaker_id)
-    if speaker is None or speaker.conference_id != conference.id:
-        raise SpeakerNotFound("This conference has no speaker with this id.")
-    return speaker
+    return await _get_owned(db, Speaker, speaker_id, conference, SpeakerNotFound)
 
 
 async def create_speaker(
@@ -238,12 +255,7 @@ async def create_speaker(
     fields = msgspec.structs.asdict(data)
     fields["availability"] = _windows(conference, data.availability)
     speaker = Speaker(conference_id=conference.id, **fields)
-    db.add(speaker)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.speaker.created", subject_type="speaker", subject_id=speaker.id,
-        conference_id=conference.id, name=speaker.name,
-    )  # fmt: skip
+    await _save(db, actor, conference, speaker, "created", name=speaker.name)
     return speaker
 
 
@@ -255,13 +267,8 @@ async def update_speaker(
         await _check_city(db, data.city_id if isinstance(data.city_id, uuid.UUID) else None)
     if isinstance(data.availability, list):
         changes["availability"] = _windows(conference, data.availability)
-    for key, value in changes.items():
-        setattr(speaker, key, value)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.speaker.updated", subject_type="speaker", subject_id=speaker.id,
-        conference_id=conference.id, fields=sorted(changes),
-    )  # fmt: skip
+    _apply(speaker, changes)
+    await _save(db, actor, conference, speaker, "updated", fields=sorted(changes))
     return speaker
 
 
@@ -304,15 +311,11 @@ def _check_credits(hours: Decimal) -> None:
 
 
 async def list_sessions(db: AsyncSession, *, conference: Conference) -> list[ProgramSession]:
-    query = select(ProgramSession).where(ProgramSession.conference_id == conference.id).order_by(ProgramSession.code)
-    return list(await db.scalars(query))
+    return await _list_owned(db, ProgramSession, conference, ProgramSession.code)
 
 
 async def get_session(db: AsyncSession, *, conference: Conference, session_id: uuid.UUID) -> ProgramSession:
-    session = await db.get(ProgramSession, session_id)
-    if session is None or session.conference_id != conference.id:
-        raise SessionNotFound("This conference has no session with this id.")
-    return session
+    return await _get_owned(db, ProgramSession, session_id, conference, SessionNotFound)
 
 
 async def create_session(
@@ -333,12 +336,7 @@ async def create_session(
     fields = msgspec.structs.asdict(data)
     fields.update(speakers=speakers, runs=runs)
     session = ProgramSession(conference_id=conference.id, **fields)
-    db.add(session)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.session.created", subject_type="session", subject_id=session.id,
-        conference_id=conference.id, code=session.code,
-    )  # fmt: skip
+    await _save(db, actor, conference, session, "created", code=session.code)
     return session
 
 
@@ -355,13 +353,8 @@ async def update_session(
         session.speakers.clear()
         await db.flush()  # the old links go before the new ones meet the unique constraint
         changes["speakers"] = links
-    for key, value in changes.items():
-        setattr(session, key, value)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.session.updated", subject_type="session", subject_id=session.id,
-        conference_id=conference.id, fields=sorted(changes),
-    )  # fmt: skip
+    _apply(session, changes)
+    await _save(db, actor, conference, session, "updated", fields=sorted(changes))
     return session
 
 
@@ -384,13 +377,9 @@ async def add_run(
     """Schedules the session once more (a tour on a second day); the new run gets its own id."""
     room_id, starts, ends = await _run_values(db, conference, data.room_id, data.starts_at, data.ends_at)
     run = SessionRun(session_id=session.id, room_id=room_id, starts_at=starts, ends_at=ends)
-    db.add(run)
-    await db.flush()
+    added = {"code": session.code, "starts_at": starts.isoformat(), "room_id": str(room_id)}
+    await _save(db, actor, conference, run, "added", **added)
     await db.refresh(session, ["runs"])
-    await record(
-        db, actor=actor, action="program.run.added", subject_type="run", subject_id=run.id,
-        conference_id=conference.id, code=session.code, starts_at=starts.isoformat(), room_id=str(room_id),
-    )  # fmt: skip
     return session
 
 
@@ -410,13 +399,9 @@ async def update_run(
     )
     before = {"starts_at": run.starts_at.isoformat(), "room_id": str(run.room_id)}
     run.room_id, run.starts_at, run.ends_at = room_id, starts, ends
-    await db.flush()
+    after = {"starts_at": starts.isoformat(), "room_id": str(room_id)}
+    await _save(db, actor, conference, run, "updated", code=session.code, before=before, after=after)
     await db.refresh(session, ["runs"])
-    await record(
-        db, actor=actor, action="program.run.updated", subject_type="run", subject_id=run.id,
-        conference_id=conference.id, code=session.code, before=before,
-        after={"starts_at": starts.isoformat(), "room_id": str(room_id)},
-    )  # fmt: skip
     return session
 
 
@@ -427,10 +412,6 @@ async def remove_run(
     session = await db.get_one(ProgramSession, run.session_id)
     if run.removed_at is None:
         run.removed_at = now()
-        await db.flush()
-        await record(
-            db, actor=actor, action="program.run.removed", subject_type="run", subject_id=run.id,
-            conference_id=conference.id, code=session.code,
-        )  # fmt: skip
+        await _save(db, actor, conference, run, "removed", code=session.code)
     await db.refresh(session, ["runs"])
     return session
