@@ -27,25 +27,25 @@ from events_app.settings import Settings
 async def provide_room(
     db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference], room_id: FromPath[uuid.UUID]
 ) -> Room:
-    return await service.get_room(db_session, conference=conference, room_id=room_id)
+    return await service.get_owned(db_session, Room, room_id, conference=conference)
 
 
 async def provide_track(
     db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference], track_id: FromPath[uuid.UUID]
 ) -> Track:
-    return await service.get_track(db_session, conference=conference, track_id=track_id)
+    return await service.get_owned(db_session, Track, track_id, conference=conference)
 
 
 async def provide_speaker(
     db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference], speaker_id: FromPath[uuid.UUID]
 ) -> Speaker:
-    return await service.get_speaker(db_session, conference=conference, speaker_id=speaker_id)
+    return await service.get_owned(db_session, Speaker, speaker_id, conference=conference)
 
 
 async def provide_program_session(
     db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference], session_id: FromPath[uuid.UUID]
 ) -> ProgramSession:
-    return await service.get_session(db_session, conference=conference, session_id=session_id)
+    return await service.get_owned(db_session, ProgramSession, session_id, conference=conference)
 
 
 async def provide_run(

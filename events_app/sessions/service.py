@@ -97,6 +97,12 @@ _KINDS: dict[type[Base], str] = {
     ProgramSession: "session",
     SessionRun: "run",
 }
+_NOT_FOUND: dict[type[Base], type[NotFound]] = {
+    Room: RoomNotFound,
+    Track: TrackNotFound,
+    Speaker: SpeakerNotFound,
+    ProgramSession: SessionNotFound,
+}
 
 
 async def _list_owned(
@@ -105,13 +111,11 @@ async def _list_owned(
     return list(await db.scalars(select(model).where(model.conference_id == conference.id).order_by(*order)))
 
 
-async def _get_owned(
-    db: AsyncSession, model: type[_Owned], ident: uuid.UUID, conference: Conference, missing: type[NotFound]
-) -> _Owned:
-    """The ``model`` row with this id, if it belongs to ``conference``; another conference's is not found."""
+async def get_owned(db: AsyncSession, model: type[_Owned], ident: uuid.UUID, *, conference: Conference) -> _Owned:
+    """The room, track, speaker or session with this id, if it is ``conference``'s; another's is not found."""
     found = await db.get(model, ident)
     if found is None or found.conference_id != conference.id:
-        raise missing(f"This conference has no {_KINDS[model]} with this id.")
+        raise _NOT_FOUND[model](f"This conference has no {_KINDS[model]} with this id.")
     return found
 
 
@@ -146,10 +150,6 @@ async def _check_room_name_free(db: AsyncSession, conference: Conference, name: 
 
 async def list_rooms(db: AsyncSession, *, conference: Conference) -> list[Room]:
     return await _list_owned(db, Room, conference, Room.position, Room.name)
-
-
-async def get_room(db: AsyncSession, *, conference: Conference, room_id: uuid.UUID) -> Room:
-    return await _get_owned(db, Room, room_id, conference, RoomNotFound)
 
 
 async def create_room(db: AsyncSession, *, conference: Conference, data: RoomIn, actor: Principal | None) -> Room:
@@ -193,10 +193,6 @@ async def list_tracks(db: AsyncSession, *, conference: Conference) -> list[tuple
         .order_by(Track.name)
     )
     return [(track, group) for track, group in (await db.execute(query))]
-
-
-async def get_track(db: AsyncSession, *, conference: Conference, track_id: uuid.UUID) -> Track:
-    return await _get_owned(db, Track, track_id, conference, TrackNotFound)
 
 
 async def create_track(
@@ -244,10 +240,6 @@ async def list_speakers(db: AsyncSession, *, conference: Conference) -> list[Spe
     return await _list_owned(db, Speaker, conference, Speaker.name)
 
 
-async def get_speaker(db: AsyncSession, *, conference: Conference, speaker_id: uuid.UUID) -> Speaker:
-    return await _get_owned(db, Speaker, speaker_id, conference, SpeakerNotFound)
-
-
 async def create_speaker(
     db: AsyncSession, *, conference: Conference, data: SpeakerIn, actor: Principal | None
 ) -> Speaker:
@@ -277,7 +269,7 @@ async def update_speaker(
 
 async def _check_track(db: AsyncSession, conference: Conference, track_id: uuid.UUID | None) -> None:
     if track_id is not None:
-        await get_track(db, conference=conference, track_id=track_id)
+        await get_owned(db, Track, track_id, conference=conference)
 
 
 async def _speaker_links(
@@ -298,7 +290,7 @@ async def _speaker_links(
 async def _run_values(
     db: AsyncSession, conference: Conference, room_id: uuid.UUID, starts_at: datetime, ends_at: datetime
 ) -> tuple[uuid.UUID, datetime, datetime]:
-    await get_room(db, conference=conference, room_id=room_id)
+    await get_owned(db, Room, room_id, conference=conference)
     starts, ends = to_utc(starts_at, conference.timezone), to_utc(ends_at, conference.timezone)
     if ends <= starts:
         raise RunEndsBeforeStart("A run must end after it starts.")
@@ -312,10 +304,6 @@ def _check_credits(hours: Decimal) -> None:
 
 async def list_sessions(db: AsyncSession, *, conference: Conference) -> list[ProgramSession]:
     return await _list_owned(db, ProgramSession, conference, ProgramSession.code)
-
-
-async def get_session(db: AsyncSession, *, conference: Conference, session_id: uuid.UUID) -> ProgramSession:
-    return await _get_owned(db, ProgramSession, session_id, conference, SessionNotFound)
 
 
 async def create_session(
