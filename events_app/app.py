@@ -61,8 +61,12 @@ from events_app.payments.controllers import PaymentController, StripeWebhookCont
 from events_app.payments.pages import InvoicePages
 from events_app.registration.controllers import RegistrationController
 from events_app.registration.pages import RegistrationPages
-from events_app.sessions.controllers import AgendaController, ProgramController, ScheduleController
-from events_app.sessions.pages import AgendaPages, FeedPages, ProgramPages
+from events_app.sessions.agenda_controllers import AgendaController
+from events_app.sessions.agenda_pages import AgendaPages
+from events_app.sessions.controllers import ProgramController
+from events_app.sessions.feed_pages import FeedPages
+from events_app.sessions.pages import ProgramPages
+from events_app.sessions.schedule_controllers import ScheduleController
 from events_app.settings import Settings, get_settings
 from events_app.web import STATIC_DIR, TEMPLATES_DIR
 from events_app.web.filters import FILTERS

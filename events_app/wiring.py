@@ -22,7 +22,7 @@ from events_app.registration.checkout import PURPOSE as ORDER_PURPOSE
 from events_app.registration.mail import add_confirmation_attachment_provider
 from events_app.registration.payment_events import RegistrationPayments
 from events_app.registration.waitlist import sweep_once as registration_sweep
-from events_app.sessions.agenda import sweep_once as program_seat_sweep
+from events_app.sessions.seats import sweep_once as program_seat_sweep
 from events_app.settings import Settings
 
 

@@ -27,9 +27,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.conferences.models import Conference
-from events_app.core.errors import NotFound
 from events_app.db import upsert_statement
 from events_app.registration.models import Attendee
+from events_app.sessions.errors import FeedNotFound, ProgramNotPublished, RoomNotFound, SpeakerNotFound, TrackNotFound
 from events_app.sessions.models import Agenda, AgendaItem, FeedCache, ScheduleRelease
 from events_app.sessions.releases import latest_release_number, published_schedule, require_published_schedule
 from events_app.sessions.schemas import Schedule, ScheduleRun, ScheduleSession
@@ -59,7 +59,7 @@ class Feed:
             select(FeedCache.body).where(FeedCache.conference_id == self.conference_id, FeedCache.key == self.key)
         )
         if body is None:
-            raise NotFound("This feed is being rebuilt; please try again.", code="feed-not-found")
+            raise FeedNotFound("This feed is being rebuilt; please try again.")
         return body
 
     @property
@@ -266,7 +266,7 @@ async def program_feed(
 
     number = await latest_release_number(db, conference=conference)
     if number is None:
-        raise NotFound("The program of this conference has not been published yet.", code="program-not-published")
+        raise ProgramNotPublished("The program of this conference has not been published yet.")
 
     async def build() -> tuple[bytes, datetime]:
         _release, schedule = await require_published_schedule(db, conference=conference)
@@ -289,20 +289,20 @@ def _scope(
     if kind == "track":
         track = next((t for t in schedule.tracks if t.slug == ident), None)
         if track is None:
-            raise NotFound("The program has no track with this name.", code="track-not-found")
+            raise TrackNotFound("The program has no track with this name.")
         return f"{title}: {track.name}", lambda s, _r: s.track_id == track.id
     try:
-        wanted = uuid.UUID(ident)
-    except ValueError as exc:
-        raise NotFound(f"The program has no {kind} with this id.", code=f"{kind}-not-found") from exc
+        wanted: uuid.UUID | None = uuid.UUID(ident)
+    except ValueError:
+        wanted = None  # not an id: no speaker or room has it
     if kind == "speaker":
         speaker = next((p for p in schedule.speakers if p.id == wanted), None)
         if speaker is None:
-            raise NotFound("The program has no speaker with this id.", code="speaker-not-found")
+            raise SpeakerNotFound("The program has no speaker with this id.")
         return f"{title}: {speaker.name}", lambda s, _r: any(x.speaker_id == wanted for x in s.speakers)
     room = next((r for r in schedule.rooms if r.id == wanted), None)
     if room is None:
-        raise NotFound("The program has no room with this id.", code="room-not-found")
+        raise RoomNotFound("The program has no room with this id.")
     return f"{title}: {room.name}", lambda _s, r: r.room_id == wanted
 
 
@@ -316,7 +316,7 @@ async def agenda_feed(
     async def build() -> tuple[bytes, datetime]:
         schedule = await published_schedule(db, conference=conference)
         if schedule is None:
-            raise NotFound("The program of this conference has not been published yet.", code="program-not-published")
+            raise ProgramNotPublished("The program of this conference has not been published yet.")
         items = list(await db.scalars(select(AgendaItem).where(AgendaItem.agenda_id == agenda.id)))
         runs = {r.id: (s, r) for s in schedule.sessions for r in s.runs}
         entries = [FeedEntry(*runs[item.run_id], withdrawn_at=item.removed_at) for item in items if item.run_id in runs]

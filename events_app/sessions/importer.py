@@ -29,7 +29,7 @@ from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.conferences.models import Conference, MemberCity
 from events_app.core.clock import now
-from events_app.core.errors import Invalid
+from events_app.sessions.errors import ImportFailed, ImportNotUtf8, ImportUnknownSection, ImportUnreadable
 from events_app.sessions.models import ProgramSession, Room, SessionRun, SessionSpeaker, Speaker, SpeakerRole, Track
 from events_app.sessions.schemas import ImportIn, ImportResult, RoomRow, RowError, SessionRow, SpeakerRow
 from events_app.sessions.service import MAX_CREDIT_HOURS, to_utc
@@ -56,15 +56,15 @@ def read_document(data: bytes, *, filename: str = "", kind: Section | None = Non
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise Invalid("The file is not UTF-8 text.", code="import-not-utf8") from exc
+        raise ImportNotUtf8("The file is not UTF-8 text.") from exc
     if filename.lower().endswith(".json") or (not filename and text.lstrip().startswith("{")):
         try:
             return ProgramFile(msgspec.convert(json.loads(text), ImportIn), csv_rows=False)
         except (ValueError, msgspec.ValidationError) as exc:
-            raise Invalid(f"The JSON document cannot be read: {exc}", code="import-unreadable") from exc
+            raise ImportUnreadable(f"The JSON document cannot be read: {exc}") from exc
     section = kind or next((s for s in SECTIONS if s in filename.lower().rsplit("/", 1)[-1]), None)
     if section is None:
-        raise Invalid("Say which section a CSV file holds: rooms, speakers or sessions.", code="import-unknown-section")
+        raise ImportUnknownSection("Say which section a CSV file holds: rooms, speakers or sessions.")
     rows = [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in csv.DictReader(io.StringIO(text))]
     # Empty CSV cells mean "not given", so the field's default applies.
     cleaned = [{k: v for k, v in row.items() if v != ""} for row in rows]
@@ -164,9 +164,8 @@ async def import_program(
                     )
                 )
     if errors:
-        raise Invalid(
+        raise ImportFailed(
             f"The import has {len(errors)} error(s); nothing was imported.",
-            code="import-failed",
             errors=[msgspec.to_builtins(e) for e in sorted(errors, key=lambda e: (SECTIONS.index(e.section), e.row))],
         )
 

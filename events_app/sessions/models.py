@@ -175,6 +175,10 @@ class SessionRun(Base):
 
     session: Mapped[ProgramSession] = relationship(back_populates="runs", lazy="raise")
 
+    @property
+    def removed(self) -> bool:
+        return self.removed_at is not None
+
 
 class SessionSpeaker(Base):
     __tablename__ = "program_session_speakers"

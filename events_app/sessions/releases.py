@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections import OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections import OrderedDict
 from datetime import datetime
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -25,17 +25,12 @@ from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.conferences.models import AssociationGroup, Conference
 from events_app.core.clock import now
-from events_app.core.errors import Conflict, NotFound
-from events_app.core.mail import queue_mail
-from events_app.sessions import agenda
+from events_app.sessions import release_mail, service
 from events_app.sessions.checks import check_schedule
+from events_app.sessions.errors import NothingToRelease, ProgramNotPublished, ReleaseNotFound, ScheduleConflicts
 from events_app.sessions.models import (
-    ProgramSession,
-    Room,
     ScheduleRelease,
     SessionStatus,
-    Speaker,
-    Track,
 )
 from events_app.sessions.schemas import (
     SCHEDULE_FORMAT,
@@ -55,25 +50,15 @@ from events_app.sessions.schemas import (
     ScheduleTrack,
     ScheduleWarning,
 )
+from events_app.sessions.urls import conference_url, session_url, speaker_url
 from events_app.settings import Settings
 
+_Shown = TypeVar("_Shown", bound=msgspec.Struct)
 _encoder = msgspec.json.Encoder()
 _decoder = msgspec.json.Decoder(Schedule)
 # Decoded releases by id: a release never changes, so a process keeps the last few it served.
 _decoded: OrderedDict[uuid.UUID, Schedule] = OrderedDict()
 _DECODED_KEEP = 16
-
-
-def conference_url(settings: Settings, conference: Conference) -> str:
-    return f"{settings.base_url}/c/{conference.slug}"
-
-
-def session_url(settings: Settings, conference: Conference, session_id: uuid.UUID) -> str:
-    return f"{conference_url(settings, conference)}/program/sessions/{session_id}"
-
-
-def speaker_url(settings: Settings, conference: Conference, speaker_id: uuid.UUID) -> str:
-    return f"{conference_url(settings, conference)}/program/speakers/{speaker_id}"
 
 
 # --- reading releases -----------------------------------------------------------------------------
@@ -104,7 +89,7 @@ async def get_release(db: AsyncSession, *, conference: Conference, number: int) 
         select(ScheduleRelease).where(ScheduleRelease.conference_id == conference.id, ScheduleRelease.number == number)
     )
     if release is None:
-        raise NotFound(f"There is no release {number} of this program.", code="release-not-found")
+        raise ReleaseNotFound(f"There is no release {number} of this program.")
     return release
 
 
@@ -138,7 +123,7 @@ async def published_schedule(db: AsyncSession, *, conference: Conference) -> Sch
 async def require_published_schedule(db: AsyncSession, *, conference: Conference) -> tuple[ScheduleRelease, Schedule]:
     release = await latest_release(db, conference=conference)
     if release is None:
-        raise NotFound("The program of this conference has not been published yet.", code="program-not-published")
+        raise ProgramNotPublished("The program of this conference has not been published yet.")
     return release, decode_schedule(release)
 
 
@@ -169,18 +154,11 @@ async def _build(
     before_runs = {r.id: (s, r) for s in (before.sessions if before else []) for r in s.runs}
     before_digests = previous.digests if previous is not None else {}
 
-    rooms = list(await db.scalars(select(Room).where(Room.conference_id == conference.id)))
+    rooms = await service.list_rooms(db, conference=conference)
     room_by_id = {r.id: r for r in rooms}
-    tracks = await db.execute(
-        select(Track, AssociationGroup)
-        .outerjoin(AssociationGroup, AssociationGroup.id == Track.group_id)
-        .where(Track.conference_id == conference.id)
-        .order_by(Track.name)
-    )
-    speakers = {s.id: s for s in await db.scalars(select(Speaker).where(Speaker.conference_id == conference.id))}
-    sessions = await db.scalars(
-        select(ProgramSession).where(ProgramSession.conference_id == conference.id).order_by(ProgramSession.code)
-    )
+    tracks = await service.list_tracks(db, conference=conference)
+    speakers = {s.id: s for s in await service.list_speakers(db, conference=conference)}
+    sessions = await service.list_sessions(db, conference=conference)
 
     digests: dict[str, str] = {}
     changelog: list[Change] = []
@@ -242,69 +220,24 @@ async def _build(
             continue
         used_speakers.update(link.speaker_id for link in session.speakers)
         published.append(
-            ScheduleSession(
-                id=session.id,
-                code=session.code,
-                title=session.title,
-                description=session.description,
-                type=session.type,
-                track_id=session.track_id,
-                status="confirmed" if live else "cancelled",
-                seat_limit=session.seat_limit,
-                credit_hours=session.credit_hours,
-                tags=list(session.tags),
-                url=session_url(settings, conference, session.id),
-                speakers=[ScheduleSessionSpeaker(speaker_id=x.speaker_id, role=x.role) for x in session.speakers],
-                runs=runs,
+            _shown(
+                ScheduleSession, session, status="confirmed" if live else "cancelled", tags=list(session.tags),
+                url=session_url(settings, conference, session.id), runs=runs,
+                speakers=msgspec.convert(session.speakers, list[ScheduleSessionSpeaker], from_attributes=True),
             )
-        )
+        )  # fmt: skip
 
     schedule = Schedule(
         format=SCHEDULE_FORMAT,
-        conference=ScheduleConference(
-            id=conference.id,
-            slug=conference.slug,
-            name=conference.name,
-            timezone=conference.timezone,
-            venue_name=conference.venue_name,
-            venue_address=conference.venue_address,
-            starts_on=conference.starts_on,
-            ends_on=conference.ends_on,
-            url=conference_url(settings, conference),
-        ),
+        conference=_shown(ScheduleConference, conference, url=conference_url(settings, conference)),
         release=ScheduleReleaseInfo(number=number, released_at=at),
-        rooms=[
-            ScheduleRoom(
-                id=r.id,
-                name=r.name,
-                floor=r.floor,
-                capacity=r.capacity,
-                accessible=r.accessible,
-                off_site=r.off_site,
-                position=r.position,
-            )
-            for r in sorted(rooms, key=lambda r: (r.position, r.name))
-        ],
-        tracks=[
-            ScheduleTrack(
-                id=t.id,
-                slug=t.slug,
-                name=t.name,
-                color=t.color,
-                group=ScheduleGroup(kind=g.kind, slug=g.slug, name=g.name) if g is not None else None,
-            )
-            for t, g in tracks
-        ],
+        # Sorted here, not by the database, so the bytes do not depend on its collation.
+        rooms=msgspec.convert(
+            sorted(rooms, key=lambda r: (r.position, r.name)), list[ScheduleRoom], from_attributes=True
+        ),
+        tracks=[ScheduleTrack(id=t.id, slug=t.slug, name=t.name, color=t.color, group=_group(g)) for t, g in tracks],
         speakers=[
-            ScheduleSpeaker(
-                id=s.id,
-                name=s.name,
-                title=s.title,
-                organization=s.organization,
-                bio=s.bio,
-                photo_url=s.photo_url,
-                url=speaker_url(settings, conference, s.id),
-            )
+            _shown(ScheduleSpeaker, s, url=speaker_url(settings, conference, s.id))
             for s in sorted(speakers.values(), key=lambda s: s.name)
             if s.id in used_speakers
         ],
@@ -312,6 +245,16 @@ async def _build(
     )
     changelog.sort(key=lambda c: (c.after.starts_at if c.after else c.before.starts_at if c.before else at, c.code))
     return _Built(schedule=schedule, digests=digests, changelog=changelog)
+
+
+def _shown(struct: type[_Shown], source: object, **computed: Any) -> _Shown:
+    """``struct`` filled from ``source``'s attributes of the same names, and from ``computed`` for the others."""
+    fields = struct.__struct_fields__
+    return struct(**{name: computed[name] if name in computed else getattr(source, name) for name in fields})
+
+
+def _group(group: AssociationGroup | None) -> ScheduleGroup | None:
+    return msgspec.convert(group, ScheduleGroup, from_attributes=True) if group is not None else None
 
 
 def _change_kinds(old: ScheduleRun | None, new: ScheduleRun) -> list[ChangeKind]:
@@ -350,9 +293,8 @@ async def release_schedule(
     """
     warnings = await check_schedule(db, conference=conference)
     if hard := [w for w in warnings if w.hard]:
-        raise Conflict(
+        raise ScheduleConflicts(
             f"The program has {len(hard)} hard conflict(s): " + " ".join(w.message for w in hard[:5]),
-            code="schedule-conflicts",
             conflicts=[msgspec.to_builtins(w) for w in hard],
         )
     previous = await latest_release(db, conference=conference)
@@ -363,7 +305,7 @@ async def release_schedule(
         # Same bytes but for the release stamp: nothing a reader of the program would notice changed.
         unchanged = msgspec.structs.replace(built.schedule, release=decode_schedule(previous).release)
         if _encoder.encode(unchanged) == previous.schedule:
-            raise Conflict("Nothing changed since the last release.", code="nothing-to-release")
+            raise NothingToRelease("Nothing changed since the last release.")
     release = ScheduleRelease(
         conference_id=conference.id,
         number=number,
@@ -380,51 +322,10 @@ async def release_schedule(
         conference_id=conference.id, number=number, changes=len(built.changelog),
     )  # fmt: skip
     if previous is not None and built.changelog:
-        await _mail_speakers(db, conference=conference, settings=settings, number=number, changelog=built.changelog)
-        await agenda.mail_attendees_about_release(
+        await release_mail.mail_speakers(
+            db, conference=conference, settings=settings, number=number, changelog=built.changelog
+        )
+        await release_mail.mail_attendees(
             db, conference=conference, settings=settings, number=number, changelog=built.changelog
         )
     return release, [w for w in warnings if not w.hard]
-
-
-def describe_change(change: Change, zone: ZoneInfo) -> str:
-    """``C12 Title: moved from Wed Oct 6, 9:00 AM (Room A) to Wed Oct 6, 10:30 AM (Room B)``"""
-
-    def at(p: RunPlace) -> str:
-        return f"{p.starts_at.astimezone(zone):%a %b %-d, %-I:%M %p} ({p.room})"
-
-    head = f"{change.code} {change.title}"
-    if "new" in change.kinds and change.after:
-        return f"{head}: new, {at(change.after)}"
-    if "cancelled" in change.kinds:
-        return f"{head}: cancelled" + (f" (was {at(change.before)})" if change.before else "")
-    words = " and ".join("moved" if k == "moved" else "re-roomed" for k in change.kinds)
-    if change.before and change.after:
-        return f"{head}: {words} from {at(change.before)} to {at(change.after)}"
-    return f"{head}: {words}"
-
-
-async def _mail_speakers(
-    db: AsyncSession, *, conference: Conference, settings: Settings, number: int, changelog: Sequence[Change]
-) -> None:
-    session_ids = {c.session_id for c in changelog}
-    sessions = await db.scalars(select(ProgramSession).where(ProgramSession.id.in_(session_ids)))
-    speakers_of: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
-    for session in sessions:
-        for link in session.speakers:
-            speakers_of[link.speaker_id].append(session.id)
-    speakers = await db.scalars(select(Speaker).where(Speaker.id.in_(speakers_of), Speaker.email.is_not(None)))
-    zone = ZoneInfo(conference.timezone)
-    for speaker in speakers:
-        theirs = [c for c in changelog if c.session_id in speakers_of[speaker.id]]
-        lines = "\n".join(f"- {describe_change(c, zone)}" for c in theirs)
-        text = (
-            f"Hello {speaker.name},\n\n"
-            f"The program of {conference.name} has changed (release {number}). What changed for your sessions:\n\n"
-            f"{lines}\n\nTimes are in {conference.timezone}. Your speaker page: "
-            f"{speaker_url(settings, conference, speaker.id)}\n"
-        )
-        await queue_mail(
-            db, settings=settings, to=[speaker.email or ""], subject=f"{conference.name}: your sessions changed",
-            text=text,
-        )  # fmt: skip

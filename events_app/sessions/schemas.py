@@ -36,7 +36,9 @@ Description = Annotated[str, msgspec.Meta(max_length=20_000)]
 # --- rooms, tracks, speakers ----------------------------------------------------------------------
 
 
-class RoomIn(msgspec.Struct, forbid_unknown_fields=True):
+class RoomFields(msgspec.Struct, forbid_unknown_fields=True):
+    """What describes a room, in the API and in an import file alike."""
+
     name: Name
     capacity: Capacity | None = None
     floor: ShortText = ""
@@ -44,6 +46,9 @@ class RoomIn(msgspec.Struct, forbid_unknown_fields=True):
     off_site: bool = False
     opens_at: time | None = None
     closes_at: time | None = None
+
+
+class RoomIn(RoomFields):
     position: int = 0
 
 
@@ -366,14 +371,8 @@ class Schedule(msgspec.Struct):
 # --- bulk import ----------------------------------------------------------------------------------
 
 
-class RoomRow(msgspec.Struct, forbid_unknown_fields=True):
-    name: Name
-    capacity: Capacity | None = None
-    floor: ShortText = ""
-    accessible: bool = True
-    off_site: bool = False
-    opens_at: time | None = None
-    closes_at: time | None = None
+class RoomRow(RoomFields):
+    """A room is matched by name; its display position is left as it is."""
 
 
 class SpeakerRow(msgspec.Struct, forbid_unknown_fields=True):

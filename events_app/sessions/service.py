@@ -12,17 +12,38 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, contains_eager
 
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
+from events_app.conferences.errors import CityNotFound
 from events_app.conferences.models import AssociationGroup, Conference, GroupKind, MemberCity
 from events_app.core.clock import now
-from events_app.core.errors import Conflict, Invalid, NotFound
+from events_app.core.errors import NotFound
+from events_app.db import Base
+from events_app.sessions.errors import (
+    BadCreditHours,
+    DuplicateSpeaker,
+    NotATrackGroup,
+    RoomClosesBeforeOpen,
+    RoomNameTaken,
+    RoomNotFound,
+    RunEndsBeforeStart,
+    RunNotFound,
+    RunRemoved,
+    SessionCodeTaken,
+    SessionNotFound,
+    SpeakerNotFound,
+    TrackNotFound,
+    TrackSlugTaken,
+    WindowEndsBeforeStart,
+)
 from events_app.sessions.models import (
     ProgramSession,
     Room,
@@ -62,12 +83,61 @@ def _changes(data: msgspec.Struct) -> dict[str, object]:
     return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
 
 
+def _apply(thing: Base, changes: dict[str, object]) -> None:
+    for key, value in changes.items():
+        setattr(thing, key, value)
+
+
+_Owned = TypeVar("_Owned", Room, Track, Speaker, ProgramSession)
+# What the audit trail and the refusals call each part of the program.
+_KINDS: dict[type[Base], str] = {
+    Room: "room",
+    Track: "track",
+    Speaker: "speaker",
+    ProgramSession: "session",
+    SessionRun: "run",
+}
+_NOT_FOUND: dict[type[Base], type[NotFound]] = {
+    Room: RoomNotFound,
+    Track: TrackNotFound,
+    Speaker: SpeakerNotFound,
+    ProgramSession: SessionNotFound,
+}
+
+
+async def _list_owned(
+    db: AsyncSession, model: type[_Owned], conference: Conference, *order: InstrumentedAttribute[Any]
+) -> list[_Owned]:
+    return list(await db.scalars(select(model).where(model.conference_id == conference.id).order_by(*order)))
+
+
+async def get_owned(db: AsyncSession, model: type[_Owned], ident: uuid.UUID, *, conference: Conference) -> _Owned:
+    """The room, track, speaker or session with this id, if it is ``conference``'s; another's is not found."""
+    found = await db.get(model, ident)
+    if found is None or found.conference_id != conference.id:
+        raise _NOT_FOUND[model](f"This conference has no {_KINDS[model]} with this id.")
+    return found
+
+
+async def _save(
+    db: AsyncSession, actor: Principal | None, conference: Conference, thing: Base, done: str, /, **about: object
+) -> None:
+    """Writes ``thing`` and audits it as ``program.<kind>.<done>`` (``program.room.created``...)."""
+    kind = _KINDS[type(thing)]
+    db.add(thing)
+    await db.flush()
+    await record(
+        db, actor=actor, action=f"program.{kind}.{done}", subject_type=kind, subject_id=thing.id,
+        conference_id=conference.id, **about,
+    )  # fmt: skip
+
+
 # --- rooms ----------------------------------------------------------------------------------------
 
 
 def _check_room_hours(room: Room) -> None:
     if room.opens_at is not None and room.closes_at is not None and room.closes_at <= room.opens_at:
-        raise Invalid("A room must close after it opens.", code="room-closes-before-open")
+        raise RoomClosesBeforeOpen("A room must close after it opens.")
 
 
 async def _check_room_name_free(db: AsyncSession, conference: Conference, name: str, room_id: uuid.UUID | None) -> None:
@@ -75,19 +145,11 @@ async def _check_room_name_free(db: AsyncSession, conference: Conference, name: 
     if room_id is not None:
         query = query.where(Room.id != room_id)
     if await db.scalar(query):
-        raise Conflict(f"This conference already has a room named {name!r}.", code="room-name-taken")
+        raise RoomNameTaken(f"This conference already has a room named {name!r}.")
 
 
 async def list_rooms(db: AsyncSession, *, conference: Conference) -> list[Room]:
-    query = select(Room).where(Room.conference_id == conference.id).order_by(Room.position, Room.name)
-    return list(await db.scalars(query))
-
-
-async def get_room(db: AsyncSession, *, conference: Conference, room_id: uuid.UUID) -> Room:
-    room = await db.get(Room, room_id)
-    if room is None or room.conference_id != conference.id:
-        raise NotFound("This conference has no room with this id.", code="room-not-found")
-    return room
+    return await _list_owned(db, Room, conference, Room.position, Room.name)
 
 
 async def create_room(db: AsyncSession, *, conference: Conference, data: RoomIn, actor: Principal | None) -> Room:
@@ -95,30 +157,19 @@ async def create_room(db: AsyncSession, *, conference: Conference, data: RoomIn,
     await _check_room_name_free(db, conference, data.name, None)
     room = Room(conference_id=conference.id, **msgspec.structs.asdict(data))
     _check_room_hours(room)
-    db.add(room)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.room.created", subject_type="room", subject_id=room.id,
-        conference_id=conference.id, name=room.name,
-    )  # fmt: skip
+    await _save(db, actor, conference, room, "created", name=room.name)
     return room
 
 
 async def update_room(
-    db: AsyncSession, *, conference: Conference, room_id: uuid.UUID, data: RoomPatch, actor: Principal | None
+    db: AsyncSession, *, conference: Conference, room: Room, data: RoomPatch, actor: Principal | None
 ) -> Room:
-    room = await get_room(db, conference=conference, room_id=room_id)
     changes = _changes(data)
     if "name" in changes:
         await _check_room_name_free(db, conference, str(changes["name"]), room.id)
-    for key, value in changes.items():
-        setattr(room, key, value)
+    _apply(room, changes)
     _check_room_hours(room)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.room.updated", subject_type="room", subject_id=room.id,
-        conference_id=conference.id, fields=sorted(changes),
-    )  # fmt: skip
+    await _save(db, actor, conference, room, "updated", fields=sorted(changes))
     return room
 
 
@@ -130,7 +181,7 @@ async def _track_group(db: AsyncSession, group_id: uuid.UUID | None) -> Associat
         return None
     group = await db.get(AssociationGroup, group_id)
     if group is None or group.kind not in TRACK_GROUP_KINDS:
-        raise Invalid("group_id must be a policy committee or a municipal department.", code="not-a-track-group")
+        raise NotATrackGroup("group_id must be a policy committee or a municipal department.")
     return group
 
 
@@ -144,44 +195,26 @@ async def list_tracks(db: AsyncSession, *, conference: Conference) -> list[tuple
     return [(track, group) for track, group in (await db.execute(query))]
 
 
-async def get_track(db: AsyncSession, *, conference: Conference, track_id: uuid.UUID) -> Track:
-    track = await db.get(Track, track_id)
-    if track is None or track.conference_id != conference.id:
-        raise NotFound("This conference has no track with this id.", code="track-not-found")
-    return track
-
-
 async def create_track(
     db: AsyncSession, *, conference: Conference, data: TrackIn, actor: Principal | None
 ) -> tuple[Track, AssociationGroup | None]:
     """Adds a track, optionally owned by a policy committee or municipal department."""
     group = await _track_group(db, data.group_id)
     if await db.scalar(select(Track.id).where(Track.conference_id == conference.id, Track.slug == data.slug)):
-        raise Conflict(f"This conference already has a track {data.slug!r}.", code="track-slug-taken")
+        raise TrackSlugTaken(f"This conference already has a track {data.slug!r}.")
     track = Track(conference_id=conference.id, **msgspec.structs.asdict(data))
-    db.add(track)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.track.created", subject_type="track", subject_id=track.id,
-        conference_id=conference.id, slug=track.slug,
-    )  # fmt: skip
+    await _save(db, actor, conference, track, "created", slug=track.slug)
     return track, group
 
 
 async def update_track(
-    db: AsyncSession, *, conference: Conference, track_id: uuid.UUID, data: TrackPatch, actor: Principal | None
+    db: AsyncSession, *, conference: Conference, track: Track, data: TrackPatch, actor: Principal | None
 ) -> tuple[Track, AssociationGroup | None]:
-    track = await get_track(db, conference=conference, track_id=track_id)
     changes = _changes(data)
     if "group_id" in changes:
         await _track_group(db, data.group_id if isinstance(data.group_id, uuid.UUID) else None)
-    for key, value in changes.items():
-        setattr(track, key, value)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.track.updated", subject_type="track", subject_id=track.id,
-        conference_id=conference.id, fields=sorted(changes),
-    )  # fmt: skip
+    _apply(track, changes)
+    await _save(db, actor, conference, track, "updated", fields=sorted(changes))
     return track, await _track_group(db, track.group_id)
 
 
@@ -193,26 +226,18 @@ def _windows(conference: Conference, windows: Iterable[Window]) -> list[SpeakerA
     for window in windows:
         starts, ends = to_utc(window.starts_at, conference.timezone), to_utc(window.ends_at, conference.timezone)
         if ends <= starts:
-            raise Invalid("An availability window must end after it starts.", code="window-ends-before-start")
+            raise WindowEndsBeforeStart("An availability window must end after it starts.")
         result.append(SpeakerAvailability(starts_at=starts, ends_at=ends))
     return result
 
 
 async def _check_city(db: AsyncSession, city_id: uuid.UUID | None) -> None:
     if city_id is not None and await db.get(MemberCity, city_id) is None:
-        raise Invalid("city_id is not the id of a member city.", code="city-not-found")
+        raise CityNotFound("city_id is not the id of a member city.")
 
 
 async def list_speakers(db: AsyncSession, *, conference: Conference) -> list[Speaker]:
-    query = select(Speaker).where(Speaker.conference_id == conference.id).order_by(Speaker.name)
-    return list(await db.scalars(query))
-
-
-async def get_speaker(db: AsyncSession, *, conference: Conference, speaker_id: uuid.UUID) -> Speaker:
-    speaker = await db.get(Speaker, speaker_id)
-    if speaker is None or speaker.conference_id != conference.id:
-        raise NotFound("This conference has no speaker with this id.", code="speaker-not-found")
-    return speaker
+    return await _list_owned(db, Speaker, conference, Speaker.name)
 
 
 async def create_speaker(
@@ -222,31 +247,20 @@ async def create_speaker(
     fields = msgspec.structs.asdict(data)
     fields["availability"] = _windows(conference, data.availability)
     speaker = Speaker(conference_id=conference.id, **fields)
-    db.add(speaker)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.speaker.created", subject_type="speaker", subject_id=speaker.id,
-        conference_id=conference.id, name=speaker.name,
-    )  # fmt: skip
+    await _save(db, actor, conference, speaker, "created", name=speaker.name)
     return speaker
 
 
 async def update_speaker(
-    db: AsyncSession, *, conference: Conference, speaker_id: uuid.UUID, data: SpeakerPatch, actor: Principal | None
+    db: AsyncSession, *, conference: Conference, speaker: Speaker, data: SpeakerPatch, actor: Principal | None
 ) -> Speaker:
-    speaker = await get_speaker(db, conference=conference, speaker_id=speaker_id)
     changes = _changes(data)
     if "city_id" in changes:
         await _check_city(db, data.city_id if isinstance(data.city_id, uuid.UUID) else None)
     if isinstance(data.availability, list):
         changes["availability"] = _windows(conference, data.availability)
-    for key, value in changes.items():
-        setattr(speaker, key, value)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.speaker.updated", subject_type="speaker", subject_id=speaker.id,
-        conference_id=conference.id, fields=sorted(changes),
-    )  # fmt: skip
+    _apply(speaker, changes)
+    await _save(db, actor, conference, speaker, "updated", fields=sorted(changes))
     return speaker
 
 
@@ -255,7 +269,7 @@ async def update_speaker(
 
 async def _check_track(db: AsyncSession, conference: Conference, track_id: uuid.UUID | None) -> None:
     if track_id is not None:
-        await get_track(db, conference=conference, track_id=track_id)
+        await get_owned(db, Track, track_id, conference=conference)
 
 
 async def _speaker_links(
@@ -263,41 +277,33 @@ async def _speaker_links(
 ) -> list[SessionSpeaker]:
     ids = [link.speaker_id for link in links]
     if len(set(ids)) != len(ids):
-        raise Invalid("A speaker is listed twice on this session.", code="duplicate-speaker")
+        raise DuplicateSpeaker("A speaker is listed twice on this session.")
     if ids:
         found = set(
             await db.scalars(select(Speaker.id).where(Speaker.id.in_(ids), Speaker.conference_id == conference.id))
         )
         if missing := [str(i) for i in ids if i not in found]:
-            raise Invalid(f"No speaker of this conference has the id {', '.join(missing)}.", code="speaker-not-found")
+            raise SpeakerNotFound(f"No speaker of this conference has the id {', '.join(missing)}.")
     return [SessionSpeaker(speaker_id=link.speaker_id, role=link.role, position=n) for n, link in enumerate(links)]
 
 
 async def _run_values(
     db: AsyncSession, conference: Conference, room_id: uuid.UUID, starts_at: datetime, ends_at: datetime
 ) -> tuple[uuid.UUID, datetime, datetime]:
-    await get_room(db, conference=conference, room_id=room_id)
+    await get_owned(db, Room, room_id, conference=conference)
     starts, ends = to_utc(starts_at, conference.timezone), to_utc(ends_at, conference.timezone)
     if ends <= starts:
-        raise Invalid("A run must end after it starts.", code="run-ends-before-start")
+        raise RunEndsBeforeStart("A run must end after it starts.")
     return room_id, starts, ends
 
 
 def _check_credits(hours: Decimal) -> None:
     if not (0 <= hours <= MAX_CREDIT_HOURS) or hours.as_tuple().exponent < -2:  # type: ignore[operator]
-        raise Invalid("credit_hours must be between 0 and 99 with at most two decimals.", code="bad-credit-hours")
+        raise BadCreditHours("credit_hours must be between 0 and 99 with at most two decimals.")
 
 
 async def list_sessions(db: AsyncSession, *, conference: Conference) -> list[ProgramSession]:
-    query = select(ProgramSession).where(ProgramSession.conference_id == conference.id).order_by(ProgramSession.code)
-    return list(await db.scalars(query))
-
-
-async def get_session(db: AsyncSession, *, conference: Conference, session_id: uuid.UUID) -> ProgramSession:
-    session = await db.get(ProgramSession, session_id)
-    if session is None or session.conference_id != conference.id:
-        raise NotFound("This conference has no session with this id.", code="session-not-found")
-    return session
+    return await _list_owned(db, ProgramSession, conference, ProgramSession.code)
 
 
 async def create_session(
@@ -307,7 +313,7 @@ async def create_session(
     if await db.scalar(
         select(ProgramSession.id).where(ProgramSession.conference_id == conference.id, ProgramSession.code == data.code)
     ):
-        raise Conflict(f"This conference already has a session {data.code!r}.", code="session-code-taken")
+        raise SessionCodeTaken(f"This conference already has a session {data.code!r}.")
     await _check_track(db, conference, data.track_id)
     _check_credits(data.credit_hours)
     speakers = await _speaker_links(db, conference, data.speakers)
@@ -318,19 +324,13 @@ async def create_session(
     fields = msgspec.structs.asdict(data)
     fields.update(speakers=speakers, runs=runs)
     session = ProgramSession(conference_id=conference.id, **fields)
-    db.add(session)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.session.created", subject_type="session", subject_id=session.id,
-        conference_id=conference.id, code=session.code,
-    )  # fmt: skip
+    await _save(db, actor, conference, session, "created", code=session.code)
     return session
 
 
 async def update_session(
-    db: AsyncSession, *, conference: Conference, session_id: uuid.UUID, data: SessionPatch, actor: Principal | None
+    db: AsyncSession, *, conference: Conference, session: ProgramSession, data: SessionPatch, actor: Principal | None
 ) -> ProgramSession:
-    session = await get_session(db, conference=conference, session_id=session_id)
     changes = _changes(data)
     if "track_id" in changes:
         await _check_track(db, conference, data.track_id if isinstance(data.track_id, uuid.UUID) else None)
@@ -341,53 +341,43 @@ async def update_session(
         session.speakers.clear()
         await db.flush()  # the old links go before the new ones meet the unique constraint
         changes["speakers"] = links
-    for key, value in changes.items():
-        setattr(session, key, value)
-    await db.flush()
-    await record(
-        db, actor=actor, action="program.session.updated", subject_type="session", subject_id=session.id,
-        conference_id=conference.id, fields=sorted(changes),
-    )  # fmt: skip
+    _apply(session, changes)
+    await _save(db, actor, conference, session, "updated", fields=sorted(changes))
     return session
 
 
-async def _get_run(db: AsyncSession, conference: Conference, run_id: uuid.UUID) -> tuple[SessionRun, ProgramSession]:
-    row = (
-        await db.execute(
-            select(SessionRun, ProgramSession)
-            .join(ProgramSession, ProgramSession.id == SessionRun.session_id)
-            .where(SessionRun.id == run_id, ProgramSession.conference_id == conference.id)
-        )
-    ).first()
-    if row is None:
-        raise NotFound("This conference has no run with this id.", code="run-not-found")
-    return row[0], row[1]
+async def get_run(db: AsyncSession, *, conference: Conference, run_id: uuid.UUID) -> SessionRun:
+    """A run of one of the conference's sessions, with its ``session`` loaded."""
+    run = await db.scalar(
+        select(SessionRun)
+        .join(SessionRun.session)
+        .options(contains_eager(SessionRun.session))
+        .where(SessionRun.id == run_id, ProgramSession.conference_id == conference.id)
+    )
+    if run is None:
+        raise RunNotFound("This conference has no run with this id.")
+    return run
 
 
 async def add_run(
-    db: AsyncSession, *, conference: Conference, session_id: uuid.UUID, data: RunIn, actor: Principal | None
+    db: AsyncSession, *, conference: Conference, session: ProgramSession, data: RunIn, actor: Principal | None
 ) -> ProgramSession:
     """Schedules the session once more (a tour on a second day); the new run gets its own id."""
-    session = await get_session(db, conference=conference, session_id=session_id)
     room_id, starts, ends = await _run_values(db, conference, data.room_id, data.starts_at, data.ends_at)
     run = SessionRun(session_id=session.id, room_id=room_id, starts_at=starts, ends_at=ends)
-    db.add(run)
-    await db.flush()
+    added = {"code": session.code, "starts_at": starts.isoformat(), "room_id": str(room_id)}
+    await _save(db, actor, conference, run, "added", **added)
     await db.refresh(session, ["runs"])
-    await record(
-        db, actor=actor, action="program.run.added", subject_type="run", subject_id=run.id,
-        conference_id=conference.id, code=session.code, starts_at=starts.isoformat(), room_id=str(room_id),
-    )  # fmt: skip
     return session
 
 
 async def update_run(
-    db: AsyncSession, *, conference: Conference, run_id: uuid.UUID, data: RunPatch, actor: Principal | None
+    db: AsyncSession, *, conference: Conference, run: SessionRun, data: RunPatch, actor: Principal | None
 ) -> ProgramSession:
-    """Moves a run in time or to another room; its id (and so its calendar UID) stays."""
-    run, session = await _get_run(db, conference, run_id)
+    """Moves a run in time or to another room; its id (and so its calendar UID) stays; answers its session."""
+    session = await db.get_one(ProgramSession, run.session_id)
     if run.removed_at is not None:
-        raise Conflict("This run was removed; add a new run instead.", code="run-removed")
+        raise RunRemoved("This run was removed; add a new run instead.")
     room_id, starts, ends = await _run_values(
         db,
         conference,
@@ -397,27 +387,19 @@ async def update_run(
     )
     before = {"starts_at": run.starts_at.isoformat(), "room_id": str(run.room_id)}
     run.room_id, run.starts_at, run.ends_at = room_id, starts, ends
-    await db.flush()
+    after = {"starts_at": starts.isoformat(), "room_id": str(room_id)}
+    await _save(db, actor, conference, run, "updated", code=session.code, before=before, after=after)
     await db.refresh(session, ["runs"])
-    await record(
-        db, actor=actor, action="program.run.updated", subject_type="run", subject_id=run.id,
-        conference_id=conference.id, code=session.code, before=before,
-        after={"starts_at": starts.isoformat(), "room_id": str(room_id)},
-    )  # fmt: skip
     return session
 
 
 async def remove_run(
-    db: AsyncSession, *, conference: Conference, run_id: uuid.UUID, actor: Principal | None
+    db: AsyncSession, *, conference: Conference, run: SessionRun, actor: Principal | None
 ) -> ProgramSession:
     """Takes a run off the program; it stays on record so the next release can cancel it in calendars."""
-    run, session = await _get_run(db, conference, run_id)
+    session = await db.get_one(ProgramSession, run.session_id)
     if run.removed_at is None:
         run.removed_at = now()
-        await db.flush()
-        await record(
-            db, actor=actor, action="program.run.removed", subject_type="run", subject_id=run.id,
-            conference_id=conference.id, code=session.code,
-        )  # fmt: skip
+        await _save(db, actor, conference, run, "removed", code=session.code)
     await db.refresh(session, ["runs"])
     return session

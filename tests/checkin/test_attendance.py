@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.checkin.models import StationKind
 from events_app.core.clock import now
 from events_app.registration.models import Attendee
-from events_app.sessions import agenda, releases
+from events_app.sessions import agenda, agenda_links, releases
 from events_app.sessions import service as program
 from events_app.sessions.models import ProgramSession, Room, SessionStatus, SessionType
 from events_app.sessions.schemas import RoomIn, RunIn, SessionIn
@@ -192,7 +192,7 @@ async def test_a_seat_limited_session_admits_only_those_holding_a_seat(
         db,
         conference=world.conference,
         settings=settings,
-        agenda=await agenda.agenda_for(db, attendee=maria),
+        agenda=await agenda_links.agenda_for(db, attendee=maria),
         attendee=maria,
         schedule=schedule,
         run_id=workshop.runs[0].id,

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+import events_app.sessions
 from events_app.conferences import service as conferences
 from events_app.conferences.models import AssociationGroup, Conference, ConferenceStatus, GroupKind
 from events_app.conferences.schemas import ConferenceIn
+from events_app.core import clock
 from events_app.registration import service as registration
 from events_app.registration.models import Attendee, RegistrationType, TypeKind
 from events_app.registration.schemas import TypeIn
-from events_app.sessions import agenda, service
+from events_app.sessions import agenda_links, service
 from events_app.sessions.models import (
     Agenda,
     ProgramSession,
@@ -171,8 +175,30 @@ def make_person(db: AsyncSession, settings: Settings) -> MakePerson:
             db, conference_id=conference.id, registration_type_id=kind.id, first_name=first_name, last_name="Tester",
             email=f"{first_name.lower()}@attendee.test",
         )  # fmt: skip
-        owned = await agenda.agenda_for(db, attendee=attendee)
+        owned = await agenda_links.agenda_for(db, attendee=attendee)
         await db.commit()
-        return Person(attendee=attendee, agenda=owned, token=agenda.agenda_token(settings, owned))
+        return Person(attendee=attendee, agenda=owned, token=agenda_links.agenda_token(settings, owned))
 
     return make
+
+
+class Clock:
+    """The program's idea of "now", moved as if the time had passed: every sessions module reads it."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.offset = timedelta()
+        for found in pkgutil.iter_modules(events_app.sessions.__path__):
+            module = importlib.import_module(f"events_app.sessions.{found.name}")
+            if getattr(module, "now", None) is clock.now:
+                monkeypatch.setattr(module, "now", self.now)
+
+    def now(self) -> datetime:
+        return clock.now() + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+@pytest.fixture
+def program_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    return Clock(monkeypatch)

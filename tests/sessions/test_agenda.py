@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -18,12 +18,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.core.mail import deliver_outbox
 from events_app.db import make_engine
 from events_app.registration.models import AttendeeStatus
-from events_app.sessions import agenda, releases, service
+from events_app.sessions import releases, service
 from events_app.sessions.models import SessionRun
 from events_app.sessions.schemas import RunPatch, SessionPatch
+from events_app.sessions.seats import OFFER_WINDOW, sweep_once
 from events_app.settings import Settings
 from tests.conftest import Caller, LiveServer, MailBox, session_for
-from tests.sessions.conftest import MakePerson, Program, add_session, at
+from tests.sessions.conftest import Clock, MakePerson, Program, add_session, at
 
 API = "/api/conferences/fall-2027/agenda"
 
@@ -71,7 +72,7 @@ async def test_only_released_running_sessions_can_be_added(
     ana = await make_person(program, "Ana")
     refused = await client.post(f"{API}/{ana.token}/items", json={"run_id": str(draft.runs[0].id)})
     assert refused.status_code == 404
-    await service.remove_run(db, conference=program.conference, run_id=program.sessions["B2"].runs[0].id, actor=None)
+    await service.remove_run(db, conference=program.conference, run=program.sessions["B2"].runs[0], actor=None)
     await publish(db, program, settings)
     cancelled = await client.post(f"{API}/{ana.token}/items", json={"run_id": run_id(program, "B2")})
     assert cancelled.status_code == 409
@@ -148,7 +149,7 @@ async def test_an_offer_that_runs_out_moves_on_to_the_next_person(
     program: Program,
     settings: Settings,
     make_person: MakePerson,
-    monkeypatch: pytest.MonkeyPatch,
+    program_clock: Clock,
 ) -> None:
     await publish(db, program, settings)
     tour = run_id(program, "T1")
@@ -158,8 +159,7 @@ async def test_an_offer_that_runs_out_moves_on_to_the_next_person(
     await client.delete(f"{API}/{ana.token}/items/{tour}")
     assert tour in (await client.get(f"{API}/{cy.token}")).json()["offers"]
 
-    later = datetime.now(UTC) + agenda.OFFER_WINDOW + timedelta(minutes=1)
-    monkeypatch.setattr(agenda, "now", lambda: later)
+    program_clock.advance(OFFER_WINDOW + timedelta(minutes=1))
     late = await client.post(f"{API}/{cy.token}/items/{tour}/confirm")
     assert late.status_code == 409
     assert late.json()["code"] == "no-offer"
@@ -212,7 +212,7 @@ async def test_a_release_mails_attendees_whose_sessions_changed(
     ana, ben = await make_person(program, "Ana"), await make_person(program, "Ben")
     await client.post(f"{API}/{ana.token}/items", json={"run_id": run_id(program, "B1")})
     await client.post(f"{API}/{ben.token}/items", json={"run_id": run_id(program, "B2")})
-    await service.update_run(db, conference=program.conference, run_id=program.sessions["B1"].runs[0].id,
+    await service.update_run(db, conference=program.conference, run=program.sessions["B1"].runs[0],
                              data=RunPatch(room_id=program.rooms["Hall A"].id), actor=None)  # fmt: skip
     await publish(db, program, mail_settings)
     await deliver(replace(mail_settings))
@@ -281,7 +281,7 @@ async def test_a_raised_seat_limit_is_offered_down_the_waitlist(
     people = [await make_person(program, n) for n in ("Ana", "Ben", "Cy", "Di")]
     for person in people:
         await client.post(f"{API}/{person.token}/items", json={"run_id": tour})
-    await service.update_session(db, conference=program.conference, session_id=program.sessions["T1"].id,
+    await service.update_session(db, conference=program.conference, session=program.sessions["T1"],
                                  data=SessionPatch(seat_limit=3), actor=None)  # fmt: skip
     await db.commit()
     cy, di = people[2], people[3]
@@ -321,7 +321,7 @@ async def test_the_periodic_sweep_moves_a_lapsed_offer_on_without_anyone_visitin
     mail_settings: Settings,
     smtp_server: MailBox,
     make_person: MakePerson,
-    monkeypatch: pytest.MonkeyPatch,
+    program_clock: Clock,
 ) -> None:
     await publish(db, program, mail_settings)
     tour = run_id(program, "T1")
@@ -330,10 +330,9 @@ async def test_the_periodic_sweep_moves_a_lapsed_offer_on_without_anyone_visitin
         await client.post(f"{API}/{person.token}/items", json={"run_id": tour})
     await client.delete(f"{API}/{ana.token}/items/{tour}")  # Cy is offered the seat, and never answers
 
-    later = datetime.now(UTC) + agenda.OFFER_WINDOW + timedelta(minutes=1)
-    monkeypatch.setattr(agenda, "now", lambda: later)
+    program_clock.advance(OFFER_WINDOW + timedelta(minutes=1))
     engine = make_engine(mail_settings.database_url)
-    assert await agenda.sweep_once(engine, mail_settings) == 1
+    assert await sweep_once(engine, mail_settings) == 1
     await engine.dispose()
     await deliver(replace(mail_settings))
     assert [m["Subject"] for m in smtp_server.to("di@attendee.test")] == ["A seat opened: Port electrification tour"]

@@ -18,7 +18,7 @@ from events_app.sessions import releases, service
 from events_app.sessions.models import FeedCache, SessionStatus
 from events_app.sessions.schemas import RoomIn, RunPatch, SessionPatch
 from events_app.settings import Settings
-from tests.sessions.conftest import Program, add_session, at, make_conference
+from tests.sessions.conftest import Clock, Program, add_session, at, make_conference
 
 FEEDS = "/c/fall-2027/feeds"
 LA = ZoneInfo("America/Los_Angeles")
@@ -78,25 +78,25 @@ async def test_moves_and_cancellations_reach_subscribers_as_updates_not_new_even
     db: AsyncSession,
     program: Program,
     settings: Settings,
-    monkeypatch: pytest.MonkeyPatch,
+    program_clock: Clock,
 ) -> None:
     conference = program.conference
     # Release 1 went out yesterday, so its revisions are told apart from today's.
-    monkeypatch.setattr(releases, "now", lambda: datetime.now(UTC) - timedelta(days=1))
+    program_clock.advance(-timedelta(days=1))
     await release(db, program, settings)
-    monkeypatch.undo()
+    program_clock.advance(timedelta(days=1))
     first = by_uid(parse((await client.get(f"{FEEDS}/program.ics")).content))
     b1, b2, t1, k1 = (program.sessions[c] for c in ("B1", "B2", "T1", "K1"))
     uid = {code: f"{program.sessions[code].runs[0].id}@testserver.local" for code in ("B1", "B2", "K1")}
     tour_day_three = f"{t1.runs[1].id}@testserver.local"
 
-    await service.update_run(db, conference=conference, run_id=b1.runs[0].id,
+    await service.update_run(db, conference=conference, run=b1.runs[0],
                              data=RunPatch(starts_at=at(6, 14), ends_at=at(6, 15)), actor=None)  # fmt: skip
-    await service.update_session(db, conference=conference, session_id=b2.id,
+    await service.update_session(db, conference=conference, session=b2,
                                  data=SessionPatch(title="Budgeting for wildfire season"), actor=None)  # fmt: skip
-    await service.update_session(db, conference=conference, session_id=k1.id,
+    await service.update_session(db, conference=conference, session=k1,
                                  data=SessionPatch(status=SessionStatus.CANCELLED), actor=None)  # fmt: skip
-    await service.remove_run(db, conference=conference, run_id=t1.runs[1].id, actor=None)
+    await service.remove_run(db, conference=conference, run=t1.runs[1], actor=None)
     await release(db, program, settings)
     second = by_uid(parse((await client.get(f"{FEEDS}/program.ics")).content))
 
@@ -169,7 +169,7 @@ async def test_polls_get_304_and_one_build_serves_every_poll(
     assert cached.version == "release-1"
     assert cached.etag == etag
 
-    await service.update_run(db, conference=program.conference, run_id=program.sessions["B1"].runs[0].id,
+    await service.update_run(db, conference=program.conference, run=program.sessions["B1"].runs[0],
                              data=RunPatch(starts_at=at(6, 14), ends_at=at(6, 15)), actor=None)  # fmt: skip
     await db.commit()
     # Edits to the working copy do not touch what subscribers see until the release.

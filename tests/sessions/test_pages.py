@@ -44,7 +44,7 @@ async def test_program_grid_and_list_show_the_release_only(
     client: AsyncTestClient[Litestar], db: AsyncSession, program: Program, settings: Settings
 ) -> None:
     await publish(db, program, settings)
-    await service.update_session(db, conference=program.conference, session_id=program.sessions["K1"].id,
+    await service.update_session(db, conference=program.conference, session=program.sessions["K1"],
                                  data=SessionPatch(title="Secret new title"), actor=None)  # fmt: skip
     await db.commit()
     grid = (await client.get(PROGRAM, headers=HTML)).text

@@ -87,13 +87,13 @@ async def test_checks_name_what_collides_with_what(db: AsyncSession, program: Pr
                       speakers=(("Dan Wu", SpeakerRole.PANELIST),), seat_limit=100)  # fmt: skip
     await add_session(db, program, "L1", "Late tour talk", ("Hall A", at(6, 16, 15), at(6, 17)),
                       speakers=(("Ada Park", SpeakerRole.PRESENTER),))  # fmt: skip
-    await service.update_session(db, conference=conference, session_id=program.sessions["T1"].id,
+    await service.update_session(db, conference=conference, session=program.sessions["T1"],
                                  data=SessionPatch(speakers=[]), actor=None)  # fmt: skip
     await service.update_session(
-        db, conference=conference, session_id=program.sessions["T1"].id,
+        db, conference=conference, session=program.sessions["T1"],
         data=SessionPatch(speakers=[program_link(program, "Ada Park")]), actor=None,
     )  # fmt: skip
-    await service.update_speaker(db, conference=conference, speaker_id=program.speakers["Maria Lopez"].id,
+    await service.update_speaker(db, conference=conference, speaker=program.speakers["Maria Lopez"],
                                  data=SpeakerPatch(availability=[Window(at(7, 8), at(7, 17))]), actor=None)  # fmt: skip
     await add_session(db, program, "Z9", "After the party", ("Hall A", at(9, 9), at(9, 10)))
 
@@ -163,13 +163,13 @@ async def test_public_sees_only_the_release_and_its_changelog(
 
     # The working copy changes: a move, a room change, a cancellation, a removed run and a new session.
     b1, b2, t1 = program.sessions["B1"], program.sessions["B2"], program.sessions["T1"]
-    await service.update_run(db, conference=conference, run_id=b1.runs[0].id,
+    await service.update_run(db, conference=conference, run=b1.runs[0],
                              data=RunPatch(starts_at=at(6, 14), ends_at=at(6, 15)), actor=None)  # fmt: skip
-    await service.update_run(db, conference=conference, run_id=b2.runs[0].id,
+    await service.update_run(db, conference=conference, run=b2.runs[0],
                              data=RunPatch(room_id=program.rooms["Hall A"].id), actor=None)  # fmt: skip
-    await service.update_session(db, conference=conference, session_id=program.sessions["K1"].id,
+    await service.update_session(db, conference=conference, session=program.sessions["K1"],
                                  data=SessionPatch(status=SessionStatus.CANCELLED), actor=None)  # fmt: skip
-    await service.remove_run(db, conference=conference, run_id=t1.runs[1].id, actor=None)
+    await service.remove_run(db, conference=conference, run=t1.runs[1], actor=None)
     await add_session(db, program, "N1", "Late addition", ("Hall A", at(8, 14), at(8, 15)))
     await db.commit()
 
@@ -204,7 +204,7 @@ async def test_a_release_with_nothing_new_is_refused(db: AsyncSession, program: 
         await releases.release_schedule(db, conference=program.conference, settings=settings, actor=None)
     assert refused.value.code == "nothing-to-release"
     # A new bio is something readers see, though no run moved: it makes a release with an empty changelog.
-    await service.update_speaker(db, conference=program.conference, speaker_id=program.speakers["Dan Wu"].id,
+    await service.update_speaker(db, conference=program.conference, speaker=program.speakers["Dan Wu"],
                                  data=SpeakerPatch(bio="Thirty years in public finance."), actor=None)  # fmt: skip
     release, _ = await releases.release_schedule(db, conference=program.conference, settings=settings, actor=None)
     assert release.number == 2
@@ -217,7 +217,7 @@ async def test_speakers_whose_sessions_changed_are_mailed(
     conference = program.conference
     await releases.release_schedule(db, conference=conference, settings=mail_settings, actor=None)
     b2 = program.sessions["B2"]
-    await service.update_run(db, conference=conference, run_id=b2.runs[0].id,
+    await service.update_run(db, conference=conference, run=b2.runs[0],
                              data=RunPatch(starts_at=at(7, 15), ends_at=at(7, 16)), actor=None)  # fmt: skip
     await releases.release_schedule(db, conference=conference, settings=mail_settings, actor=None)
     await db.commit()

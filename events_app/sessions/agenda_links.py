@@ -1,0 +1,134 @@
+"""An attendee's agenda record and the signed link that opens it.
+
+The link is the credential: it is signed (purpose ``program-agenda``) and carries the
+attendee's id and the agenda's link version, so raising the version revokes every older
+link and every calendar subscription made from one. An agenda is made on first use.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.service import Principal
+from events_app.audit.service import record
+from events_app.conferences.models import Conference
+from events_app.core.clock import now
+from events_app.core.mail import queue_mail
+from events_app.core.signing import sign, unsign
+from events_app.registration.models import Attendee, AttendeeStatus
+from events_app.registration.service import get_attendee
+from events_app.sessions.errors import AgendaLinkRevoked, AgendaNotFound
+from events_app.sessions.models import Agenda
+from events_app.sessions.urls import conference_url
+from events_app.settings import Settings
+
+PURPOSE = "program-agenda"
+# Attendees whose registration no longer stands cannot hold seats or change their agenda.
+ACTIVE = (AttendeeStatus.CONFIRMED, AttendeeStatus.PENDING)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkedAgenda:
+    """The agenda a link opened, whose it is, and the link's token."""
+
+    agenda: Agenda
+    attendee: Attendee
+    token: str
+
+
+def agenda_token(settings: Settings, agenda: Agenda) -> str:
+    return sign(settings.secret_key, purpose=PURPOSE, payload=f"{agenda.attendee_id}.{agenda.link_version}")
+
+
+def agenda_url(settings: Settings, conference: Conference, agenda: Agenda) -> str:
+    return f"{conference_url(settings, conference)}/agenda/{agenda_token(settings, agenda)}"
+
+
+def agenda_feed_url(settings: Settings, conference: Conference, agenda: Agenda) -> str:
+    return f"{agenda_url(settings, conference, agenda)}/agenda.ics"
+
+
+async def agenda_for(db: AsyncSession, *, attendee: Attendee) -> Agenda:
+    """The attendee's agenda, made on first use."""
+    agenda = await db.scalar(select(Agenda).where(Agenda.attendee_id == attendee.id))
+    if agenda is None:
+        try:
+            async with db.begin_nested():
+                agenda = Agenda(attendee_id=attendee.id, conference_id=attendee.conference_id, changed_at=now())
+                db.add(agenda)
+        except IntegrityError:  # another request made it first; theirs is as good as ours
+            agenda = await db.scalar(select(Agenda).where(Agenda.attendee_id == attendee.id))
+            if agenda is None:
+                raise
+    return agenda
+
+
+async def open_agenda(db: AsyncSession, *, conference: Conference, settings: Settings, token: str) -> LinkedAgenda:
+    """The agenda a link opens; a revoked, foreign or cancelled one is refused."""
+    payload = unsign(settings.secret_key, purpose=PURPOSE, token=token)
+    attendee_part, _, version = payload.partition(".")
+    try:
+        attendee_id, link_version = uuid.UUID(attendee_part), int(version)
+    except ValueError as exc:
+        raise AgendaNotFound("This agenda link is not valid.") from exc
+    attendee = await db.get(Attendee, attendee_id)
+    if attendee is None or attendee.conference_id != conference.id:
+        raise AgendaNotFound("This agenda link is not valid.")
+    agenda = await agenda_for(db, attendee=attendee)
+    if agenda.link_version != link_version:
+        raise AgendaLinkRevoked("This agenda link was replaced by a newer one.")
+    return LinkedAgenda(agenda=agenda, attendee=attendee, token=token)
+
+
+async def issue_agenda_link(
+    db: AsyncSession, *, conference: Conference, settings: Settings, attendee_id: uuid.UUID, actor: Principal | None
+) -> str:
+    """A fresh agenda link for an attendee; every older link (and calendar subscription) stops working."""
+    attendee = await get_attendee(db, conference_id=conference.id, attendee_id=attendee_id)
+    agenda = await agenda_for(db, attendee=attendee)
+    await db.execute(
+        update(Agenda)
+        .where(Agenda.id == agenda.id)
+        .values(link_version=Agenda.link_version + 1, revision=Agenda.revision + 1, changed_at=now())
+    )
+    await db.refresh(agenda)
+    await record(
+        db, actor=actor, action="program.agenda_link_reissued", subject_type="attendee", subject_id=attendee.id,
+        conference_id=conference.id,
+    )  # fmt: skip
+    return agenda_url(settings, conference, agenda)
+
+
+async def mail_attendee(db: AsyncSession, *, settings: Settings, attendee: Attendee, subject: str, body: str) -> None:
+    """A mail to an attendee about their agenda: ``body`` follows the greeting and carries the link."""
+    await queue_mail(
+        db, settings=settings, to=[attendee.email], subject=subject, text=f"Hello {attendee.first_name},\n\n{body}"
+    )
+
+
+async def mail_agenda_links(db: AsyncSession, *, conference: Conference, settings: Settings, email: str) -> int:
+    """Mails each active registration under ``email`` its agenda link; says nothing about who is registered."""
+    attendees = await db.scalars(
+        select(Attendee).where(
+            Attendee.conference_id == conference.id,
+            Attendee.email == email.strip().lower(),
+            Attendee.status.in_(ACTIVE),
+        )
+    )
+    sent = 0
+    for attendee in attendees:
+        agenda = await agenda_for(db, attendee=attendee)
+        await mail_attendee(
+            db, settings=settings, attendee=attendee, subject=f"{conference.name}: your agenda",
+            body=(
+                f"Your personal agenda for {conference.name}:\n{agenda_url(settings, conference, agenda)}\n\n"
+                "Keep this link to yourself: it opens your agenda.\n"
+            ),
+        )  # fmt: skip
+        sent += 1
+    return sent

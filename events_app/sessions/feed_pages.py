@@ -1,0 +1,125 @@
+"""The public calendar feeds over HTTP (webcal-subscribable), their index page and the subscribe links.
+
+Calendar apps poll these addresses for months: each answer carries the feed's ETag and
+Last-Modified, and a poll with current validators gets a bodiless 304.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, MediaType, Request, Response, get
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath
+from litestar.response import Template
+from litestar.status_codes import HTTP_304_NOT_MODIFIED
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.access import PUBLIC
+from events_app.accounts.service import Principal
+from events_app.conferences.models import Conference
+from events_app.sessions import releases
+from events_app.sessions.errors import FeedNotFound
+from events_app.sessions.feeds import Feed, FeedKind, program_feed
+from events_app.sessions.pages import program_page
+from events_app.sessions.urls import feed_url, subscribe_links
+from events_app.settings import Settings
+
+
+async def feed_response(
+    request: Request[Any, Any, Any], db: AsyncSession, feed: Feed, *, filename: str, private: bool = False
+) -> Response[bytes]:
+    """The feed with its validators, or 304 when the client's copy is current."""
+    headers = {
+        "ETag": feed.etag,
+        "Last-Modified": feed.last_modified_header,
+        # Private agendas must not sit in shared caches; public feeds may, briefly.
+        "Cache-Control": "private, max-age=0, must-revalidate" if private else "public, max-age=300",
+    }
+    if feed.is_fresh_for(
+        if_none_match=request.headers.get("if-none-match"), if_modified_since=request.headers.get("if-modified-since")
+    ):
+        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
+    headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return Response(
+        await feed.load_body(db),
+        media_type="text/calendar",  # Litestar adds "; charset=utf-8" to text types
+        headers=headers,
+    )
+
+
+async def _serve(
+    request: Request[Any, Any, Any],
+    settings: Settings,
+    db: AsyncSession,
+    conference: Conference,
+    kind: FeedKind,
+    filename: str = "program.ics",
+) -> Response[bytes]:
+    if not filename.endswith(".ics"):
+        raise FeedNotFound("Calendar feeds end in .ics.")
+    ident = filename.removesuffix(".ics") if kind != "conference" else ""
+    feed = await program_feed(db, conference=conference, settings=settings, kind=kind, ident=ident)
+    return await feed_response(request, db, feed, filename=f"{conference.slug}-{kind}.ics")
+
+
+def _feed_of_one(kind: FeedKind, path: str, name: str) -> HTTPRouteHandler:
+    """The route of one track's, speaker's or room's feed, ``<slug or id>.ics`` under ``path``."""
+
+    async def feed(
+        self: Controller,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
+        filename: FromPath[str],
+    ) -> Response[bytes]:
+        return await _serve(request, settings, db_session, conference, kind, filename)
+
+    return get(f"{path}/{{filename:str}}", name=name)(feed)
+
+
+class FeedPages(Controller):
+    """The feeds index page and the public calendar feeds."""
+
+    opt = PUBLIC
+    include_in_schema = False
+    path = "/c/{slug:str}/feeds"
+
+    @get("/", media_type=MediaType.HTML, name="conference-feeds")
+    async def index(
+        self,
+        settings: NamedDependency[Settings],
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        conference: NamedDependency[Conference],
+    ) -> Template:
+        schedule = await releases.published_schedule(db_session, conference=conference)
+
+        def entry(label: str, name: str) -> dict[str, Any]:
+            return {
+                "label": label,
+                **subscribe_links(feed_url(settings, conference, name), f"{conference.name}: {label}"),
+            }
+
+        feeds = []
+        if schedule is not None:
+            feeds.append(entry("Whole program", "program.ics"))
+            feeds += [entry(f"Track: {t.name}", f"tracks/{t.slug}.ics") for t in schedule.tracks]
+            feeds += [entry(f"Room: {r.name}", f"rooms/{r.id}.ics") for r in schedule.rooms]
+        return program_page("feeds", conference, principal, feeds=feeds, speakers=bool(schedule))
+
+    @get("/program.ics", name="feed-conference")
+    async def conference_feed(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
+    ) -> Response[bytes]:
+        return await _serve(request, settings, db_session, conference, "conference")
+
+    track_feed = _feed_of_one("track", "/tracks", "feed-track")
+    speaker_feed = _feed_of_one("speaker", "/speakers", "feed-speaker")
+    room_feed = _feed_of_one("room", "/rooms", "feed-room")
