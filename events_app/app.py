@@ -20,7 +20,7 @@ from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, OpenAPIMediaType, OpenAPIResponse, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
@@ -49,7 +49,7 @@ from events_app.checkin.pages import CheckinPages, checkin_static
 from events_app.conferences.controllers import AssociationController, ConferenceController
 from events_app.conferences.dependencies import provide_conference
 from events_app.conferences.pages import ConferencePages
-from events_app.core.errors import exception_handlers, problem_schema
+from events_app.core.errors import PROBLEM_MEDIA_TYPE, exception_handlers, problem_schema
 from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
 from events_app.core.rounds import rounds_lifespan
@@ -216,7 +216,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[ScalarRenderPlugin()],
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
             components=Components(
-                schemas={"Problem": problem_schema()},
+                # A shared response, not a bare schema: Litestar keeps only schemas that a route names.
+                responses={
+                    "Problem": OpenAPIResponse(
+                        description="A refusal; its `code` says which.",
+                        content={PROBLEM_MEDIA_TYPE: OpenAPIMediaType(schema=problem_schema())},
+                    )
+                },
                 security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer", description="API token")},
             ),
             security=[{"bearer": []}],

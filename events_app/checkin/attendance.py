@@ -138,7 +138,7 @@ async def set_credit_rule(
     db: AsyncSession, *, conference: Conference, session_id: uuid.UUID, minutes: int | None, actor: Principal
 ) -> int | None:
     """Sets (or with ``None`` clears) a session's minimum presence for credit."""
-    await program.get_session(db, conference=conference, session_id=session_id)
+    await program.get_owned(db, ProgramSession, session_id, conference=conference)
     rule = await db.scalar(select(SessionCreditRule).where(SessionCreditRule.session_id == session_id))
     if minutes is None:
         if rule is not None:

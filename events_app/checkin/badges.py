@@ -17,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin import credential, keys, people
 from events_app.checkin.decisions import MESSAGES, Decision
-from events_app.checkin.errors import BADGE_REFUSALS, AttendeeNotFound, BadgeNotFound
+from events_app.checkin.errors import BADGE_REFUSALS, BadgeNotFound
 from events_app.checkin.models import ScanResult
 from events_app.checkin.people import CANCELLED_STATUSES, Holder
 from events_app.checkin.schemas import BadgeOut, PublicKeyOut
 from events_app.conferences.models import Conference
 from events_app.core import signing
+from events_app.registration.errors import AttendeeNotFound
 from events_app.registration.models import Attendee, AttendeeStatus
 from events_app.settings import Settings
 

@@ -1,7 +1,6 @@
 """The refusals of check-in: badges, their keys, stations, scans and the desk's look-up::
 
     NotFound (404)
-    ├── AttendeeNotFound        no attendee of this conference has the id (registration's code too)
     ├── StationNotFound
     └── BadgeNotFound           a badge image link of another conference
     Invalid (422)
@@ -40,10 +39,6 @@ from __future__ import annotations
 
 from events_app.checkin.models import ScanResult
 from events_app.core.errors import Conflict, Invalid, NotAllowed, NotFound, Unavailable
-
-
-class AttendeeNotFound(NotFound):
-    code = "attendee-not-found"
 
 
 class StationNotFound(NotFound):

@@ -52,15 +52,15 @@ class DomainError(Exception):
         if cls.__module__ == __name__:
             return  # the kinds below are families, not refusals a client meets by name
         known = PROBLEM_CODES.get(cls.code)
-        if known is not None and known is not cls and known.__qualname__ != cls.__qualname__:
-            raise TypeError(f"Problem code {cls.code!r} is drawn twice: {known.__qualname__} and {cls.__qualname__}.")
+        if known is not None and known is not cls:
+            raise TypeError(f"Problem code {cls.code!r} is drawn twice: {known.__module__} and {cls.__module__}.")
         PROBLEM_CODES[cls.code] = cls
 
-    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+    def __init__(self, detail: str, **extra: Any) -> None:
+        if "code" in extra:
+            raise TypeError("A refusal's code is its class's: draw a class in the domain's errors module.")
         super().__init__(detail)
         self.detail = detail
-        if code is not None:
-            self.code = code
         self.extra = extra
 
 

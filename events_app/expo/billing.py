@@ -20,10 +20,9 @@ from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.expo import bookings
 from events_app.expo import mail as expo_mail
-from events_app.expo.errors import CardMissing
 from events_app.expo.models import BookingStatus, Booth, BoothBooking, BoothHold, Partner, PaymentMethod
 from events_app.payments import service as payments
-from events_app.payments.errors import CannotHonour, CardPaymentsDisabled, PaymentInProgress
+from events_app.payments.errors import CannotHonour, CardMissing, CardPaymentsDisabled, PaymentInProgress
 from events_app.payments.models import Invoice, Payment, PaymentStatus, ReceiptMethod, Refund
 from events_app.payments.schemas import InvoiceLine
 from events_app.settings import Settings

@@ -20,7 +20,7 @@ from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.expo.claims import Occupant, free_at, occupy
-from events_app.expo.errors import BadPaymentMethod, BookingEnded, BookingNotFound, HoldNotLive
+from events_app.expo.errors import BookingEnded, BookingNotFound, HoldNotLive
 from events_app.expo.models import (
     LIVE_BOOKING_STATUSES,
     BookingStatus,
@@ -32,6 +32,7 @@ from events_app.expo.models import (
     PaymentMethod,
 )
 from events_app.expo.rules import expo_settings, refund_percent
+from events_app.payments.errors import BadPaymentMethod
 
 
 async def checkout_hold(

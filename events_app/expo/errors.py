@@ -29,17 +29,14 @@
     ├── FloorPlanDuplicateBooth floor-plan-duplicate-booth
     ├── FloorPlanUnknownBooth   floor-plan-unknown-booth
     ├── BoothMissing            booth-missing            a hold names no booth
-    ├── BadPaymentMethod        bad-payment-method       a booth is paid by card or invoice
-    ├── CardMissing             card-missing             a card payment without the card
     ├── SameBooth               same-booth
     ├── StaffNameMissing        staff-name-missing
     ├── StaffEmailMissing       staff-email-missing
     ├── BadQuantity             bad-quantity
     ├── NotesTooLong            notes-too-long
     ├── BadRating               bad-rating
-    ├── WrongConference         wrong-conference         a badge of another conference
-    ├── ScanTimeNaive           scan-time-naive
-    └── ScanTimeTooOld          scan-time-too-old
+    └── WrongConference         wrong-conference         a badge of another conference
+    (payments' BadPaymentMethod and CardMissing, check-in's ScanTimeNaive and ScanTimeTooOld are used as they are)
     Conflict (409)
     ├── TierExists              tier-exists
     ├── TierRankTaken           tier-rank-taken
@@ -179,14 +176,6 @@ class BoothMissing(Invalid):
     code = "booth-missing"
 
 
-class BadPaymentMethod(Invalid):
-    code = "bad-payment-method"
-
-
-class CardMissing(Invalid):
-    code = "card-missing"
-
-
 class SameBooth(Invalid):
     code = "same-booth"
 
@@ -213,14 +202,6 @@ class BadRating(Invalid):
 
 class WrongConference(Invalid):
     code = "wrong-conference"
-
-
-class ScanTimeNaive(Invalid):
-    code = "scan-time-naive"
-
-
-class ScanTimeTooOld(Invalid):
-    code = "scan-time-too-old"
 
 
 # Conflict.

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.checkin import badges as checkin
+from events_app.checkin.errors import ScanTimeNaive, ScanTimeTooOld
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.spreadsheet import csv_text
@@ -29,8 +30,6 @@ from events_app.expo.errors import (
     LeadNotFound,
     NoBoothHere,
     NotesTooLong,
-    ScanTimeNaive,
-    ScanTimeTooOld,
     WrongConference,
 )
 from events_app.expo.models import LIVE_BOOKING_STATUSES, BoothBooking, Lead, Partner

@@ -26,7 +26,6 @@ from events_app.expo.errors import (
     BadgesUsedUp,
     BadQuantity,
     BookingNotStaffable,
-    CardMissing,
     StaffAlreadyNamed,
     StaffEmailMissing,
 )
@@ -41,6 +40,7 @@ from events_app.expo.models import (
     PurchaseStatus,
 )
 from events_app.expo.rules import expo_settings
+from events_app.payments.errors import CardMissing
 from events_app.payments.models import Payment, Refund
 from events_app.payments.schemas import InvoiceLine
 from events_app.registration import service as registration

@@ -7,7 +7,6 @@
     ├── OfferNotFound               a waitlist offer link for an entry that does not exist
     └── PolicyNotFound              the conference has no cancellation policy yet
     Invalid (422)
-    ├── LinkInvalid                 a manage link made before the order's link was reissued
     ├── the order as sent
     │   ├── RegistrationClosed      outside the conference's registration window
     │   ├── UnknownRegistrationType a type id that is not one of this conference's
@@ -64,6 +63,12 @@ from __future__ import annotations
 from events_app.core.errors import Conflict, Invalid, NotAllowed, NotFound
 
 
+class AttendeeNotFound(NotFound):
+    """No attendee of this conference has the id."""
+
+    code = "attendee-not-found"
+
+
 class OrderNotFound(NotFound):
     code = "order-not-found"
 
@@ -82,10 +87,6 @@ class OfferNotFound(NotFound):
 
 class PolicyNotFound(NotFound):
     code = "policy-not-found"
-
-
-class LinkInvalid(Invalid):
-    code = "link-invalid"
 
 
 class RegistrationClosed(Invalid):

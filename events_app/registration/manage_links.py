@@ -15,8 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core import signing
+from events_app.core.signing import LinkInvalid
 from events_app.registration import mail
-from events_app.registration.errors import LinkInvalid, OrderNotFound
+from events_app.registration.errors import OrderNotFound
 from events_app.registration.models import Order
 from events_app.registration.service import audit
 from events_app.settings import Settings

@@ -27,6 +27,7 @@ from events_app.core.clock import now
 from events_app.db import Base
 from events_app.registration import capacity
 from events_app.registration.errors import (
+    AttendeeNotFound,
     CapacityBelowTaken,
     CompNeedsCode,
     DayOnlyForOneDay,
@@ -320,6 +321,14 @@ async def add_exhibitor_staff(
         source=OrderSource.EXPO,
         actor=actor,
     )
+
+
+async def get_attendee(db: AsyncSession, *, conference_id: uuid.UUID, attendee_id: uuid.UUID) -> Attendee:
+    """An attendee of this conference; other domains (the program's agendas) find people through it."""
+    attendee = await db.get(Attendee, attendee_id)
+    if attendee is None or attendee.conference_id != conference_id:
+        raise AttendeeNotFound("This conference has no attendee with this id.")
+    return attendee
 
 
 async def get_policy(db: AsyncSession, *, conference_id: uuid.UUID) -> CancellationPolicy | None:
