@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,25 +21,13 @@ from events_app.expo import bookings
 from events_app.expo import mail as expo_mail
 from events_app.expo.models import BookingStatus, Booth, BoothBooking, BoothHold, Partner, PaymentMethod
 from events_app.payments import service as payments
-from events_app.payments.errors import CannotHonour, CardMissing, CardPaymentsDisabled, PaymentInProgress
-from events_app.payments.models import Invoice, Payment, PaymentStatus, ReceiptMethod, Refund
+from events_app.payments.checkout import Collection, CollectionStatus
+from events_app.payments.errors import CannotHonour, PaymentInProgress
+from events_app.payments.models import Payment, PaymentStatus, ReceiptMethod, Refund
 from events_app.payments.schemas import InvoiceLine
 from events_app.settings import Settings
 
 BOOTH_PURPOSE = "expo-booth"
-
-ChargeStatus = Literal["invoiced", "processing", "requires_action", "failed"]
-
-
-@dataclass(frozen=True, slots=True)
-class Charge:
-    """How payments was asked for a partner's money: an invoice, or a card payment and how it went."""
-
-    payment_id: uuid.UUID
-    status: ChargeStatus
-    client_secret: str | None  # for a card that needs 3-D Secure in the browser
-    message: str
-    invoice: Invoice | None = None
 
 
 async def charge_partner(
@@ -59,45 +46,25 @@ async def charge_partner(
     payment_method_id: str | None,
     buyer_email: str,
     actor: Principal | None,
-) -> Charge:
-    """Asks payments for what ``lines`` cost: an invoice to the partner's billing address, or the card
-    (``payment_method_id``) charged server-side. Booths and extra badges are paid the same way."""
-    if method == PaymentMethod.INVOICE:
-        invoice = await payments.create_invoice(
-            db,
-            settings=settings,
-            conference_id=conference.id,
-            purpose=purpose,
-            reference_id=reference_id,
-            bill_to=f"{partner.name}\n{partner.billing_email}".strip(),
-            buyer_email=partner.billing_email or buyer_email,
-            buyer_name=partner.name,
-            po_number=po_number,
-            description=description,
-            currency=currency,
-            lines=lines,
-            actor=actor,
-        )
-        return Charge(payment_id=invoice.payment_id, status="invoiced", client_secret=None, message="", invoice=invoice)
-    started = await payments.start_card_payment(
+) -> Collection:
+    """Asks payments for what ``lines`` cost, billed to the partner: an invoice to its billing address,
+    or the card (``payment_method_id``) charged server-side. Booths and extra badges are paid the same way."""
+    return await payments.collect(
         db,
         settings=settings,
+        method=method,
         conference_id=conference.id,
         purpose=purpose,
         reference_id=reference_id,
-        amount_cents=sum(line.amount_cents for line in lines),
-        currency=currency,
+        lines=lines,
         description=description,
-        payment_method_id=payment_method_id or "",
         buyer_email=partner.billing_email or buyer_email,
         buyer_name=partner.name,
+        bill_to=f"{partner.name}\n{partner.billing_email}".strip(),
+        po_number=po_number,
+        currency=currency,
+        payment_method_id=payment_method_id,
         actor=actor,
-    )
-    return Charge(
-        payment_id=started.payment.id,
-        status=started.status,
-        client_secret=started.client_secret,
-        message=started.message,
     )
 
 
@@ -106,7 +73,7 @@ class Checkout:
     """A booking after checkout; for a card, what the browser needs next (3-D Secure) and what happened."""
 
     booking: BoothBooking
-    payment_status: ChargeStatus
+    payment_status: CollectionStatus
     client_secret: str | None
     message: str
     hold: BoothHold | None = None  # given back after a declined card
@@ -127,10 +94,7 @@ async def checkout_booth(
 ) -> Checkout:
     """Books the held booth and asks payments for the money: an invoice, or a card charged server-side."""
     # Refuse before touching the hold, so the partner can still choose an invoice.
-    if method == PaymentMethod.CARD and not payments.card_payments_enabled(settings):
-        raise CardPaymentsDisabled("Card payments are not set up here; pay by invoice instead.")
-    if method == PaymentMethod.CARD and not payment_method_id:
-        raise CardMissing("A card checkout needs the card (payment_method_id) from Stripe.js.")
+    payments.check_payment_choice(settings, method=method, payment_method_id=payment_method_id)
     booking = await bookings.checkout_hold(db, conference=conference, hold=hold, method=method, actor=actor)
     booth = await db.get_one(Booth, booking.booth_id)
     charge = await charge_partner(
@@ -153,7 +117,7 @@ async def checkout_booth(
         buyer_email=buyer_email,
         actor=actor,
     )
-    booking.payment_id = str(charge.payment_id)
+    booking.payment_id = str(charge.payment.id)
     await db.flush()
     if charge.invoice is not None:
         await expo_mail.send_booth_invoice(

@@ -19,7 +19,7 @@ from events_app.audit.service import record
 from events_app.checkin.mail import badge_attachment
 from events_app.conferences.models import Conference
 from events_app.expo import mail as expo_mail
-from events_app.expo.billing import ChargeStatus, charge_partner
+from events_app.expo.billing import charge_partner
 from events_app.expo.bookings import booking_is_live
 from events_app.expo.claims import lock_row
 from events_app.expo.errors import (
@@ -40,7 +40,8 @@ from events_app.expo.models import (
     PurchaseStatus,
 )
 from events_app.expo.rules import expo_settings
-from events_app.payments.errors import CardMissing
+from events_app.payments import service as payments
+from events_app.payments.checkout import CollectionStatus
 from events_app.payments.models import Payment, Refund
 from events_app.payments.schemas import InvoiceLine
 from events_app.registration import service as registration
@@ -167,7 +168,7 @@ async def name_staff(
 @dataclass(frozen=True, slots=True)
 class BadgeOrder:
     purchase: BadgePurchase
-    payment_status: ChargeStatus
+    payment_status: CollectionStatus
     client_secret: str | None
     message: str
 
@@ -190,6 +191,7 @@ async def buy_badges(
         raise BookingNotStaffable("Extra badges can be bought once the booth is booked.")
     if not 1 <= quantity <= 50:
         raise BadQuantity("Buy between 1 and 50 badges at a time.")
+    payments.check_payment_choice(settings, method=method, payment_method_id=payment_method_id)
     rules = await expo_settings(db, conference=conference)
     purchase = BadgePurchase(
         id=uuid.uuid4(),
@@ -201,8 +203,6 @@ async def buy_badges(
     )
     db.add(purchase)
     await db.flush()
-    if method == PaymentMethod.CARD and not payment_method_id:
-        raise CardMissing("A card purchase needs the card (payment_method_id) from Stripe.js.")
     charge = await charge_partner(
         db,
         settings=settings,
@@ -222,7 +222,7 @@ async def buy_badges(
         buyer_email=buyer_email,
         actor=actor,
     )
-    purchase.payment_id = str(charge.payment_id)
+    purchase.payment_id = str(charge.payment.id)
     if charge.status == "failed":
         purchase.status = PurchaseStatus.CANCELLED
     await db.flush()

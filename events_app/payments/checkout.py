@@ -23,6 +23,8 @@ from events_app.payments.schemas import InvoiceLine
 from events_app.payments.stripe_client import require_card_payments
 from events_app.settings import Settings
 
+CollectionStatus = Literal["invoiced", "processing", "requires_action", "failed"]
+
 
 @dataclass(frozen=True, slots=True)
 class Collection:
@@ -34,7 +36,7 @@ class Collection:
     """
 
     payment: Payment
-    status: Literal["invoiced", "processing", "requires_action", "failed"]
+    status: CollectionStatus
     client_secret: str | None
     message: str
     invoice: Invoice | None = None
