@@ -6,9 +6,9 @@ Revises: checkin_0002
 
 from collections.abc import Sequence
 
-import advanced_alchemy.types
-import sqlalchemy as sa
 from alembic import op
+
+from events_app.migrations.tables import utc
 
 revision: str = "checkin_0003"
 down_revision: str | Sequence[str] | None = "checkin_0002"
@@ -18,9 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("checkin_scans", schema=None) as batch_op:
-        batch_op.add_column(
-            sa.Column("conflict_seen_at", advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=True)
-        )
+        batch_op.add_column(utc("conflict_seen_at", nullable=True))
 
 
 def downgrade() -> None:
