@@ -249,7 +249,7 @@
 
   function offlineMessage(local) {
     return {
-      ok: "Checked locally; it will be sent when the network returns.",
+      ok: "Checked on this device; it will be sent when the server answers again.",
       already_checked_in: "Already checked in (as far as this device knows).",
       unpaid: local.admitted ? "Admitted; the invoice is not settled." : "Not paid: send them to the registration desk.",
       cancelled: "This registration was cancelled or refunded.",
