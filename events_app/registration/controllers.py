@@ -17,7 +17,7 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.pagination import Limit, Offset
+from events_app.core.pagination import Limit, Offset, page_of
 from events_app.registration import (
     cancellation,
     checkout,
@@ -333,9 +333,7 @@ class RegistrationController(Controller):
         page = await reports.search_orders(
             db_session, conference_id=conference.id, search=q, status=status, limit=limit, offset=offset
         )
-        return OffsetPagination(
-            items=[order_out(o) for o in page.items], limit=page.limit, offset=page.offset, total=page.total
-        )
+        return page_of(page, order_out)
 
     @get("/orders/{order_id:uuid}", opt=STAFF, operation_id="getRegistrationOrder")
     async def get_order(
