@@ -17,6 +17,7 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.pagination import Limit, Offset, page_of
+from events_app.core.shapes import shaped
 from events_app.payments import service
 from events_app.payments.dependencies import provide_invoice, provide_payment
 from events_app.payments.models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus
@@ -46,9 +47,7 @@ def payment_out(payment: Payment) -> PaymentOut:
 
 def invoice_out(invoice: Invoice, settings: Settings) -> InvoiceOut:
     """The invoice as stored, with the buyer's signed link, which is computed."""
-    fields = {name: getattr(invoice, name) for name in InvoiceOut.__struct_fields__ if name != "page_url"}
-    page_url = service.invoice_url(settings, invoice=invoice)
-    return msgspec.convert({**fields, "page_url": page_url}, InvoiceOut, from_attributes=True)
+    return shaped(InvoiceOut, invoice, page_url=service.invoice_url(settings, invoice=invoice))
 
 
 class StripeWebhookController(Controller):
