@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from litestar import Controller, Response, delete, get, patch, post, put
+from litestar import Controller, Response, Router, delete, get, patch, post, put
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency, Provide
 from litestar.pagination import OffsetPagination
@@ -60,10 +60,6 @@ def _image(image: bytes, *, media_type: str) -> Response[bytes]:
 
 
 class BadgeController(Controller):
-    path = "/api/conferences/{slug:str}/checkin"
-    tags = ["Check-in"]
-    dependencies = {"holder": Provide(provide_holder)}
-
     @get("/badge-key", opt=STAFF, operation_id="getBadgeKey")
     async def badge_key(
         self,
@@ -123,9 +119,7 @@ class BadgeController(Controller):
 
 
 class StationController(Controller):
-    path = "/api/conferences/{slug:str}/checkin/stations"
-    tags = ["Check-in"]
-    dependencies = {"station": Provide(provide_station)}
+    path = "/stations"
 
     @get("/", opt=STAFF, operation_id="listStations")
     async def list_stations(
@@ -193,9 +187,6 @@ class StationController(Controller):
 
 
 class ScanController(Controller):
-    path = "/api/conferences/{slug:str}/checkin"
-    tags = ["Check-in"]
-
     @post("/scans", opt=STAFF, operation_id="redeemScan", status_code=200)
     async def scan(
         self,
@@ -268,10 +259,6 @@ class ScanController(Controller):
 
 
 class DashboardController(Controller):
-    path = "/api/conferences/{slug:str}/checkin"
-    tags = ["Check-in"]
-    dependencies = {"holder": Provide(provide_holder)}
-
     @get("/dashboard", opt=STAFF, operation_id="getCheckinDashboard")
     async def dashboard(
         self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
@@ -352,6 +339,14 @@ class DashboardController(Controller):
         report = await attendance.credit_report(db_session, conference=conference, holder=holder)
         pdf = printing.certificate(conference=conference, report=report)
         return download(pdf, media_type=PDF, filename="certificate.pdf", inline=True)
+
+
+checkin_router = Router(
+    path="/api/conferences/{slug:str}/checkin",
+    route_handlers=[BadgeController, StationController, ScanController, DashboardController],
+    dependencies={"holder": Provide(provide_holder), "station": Provide(provide_station)},
+    tags=["Check-in"],
+)
 
 
 class BadgeImages(Controller):
