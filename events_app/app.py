@@ -63,6 +63,7 @@ from events_app.sessions.pages import ProgramPages
 from events_app.sessions.schedule_controllers import ScheduleController
 from events_app.settings import Settings, get_settings
 from events_app.web import STATIC_DIR, TEMPLATES_DIR
+from events_app.web.favicon import favicon
 from events_app.web.filters import FILTERS
 from events_app.wiring import background_rounds, connect_domains
 
@@ -71,6 +72,7 @@ PACKAGE_DIR = TEMPLATES_DIR.parent.parent
 # Each domain adds its controllers and pages here; the access check below covers them all.
 ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     health,
+    favicon,
     AccountController,
     LoginPages,
     AuditController,
@@ -98,7 +100,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
 ]
 
 # Paths without a session cookie or CSRF check: the bearer-token API and the probes.
-STATELESS_PATHS = ["^/api/", "^/health$", "^/static/", "^/schema"]
+STATELESS_PATHS = ["^/api/", "^/health$", "^/static/", "^/schema", "^/favicon.ico$"]
 
 
 def _template_dirs() -> list[Path | PathLike[Any] | str]:

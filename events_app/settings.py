@@ -83,6 +83,8 @@ class Settings:
     stripe_api_base: str = "https://api.stripe.com"
     stripe_js_url: str = "https://js.stripe.com/v3/"
     payments_reconcile_interval_seconds: float = 300.0  # 0 turns the in-app reconciliation off
+    # How long a scanner waits for the server before it answers from its own copy and queues the scan.
+    scanner_deadline_ms: int = 1500
 
     @property
     def is_sqlite(self) -> bool:
@@ -111,6 +113,9 @@ class Settings:
         secret_key = get("SECRET_KEY", "") or _load_or_create_secret(var_dir)
         if len(secret_key) < 32:
             raise SettingsError("EVENTS_SECRET_KEY must be at least 32 characters")
+        scanner_deadline_ms = number("SCANNER_DEADLINE_MS", "1500")
+        if scanner_deadline_ms <= 0:
+            raise SettingsError("EVENTS_SCANNER_DEADLINE_MS must be a positive number of milliseconds")
         card_keys = [get(f"STRIPE_{name}", "") for name in ("SECRET_KEY", "PUBLISHABLE_KEY", "WEBHOOK_SECRET")]
         if card_keys[0] and not all(card_keys):
             raise SettingsError(
@@ -141,6 +146,7 @@ class Settings:
             stripe_api_base=get("STRIPE_API_BASE", "https://api.stripe.com").rstrip("/"),
             stripe_js_url=get("STRIPE_JS_URL", "https://js.stripe.com/v3/"),
             payments_reconcile_interval_seconds=float(number("PAYMENTS_RECONCILE_INTERVAL_S", "300")),
+            scanner_deadline_ms=scanner_deadline_ms,
         )
 
 

@@ -1,4 +1,4 @@
-"""The service as a whole: health, API docs, problem details, request ids."""
+"""The service as a whole: health, the favicon, API docs, problem details, request ids."""
 
 from __future__ import annotations
 
@@ -27,6 +27,13 @@ async def test_health_answers_503_when_the_database_is_unreachable() -> None:
     assert response.status_code == 503
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["code"] == "database-unavailable"
+
+
+async def test_browsers_asking_for_the_favicon_get_one(client: AsyncTestClient[Litestar]) -> None:
+    response = await client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "image/x-icon"
+    assert response.content[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
 
 
 async def test_api_docs_are_served(client: AsyncTestClient[Litestar]) -> None:

@@ -28,12 +28,14 @@ def test_production_settings_are_read_from_the_environment(tmp_path: Path) -> No
             "EVENTS_SMTP_HOST": "smtp.example.org",
             "EVENTS_SMTP_PORT": "2525",
             "EVENTS_DEBUG": "no",
+            "EVENTS_SCANNER_DEADLINE_MS": "2500",
         }
     )
     assert not settings.is_sqlite
     assert settings.base_url == "https://events.example.org"
     assert settings.cookie_secure
     assert settings.smtp_port == 2525
+    assert settings.scanner_deadline_ms == 2500
     assert "s" * 40 not in repr(settings)
 
 
@@ -43,6 +45,7 @@ def test_production_settings_are_read_from_the_environment(tmp_path: Path) -> No
         ("EVENTS_SECRET_KEY", "short", "at least 32"),
         ("EVENTS_SMTP_PORT", "twenty-five", "whole number"),
         ("EVENTS_LOG_JSON", "maybe", "true or false"),
+        ("EVENTS_SCANNER_DEADLINE_MS", "0", "positive number of milliseconds"),
     ],
 )
 def test_a_bad_value_is_refused_with_its_name(tmp_path: Path, name: str, value: str, message: str) -> None:

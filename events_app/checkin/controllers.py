@@ -21,16 +21,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
-from events_app.checkin import attendance, badges, dashboard, live, offline, people, printing, qr, scans, stations
+from events_app.checkin import (
+    attendance,
+    badges,
+    conflicts,
+    dashboard,
+    live,
+    offline,
+    people,
+    printing,
+    qr,
+    scans,
+    stations,
+)
 from events_app.checkin.dependencies import provide_holder, provide_station
 from events_app.checkin.models import Station
 from events_app.checkin.people import Holder
 from events_app.checkin.schemas import (
     BadgeOut,
+    Conflicts,
     CreditReport,
     CreditRuleIn,
     CreditRuleOut,
     DashboardOut,
+    Heartbeat,
     LookupHit,
     OfflineBundle,
     PublicKeyOut,
@@ -46,6 +60,7 @@ from events_app.checkin.schemas import (
     StationTokenOut,
 )
 from events_app.conferences.models import Conference
+from events_app.core.clock import now
 from events_app.core.downloads import CSV, PDF, download
 from events_app.core.pagination import Limit, Offset
 from events_app.settings import Settings
@@ -234,6 +249,31 @@ class ScanController(Controller):
             db_session, conference=conference, conflicts_only=conflicts, limit=limit, offset=offset
         )
 
+    @get("/conflicts", opt=STAFF, operation_id="listCheckinConflicts")
+    async def list_conflicts(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> Conflicts:
+        """Badges admitted at two doors while one was offline, earliest door first, until staff mark them seen."""
+        return await conflicts.unseen(db_session, conference=conference)
+
+    @post("/conflicts/{scan_id:uuid}/seen", opt=STAFF, operation_id="markCheckinConflictSeen", status_code=204)
+    async def mark_conflict_seen(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        channels: NamedDependency[ChannelsPlugin],
+        conference: NamedDependency[Conference],
+        scan_id: FromPath[uuid.UUID],
+    ) -> None:
+        """Takes a conflict off every door's page and the dashboard (audited)."""
+        await conflicts.mark_seen(db_session, conference=conference, scan_id=scan_id, actor=actor)
+        live.publish_conflict_seen(channels, conference_id=conference.id, scan_id=scan_id)
+
+    @get("/heartbeat", opt=STAFF, operation_id="scannerHeartbeat")
+    async def heartbeat(self, conference: NamedDependency[Conference]) -> Heartbeat:
+        """A scanner's light check that the server answers (and its token works), with the server's clock."""
+        return Heartbeat(now=now())
+
     @get("/lookup", opt=STAFF, operation_id="lookupAttendees")
     async def lookup(
         self,
@@ -270,7 +310,7 @@ class DashboardController(Controller):
     async def live_events(
         self, channels: NamedDependency[ChannelsPlugin], conference: NamedDependency[Conference]
     ) -> ServerSentEvent:
-        """Server-sent events: one ``scan`` event per recorded scan, from every app process."""
+        """Server-sent events: one ``scan`` event per recorded scan, and ``conflict_seen``, from every app process."""
         return ServerSentEvent(live.event_stream(channels, conference_id=conference.id))
 
     @get("/attendees/{attendee_id:uuid}/credits", opt=STAFF, operation_id="getAttendeeCredits")

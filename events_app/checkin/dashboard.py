@@ -1,4 +1,4 @@
-"""The arrivals dashboard's figures: per 15 minutes, by registration type, by door, and rooms now."""
+"""The arrivals dashboard's figures: per 15 minutes, by registration type, by door, rooms now, and conflicts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.checkin import attendance
+from events_app.checkin import attendance, conflicts
 from events_app.checkin.models import Checkin, Station
 from events_app.checkin.people import INACTIVE_STATUSES
 from events_app.checkin.schemas import Bucket, Count, DashboardOut
@@ -24,7 +24,7 @@ def _bucket_start(moment: datetime) -> datetime:
 
 
 async def build(db: AsyncSession, *, conference: Conference) -> DashboardOut:
-    """The figures as they stand; cheap enough to re-read on every live event."""
+    """The figures as they stand, with the conflicts to review; cheap enough to re-read on every live event."""
     registered = await db.scalar(
         select(func.count())
         .select_from(Attendee)
@@ -65,5 +65,6 @@ async def build(db: AsyncSession, *, conference: Conference) -> DashboardOut:
         by_registration_type=[Count(label=name, count=count) for name, count in by_type],
         by_door=[Count(label=name, count=count) for name, count in by_door],
         rooms=await attendance.occupancy(db, conference=conference, at=now()),
+        conflicts=await conflicts.unseen(db, conference=conference),
         generated_at=now(),
     )

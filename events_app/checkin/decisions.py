@@ -30,3 +30,5 @@ class Decision:
     first: FirstCheckin | None = None
     session: SessionRef | None = None
     session_id: uuid.UUID | None = None
+    # The later check-in this (queued, earlier) scan took over; its door is told in the conflict.
+    replaced: FirstCheckin | None = None

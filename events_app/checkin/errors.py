@@ -2,6 +2,7 @@
 
     NotFound (404)
     ├── StationNotFound
+    ├── ConflictNotFound        no conflict of this conference behind that scan id
     └── BadgeNotFound           a badge image link of another conference
     Invalid (422)
     ├── StationNeedsRoom        a session-room station names no room
@@ -43,6 +44,10 @@ from events_app.core.errors import Conflict, Invalid, NotAllowed, NotFound, Unav
 
 class StationNotFound(NotFound):
     code = "station-not-found"
+
+
+class ConflictNotFound(NotFound):
+    code = "conflict-not-found"
 
 
 class BadgeNotFound(NotFound):

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
+import msgspec
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.base import ChannelsBackend
 from litestar.channels.backends.memory import MemoryChannelsBackend
@@ -43,6 +44,7 @@ def checkin_channel(conference_id: uuid.UUID) -> str:
 def scan_event(answer: ScanAnswer, *, kind: str) -> dict[str, Any]:
     """What a dashboard hears of one scan: enough to count it, nothing it would have to keep private."""
     return {
+        "event": "scan",
         "result": str(answer.result),
         "admitted": answer.admitted,
         "kind": kind,
@@ -65,10 +67,15 @@ def publish_scans(
             channels.publish(scan_event(answer, kind=str(item.kind)), checkin_channel(conference_id))
 
 
+def publish_conflict_seen(channels: ChannelsPlugin, *, conference_id: uuid.UUID, scan_id: uuid.UUID) -> None:
+    """Tells every process's dashboards a conflict was marked seen; call it after that is committed."""
+    channels.publish({"event": "conflict_seen", "scan_id": str(scan_id)}, checkin_channel(conference_id))
+
+
 async def event_stream(
     channels: ChannelsPlugin, *, conference_id: uuid.UUID
 ) -> AsyncGenerator[ServerSentEventMessage, None]:
-    """Scan events of one conference as SSE messages, with keep-alive comments while it is quiet."""
+    """Scan and conflict-seen events of one conference as SSE messages, with keep-alive comments while quiet."""
     async with channels.start_subscription(checkin_channel(conference_id)) as subscriber:
         yield ServerSentEventMessage(event="ready", data="{}")
         events = subscriber.iter_events()
@@ -80,4 +87,4 @@ async def event_stream(
                 continue
             except StopAsyncIteration:
                 return  # the subscription ended (the app is stopping): end the stream, do not crash it
-            yield ServerSentEventMessage(event="scan", data=payload.decode())
+            yield ServerSentEventMessage(event=msgspec.json.decode(payload)["event"], data=payload.decode())

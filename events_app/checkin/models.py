@@ -103,8 +103,10 @@ class Scan(Base):
     scanned_at: Mapped[datetime] = mapped_column(index=True)
     offline: Mapped[bool] = mapped_column(default=False)
     manual: Mapped[bool] = mapped_column(default=False)
-    # True when an offline scan met a check-in made at another door first: staff review these.
+    # True when this badge was admitted at another door earlier (one of the two offline): staff review these.
     conflict: Mapped[bool] = mapped_column(default=False)
+    # When staff marked the conflict seen; until then every door's page and the dashboard show it.
+    conflict_seen_at: Mapped[datetime | None]
     answer: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     station: Mapped[Station] = relationship(lazy="joined", innerjoin=True)

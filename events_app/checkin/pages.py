@@ -14,7 +14,7 @@ import msgspec
 from litestar import Controller, MediaType, Response, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency, Provide
-from litestar.params import URLEncodedBody
+from litestar.params import FromPath, URLEncodedBody
 from litestar.response import Redirect, ServerSentEvent, Template
 from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,13 +22,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
-from events_app.checkin import dashboard, live, stations
+from events_app.checkin import conflicts, dashboard, live, stations
 from events_app.checkin.dependencies import provide_station
 from events_app.checkin.models import Station, StationKind
 from events_app.checkin.schemas import DashboardOut, StationIn
 from events_app.conferences.models import Conference
 from events_app.core.errors import DomainError
 from events_app.sessions import service as program
+from events_app.settings import Settings
 
 STATIC_DIR = Path(__file__).parent / "static"
 WORKER = STATIC_DIR / "scan-worker.js"
@@ -67,9 +68,13 @@ class CheckinPages(Controller):
 
     @get("/scan", opt=PUBLIC, media_type=MediaType.HTML, name="checkin-scanner")
     async def scanner(
-        self, principal: NamedDependency[Principal | None], conference: NamedDependency[Conference]
+        self,
+        settings: NamedDependency[Settings],
+        principal: NamedDependency[Principal | None],
+        conference: NamedDependency[Conference],
     ) -> Template:
-        return Template("checkin/scan.html", context={"conference": conference, "principal": principal})
+        context = {"conference": conference, "principal": principal, "deadline_ms": settings.scanner_deadline_ms}
+        return Template("checkin/scan.html", context=context)
 
     @get("/scan-worker.js", opt=PUBLIC, media_type="text/javascript")
     async def scan_worker(self, conference: NamedDependency[Conference]) -> Response[bytes]:
@@ -154,6 +159,18 @@ class CheckinPages(Controller):
         self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
     ) -> DashboardOut:
         return await dashboard.build(db_session, conference=conference)
+
+    @post("/dashboard/conflicts/{scan_id:uuid}/seen", opt=allow(Role.STAFF), status_code=204)
+    async def conflict_seen(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        channels: NamedDependency[ChannelsPlugin],
+        conference: NamedDependency[Conference],
+        scan_id: FromPath[uuid.UUID],
+    ) -> None:
+        await conflicts.mark_seen(db_session, conference=conference, scan_id=scan_id, actor=actor)
+        live.publish_conflict_seen(channels, conference_id=conference.id, scan_id=scan_id)
 
     @get("/dashboard/live", opt=allow(Role.STAFF))
     async def dashboard_live(

@@ -7,6 +7,12 @@ and the unique ``attendee_id`` lets exactly one through, so the other says
 ``already_checked_in`` with when and where the first one was. Session-room doors are
 decided by ``attendance``; a device's queue synced after an outage goes through
 ``redeem_and_commit`` too (``offline``).
+
+Doors reconnect in any order, so a queued entry scan taken before the recorded check-in
+takes the check-in over: its door and time become the check-in's, and the later admission
+is turned into ``already_checked_in``, flagged as a conflict when it was at another door.
+Live scans never take a check-in over: their device clock is not trusted against a door
+that already answered.
 """
 
 from __future__ import annotations
@@ -37,8 +43,6 @@ from events_app.core.errors import DomainError
 from events_app.core.pagination import paginate
 from events_app.db import insert_unless_taken
 
-# A device clock this far ahead of ours is wrong; its scans are taken as happening now.
-MAX_CLOCK_SKEW = timedelta(minutes=5)
 # Offline queues are synced within a day; older scan times are refused as garbled.
 MAX_SCAN_AGE = timedelta(days=3)
 SQLITE_BUSY_RETRIES = 5
@@ -59,7 +63,9 @@ def _scan_time(value: datetime | None, *, moment: datetime) -> datetime:
         return moment
     if value.tzinfo is None:
         raise ScanTimeNaive("scanned_at needs a time zone (e.g. 2027-09-14T08:15:00Z).")
-    if value > moment + MAX_CLOCK_SKEW:
+    # A scan cannot happen after it reached us: a device clock ahead of ours would otherwise
+    # make its door lose every "who came first" to the doors with right clocks.
+    if value > moment:
         return moment
     if value < moment - MAX_SCAN_AGE:
         raise ScanTimeTooOld("scanned_at is too long ago to be a queued scan.")
@@ -71,15 +77,59 @@ async def _first_checkin(db: AsyncSession, attendee_id: uuid.UUID) -> FirstCheck
     return FirstCheckin(at=first.checked_in_at, station=first.station.name) if first else None
 
 
+def _already_in(first: FirstCheckin) -> str:
+    return f"Already checked in at {first.station}."
+
+
+async def _take_over_later_checkin(
+    db: AsyncSession, *, station: Station, holder: Holder, at: datetime, unpaid: bool
+) -> FirstCheckin | None:
+    """Makes this earlier (queued) scan the check-in when the recorded one is later; returns the one replaced.
+
+    The admissions after it become ``already_checked_in`` naming this door first, and a
+    conflict where they were at another door: the record says who really came in first.
+    """
+    checkin = await db.scalar(select(Checkin).where(Checkin.attendee_id == holder.id).with_for_update(of=Checkin))
+    if checkin is None or checkin.checked_in_at <= at:
+        return None
+    replaced = FirstCheckin(at=checkin.checked_in_at, station=checkin.station.name)
+    checkin.station = station
+    checkin.checked_in_at = at
+    checkin.admitted_unpaid = unpaid
+    first = FirstCheckin(at=at, station=station.name)
+    later = await db.scalars(
+        select(Scan).where(
+            Scan.attendee_id == holder.id,
+            Scan.kind == ScanKind.ENTRY,
+            Scan.result.in_((ScanResult.OK, ScanResult.UNPAID)),
+            Scan.scanned_at > at,
+        )
+    )
+    for scan in later:
+        if not scan.answer.get("admitted"):
+            continue
+        scan.result = ScanResult.ALREADY_CHECKED_IN
+        scan.conflict = scan.station_id != station.id
+        scan.answer = {
+            **scan.answer,
+            "result": ScanResult.ALREADY_CHECKED_IN.value,
+            "admitted": False,
+            "message": _already_in(first),
+            "first": msgspec.to_builtins(first),
+            "conflict": scan.conflict,
+        }
+    await db.flush()
+    return replaced
+
+
 async def _admit_at_entrance(
-    db: AsyncSession, *, conference: Conference, station: Station, holder: Holder, at: datetime
+    db: AsyncSession, *, conference: Conference, station: Station, holder: Holder, at: datetime, queued: bool
 ) -> Decision:
     unpaid = not holder.paid
     if unpaid and not station.allow_unpaid:
         # Let in (flagged) at the desk earlier: that is what this door needs to hear.
         if (first := await _first_checkin(db, holder.id)) is not None:
-            message = f"Already checked in at {first.station}."
-            return Decision(ScanResult.ALREADY_CHECKED_IN, False, message, holder=holder, first=first)
+            return Decision(ScanResult.ALREADY_CHECKED_IN, False, _already_in(first), holder=holder, first=first)
         return Decision(ScanResult.UNPAID, False, "Not paid: send them to the registration desk.", holder=holder)
     admitted = await insert_unless_taken(
         db,
@@ -93,13 +143,17 @@ async def _admit_at_entrance(
             "admitted_unpaid": unpaid,
         },
     )
-    if not admitted:
+    replaced = None
+    if not admitted and queued:
+        replaced = await _take_over_later_checkin(db, station=station, holder=holder, at=at, unpaid=unpaid)
+    if not admitted and replaced is None:
         first = await _first_checkin(db, holder.id)
-        when = f" at {first.station}" if first else ""
-        return Decision(ScanResult.ALREADY_CHECKED_IN, False, f"Already checked in{when}.", holder=holder, first=first)
+        message = _already_in(first) if first else "Already checked in."
+        return Decision(ScanResult.ALREADY_CHECKED_IN, False, message, holder=holder, first=first)
     if unpaid:
-        return Decision(ScanResult.UNPAID, True, "Admitted, but the invoice is not settled yet.", holder=holder)
-    return Decision(ScanResult.OK, True, f"Welcome, {holder.badge_name}.", holder=holder)
+        message = "Admitted, but the invoice is not settled yet."
+        return Decision(ScanResult.UNPAID, True, message, holder=holder, replaced=replaced)
+    return Decision(ScanResult.OK, True, f"Welcome, {holder.badge_name}.", holder=holder, replaced=replaced)
 
 
 async def _decide(
@@ -127,7 +181,9 @@ async def _decide(
         return await attendance.at_session_door(
             db, conference=conference, station=station, holder=found, kind=data.kind, at=at
         )
-    return await _admit_at_entrance(db, conference=conference, station=station, holder=found, at=at)
+    return await _admit_at_entrance(
+        db, conference=conference, station=station, holder=found, at=at, queued=data.offline
+    )
 
 
 def _card(holder: Holder, station: Station) -> AttendeeCard:
@@ -198,12 +254,15 @@ async def redeem_scan(
         return _replay(seen)
     decision = await _decide(db, conference=conference, station=station, data=data, at=at, looked_up=looked_up)
     holder = decision.holder
-    conflict = bool(
+    first, replaced = decision.first, decision.replaced
+    # The record keeps a clash on its later admission; the device hears of it either way.
+    came_second = bool(
         data.offline
         and decision.result == ScanResult.ALREADY_CHECKED_IN
-        and decision.first is not None
-        and decision.first.station != station.name
+        and first is not None
+        and first.station != station.name
     )
+    conflict = came_second or (replaced is not None and replaced.station != station.name)
     group = (
         await _group(db, holder)
         if holder is not None and station.kind in GROUP_DOORS and decision.result in GROUP_RESULTS
@@ -229,7 +288,7 @@ async def redeem_scan(
             result=decision.result,
             attendee_id=holder.id if holder is not None else None,
             session_id=decision.session_id,
-            conflict=conflict,
+            conflict=came_second,
             answer=msgspec.to_builtins(answer),
         )
     )
@@ -244,6 +303,8 @@ async def redeem_scan(
             station=station.name,
             unpaid=not holder.paid,
             offline=data.offline,
+            # Set when this earlier scan took the check-in over from a door that synced first.
+            replaced_station=replaced.station if replaced else None,
         )
     return answer
 

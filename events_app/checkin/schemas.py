@@ -134,6 +134,31 @@ class ScanBatchOut(msgspec.Struct):
     conflicts: int
 
 
+class ConflictOut(msgspec.Struct):
+    """A badge admitted at two doors: where and when it came in first, then where it was let in again."""
+
+    id: uuid.UUID  # the later admission's scan
+    attendee_id: uuid.UUID
+    name: str
+    first_station: str
+    first_at: datetime
+    again_station: str
+    again_at: datetime
+
+
+class Conflicts(msgspec.Struct):
+    """The oldest conflicts staff have not marked seen, and how many there are in all."""
+
+    items: list[ConflictOut]
+    total: int
+
+
+class Heartbeat(msgspec.Struct):
+    """The server answers, and its clock, which a scanner uses to correct its own scan times."""
+
+    now: datetime
+
+
 class ScanOut(msgspec.Struct):
     id: uuid.UUID
     station: str
@@ -214,6 +239,7 @@ class DashboardOut(msgspec.Struct):
     by_registration_type: list[Count]
     by_door: list[Count]
     rooms: list[RoomOccupancy]
+    conflicts: Conflicts
     generated_at: datetime
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
 from collections.abc import Callable
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin.models import Checkin, Scan
 from events_app.settings import Settings
-from tests.checkin.conftest import World, badge_of, build_world, place_order, register
-from tests.conftest import LiveServer, MakeCaller
+from tests.checkin.conftest import Door, World, badge_of, build_world, place_order, register
+from tests.conftest import Caller, LiveServer, MakeCaller
 
 pytestmark = pytest.mark.browser
+
+NOT_ANSWERING = "Server not answering: checking on this device"
 
 
 async def _wedge(page: Page, code: str) -> None:
@@ -121,3 +126,114 @@ async def test_the_desk_checks_in_a_group_and_finds_someone_by_name(
 
     db.expire_all()
     assert await db.scalar(select(func.count()).select_from(Checkin)) == 3
+
+
+async def _open_door(browser: Browser, server: LiveServer, world: World, door: Door) -> tuple[BrowserContext, Page]:
+    """A door's device: its own browser, opened on the scanner with the station's token."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    await page.goto(f"{server.url}/c/{world.conference.slug}/staff/scan#token={door.token}")
+    await expect(page.locator("#network")).to_have_text("Online")
+    return context, page
+
+
+async def test_a_hung_server_gets_a_local_answer_and_one_recorded_scan(
+    browser: Browser,
+    db: AsyncSession,
+    settings: Settings,
+    make_caller: MakeCaller,
+    live_servers: Callable[..., list[LiveServer]],
+) -> None:
+    world: World = await build_world(db, make_caller)
+    maria = await badge_of(db, settings, world, "maria")
+    [server] = live_servers(1)
+    north_device, north = await _open_door(browser, server, world, world.north)
+    south_device, south = await _open_door(browser, server, world, world.south)
+
+    os.kill(server.process.pid, signal.SIGSTOP)  # alive, connections accepted, nothing answered
+    try:
+        await north.locator("#wedge").focus()
+        await north.keyboard.type(maria)
+        await north.keyboard.press("Enter")
+        # The deadline is 1.5 s: the door answers from its own copy well inside 2 s.
+        await expect(north.locator("#result")).to_have_attribute("data-result", "ok", timeout=2_000)
+        await expect(north.locator("#result-word")).to_have_text("Go ahead (offline)")
+        await expect(north.locator("#network")).to_have_text(NOT_ANSWERING)
+        await expect(north.locator("#queue")).to_have_attribute("data-count", "1")
+        await north.locator("#result").click()
+        # The other door scanned nothing: its heartbeat alone tells staff.
+        await expect(south.locator("#network")).to_have_text(NOT_ANSWERING, timeout=10_000)
+    finally:
+        os.kill(server.process.pid, signal.SIGCONT)
+
+    await expect(north.locator("#queue")).to_have_attribute("data-count", "0", timeout=20_000)
+    await expect(north.locator("#network")).to_have_text("Online")
+    await expect(north.locator("#last-sync")).to_contain_text("1 scan sent, 0 conflicts")
+    await expect(south.locator("#network")).to_have_text("Online", timeout=10_000)
+    await expect(north.locator("#result")).to_be_hidden()  # the server's late answer shows no second result
+    await north_device.close()
+    await south_device.close()
+
+    db.expire_all()
+    assert await db.scalar(select(func.count()).select_from(Scan)) == 1
+    assert await db.scalar(select(func.count()).select_from(Checkin)) == 1
+
+
+@pytest.mark.parametrize("north_reconnects_first", [True, False], ids=["first-door-first", "second-door-first"])
+async def test_two_doors_reconnecting_in_either_order_credit_the_door_that_scanned_first(
+    browser: Browser,
+    db: AsyncSession,
+    settings: Settings,
+    make_caller: MakeCaller,
+    staff: Caller,
+    live_servers: Callable[..., list[LiveServer]],
+    north_reconnects_first: bool,
+) -> None:
+    world: World = await build_world(db, make_caller)
+    maria = await badge_of(db, settings, world, "maria")
+    north_id = world.north.station.id
+    [server] = live_servers(1)
+    north_device, north = await _open_door(browser, server, world, world.north)
+    south_device, south = await _open_door(browser, server, world, world.south)
+    dashboard = await browser.new_page()
+    await dashboard.goto(f"{server.url}/login?next=/c/{world.conference.slug}/staff/dashboard")
+    await dashboard.get_by_label("Email").fill(staff.email)
+    await dashboard.get_by_label("Password").fill(staff.password)
+    await dashboard.get_by_role("button", name="Sign in").click()
+    await expect(dashboard.locator("#live-state")).to_have_text("Live")
+
+    await north_device.set_offline(True)
+    await south_device.set_offline(True)
+    await _wedge(north, maria)
+    await _expect_result(north, "ok", "Maria")
+    await _wedge(south, maria)  # she walks round; the south door cannot know she is in
+    await _expect_result(south, "ok", "Maria")
+
+    first, second = [(north_device, north), (south_device, south)][:: 1 if north_reconnects_first else -1]
+    for device, page in (first, second):
+        await device.set_offline(False)
+        await expect(page.locator("#queue")).to_have_attribute("data-count", "0", timeout=15_000)
+    await expect(second[1].locator("#last-sync")).to_contain_text("1 scan sent, 1 conflict")
+
+    db.expire_all()
+    north_scan = await db.scalar(select(Scan).where(Scan.station_id == north_id))
+    checkin = await db.scalar(select(Checkin))
+    assert north_scan is not None
+    assert checkin is not None
+    assert (checkin.station_id, checkin.checked_in_at) == (north_id, north_scan.scanned_at)
+
+    clash = re.compile(r"Maria Lopez entered at North entrance, .+; let in again at South entrance, ")
+    for page in (north, south):
+        await page.reload()
+        await expect(page.locator("#conflict-items")).to_have_text(clash)
+    await expect(dashboard.locator("#conflicts")).to_contain_text("Maria Lopez: entered at North entrance")
+    await expect(dashboard.locator("#by-door")).to_contain_text("North entrance")
+    await expect(dashboard.locator("#by-door")).not_to_contain_text("South entrance")
+
+    await dashboard.get_by_role("button", name="Mark seen").click()
+    await expect(dashboard.locator("#conflicts li")).to_have_count(0)
+    await south.reload()
+    await expect(south.locator("#network")).to_have_text("Online")
+    await expect(south.locator("#conflicts")).to_be_hidden()
+    for device in (north_device, south_device, dashboard.context):
+        await device.close()

@@ -49,7 +49,8 @@ async def test_queued_scans_sync_once_and_a_two_door_clash_is_reported(
 ) -> None:
     maria = await badge_of(db, settings, world, "maria")
     dev = await badge_of(db, settings, world, "dev")
-    await scan(client, world, world.north, maria)  # online, at the north door
+    # Online at the north door five minutes ago; the south door, offline, saw her two minutes later.
+    await scan(client, world, world.north, maria, scanned_at=(now() - timedelta(minutes=5)).isoformat())
 
     taken = now() - timedelta(minutes=3)
     queued = [

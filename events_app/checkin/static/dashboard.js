@@ -1,5 +1,6 @@
-// The live arrivals dashboard: renders the server's figures, and re-reads them whenever any
-// app process announces a scan on the conference's channel (server-sent events).
+// The live arrivals dashboard: renders the server's figures and the conflicts to review, and
+// re-reads them whenever any app process announces a scan, or a conflict marked seen, on the
+// conference's channel (server-sent events).
 "use strict";
 
 (function () {
@@ -30,6 +31,34 @@
     );
   }
 
+  const seconds = new Intl.DateTimeFormat(undefined, { hour: "numeric", minute: "2-digit", second: "2-digit", timeZone: zone });
+  function conflicts(list) {
+    document.getElementById("conflict-count").textContent = list.total ? `(${list.total})` : "(none)";
+    document.getElementById("conflicts").replaceChildren(
+      ...list.items.map((c) => {
+        const li = document.createElement("li");
+        li.textContent =
+          `${c.name}: entered at ${c.first_station}, ${seconds.format(new Date(c.first_at))}; ` +
+          `let in again at ${c.again_station}, ${seconds.format(new Date(c.again_at))}. `;
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = "Mark seen";
+        button.addEventListener("click", async () => {
+          button.disabled = true;
+          const response = await fetch(`${base}/conflicts/${c.id}/seen`, {
+            method: "POST",
+            headers: { "X-CSRFToken": root.dataset.csrf },
+          });
+          if (response.ok) li.remove();
+          else button.disabled = false;
+          refresh();
+        });
+        li.append(button);
+        return li;
+      })
+    );
+  }
+
   function render(data) {
     document.getElementById("checked-in").textContent = String(data.checked_in);
     document.getElementById("registered").textContent = String(data.registered);
@@ -37,6 +66,7 @@
     bars("by-type", data.by_registration_type);
     bars("by-door", data.by_door);
     bars("rooms", data.rooms.map((r) => ({ label: r.session ? `${r.room}: ${r.session}` : r.room, count: r.present })));
+    conflicts(data.conflicts);
   }
 
   let pending = null;
@@ -55,5 +85,6 @@
   const source = new EventSource(`${base}/live`);
   source.addEventListener("ready", () => (state.textContent = "Live"));
   source.addEventListener("scan", refresh);
+  source.addEventListener("conflict_seen", refresh);
   source.onerror = () => (state.textContent = "Reconnecting...");
 })();

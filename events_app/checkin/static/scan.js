@@ -1,7 +1,9 @@
 // The scanner page: reads badges (wedge scanner, camera, look-up), answers online from the
 // server and offline from its own copy, and queues offline scans in IndexedDB until the
 // network returns. Every scan carries a nonce made here, so a scan the server already saw
-// (a lost answer, a retried sync) is never counted twice.
+// (a lost answer, a retried sync) is never counted twice. A server that is slow or hung is
+// treated as gone: past a short deadline the door answers from its copy and queues the scan,
+// and a light heartbeat tells staff whether the server answers at all.
 "use strict";
 
 (function () {
@@ -12,6 +14,17 @@
   const DOMAIN_TAG = new TextEncoder().encode("events-app/badge/v1");
   const PREFIX = "EV1-";
   const RED = new Set(["cancelled", "revoked", "wrong_conference", "invalid", "not_registered_for_session"]);
+  // A door keeps a queue moving at about a badge every two seconds: a server that has not
+  // answered within this much (a setting) is not going to help the person in front of us.
+  const DEADLINE_MS = Number(root.dataset.deadlineMs) || 1500;
+  // Syncing a queue or fetching the copy is not in front of anyone, and a big batch takes longer.
+  const SYNC_DEADLINE_MS = 20000;
+  const HEARTBEAT_MS = 3000;
+  // Below this the round trip's own noise dominates; above it the device clock is simply wrong.
+  const CLOCK_TOLERANCE_MS = 1000;
+  const SYNC_KEY = `scanner-last-sync:${slug}`;
+  const CONFLICTS_KEY = `scanner-conflicts:${slug}`;
+  const CLOCK_KEY = `scanner-clock-offset:${slug}`;
 
   const el = (id) => document.getElementById(id);
   const wedge = el("wedge");
@@ -23,7 +36,8 @@
     inside: new Set(), // attendees this device knows to be checked in (bundle + its own offline admits)
     online: navigator.onLine,
     syncing: false,
-    conflicts: [],
+    conflicts: JSON.parse(localStorage.getItem(CONFLICTS_KEY) || '{"items": [], "total": 0}'),
+    clockOffset: Number(localStorage.getItem(CLOCK_KEY)) || 0, // server clock minus ours, when ours is off
     kind: null,
   };
 
@@ -38,21 +52,37 @@
     state.token = localStorage.getItem(TOKEN_KEY);
   }
 
-  async function call(method, path, body) {
-    const response = await fetch(api + path, {
-      method,
-      headers: { Authorization: `Bearer ${state.token}`, "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      cache: "no-store",
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const error = new Error(data.detail || `The server answered ${response.status}.`);
-      error.status = response.status;
-      throw error;
+  // Rejects without a ``status`` when the server did not answer in time: the request is
+  // aborted, so an answer arriving later is never read (the scan was answered here instead).
+  async function call(method, path, body, deadlineMs = SYNC_DEADLINE_MS) {
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), deadlineMs);
+    try {
+      const response = await fetch(api + path, {
+        method,
+        headers: { Authorization: `Bearer ${state.token}`, "Content-Type": "application/json" },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: "no-store",
+        signal: abort.signal,
+      });
+      const text = await response.text();
+      let data = {};
+      try {
+        data = text ? JSON.parse(text) : {};
+      } catch (_) {
+        // A proxy's HTML error page: the status below says what happened.
+      }
+      if (!response.ok) {
+        const error = new Error(data.detail || `The server answered ${response.status}.`);
+        error.status = response.status;
+        throw error;
+      }
+      return data;
+    } finally {
+      clearTimeout(timer);
     }
-    return data;
   }
+  const deviceNow = () => new Date(Date.now() + state.clockOffset).toISOString();
 
   // --- IndexedDB: the offline copy and the queue ----------------------------------------------
   let dbPromise = null;
@@ -189,12 +219,12 @@
     const item = {
       nonce: crypto.randomUUID(),
       kind: state.kind,
-      scanned_at: new Date().toISOString(),
+      scanned_at: deviceNow(),
       ...(token ? { token } : { attendee_id: attendeeId }),
     };
     if (state.online) {
       try {
-        const answer = await call("POST", "/scans", item);
+        const answer = await call("POST", "/scans", item, DEADLINE_MS);
         if (answer.attendee && answer.admitted && item.kind === "entry") state.inside.add(answer.attendee.id);
         show(answer, false);
         return;
@@ -203,7 +233,7 @@
           show({ result: "invalid", message: error.message }, false);
           return;
         }
-        goOffline(); // no answer: the server may or may not have it; the nonce makes the retry safe
+        goOffline(); // no answer in time: the server may yet record it; the queued copy has the same nonce
       }
     }
     const local = token ? await verifyOffline(token) : judge(attendeeId, null);
@@ -219,7 +249,7 @@
 
   function offlineMessage(local) {
     return {
-      ok: "Checked locally; it will be sent when the network returns.",
+      ok: "Checked on this device; it will be sent when the server answers again.",
       already_checked_in: "Already checked in (as far as this device knows).",
       unpaid: local.admitted ? "Admitted; the invoice is not settled." : "Not paid: send them to the registration desk.",
       cancelled: "This registration was cancelled or refunded.",
@@ -235,23 +265,23 @@
     state.syncing = true;
     try {
       let waiting = await queueAll();
-      if (!waiting.length) {
-        await refreshBundle(); // doubles as the check that the server is reachable again
-        goOnline();
-        return;
-      }
+      let sent = 0;
+      let clashes = 0;
       while (waiting.length) {
         waiting.sort((a, b) => a.scan.scanned_at.localeCompare(b.scan.scanned_at));
         const batch = waiting.slice(0, 200);
         const result = await call("POST", "/scans/batch", { scans: batch.map((q) => q.scan) });
-        for (const answer of result.answers) {
-          if (answer.conflict) state.conflicts.push(answer);
-        }
+        sent += batch.length;
+        clashes += result.conflicts;
         await queueDelete(batch.map((s) => s.nonce));
         waiting = await queueAll();
       }
+      if (sent) {
+        localStorage.setItem(SYNC_KEY, JSON.stringify({ at: new Date().toISOString(), sent, conflicts: clashes }));
+      }
       goOnline();
       await refreshBundle();
+      await loadConflicts();
     } catch (error) {
       if (!error.status) goOffline();
       else if (error.status === 401 || error.status === 403) {
@@ -261,14 +291,44 @@
     } finally {
       state.syncing = false;
       await updateCounts();
+      showLastSync();
       showConflicts();
     }
+  }
+
+  // Every few seconds: does the server answer (however the browser rates its network)? If it
+  // does and scans wait, or it did not before, send the queue.
+  async function heartbeat() {
+    if (!state.token || !state.bundle || state.syncing) return;
+    const sent = Date.now();
+    try {
+      const beat = await call("GET", "/heartbeat", undefined, DEADLINE_MS);
+      // The server read its clock about half-way through the round trip.
+      const offset = Date.parse(beat.now) - (sent + Date.now()) / 2;
+      state.clockOffset = Math.abs(offset) > CLOCK_TOLERANCE_MS ? Math.round(offset) : 0;
+      localStorage.setItem(CLOCK_KEY, String(state.clockOffset));
+    } catch (error) {
+      if (!error.status) {
+        goOffline();
+        return;
+      }
+      // A refused token: the sync below says so, and keeps the queue.
+    }
+    const waiting = await queueAll();
+    if (waiting.length || !state.online) await sync();
+  }
+
+  async function loadConflicts() {
+    state.conflicts = await call("GET", "/conflicts");
+    localStorage.setItem(CONFLICTS_KEY, JSON.stringify(state.conflicts));
   }
 
   function goOffline() {
     state.online = false;
     root.classList.add("is-offline");
-    el("network").textContent = "Offline: scans are checked on this device and queued";
+    el("network").textContent = navigator.onLine
+      ? "Server not answering: checking on this device"
+      : "Offline: scans are checked on this device and queued";
   }
   function goOnline() {
     state.online = true;
@@ -280,14 +340,41 @@
     el("queue").textContent = `${waiting} scan${waiting === 1 ? "" : "s"} waiting to sync`;
     el("queue").dataset.count = String(waiting);
   }
+  function showLastSync() {
+    const last = JSON.parse(localStorage.getItem(SYNC_KEY) || "null");
+    if (!last) return;
+    const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+    el("last-sync").textContent = `Last synced ${new Date(last.at).toLocaleTimeString()}: ${plural(
+      last.sent,
+      "scan"
+    )} sent, ${plural(last.conflicts, "conflict")}`;
+  }
   function showConflicts() {
-    const list = el("conflicts");
-    list.hidden = state.conflicts.length === 0;
+    const { items, total } = state.conflicts;
+    el("conflicts").hidden = items.length === 0;
+    el("conflicts-more").textContent = total > items.length ? `${total - items.length} more on the dashboard.` : "";
+    const time = (at) => new Date(at).toLocaleTimeString();
     el("conflict-items").replaceChildren(
-      ...state.conflicts.map((answer) => {
+      ...items.map((c) => {
         const li = document.createElement("li");
-        const first = answer.first ? ` had entered at ${answer.first.station}, ${new Date(answer.first.at).toLocaleTimeString()}` : "";
-        li.textContent = `${answer.attendee ? answer.attendee.name : "A badge"}${first}; scanned offline again at ${answer.station}. Counted once.`;
+        li.textContent =
+          `${c.name} entered at ${c.first_station}, ${time(c.first_at)}; ` +
+          `let in again at ${c.again_station}, ${time(c.again_at)}. Counted once. `;
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "link";
+        button.textContent = "Mark seen";
+        button.addEventListener("click", async () => {
+          try {
+            await call("POST", `/conflicts/${c.id}/seen`, undefined, DEADLINE_MS);
+            await loadConflicts();
+          } catch (error) {
+            button.textContent = `Not marked: ${error.status ? error.message : "the server does not answer"}`;
+            return;
+          }
+          showConflicts();
+        });
+        li.append(button);
         return li;
       })
     );
@@ -490,9 +577,13 @@
       return;
     }
     el("scanning").hidden = false;
+    showLastSync();
+    showConflicts(); // as last seen, until the server says more
     try {
       await refreshBundle();
       goOnline();
+      await loadConflicts();
+      showConflicts();
     } catch (error) {
       const saved = await copyLoad();
       if (error.status === 401 || error.status === 403) {
@@ -506,7 +597,7 @@
       goOffline();
     }
     await updateCounts();
-    await sync();
+    await heartbeat();
     wedge.focus();
   }
 
@@ -540,13 +631,17 @@
   });
   window.addEventListener("online", () => sync());
   window.addEventListener("offline", goOffline);
-  setInterval(() => {
-    if (!state.token || !state.bundle) return;
-    queueAll().then((waiting) => {
-      if (waiting.length || !state.online) sync();
-    });
-  }, 3000);
-  setInterval(() => state.online && !state.syncing && refreshBundle().catch(() => {}), 60000);
+  setInterval(heartbeat, HEARTBEAT_MS);
+  setInterval(
+    () =>
+      state.online &&
+      !state.syncing &&
+      refreshBundle()
+        .then(loadConflicts)
+        .then(showConflicts)
+        .catch(() => {}),
+    60000
+  );
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register(`/c/${slug}/staff/scan-worker.js`).catch(() => {
       // Without it the page still works offline once open; it only cannot be reopened offline.
