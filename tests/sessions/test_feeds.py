@@ -166,7 +166,7 @@ async def test_polls_get_304_and_one_build_serves_every_poll(
     assert (await client.get(f"{FEEDS}/program.ics", headers={"If-None-Match": '"other"'})).status_code == 200
     cached = await db.scalar(select(FeedCache).where(FeedCache.key == "conference"))
     assert cached is not None
-    assert cached.version == "release-1"
+    assert cached.version == "release-1@http://testserver.local"
     assert cached.etag == etag
 
     await service.update_run(db, conference=program.conference, run=program.sessions["B1"].runs[0],
