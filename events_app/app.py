@@ -50,6 +50,7 @@ from events_app.conferences.controllers import AssociationController, Conference
 from events_app.conferences.dependencies import provide_conference
 from events_app.conferences.pages import ConferencePages
 from events_app.core.errors import PROBLEM_MEDIA_TYPE, exception_handlers, problem_schema
+from events_app.core.head import answer_head_as_get
 from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
 from events_app.core.rounds import rounds_lifespan
@@ -232,6 +233,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings, "db_engine": engine, "db_config": db_config}),
         debug=False,
     )
+    app.asgi_handler = answer_head_as_get(app.asgi_handler)
     _check_every_route_declares_access(app)
     _check_every_conference_route_resolves_it_once(app)
     return app
