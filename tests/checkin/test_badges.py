@@ -7,6 +7,7 @@ must accept what it reads: the whole path from print to door.
 from __future__ import annotations
 
 import io
+import logging
 import math
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin import printing
 from events_app.cli import main
+from events_app.core.logging import configure_logging
 from events_app.settings import Settings
 from tests.checkin.conftest import World, badge_of, register, scan
 
@@ -125,3 +127,14 @@ async def _in_thread(work):  # type: ignore[no-untyped-def]
     import asyncio
 
     return await asyncio.to_thread(work)
+
+
+async def test_printing_a_badge_leaves_the_log_readable(caplog: pytest.LogCaptureFixture) -> None:
+    configure_logging(level="INFO", json=False)
+    face = printing.BadgeFace(
+        conference="Annual Conference & Expo 2027", badge_name="Ana", full_name="Ana Ruiz", title="Clerk",
+        city="Fresno", registration_type="Full conference", band=(11, 92, 173), token="EV1-TEST",
+    )  # fmt: skip
+    with caplog.at_level(logging.DEBUG):
+        printing.single_badge(face)
+    assert [r.name for r in caplog.records if r.levelno < logging.WARNING] == []
