@@ -19,7 +19,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.plugins import RapidocRenderPlugin
 from litestar.openapi.spec import Components, OpenAPIMediaType, OpenAPIResponse, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -214,7 +214,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="0.1.0",
             description="Registration, program, expo, check-in and calendar feeds of the association's events.",
             use_handler_docstrings=True,
-            render_plugins=[ScalarRenderPlugin()],
+            # Served from the package: a venue without internet still has its API docs.
+            render_plugins=[
+                RapidocRenderPlugin(js_url="/static/api-docs/rapidoc-min.js", favicon='<link rel="icon" href="data:,">')
+            ],
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
             components=Components(
                 # A shared response, not a bare schema: Litestar keeps only schemas that a route names.
