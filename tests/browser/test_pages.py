@@ -36,7 +36,7 @@ async def test_conference_home_fits_a_phone_and_signs_in_staff(
     await page.get_by_label("Email").fill("staff@demo.events.test")
     await page.get_by_label("Password").fill("demo-staff-pass")
     await page.get_by_role("button", name="Sign in").click()
-    await page.get_by_text("Sam Staff (staff)").wait_for()
+    await page.get_by_text("Sam Staff, on-site staff").wait_for()
     await phone.close()
 
 
