@@ -88,7 +88,13 @@ async def test_the_buyer_cancels_the_whole_invoiced_order_from_the_manage_page(
     page = await _form_page(client)
     placed = await client.post(PAGE, data=_clerk(world, _csrf(page), action="place"))
     manage = placed.url.path
-    cancelled = await client.post(f"{manage}/cancel", data={"_csrf_token": _csrf(placed.text)})
+    asked = await client.post(f"{manage}/cancel", data={"_csrf_token": _csrf(placed.text)})
+    assert "Cancel the whole order?" in asked.text
+    assert "Nothing has been paid for this order, so there is nothing to refund; the invoice is voided." in " ".join(
+        asked.text.split()
+    )
+    assert "Invoiced: seats held" in (await client.get(manage)).text  # asking changed nothing
+    cancelled = await client.post(f"{manage}/cancel", data={"_csrf_token": _csrf(asked.text), "confirm": "yes"})
     assert cancelled.status_code == 200
     assert "The cancellation is done" in cancelled.text
     assert "Cancelled" in cancelled.text
