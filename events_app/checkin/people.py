@@ -21,7 +21,15 @@ from events_app.checkin.errors import LookupTooShort
 from events_app.checkin.models import Checkin
 from events_app.checkin.schemas import LookupHit
 from events_app.conferences.models import Conference, MemberCity
-from events_app.registration.models import Attendee, AttendeeStatus, Order, RegistrationType, TypeKind
+from events_app.registration.models import (
+    Attendee,
+    AttendeeStatus,
+    Order,
+    OrderStatus,
+    Rate,
+    RegistrationType,
+    TypeKind,
+)
 
 # Seen at the door: these never get in, whatever the badge says.
 CANCELLED_STATUSES = frozenset({AttendeeStatus.CANCELLED, AttendeeStatus.REFUNDED})
@@ -50,6 +58,8 @@ class Holder:
     registration_kind: TypeKind
     registration_position: int
     paid: bool
+    # A member city's official on an order the city was invoiced for (and has not paid yet).
+    invoiced_member: bool
     consent_to_share_contact: bool
     dietary_needs: str
     accessibility_needs: str
@@ -64,9 +74,9 @@ class Holder:
         return self.status not in INACTIVE_STATUSES
 
 
-def _query() -> Select[Attendee, int, int, RegistrationType, str]:
+def _query() -> Select[Attendee, int, int, OrderStatus, RegistrationType, str]:
     return (
-        select(Attendee, Order.paid_cents, Order.total_cents, RegistrationType, MemberCity.name)
+        select(Attendee, Order.paid_cents, Order.total_cents, Order.status, RegistrationType, MemberCity.name)
         .join(Order, Order.id == Attendee.order_id)
         .join(RegistrationType, RegistrationType.id == Attendee.registration_type_id)
         .outerjoin(MemberCity, MemberCity.id == Attendee.city_id)
@@ -77,7 +87,7 @@ def _query() -> Select[Attendee, int, int, RegistrationType, str]:
 
 
 def _holder(row: Any) -> Holder:
-    attendee, paid_cents, total_cents, rtype, city = row
+    attendee, paid_cents, total_cents, order_status, rtype, city = row
     return Holder(
         id=attendee.id,
         conference_id=attendee.conference_id,
@@ -96,6 +106,7 @@ def _holder(row: Any) -> Holder:
         registration_kind=rtype.kind,
         registration_position=rtype.position,
         paid=paid_cents >= total_cents,
+        invoiced_member=order_status == OrderStatus.INVOICED and attendee.rate == Rate.MEMBER,
         consent_to_share_contact=attendee.consent_to_share_contact,
         dietary_needs=attendee.dietary_needs,
         accessibility_needs=attendee.accessibility_needs,

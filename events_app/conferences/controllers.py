@@ -45,6 +45,7 @@ def conference_out(conference: Conference) -> ConferenceOut:
         registration_closes_at=conference.registration_closes_at,
         registration_open=service.registration_is_open(conference),
         description=conference.description,
+        admit_invoiced_members=conference.admit_invoiced_members,
     )
 
 
