@@ -218,3 +218,14 @@ async def test_other_domains_can_ask_whose_badge_it_is(db: AsyncSession, setting
     with pytest.raises(Invalid) as refused:
         await holder_for_badge(db, conference=world.conference, token="EV1-GARBLED")
     assert refused.value.code == "badge-invalid"
+
+
+async def test_a_conference_vouching_for_invoiced_cities_lets_their_officials_through_every_door(
+    client: AsyncTestClient[Litestar], db: AsyncSession, settings: Settings, world: World
+) -> None:
+    await place_order(db, settings, world, [("Ivy", "Nguyen")], rtype=world.priced)  # Fresno was invoiced
+    world.conference.admit_invoiced_members = True
+    await db.commit()
+    token = await badge_of(db, settings, world, "ivy")
+    at_door = await scan(client, world, world.north, token)
+    assert (at_door["result"], at_door["admitted"]) == ("unpaid", True)  # in, and flagged as not yet paid
