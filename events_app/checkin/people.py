@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.checkin import codes
 from events_app.checkin.errors import LookupTooShort
 from events_app.checkin.models import Checkin
 from events_app.checkin.schemas import LookupHit
@@ -164,11 +165,22 @@ async def arrived(db: AsyncSession, *, attendee_ids: Sequence[uuid.UUID]) -> set
     return set(await db.scalars(select(Checkin.attendee_id).where(Checkin.attendee_id.in_(attendee_ids))))
 
 
+async def by_code(db: AsyncSession, *, conference_id: uuid.UUID, text: str) -> Holder | None:
+    """Whose badge carries this typed code (``codes``), if the text is one and someone's badge has it."""
+    ids = codes.id_range(text)
+    if ids is None:
+        return None
+    query = _query().where(Attendee.conference_id == conference_id, Attendee.id.between(*ids))
+    row = (await db.execute(query.limit(1))).first()
+    return _holder(row) if row is not None else None
+
+
 async def lookup(db: AsyncSession, *, conference: Conference, text: str) -> list[LookupHit]:
-    """Attendees by part of a name or email, for the desk and for a badge that will not scan."""
+    """Attendees by the code on their badge or part of a name or email, for the desk and a badge that will not scan."""
     if len(text.strip()) < 2:
         raise LookupTooShort("Type at least two letters of a name or email.")
-    hits = await search(db, conference_id=conference.id, text=text)
+    coded = await by_code(db, conference_id=conference.id, text=text)
+    hits = [coded] if coded is not None else await search(db, conference_id=conference.id, text=text)
     checked_in = await arrived(db, attendee_ids=[h.id for h in hits])
     return [
         LookupHit(
