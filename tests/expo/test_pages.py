@@ -62,7 +62,7 @@ async def test_a_partner_holds_books_and_finds_the_invoice_on_the_dashboard(
     assert booked.url.path == f"{plan}/dashboard"
     assert "The invoice is on its way" in booked.text
     assert re.search(r"INV-\d{4}-\d{5}", booked.text)
-    assert "104 (10x10 inline)" in booked.text
+    assert "104: 10x10 in-line (one open side)" in booked.text
     assert "Invoiced" in booked.text
     assert "300 priority points" in booked.text
 
