@@ -116,7 +116,7 @@ def type_label(registration_type: RegistrationType) -> str:
     if day is None:
         return registration_type.name
     date = f"{day:%B} {day.day}"
-    if registration_type.name.endswith(f"{day:%A}"):
+    if f"{day:%A}" in registration_type.name:
         return f"{registration_type.name}, {date}"
     return f"{registration_type.name} ({day:%A}, {date})"
 

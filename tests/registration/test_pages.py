@@ -173,3 +173,14 @@ async def test_a_double_click_on_register_makes_one_order(client: AsyncTestClien
     one = await client.post("/api/conferences/annual-2027/registration/orders", json=api)
     again = await client.post("/api/conferences/annual-2027/registration/orders", json=api)
     assert one.json()["id"] == again.json()["id"]
+
+
+async def test_the_register_page_says_dates_prices_and_member_domains_once_and_plainly(
+    client: AsyncTestClient[Litestar], world: World
+) -> None:
+    page = " ".join((await _form_page(client)).split())
+    assert "Thursday only, October 7" in page  # the weekday is said once
+    assert "$500.00<br><small>then $600.00</small>" in page  # the early-bird price, and what follows it
+    assert "<strong>@fresno.gov</strong> for Fresno" in page
+    assert "lapsedville.gov" not in page  # a city not in good standing gives no member rate
+    assert "Join the waitlist" not in page  # nothing is sold out
