@@ -184,3 +184,19 @@ async def test_the_register_page_says_dates_prices_and_member_domains_once_and_p
     assert "<strong>@fresno.gov</strong> for Fresno" in page
     assert "lapsedville.gov" not in page  # a city not in good standing gives no member rate
     assert "Join the waitlist" not in page  # nothing is sold out
+
+
+async def test_the_manage_page_links_each_attendee_to_their_agenda_and_the_buyers_agenda_links_back(
+    client: AsyncTestClient[Litestar], world: World
+) -> None:
+    page = await _form_page(client)
+    form = _clerk(world, _csrf(page), action="place", a0_email="clerk@fresno.gov", a0_first_name="Carla")
+    placed = await client.post(PAGE, data=form)
+    agendas = re.findall(r'<a href="http://testserver.local(/c/annual-2027/agenda/[^"]+)">Agenda<', placed.text)
+    assert len(agendas) == 2  # one per attendee
+    assert "/badge/" not in placed.text  # invoiced: the badge comes with the payment
+    assert "Registered, payment pending" in placed.text
+    buyers_agenda = (await client.get(agendas[0])).text
+    assert "Your registration order" in buyers_agenda
+    assert placed.url.path in buyers_agenda
+    assert "Your registration order" not in (await client.get(agendas[1])).text  # Pat is not the buyer
