@@ -19,7 +19,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.base import DefineMiddleware
 from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.plugins import RapidocRenderPlugin
 from litestar.openapi.spec import Components, OpenAPIMediaType, OpenAPIResponse, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -44,6 +44,7 @@ from events_app.conferences.controllers import AssociationController, Conference
 from events_app.conferences.dependencies import provide_conference
 from events_app.conferences.pages import ConferencePages
 from events_app.core.errors import PROBLEM_MEDIA_TYPE, exception_handlers, problem_schema
+from events_app.core.head import answer_head_as_get
 from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
 from events_app.core.rounds import rounds_lifespan
@@ -206,7 +207,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version="0.1.0",
             description="Registration, program, expo, check-in and calendar feeds of the association's events.",
             use_handler_docstrings=True,
-            render_plugins=[ScalarRenderPlugin()],
+            # Served from the package: a venue without internet still has its API docs.
+            render_plugins=[
+                RapidocRenderPlugin(js_url="/static/api-docs/rapidoc-min.js", favicon='<link rel="icon" href="data:,">')
+            ],
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
             components=Components(
                 # A shared response, not a bare schema: Litestar keeps only schemas that a route names.
@@ -225,6 +229,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State({"settings": settings, "db_engine": engine, "db_config": db_config}),
         debug=False,
     )
+    app.asgi_handler = answer_head_as_get(app.asgi_handler)
     _check_every_route_declares_access(app)
     _check_every_conference_route_resolves_it_once(app)
     return app

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import socket
 import sys
 import time
 from collections.abc import Awaitable, Callable
@@ -45,6 +47,12 @@ def serve(host: str, port: int, workers: int, reload: bool) -> None:
     """Serve the app with uvicorn."""
     import uvicorn
 
+    # Links in mails, pages and feeds point where the service answers; the workers inherit this.
+    if not os.environ.get("EVENTS_BASE_URL"):
+        wildcard = host in ("", "::") or host == "0.0.0.0"  # noqa: S104 (a comparison, not a bind)
+        shown = socket.gethostname() if wildcard else host
+        os.environ["EVENTS_BASE_URL"] = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+        get_settings.cache_clear()
     settings = get_settings()
     click.echo(f"Home page: {settings.base_url}/")
     click.echo(f"API docs:  {settings.base_url}/schema")

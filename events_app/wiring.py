@@ -2,7 +2,8 @@
 
 Payments knows nothing of what is bought: each seller registers its purpose's handler
 here. Registration's confirmation mail carries the check-in badge through the attachment
-hook registered here. The background rounds every app process runs are listed here too.
+hook registered here, and attendees' mails and the manage page link to their agenda and
+badge. The background rounds every app process runs are listed here too.
 Nothing is wired by importing a module for its side effects.
 """
 
@@ -12,16 +13,17 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from events_app.checkin.mail import badge_attachment
+from events_app.checkin.mail import badge_attachment, badge_page_link
 from events_app.core.mail import deliver_outbox
 from events_app.core.rounds import SWEEP_SECONDS, Round
 from events_app.expo.billing import BOOTH_PURPOSE, BoothPayments
 from events_app.expo.staff import BADGES_PURPOSE, BadgePayments
 from events_app.payments import service as payments
 from events_app.registration.checkout import PURPOSE as ORDER_PURPOSE
-from events_app.registration.mail import add_confirmation_attachment_provider
+from events_app.registration.mail import add_attendee_link_provider, add_confirmation_attachment_provider
 from events_app.registration.payment_events import RegistrationPayments
 from events_app.registration.waitlist import sweep_once as registration_sweep
+from events_app.sessions.agenda_links import agenda_page_link
 from events_app.sessions.seats import sweep_once as program_seat_sweep
 from events_app.settings import Settings
 
@@ -32,6 +34,8 @@ def connect_domains() -> None:
     payments.register_handler(BOOTH_PURPOSE, BoothPayments())
     payments.register_handler(BADGES_PURPOSE, BadgePayments())
     add_confirmation_attachment_provider(badge_attachment)
+    add_attendee_link_provider(agenda_page_link)
+    add_attendee_link_provider(badge_page_link)
 
 
 def background_rounds(engine: AsyncEngine, settings: Settings) -> list[Round]:

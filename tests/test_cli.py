@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import sys
 
+import httpx
 import pytest
 from click.testing import CliRunner
 from litestar import Litestar
@@ -63,3 +66,35 @@ async def test_seed_demo_prints_the_demo_sign_ins(cli: CliRunner) -> None:
     output = await _invoke(cli, "seed-demo")
     assert "organizer@demo.events.test" in output
     assert "demo-staff-pass" in output
+
+
+async def test_serve_links_to_where_it_answers_when_no_address_is_configured(
+    db: AsyncSession, settings: Settings
+) -> None:
+    from events_app.demo import seed_demo
+    from tests.conftest import free_port
+
+    await seed_demo(db)  # the program is released now, long before the port below is chosen
+    await db.commit()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "EVENTS_BASE_URL"}
+    env |= {"EVENTS_DATABASE_URL": settings.database_url, "EVENTS_SECRET_KEY": settings.secret_key,
+            "EVENTS_VAR_DIR": str(settings.var_dir), "EVENTS_LOG_LEVEL": "WARNING"}  # fmt: skip
+    command = [sys.executable, "-m", "events_app", "serve", "--port", str(port)]
+    server = await asyncio.create_subprocess_exec(*command, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        async with httpx.AsyncClient(base_url=url, timeout=5) as client:
+            for _ in range(300):
+                try:
+                    if (await client.get("/health")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+            feeds_page = (await client.get("/c/annual-2027/feeds/")).text
+            feed = (await client.get("/c/annual-2027/feeds/program.ics")).text.replace("\r\n ", "")
+    finally:
+        server.terminate()
+        await asyncio.wait_for(server.wait(), timeout=10)
+    assert f"webcal://127.0.0.1:{port}/c/annual-2027/feeds/program.ics" in feeds_page
+    assert f"URL:{url}/c/annual-2027/program/sessions/" in feed

@@ -21,7 +21,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.accounts.models import Role
+from events_app.accounts.models import ROLE_WORDS, Role
 from events_app.accounts.service import Principal, principal_for_session, principal_for_token
 
 ACCESS_KEY = "access"
@@ -86,7 +86,8 @@ def enforce_access(connection: ASGIConnection[Any, Any, Any, Any], handler: Base
     if principal is None:
         raise NotAuthorizedException()
     if principal.role not in access:
-        raise PermissionDeniedException(f"A {principal.role} may not use this.")
+        allowed = " and ".join(sorted(ROLE_WORDS[role][1] for role in access))
+        raise PermissionDeniedException(f"This is for {allowed}; you are signed in as {principal.role_name}.")
     scoped = principal.conference_id is not None
     if scoped and "slug" not in connection.path_params and connection.scope.get("method", "GET") not in SAFE_METHODS:
         raise PermissionDeniedException("This token is limited to one conference.")

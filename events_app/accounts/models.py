@@ -18,6 +18,14 @@ class Role(StrEnum):
     PARTNER = "partner"
 
 
+# Each role as people say it, one of them and all of them; the values above are for code and tokens.
+ROLE_WORDS = {
+    Role.ORGANIZER: ("organizer", "organizers"),
+    Role.STAFF: ("on-site staff", "on-site staff"),
+    Role.PARTNER: ("exhibitor", "exhibitors"),
+}
+
+
 # Which token roles a user of each role may hold: an organizer can equip a scanner
 # device with a staff token; nobody can mint a token above their own role.
 TOKEN_ROLES_FOR = {

@@ -21,7 +21,7 @@ from events_app.accounts.errors import (
     TokenRoleNotAllowed,
     UserNotFound,
 )
-from events_app.accounts.models import TOKEN_ROLES_FOR, ApiToken, Role, User
+from events_app.accounts.models import ROLE_WORDS, TOKEN_ROLES_FOR, ApiToken, Role, User
 from events_app.conferences.errors import ConferenceNotFound
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
@@ -45,6 +45,10 @@ class Principal:
     role: Role
     conference_id: uuid.UUID | None = None
     token_id: uuid.UUID | None = None
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_WORDS[self.role][0]
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,7 +88,14 @@ def _refused(result: ScanResult, holder: Holder | None = None) -> Decision:
 
 
 async def read_badge(db: AsyncSession, *, conference: Conference, token: str) -> Holder | Decision:
-    """Whose badge this token is, or the answer that refuses it (forged, another event's, an older version)."""
+    """Whose badge this token is, or the answer that refuses it (forged, another event's, an older version).
+
+    The short code printed beside the QR (``codes``) is taken too: staff and booths type it when a QR will not read.
+    """
+    if not token.startswith(credential.PREFIX) and (
+        coded := await people.by_code(db, conference_id=conference.id, text=token)
+    ):
+        return coded
     try:
         claim = credential.read_token(token)
     except credential.MalformedToken:

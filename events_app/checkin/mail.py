@@ -1,4 +1,5 @@
-"""The QR badge in every confirmation mail, through registration's attachment extension point.
+"""The QR badge in every confirmation mail, and its link on the attendee's mails and manage page,
+through registration's attachment and link extension points.
 
 Registration calls the provider inside the confirming transaction for each attendee it
 confirms (and for the new person of a substitution), so the badge always carries the
@@ -11,11 +12,12 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.checkin import qr
-from events_app.checkin.badges import badge_token
+from events_app.checkin import people, qr
+from events_app.checkin.badges import badge_link, badge_token
 from events_app.conferences.models import Conference
 from events_app.core.mail import Attachment
-from events_app.registration.models import Attendee
+from events_app.registration.mail import AttendeeLink
+from events_app.registration.models import Attendee, AttendeeStatus
 from events_app.settings import Settings
 
 
@@ -25,3 +27,14 @@ async def badge_attachment(
     """The attendee's badge QR as a PNG: shown on a phone at the door, or printed at home."""
     token = await badge_token(db, settings=settings, conference=conference, holder=attendee)
     return [Attachment(filename=f"badge-{conference.slug}.png", content_type="image/png", data=qr.png(token))]
+
+
+async def badge_page_link(
+    db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee
+) -> Sequence[AttendeeLink]:
+    """The badge's lasting link, once the badge lets its holder in (paid, or vouched for by the conference)."""
+    if attendee.status != AttendeeStatus.CONFIRMED:
+        holder = await people.holder(db, attendee_id=attendee.id)
+        if holder is None or not (conference.admit_invoiced_members and holder.invoiced_member):
+            return []
+    return [AttendeeLink("Badge", badge_link(settings, conference=conference, attendee_id=attendee.id, ext="png"))]

@@ -17,11 +17,20 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.checkin import codes
 from events_app.checkin.errors import LookupTooShort
 from events_app.checkin.models import Checkin
 from events_app.checkin.schemas import LookupHit
 from events_app.conferences.models import Conference, MemberCity
-from events_app.registration.models import Attendee, AttendeeStatus, Order, RegistrationType, TypeKind
+from events_app.registration.models import (
+    Attendee,
+    AttendeeStatus,
+    Order,
+    OrderStatus,
+    Rate,
+    RegistrationType,
+    TypeKind,
+)
 
 # Seen at the door: these never get in, whatever the badge says.
 CANCELLED_STATUSES = frozenset({AttendeeStatus.CANCELLED, AttendeeStatus.REFUNDED})
@@ -50,6 +59,8 @@ class Holder:
     registration_kind: TypeKind
     registration_position: int
     paid: bool
+    # A member city's official on an order the city was invoiced for (and has not paid yet).
+    invoiced_member: bool
     consent_to_share_contact: bool
     dietary_needs: str
     accessibility_needs: str
@@ -64,9 +75,9 @@ class Holder:
         return self.status not in INACTIVE_STATUSES
 
 
-def _query() -> Select[Attendee, int, int, RegistrationType, str]:
+def _query() -> Select[Attendee, int, int, OrderStatus, RegistrationType, str]:
     return (
-        select(Attendee, Order.paid_cents, Order.total_cents, RegistrationType, MemberCity.name)
+        select(Attendee, Order.paid_cents, Order.total_cents, Order.status, RegistrationType, MemberCity.name)
         .join(Order, Order.id == Attendee.order_id)
         .join(RegistrationType, RegistrationType.id == Attendee.registration_type_id)
         .outerjoin(MemberCity, MemberCity.id == Attendee.city_id)
@@ -77,7 +88,7 @@ def _query() -> Select[Attendee, int, int, RegistrationType, str]:
 
 
 def _holder(row: Any) -> Holder:
-    attendee, paid_cents, total_cents, rtype, city = row
+    attendee, paid_cents, total_cents, order_status, rtype, city = row
     return Holder(
         id=attendee.id,
         conference_id=attendee.conference_id,
@@ -96,6 +107,7 @@ def _holder(row: Any) -> Holder:
         registration_kind=rtype.kind,
         registration_position=rtype.position,
         paid=paid_cents >= total_cents,
+        invoiced_member=order_status == OrderStatus.INVOICED and attendee.rate == Rate.MEMBER,
         consent_to_share_contact=attendee.consent_to_share_contact,
         dietary_needs=attendee.dietary_needs,
         accessibility_needs=attendee.accessibility_needs,
@@ -153,11 +165,22 @@ async def arrived(db: AsyncSession, *, attendee_ids: Sequence[uuid.UUID]) -> set
     return set(await db.scalars(select(Checkin.attendee_id).where(Checkin.attendee_id.in_(attendee_ids))))
 
 
+async def by_code(db: AsyncSession, *, conference_id: uuid.UUID, text: str) -> Holder | None:
+    """Whose badge carries this typed code (``codes``), if the text is one and someone's badge has it."""
+    ids = codes.id_range(text)
+    if ids is None:
+        return None
+    query = _query().where(Attendee.conference_id == conference_id, Attendee.id.between(*ids))
+    row = (await db.execute(query.limit(1))).first()
+    return _holder(row) if row is not None else None
+
+
 async def lookup(db: AsyncSession, *, conference: Conference, text: str) -> list[LookupHit]:
-    """Attendees by part of a name or email, for the desk and for a badge that will not scan."""
+    """Attendees by the code on their badge or part of a name or email, for the desk and a badge that will not scan."""
     if len(text.strip()) < 2:
         raise LookupTooShort("Type at least two letters of a name or email.")
-    hits = await search(db, conference_id=conference.id, text=text)
+    coded = await by_code(db, conference_id=conference.id, text=text)
+    hits = [coded] if coded is not None else await search(db, conference_id=conference.id, text=text)
     checked_in = await arrived(db, attendee_ids=[h.id for h in hits])
     return [
         LookupHit(

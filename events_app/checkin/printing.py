@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
-from events_app.checkin import people, qr
+from events_app.checkin import codes, people, qr
 from events_app.checkin.badges import badge_token, get_holder
 from events_app.checkin.errors import BadgeNotActive
 from events_app.checkin.people import Holder
@@ -69,6 +69,7 @@ class BadgeFace:
     registration_type: str
     band: tuple[int, int, int]
     token: str
+    code: str  # typed when the QR will not read
 
 
 def face_for(conference: Conference, holder: Holder, token: str) -> BadgeFace:
@@ -81,6 +82,7 @@ def face_for(conference: Conference, holder: Holder, token: str) -> BadgeFace:
         registration_type=holder.registration_type,
         band=BAND_COLOURS.get(holder.registration_kind, (27, 31, 36)),
         token=token,
+        code=codes.badge_code(holder.id),
     )
 
 
@@ -158,6 +160,9 @@ def _draw_badge(pdf: _Document, face: BadgeFace, *, x: float, y: float) -> None:
     if face.city:
         pdf.text(x + PAD, y + BAND_H + 92, pdf.fitted(face.city, width=lower_w, size=12, bold=True))
     _draw_qr(pdf, face.token, x=x + BADGE_W - QR_MARGIN - QR_SIZE, y=y + BADGE_H - QR_MARGIN - QR_SIZE, size=QR_SIZE)
+    # Beside the QR, not under it: the code's quiet zone and the next badge's band leave no room there.
+    pdf.set_text_color(74, 83, 96)
+    pdf.text(x + PAD, y + BADGE_H - QR_MARGIN, pdf.fitted(f"Code {face.code}", width=lower_w, size=11, bold=True))
 
 
 def sheets(faces: Sequence[BadgeFace], *, progress: Callable[[int], None] | None = None) -> bytes:

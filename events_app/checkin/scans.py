@@ -126,7 +126,9 @@ async def _admit_at_entrance(
     db: AsyncSession, *, conference: Conference, station: Station, holder: Holder, at: datetime, queued: bool
 ) -> Decision:
     unpaid = not holder.paid
-    if unpaid and not station.allow_unpaid:
+    # The conference may vouch for cities paying by check: their officials pass every door, flagged.
+    vouched = conference.admit_invoiced_members and holder.invoiced_member
+    if unpaid and not station.allow_unpaid and not vouched:
         # Let in (flagged) at the desk earlier: that is what this door needs to hear.
         if (first := await _first_checkin(db, holder.id)) is not None:
             return Decision(ScanResult.ALREADY_CHECKED_IN, False, _already_in(first), holder=holder, first=first)

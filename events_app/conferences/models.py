@@ -10,7 +10,7 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events_app.db import Base, str_enum
@@ -52,6 +52,8 @@ class Conference(Base):
     registration_opens_at: Mapped[datetime | None]
     registration_closes_at: Mapped[datetime | None]
     description: Mapped[str] = mapped_column(String(4000), default="")
+    # Cities pay by purchase order and check, weeks later: the organizers may let their officials in meanwhile.
+    admit_invoiced_members: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class AssociationGroup(Base):

@@ -29,6 +29,8 @@ class ConferenceIn(msgspec.Struct, forbid_unknown_fields=True):
     registration_closes_at: datetime | None = None
     description: Annotated[str, msgspec.Meta(max_length=4000)] = ""
     status: ConferenceStatus = ConferenceStatus.DRAFT
+    # Whether member-city officials on an invoiced order get in before the check arrives.
+    admit_invoiced_members: bool = False
 
 
 class ConferencePatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -44,6 +46,7 @@ class ConferencePatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=
     registration_closes_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
     description: Annotated[str, msgspec.Meta(max_length=4000)] | msgspec.UnsetType = msgspec.UNSET
     status: ConferenceStatus | msgspec.UnsetType = msgspec.UNSET
+    admit_invoiced_members: bool | msgspec.UnsetType = msgspec.UNSET
 
 
 class ConferenceOut(msgspec.Struct):
@@ -60,6 +63,7 @@ class ConferenceOut(msgspec.Struct):
     registration_closes_at: datetime | None
     registration_open: bool
     description: str
+    admit_invoiced_members: bool
 
 
 class GroupOut(msgspec.Struct):

@@ -119,7 +119,13 @@ def _page_or_problem(
             return Redirect(path=f"/login?next={request.url.path}")
         return Template(
             template_name="error.html",
-            context={"status": status, "title": HTTPStatus(status).phrase, "detail": detail},
+            # The header says who is signed in, as on every other page (the sign-in middleware's "user").
+            context={
+                "status": status,
+                "title": HTTPStatus(status).phrase,
+                "detail": detail,
+                "principal": request.scope.get("user"),
+            },
             status_code=status,
             media_type=MediaType.HTML,
         )

@@ -13,9 +13,13 @@ from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "x-request-id"
+# Libraries that narrate their work at INFO: fontTools writes ~150 lines for each badge PDF it subsets.
+CHATTY_LIBRARIES = ("fontTools", "fpdf")
 
 
 def configure_logging(*, level: str, json: bool) -> None:
+    for name in CHATTY_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.WARNING)
     renderer: structlog.types.Processor = (
         structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )

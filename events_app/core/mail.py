@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -89,9 +90,18 @@ async def queue_mail(
     return mail
 
 
+def readable_text(message: bytes) -> str:
+    """The plain-text part as a person reads it: quoted-printable line ends would break every link."""
+    parsed = message_from_bytes(message, policy=policy.default)
+    assert isinstance(parsed, EmailMessage)  # what the default policy always builds
+    body = parsed.get_body(preferencelist=("plain",))
+    text = body.get_content() if body is not None else ""
+    return text + "".join(f"\n[attached: {part.get_filename()}]" for part in parsed.iter_attachments())
+
+
 async def _send(settings: Settings, mail: OutboxMail) -> None:
     if not settings.smtp_host:
-        log.info("mail_to_log", to=mail.recipients, subject=mail.subject, message=mail.message.decode(errors="replace"))
+        log.info("mail_to_log", to=mail.recipients, subject=mail.subject, text=readable_text(mail.message))
         return
     await aiosmtplib.send(
         mail.message,

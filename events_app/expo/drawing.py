@@ -50,7 +50,7 @@ def render_hall_svg(hall: Hall, areas: list[FloorArea], views: list[BoothView], 
     width, depth = hall.width_ft * SCALE, hall.depth_ft * SCALE
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {depth:g}" width="{width:g}" '
-        f'height="{depth:g}" role="img" aria-labelledby="hall-{escape(hall.code)}-title" class="floor-plan">',
+        f'height="{depth:g}" role="group" aria-labelledby="hall-{escape(hall.code)}-title" class="floor-plan">',
         f'<title id="hall-{escape(hall.code)}-title">{escape(title)}</title>',
         f"<style>{SVG_STYLE}</style>",
         f'<rect class="hall" x="0" y="0" width="{width:g}" height="{depth:g}"/>',
@@ -64,7 +64,7 @@ def render_hall_svg(hall: Hall, areas: list[FloorArea], views: list[BoothView], 
         b = view.booth
         cx, cy = geometry.centroid(b.shape)
         price = str(Money(b.price_cents, b.currency))
-        label = f"Booth {b.code}, {b.size} {b.kind}, {price}, {STATUS_LABELS[view.status]}"
+        label = f"Booth {b.code}, {b.size} {b.kind.label}, {price}, {STATUS_LABELS[view.status]}"
         if view.exhibitor:
             label += f": {view.exhibitor}"
         attributes = {
@@ -73,7 +73,7 @@ def render_hall_svg(hall: Hall, areas: list[FloorArea], views: list[BoothView], 
             "data-booth-id": str(b.id),
             "data-code": b.code,
             "data-size": b.size,
-            "data-kind": str(b.kind),
+            "data-kind": b.kind.label,
             "data-area": f"{b.area_sqft:g}",
             "data-price-cents": str(b.price_cents),
             "data-price": price,

@@ -37,6 +37,13 @@ class BoothKind(StrEnum):
     CORNER = "corner"
     ISLAND = "island"
 
+    @property
+    def label(self) -> str:
+        """As exhibitors say it: how many sides of the booth face an aisle."""
+        return {"inline": "in-line (one open side)", "corner": "corner (two open sides)"}.get(
+            self.value, "island (open on all sides)"
+        )
+
 
 class AreaKind(StrEnum):
     AISLE = "aisle"

@@ -104,6 +104,45 @@ def _with_guests(order: Order, chosen: set[uuid.UUID]) -> list[Attendee]:
     ]
 
 
+def _targets(order: Order, attendee_ids: Sequence[uuid.UUID]) -> list[Attendee]:
+    """The attendees a cancellation takes (none named: the whole order), refused if one is not live."""
+    live_ids = {a.id for a in order.attendees if a.status in LIVE_ATTENDEE}
+    chosen = set(attendee_ids) or live_ids
+    if not chosen <= live_ids:
+        raise AttendeeNotCancellable("Some of these attendees are not (or no longer) registered on this order.")
+    return _with_guests(order, chosen)
+
+
+def _refunds(
+    order: Order, targets: list[Attendee], policy: CancellationPolicy | None, *, waive_policy: bool, at: datetime
+) -> list[tuple[Attendee, int, int]]:
+    """(attendee, refund, fee) for each attendee of a paid order; never more back than the order has left."""
+    refunds = []
+    left = order.paid_cents - order.refunded_cents
+    for attendee in targets:
+        refund, fee = refund_under_policy(policy, paid_cents=attendee.amount_cents, at=at)
+        if waive_policy:
+            refund, fee = attendee.amount_cents, 0
+        refund = min(refund, max(left, 0))
+        left -= refund
+        refunds.append((attendee, refund, fee))
+    return refunds
+
+
+async def preview_cancellation(
+    db: AsyncSession, *, order: Order, attendee_ids: Sequence[uuid.UUID] = (), at: datetime | None = None
+) -> Cancellation:
+    """What ``cancel_attendees`` would cancel and refund under the policy, changing nothing: asked before it."""
+    targets = _targets(order, attendee_ids)
+    if order.status != OrderStatus.PAID:
+        return Cancellation(attendees=targets, refund_cents=0, fee_cents=0)
+    policy = await get_policy(db, conference_id=order.conference_id)
+    refunds = _refunds(order, targets, policy, waive_policy=False, at=at or now())
+    return Cancellation(
+        attendees=targets, refund_cents=sum(r for _, r, _ in refunds), fee_cents=sum(f for _, _, f in refunds)
+    )
+
+
 async def cancel_attendees(
     db: AsyncSession,
     *,
@@ -122,10 +161,7 @@ async def cancel_attendees(
     """
     moment = at or now()
     live_ids = {a.id for a in order.attendees if a.status in LIVE_ATTENDEE}
-    chosen = set(attendee_ids) or live_ids
-    if not chosen <= live_ids:
-        raise AttendeeNotCancellable("Some of these attendees are not (or no longer) registered on this order.")
-    targets = _with_guests(order, chosen)
+    targets = _targets(order, attendee_ids)
     if order.status == OrderStatus.NEEDS_ATTENTION:
         raise OrderNeedsAttention("Staff are dealing with this order's payment; please contact them.")
     conference = await db.get_one(Conference, order.conference_id)
@@ -133,11 +169,7 @@ async def cancel_attendees(
     everyone = {a.id for a in targets} == live_ids
     refund_total = fee_total = 0
     if order.status == OrderStatus.PAID:
-        for attendee in targets:
-            refund, fee = refund_under_policy(policy, paid_cents=attendee.amount_cents, at=moment)
-            if waive_policy:
-                refund, fee = attendee.amount_cents, 0
-            refund = min(refund, max(order.paid_cents - order.refunded_cents - refund_total, 0))
+        for attendee, refund, fee in _refunds(order, targets, policy, waive_policy=waive_policy, at=moment):
             attendee.refunded_cents = refund
             refund_total += refund
             fee_total += fee

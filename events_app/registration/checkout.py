@@ -174,6 +174,15 @@ async def place_order(
         await confirm(db, settings=settings, conference=conference, order=order, at=moment)
     elif method == PaymentMethod.INVOICE:
         await issue_invoice(db, settings=settings, conference=conference, order=order, actor=actor)
+        # A check takes weeks: the officials hear now that they are in, and can plan their sessions.
+        for attendee in order.attendees:
+            await mail.send_payment_pending(
+                db,
+                settings=settings,
+                conference=conference,
+                attendee=attendee,
+                type_name=attendee.registration_type.name,
+            )
     return order
 
 

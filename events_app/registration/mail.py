@@ -10,11 +10,15 @@ providers give for the attendee. The check-in domain's QR badge is one, added by
 Providers run inside the confirming transaction, in registration order, for every
 attendee confirmed (and for the new person of a substitution, whose ``badge_version`` is
 fresh). Until one is registered, confirmations carry the .ics only.
+
+Links work the same way: each registered link provider gives an attendee's own pages
+(the program's agenda, check-in's badge), which their mails and the order's manage page show.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -47,6 +51,41 @@ def add_confirmation_attachment_provider(provider: ConfirmationAttachmentProvide
 def remove_confirmation_attachment_provider(provider: ConfirmationAttachmentProvider) -> None:
     if provider in _PROVIDERS:
         _PROVIDERS.remove(provider)
+
+
+@dataclass(frozen=True, slots=True)
+class AttendeeLink:
+    label: str  # "Your agenda", said to the attendee
+    url: str
+
+
+class AttendeeLinkProvider(Protocol):
+    def __call__(
+        self, db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee
+    ) -> Awaitable[Sequence[AttendeeLink]]: ...
+
+
+_LINK_PROVIDERS: list[AttendeeLinkProvider] = []
+
+
+def add_attendee_link_provider(provider: AttendeeLinkProvider) -> None:
+    """Adds a page of the attendee's own (agenda, badge) to their mails and the manage page; wiring calls it."""
+    if provider not in _LINK_PROVIDERS:
+        _LINK_PROVIDERS.append(provider)
+
+
+async def attendee_links(
+    db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee
+) -> list[AttendeeLink]:
+    links: list[AttendeeLink] = []
+    for provider in _LINK_PROVIDERS:
+        links.extend(await provider(db, settings=settings, conference=conference, attendee=attendee))
+    return links
+
+
+async def _link_lines(db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee) -> list[str]:
+    links = await attendee_links(db, settings=settings, conference=conference, attendee=attendee)
+    return [f"{link.label}: {link.url}" for link in links]
 
 
 def conference_ics(conference: Conference, *, settings: Settings) -> bytes:
@@ -110,6 +149,8 @@ async def send_confirmation(
             f"Where: {conference.venue_name}, {conference.venue_address}",
             *needs,
             "",
+            *await _link_lines(db, settings=settings, conference=conference, attendee=attendee),
+            "",
             "The conference is attached as a calendar file. Bring this mail or your badge to the registration desk.",
             f"Contact details shared with exhibitors who scan your badge: {'yes' if attendee.consent_to_share_contact else 'no'}.",  # noqa: E501
         ]
@@ -121,6 +162,35 @@ async def send_confirmation(
         subject=f"You are registered: {conference.name}",
         text=text,
         attachments=attachments,
+    )
+
+
+async def send_payment_pending(
+    db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee, type_name: str
+) -> None:
+    """An invoiced attendee hears at once that they are registered; the badge follows the payment."""
+    text = "\n".join(
+        [
+            f"Dear {attendee.first_name},",
+            "",
+            f"You are registered for {conference.name}; your city or organization is paying by invoice.",
+            "",
+            f"Registration: {type_name}",
+            f"When: {date_range(conference.starts_on, conference.ends_on)}",
+            f"Where: {conference.venue_name}, {conference.venue_address}",
+            "",
+            "You can plan your sessions now:",
+            *await _link_lines(db, settings=settings, conference=conference, attendee=attendee),
+            "",
+            "Your confirmation and badge follow as soon as the payment arrives.",
+        ]
+    )
+    await queue_mail(
+        db,
+        settings=settings,
+        to=[attendee.email],
+        subject=f"Registered, payment pending: {conference.name}",
+        text=text,
     )
 
 
@@ -181,8 +251,8 @@ async def send_invoice_notice(
             f"Invoice {invoice_number} for {_money(order.total_cents, order.currency)} is ready: {invoice_url}",
             *([f"Your purchase order: {order.po_number}"] if order.po_number else []),
             "",
-            "The seats are held for you until the invoice is paid by check or ACH. Each attendee receives their "
-            "confirmation once payment arrives.",
+            "The seats are held for you until the invoice is paid by check or ACH. Each attendee has a mail "
+            "now with their agenda, and their confirmation with the badge once payment arrives.",
             f"Manage this order: {manage_url}",
         ]
     )

@@ -28,10 +28,18 @@ from events_app.core.clock import now
 from events_app.core.errors import DomainError
 from events_app.core.money import Money
 from events_app.payments import service as payments
-from events_app.registration import cancellation, checkout, manage_links, quote, reports, service, waitlist
+from events_app.registration import cancellation, checkout, mail, manage_links, quote, reports, service, waitlist
 from events_app.registration.dependencies import provide_managed_order
-from events_app.registration.models import Order, OrderStatus, PaymentMethod, RegistrationType, TypeKind
-from events_app.registration.pricing import price_period
+from events_app.registration.models import (
+    AttendeeStatus,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    Rate,
+    RegistrationType,
+    TypeKind,
+)
+from events_app.registration.pricing import price_cents, price_period
 from events_app.registration.schemas import OrderIn, SubstituteIn, WaitlistIn
 from events_app.settings import Settings
 
@@ -92,6 +100,27 @@ async def _read_again(db: AsyncSession, settings: Settings, conference: Conferen
     return await manage_links.order_from_manage_token(db, settings=settings, conference=conference, token=token)
 
 
+# An attendee's status as the buyer reads it on the manage page.
+ATTENDEE_STATUS_WORDS = {
+    AttendeeStatus.PENDING: "Registered, payment pending",
+    AttendeeStatus.CONFIRMED: "Registered",
+    AttendeeStatus.CANCELLED: "Cancelled",
+    AttendeeStatus.REFUNDED: "Cancelled and refunded",
+    AttendeeStatus.SUBSTITUTED: "Handed to a colleague",
+}
+
+
+def type_label(registration_type: RegistrationType) -> str:
+    """A one-day type's name with its date, the weekday said once: "One day: Wednesday, October 6"."""
+    day = registration_type.valid_on
+    if day is None:
+        return registration_type.name
+    date = f"{day:%B} {day.day}"
+    if f"{day:%A}" in registration_type.name:
+        return f"{registration_type.name}, {date}"
+    return f"{registration_type.name} ({day:%A}, {date})"
+
+
 def _refusal(exc: Exception, unreadable: str) -> tuple[str, int]:
     """What to tell the person, and the status: a refusal says its own; a form that does not read is 422."""
     if isinstance(exc, DomainError):
@@ -122,8 +151,11 @@ class RegistrationPages(Controller):
             "conference": conference,
             "form": form,
             "types": types,
+            "labels": {t.id: type_label(t) for t in types},
             "counts": counts,
             "periods": {t.id: price_period(t, at=moment) for t in types},
+            "prices": {t.id: {rate: price_cents(t, rate=rate, at=moment) for rate in Rate} for t in types},
+            "sold_out": [t for t in types if t.visibility == "public" and t.id in counts and counts[t.id].left == 0],
             "cities": cities,
             "open": registration_is_open(conference, at=moment),
             "card_enabled": payments.card_payments_enabled(settings),
@@ -217,6 +249,11 @@ class RegistrationPages(Controller):
             "money": money,
             "invoice": invoice,
             "invoice_url": payments.invoice_url(settings, invoice=invoice) if invoice else None,
+            "links": {
+                a.id: await mail.attendee_links(db, settings=settings, conference=conference, attendee=a)
+                for a in order.attendees
+            },
+            "status_words": ATTENDEE_STATUS_WORDS,
             "now": now(),
             "error": None,
             "notice": None,
@@ -279,6 +316,22 @@ class RegistrationPages(Controller):
         except ValueError:
             chosen = [uuid.uuid4()]  # not an attendee of this order: refused below like any stranger's id
         try:
+            if form.get("confirm") != "yes":
+                # One click must not cancel an order: first say who goes and what comes back.
+                preview = await cancellation.preview_cancellation(db_session, order=managed_order, attendee_ids=chosen)
+                return Template(
+                    "registration/cancel_confirm.html",
+                    context={
+                        "conference": conference,
+                        "order": managed_order,
+                        "token": token,
+                        "chosen": chosen,
+                        "preview": preview,
+                        "money": money,
+                        "principal": principal,
+                    },
+                    status_code=200,
+                )
             await cancellation.cancel_attendees(db_session, settings=settings, order=managed_order, attendee_ids=chosen)
         except DomainError as exc:
             return await self._manage_refused(

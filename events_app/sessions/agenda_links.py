@@ -8,6 +8,7 @@ link and every calendar subscription made from one. An agenda is made on first u
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -20,6 +21,7 @@ from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.mail import queue_mail
 from events_app.core.signing import sign, unsign
+from events_app.registration.mail import AttendeeLink
 from events_app.registration.models import Attendee, AttendeeStatus
 from events_app.registration.service import get_attendee
 from events_app.sessions.errors import AgendaLinkRevoked, AgendaNotFound
@@ -66,6 +68,15 @@ async def agenda_for(db: AsyncSession, *, attendee: Attendee) -> Agenda:
             if agenda is None:
                 raise
     return agenda
+
+
+async def agenda_page_link(
+    db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee
+) -> Sequence[AttendeeLink]:
+    """The attendee's agenda, for their mails and the order's manage page (registration's link hook)."""
+    if attendee.status not in ACTIVE:
+        return []
+    return [AttendeeLink("Agenda", agenda_url(settings, conference, await agenda_for(db, attendee=attendee)))]
 
 
 async def open_agenda(db: AsyncSession, *, conference: Conference, settings: Settings, token: str) -> LinkedAgenda:

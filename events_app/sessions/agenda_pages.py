@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC
 from events_app.conferences.models import Conference
+from events_app.registration.manage_links import manage_url
+from events_app.registration.models import Order
 from events_app.sessions import agenda, agenda_links, releases
 from events_app.sessions.agenda_links import LinkedAgenda
 from events_app.sessions.dependencies import LINKED_AGENDA, remembered_link_key
@@ -134,8 +136,12 @@ class AgendaPages(Controller):
                     entry = next(((s, r) for s in schedule.sessions for r in s.runs if r.id == run_id), None)
                     if entry is not None:
                         offered[run_id] = (entry[0], entry[1], rsvp)
+        # The buyer's agenda leads back to their order; another attendee's must not open it.
+        order = await db_session.get_one(Order, attendee.order_id)
+        buyer = order.buyer_email.lower() == attendee.email.lower()
+        manage = manage_url(settings, conference=conference, order=order) if buyer else None
         return program_page(
-            "agenda", conference, None, attendee=attendee, view=view, token=token,
+            "agenda", conference, None, attendee=attendee, view=view, token=token, manage_url=manage,
             rooms={r.id: r for r in schedule.rooms} if schedule else {},
             clashing={e.run.id for pair in view.clashes for e in pair}, pending=offered,
             links=subscribe_links(feed, f"{conference.name}: my agenda"), notice=notice or "",

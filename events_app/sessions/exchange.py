@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from events_app.core.text import slugify
 from events_app.sessions.schemas import Schedule, ScheduleRun, ScheduleSession
+from events_app.sessions.urls import absolute
+from events_app.settings import Settings
 
 DAY_CHANGE = time(4, 0)
 
@@ -37,7 +39,7 @@ def _text(parent: Element, tag: str, value: str | None = None, **attrs: str) -> 
     return child
 
 
-def schedule_xml(schedule: Schedule) -> bytes:
+def schedule_xml(schedule: Schedule, settings: Settings) -> bytes:
     """The schedule as Frab's ``schedule.xml`` (version, conference, day/room/event)."""
     conference = schedule.conference
     zone = ZoneInfo(conference.timezone)
@@ -55,7 +57,7 @@ def schedule_xml(schedule: Schedule) -> bytes:
     _text(head, "end", conference.ends_on.isoformat())
     _text(head, "days", str(days))
     _text(head, "timeslot_duration", "00:15")
-    _text(head, "base_url", conference.url)
+    _text(head, "base_url", absolute(settings, conference.url))
     _text(head, "time_zone_name", conference.timezone)
 
     by_day: dict[int, dict[uuid.UUID, list[tuple[ScheduleSession, ScheduleRun]]]] = defaultdict(
@@ -87,7 +89,7 @@ def schedule_xml(schedule: Schedule) -> bytes:
                 _text(event, "duration", _hhmm(run.ends_at - run.starts_at))
                 _text(event, "room", room.name)
                 _text(event, "slug", f"{conference.slug}-{slugify(session.code)}-{slugify(session.title)}"[:200])
-                _text(event, "url", session.url)
+                _text(event, "url", absolute(settings, session.url))
                 _text(event, "title", session.title)
                 _text(event, "subtitle", "")
                 track = tracks.get(session.track_id) if session.track_id else None

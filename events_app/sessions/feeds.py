@@ -33,6 +33,7 @@ from events_app.sessions.errors import FeedNotFound, ProgramNotPublished, RoomNo
 from events_app.sessions.models import Agenda, AgendaItem, FeedCache, ScheduleRelease
 from events_app.sessions.releases import latest_release_number, published_schedule, require_published_schedule
 from events_app.sessions.schemas import Schedule, ScheduleRun, ScheduleSession
+from events_app.sessions.urls import absolute
 from events_app.settings import Settings
 
 # How often we ask calendar apps to poll; Google ignores it and comes every 8-24 hours anyway.
@@ -108,7 +109,6 @@ def build_calendar(
     entries: Iterable[FeedEntry],
     *,
     name: str,
-    key: str,
     settings: Settings,
     modified_floor: datetime | None = None,
 ) -> tuple[bytes, datetime]:
@@ -128,15 +128,17 @@ def build_calendar(
 
     calendar = icalendar.Calendar.new(
         prodid=PRODID,
-        uid=f"{key}.{conference.id}@{service_domain(settings)}",
         name=name,
         description=f"{conference.name}, {conference.venue_name}",
-        url=conference.url,
+        url=absolute(settings, conference.url),
         last_modified=modified,
         refresh_interval=REFRESH_INTERVAL,
         method="PUBLISH",
         calscale="GREGORIAN",
     )
+    # RFC 7986 allows a calendar-level UID, but vdirsyncer then files every event under that one
+    # UID and khal shows a single event of the whole feed; icalendar adds a random one unasked.
+    del calendar["UID"]
     # RFC 7986 3.7 requires the VALUE parameter; icalendar leaves it out.
     calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
     calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH_INTERVAL))
@@ -162,7 +164,7 @@ def build_calendar(
             for part in (
                 ("Speakers: " + "; ".join(people)) if people else "",
                 session.description,
-                f"Details: {session.url}",
+                f"Details: {absolute(settings, session.url)}",
             )
             if part
         )
@@ -178,7 +180,7 @@ def build_calendar(
             status=icalendar.STATUS.CANCELLED if cancelled else icalendar.STATUS.CONFIRMED,
             location=f"{room.name}, {conference.venue_name}" if room else conference.venue_name,
             description=description,
-            url=session.url,
+            url=absolute(settings, session.url),
             categories=[c for c in (session.type.label, track.name if track else "") if c],
         )
         calendar.add_component(event)
@@ -242,6 +244,11 @@ async def cached_feed(
     return feed
 
 
+def _version(release_number: int, settings: Settings) -> str:
+    """What a cached feed was built from: links in it carry the host, which may change between runs."""
+    return f"release-{release_number}@{settings.base_url}"
+
+
 FeedKind = Literal["conference", "track", "speaker", "room"]
 
 
@@ -261,7 +268,7 @@ async def program_feed(
             )
         )
     ).first()
-    if hit is not None and hit.number is not None and hit.version == f"release-{hit.number}":
+    if hit is not None and hit.number is not None and hit.version == _version(hit.number, settings):
         return Feed(conference_id=conference.id, key=key, etag=hit.etag, last_modified=hit.last_modified)
 
     number = await latest_release_number(db, conference=conference)
@@ -273,11 +280,11 @@ async def program_feed(
         name, keep = _scope(schedule, kind, ident)
         # A release can take an event out of this feed (a speaker leaves a panel): the feed changed then too.
         return build_calendar(
-            schedule, conference_entries(schedule, keep), name=name, key=f"{kind}-{ident}".rstrip("-"),
-            settings=settings, modified_floor=schedule.release.released_at,
+            schedule, conference_entries(schedule, keep), name=name, settings=settings,
+            modified_floor=schedule.release.released_at,
         )  # fmt: skip
 
-    return await cached_feed(db, conference=conference, key=key, version=f"release-{number}", build=build)
+    return await cached_feed(db, conference=conference, key=key, version=_version(number, settings), build=build)
 
 
 def _scope(
@@ -311,7 +318,7 @@ async def agenda_feed(
 ) -> Feed:
     """An attendee's agenda as a feed; sessions they took off stay in it as cancelled."""
     number = await latest_release_number(db, conference=conference)
-    version = f"release-{number or 0}:agenda-{agenda.revision}:link-{agenda.link_version}"
+    version = f"{_version(number or 0, settings)}:agenda-{agenda.revision}:link-{agenda.link_version}"
 
     async def build() -> tuple[bytes, datetime]:
         schedule = await published_schedule(db, conference=conference)
@@ -322,7 +329,7 @@ async def agenda_feed(
         entries = [FeedEntry(*runs[item.run_id], withdrawn_at=item.removed_at) for item in items if item.run_id in runs]
         name = f"{schedule.conference.name}: {attendee.first_name} {attendee.last_name}'s agenda"
         return build_calendar(
-            schedule, entries, name=name, key=f"agenda-{agenda.id}", settings=settings,
+            schedule, entries, name=name, settings=settings,
             modified_floor=max(agenda.changed_at, schedule.release.released_at),
         )  # fmt: skip
 

@@ -50,7 +50,7 @@ from events_app.sessions.schemas import (
     ScheduleTrack,
     ScheduleWarning,
 )
-from events_app.sessions.urls import conference_url, session_url, speaker_url
+from events_app.sessions.urls import conference_path, session_path, speaker_path
 from events_app.settings import Settings
 
 _Shown = TypeVar("_Shown", bound=msgspec.Struct)
@@ -144,7 +144,6 @@ async def _build(
     db: AsyncSession,
     *,
     conference: Conference,
-    settings: Settings,
     previous: ScheduleRelease | None,
     number: int,
     at: datetime,
@@ -222,14 +221,14 @@ async def _build(
         published.append(
             _shown(
                 ScheduleSession, session, status="confirmed" if live else "cancelled", tags=list(session.tags),
-                url=session_url(settings, conference, session.id), runs=runs,
+                url=session_path(conference, session.id), runs=runs,
                 speakers=msgspec.convert(session.speakers, list[ScheduleSessionSpeaker], from_attributes=True),
             )
         )  # fmt: skip
 
     schedule = Schedule(
         format=SCHEDULE_FORMAT,
-        conference=_shown(ScheduleConference, conference, url=conference_url(settings, conference)),
+        conference=_shown(ScheduleConference, conference, url=conference_path(conference)),
         release=ScheduleReleaseInfo(number=number, released_at=at),
         # Sorted here, not by the database, so the bytes do not depend on its collation.
         rooms=msgspec.convert(
@@ -237,7 +236,7 @@ async def _build(
         ),
         tracks=[ScheduleTrack(id=t.id, slug=t.slug, name=t.name, color=t.color, group=_group(g)) for t, g in tracks],
         speakers=[
-            _shown(ScheduleSpeaker, s, url=speaker_url(settings, conference, s.id))
+            _shown(ScheduleSpeaker, s, url=speaker_path(conference, s.id))
             for s in sorted(speakers.values(), key=lambda s: s.name)
             if s.id in used_speakers
         ],
@@ -278,7 +277,7 @@ async def pending_changes(db: AsyncSession, *, conference: Conference, settings:
     """What releasing now would change, with the scheduling checks, without publishing anything."""
     previous = await latest_release(db, conference=conference)
     number = (previous.number + 1) if previous else 1
-    built = await _build(db, conference=conference, settings=settings, previous=previous, number=number, at=now())
+    built = await _build(db, conference=conference, previous=previous, number=number, at=now())
     warnings = await check_schedule(db, conference=conference)
     return PendingChanges(based_on=previous.number if previous else None, changelog=built.changelog, warnings=warnings)
 
@@ -300,7 +299,7 @@ async def release_schedule(
     previous = await latest_release(db, conference=conference)
     number = (previous.number + 1) if previous else 1
     at = now()
-    built = await _build(db, conference=conference, settings=settings, previous=previous, number=number, at=at)
+    built = await _build(db, conference=conference, previous=previous, number=number, at=at)
     if previous is not None:
         # Same bytes but for the release stamp: nothing a reader of the program would notice changed.
         unchanged = msgspec.structs.replace(built.schedule, release=decode_schedule(previous).release)

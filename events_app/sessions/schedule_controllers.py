@@ -23,6 +23,7 @@ from events_app.sessions import releases
 from events_app.sessions.exchange import schedule_xml
 from events_app.sessions.models import ScheduleRelease
 from events_app.sessions.schemas import Change, ReleaseIn, ReleaseOut, Schedule, ScheduleWarning
+from events_app.sessions.urls import absolute_schedule_json
 from events_app.settings import Settings
 
 
@@ -54,6 +55,7 @@ class ScheduleController(Controller):
     async def schedule(
         self,
         request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         conference: NamedDependency[Conference],
     ) -> Response[bytes]:
@@ -62,15 +64,19 @@ class ScheduleController(Controller):
         etag = f'"release-{release.id}"'
         if etag in request.headers.get("if-none-match", ""):
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        return Response(release.schedule, media_type="application/json", headers={"ETag": etag})
+        body = absolute_schedule_json(settings, release.schedule)
+        return Response(body, media_type="application/json", headers={"ETag": etag})
 
     @get("/schedule.xml", operation_id="getScheduleFrab", media_type="application/xml")
     async def schedule_frab(
-        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+        self,
+        settings: NamedDependency[Settings],
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
     ) -> Response[bytes]:
         """The released program as Frab-compatible ``schedule.xml`` (cancelled runs left out)."""
         release, schedule = await releases.require_published_schedule(db_session, conference=conference)
-        body = schedule_xml(schedule)
+        body = schedule_xml(schedule, settings)
         return Response(body, media_type="application/xml; charset=utf-8", headers={"ETag": f'"frab-{release.id}"'})
 
     @post("/program/releases", operation_id="releaseSchedule", opt=allow())

@@ -7,7 +7,6 @@ shown at once. Rows are added in bulk (two flushes); the seed takes about a seco
 
 from __future__ import annotations
 
-import os
 import random
 import uuid
 from collections import defaultdict
@@ -348,8 +347,8 @@ async def seed(db: AsyncSession, *, rng: random.Random) -> None:
     db.add_all(b.sessions)
     await db.flush()
 
-    # Release 1 is what the public sees; URLs in it use the configured address when there is one.
-    settings = Settings(base_url=os.environ.get("EVENTS_BASE_URL", "http://127.0.0.1:8000").rstrip("/"))
+    # Release 1 is what the public sees; it stores paths, so no address is fixed at seed time.
+    settings = Settings()
     await releases.release_schedule(db, conference=conference, settings=settings, actor=None, note="First program")
     await _pending_changes(db, b, rooms)
 

@@ -21,9 +21,9 @@ async def _sign_in(client: AsyncTestClient[Litestar], email: str, password: str,
 async def test_staff_member_signs_in_and_out(client: AsyncTestClient[Litestar], staff: Caller) -> None:
     assert await _sign_in(client, staff.email.upper(), staff.password) == 303
     home = await client.get("/")
-    assert "(staff)" in home.text
+    assert ", on-site staff" in home.text
     await client.post("/logout", headers={"x-csrftoken": client.cookies["csrftoken"]})
-    assert "(staff)" not in (await client.get("/")).text
+    assert "on-site staff" not in (await client.get("/")).text
 
 
 async def test_wrong_password_says_so_without_saying_which_part(
@@ -69,3 +69,13 @@ async def test_a_signed_in_browser_cannot_use_the_api_without_a_token(
     assert await _sign_in(client, organizer.email, organizer.password) == 303
     assert (await client.get("/api/users")).status_code == 401
     assert (await client.get("/api/users", headers=organizer.headers)).status_code == 200
+
+
+async def test_a_refused_page_still_shows_who_is_signed_in(client: AsyncTestClient[Litestar], staff: Caller) -> None:
+    assert await _sign_in(client, staff.email, staff.password) == 303
+    # Setting up stations is an organizer's job; the guard refuses before the conference is looked up.
+    refused = await client.get("/c/any-conference/staff/stations", headers={"Accept": "text/html"})
+    assert refused.status_code == 403
+    assert ", on-site staff" in refused.text
+    assert "Staff sign-in" not in refused.text
+    assert "This is for organizers; you are signed in as on-site staff." in refused.text

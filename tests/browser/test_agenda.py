@@ -43,7 +43,7 @@ async def test_attendee_adds_a_session_and_finds_it_in_their_feed(
     await page.get_by_role("button", name="Add to my agenda").click()
     await page.get_by_role("status").filter(has_text="Added to your agenda").wait_for()
 
-    await page.goto(f"{server.url}/c/fall-2027/agenda/{ana.token}")
+    await page.get_by_role("status").get_by_role("link", name="My agenda").click()
     await page.locator("#agenda").get_by_text("Housing elements that pass").wait_for()
     subscribe = await page.get_by_role("link", name="Subscribe", exact=True).get_attribute("href")
     assert subscribe is not None

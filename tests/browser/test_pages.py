@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from playwright.async_api import Browser
+from playwright.async_api import Browser, Route
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.demo import seed_demo
@@ -36,5 +36,27 @@ async def test_conference_home_fits_a_phone_and_signs_in_staff(
     await page.get_by_label("Email").fill("staff@demo.events.test")
     await page.get_by_label("Password").fill("demo-staff-pass")
     await page.get_by_role("button", name="Sign in").click()
-    await page.get_by_text("Sam Staff (staff)").wait_for()
+    await page.get_by_text("Sam Staff, on-site staff").wait_for()
     await phone.close()
+
+
+async def test_api_docs_show_at_a_venue_without_internet(
+    browser: Browser, live_servers: Callable[..., list[LiveServer]]
+) -> None:
+    [server] = live_servers(1)
+    page = await browser.new_page()
+    outside: list[str] = []
+
+    async def offline(route: Route) -> None:
+        if route.request.url.startswith(server.url):
+            await route.continue_()
+        else:
+            outside.append(route.request.url)
+            await route.abort()
+
+    await page.route("**/*", offline)
+    await page.goto(f"{server.url}/schema")
+    await page.get_by_text("Events service API").first.wait_for()
+    await page.get_by_text("Registration, program, expo, check-in and calendar feeds").first.wait_for()
+    # The viewer falls back to the system font when its web font cannot load; nothing else is fetched.
+    assert [url for url in outside if "fonts.gstatic.com" not in url] == []

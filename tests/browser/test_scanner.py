@@ -13,6 +13,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin.models import Checkin, Scan
+from events_app.core.clock import now
+from events_app.registration.cancellation import revoke
+from events_app.registration.models import AttendeeStatus
 from events_app.settings import Settings
 from tests.checkin.conftest import Door, World, badge_of, build_world, place_order, register
 from tests.conftest import Caller, LiveServer, MakeCaller
@@ -237,3 +240,38 @@ async def test_two_doors_reconnecting_in_either_order_credit_the_door_that_scann
     await expect(south.locator("#conflicts")).to_be_hidden()
     for device in (north_device, south_device, dashboard.context):
         await device.close()
+
+
+async def test_the_look_up_stays_usable_beside_a_group_and_says_who_cannot_come_in(
+    browser: Browser,
+    db: AsyncSession,
+    settings: Settings,
+    make_caller: MakeCaller,
+    live_servers: Callable[..., list[LiveServer]],
+) -> None:
+    world: World = await build_world(db, make_caller)
+    await place_order(db, settings, world, [("Maria", "Silva"), ("Tom", "Reyes")])
+    await register(db, world, "ann", "Ann", "Gone")
+    revoke(world.people["ann"], AttendeeStatus.CANCELLED, at=now())
+    await db.commit()
+    maria = await badge_of(db, settings, world, "maria")
+    [server] = live_servers(1)
+    page = await browser.new_page(viewport={"width": 375, "height": 740})
+    await page.goto(f"{server.url}/c/{world.conference.slug}/staff/scan#token={world.desk.token}")
+    await expect(page.locator("#network")).to_have_text("Online")
+
+    await _wedge(page, maria)
+    await expect(page.get_by_role("button", name="Check in Tom Reyes")).to_be_visible()
+    # Tom is still waiting on the answer panel; the look-up form is not under it.
+    await page.get_by_label("Find by name or email").fill("silva")
+    await page.get_by_role("button", name="Find").click()
+    maria_hit = page.locator("#lookup-results li", has_text="Maria Silva")
+    await expect(maria_hit).to_contain_text("Already checked in")
+    await expect(maria_hit.get_by_role("button", name="Check in")).to_have_count(0)
+
+    await page.get_by_label("Find by name or email").fill("ann gone")
+    await page.get_by_role("button", name="Find").click()
+    ann_hit = page.locator("#lookup-results li", has_text="Ann Gone")
+    await expect(ann_hit).to_contain_text("Cancelled: not admitted")
+    await expect(ann_hit.get_by_role("button", name="Check in")).to_have_count(0)
+    await page.close()

@@ -7,6 +7,7 @@ must accept what it reads: the whole path from print to door.
 from __future__ import annotations
 
 import io
+import logging
 import math
 from pathlib import Path
 
@@ -21,7 +22,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin import printing
+from events_app.checkin.codes import badge_code
 from events_app.cli import main
+from events_app.core.logging import configure_logging
 from events_app.settings import Settings
 from tests.checkin.conftest import World, badge_of, register, scan
 
@@ -75,6 +78,12 @@ async def test_sheets_put_six_badges_on_a_letter_page_and_every_code_reads(
     first_text, first_pixels = pages[0]
     assert "Maria" in first_text + pages[1][0]
     assert "GUEST" in first_text
+    # The code a person types when the QR will not read is printed on the badge, and the look-up finds it.
+    maria_code = badge_code(world.people["maria"].id)
+    assert f"Code {maria_code}" in first_text + pages[1][0]
+    typed = maria_code.lower().replace("-", " ")
+    found = await client.get(f"{world.api}/lookup", params={"q": typed}, headers=world.desk.headers)
+    assert [h["name"] for h in found.json()] == ["Maria Lopez"]
     codes = zxingcpp.read_barcodes(first_pixels) + zxingcpp.read_barcodes(pages[1][1])
     assert len(codes) == 7
     for code in codes[:2]:
@@ -91,6 +100,7 @@ async def test_a_name_in_any_script_prints() -> None:
         registration_type="Full conference",
         band=(11, 92, 173),
         token="EV1-TEST",
+        code="7KX2-M9QD",
     )
     [(text, _pixels)] = _pdf_pages(printing.single_badge(face))
     if not printing.FONT_DIR.exists():
@@ -125,3 +135,14 @@ async def _in_thread(work):  # type: ignore[no-untyped-def]
     import asyncio
 
     return await asyncio.to_thread(work)
+
+
+async def test_printing_a_badge_leaves_the_log_readable(caplog: pytest.LogCaptureFixture) -> None:
+    configure_logging(level="INFO", json=False)
+    face = printing.BadgeFace(
+        conference="Annual Conference & Expo 2027", badge_name="Ana", full_name="Ana Ruiz", title="Clerk",
+        city="Fresno", registration_type="Full conference", band=(11, 92, 173), token="EV1-TEST", code="7KX2-M9QD",
+    )  # fmt: skip
+    with caplog.at_level(logging.DEBUG):
+        printing.single_badge(face)
+    assert [r.name for r in caplog.records if r.levelno < logging.WARNING] == []

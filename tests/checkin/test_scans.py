@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin import credential
 from events_app.checkin.badges import holder_for_badge
+from events_app.checkin.codes import badge_code
 from events_app.checkin.models import Checkin, Scan
 from events_app.core.errors import Invalid
 from events_app.registration import cancellation, checkout
@@ -218,3 +219,23 @@ async def test_other_domains_can_ask_whose_badge_it_is(db: AsyncSession, setting
     with pytest.raises(Invalid) as refused:
         await holder_for_badge(db, conference=world.conference, token="EV1-GARBLED")
     assert refused.value.code == "badge-invalid"
+
+
+async def test_a_conference_vouching_for_invoiced_cities_lets_their_officials_through_every_door(
+    client: AsyncTestClient[Litestar], db: AsyncSession, settings: Settings, world: World
+) -> None:
+    await place_order(db, settings, world, [("Ivy", "Nguyen")], rtype=world.priced)  # Fresno was invoiced
+    world.conference.admit_invoiced_members = True
+    await db.commit()
+    token = await badge_of(db, settings, world, "ivy")
+    at_door = await scan(client, world, world.north, token)
+    assert (at_door["result"], at_door["admitted"]) == ("unpaid", True)  # in, and flagged as not yet paid
+
+
+async def test_the_door_takes_the_code_typed_from_a_badge_whose_qr_will_not_read(
+    client: AsyncTestClient[Litestar], world: World
+) -> None:
+    typed = badge_code(world.people["maria"].id).lower()
+    answer = await scan(client, world, world.north, typed)
+    assert (answer["result"], answer["admitted"], answer["attendee"]["name"]) == ("ok", True, "Maria Lopez")
+    assert (await scan(client, world, world.north, "ZZZZ-ZZZZ"))["result"] == "invalid"

@@ -6,7 +6,7 @@ import asyncio
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.core.mail import Attachment, deliver_outbox, queue_mail
+from events_app.core.mail import Attachment, deliver_outbox, queue_mail, readable_text
 from events_app.db import make_engine
 from events_app.settings import Settings
 from tests.conftest import MailBox
@@ -73,3 +73,14 @@ async def test_unreachable_server_is_retried_later(db: AsyncSession, settings: S
     assert mail.sent_at is None
     assert mail.attempts == 1
     assert mail.next_attempt_at > mail.created_at
+
+
+async def test_mail_written_to_the_log_reads_as_sent(db: AsyncSession, settings: Settings) -> None:
+    link = "https://events.example.test/c/annual-2027/agenda/" + "x" * 90
+    mail = await queue_mail(
+        db, settings=settings, to=["clerk@longbeach.gov"], subject="Your agenda", text=f"Your agenda, María:\n{link}\n"
+    )
+    assert b"=\n" in mail.message  # as stored and sent: quoted-printable, lines broken with "="
+    text = readable_text(mail.message)  # what the log line shows
+    assert link in text
+    assert "María" in text

@@ -9,6 +9,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin import badges as checkin
+from events_app.checkin.codes import badge_code
 from events_app.registration import service as registration
 from events_app.registration.models import TypeKind
 from events_app.registration.schemas import TypeIn
@@ -61,7 +62,7 @@ async def test_a_partner_holds_books_and_finds_the_invoice_on_the_dashboard(
     assert booked.url.path == f"{plan}/dashboard"
     assert "The invoice is on its way" in booked.text
     assert re.search(r"INV-\d{4}-\d{5}", booked.text)
-    assert "104 (10x10 inline)" in booked.text
+    assert "104: 10x10 in-line (one open side)" in booked.text
     assert "Invoiced" in booked.text
     assert "300 priority points" in booked.text
 
@@ -137,3 +138,24 @@ async def test_a_wedge_scanner_saves_a_lead_on_the_dashboard(
     assert "Public Works Director" in saved.text
     assert "Not shared" in saved.text  # no consent: no email on the lead
     assert "lee@visalia.gov" not in saved.text
+
+
+async def test_a_booth_types_the_code_printed_on_a_badge_whose_qr_will_not_read(
+    client: Client, db: AsyncSession, expo: ExpoWorld, make_partner: MakePartner
+) -> None:
+    acme = await make_partner("Acme")
+    held = (await client.post(f"{expo.api}/holds", json={"booth_code": "106"}, headers=acme.headers)).json()
+    await client.post(f"{expo.api}/holds/{held['id']}/checkout", json={"method": "invoice"}, headers=acme.headers)
+    kind = await registration.create_type(db, conference=expo.conference, actor=None, data=TypeIn(
+        name="Full", kind=TypeKind.FULL, member_price_cents=0, non_member_price_cents=0,
+    ))  # fmt: skip
+    visitor = await registration.add_confirmed_attendee(
+        db, conference_id=expo.conference.id, registration_type_id=kind.id, first_name="Lee", last_name="Park",
+        email="lee@visalia.gov", title="Public Works Director", city_name="Visalia",
+    )  # fmt: skip
+    await db.commit()
+    await _login(client, acme.caller)
+    saved = await client.post(f"/c/{expo.conference.slug}/expo/leads/scans", data={"badge": badge_code(visitor.id)},
+                              headers={**HTML, **_csrf(client)})  # fmt: skip
+    assert "Lead saved." in saved.text
+    assert "Lee Park" in saved.text

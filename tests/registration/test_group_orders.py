@@ -96,6 +96,11 @@ async def test_invoice_me_holds_seats_issues_a_numbered_invoice_and_confirms_whe
     [notice] = smtp_server.to("clerk@fresno.gov")
     assert payment.invoice.number in notice["Subject"]
     assert "PO-7781" in notice.get_content()
+    # Each official hears at once that they are in, with their agenda; the badge waits for the check.
+    [pending] = smtp_server.to("mayor@fresno.gov")
+    assert pending["Subject"] == "Registered, payment pending: Annual Conference & Expo 2027"
+    assert f"Agenda: http://testserver.local/c/{world.conference.slug}/agenda/" in pending.get_content()
+    assert "Badge:" not in pending.get_content()
 
     await payments.record_invoice_payment(
         db,
@@ -127,7 +132,7 @@ async def test_invoice_me_holds_seats_issues_a_numbered_invoice_and_confirms_whe
     assert statuses == {AttendeeStatus.CONFIRMED}
 
     await deliver_outbox(db.bind, mail_settings)  # type: ignore[arg-type]
-    [confirmation] = smtp_server.to("mayor@fresno.gov")
+    [_pending, confirmation] = smtp_server.to("mayor@fresno.gov")
     assert "You are registered" in confirmation["Subject"]
     assert "vegetarian" in confirmation.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
     [ics] = [part for part in confirmation.iter_attachments() if part.get_content_type() == "text/calendar"]

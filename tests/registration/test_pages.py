@@ -88,7 +88,13 @@ async def test_the_buyer_cancels_the_whole_invoiced_order_from_the_manage_page(
     page = await _form_page(client)
     placed = await client.post(PAGE, data=_clerk(world, _csrf(page), action="place"))
     manage = placed.url.path
-    cancelled = await client.post(f"{manage}/cancel", data={"_csrf_token": _csrf(placed.text)})
+    asked = await client.post(f"{manage}/cancel", data={"_csrf_token": _csrf(placed.text)})
+    assert "Cancel the whole order?" in asked.text
+    assert "Nothing has been paid for this order, so there is nothing to refund; the invoice is voided." in " ".join(
+        asked.text.split()
+    )
+    assert "Invoiced: seats held" in (await client.get(manage)).text  # asking changed nothing
+    cancelled = await client.post(f"{manage}/cancel", data={"_csrf_token": _csrf(asked.text), "confirm": "yes"})
     assert cancelled.status_code == 200
     assert "The cancellation is done" in cancelled.text
     assert "Cancelled" in cancelled.text
@@ -167,3 +173,30 @@ async def test_a_double_click_on_register_makes_one_order(client: AsyncTestClien
     one = await client.post("/api/conferences/annual-2027/registration/orders", json=api)
     again = await client.post("/api/conferences/annual-2027/registration/orders", json=api)
     assert one.json()["id"] == again.json()["id"]
+
+
+async def test_the_register_page_says_dates_prices_and_member_domains_once_and_plainly(
+    client: AsyncTestClient[Litestar], world: World
+) -> None:
+    page = " ".join((await _form_page(client)).split())
+    assert "Thursday only, October 7" in page  # the weekday is said once
+    assert "$500.00<br><small>then $600.00</small>" in page  # the early-bird price, and what follows it
+    assert "<strong>@fresno.gov</strong> for Fresno" in page
+    assert "lapsedville.gov" not in page  # a city not in good standing gives no member rate
+    assert "Join the waitlist" not in page  # nothing is sold out
+
+
+async def test_the_manage_page_links_each_attendee_to_their_agenda_and_the_buyers_agenda_links_back(
+    client: AsyncTestClient[Litestar], world: World
+) -> None:
+    page = await _form_page(client)
+    form = _clerk(world, _csrf(page), action="place", a0_email="clerk@fresno.gov", a0_first_name="Carla")
+    placed = await client.post(PAGE, data=form)
+    agendas = re.findall(r'<a href="http://testserver.local(/c/annual-2027/agenda/[^"]+)">Agenda<', placed.text)
+    assert len(agendas) == 2  # one per attendee
+    assert "/badge/" not in placed.text  # invoiced: the badge comes with the payment
+    assert "Registered, payment pending" in placed.text
+    buyers_agenda = (await client.get(agendas[0])).text
+    assert "Your registration order" in buyers_agenda
+    assert placed.url.path in buyers_agenda
+    assert "Your registration order" not in (await client.get(agendas[1])).text  # Pat is not the buyer

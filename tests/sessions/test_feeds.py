@@ -167,7 +167,7 @@ async def test_polls_get_304_and_one_build_serves_every_poll(
     assert (await client.get(f"{FEEDS}/program.ics", headers={"If-None-Match": '"other"'})).status_code == 200
     cached = await db.scalar(select(FeedCache).where(FeedCache.key == "conference"))
     assert cached is not None
-    assert cached.version == "release-1"
+    assert cached.version == "release-1@http://testserver.local"
     assert cached.etag == etag
 
     await service.update_run(db, conference=program.conference, run=program.sessions["B1"].runs[0],
@@ -225,3 +225,16 @@ async def test_nothing_is_published_before_the_first_release(
     response = await client.get(path)
     assert response.status_code == 404
     assert response.json()["code"] == "program-not-published"
+
+
+async def test_calendar_apps_and_link_checkers_may_ask_head_first(
+    client: AsyncTestClient[Litestar], db: AsyncSession, program: Program, settings: Settings
+) -> None:
+    await release(db, program, settings)
+    full = await client.get(f"{FEEDS}/program.ics")
+    head = await client.head(f"{FEEDS}/program.ics")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head.headers["etag"] == full.headers["etag"]
+    assert head.headers["content-length"] == str(len(full.content))
+    assert (await client.head("/c/fall-2027/program")).status_code == 200

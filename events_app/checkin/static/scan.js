@@ -483,12 +483,23 @@
     el("lookup-results").replaceChildren(
       ...hits.map((hit) => {
         const li = document.createElement("li");
-        li.textContent = `${hit.name} · ${hit.registration_type} · ${hit.city || ""} ${hit.checked_in ? "(checked in)" : ""}`;
-        const button = document.createElement("button");
-        button.type = "button";
-        button.textContent = "Check in";
-        button.addEventListener("click", () => scan({ attendeeId: hit.id }));
-        li.append(" ", button);
+        li.textContent = `${hit.name} · ${hit.registration_type} · ${hit.city || ""}`;
+        // Say why someone cannot be let in, and offer "Check in" only to those still to arrive.
+        const gone = { cancelled: "Cancelled", refunded: "Cancelled and refunded", substituted: "Handed to a colleague" };
+        const state_ = document.createElement("strong");
+        if (gone[hit.status]) {
+          state_.textContent = ` ${gone[hit.status]}: not admitted`;
+          li.append(state_);
+        } else if (hit.checked_in) {
+          state_.textContent = " Already checked in";
+          li.append(state_);
+        } else {
+          const button = document.createElement("button");
+          button.type = "button";
+          button.textContent = "Check in";
+          button.addEventListener("click", () => scan({ attendeeId: hit.id }));
+          li.append(" ", button);
+        }
         if (state.bundle.station.kind === "registration_desk") {
           li.append(" ", reprintButton(hit, false), " ", reprintButton(hit, true));
         }
