@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
+# axe-core from the npm registry checks the public pages in Chromium (tests/browser/test_accessibility.py).
+AXE := var/node/node_modules/axe-core/axe.min.js
 
 .PHONY: run test lint bench clean
 
@@ -16,7 +18,10 @@ run: $(STAMP)
 	$(VENV)/bin/events-app seed-demo
 	$(VENV)/bin/events-app serve --host 127.0.0.1 --port 8000
 
-test: $(STAMP)
+$(AXE):
+	npm install --no-save --no-audit --no-fund --prefix var/node axe-core@4.14.1 >/dev/null
+
+test: $(STAMP) $(AXE)
 	bash scripts/test.sh
 
 lint: $(STAMP)

@@ -1,6 +1,6 @@
 """Every public page of the demo, checked by axe-core in Chromium: no serious or critical violation.
 
-axe-core comes from the npm registry (``.ci/run`` installs it under ``var/node``); it runs in the
+axe-core comes from the npm registry (``make test`` installs it under ``var/node``); it runs in the
 page as a person's browser would render it, colours and layout included.
 """
 
@@ -33,7 +33,7 @@ async def test_public_pages_pass_axe_core(
     browser: Browser, db: AsyncSession, settings: Settings, live_servers: Callable[..., list[LiveServer]]
 ) -> None:
     if not AXE.exists():
-        pytest.fail("axe-core is not installed: npm install --prefix var/node axe-core@4.14.1 (.ci/run does)")
+        pytest.fail("axe-core is not installed: npm install --prefix var/node axe-core@4.14.1 (make test does)")
     await seed_demo(db)
     await db.commit()
     conference = await db.scalar(select(Conference).where(Conference.slug == DEMO_SLUG))
