@@ -48,6 +48,7 @@ async def offline_bundle(
                 registration_type=h.registration_type,
                 city=h.city,
                 checked_in=h.id in arrived,
+                vouched=conference.admit_invoiced_members and h.invoiced_member,
             )
             for h in everyone
         ],

@@ -173,7 +173,10 @@ class ScanOut(msgspec.Struct):
 
 
 class OfflineAttendee(msgspec.Struct, array_like=True):
-    """Compact for the scanner's offline copy: id, badge version, status, name, badge name, paid, order, type."""
+    """Compact for the scanner's offline copy: one row an attendee, fields in this order.
+
+    ``vouched``: unpaid, but the conference lets officials of an invoiced member city through every door.
+    """
 
     id: str
     version: int
@@ -185,6 +188,7 @@ class OfflineAttendee(msgspec.Struct, array_like=True):
     registration_type: str
     city: str
     checked_in: bool
+    vouched: bool
 
 
 class OfflineBundle(msgspec.Struct):

@@ -231,6 +231,12 @@ async def test_a_conference_vouching_for_invoiced_cities_lets_their_officials_th
     at_door = await scan(client, world, world.north, token)
     assert (at_door["result"], at_door["admitted"]) == ("unpaid", True)  # in, and flagged as not yet paid
 
+    # A door that lost the network answers the same from its own copy.
+    bundle = (await client.get(f"{world.api}/offline", headers=world.south.headers)).json()
+    vouched = {row[3]: row[10] for row in bundle["attendees"]}
+    assert vouched["Ivy Nguyen"] is True
+    assert vouched["Maria Lopez"] is False
+
 
 async def test_the_door_takes_the_code_typed_from_a_badge_whose_qr_will_not_read(
     client: AsyncTestClient[Litestar], world: World

@@ -199,7 +199,7 @@
   function judge(attendeeId, version) {
     const person = state.byId.get(attendeeId);
     if (!person) return { result: "invalid" };
-    const [, current, status, name, badgeName, paid, , type, city] = person;
+    const [, current, status, name, badgeName, paid, , type, city, , vouched] = person;
     const card = { id: attendeeId, name, badge_name: badgeName, registration_type: type, city };
     if (version !== null && version > current) return { result: "invalid" };
     // Cancelling and refunding also raise the version: the status says more than "replaced".
@@ -209,7 +209,7 @@
     if (state.kind === "lead" || state.kind === "exit") return { result: "ok", admitted: true, attendee: card };
     const countsOnce = state.kind === "entry";
     if (countsOnce && state.inside.has(attendeeId)) return { result: "already_checked_in", attendee: card };
-    if (!paid && !state.bundle.station.allow_unpaid) return { result: "unpaid", attendee: card };
+    if (!paid && !state.bundle.station.allow_unpaid && !vouched) return { result: "unpaid", attendee: card };
     if (countsOnce) state.inside.add(attendeeId);
     return { result: paid ? "ok" : "unpaid", admitted: true, attendee: card };
   }
