@@ -1,5 +1,5 @@
-"""The demo's program feeds read by calendar clients nobody here wrote: vdirsyncer syncs them over
-HTTP from a served app into a folder, khal lists what a person would see."""
+"""The demo's feeds (the program's and an attendee's agenda) read by calendar clients nobody here
+wrote: vdirsyncer syncs them over HTTP from a served app into a folder, khal lists what a person would see."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.conferences.models import Conference
 from events_app.conferences.seed import DEMO_SLUG
 from events_app.demo import seed_demo
-from events_app.sessions import releases
+from events_app.registration.models import Attendee, AttendeeStatus
+from events_app.sessions import agenda, agenda_links, releases
 from events_app.sessions.schemas import Schedule, ScheduleRun, ScheduleSession
 from events_app.settings import Settings
 from tests.conftest import LiveServer
@@ -112,13 +113,34 @@ async def test_vdirsyncer_and_khal_see_every_event_and_follow_a_release(
     schedule = await releases.published_schedule(db, conference=conference)
     assert schedule is not None
     track, room, speaker = schedule.tracks[0], schedule.rooms[0], schedule.speakers[0]
+    attendee = await db.scalar(
+        select(Attendee).where(Attendee.conference_id == conference.id, Attendee.status == AttendeeStatus.CONFIRMED)
+    )
+    assert attendee is not None
+    own = await agenda_links.agenda_for(db, attendee=attendee)
+    picked = set()
+    for session in schedule.sessions:
+        if session.track_id == track.id:
+            added = await agenda.add_to_agenda(
+                db, conference=conference, settings=settings, agenda=own, attendee=attendee, schedule=schedule,
+                run_id=session.runs[0].id,
+            )  # fmt: skip
+            if added.status in ("added", "confirmed"):
+                picked.add(session.runs[0].id)
+    await db.commit()
+    assert picked
+    agenda_feed = agenda_links.agenda_feed_url(settings, conference, own).removeprefix(settings.base_url)
     scopes: dict[str, Callable[[ScheduleSession, ScheduleRun], bool]] = {
         "program.ics": lambda _s, _r: True,
         f"tracks/{track.slug}.ics": lambda s, _r: s.track_id == track.id,
         f"rooms/{room.id}.ics": lambda _s, r: r.room_id == room.id,
         f"speakers/{speaker.id}.ics": lambda s, _r: any(x.speaker_id == speaker.id for x in s.speakers),
+        agenda_feed: lambda _s, r: r.id in picked,
     }
-    clients = {name: CalendarClient(tmp_path / str(n), f"{feeds}/{name}") for n, name in enumerate(scopes)}
+    clients = {
+        name: CalendarClient(tmp_path / str(n), f"{server.url}{name}" if name.startswith("/") else f"{feeds}/{name}")
+        for n, name in enumerate(scopes)
+    }
 
     for name, client in clients.items():
         await client.sync()
