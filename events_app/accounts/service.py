@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from anyio import to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
@@ -53,6 +54,18 @@ class IssuedToken:
     secret: str
 
 
+async def hash_password(password: str) -> str:
+    # Argon2 is meant to take a good part of a second: in a worker thread, never on the event loop.
+    return await to_thread.run_sync(_hasher.hash, password)
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def _normal_email(email: str) -> str:
     return email.strip().lower()
 
@@ -68,7 +81,7 @@ async def create_user(db: AsyncSession, *, email: str, name: str, password: str,
     email = _normal_email(email)
     if await db.scalar(select(User.id).where(User.email == email)):
         raise EmailTaken(f"A user with the email {email} already exists.")
-    user = User(email=email, name=name.strip(), password_hash=_hasher.hash(password), role=role)
+    user = User(email=email, name=name.strip(), password_hash=await hash_password(password), role=role)
     db.add(user)
     await db.flush()
     return user
@@ -88,14 +101,11 @@ async def get_user(db: AsyncSession, *, user_id: uuid.UUID) -> User:
 async def authenticate(db: AsyncSession, *, email: str, password: str) -> User | None:
     """The active user with these credentials, or None; timing does not reveal which emails exist."""
     user = await db.scalar(select(User).where(User.email == _normal_email(email)))
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    if user is None or not user.active:
+    matches = await to_thread.run_sync(_password_matches, user.password_hash if user else _DUMMY_HASH, password)
+    if not matches or user is None or not user.active:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+        user.password_hash = await hash_password(password)
     return user
 
 

@@ -5,8 +5,10 @@ page's script and screen readers use.
 
 from __future__ import annotations
 
+from functools import partial
 from xml.sax.saxutils import escape, quoteattr
 
+from anyio import to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.conferences.models import Conference
@@ -99,12 +101,16 @@ async def draw_halls(
 ) -> list[str]:
     """Each of ``halls`` drawn with its areas and the booths of ``views`` that stand in it."""
     areas = await list_areas(db, halls=halls)
+    # Hundreds of booths are a lot of string building: in a worker thread, off the event loop.
     return [
-        render_hall_svg(
-            hall,
-            [a for a in areas if a.hall_id == hall.id],
-            [v for v in views if v.hall_code == hall.code],
-            title=f"{conference.name}: {hall.name}",
+        await to_thread.run_sync(
+            partial(
+                render_hall_svg,
+                hall,
+                [a for a in areas if a.hall_id == hall.id],
+                [v for v in views if v.hall_code == hall.code],
+                title=f"{conference.name}: {hall.name}",
+            )
         )
         for hall in halls
     ]
