@@ -40,6 +40,7 @@ from events_app.audit.controllers import AuditController
 from events_app.checkin.controllers import (
     BadgeController,
     BadgeImages,
+    BadgePrintController,
     DashboardController,
     ScanController,
     StationController,
@@ -98,6 +99,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     FeedPages,
     AgendaPages,
     BadgeController,
+    BadgePrintController,
     StationController,
     ScanController,
     DashboardController,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, TypeVar
 
+from anyio import to_thread
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency, Provide
@@ -21,12 +22,26 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
-from events_app.checkin import attendance, badges, dashboard, live, offline, people, printing, qr, scans, stations
-from events_app.checkin.dependencies import provide_holder, provide_station
-from events_app.checkin.models import Station
+from events_app.checkin import (
+    attendance,
+    badge_prints,
+    badges,
+    dashboard,
+    live,
+    offline,
+    people,
+    printing,
+    qr,
+    scans,
+    stations,
+)
+from events_app.checkin.dependencies import provide_badge_print, provide_holder, provide_station
+from events_app.checkin.models import BadgePrint, Station
 from events_app.checkin.people import Holder
 from events_app.checkin.schemas import (
     BadgeOut,
+    BadgePrintIn,
+    BadgePrintOut,
     CreditReport,
     CreditRuleIn,
     CreditRuleOut,
@@ -118,18 +133,54 @@ class BadgeController(Controller):
         )
         return _file(pdf, media_type=PDF, filename="badge.pdf", inline=True)
 
-    @get("/badges.pdf", opt=ORGANIZERS, operation_id="printBadges", media_type=PDF)
-    async def badges_pdf(
+
+class BadgePrintController(Controller):
+    path = "/api/conferences/{slug:str}/checkin/badge-prints"
+    tags = ["Check-in"]
+    opt = ORGANIZERS
+    dependencies = {"badge_print": Provide(provide_badge_print)}
+
+    @post("/", operation_id="requestBadgePrint", status_code=202)
+    async def request_print(
         self,
-        settings: NamedDependency[Settings],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        data: JSONBody[BadgePrintIn],
+    ) -> BadgePrintOut:
+        """Queues sheets of 4x3 inch badges, six to a letter page, for every active attendee (or one type).
+
+        An app process draws them in the background; follow ``GET .../badge-prints/{id}`` until it is ``done``.
+        """
+        job = await badge_prints.request_print(
+            db_session, conference=conference, registration_type_id=data.registration_type_id, actor=actor
+        )
+        return badge_prints.print_out(job, conference=conference)
+
+    @get("/", operation_id="listBadgePrints")
+    async def list_prints(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> list[BadgePrintOut]:
+        """The latest badge prints, newest first, with their progress."""
+        jobs = await badge_prints.list_prints(db_session, conference=conference)
+        return [badge_prints.print_out(j, conference=conference) for j in jobs]
+
+    @get("/{print_id:uuid}", operation_id="getBadgePrint")
+    async def get_print(
+        self, conference: NamedDependency[Conference], badge_print: NamedDependency[BadgePrint]
+    ) -> BadgePrintOut:
+        """One print's progress: badges drawn of the total, and the PDF's link once it is done."""
+        return badge_prints.print_out(badge_print, conference=conference)
+
+    @get("/{print_id:uuid}/badges.pdf", operation_id="downloadBadgePrint", media_type=PDF)
+    async def download(
+        self,
         db_session: NamedDependency[AsyncSession],
         conference: NamedDependency[Conference],
-        registration_type_id: FromQuery[uuid.UUID | None] = None,
+        badge_print: NamedDependency[BadgePrint],
     ) -> Response[bytes]:
-        """Sheets of 4x3 inch badges, six to a letter page, for every confirmed attendee (or one type)."""
-        pdf = await printing.conference_sheets(
-            db_session, settings=settings, conference=conference, registration_type_id=registration_type_id
-        )
+        """The finished print's PDF (409 while it is still being drawn)."""
+        pdf = await badge_prints.finished_pdf(db_session, job=badge_print)
         return _file(pdf, media_type=PDF, filename=f"{conference.slug}-badges.pdf")
 
 
@@ -321,7 +372,7 @@ class DashboardController(Controller):
     ) -> Response[str]:
         """The attendee's credit report as CSV, for the leadership academy's records."""
         report = await attendance.credit_report(db_session, conference=conference, holder=holder)
-        return _file(attendance.report_csv([report]), media_type=CSV, filename=f"credits-{holder.id}.csv")
+        return _file(await attendance.report_csv([report]), media_type=CSV, filename=f"credits-{holder.id}.csv")
 
     @put("/sessions/{session_id:uuid}/credit-rule", opt=ORGANIZERS, operation_id="setCreditRule")
     async def set_credit_rule(
@@ -348,7 +399,7 @@ class DashboardController(Controller):
     ) -> Response[str]:
         """Every attendee's credit lines as one CSV."""
         reports = await attendance.conference_reports(db_session, conference=conference)
-        return _file(attendance.report_csv(reports), media_type=CSV, filename=f"{conference.slug}-credits.csv")
+        return _file(await attendance.report_csv(reports), media_type=CSV, filename=f"{conference.slug}-credits.csv")
 
     @get(
         "/attendees/{attendee_id:uuid}/certificate.pdf", opt=STAFF, operation_id="getCreditCertificate", media_type=PDF
@@ -361,7 +412,7 @@ class DashboardController(Controller):
     ) -> Response[bytes]:
         """A PDF certificate of the education credit the attendee earned at this conference."""
         report = await attendance.credit_report(db_session, conference=conference, holder=holder)
-        pdf = printing.certificate(conference=conference, report=report)
+        pdf = await to_thread.run_sync(lambda: printing.certificate(conference=conference, report=report))
         return _file(pdf, media_type=PDF, filename="certificate.pdf", inline=True)
 
 
@@ -380,7 +431,7 @@ class BadgeImages(Controller):
         link: FromPath[str],
     ) -> Response[bytes]:
         token = await badges.token_behind_link(db_session, settings=settings, conference=conference, link=link)
-        return _image(qr.svg(token), media_type="image/svg+xml")
+        return _image(await to_thread.run_sync(qr.svg, token), media_type="image/svg+xml")
 
     @get("/c/{slug:str}/badge/{link:str}/badge.png", media_type="image/png")
     async def png(
@@ -391,4 +442,4 @@ class BadgeImages(Controller):
         link: FromPath[str],
     ) -> Response[bytes]:
         token = await badges.token_behind_link(db_session, settings=settings, conference=conference, link=link)
-        return _image(qr.png(token), media_type="image/png")
+        return _image(await to_thread.run_sync(qr.png, token), media_type="image/png")

@@ -2,7 +2,8 @@
 
     NotFound (404)
     ├── StationNotFound
-    └── BadgeNotFound           a badge image link of another conference
+    ├── BadgeNotFound           a badge image link of another conference
+    └── BadgePrintNotFound
     Invalid (422)
     ├── StationNeedsRoom        a session-room station names no room
     ├── StationRoomNotAllowed   a room given to a station of another kind
@@ -23,7 +24,8 @@
     ├── StationNameTaken
     ├── StationRetired
     ├── ScanNotRecorded         the nonce was taken, yet no scan holds it: send it again
-    └── BadgeNotActive          no badge to reprint for a cancelled or replaced registration
+    ├── BadgeNotActive          no badge to reprint for a cancelled or replaced registration
+    └── BadgePrintNotReady      a print's PDF asked for before it is drawn
     Unavailable (503)
     ├── BadgeKeyUnreadable      the sealed key does not open with the service's secret
     ├── BadgeKeyMisconfigured   EVENTS_BADGE_PRIVATE_KEYS holds no valid key for the conference
@@ -143,3 +145,13 @@ BADGE_REFUSALS: dict[ScanResult, type[Invalid]] = {
     ScanResult.REVOKED: BadgeRevoked,
     ScanResult.CANCELLED: BadgeCancelled,
 }
+
+
+class BadgePrintNotFound(NotFound):
+    code = "badge-print-not-found"
+
+
+class BadgePrintNotReady(Conflict):
+    """The print is still queued or drawing (or failed): its PDF is not there yet."""
+
+    code = "badge-print-not-ready"

@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from anyio import to_thread
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fpdf import FPDF
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
-from events_app.checkin import people, qr
+from events_app.checkin import credential, people, qr
 from events_app.checkin.badges import badge_token, get_holder
 from events_app.checkin.errors import BadgeNotActive
 from events_app.checkin.people import Holder
@@ -184,46 +186,34 @@ def single_badge(face: BadgeFace) -> bytes:
     return sheets([face])
 
 
-async def faces_for_conference(
-    db: AsyncSession,
-    *,
-    settings: Settings,
+async def printable_holders(
+    db: AsyncSession, *, conference: Conference, registration_type_id: uuid.UUID | None = None
+) -> list[Holder]:
+    """Everyone who may attend (confirmed or awaiting an invoice), by last name; or those of one type."""
+    everyone = await people.holders(db, conference_id=conference.id)
+    return [
+        h
+        for h in everyone
+        if h.active and (registration_type_id is None or h.registration_type_id == registration_type_id)
+    ]
+
+
+def signed_sheets(
     conference: Conference,
-    registration_type_id: uuid.UUID | None = None,
-    attendee_ids: Iterable[uuid.UUID] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[BadgeFace]:
-    """A face for every attendee who may attend (confirmed or awaiting an invoice), by last name.
-
-    ``progress(done, total)`` is told after each attendee.
-    """
-    everyone = await people.holders(
-        db, conference_id=conference.id, attendee_ids=list(attendee_ids) if attendee_ids is not None else None
-    )
-    faces = []
-    for done, holder in enumerate(everyone, start=1):
-        if progress is not None:
-            progress(done, len(everyone))
-        if not holder.active:
-            continue
-        if registration_type_id is not None and holder.registration_type_id != registration_type_id:
-            continue
-        token = await badge_token(db, settings=settings, conference=conference, holder=holder)
-        faces.append(face_for(conference, holder, token))
-    return faces
-
-
-async def conference_sheets(
-    db: AsyncSession,
+    holders: Sequence[Holder],
+    signing_key: Ed25519PrivateKey,
     *,
-    settings: Settings,
-    conference: Conference,
-    registration_type_id: uuid.UUID | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> bytes:
-    faces = await faces_for_conference(
-        db, settings=settings, conference=conference, registration_type_id=registration_type_id
-    )
+    """Signs each holder's current badge and draws the sheets: seconds of CPU, so for a worker thread."""
+    faces = [
+        face_for(
+            conference,
+            h,
+            credential.issue_token(signing_key, conference_id=conference.id, attendee_id=h.id, version=h.badge_version),
+        )
+        for h in holders
+    ]
     return sheets(faces, progress=progress)
 
 
@@ -259,7 +249,8 @@ async def reprint(
         old_version=old_version,
         badge_version=holder.badge_version,
     )
-    return single_badge(face_for(conference, holder, token))
+    face = face_for(conference, holder, token)
+    return await to_thread.run_sync(single_badge, face)
 
 
 def certificate(*, conference: Conference, report: CreditReport) -> bytes:
