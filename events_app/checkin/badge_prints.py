@@ -2,7 +2,7 @@
 
 Fifteen hundred badges take tens of seconds of CPU, far longer than a request may hold an app
 process. Staff ask for a print (a queued row); an app process claims it with a conditional
-UPDATE, so two processes never draw the same one, and draws it in a worker thread while it
+UPDATE, so two processes never draw the same one, and draws it in a process of its own while it
 writes its progress and a heartbeat to the row. Any process shows the progress and hands out
 the finished PDF. A print whose process died (no heartbeat for ``STALE_AFTER``) is claimed
 again by another.
@@ -10,10 +10,11 @@ again by another.
 
 from __future__ import annotations
 
-import asyncio
+import multiprocessing
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from multiprocessing.connection import Connection
 
 import structlog
 from anyio import to_thread
@@ -131,6 +132,43 @@ async def _report(db: AsyncSession, print_id: uuid.UUID, **values: object) -> No
     await db.commit()
 
 
+def _next_message(pipe: Connection, timeout: float) -> object | None:
+    """The drawing process's next word (a count or the PDF), or None when it said nothing for ``timeout``."""
+    return pipe.recv() if pipe.poll(timeout) else None
+
+
+async def _draw_in_process(
+    db: AsyncSession,
+    print_id: uuid.UUID,
+    order: printing.SheetsOrder,
+    *,
+    progress: Callable[[int, int], None] | None,
+) -> bytes:
+    total = len(order.holders)
+    context = multiprocessing.get_context("spawn")  # a fresh interpreter: no copy of this one's loop or pool
+    reader, writer = context.Pipe(duplex=False)
+    process = context.Process(target=printing.draw_sheets_to, args=(writer, order), daemon=True)
+    await to_thread.run_sync(process.start)
+    writer.close()
+    try:
+        while True:
+            # EOFError here: the process died without a PDF (killed, out of memory).
+            message = await to_thread.run_sync(_next_message, reader, HEARTBEAT_SECONDS)
+            if isinstance(message, bytes):
+                return message
+            if isinstance(message, int):
+                await _report(db, print_id, badges_drawn=message)
+                if progress is not None:
+                    progress(message, total)
+            else:
+                await _report(db, print_id)  # still drawing: the heartbeat keeps others from taking it over
+    finally:
+        reader.close()
+        await to_thread.run_sync(process.join, 5)
+        if process.is_alive():
+            process.kill()
+
+
 async def draw(
     db: AsyncSession,
     *,
@@ -138,28 +176,20 @@ async def draw(
     job: BadgePrint,
     progress: Callable[[int, int], None] | None = None,
 ) -> bytes:
-    """Draws a claimed print and stores its PDF; ``progress(drawn, total)`` is told from the worker thread."""
+    """Draws a claimed print in its own process and stores the PDF; ``progress(drawn, total)`` follows it."""
     conference = await db.get_one(Conference, job.conference_id)
     holders = await printing.printable_holders(db, conference=conference, registration_type_id=job.registration_type_id)
     signing_key = await keys.signing_key(db, settings=settings, conference=conference)
     total = len(holders)
     await _report(db, job.id, badges_total=total)
-    drawn = 0
-
-    def tell(count: int) -> None:
-        nonlocal drawn
-        drawn = count
-        if progress is not None:
-            progress(count, total)
-
-    drawing = asyncio.ensure_future(
-        to_thread.run_sync(lambda: printing.signed_sheets(conference, holders, signing_key, progress=tell))
+    order = printing.SheetsOrder(
+        conference_id=conference.id,
+        conference_name=conference.name,
+        holders=holders,
+        private_key=signing_key.private_bytes_raw(),
     )
     try:
-        while not drawing.done():
-            await asyncio.wait({drawing}, timeout=HEARTBEAT_SECONDS)
-            await _report(db, job.id, badges_drawn=drawn)
-        pdf = drawing.result()
+        pdf = await _draw_in_process(db, job.id, order, progress=progress)
     except Exception as exc:
         await db.rollback()
         await _report(db, job.id, status=PrintStatus.FAILED, finished_at=now(), error=repr(exc)[:300])

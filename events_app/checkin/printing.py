@@ -9,10 +9,12 @@ font covers); otherwise in the PDF core font, with letters outside Latin-1 simpl
 
 from __future__ import annotations
 
+import os
 import unicodedata
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -73,9 +75,9 @@ class BadgeFace:
     token: str
 
 
-def face_for(conference: Conference, holder: Holder, token: str) -> BadgeFace:
+def face_for(conference_name: str, holder: Holder, token: str) -> BadgeFace:
     return BadgeFace(
-        conference=conference.name,
+        conference=conference_name,
         badge_name=holder.badge_name,
         full_name=holder.name,
         title=holder.title,
@@ -198,23 +200,35 @@ async def printable_holders(
     ]
 
 
-def signed_sheets(
-    conference: Conference,
-    holders: Sequence[Holder],
-    signing_key: Ed25519PrivateKey,
-    *,
-    progress: Callable[[int], None] | None = None,
-) -> bytes:
-    """Signs each holder's current badge and draws the sheets: seconds of CPU, so for a worker thread."""
+@dataclass(frozen=True, slots=True)
+class SheetsOrder:
+    """What a drawing process needs, and nothing it cannot be handed through a pipe."""
+
+    conference_id: uuid.UUID
+    conference_name: str
+    holders: Sequence[Holder]
+    private_key: bytes  # raw Ed25519: the process signs each badge itself
+
+
+def draw_sheets_to(pipe: Connection, order: SheetsOrder) -> None:
+    """The body of a print's own process: sends the count of badges drawn as it goes, then the PDF.
+
+    A process, not a thread: drawing is pure Python, and a thread would hold the interpreter
+    lock the app's event loop needs. It runs at a lower priority than the doors.
+    """
+    os.nice(10)
+    key = Ed25519PrivateKey.from_private_bytes(order.private_key)
     faces = [
         face_for(
-            conference,
+            order.conference_name,
             h,
-            credential.issue_token(signing_key, conference_id=conference.id, attendee_id=h.id, version=h.badge_version),
+            credential.issue_token(key, conference_id=order.conference_id, attendee_id=h.id, version=h.badge_version),
         )
-        for h in holders
+        for h in order.holders
     ]
-    return sheets(faces, progress=progress)
+    pdf = sheets(faces, progress=lambda done: pipe.send(done) if done % PER_PAGE == 0 else None)
+    pipe.send(pdf)
+    pipe.close()
 
 
 async def reprint(
@@ -249,7 +263,7 @@ async def reprint(
         old_version=old_version,
         badge_version=holder.badge_version,
     )
-    face = face_for(conference, holder, token)
+    face = face_for(conference.name, holder, token)
     return await to_thread.run_sync(single_badge, face)
 
 
