@@ -54,6 +54,7 @@ from events_app.core.errors import PROBLEM_MEDIA_TYPE, exception_handlers, probl
 from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
 from events_app.core.rounds import rounds_lifespan
+from events_app.core.security_headers import security_headers_middleware
 from events_app.db import make_alchemy_config, make_engine
 from events_app.expo.controllers import PartnerProgramController
 from events_app.expo.controllers import expo_router as ExpoController
@@ -195,6 +196,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         middleware=[
             request_id_middleware,
+            security_headers_middleware(settings),
             WebSessionConfig(
                 store=SESSION_STORE,
                 secure=settings.cookie_secure,
