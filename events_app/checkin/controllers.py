@@ -66,6 +66,8 @@ from events_app.settings import Settings
 
 STAFF = allow(Role.STAFF)
 ORGANIZERS = allow()
+# A door's device (a station token) does these and nothing else; staff and organizers may too.
+DOORS = allow(Role.STAFF, Role.STATION)
 PDF = "application/pdf"
 CSV = "text/csv; charset=utf-8"
 
@@ -100,7 +102,7 @@ class BadgeController(Controller):
         """The conference's Ed25519 public key, which scanners use to verify badges by themselves."""
         return await badges.public_key_out(db_session, settings=settings, conference=conference)
 
-    @get("/attendees/{attendee_id:uuid}/badge", opt=STAFF, operation_id="getBadge")
+    @get("/attendees/{attendee_id:uuid}/badge", opt=ORGANIZERS, operation_id="getBadge")
     async def badge(
         self,
         settings: NamedDependency[Settings],
@@ -108,7 +110,7 @@ class BadgeController(Controller):
         conference: NamedDependency[Conference],
         holder: NamedDependency[Holder],
     ) -> BadgeOut:
-        """An attendee's current badge token and links to its QR images."""
+        """An attendee's current badge token and links to its QR images (organizers: the token admits them)."""
         return await badges.badge_out(db_session, settings=settings, conference=conference, holder=holder)
 
     @post("/attendees/{attendee_id:uuid}/reprint", opt=STAFF, operation_id="reprintBadge", status_code=200)
@@ -121,7 +123,7 @@ class BadgeController(Controller):
         holder: NamedDependency[Holder],
         data: JSONBody[ReprintIn],
     ) -> Response[bytes]:
-        """A replacement badge as a one-badge PDF, audited; ``lost`` revokes the old code first."""
+        """A replacement badge as a one-badge PDF, audited; ``lost`` revokes the old code first (organizers only)."""
         pdf = await printing.reprint(
             db_session,
             settings=settings,
@@ -258,7 +260,7 @@ class ScanController(Controller):
     path = "/api/conferences/{slug:str}/checkin"
     tags = ["Check-in"]
 
-    @post("/scans", opt=STAFF, operation_id="redeemScan", status_code=200)
+    @post("/scans", opt=DOORS, operation_id="redeemScan", status_code=200)
     async def scan(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -274,7 +276,7 @@ class ScanController(Controller):
         live.publish_scans(channels, conference_id=conference.id, items=[data], answers=answers)
         return answers[0]
 
-    @post("/scans/batch", opt=STAFF, operation_id="redeemScanBatch", status_code=200)
+    @post("/scans/batch", opt=DOORS, operation_id="redeemScanBatch", status_code=200)
     async def scan_batch(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -305,17 +307,18 @@ class ScanController(Controller):
             db_session, conference=conference, conflicts_only=conflicts, limit=limit, offset=offset
         )
 
-    @get("/lookup", opt=STAFF, operation_id="lookupAttendees")
+    @get("/lookup", opt=DOORS, operation_id="lookupAttendees")
     async def lookup(
         self,
         db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
-        q: Annotated[str, QueryParameter(min_length=1, max_length=100, description="Part of a name or email.")],
+        q: Annotated[str, QueryParameter(min_length=1, max_length=100, description="Part of a name (or email).")],
     ) -> list[LookupHit]:
-        """Attendees by part of a name or email, for a badge that will not scan."""
-        return await people.lookup(db_session, conference=conference, text=q)
+        """Attendees by part of a name, for a badge that will not scan; organizers also search and see emails."""
+        return await people.lookup(db_session, conference=conference, text=q, with_email=actor.role == Role.ORGANIZER)
 
-    @get("/offline", opt=STAFF, operation_id="getOfflineBundle")
+    @get("/offline", opt=DOORS, operation_id="getOfflineBundle")
     async def offline_bundle(
         self,
         settings: NamedDependency[Settings],

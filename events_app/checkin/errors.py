@@ -19,7 +19,8 @@
     └── BadgeCancelled          the registration was cancelled or refunded
     NotAllowed (403)
     ├── StationElsewhere        a station's device used at another conference
-    └── StationMismatch         a station's device scanning for another station
+    ├── StationMismatch         a station's device scanning for another station
+    └── BadgeRevokeNotAllowed   only organizers revoke a badge as lost
     Conflict (409)
     ├── StationNameTaken
     ├── StationRetired
@@ -145,6 +146,12 @@ BADGE_REFUSALS: dict[ScanResult, type[Invalid]] = {
     ScanResult.REVOKED: BadgeRevoked,
     ScanResult.CANCELLED: BadgeCancelled,
 }
+
+
+class BadgeRevokeNotAllowed(NotAllowed):
+    """Revoking a badge as lost stops it at every door: organizers decide that, not the desk."""
+
+    code = "badge-revoke-not-allowed"
 
 
 class BadgePrintNotFound(NotFound):

@@ -24,11 +24,12 @@ from fpdf import FPDF
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.checkin import credential, people, qr
 from events_app.checkin.badges import badge_token, get_holder
-from events_app.checkin.errors import BadgeNotActive
+from events_app.checkin.errors import BadgeNotActive, BadgeRevokeNotAllowed
 from events_app.checkin.people import Holder
 from events_app.checkin.schemas import CreditReport
 from events_app.conferences.models import Conference
@@ -241,7 +242,9 @@ async def reprint(
     lost: bool,
     actor: Principal,
 ) -> bytes:
-    """A replacement badge from the desk, audited. A lost badge is revoked: its version is raised first."""
+    """A replacement badge from the desk, audited. A lost badge is revoked (organizers only): its version is raised."""
+    if lost and actor.role != Role.ORGANIZER:
+        raise BadgeRevokeNotAllowed("Only an organizer can revoke a badge as lost; a reprint keeps the old one valid.")
     if not holder.active:
         raise BadgeNotActive("This registration is not active; there is no badge to reprint.")
     old_version = holder.badge_version

@@ -90,9 +90,7 @@ class AttendeeCard(msgspec.Struct):
     city: str
     registration_type: str
     order_id: uuid.UUID
-    accessibility_needs: str
-    dietary_needs: str
-    email: str | None = None  # only to partner booths when the attendee consented, and to the desk
+    email: str | None = None  # only to a partner's booth, when the attendee agreed to share it
 
 
 class FirstCheckin(msgspec.Struct):
@@ -176,7 +174,7 @@ class OfflineBundle(msgspec.Struct):
 class LookupHit(msgspec.Struct):
     id: uuid.UUID
     name: str
-    email: str
+    email: str | None  # organizers only
     city: str
     registration_type: str
     status: str

@@ -48,7 +48,7 @@ def _pdf_pages(data: bytes) -> list[tuple[str, np.ndarray]]:  # type: ignore[typ
 async def test_the_badge_image_link_decodes_to_a_token_the_door_accepts(
     client: AsyncTestClient[Litestar], world: World
 ) -> None:
-    badge = await client.get(f"{world.api}/attendees/{world.people['maria'].id}/badge", headers=world.desk.headers)
+    badge = await client.get(f"{world.api}/attendees/{world.people['maria'].id}/badge", headers=world.organizer.headers)
     png_url = badge.json()["png_url"].removeprefix("http://testserver.local")
     image = await client.get(png_url)  # no sign-in: the link itself is the permission
     assert image.headers["content-type"] == "image/png"
