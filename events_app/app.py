@@ -37,14 +37,7 @@ from events_app.accounts.pages import LoginPages
 from events_app.accounts.web_sessions import STORE_NAME as SESSION_STORE
 from events_app.accounts.web_sessions import DatabaseStore, WebSessionConfig
 from events_app.audit.controllers import AuditController
-from events_app.checkin.controllers import (
-    BadgeController,
-    BadgeImages,
-    BadgePrintController,
-    DashboardController,
-    ScanController,
-    StationController,
-)
+from events_app.checkin.controllers import BadgeImages, checkin_router
 from events_app.checkin.live import channels_plugin
 from events_app.checkin.pages import CheckinPages, checkin_static
 from events_app.conferences.controllers import AssociationController, ConferenceController
@@ -99,11 +92,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ProgramPages,
     FeedPages,
     AgendaPages,
-    BadgeController,
-    BadgePrintController,
-    StationController,
-    ScanController,
-    DashboardController,
+    checkin_router,
     BadgeImages,
     CheckinPages,
     checkin_static,

@@ -1,17 +1,18 @@
 """HTTP API of check-in: badge keys and images, stations, scans, look-up, the offline copy, the dashboard.
 
-Staff devices use a station token (staff role, scoped to one conference); organizers manage
-stations. A scan is committed before it is announced on the live channel, so a dashboard
-in another process that re-reads on the announcement always sees it.
+Door devices use a station token (scoped to one conference: scans, look-up by name, the offline
+copy); organizers manage stations and print the whole conference's badges. A scan is committed
+before it is announced on the live channel, so a dashboard in another process that re-reads on
+the announcement always sees it.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from anyio import to_thread
-from litestar import Controller, Response, delete, get, patch, post, put
+from litestar import Controller, Response, Router, delete, get, patch, post, put
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency, Provide
 from litestar.pagination import OffsetPagination
@@ -61,6 +62,7 @@ from events_app.checkin.schemas import (
     StationTokenOut,
 )
 from events_app.conferences.models import Conference
+from events_app.core.downloads import CSV, PDF, download
 from events_app.core.pagination import Limit, Offset
 from events_app.settings import Settings
 
@@ -68,18 +70,6 @@ STAFF = allow(Role.STAFF)
 ORGANIZERS = allow()
 # A door's device (a station token) does these and nothing else; staff and organizers may too.
 DOORS = allow(Role.STAFF, Role.STATION)
-PDF = "application/pdf"
-CSV = "text/csv; charset=utf-8"
-
-Content = TypeVar("Content", bytes, str)
-
-
-def _file(content: Content, *, media_type: str, filename: str, inline: bool = False) -> Response[Content]:
-    """A file to download (or, ``inline``, to open in the browser's viewer)."""
-    disposition = "inline" if inline else "attachment"
-    return Response(
-        content, media_type=media_type, headers={"Content-Disposition": f'{disposition}; filename="{filename}"'}
-    )
 
 
 def _image(image: bytes, *, media_type: str) -> Response[bytes]:
@@ -88,10 +78,6 @@ def _image(image: bytes, *, media_type: str) -> Response[bytes]:
 
 
 class BadgeController(Controller):
-    path = "/api/conferences/{slug:str}/checkin"
-    tags = ["Check-in"]
-    dependencies = {"holder": Provide(provide_holder)}
-
     @get("/badge-key", opt=STAFF, operation_id="getBadgeKey")
     async def badge_key(
         self,
@@ -133,12 +119,11 @@ class BadgeController(Controller):
             lost=data.lost,
             actor=actor,
         )
-        return _file(pdf, media_type=PDF, filename="badge.pdf", inline=True)
+        return download(pdf, media_type=PDF, filename="badge.pdf", inline=True)
 
 
 class BadgePrintController(Controller):
-    path = "/api/conferences/{slug:str}/checkin/badge-prints"
-    tags = ["Check-in"]
+    path = "/badge-prints"
     opt = ORGANIZERS
     dependencies = {"badge_print": Provide(provide_badge_print)}
 
@@ -183,13 +168,11 @@ class BadgePrintController(Controller):
     ) -> Response[bytes]:
         """The finished print's PDF (409 while it is still being drawn)."""
         pdf = await badge_prints.finished_pdf(db_session, job=badge_print)
-        return _file(pdf, media_type=PDF, filename=f"{conference.slug}-badges.pdf")
+        return download(pdf, media_type=PDF, filename=f"{conference.slug}-badges.pdf")
 
 
 class StationController(Controller):
-    path = "/api/conferences/{slug:str}/checkin/stations"
-    tags = ["Check-in"]
-    dependencies = {"station": Provide(provide_station)}
+    path = "/stations"
 
     @get("/", opt=STAFF, operation_id="listStations")
     async def list_stations(
@@ -257,9 +240,6 @@ class StationController(Controller):
 
 
 class ScanController(Controller):
-    path = "/api/conferences/{slug:str}/checkin"
-    tags = ["Check-in"]
-
     @post("/scans", opt=DOORS, operation_id="redeemScan", status_code=200)
     async def scan(
         self,
@@ -333,10 +313,6 @@ class ScanController(Controller):
 
 
 class DashboardController(Controller):
-    path = "/api/conferences/{slug:str}/checkin"
-    tags = ["Check-in"]
-    dependencies = {"holder": Provide(provide_holder)}
-
     @get("/dashboard", opt=STAFF, operation_id="getCheckinDashboard")
     async def dashboard(
         self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
@@ -375,7 +351,7 @@ class DashboardController(Controller):
     ) -> Response[str]:
         """The attendee's credit report as CSV, for the leadership academy's records."""
         report = await attendance.credit_report(db_session, conference=conference, holder=holder)
-        return _file(await attendance.report_csv([report]), media_type=CSV, filename=f"credits-{holder.id}.csv")
+        return download(await attendance.report_csv([report]), media_type=CSV, filename=f"credits-{holder.id}.csv")
 
     @put("/sessions/{session_id:uuid}/credit-rule", opt=ORGANIZERS, operation_id="setCreditRule")
     async def set_credit_rule(
@@ -402,7 +378,7 @@ class DashboardController(Controller):
     ) -> Response[str]:
         """Every attendee's credit lines as one CSV."""
         reports = await attendance.conference_reports(db_session, conference=conference)
-        return _file(await attendance.report_csv(reports), media_type=CSV, filename=f"{conference.slug}-credits.csv")
+        return download(await attendance.report_csv(reports), media_type=CSV, filename=f"{conference.slug}-credits.csv")
 
     @get(
         "/attendees/{attendee_id:uuid}/certificate.pdf", opt=STAFF, operation_id="getCreditCertificate", media_type=PDF
@@ -416,7 +392,15 @@ class DashboardController(Controller):
         """A PDF certificate of the education credit the attendee earned at this conference."""
         report = await attendance.credit_report(db_session, conference=conference, holder=holder)
         pdf = await to_thread.run_sync(lambda: printing.certificate(conference=conference, report=report))
-        return _file(pdf, media_type=PDF, filename="certificate.pdf", inline=True)
+        return download(pdf, media_type=PDF, filename="certificate.pdf", inline=True)
+
+
+checkin_router = Router(
+    path="/api/conferences/{slug:str}/checkin",
+    route_handlers=[BadgeController, BadgePrintController, StationController, ScanController, DashboardController],
+    dependencies={"holder": Provide(provide_holder), "station": Provide(provide_station)},
+    tags=["Check-in"],
+)
 
 
 class BadgeImages(Controller):

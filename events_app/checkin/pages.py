@@ -28,6 +28,7 @@ from events_app.checkin.dependencies import provide_badge_print, provide_station
 from events_app.checkin.models import BadgePrint, PrintStatus, Station, StationKind
 from events_app.checkin.schemas import DashboardOut, StationIn
 from events_app.conferences.models import Conference
+from events_app.core.downloads import PDF, download
 from events_app.core.errors import DomainError
 from events_app.registration import service as registration
 from events_app.registration.errors import RegistrationTypeNotFound
@@ -203,7 +204,7 @@ class CheckinPages(Controller):
         )
         return Redirect(f"/c/{conference.slug}/staff/badges#print-{job.id}", status_code=303)
 
-    @get("/badges/{print_id:uuid}/badges.pdf", opt=allow(), media_type="application/pdf")
+    @get("/badges/{print_id:uuid}/badges.pdf", opt=allow(), media_type=PDF)
     async def download_print(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -211,5 +212,4 @@ class CheckinPages(Controller):
         badge_print: NamedDependency[BadgePrint],
     ) -> Response[bytes]:
         pdf = await badge_prints.finished_pdf(db_session, job=badge_print)
-        disposition = f'attachment; filename="{conference.slug}-badges.pdf"'
-        return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": disposition})
+        return download(pdf, media_type=PDF, filename=f"{conference.slug}-badges.pdf")

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.audit.service import record
 from events_app.conferences.models import Conference
-from events_app.expo import bookings
+from events_app.expo import bookings, history
 from events_app.expo import mail as expo_mail
 from events_app.expo.models import BookingStatus, Booth, BoothBooking, BoothHold, Partner, PaymentMethod
+from events_app.expo.schemas import CheckoutIn
 from events_app.payments import service as payments
 from events_app.payments.checkout import Collection, CollectionStatus
 from events_app.payments.errors import CannotHonour, PaymentInProgress
@@ -86,13 +86,12 @@ async def checkout_booth(
     conference: Conference,
     partner: Partner,
     hold: BoothHold,
-    method: PaymentMethod,
-    payment_method_id: str | None,
-    po_number: str,
+    choice: CheckoutIn,
     buyer_email: str,
     actor: Principal | None,
 ) -> Checkout:
     """Books the held booth and asks payments for the money: an invoice, or a card charged server-side."""
+    method, payment_method_id, po_number = PaymentMethod(choice.method), choice.payment_method_id, choice.po_number
     # Refuse before touching the hold, so the partner can still choose an invoice.
     payments.check_payment_choice(settings, method=method, payment_method_id=payment_method_id)
     booking = await bookings.checkout_hold(db, conference=conference, hold=hold, method=method, actor=actor)
@@ -179,14 +178,11 @@ class BoothPayments:
         if booking is None:
             return
         booking.refunded_cents = max(booking.refunded_cents, payment.amount_refunded_cents)
-        await db.flush()
-        await record(
+        await history.changed(
             db,
+            "booth.refunded",
+            booking,
             actor=None,
-            action="booth.refunded",
-            subject_type="booking",
-            subject_id=booking.id,
-            conference_id=booking.conference_id,
             refund_id=str(refund.id),
             amount_cents=refund.amount_cents,
         )

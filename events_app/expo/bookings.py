@@ -16,9 +16,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
+from events_app.expo import history
 from events_app.expo.claims import Occupant, free_at, occupy
 from events_app.expo.errors import BookingEnded, BookingNotFound, HoldNotLive
 from events_app.expo.models import (
@@ -70,15 +70,11 @@ async def checkout_hold(
     hold.status = HoldStatus.CHECKED_OUT
     hold.ended_at = moment
     db.add(booking)
-    await db.flush()
-    await record(
+    await history.booth_booked(
         db,
+        "booth.checked_out",
+        booking=booking,
         actor=actor,
-        action="booth.checked_out",
-        subject_type="booth",
-        subject_id=booth.id,
-        conference_id=conference.id,
-        booking_id=str(booking.id),
         method=str(method),
         price_cents=booking.price_cents,
     )
@@ -106,33 +102,14 @@ async def mark_paid(
         booking.status = BookingStatus.LAPSED
         booking.paid_cents = paid_cents
         booking.payment_id = payment_id
-        await db.flush()
-        await record(
-            db,
-            actor=actor,
-            action="booth.payment_too_late",
-            subject_type="booking",
-            subject_id=booking.id,
-            conference_id=booking.conference_id,
-            paid_cents=paid_cents,
-        )
+        await history.changed(db, "booth.payment_too_late", booking, actor=actor, paid_cents=paid_cents)
         return False
     booking.status = BookingStatus.CONFIRMED
     booking.confirmed_at = moment
     booking.paid_cents = paid_cents
     booking.payment_id = payment_id or booking.payment_id
     booking.pay_by = None
-    await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="booth.booked",
-        subject_type="booth",
-        subject_id=booking.booth_id,
-        conference_id=booking.conference_id,
-        booking_id=str(booking.id),
-        paid_cents=paid_cents,
-    )
+    await history.booth_booked(db, "booth.booked", booking=booking, actor=actor, paid_cents=paid_cents)
     return True
 
 
@@ -157,16 +134,8 @@ async def give_hold_back(db: AsyncSession, *, booking: BoothBooking, reason: str
             restored = hold
     if restored is None:
         await free_booth_of(db, booking)
-    await db.flush()
-    await record(
-        db,
-        actor=None,
-        action="booth.payment_failed",
-        subject_type="booking",
-        subject_id=booking.id,
-        conference_id=booking.conference_id,
-        reason=reason[:200],
-        hold_restored=restored is not None,
+    await history.changed(
+        db, "booth.payment_failed", booking, actor=None, reason=reason[:200], hold_restored=restored is not None
     )
     return restored
 
@@ -260,14 +229,11 @@ async def cancel_booking(
     booking.refunded_cents += quote.refund_cents
     if note:
         booking.note = note[:500]
-    await db.flush()
-    await record(
+    await history.changed(
         db,
+        "booth.cancelled",
+        booking,
         actor=actor,
-        action="booth.cancelled",
-        subject_type="booking",
-        subject_id=booking.id,
-        conference_id=conference.id,
         booth_id=str(booking.booth_id),
         refund_percent=quote.refund_percent,
         refund_cents=quote.refund_cents,

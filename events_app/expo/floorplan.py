@@ -17,10 +17,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.expo import geometry
+from events_app.expo import geometry, history
 from events_app.expo.claims import claim_is_live
 from events_app.expo.errors import (
     BoothNotFound,
@@ -202,13 +201,11 @@ async def import_floor_plan(
     result = FloorPlanImportOut(
         halls=len(doc.halls), booths_added=added, booths_updated=len(matched), booths_removed=len(removed), areas=areas
     )
-    await record(
+    await history.changed(
         db,
+        "floor_plan.imported",
+        conference,
         actor=actor,
-        action="floor_plan.imported",
-        subject_type="conference",
-        subject_id=conference.id,
-        conference_id=conference.id,
         halls=result.halls,
         booths_added=added,
         booths_updated=result.booths_updated,

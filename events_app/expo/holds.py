@@ -16,10 +16,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.expo import geometry
+from events_app.expo import geometry, history
 from events_app.expo.claims import Occupant, free_at, lapse_unpaid_checkouts, lock_row, occupy, taken_at
 from events_app.expo.errors import BookingNotOpen, BoothTaken, CompetitorNearby, HoldLimitReached, HoldNotFound
 from events_app.expo.models import (
@@ -135,14 +134,12 @@ async def hold_booth(
     if booth.booking_id is not None:
         await lapse_unpaid_checkouts(db, booth_id=booth.id)
     db.add(hold)
-    await db.flush()
-    await record(
+    await history.booth_changed(
         db,
-        actor=actor,
-        action="booth.held",
-        subject_type="booth",
-        subject_id=booth.id,
+        "booth.held",
+        booth_id=booth.id,
         conference_id=conference.id,
+        actor=actor,
         booth=booth.code,
         partner_id=str(partner.id),
         expires_at=hold.expires_at.isoformat(),
@@ -186,14 +183,12 @@ async def release_hold(db: AsyncSession, *, hold: BoothHold, actor: Principal | 
     await occupy(db, hold.booth_id, None, when=Booth.hold_id == hold.id)
     hold.status = HoldStatus.RELEASED
     hold.ended_at = now()
-    await db.flush()
-    await record(
+    await history.booth_changed(
         db,
-        actor=actor,
-        action="booth.hold_released",
-        subject_type="booth",
-        subject_id=hold.booth_id,
+        "booth.hold_released",
+        booth_id=hold.booth_id,
         conference_id=hold.conference_id,
+        actor=actor,
         hold_id=str(hold.id),
     )
     return hold

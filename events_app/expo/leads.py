@@ -33,6 +33,7 @@ from events_app.expo.errors import (
     WrongConference,
 )
 from events_app.expo.models import LIVE_BOOKING_STATUSES, BoothBooking, Lead, Partner
+from events_app.expo.schemas import ScanIn
 from events_app.registration.models import Attendee
 
 NOTES_MAX = 4000
@@ -131,14 +132,12 @@ async def scan_badge(
     *,
     conference: Conference,
     partner: Partner,
-    badge: str,
+    scan: ScanIn,
     scanned_by: Principal,
-    scanned_at: datetime | None = None,
-    notes: str | None = None,
-    rating: int | None = None,
 ) -> LeadView:
     """A partner's staff scan a visitor's badge at the booth: checked by check-in like a door checks it."""
     moment = now()
+    scanned_at = scan.scanned_at
     if scanned_at is not None:
         if scanned_at.tzinfo is None:
             raise ScanTimeNaive("scanned_at needs a time zone (e.g. 2027-10-06T17:05:00Z).")
@@ -154,7 +153,7 @@ async def scan_badge(
     )
     if has_booth is None:
         raise NoBoothHere("Leads are collected at your booth: book one at this conference first.")
-    holder = await checkin.holder_for_badge(db, conference=conference, token=badge)
+    holder = await checkin.holder_for_badge(db, conference=conference, token=scan.badge)
     attendee = await db.get_one(Attendee, holder.id)
     return await record_scan(
         db,
@@ -163,8 +162,8 @@ async def scan_badge(
         attendee=attendee,
         scanned_by=scanned_by,
         scanned_at=scanned_at,
-        notes=notes,
-        rating=rating,
+        notes=scan.notes,
+        rating=scan.rating,
     )
 
 

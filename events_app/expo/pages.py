@@ -29,7 +29,8 @@ from events_app.expo.controllers.access import PARTNERS
 from events_app.expo.controllers.staff_and_leads import leads_download
 from events_app.expo.dependencies import EXPO_DEPENDENCIES
 from events_app.expo.errors import BoothNotFound, StaffNameMissing
-from events_app.expo.models import BoothBooking, BoothHold, Partner, PaymentMethod
+from events_app.expo.models import BoothBooking, BoothHold, Partner
+from events_app.expo.schemas import CheckoutIn, ScanIn, StaffIn
 from events_app.payments import service as payments
 from events_app.settings import Settings
 
@@ -231,9 +232,11 @@ class ExpoPages(Controller):
                 conference=conference,
                 partner=my_partner,
                 hold=hold,
-                method=PaymentMethod.CARD if data.method == "card" else PaymentMethod.INVOICE,
-                payment_method_id=data.payment_method_id or None,
-                po_number=data.po_number.strip()[:100],
+                choice=CheckoutIn(
+                    method="card" if data.method == "card" else "invoice",
+                    payment_method_id=data.payment_method_id or None,
+                    po_number=data.po_number.strip()[:100],
+                ),
                 buyer_email=actor.email,
                 actor=actor,
             )
@@ -292,10 +295,12 @@ class ExpoPages(Controller):
                 conference=conference,
                 booking=booking,
                 partner=my_partner,
-                first_name=data.first_name[:100],
-                last_name=data.last_name[:100],
-                email=data.email[:320],
-                title=data.title[:200],
+                person=StaffIn(
+                    first_name=data.first_name[:100],
+                    last_name=data.last_name[:100],
+                    email=data.email[:320],
+                    title=data.title[:200],
+                ),
                 actor=actor,
             )
         except DomainError as error:
@@ -320,10 +325,12 @@ class ExpoPages(Controller):
                 db_session,
                 conference=conference,
                 partner=my_partner,
-                badge=data.badge[:400],
+                scan=ScanIn(
+                    badge=data.badge[:400],
+                    notes=data.notes[:4000] or None,
+                    rating=rating if rating is not None and 1 <= rating <= 5 else None,
+                ),
                 scanned_by=actor,
-                notes=data.notes[:4000] or None,
-                rating=rating if rating is not None and 1 <= rating <= 5 else None,
             )
         except DomainError as error:
             await _forget_refused_step(db_session, conference, my_partner)

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.models import Role, User
 from events_app.accounts.service import Principal, get_user
-from events_app.audit.service import record
 from events_app.core.text import slugify
+from events_app.expo import history
 from events_app.expo.errors import (
     CategoryExists,
     ContactNotFound,
@@ -126,16 +126,8 @@ async def add_points(
     """Writes one ledger line; the ledger is never edited, a correction is another line."""
     entry = PointsEntry(partner_id=partner.id, points=points, reason=reason, note=note.strip())
     db.add(entry)
-    await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="partner.points_added",
-        subject_type="partner",
-        subject_id=partner.id,
-        points=points,
-        reason=str(reason),
-        note=entry.note,
+    await history.changed(
+        db, "partner.points_added", partner, actor=actor, points=points, reason=str(reason), note=entry.note
     )
     return entry
 
@@ -169,16 +161,7 @@ async def create_partner(db: AsyncSession, *, data: PartnerIn, actor: Principal 
         categories=categories,
     )
     db.add(partner)
-    await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="partner.created",
-        subject_type="partner",
-        subject_id=partner.id,
-        name=partner.name,
-        tier=tier.slug,
-    )
+    await history.changed(db, "partner.created", partner, actor=actor, name=partner.name, tier=tier.slug)
     if tier.points:
         await add_points(
             db, partner=partner, points=tier.points, reason=PointsReason.TIER, note=f"{tier.name} tier", actor=actor
@@ -242,10 +225,7 @@ async def update_partner(db: AsyncSession, *, partner: Partner, data: PartnerPat
             setattr(partner, key, changes[key].strip() if isinstance(changes[key], str) else changes[key])
     if "billing_email" in changes:
         partner.billing_email = changes["billing_email"].strip().lower()
-    await db.flush()
-    await record(
-        db, actor=actor, action="partner.updated", subject_type="partner", subject_id=partner.id, fields=sorted(changes)
-    )
+    await history.changed(db, "partner.updated", partner, actor=actor, fields=sorted(changes))
     return partner
 
 
@@ -263,16 +243,7 @@ async def add_contact(
         raise ContactTaken("This user is already the contact of another partner.")
     contact = PartnerContact(user_id=user_id, partner_id=partner.id)
     db.add(contact)
-    await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="partner.contact_added",
-        subject_type="partner",
-        subject_id=partner.id,
-        user_id=str(user_id),
-        email=user.email,
-    )
+    await history.changed(db, "partner.contact_added", partner, actor=actor, user_id=str(user_id), email=user.email)
     return contact
 
 
@@ -293,15 +264,7 @@ async def remove_contact(db: AsyncSession, *, partner: Partner, user_id: uuid.UU
     if contact is None:
         raise ContactNotFound("This user is not a contact of this partner.")
     await db.delete(contact)
-    await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="partner.contact_removed",
-        subject_type="partner",
-        subject_id=partner.id,
-        user_id=str(user_id),
-    )
+    await history.changed(db, "partner.contact_removed", partner, actor=actor, user_id=str(user_id))
 
 
 async def partner_for_user(db: AsyncSession, *, user_id: uuid.UUID) -> Partner | None:

@@ -12,9 +12,9 @@ from sqlalchemy import and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
+from events_app.expo import history
 from events_app.expo.billing import cancel_and_refund
 from events_app.expo.bookings import Cancellation, booking_is_live, free_booth_of
 from events_app.expo.claims import Occupant, claim_is_live, free_at, lapse_unpaid_checkouts, occupy
@@ -64,17 +64,13 @@ async def assign_booth(
         )
     await lapse_unpaid_checkouts(db, booth_id=booth.id)
     db.add(booking)
-    await db.flush()
-    await record(
+    await history.booth_booked(
         db,
+        "booth.assigned",
+        booking=booking,
         actor=actor,
-        action="booth.assigned",
-        subject_type="booth",
-        subject_id=booth.id,
-        conference_id=conference.id,
         booth=booth.code,
         partner_id=str(partner.id),
-        booking_id=str(booking.id),
         price_cents=booking.price_cents,
         note=note,
     )
@@ -96,18 +92,7 @@ async def move_booking(
         raise BoothTaken(f"Booth {to.code} is held or booked by another partner.", booth=to.code)
     await free_booth_of(db, booking)
     booking.booth_id = to.id
-    await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="booth.moved",
-        subject_type="booking",
-        subject_id=booking.id,
-        conference_id=conference.id,
-        from_booth=old.code,
-        to_booth=to.code,
-        note=note,
-    )
+    await history.changed(db, "booth.moved", booking, actor=actor, from_booth=old.code, to_booth=to.code, note=note)
     await db.refresh(booking, ["booth"])
     return booking
 

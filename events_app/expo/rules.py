@@ -17,9 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
+from events_app.expo import history
 from events_app.expo.errors import DuplicateRefundBand, RefundBandsIncrease, WindowNotFound, WindowTierAndPoints
 from events_app.expo.models import BookingWindow, ExpoSettings, Partner
 from events_app.expo.partners import get_tier, points_balance
@@ -52,16 +52,7 @@ async def save_settings(
         db.add(settings)
     for key, value in values.items():
         setattr(settings, key, value)
-    await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="expo.settings_saved",
-        subject_type="conference",
-        subject_id=conference.id,
-        conference_id=conference.id,
-        **msgspec.to_builtins(data),
-    )
+    await history.changed(db, "expo.settings_saved", conference, actor=actor, **msgspec.to_builtins(data))
     return settings
 
 
@@ -90,16 +81,8 @@ async def create_window(
         await get_tier(db, tier_id=data.tier_id)
     window = BookingWindow(conference_id=conference.id, **msgspec.structs.asdict(data))
     db.add(window)
-    await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="expo.window_created",
-        subject_type="booking_window",
-        subject_id=window.id,
-        conference_id=conference.id,
-        name=window.name,
-        opens_at=window.opens_at.isoformat(),
+    await history.changed(
+        db, "expo.window_created", window, actor=actor, name=window.name, opens_at=window.opens_at.isoformat()
     )
     return window
 
@@ -111,16 +94,7 @@ async def delete_window(
     if window is None or window.conference_id != conference.id:
         raise WindowNotFound("This conference has no booking window with this id.")
     await db.delete(window)
-    await db.flush()
-    await record(
-        db,
-        actor=actor,
-        action="expo.window_deleted",
-        subject_type="booking_window",
-        subject_id=window_id,
-        conference_id=conference.id,
-        name=window.name,
-    )
+    await history.changed(db, "expo.window_deleted", window, actor=actor, name=window.name)
 
 
 def window_qualifies(window: BookingWindow, *, partner: Partner, points: int) -> bool:

@@ -15,9 +15,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.audit.service import record
 from events_app.checkin.mail import badge_attachment
 from events_app.conferences.models import Conference
+from events_app.expo import history
 from events_app.expo import mail as expo_mail
 from events_app.expo.billing import charge_partner
 from events_app.expo.bookings import booking_is_live
@@ -40,6 +40,7 @@ from events_app.expo.models import (
     PurchaseStatus,
 )
 from events_app.expo.rules import expo_settings
+from events_app.expo.schemas import BadgesIn, StaffIn
 from events_app.payments import service as payments
 from events_app.payments.checkout import CollectionStatus
 from events_app.payments.models import Payment, Refund
@@ -97,16 +98,13 @@ async def name_staff(
     conference: Conference,
     booking: BoothBooking,
     partner: Partner,
-    first_name: str,
-    last_name: str,
-    email: str,
-    title: str = "",
+    person: StaffIn,
     actor: Principal | None,
 ) -> BoothStaffMember:
     """Registers a staff member for the booth (an exhibitor attendee with a badge) while badges are left."""
     if not is_staffable(booking):
         raise BookingNotStaffable("Staff can be named once the booth is booked.")
-    email = email.strip().lower()
+    email = person.email.strip().lower()
     if "@" not in email:
         raise StaffEmailMissing("A staff member needs an email address for their badge.")
     await lock_row(db, BoothBooking, booking.id)
@@ -121,25 +119,17 @@ async def name_staff(
             included=badges.included,
             bought=badges.bought,
         )
+    # The attendee and the staff member carry the same name, email and title.
+    named = {
+        "first_name": person.first_name.strip(),
+        "last_name": person.last_name.strip(),
+        "email": email,
+        "title": person.title.strip(),
+    }
     attendee = await registration.add_exhibitor_staff(
-        db,
-        conference_id=conference.id,
-        organization=partner.name,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        email=email,
-        title=title.strip(),
-        actor=actor,
+        db, conference_id=conference.id, organization=partner.name, actor=actor, **named
     )
-    member = BoothStaffMember(
-        booking_id=booking.id,
-        partner_id=partner.id,
-        attendee_id=attendee.id,
-        first_name=first_name.strip(),
-        last_name=last_name.strip(),
-        email=email,
-        title=title.strip(),
-    )
+    member = BoothStaffMember(booking_id=booking.id, partner_id=partner.id, attendee_id=attendee.id, **named)
     db.add(member)
     await db.flush()
     booth = await db.get_one(Booth, booking.booth_id)
@@ -152,16 +142,7 @@ async def name_staff(
         member=member,
         badge=await badge_attachment(db, settings=settings, conference=conference, attendee=attendee),
     )
-    await record(
-        db,
-        actor=actor,
-        action="booth.staff_named",
-        subject_type="booking",
-        subject_id=booking.id,
-        conference_id=conference.id,
-        attendee_id=str(attendee.id),
-        email=email,
-    )
+    await history.changed(db, "booth.staff_named", booking, actor=actor, attendee_id=str(attendee.id), email=email)
     return member
 
 
@@ -180,15 +161,14 @@ async def buy_badges(
     conference: Conference,
     booking: BoothBooking,
     partner: Partner,
-    quantity: int,
-    method: PaymentMethod,
-    payment_method_id: str | None,
+    order: BadgesIn,
     buyer_email: str,
     actor: Principal | None,
 ) -> BadgeOrder:
     """Orders extra exhibitor badges at the conference's price; they count once payments says paid."""
     if not is_staffable(booking):
         raise BookingNotStaffable("Extra badges can be bought once the booth is booked.")
+    quantity, method, payment_method_id = order.quantity, PaymentMethod(order.method), order.payment_method_id
     if not 1 <= quantity <= 50:
         raise BadQuantity("Buy between 1 and 50 badges at a time.")
     payments.check_payment_choice(settings, method=method, payment_method_id=payment_method_id)

@@ -3,24 +3,19 @@ partners whose contacts hold tokens, all built through the services."""
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from types import ModuleType
+from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import events_app.expo
 from events_app.accounts.models import Role
 from events_app.conferences.models import Conference, ConferenceStatus
 from events_app.conferences.schemas import ConferenceIn
 from events_app.conferences.service import create_conference
-from events_app.core import clock
 from events_app.expo import floorplan, partners, rules
 from events_app.expo.models import BusinessCategory, Partner, PartnerTier
 from events_app.expo.schemas import CategoryIn, FloorPlanDoc, PartnerIn, TierIn, WindowIn
@@ -143,28 +138,3 @@ def make_partner(db: AsyncSession, make_caller: MakeCaller, expo: ExpoWorld) -> 
         return PartnerUser(partner=partner, caller=caller)
 
     return make
-
-
-def _expo_modules_reading_the_clock() -> list[ModuleType]:
-    names = (m.name for m in pkgutil.walk_packages(events_app.expo.__path__, "events_app.expo."))
-    return [module for module in map(importlib.import_module, names) if getattr(module, "now", None) is clock.now]
-
-
-class Clock:
-    """Moves the expo's idea of "now" forward, as if the minutes had passed: in every expo module at once."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.offset = timedelta()
-        for module in _expo_modules_reading_the_clock():
-            monkeypatch.setattr(module, "now", self.now)
-
-    def now(self) -> datetime:
-        return clock.now() + self.offset
-
-    def advance(self, **delta: float) -> None:
-        self.offset += timedelta(**delta)
-
-
-@pytest.fixture
-def expo_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)

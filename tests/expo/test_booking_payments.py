@@ -15,8 +15,8 @@ from events_app.expo.models import BoothBooking, BoothHold, PaymentMethod
 from events_app.payments import service as payments
 from events_app.payments.models import Payment, ReceiptMethod
 from events_app.settings import Settings
-from tests.conftest import Caller, MailBox
-from tests.expo.conftest import Clock, ExpoWorld, MakePartner, PartnerUser
+from tests.conftest import Caller, Clock, MailBox
+from tests.expo.conftest import ExpoWorld, MakePartner, PartnerUser
 
 Client = AsyncTestClient[Litestar]
 
@@ -51,7 +51,7 @@ async def test_an_invoiced_booth_is_reserved_and_becomes_firm_when_the_invoice_i
     smtp_server: MailBox,
     expo: ExpoWorld,
     make_partner: MakePartner,
-    expo_clock: Clock,
+    clock: Clock,
 ) -> None:
     acme = await make_partner("Acme")
     checkout = await _invoice_checkout(client, expo, acme, "201")
@@ -70,7 +70,7 @@ async def test_an_invoiced_booth_is_reserved_and_becomes_firm_when_the_invoice_i
     assert "/invoices/" in invoice_mail.get_content()
     assert "PO PO-77" in invoice_mail.get_content()
 
-    expo_clock.advance(days=3)  # long past the hold: the invoice keeps the booth
+    clock.advance(timedelta(days=3))  # long past the hold: the invoice keeps the booth
     public = {b["code"]: b for b in (await client.get(f"{expo.api}/booths")).json()}
     assert (public["201"]["status"], public["201"]["exhibitor"]) == ("booked", "Acme")
 
@@ -113,7 +113,7 @@ async def test_card_checkout_is_refused_without_card_payments_and_the_hold_stays
 
 
 async def test_a_card_checkout_not_paid_in_time_gives_the_booth_back(
-    client: Client, db: AsyncSession, expo: ExpoWorld, make_partner: MakePartner, expo_clock: Clock
+    client: Client, db: AsyncSession, expo: ExpoWorld, make_partner: MakePartner, clock: Clock
 ) -> None:
     slow, quick = await make_partner("Slow"), await make_partner("Quick")
     held = (await client.post(f"{expo.api}/holds", json={"booth_code": "105"}, headers=slow.headers)).json()
@@ -123,10 +123,10 @@ async def test_a_card_checkout_not_paid_in_time_gives_the_booth_back(
     )
     await db.commit()
     assert booked.status == "pending_payment"
-    expo_clock.advance(minutes=10)  # the card payment is still within its window
+    clock.advance(timedelta(minutes=10))  # the card payment is still within its window
     blocked = await client.post(f"{expo.api}/holds", json={"booth_code": "105"}, headers=quick.headers)
     assert blocked.json()["code"] == "booth-taken"
-    expo_clock.advance(minutes=6)
+    clock.advance(timedelta(minutes=6))
     assert (
         await client.post(f"{expo.api}/holds", json={"booth_code": "105"}, headers=quick.headers)
     ).status_code == 201

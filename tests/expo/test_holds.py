@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.audit.models import AuditEvent
 from events_app.expo import rules
 from events_app.expo.schemas import WindowIn
-from tests.conftest import Caller
-from tests.expo.conftest import Clock, ExpoWorld, MakePartner
+from tests.conftest import Caller, Clock
+from tests.expo.conftest import ExpoWorld, MakePartner
 
 Client = AsyncTestClient[Litestar]
 
@@ -61,11 +61,11 @@ async def test_holding_the_same_booth_again_keeps_the_one_hold(
 
 
 async def test_expired_hold_frees_the_booth_by_time_alone(
-    client: Client, expo: ExpoWorld, make_partner: MakePartner, expo_clock: Clock
+    client: Client, expo: ExpoWorld, make_partner: MakePartner, clock: Clock
 ) -> None:
     first, second = await make_partner("First"), await make_partner("Second")
     held = (await client.post(f"{expo.api}/holds", json={"booth_code": "104"}, headers=first.headers)).json()
-    expo_clock.advance(minutes=31)
+    clock.advance(timedelta(minutes=31))
     public = (await client.get(f"{expo.api}/booths")).json()
     assert next(b for b in public if b["code"] == "104")["status"] == "available"
     taken = await client.post(f"{expo.api}/holds", json={"booth_code": "104"}, headers=second.headers)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import events_app.sessions
 from events_app.conferences import service as conferences
 from events_app.conferences.models import AssociationGroup, Conference, ConferenceStatus, GroupKind
 from events_app.conferences.schemas import ConferenceIn
-from events_app.core import clock
 from events_app.registration import service as registration
 from events_app.registration.models import Attendee, RegistrationType, TypeKind
 from events_app.registration.schemas import TypeIn
@@ -180,25 +176,3 @@ def make_person(db: AsyncSession, settings: Settings) -> MakePerson:
         return Person(attendee=attendee, agenda=owned, token=agenda_links.agenda_token(settings, owned))
 
     return make
-
-
-class Clock:
-    """The program's idea of "now", moved as if the time had passed: every sessions module reads it."""
-
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.offset = timedelta()
-        for found in pkgutil.iter_modules(events_app.sessions.__path__):
-            module = importlib.import_module(f"events_app.sessions.{found.name}")
-            if getattr(module, "now", None) is clock.now:
-                monkeypatch.setattr(module, "now", self.now)
-
-    def now(self) -> datetime:
-        return clock.now() + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        self.offset += delta
-
-
-@pytest.fixture
-def program_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    return Clock(monkeypatch)

@@ -23,8 +23,8 @@ from events_app.sessions.models import SessionRun
 from events_app.sessions.schemas import RunPatch, SessionPatch
 from events_app.sessions.seats import OFFER_WINDOW, sweep_once
 from events_app.settings import Settings
-from tests.conftest import Caller, LiveServer, MailBox, session_for
-from tests.sessions.conftest import Clock, MakePerson, Program, add_session, at
+from tests.conftest import Caller, Clock, LiveServer, MailBox, session_for
+from tests.sessions.conftest import MakePerson, Program, add_session, at
 
 API = "/api/conferences/fall-2027/agenda"
 
@@ -149,7 +149,7 @@ async def test_an_offer_that_runs_out_moves_on_to_the_next_person(
     program: Program,
     settings: Settings,
     make_person: MakePerson,
-    program_clock: Clock,
+    clock: Clock,
 ) -> None:
     await publish(db, program, settings)
     tour = run_id(program, "T1")
@@ -159,7 +159,7 @@ async def test_an_offer_that_runs_out_moves_on_to_the_next_person(
     await client.delete(f"{API}/{ana.token}/items/{tour}")
     assert tour in (await client.get(f"{API}/{cy.token}")).json()["offers"]
 
-    program_clock.advance(OFFER_WINDOW + timedelta(minutes=1))
+    clock.advance(OFFER_WINDOW + timedelta(minutes=1))
     late = await client.post(f"{API}/{cy.token}/items/{tour}/confirm")
     assert late.status_code == 409
     assert late.json()["code"] == "no-offer"
@@ -321,7 +321,7 @@ async def test_the_periodic_sweep_moves_a_lapsed_offer_on_without_anyone_visitin
     mail_settings: Settings,
     smtp_server: MailBox,
     make_person: MakePerson,
-    program_clock: Clock,
+    clock: Clock,
 ) -> None:
     await publish(db, program, mail_settings)
     tour = run_id(program, "T1")
@@ -330,7 +330,7 @@ async def test_the_periodic_sweep_moves_a_lapsed_offer_on_without_anyone_visitin
         await client.post(f"{API}/{person.token}/items", json={"run_id": tour})
     await client.delete(f"{API}/{ana.token}/items/{tour}")  # Cy is offered the seat, and never answers
 
-    program_clock.advance(OFFER_WINDOW + timedelta(minutes=1))
+    clock.advance(OFFER_WINDOW + timedelta(minutes=1))
     engine = make_engine(mail_settings.database_url)
     assert await sweep_once(engine, mail_settings) == 1
     await engine.dispose()

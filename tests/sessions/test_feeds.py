@@ -18,7 +18,8 @@ from events_app.sessions import releases, service
 from events_app.sessions.models import FeedCache, SessionStatus
 from events_app.sessions.schemas import RoomIn, RunPatch, SessionPatch
 from events_app.settings import Settings
-from tests.sessions.conftest import Clock, Program, add_session, at, make_conference
+from tests.conftest import Clock
+from tests.sessions.conftest import Program, add_session, at, make_conference
 
 FEEDS = "/c/fall-2027/feeds"
 LA = ZoneInfo("America/Los_Angeles")
@@ -78,13 +79,13 @@ async def test_moves_and_cancellations_reach_subscribers_as_updates_not_new_even
     db: AsyncSession,
     program: Program,
     settings: Settings,
-    program_clock: Clock,
+    clock: Clock,
 ) -> None:
     conference = program.conference
     # Release 1 went out yesterday, so its revisions are told apart from today's.
-    program_clock.advance(-timedelta(days=1))
+    clock.advance(-timedelta(days=1))
     await release(db, program, settings)
-    program_clock.advance(timedelta(days=1))
+    clock.advance(timedelta(days=1))
     first = by_uid(parse((await client.get(f"{FEEDS}/program.ics")).content))
     b1, b2, t1, k1 = (program.sessions[c] for c in ("B1", "B2", "T1", "K1"))
     uid = {code: f"{program.sessions[code].runs[0].id}@testserver.local" for code in ("B1", "B2", "K1")}

@@ -13,7 +13,7 @@ from events_app.conferences.models import Conference
 from events_app.expo import billing, bookings, floorplan, holds, partners, placement
 from events_app.expo.controllers.access import PARTNERS, STAFF, STAFF_OR_PARTNERS
 from events_app.expo.errors import BoothMissing
-from events_app.expo.models import Booth, BoothBooking, BoothHold, Partner, PaymentMethod
+from events_app.expo.models import Booth, BoothBooking, BoothHold, Partner
 from events_app.expo.schemas import (
     AssignIn,
     BookingOut,
@@ -103,9 +103,7 @@ class HoldController(Controller):
             conference=conference,
             partner=my_partner,
             hold=hold,
-            method=PaymentMethod(data.method),
-            payment_method_id=data.payment_method_id,
-            po_number=data.po_number,
+            choice=data,
             buyer_email=actor.email,
             actor=actor,
         )

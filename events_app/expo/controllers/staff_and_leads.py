@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
+from events_app.core.shapes import shaped
 from events_app.expo import leads, staff
 from events_app.expo.controllers.access import PARTNERS, STAFF_OR_PARTNERS
-from events_app.expo.models import BoothBooking, Partner, PaymentMethod
+from events_app.expo.models import BoothBooking, Partner
 from events_app.expo.schemas import BadgeOrderOut, BadgesIn, LeadOut, LeadPatch, ScanIn, StaffIn, StaffListOut, StaffOut
-from events_app.expo.views import badge_order_out, lead_out, shaped
+from events_app.expo.views import badge_order_out, lead_out
 from events_app.settings import Settings
 
 
@@ -55,10 +56,7 @@ class StaffController(Controller):
             conference=conference,
             booking=booking,
             partner=my_partner,
-            first_name=data.first_name,
-            last_name=data.last_name,
-            email=data.email,
-            title=data.title,
+            person=data,
             actor=actor,
         )
         return msgspec.convert(member, StaffOut, from_attributes=True)
@@ -81,9 +79,7 @@ class StaffController(Controller):
             conference=conference,
             booking=booking,
             partner=my_partner,
-            quantity=data.quantity,
-            method=PaymentMethod(data.method),
-            payment_method_id=data.payment_method_id,
+            order=data,
             buyer_email=actor.email,
             actor=actor,
         )
@@ -120,11 +116,8 @@ class LeadController(Controller):
             db_session,
             conference=conference,
             partner=my_partner,
-            badge=data.badge,
+            scan=data,
             scanned_by=actor,
-            scanned_at=data.scanned_at,
-            notes=data.notes,
-            rating=data.rating,
         )
         return lead_out(view)
 
