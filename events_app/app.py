@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import inspect
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
@@ -17,7 +16,6 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.base import DefineMiddleware
-from litestar.middleware.session.client_side import CookieBackendConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import RapidocRenderPlugin
 from litestar.openapi.spec import Components, OpenAPIMediaType, OpenAPIResponse, SecurityScheme
@@ -36,6 +34,8 @@ from events_app.accounts.access import (
 )
 from events_app.accounts.controllers import AccountController
 from events_app.accounts.pages import LoginPages
+from events_app.accounts.web_sessions import STORE_NAME as SESSION_STORE
+from events_app.accounts.web_sessions import DatabaseStore, WebSessionConfig
 from events_app.audit.controllers import AuditController
 from events_app.checkin.controllers import BadgeImages, checkin_router
 from events_app.checkin.live import channels_plugin
@@ -48,6 +48,7 @@ from events_app.core.head import answer_head_as_get
 from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
 from events_app.core.rounds import rounds_lifespan
+from events_app.core.security_headers import security_headers_middleware
 from events_app.db import make_alchemy_config, make_engine
 from events_app.expo.controllers import PartnerProgramController
 from events_app.expo.controllers import expo_router as ExpoController
@@ -161,7 +162,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(level=settings.log_level, json=settings.log_json)
     engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
     db_config = make_alchemy_config(engine)
-    session_secret = hashlib.sha256(f"session:{settings.secret_key}".encode()).digest()
 
     connect_domains()
 
@@ -178,6 +178,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC),
         ],
         plugins=[SQLAlchemyPlugin(config=db_config), channels_plugin(settings)],
+        stores={SESSION_STORE: DatabaseStore(engine)},
         guards=[enforce_access],
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
@@ -187,8 +188,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         },
         middleware=[
             request_id_middleware,
-            CookieBackendConfig(
-                secret=session_secret,
+            security_headers_middleware(settings),
+            WebSessionConfig(
+                store=SESSION_STORE,
                 secure=settings.cookie_secure,
                 samesite="lax",
                 exclude=STATELESS_PATHS,

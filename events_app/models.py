@@ -1,8 +1,16 @@
 """Every domain's models, imported so ``Base.metadata`` holds the whole schema (for Alembic and tests)."""
 
-from events_app.accounts.models import ApiToken, User
+from events_app.accounts.models import ApiToken, SignInFailure, User, WebSession
 from events_app.audit.models import AuditEvent
-from events_app.checkin.models import BadgeKey, Checkin, Scan, SessionAttendance, SessionCreditRule, Station
+from events_app.checkin.models import (
+    BadgeKey,
+    BadgePrint,
+    Checkin,
+    Scan,
+    SessionAttendance,
+    SessionCreditRule,
+    Station,
+)
 from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, MemberCity
 from events_app.core.mail import OutboxMail
 from events_app.db import Base
@@ -56,6 +64,7 @@ __all__ = [
     "Attendee",
     "AuditEvent",
     "BadgeKey",
+    "BadgePrint",
     "BadgePurchase",
     "Base",
     "BookingWindow",
@@ -97,6 +106,7 @@ __all__ = [
     "SessionCreditRule",
     "SessionRun",
     "SessionSpeaker",
+    "SignInFailure",
     "Speaker",
     "SpeakerAvailability",
     "Station",
@@ -104,4 +114,5 @@ __all__ = [
     "Track",
     "User",
     "WaitlistEntry",
+    "WebSession",
 ]

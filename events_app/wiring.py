@@ -3,7 +3,7 @@
 Payments knows nothing of what is bought: each seller registers its purpose's handler
 here. Registration's confirmation mail carries the check-in badge through the attachment
 hook registered here, and attendees' mails and the manage page link to their agenda and
-badge. The background rounds every app process runs are listed here too.
+badge. The background rounds every app process runs (mail, sweeps, badge prints) are listed here too.
 Nothing is wired by importing a module for its side effects.
 """
 
@@ -13,6 +13,7 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from events_app.checkin import badge_prints
 from events_app.checkin.mail import badge_attachment, badge_page_link
 from events_app.core.mail import deliver_outbox
 from events_app.core.rounds import SWEEP_SECONDS, Round
@@ -42,10 +43,12 @@ def background_rounds(engine: AsyncEngine, settings: Settings) -> list[Round]:
     """The rounds each app process runs; a round of 0 seconds is off."""
     # Sweeps follow the courier's switch: tests turn all background work off at once.
     sweep_seconds = SWEEP_SECONDS if settings.outbox_interval_seconds > 0 else 0
+    print_seconds = badge_prints.POLL_SECONDS if settings.outbox_interval_seconds > 0 else 0
     reconcile_seconds = settings.payments_reconcile_interval_seconds if payments.card_payments_enabled(settings) else 0
     return [
         Round("mail-courier", partial(deliver_outbox, engine, settings), settings.outbox_interval_seconds),
         Round("registration-sweep", partial(registration_sweep, engine, settings), sweep_seconds),
         Round("program-seat-sweep", partial(program_seat_sweep, engine, settings), sweep_seconds),
+        Round("badge-printer", partial(badge_prints.print_next, engine, settings), print_seconds),
         Round("payments-reconcile", partial(payments.reconcile, engine, settings), reconcile_seconds, wait_first=True),
     ]

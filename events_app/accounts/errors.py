@@ -3,17 +3,20 @@
 Invalid (422)
 ├── PasswordTooShort
 ├── TokenRoleNotAllowed   a token's role may not be above its user's
-└── TokenExpiryInPast
+├── TokenExpiryInPast
+└── RoleNotForPeople      a station is a device: no user has its role
 NotFound (404)
 ├── UserNotFound
 └── TokenNotFound
 Conflict (409)
 └── EmailTaken
+TooMany (429)
+└── TooManySignIns        wrong passwords for this account, or from this address, too often
 """
 
 from __future__ import annotations
 
-from events_app.core.errors import Conflict, Invalid, NotFound
+from events_app.core.errors import Conflict, Invalid, NotFound, TooMany
 
 
 class PasswordTooShort(Invalid):
@@ -32,6 +35,12 @@ class TokenExpiryInPast(Invalid):
     code = "token-expiry-in-past"
 
 
+class RoleNotForPeople(Invalid):
+    """Station tokens belong to scanning devices; a person signs in as organizer, staff or partner."""
+
+    code = "role-not-for-people"
+
+
 class UserNotFound(NotFound):
     code = "user-not-found"
 
@@ -44,3 +53,9 @@ class EmailTaken(Conflict):
     """Another user signs in with this email."""
 
     code = "email-taken"
+
+
+class TooManySignIns(TooMany):
+    """Too many wrong passwords for this account or from this address: wait ``retry_after`` seconds."""
+
+    code = "too-many-sign-ins"

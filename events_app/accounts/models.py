@@ -1,4 +1,4 @@
-"""Users who sign in, and the bearer tokens that scripts and scanner devices use."""
+"""Users who sign in, their sessions and failed attempts, and the bearer tokens scripts and scanners use."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from events_app.db import Base, str_enum
@@ -16,6 +16,9 @@ class Role(StrEnum):
     ORGANIZER = "organizer"
     STAFF = "staff"
     PARTNER = "partner"
+    # A door's scanning device, not a person: it scans, looks people up by name and keeps the
+    # offline copy at its own conference, and nothing else. Only stations hold such tokens.
+    STATION = "station"
 
 
 # Each role as people say it, one of them and all of them; the values above are for code and tokens.
@@ -23,13 +26,15 @@ ROLE_WORDS = {
     Role.ORGANIZER: ("organizer", "organizers"),
     Role.STAFF: ("on-site staff", "on-site staff"),
     Role.PARTNER: ("exhibitor", "exhibitors"),
+    Role.STATION: ("a door's scanner", "doors' scanners"),
 }
 
 
 # Which token roles a user of each role may hold: an organizer can equip a scanner
-# device with a staff token; nobody can mint a token above their own role.
+# device with a station token; nobody can mint a token above their own role. A station
+# is no person: no user has its role.
 TOKEN_ROLES_FOR = {
-    Role.ORGANIZER: {Role.ORGANIZER, Role.STAFF},
+    Role.ORGANIZER: {Role.ORGANIZER, Role.STAFF, Role.STATION},
     Role.STAFF: {Role.STAFF},
     Role.PARTNER: {Role.PARTNER},
 }
@@ -64,3 +69,23 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None]
 
     user: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+
+class SignInFailure(Base):
+    """A wrong password, kept for the throttle's window: shared by every app process through the database."""
+
+    __tablename__ = "sign_in_failures"
+
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    failed_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class WebSession(Base):
+    """A signed-in browser's session, kept server-side: signing out deletes it, so its cookie is dead."""
+
+    __tablename__ = "web_sessions"
+
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -1,4 +1,4 @@
-"""Sign-in and sign-out pages; a signed-in session carries only the user's id."""
+"""Sign-in and sign-out pages; a signed-in session (kept server-side) carries only the user's id."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.accounts import service
 from events_app.accounts.access import PUBLIC, SESSION_USER_KEY
+from events_app.accounts.errors import TooManySignIns
 from events_app.accounts.service import Principal
+from events_app.accounts.sign_in import sign_in
 
 
 class LoginForm(msgspec.Struct):
@@ -42,15 +43,18 @@ class LoginPages(Controller):
         db_session: NamedDependency[AsyncSession],
         data: URLEncodedBody[LoginForm],
     ) -> Redirect | Template:
-        user = await service.authenticate(db_session, email=data.email, password=data.password)
+        context = {"next": _local_path(data.next), "email": data.email, "principal": None}
+        address = request.client.host if request.client else ""
+        try:
+            user = await sign_in(db_session, email=data.email, password=data.password, address=address)
+        except TooManySignIns as refusal:
+            headers = {"Retry-After": str(refusal.retry_after)}
+            return Template(
+                "accounts/login.html", context={**context, "error": refusal.detail}, status_code=429, headers=headers
+            )
         if user is None:
-            context = {
-                "error": "That email and password do not match an active account.",
-                "next": _local_path(data.next),
-                "email": data.email,
-                "principal": None,
-            }
-            return Template("accounts/login.html", context=context, status_code=400)
+            error = "That email and password do not match an active account."
+            return Template("accounts/login.html", context={**context, "error": error}, status_code=400)
         request.set_session({SESSION_USER_KEY: str(user.id)})
         return Redirect(_local_path(data.next), status_code=303)
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 import secrets
+import threading
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.errors import (
     EmailTaken,
     PasswordTooShort,
+    RoleNotForPeople,
     TokenExpiryInPast,
     TokenNotFound,
     TokenRoleNotAllowed,
@@ -26,6 +33,7 @@ from events_app.conferences.errors import ConferenceNotFound
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 
+T = TypeVar("T")
 TOKEN_PREFIX = "evt_"  # noqa: S105 (a prefix that marks our tokens, not a secret)
 # A token's last use is written at most this often, so reads stay reads.
 LAST_USED_RESOLUTION = timedelta(minutes=10)
@@ -57,7 +65,36 @@ class IssuedToken:
     secret: str
 
 
-def _normal_email(email: str) -> str:
+def _lower_priority() -> None:
+    # Linux keeps a nice value per thread, and libargon2's lane threads inherit it.
+    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASHING_NICENESS)
+
+
+# Argon2 is meant to take a good part of a second and 64 MiB: never on the event loop, no more at
+# once than the machine has cores (a crowd signing in queues here), and below the event loop's
+# priority, so the CPU it burns never keeps a scan or a health check waiting.
+HASHING_NICENESS = 10
+_HASHERS = ThreadPoolExecutor(
+    max_workers=os.cpu_count() or 1, thread_name_prefix="password-hashing", initializer=_lower_priority
+)
+
+
+async def _in_hashing_thread(work: Callable[..., T], *args: object) -> T:
+    return await asyncio.get_running_loop().run_in_executor(_HASHERS, work, *args)
+
+
+async def hash_password(password: str) -> str:
+    return await _in_hashing_thread(_hasher.hash, password)
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def normal_email(email: str) -> str:
     return email.strip().lower()
 
 
@@ -69,10 +106,12 @@ async def create_user(db: AsyncSession, *, email: str, name: str, password: str,
     """Adds a user who signs in with ``email`` and ``password``."""
     if len(password) < 10:
         raise PasswordTooShort("A password needs at least 10 characters.")
-    email = _normal_email(email)
+    if role not in TOKEN_ROLES_FOR:
+        raise RoleNotForPeople("A station is a scanning device: it holds a token, no user has its role.")
+    email = normal_email(email)
     if await db.scalar(select(User.id).where(User.email == email)):
         raise EmailTaken(f"A user with the email {email} already exists.")
-    user = User(email=email, name=name.strip(), password_hash=_hasher.hash(password), role=role)
+    user = User(email=email, name=name.strip(), password_hash=await hash_password(password), role=role)
     db.add(user)
     await db.flush()
     return user
@@ -91,15 +130,15 @@ async def get_user(db: AsyncSession, *, user_id: uuid.UUID) -> User:
 
 async def authenticate(db: AsyncSession, *, email: str, password: str) -> User | None:
     """The active user with these credentials, or None; timing does not reveal which emails exist."""
-    user = await db.scalar(select(User).where(User.email == _normal_email(email)))
-    try:
-        _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        return None
-    if user is None or not user.active:
+    user = await db.scalar(select(User).where(User.email == normal_email(email)))
+    # The connection goes back to the pool while the hash is checked: a crowd signing in at
+    # once must not hold every connection (and starve /health) for seconds.
+    await db.commit()
+    matches = await _in_hashing_thread(_password_matches, user.password_hash if user else _DUMMY_HASH, password)
+    if not matches or user is None or not user.active:
         return None
     if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+        user.password_hash = await hash_password(password)
     return user
 
 

@@ -26,7 +26,7 @@ from events_app.checkin.people import Holder
 from events_app.checkin.schemas import CreditLine, CreditReport, FirstCheckin, RoomOccupancy, SessionRef
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.spreadsheet import csv_text
+from events_app.core.spreadsheet import csv_file
 from events_app.db import insert_unless_taken
 from events_app.sessions import service as program
 from events_app.sessions.models import ProgramSession, Room, Rsvp, RsvpStatus, SessionRun
@@ -227,7 +227,7 @@ async def conference_reports(db: AsyncSession, *, conference: Conference) -> lis
     return await _reports(db, conference=conference, attendee_ids=None)
 
 
-def report_csv(reports: list[CreditReport]) -> str:
+async def report_csv(reports: list[CreditReport]) -> str:
     header = [
         "attendee_id",
         "name",
@@ -248,7 +248,7 @@ def report_csv(reports: list[CreditReport]) -> str:
             for line in report.lines
         )  # fmt: skip
         rows.append((report.attendee_id, report.name, "TOTAL", "", "", "", f"{report.total_hours:g}", ""))
-    return csv_text(header, rows)
+    return await csv_file(header, rows)
 
 
 async def occupancy(db: AsyncSession, *, conference: Conference, at: datetime) -> list[RoomOccupancy]:

@@ -1,4 +1,8 @@
-"""``events-app badges pdf``: every badge of a conference as print-ready sheets, with a progress bar."""
+"""``events-app badges pdf``: every badge of a conference as print-ready sheets, with a progress bar.
+
+The command draws a badge print like an app process does (the same row, claimed by this
+process), so the print shows on the badge-print page with the others.
+"""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ def pdf(slug: str, output: Path | None, registration_type: str | None) -> None:
     from sqlalchemy import select
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    from events_app.checkin import printing
+    from events_app.checkin import badge_prints, printing
     from events_app.conferences.service import find_conference
     from events_app.core.errors import DomainError
     from events_app.db import make_engine
@@ -38,7 +42,7 @@ def pdf(slug: str, output: Path | None, registration_type: str | None) -> None:
     async def run() -> int:
         engine = make_engine(settings.database_url)
         try:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as db, db.begin():
+            async with async_sessionmaker(engine, expire_on_commit=False)() as db:
                 conference = await find_conference(db, slug=slug)
                 type_id = None
                 if registration_type:
@@ -49,6 +53,12 @@ def pdf(slug: str, output: Path | None, registration_type: str | None) -> None:
                     )
                     if type_id is None:
                         raise click.ClickException(f"{slug} has no registration type named {registration_type!r}.")
+                queued = await badge_prints.request_print(
+                    db, conference=conference, registration_type_id=type_id, actor=None
+                )
+                job = await badge_prints.claim(db, print_id=queued.id)
+                if job is None:
+                    raise click.ClickException("An app process took this print first; download it from the page.")
                 columns = (
                     TextColumn("[progress.description]{task.description}"),
                     BarColumn(),
@@ -56,18 +66,16 @@ def pdf(slug: str, output: Path | None, registration_type: str | None) -> None:
                     TimeRemainingColumn(),
                 )
                 with Progress(*columns, transient=False) as progress:
-                    signing = progress.add_task("Signing badges", total=None)
-                    faces = await printing.faces_for_conference(
+                    drawing = progress.add_task("Drawing badges", total=None)
+                    data = await badge_prints.draw(
                         db,
                         settings=settings,
-                        conference=conference,
-                        registration_type_id=type_id,
-                        progress=lambda done, total: progress.update(signing, completed=done, total=total),
+                        job=job,
+                        progress=lambda done, total: progress.update(drawing, completed=done, total=total),
                     )
-                    drawing = progress.add_task("Drawing sheets", total=len(faces))
-                    data = printing.sheets(faces, progress=lambda done: progress.update(drawing, completed=done))
                 target.write_bytes(data)
-                return len(faces)
+                await db.refresh(job)
+                return job.badges_total
         except DomainError as exc:
             raise click.ClickException(exc.detail) from exc
         finally:

@@ -1,8 +1,9 @@
 """HTTP API of check-in: badge keys and images, stations, scans, look-up, the offline copy, the dashboard.
 
-Staff devices use a station token (staff role, scoped to one conference); organizers manage
-stations. A scan is committed before it is announced on the live channel, so a dashboard
-in another process that re-reads on the announcement always sees it.
+Door devices use a station token (scoped to one conference: scans, look-up by name, the offline
+copy); organizers manage stations and print the whole conference's badges. A scan is committed
+before it is announced on the live channel, so a dashboard in another process that re-reads on
+the announcement always sees it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
+from anyio import to_thread
 from litestar import Controller, Response, Router, delete, get, patch, post, put
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency, Provide
@@ -23,6 +25,7 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.checkin import (
     attendance,
+    badge_prints,
     badges,
     conflicts,
     dashboard,
@@ -34,11 +37,13 @@ from events_app.checkin import (
     scans,
     stations,
 )
-from events_app.checkin.dependencies import provide_holder, provide_station
-from events_app.checkin.models import Station
+from events_app.checkin.dependencies import provide_badge_print, provide_holder, provide_station
+from events_app.checkin.models import BadgePrint, Station
 from events_app.checkin.people import Holder
 from events_app.checkin.schemas import (
     BadgeOut,
+    BadgePrintIn,
+    BadgePrintOut,
     Conflicts,
     CreditReport,
     CreditRuleIn,
@@ -67,6 +72,8 @@ from events_app.settings import Settings
 
 STAFF = allow(Role.STAFF)
 ORGANIZERS = allow()
+# A door's device (a station token) does these and nothing else; staff and organizers may too.
+DOORS = allow(Role.STAFF, Role.STATION)
 
 
 def _image(image: bytes, *, media_type: str) -> Response[bytes]:
@@ -85,7 +92,7 @@ class BadgeController(Controller):
         """The conference's Ed25519 public key, which scanners use to verify badges by themselves."""
         return await badges.public_key_out(db_session, settings=settings, conference=conference)
 
-    @get("/attendees/{attendee_id:uuid}/badge", opt=STAFF, operation_id="getBadge")
+    @get("/attendees/{attendee_id:uuid}/badge", opt=ORGANIZERS, operation_id="getBadge")
     async def badge(
         self,
         settings: NamedDependency[Settings],
@@ -93,7 +100,7 @@ class BadgeController(Controller):
         conference: NamedDependency[Conference],
         holder: NamedDependency[Holder],
     ) -> BadgeOut:
-        """An attendee's current badge token and links to its QR images."""
+        """An attendee's current badge token and links to its QR images (organizers: the token admits them)."""
         return await badges.badge_out(db_session, settings=settings, conference=conference, holder=holder)
 
     @post("/attendees/{attendee_id:uuid}/reprint", opt=STAFF, operation_id="reprintBadge", status_code=200)
@@ -106,7 +113,7 @@ class BadgeController(Controller):
         holder: NamedDependency[Holder],
         data: JSONBody[ReprintIn],
     ) -> Response[bytes]:
-        """A replacement badge as a one-badge PDF, audited; ``lost`` revokes the old code first."""
+        """A replacement badge as a one-badge PDF, audited; ``lost`` revokes the old code first (organizers only)."""
         pdf = await printing.reprint(
             db_session,
             settings=settings,
@@ -118,18 +125,53 @@ class BadgeController(Controller):
         )
         return download(pdf, media_type=PDF, filename="badge.pdf", inline=True)
 
-    @get("/badges.pdf", opt=ORGANIZERS, operation_id="printBadges", media_type=PDF)
-    async def badges_pdf(
+
+class BadgePrintController(Controller):
+    path = "/badge-prints"
+    opt = ORGANIZERS
+    dependencies = {"badge_print": Provide(provide_badge_print)}
+
+    @post("/", operation_id="requestBadgePrint", status_code=202)
+    async def request_print(
         self,
-        settings: NamedDependency[Settings],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        data: JSONBody[BadgePrintIn],
+    ) -> BadgePrintOut:
+        """Queues sheets of 4x3 inch badges, six to a letter page, for every active attendee (or one type).
+
+        An app process draws them in the background; follow ``GET .../badge-prints/{id}`` until it is ``done``.
+        """
+        job = await badge_prints.request_print(
+            db_session, conference=conference, registration_type_id=data.registration_type_id, actor=actor
+        )
+        return badge_prints.print_out(job, conference=conference)
+
+    @get("/", operation_id="listBadgePrints")
+    async def list_prints(
+        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
+    ) -> list[BadgePrintOut]:
+        """The latest badge prints, newest first, with their progress."""
+        jobs = await badge_prints.list_prints(db_session, conference=conference)
+        return [badge_prints.print_out(j, conference=conference) for j in jobs]
+
+    @get("/{print_id:uuid}", operation_id="getBadgePrint")
+    async def get_print(
+        self, conference: NamedDependency[Conference], badge_print: NamedDependency[BadgePrint]
+    ) -> BadgePrintOut:
+        """One print's progress: badges drawn of the total, and the PDF's link once it is done."""
+        return badge_prints.print_out(badge_print, conference=conference)
+
+    @get("/{print_id:uuid}/badges.pdf", operation_id="downloadBadgePrint", media_type=PDF)
+    async def download(
+        self,
         db_session: NamedDependency[AsyncSession],
         conference: NamedDependency[Conference],
-        registration_type_id: FromQuery[uuid.UUID | None] = None,
+        badge_print: NamedDependency[BadgePrint],
     ) -> Response[bytes]:
-        """Sheets of 4x3 inch badges, six to a letter page, for every confirmed attendee (or one type)."""
-        pdf = await printing.conference_sheets(
-            db_session, settings=settings, conference=conference, registration_type_id=registration_type_id
-        )
+        """The finished print's PDF (409 while it is still being drawn)."""
+        pdf = await badge_prints.finished_pdf(db_session, job=badge_print)
         return download(pdf, media_type=PDF, filename=f"{conference.slug}-badges.pdf")
 
 
@@ -202,7 +244,7 @@ class StationController(Controller):
 
 
 class ScanController(Controller):
-    @post("/scans", opt=STAFF, operation_id="redeemScan", status_code=200)
+    @post("/scans", opt=DOORS, operation_id="redeemScan", status_code=200)
     async def scan(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -218,7 +260,7 @@ class ScanController(Controller):
         live.publish_scans(channels, conference_id=conference.id, items=[data], answers=answers)
         return answers[0]
 
-    @post("/scans/batch", opt=STAFF, operation_id="redeemScanBatch", status_code=200)
+    @post("/scans/batch", opt=DOORS, operation_id="redeemScanBatch", status_code=200)
     async def scan_batch(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -249,14 +291,14 @@ class ScanController(Controller):
             db_session, conference=conference, conflicts_only=conflicts, limit=limit, offset=offset
         )
 
-    @get("/conflicts", opt=STAFF, operation_id="listCheckinConflicts")
+    @get("/conflicts", opt=DOORS, operation_id="listCheckinConflicts")
     async def list_conflicts(
         self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
     ) -> Conflicts:
         """Badges admitted at two doors while one was offline, earliest door first, until staff mark them seen."""
         return await conflicts.unseen(db_session, conference=conference)
 
-    @post("/conflicts/{scan_id:uuid}/seen", opt=STAFF, operation_id="markCheckinConflictSeen", status_code=204)
+    @post("/conflicts/{scan_id:uuid}/seen", opt=DOORS, operation_id="markCheckinConflictSeen", status_code=204)
     async def mark_conflict_seen(
         self,
         db_session: NamedDependency[AsyncSession],
@@ -269,22 +311,23 @@ class ScanController(Controller):
         await conflicts.mark_seen(db_session, conference=conference, scan_id=scan_id, actor=actor)
         live.publish_conflict_seen(channels, conference_id=conference.id, scan_id=scan_id)
 
-    @get("/heartbeat", opt=STAFF, operation_id="scannerHeartbeat")
+    @get("/heartbeat", opt=DOORS, operation_id="scannerHeartbeat")
     async def heartbeat(self, conference: NamedDependency[Conference]) -> Heartbeat:
         """A scanner's light check that the server answers (and its token works), with the server's clock."""
         return Heartbeat(now=now())
 
-    @get("/lookup", opt=STAFF, operation_id="lookupAttendees")
+    @get("/lookup", opt=DOORS, operation_id="lookupAttendees")
     async def lookup(
         self,
         db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
-        q: Annotated[str, QueryParameter(min_length=1, max_length=100, description="Part of a name or email.")],
+        q: Annotated[str, QueryParameter(min_length=1, max_length=100, description="Part of a name (or email).")],
     ) -> list[LookupHit]:
-        """Attendees by part of a name or email, for a badge that will not scan."""
-        return await people.lookup(db_session, conference=conference, text=q)
+        """Attendees by part of a name, for a badge that will not scan; organizers also search and see emails."""
+        return await people.lookup(db_session, conference=conference, text=q, with_email=actor.role == Role.ORGANIZER)
 
-    @get("/offline", opt=STAFF, operation_id="getOfflineBundle")
+    @get("/offline", opt=DOORS, operation_id="getOfflineBundle")
     async def offline_bundle(
         self,
         settings: NamedDependency[Settings],
@@ -337,7 +380,7 @@ class DashboardController(Controller):
     ) -> Response[str]:
         """The attendee's credit report as CSV, for the leadership academy's records."""
         report = await attendance.credit_report(db_session, conference=conference, holder=holder)
-        return download(attendance.report_csv([report]), media_type=CSV, filename=f"credits-{holder.id}.csv")
+        return download(await attendance.report_csv([report]), media_type=CSV, filename=f"credits-{holder.id}.csv")
 
     @put("/sessions/{session_id:uuid}/credit-rule", opt=ORGANIZERS, operation_id="setCreditRule")
     async def set_credit_rule(
@@ -364,7 +407,7 @@ class DashboardController(Controller):
     ) -> Response[str]:
         """Every attendee's credit lines as one CSV."""
         reports = await attendance.conference_reports(db_session, conference=conference)
-        return download(attendance.report_csv(reports), media_type=CSV, filename=f"{conference.slug}-credits.csv")
+        return download(await attendance.report_csv(reports), media_type=CSV, filename=f"{conference.slug}-credits.csv")
 
     @get(
         "/attendees/{attendee_id:uuid}/certificate.pdf", opt=STAFF, operation_id="getCreditCertificate", media_type=PDF
@@ -377,13 +420,13 @@ class DashboardController(Controller):
     ) -> Response[bytes]:
         """A PDF certificate of the education credit the attendee earned at this conference."""
         report = await attendance.credit_report(db_session, conference=conference, holder=holder)
-        pdf = printing.certificate(conference=conference, report=report)
+        pdf = await to_thread.run_sync(lambda: printing.certificate(conference=conference, report=report))
         return download(pdf, media_type=PDF, filename="certificate.pdf", inline=True)
 
 
 checkin_router = Router(
     path="/api/conferences/{slug:str}/checkin",
-    route_handlers=[BadgeController, StationController, ScanController, DashboardController],
+    route_handlers=[BadgeController, BadgePrintController, StationController, ScanController, DashboardController],
     dependencies={"holder": Provide(provide_holder), "station": Provide(provide_station)},
     tags=["Check-in"],
 )
@@ -404,7 +447,7 @@ class BadgeImages(Controller):
         link: FromPath[str],
     ) -> Response[bytes]:
         token = await badges.token_behind_link(db_session, settings=settings, conference=conference, link=link)
-        return _image(qr.svg(token), media_type="image/svg+xml")
+        return _image(await to_thread.run_sync(qr.svg, token), media_type="image/svg+xml")
 
     @get("/c/{slug:str}/badge/{link:str}/badge.png", media_type="image/png")
     async def png(
@@ -415,4 +458,4 @@ class BadgeImages(Controller):
         link: FromPath[str],
     ) -> Response[bytes]:
         token = await badges.token_behind_link(db_session, settings=settings, conference=conference, link=link)
-        return _image(qr.png(token), media_type="image/png")
+        return _image(await to_thread.run_sync(qr.png, token), media_type="image/png")

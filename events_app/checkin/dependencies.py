@@ -1,4 +1,4 @@
-"""The station and the attendee named in a check-in address, found once within the request's conference.
+"""The station, attendee and badge print named in a check-in address, found once in the request's conference.
 
 Built on the app-wide ``conference`` dependency: a station or attendee of another
 conference answers 404 as if it did not exist. Controllers register them with
@@ -13,8 +13,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.checkin.badge_prints import get_print
 from events_app.checkin.badges import get_holder
-from events_app.checkin.models import Station
+from events_app.checkin.models import BadgePrint, Station
 from events_app.checkin.people import Holder
 from events_app.checkin.stations import get_station
 from events_app.conferences.models import Conference
@@ -36,3 +37,12 @@ async def provide_holder(
 ) -> Holder:
     """The attendee at ``{attendee_id}``, as check-in sees them."""
     return await get_holder(db_session, conference=conference, attendee_id=attendee_id)
+
+
+async def provide_badge_print(
+    db_session: NamedDependency[AsyncSession],
+    conference: NamedDependency[Conference],
+    print_id: FromPath[uuid.UUID],
+) -> BadgePrint:
+    """The badge print at ``{print_id}``, as its process last wrote it."""
+    return await get_print(db_session, conference=conference, print_id=print_id)

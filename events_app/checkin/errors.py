@@ -3,7 +3,8 @@
     NotFound (404)
     ├── StationNotFound
     ├── ConflictNotFound        no conflict of this conference behind that scan id
-    └── BadgeNotFound           a badge image link of another conference
+    ├── BadgeNotFound           a badge image link of another conference
+    └── BadgePrintNotFound
     Invalid (422)
     ├── StationNeedsRoom        a session-room station names no room
     ├── StationRoomNotAllowed   a room given to a station of another kind
@@ -19,12 +20,14 @@
     └── BadgeCancelled          the registration was cancelled or refunded
     NotAllowed (403)
     ├── StationElsewhere        a station's device used at another conference
-    └── StationMismatch         a station's device scanning for another station
+    ├── StationMismatch         a station's device scanning for another station
+    └── BadgeRevokeNotAllowed   only organizers revoke a badge as lost
     Conflict (409)
     ├── StationNameTaken
     ├── StationRetired
     ├── ScanNotRecorded         the nonce was taken, yet no scan holds it: send it again
-    └── BadgeNotActive          no badge to reprint for a cancelled or replaced registration
+    ├── BadgeNotActive          no badge to reprint for a cancelled or replaced registration
+    └── BadgePrintNotReady      a print's PDF asked for before it is drawn
     Unavailable (503)
     ├── BadgeKeyUnreadable      the sealed key does not open with the service's secret
     ├── BadgeKeyMisconfigured   EVENTS_BADGE_PRIVATE_KEYS holds no valid key for the conference
@@ -148,3 +151,19 @@ BADGE_REFUSALS: dict[ScanResult, type[Invalid]] = {
     ScanResult.REVOKED: BadgeRevoked,
     ScanResult.CANCELLED: BadgeCancelled,
 }
+
+
+class BadgeRevokeNotAllowed(NotAllowed):
+    """Revoking a badge as lost stops it at every door: organizers decide that, not the desk."""
+
+    code = "badge-revoke-not-allowed"
+
+
+class BadgePrintNotFound(NotFound):
+    code = "badge-print-not-found"
+
+
+class BadgePrintNotReady(Conflict):
+    """The print is still queued or drawing (or failed): its PDF is not there yet."""
+
+    code = "badge-print-not-ready"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from anyio import to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin import people, qr
@@ -26,7 +27,8 @@ async def badge_attachment(
 ) -> Sequence[Attachment]:
     """The attendee's badge QR as a PNG: shown on a phone at the door, or printed at home."""
     token = await badge_token(db, settings=settings, conference=conference, holder=attendee)
-    return [Attachment(filename=f"badge-{conference.slug}.png", content_type="image/png", data=qr.png(token))]
+    image = await to_thread.run_sync(qr.png, token)
+    return [Attachment(filename=f"badge-{conference.slug}.png", content_type="image/png", data=image)]
 
 
 async def badge_page_link(

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 import events_app.registration.models
 import events_app.sessions.models
@@ -85,6 +85,37 @@ class Station(Base):
     @property
     def retired(self) -> bool:
         return self.retired_at is not None
+
+
+class PrintStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class BadgePrint(Base):
+    """A run of badge sheets for a whole conference (or one registration type), done in the background.
+
+    Its state lives here, not in a process's memory: whichever app process runs it, any other
+    can show its progress and hand out the finished PDF.
+    """
+
+    __tablename__ = "badge_prints"
+
+    conference_id: Mapped[ConferenceId]
+    registration_type_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("registration_types.id", ondelete="CASCADE")
+    )
+    requested_by: Mapped[str] = mapped_column(String(320))
+    status: Mapped[PrintStatus] = mapped_column(str_enum(PrintStatus, "print_status"), index=True)
+    badges_total: Mapped[int] = mapped_column(default=0)
+    badges_drawn: Mapped[int] = mapped_column(default=0)
+    # The process working on it writes this as it goes; a print whose heartbeat stops is taken over.
+    heartbeat_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    error: Mapped[str] = mapped_column(String(300), default="")
+    pdf: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
 
 
 class Scan(Base):

@@ -1,4 +1,5 @@
-"""Staff pages: the badge scanner, the stations list (equip a device, revoke it) and the live dashboard.
+"""Staff pages: the badge scanner, the stations list (equip a device, revoke it), the live dashboard
+and badge printing (ask for a print, follow it, download the PDF).
 
 The scanner page itself is a shell anyone may load: it holds nothing until a station
 token (kept on the device) unlocks the API, so a device that never signed in (a door
@@ -22,12 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
-from events_app.checkin import conflicts, dashboard, live, stations
-from events_app.checkin.dependencies import provide_station
-from events_app.checkin.models import Station, StationKind
+from events_app.checkin import badge_prints, conflicts, dashboard, live, stations
+from events_app.checkin.dependencies import provide_badge_print, provide_station
+from events_app.checkin.models import BadgePrint, PrintStatus, Station, StationKind
 from events_app.checkin.schemas import DashboardOut, StationIn
 from events_app.conferences.models import Conference
+from events_app.core.downloads import PDF, download
 from events_app.core.errors import DomainError
+from events_app.registration import service as registration
+from events_app.registration.errors import RegistrationTypeNotFound
 from events_app.sessions import service as program
 from events_app.settings import Settings
 
@@ -37,6 +41,10 @@ WORKER = STATIC_DIR / "scan-worker.js"
 checkin_static = create_static_files_router(
     path="/static/checkin", directories=[STATIC_DIR], opt=PUBLIC, include_in_schema=False, name="checkin-static"
 )
+
+
+class PrintForm(msgspec.Struct):
+    registration_type_id: str = ""
 
 
 class StationForm(msgspec.Struct):
@@ -64,7 +72,7 @@ async def _stations_page(
 class CheckinPages(Controller):
     path = "/c/{slug:str}/staff"
     include_in_schema = False
-    dependencies = {"station": Provide(provide_station)}
+    dependencies = {"station": Provide(provide_station), "badge_print": Provide(provide_badge_print)}
 
     @get("/scan", opt=PUBLIC, media_type=MediaType.HTML, name="checkin-scanner")
     async def scanner(
@@ -177,3 +185,48 @@ class CheckinPages(Controller):
         self, channels: NamedDependency[ChannelsPlugin], conference: NamedDependency[Conference]
     ) -> ServerSentEvent:
         return ServerSentEvent(live.event_stream(channels, conference_id=conference.id))
+
+    @get("/badges", opt=allow(), media_type=MediaType.HTML, name="checkin-badge-prints")
+    async def badge_prints_page(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        principal: NamedDependency[Principal | None],
+        conference: NamedDependency[Conference],
+    ) -> Template:
+        prints = await badge_prints.list_prints(db_session, conference=conference)
+        context = {
+            "conference": conference,
+            "principal": principal,
+            "prints": prints,
+            "types": await registration.list_types(db_session, conference_id=conference.id),
+            # The page reloads itself while a print is drawing; no script needed.
+            "drawing": any(p.status in {PrintStatus.QUEUED, PrintStatus.RUNNING} for p in prints),
+        }
+        return Template("checkin/badge_prints.html", context=context)
+
+    @post("/badges", opt=allow(), status_code=303)
+    async def request_print(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        data: URLEncodedBody[PrintForm],
+    ) -> Redirect:
+        try:
+            type_id = uuid.UUID(data.registration_type_id) if data.registration_type_id.strip() else None
+        except ValueError as exc:
+            raise RegistrationTypeNotFound("This conference has no registration type with this id.") from exc
+        job = await badge_prints.request_print(
+            db_session, conference=conference, registration_type_id=type_id, actor=actor
+        )
+        return Redirect(f"/c/{conference.slug}/staff/badges#print-{job.id}", status_code=303)
+
+    @get("/badges/{print_id:uuid}/badges.pdf", opt=allow(), media_type=PDF)
+    async def download_print(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
+        badge_print: NamedDependency[BadgePrint],
+    ) -> Response[bytes]:
+        pdf = await badge_prints.finished_pdf(db_session, job=badge_print)
+        return download(pdf, media_type=PDF, filename=f"{conference.slug}-badges.pdf")

@@ -140,20 +140,16 @@ async def order_mates(db: AsyncSession, *, holder: Holder) -> list[Holder]:
     return [_holder(row) for row in rows]
 
 
-async def search(db: AsyncSession, *, conference_id: uuid.UUID, text: str, limit: int = 20) -> list[Holder]:
-    """Attendees whose name, badge name or email contains ``text`` (case-insensitive)."""
+async def search(
+    db: AsyncSession, *, conference_id: uuid.UUID, text: str, by_email: bool = True, limit: int = 20
+) -> list[Holder]:
+    """Attendees whose name or badge name (or, ``by_email``, email) contains ``text`` (case-insensitive)."""
     needle = text.strip().lower()
     words = needle.split()
     query = _query().where(Attendee.conference_id == conference_id)
+    fields = [Attendee.first_name, Attendee.last_name, Attendee.badge_name, *([Attendee.email] if by_email else [])]
     for word in words:
-        query = query.where(
-            or_(
-                func.lower(Attendee.first_name).contains(word, autoescape=True),
-                func.lower(Attendee.last_name).contains(word, autoescape=True),
-                func.lower(Attendee.badge_name).contains(word, autoescape=True),
-                func.lower(Attendee.email).contains(word, autoescape=True),
-            )
-        )
+        query = query.where(or_(*(func.lower(field).contains(word, autoescape=True) for field in fields)))
     rows = await db.execute(query.order_by(Attendee.last_name, Attendee.first_name).limit(limit))
     return [_holder(row) for row in rows]
 
@@ -175,18 +171,24 @@ async def by_code(db: AsyncSession, *, conference_id: uuid.UUID, text: str) -> H
     return _holder(row) if row is not None else None
 
 
-async def lookup(db: AsyncSession, *, conference: Conference, text: str) -> list[LookupHit]:
-    """Attendees by the code on their badge or part of a name or email, for the desk and a badge that will not scan."""
+async def lookup(db: AsyncSession, *, conference: Conference, text: str, with_email: bool) -> list[LookupHit]:
+    """Attendees by the code on their badge or part of a name, for the desk and for a badge that will not scan.
+
+    Emails are for organizers (``with_email``): a door's device neither searches by them, which
+    would tell whether an address is registered, nor sees them.
+    """
     if len(text.strip()) < 2:
-        raise LookupTooShort("Type at least two letters of a name or email.")
+        raise LookupTooShort("Type at least two letters of a name.")
     coded = await by_code(db, conference_id=conference.id, text=text)
-    hits = [coded] if coded is not None else await search(db, conference_id=conference.id, text=text)
+    hits = (
+        [coded] if coded is not None else await search(db, conference_id=conference.id, text=text, by_email=with_email)
+    )
     checked_in = await arrived(db, attendee_ids=[h.id for h in hits])
     return [
         LookupHit(
             id=h.id,
             name=h.name,
-            email=h.email,
+            email=h.email if with_email else None,
             city=h.city,
             registration_type=h.registration_type,
             status=str(h.status),

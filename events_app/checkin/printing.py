@@ -9,22 +9,27 @@ font covers); otherwise in the PDF core font, with letters outside Latin-1 simpl
 
 from __future__ import annotations
 
+import os
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from anyio import to_thread
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fpdf import FPDF
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
-from events_app.checkin import codes, people, qr
+from events_app.checkin import codes, credential, people, qr
 from events_app.checkin.badges import badge_token, get_holder
-from events_app.checkin.errors import BadgeNotActive
+from events_app.checkin.errors import BadgeNotActive, BadgeRevokeNotAllowed
 from events_app.checkin.people import Holder
 from events_app.checkin.schemas import CreditReport
 from events_app.conferences.models import Conference
@@ -72,9 +77,9 @@ class BadgeFace:
     code: str  # typed when the QR will not read
 
 
-def face_for(conference: Conference, holder: Holder, token: str) -> BadgeFace:
+def face_for(conference_name: str, holder: Holder, token: str) -> BadgeFace:
     return BadgeFace(
-        conference=conference.name,
+        conference=conference_name,
         badge_name=holder.badge_name,
         full_name=holder.name,
         title=holder.title,
@@ -189,47 +194,47 @@ def single_badge(face: BadgeFace) -> bytes:
     return sheets([face])
 
 
-async def faces_for_conference(
-    db: AsyncSession,
-    *,
-    settings: Settings,
-    conference: Conference,
-    registration_type_id: uuid.UUID | None = None,
-    attendee_ids: Iterable[uuid.UUID] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> list[BadgeFace]:
-    """A face for every attendee who may attend (confirmed or awaiting an invoice), by last name.
+async def printable_holders(
+    db: AsyncSession, *, conference: Conference, registration_type_id: uuid.UUID | None = None
+) -> list[Holder]:
+    """Everyone who may attend (confirmed or awaiting an invoice), by last name; or those of one type."""
+    everyone = await people.holders(db, conference_id=conference.id)
+    return [
+        h
+        for h in everyone
+        if h.active and (registration_type_id is None or h.registration_type_id == registration_type_id)
+    ]
 
-    ``progress(done, total)`` is told after each attendee.
+
+@dataclass(frozen=True, slots=True)
+class SheetsOrder:
+    """What a drawing process needs, and nothing it cannot be handed through a pipe."""
+
+    conference_id: uuid.UUID
+    conference_name: str
+    holders: Sequence[Holder]
+    private_key: bytes  # raw Ed25519: the process signs each badge itself
+
+
+def draw_sheets_to(pipe: Connection, order: SheetsOrder) -> None:
+    """The body of a print's own process: sends the count of badges drawn as it goes, then the PDF.
+
+    A process, not a thread: drawing is pure Python, and a thread would hold the interpreter
+    lock the app's event loop needs. It runs at a lower priority than the doors.
     """
-    everyone = await people.holders(
-        db, conference_id=conference.id, attendee_ids=list(attendee_ids) if attendee_ids is not None else None
-    )
-    faces = []
-    for done, holder in enumerate(everyone, start=1):
-        if progress is not None:
-            progress(done, len(everyone))
-        if not holder.active:
-            continue
-        if registration_type_id is not None and holder.registration_type_id != registration_type_id:
-            continue
-        token = await badge_token(db, settings=settings, conference=conference, holder=holder)
-        faces.append(face_for(conference, holder, token))
-    return faces
-
-
-async def conference_sheets(
-    db: AsyncSession,
-    *,
-    settings: Settings,
-    conference: Conference,
-    registration_type_id: uuid.UUID | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> bytes:
-    faces = await faces_for_conference(
-        db, settings=settings, conference=conference, registration_type_id=registration_type_id
-    )
-    return sheets(faces, progress=progress)
+    os.nice(10)
+    key = Ed25519PrivateKey.from_private_bytes(order.private_key)
+    faces = [
+        face_for(
+            order.conference_name,
+            h,
+            credential.issue_token(key, conference_id=order.conference_id, attendee_id=h.id, version=h.badge_version),
+        )
+        for h in order.holders
+    ]
+    pdf = sheets(faces, progress=lambda done: pipe.send(done) if done % PER_PAGE == 0 else None)
+    pipe.send(pdf)
+    pipe.close()
 
 
 async def reprint(
@@ -242,7 +247,9 @@ async def reprint(
     lost: bool,
     actor: Principal,
 ) -> bytes:
-    """A replacement badge from the desk, audited. A lost badge is revoked: its version is raised first."""
+    """A replacement badge from the desk, audited. A lost badge is revoked (organizers only): its version is raised."""
+    if lost and actor.role != Role.ORGANIZER:
+        raise BadgeRevokeNotAllowed("Only an organizer can revoke a badge as lost; a reprint keeps the old one valid.")
     if not holder.active:
         raise BadgeNotActive("This registration is not active; there is no badge to reprint.")
     old_version = holder.badge_version
@@ -264,7 +271,8 @@ async def reprint(
         old_version=old_version,
         badge_version=holder.badge_version,
     )
-    return single_badge(face_for(conference, holder, token))
+    face = face_for(conference.name, holder, token)
+    return await to_thread.run_sync(single_badge, face)
 
 
 def certificate(*, conference: Conference, report: CreditReport) -> bytes:

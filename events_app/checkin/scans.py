@@ -190,9 +190,7 @@ async def _decide(
 
 def _card(holder: Holder, station: Station) -> AttendeeCard:
     card = msgspec.convert(holder, AttendeeCard, from_attributes=True)
-    shares_contact = station.kind == StationKind.REGISTRATION_DESK or (
-        station.kind == StationKind.PARTNER_BOOTH and holder.consent_to_share_contact
-    )
+    shares_contact = station.kind == StationKind.PARTNER_BOOTH and holder.consent_to_share_contact
     return card if shares_contact else msgspec.structs.replace(card, email=None)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import msgspec
 
-from events_app.checkin.models import ScanKind, ScanResult, StationKind
+from events_app.checkin.models import PrintStatus, ScanKind, ScanResult, StationKind
 
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 Nonce = Annotated[str, msgspec.Meta(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
@@ -90,9 +90,7 @@ class AttendeeCard(msgspec.Struct):
     city: str
     registration_type: str
     order_id: uuid.UUID
-    accessibility_needs: str
-    dietary_needs: str
-    email: str | None = None  # only to partner booths when the attendee consented, and to the desk
+    email: str | None = None  # only to a partner's booth, when the attendee agreed to share it
 
 
 class FirstCheckin(msgspec.Struct):
@@ -205,7 +203,7 @@ class OfflineBundle(msgspec.Struct):
 class LookupHit(msgspec.Struct):
     id: uuid.UUID
     name: str
-    email: str
+    email: str | None  # organizers only
     city: str
     registration_type: str
     status: str
@@ -273,3 +271,22 @@ class CreditRuleIn(msgspec.Struct, forbid_unknown_fields=True):
 class CreditRuleOut(msgspec.Struct):
     session_id: uuid.UUID
     minimum_presence_minutes: int | None
+
+
+class BadgePrintIn(msgspec.Struct, forbid_unknown_fields=True):
+    registration_type_id: uuid.UUID | None = None  # none: every active attendee
+
+
+class BadgePrintOut(msgspec.Struct):
+    """A badge print's progress; ``pdf_url`` once it is drawn."""
+
+    id: uuid.UUID
+    status: PrintStatus
+    registration_type_id: uuid.UUID | None
+    requested_by: str
+    badges_total: int
+    badges_drawn: int
+    created_at: datetime
+    finished_at: datetime | None
+    error: str
+    pdf_url: str | None

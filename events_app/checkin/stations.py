@@ -1,8 +1,9 @@
 """Stations: the posts where badges are scanned (doors, session rooms, the desk, partner booths).
 
-An organizer adds a station and equips a device with its token: a staff token limited to
-this conference, shown once. Revoking it stops a lost phone at once; retiring a station
-takes it out of use and keeps its scans on record. A scan is taken at the station of the
+An organizer adds a station and equips a device with its token, shown once: a station token
+limited to this conference, which scans, looks people up by name and keeps the offline copy,
+and nothing else. Revoking it stops a lost phone at once; retiring a station takes it out of
+use and keeps its scans on record. A scan is taken at the station of the
 device's own token, or, for a signed-in person's device, at the one it names.
 """
 
@@ -69,7 +70,7 @@ def _check_room(kind: StationKind, room_id: uuid.UUID | None) -> None:
 async def create_station(
     db: AsyncSession, *, conference: Conference, data: StationIn, actor: Principal
 ) -> tuple[Station, IssuedToken]:
-    """Adds a station and issues its device token (staff role, this conference only), shown once."""
+    """Adds a station and issues its device token (station role, this conference only), shown once."""
     name = data.name.strip()
     _check_room(data.kind, data.room_id)
     await _check_name_free(db, conference, name, None)
@@ -88,7 +89,7 @@ async def _issue_token(db: AsyncSession, *, conference: Conference, station: Sta
         db,
         user_id=actor.user_id,
         name=f"Station: {station.name} ({conference.slug})",
-        role=Role.STAFF,
+        role=Role.STATION,
         conference_id=conference.id,
     )
     station.token_id = issued.token.id

@@ -7,6 +7,7 @@ Services raise a ``DomainError`` subclass and never think about HTTP::
     ├── Invalid      422  the request is well-formed but breaks a rule
     ├── Conflict     409  the request clashes with the current state (sold out, taken)
     ├── NotAllowed   403  the caller may not do this
+    ├── TooMany      429  too many attempts for now; ``retry_after`` seconds says when to try again
     └── Unavailable  503  a part the service needs is down
 
 Each domain draws its refusals once, in its own ``errors.py``: one class per stable
@@ -84,6 +85,15 @@ class NotAllowed(DomainError):
     code = "forbidden"
 
 
+class TooMany(DomainError):
+    status = HTTPStatus.TOO_MANY_REQUESTS
+    code = "too-many-requests"
+
+    def __init__(self, detail: str, *, retry_after: int, **extra: Any) -> None:
+        super().__init__(detail, retry_after=retry_after, **extra)
+        self.retry_after = retry_after
+
+
 class Unavailable(DomainError):
     status = HTTPStatus.SERVICE_UNAVAILABLE
     code = "unavailable"
@@ -134,7 +144,10 @@ def _page_or_problem(
 
 
 def _domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
-    return _page_or_problem(request, exc.status, exc.code, exc.detail, **exc.extra)
+    response = _page_or_problem(request, exc.status, exc.code, exc.detail, **exc.extra)
+    if isinstance(exc, TooMany):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def _validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:

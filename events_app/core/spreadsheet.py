@@ -10,6 +10,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from functools import partial
+
+from anyio import to_thread
 
 FORMULA_STARTERS = ("=", "+", "-", "@", "\t", "\r", "|")
 
@@ -29,3 +32,8 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]], *, byte_or
     writer.writerow(header)
     writer.writerows([spreadsheet_safe(cell) for cell in row] for row in rows)
     return out.getvalue()
+
+
+async def csv_file(header: Sequence[str], rows: Iterable[Sequence[object]], *, byte_order_mark: bool = False) -> str:
+    """``csv_text`` in a worker thread: thousands of rows must not hold the event loop."""
+    return await to_thread.run_sync(partial(csv_text, header, rows, byte_order_mark=byte_order_mark))

@@ -5,8 +5,10 @@ page's script and screen readers use.
 
 from __future__ import annotations
 
+from functools import partial
 from xml.sax.saxutils import escape, quoteattr
 
+from anyio import to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.conferences.models import Conference
@@ -45,14 +47,20 @@ def _points(shape: list[list[float]]) -> str:
     return " ".join(f"{x * SCALE:g},{y * SCALE:g}" for x, y in shape)
 
 
-def render_hall_svg(hall: Hall, areas: list[FloorArea], views: list[BoothView], *, title: str) -> str:
-    """One hall as a standalone SVG; each booth carries data attributes the floor-plan page filters on."""
+def render_hall_svg(
+    hall: Hall, areas: list[FloorArea], views: list[BoothView], *, title: str, standalone: bool = True
+) -> str:
+    """One hall as SVG; each booth carries data attributes the floor-plan page filters on.
+
+    A standalone drawing (a file of its own) carries its style; one inside a page leaves it to
+    the page, whose style element holds the request's CSP nonce.
+    """
     width, depth = hall.width_ft * SCALE, hall.depth_ft * SCALE
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:g} {depth:g}" width="{width:g}" '
         f'height="{depth:g}" role="group" aria-labelledby="hall-{escape(hall.code)}-title" class="floor-plan">',
         f'<title id="hall-{escape(hall.code)}-title">{escape(title)}</title>',
-        f"<style>{SVG_STYLE}</style>",
+        f"<style>{SVG_STYLE}</style>" if standalone else "",
         f'<rect class="hall" x="0" y="0" width="{width:g}" height="{depth:g}"/>',
     ]
     for area in areas:
@@ -95,16 +103,21 @@ def render_hall_svg(hall: Hall, areas: list[FloorArea], views: list[BoothView], 
 
 
 async def draw_halls(
-    db: AsyncSession, *, conference: Conference, halls: list[Hall], views: list[BoothView]
+    db: AsyncSession, *, conference: Conference, halls: list[Hall], views: list[BoothView], standalone: bool = True
 ) -> list[str]:
     """Each of ``halls`` drawn with its areas and the booths of ``views`` that stand in it."""
     areas = await list_areas(db, halls=halls)
+    # Hundreds of booths are a lot of string building: in a worker thread, off the event loop.
     return [
-        render_hall_svg(
-            hall,
-            [a for a in areas if a.hall_id == hall.id],
-            [v for v in views if v.hall_code == hall.code],
-            title=f"{conference.name}: {hall.name}",
+        await to_thread.run_sync(
+            partial(
+                render_hall_svg,
+                hall,
+                [a for a in areas if a.hall_id == hall.id],
+                [v for v in views if v.hall_code == hall.code],
+                title=f"{conference.name}: {hall.name}",
+                standalone=standalone,
+            )
         )
         for hall in halls
     ]

@@ -24,7 +24,7 @@ from events_app.checkin import badges as checkin
 from events_app.checkin.errors import ScanTimeNaive, ScanTimeTooOld
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.spreadsheet import csv_text
+from events_app.core.spreadsheet import csv_file
 from events_app.expo.errors import (
     BadRating,
     LeadNotFound,
@@ -202,7 +202,7 @@ async def update_lead(
     return view
 
 
-def leads_csv(views: list[LeadView], *, timezone: str) -> str:
+async def leads_csv(views: list[LeadView], *, timezone: str) -> str:
     zone = ZoneInfo(timezone)
     header = ["Name", "Title", "Organization", "City", "Email", "Scanned at", "Scanned by", "Scans", "Rating", "Notes"]
     rows = (
@@ -214,4 +214,4 @@ def leads_csv(views: list[LeadView], *, timezone: str) -> str:
         for v in views
     )  # fmt: skip
     # A byte-order mark so Excel reads the file as UTF-8 (names with accents stay intact).
-    return csv_text(header, rows, byte_order_mark=True)
+    return await csv_file(header, rows, byte_order_mark=True)

@@ -99,7 +99,7 @@ async def _plan(
     """The floor plan page; ``partner`` (the viewer's own, if any) sees its holds and may hold and book."""
     views = await floorplan.booth_views(db, conference=conference, viewer=partner)
     halls = await floorplan.list_halls(db, conference=conference)
-    drawings = await drawing.draw_halls(db, conference=conference, halls=halls, views=views)
+    drawings = await drawing.draw_halls(db, conference=conference, halls=halls, views=views, standalone=False)
     context = {
         "conference": conference,
         "principal": principal,
@@ -108,6 +108,7 @@ async def _plan(
         "holds": await holds.live_holds(db, conference=conference, partner=partner) if partner else [],
         "views": views,
         "drawings": list(zip(halls, drawings, strict=True)),
+        "svg_style": drawing.SVG_STYLE,
         "sizes": sorted({v.booth.size for v in views}, key=lambda s: [float(n) for n in s.split("x")]),
         "price_steps": sorted({v.booth.price_cents for v in views}),
         "money": _money,

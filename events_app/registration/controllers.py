@@ -72,6 +72,21 @@ def order_out(order: Order, *, manage_url: str | None = None) -> OrderOut:
     return msgspec.structs.replace(msgspec.convert(order, OrderOut, from_attributes=True), manage_url=manage_url)
 
 
+def order_for_staff(order: Order) -> OrderOut:
+    """What on-site staff see of an order: who and what, not how to reach people or what they confided."""
+    out = order_out(order)
+    attendees = [
+        msgspec.structs.replace(a, email=None, dietary_needs=None, accessibility_needs=None) for a in out.attendees
+    ]
+    return msgspec.structs.replace(out, buyer_email=None, attendees=attendees)
+
+
+def order_for(principal: Principal, order: Order, settings: Settings, conference: Conference) -> OrderOut:
+    if principal.role != Role.ORGANIZER:
+        return order_for_staff(order)
+    return order_out(order, manage_url=manage_links.manage_url(settings, conference=conference, order=order))
+
+
 def cancellation_out(result: cancellation.Cancellation, order: Order) -> CancellationOut:
     return CancellationOut(
         cancelled_attendee_ids=[a.id for a in result.attendees],
@@ -316,27 +331,32 @@ class RegistrationController(Controller):
     async def search_orders(
         self,
         db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
         limit: Limit = 50,
         offset: Offset = 0,
         status: FromQuery[OrderStatus | None] = None,
         q: Annotated[str | None, QueryParameter(max_length=100, description="Number, buyer or attendee.")] = None,
     ) -> OffsetPagination[OrderOut]:
-        """Orders newest first, by status or by a search over number, buyer and attendees."""
+        """Orders newest first, by status or by a search over number, buyer and attendees.
+
+        Staff see no emails, dietary or accessibility needs; only organizers do.
+        """
         page = await reports.search_orders(
             db_session, conference_id=conference.id, search=q, status=status, limit=limit, offset=offset
         )
-        return page_of(page, order_out)
+        return page_of(page, order_out if actor.role == Role.ORGANIZER else order_for_staff)
 
     @get("/orders/{order_id:uuid}", opt=STAFF, operation_id="getRegistrationOrder")
     async def get_order(
         self,
         settings: NamedDependency[Settings],
+        actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
         order: NamedDependency[Order],
     ) -> OrderOut:
-        """One order with its attendees and the buyer's manage link (to send again)."""
-        return order_out(order, manage_url=manage_links.manage_url(settings, conference=conference, order=order))
+        """One order with its attendees; to organizers also the buyer's manage link (to send again) and contacts."""
+        return order_for(actor, order, settings, conference)
 
     @post("/orders/{order_id:uuid}/cancel", opt=ORGANIZERS, operation_id="cancelRegistrationOrder", status_code=200)
     async def cancel_order(
@@ -353,7 +373,7 @@ class RegistrationController(Controller):
         )
         return cancellation_out(result, order)
 
-    @post("/orders/{order_id:uuid}/manage-link", opt=STAFF, operation_id="reissueManageLink", status_code=200)
+    @post("/orders/{order_id:uuid}/manage-link", opt=ORGANIZERS, operation_id="reissueManageLink", status_code=200)
     async def reissue_manage_link(
         self,
         settings: NamedDependency[Settings],
@@ -361,7 +381,7 @@ class RegistrationController(Controller):
         principal: NamedDependency[Principal | None],
         order: NamedDependency[Order],
     ) -> OrderOut:
-        """Mails the buyer a new manage link; every earlier link to the order stops working."""
+        """Mails the buyer a new manage link; every earlier link to the order stops working (organizers only)."""
         url = await manage_links.reissue_manage_link(db_session, settings=settings, order=order, actor=principal)
         return order_out(order, manage_url=url)
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.core.clock import now
 from events_app.core.pagination import paginate
-from events_app.core.spreadsheet import csv_text
+from events_app.core.spreadsheet import csv_file
 from events_app.registration.capacity import holds_seat, live_offer
 from events_app.registration.models import (
     Attendee,
@@ -83,7 +83,7 @@ async def export_attendees_csv(db: AsyncSession, *, conference_id: uuid.UUID) ->
             .order_by(Attendee.last_name, Attendee.first_name, Attendee.created_at)
         )
     ).all()
-    return csv_text(
+    return await csv_file(
         EXPORT_COLUMNS,
         (
             (

@@ -231,7 +231,7 @@ class AttendeeOut(msgspec.Struct):
     badge_name: str
     title: str
     organization: str
-    email: str
+    email: str | None  # None: withheld from staff; organizers and the buyer see it
     city_id: uuid.UUID | None
     city_name: str
     rate: Rate
@@ -241,8 +241,8 @@ class AttendeeOut(msgspec.Struct):
     refunded_cents: int
     badge_version: int
     consent_to_share_contact: bool
-    dietary_needs: str
-    accessibility_needs: str
+    dietary_needs: str | None  # None: withheld from staff
+    accessibility_needs: str | None  # None: withheld from staff
     primary_attendee_id: uuid.UUID | None
     replaces_attendee_id: uuid.UUID | None
 
@@ -254,7 +254,7 @@ class OrderOut(msgspec.Struct):
     status: OrderStatus
     payment_method: PaymentMethod
     buyer_name: str
-    buyer_email: str
+    buyer_email: str | None  # None: withheld from staff
     buyer_organization: str
     currency: str
     subtotal_cents: int

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import icalendar
+from anyio import to_thread
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -112,7 +113,10 @@ def build_calendar(
     settings: Settings,
     modified_floor: datetime | None = None,
 ) -> tuple[bytes, datetime]:
-    """The feed's bytes and its last modification; the same inputs always give the same bytes."""
+    """The feed's bytes and its last modification; the same inputs always give the same bytes.
+
+    Hundreds of events take longer than a request may hold the event loop: callers run it in a worker thread.
+    """
     conference = schedule.conference
     rooms = {r.id: r for r in schedule.rooms}
     tracks = {t.id: t for t in schedule.tracks}
@@ -279,10 +283,10 @@ async def program_feed(
         _release, schedule = await require_published_schedule(db, conference=conference)
         name, keep = _scope(schedule, kind, ident)
         # A release can take an event out of this feed (a speaker leaves a panel): the feed changed then too.
-        return build_calendar(
-            schedule, conference_entries(schedule, keep), name=name, settings=settings,
-            modified_floor=schedule.release.released_at,
-        )  # fmt: skip
+        entries = conference_entries(schedule, keep)
+        return await to_thread.run_sync(lambda: build_calendar(
+            schedule, entries, name=name, settings=settings, modified_floor=schedule.release.released_at
+        ))  # fmt: skip
 
     return await cached_feed(db, conference=conference, key=key, version=_version(number, settings), build=build)
 
@@ -328,9 +332,9 @@ async def agenda_feed(
         runs = {r.id: (s, r) for s in schedule.sessions for r in s.runs}
         entries = [FeedEntry(*runs[item.run_id], withdrawn_at=item.removed_at) for item in items if item.run_id in runs]
         name = f"{schedule.conference.name}: {attendee.first_name} {attendee.last_name}'s agenda"
-        return build_calendar(
-            schedule, entries, name=name, settings=settings,
-            modified_floor=max(agenda.changed_at, schedule.release.released_at),
-        )  # fmt: skip
+        modified_floor = max(agenda.changed_at, schedule.release.released_at)
+        return await to_thread.run_sync(lambda: build_calendar(
+            schedule, entries, name=name, settings=settings, modified_floor=modified_floor
+        ))  # fmt: skip
 
     return await cached_feed(db, conference=conference, key=f"agenda:{agenda.id}", version=version, build=build)

@@ -1,10 +1,15 @@
-"""Staff sign in on the pages with a password; forms are CSRF-protected; the API wants a token."""
+"""Staff sign in on the pages with a password; forms are CSRF-protected; the API wants a token.
+
+Wrong passwords are throttled per account and per address; signing out ends the session on the server.
+"""
 
 from __future__ import annotations
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from events_app.accounts import sign_in
 from tests.conftest import Caller
 
 
@@ -79,3 +84,48 @@ async def test_a_refused_page_still_shows_who_is_signed_in(client: AsyncTestClie
     assert ", on-site staff" in refused.text
     assert "Staff sign-in" not in refused.text
     assert "This is for organizers; you are signed in as on-site staff." in refused.text
+
+
+async def test_a_cookie_replayed_after_sign_out_signs_nobody_in(
+    client: AsyncTestClient[Litestar], staff: Caller
+) -> None:
+    assert await _sign_in(client, staff.email, staff.password) == 303
+    copied = client.cookies["session"]
+    assert ", on-site staff" in (await client.get("/")).text
+    await client.post("/logout", headers={"x-csrftoken": client.cookies["csrftoken"]})
+    client.cookies.set("session", copied, domain="testserver.local")  # the copy someone kept of the cookie
+    assert ", on-site staff" not in (await client.get("/")).text
+
+
+async def test_a_planted_session_id_is_not_adopted_at_sign_in(client: AsyncTestClient[Litestar], staff: Caller) -> None:
+    client.cookies.set("session", "chosen-by-an-attacker", domain="testserver.local")
+    assert await _sign_in(client, staff.email, staff.password) == 303
+    assert client.cookies["session"] != "chosen-by-an-attacker"
+    client.cookies.set("session", "chosen-by-an-attacker", domain="testserver.local")
+    assert ", on-site staff" not in (await client.get("/")).text
+
+
+async def test_wrong_passwords_lock_the_account_for_a_while_even_for_the_right_one(
+    client: AsyncTestClient[Litestar], staff: Caller, organizer: Caller
+) -> None:
+    for _ in range(sign_in.PER_ACCOUNT):
+        assert await _sign_in(client, staff.email, "guessing-again") == 400
+    await client.get("/login")
+    refused = await client.post(
+        "/login",
+        data={"email": staff.email, "password": staff.password, "_csrf_token": client.cookies["csrftoken"]},
+    )
+    assert refused.status_code == 429
+    assert 0 < int(refused.headers["retry-after"]) <= sign_in.WINDOW.total_seconds()
+    assert "Too many wrong passwords" in refused.text
+    # Another account from the same address is not locked by someone else's guesses.
+    assert await _sign_in(client, organizer.email, organizer.password) == 303
+
+
+async def test_one_address_guessing_many_accounts_is_slowed_down(
+    client: AsyncTestClient[Litestar], staff: Caller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sign_in, "PER_ADDRESS", 3)  # the rule, at a size a test can afford to hash
+    for n in range(3):
+        assert await _sign_in(client, f"someone{n}@example.test", "guessing-123") == 400
+    assert await _sign_in(client, staff.email, staff.password) == 429

@@ -47,6 +47,7 @@ class Door:
 class World:
     conference: Conference
     organizer: Caller
+    staff: Caller  # a person on site with their own token: the dashboard, credits, reprints
     fresno: MemberCity
     full: RegistrationType  # free here: these people's orders are settled at once
     guest: RegistrationType
@@ -188,6 +189,7 @@ async def build_world(db: AsyncSession, make_caller: MakeCaller) -> World:
     world = World(
         conference=conference,
         organizer=organizer,
+        staff=await make_caller(Role.STAFF),
         fresno=fresno,
         full=full,
         guest=guest,

@@ -73,7 +73,7 @@ async def test_a_scan_through_one_process_reaches_a_dashboard_served_by_another(
     api = f"/api/conferences/{world.conference.slug}/checkin"
 
     async with httpx.AsyncClient(timeout=30) as http:
-        async with http.stream("GET", dashboard.url + api + "/live", headers=world.desk.headers) as stream:
+        async with http.stream("GET", dashboard.url + api + "/live", headers=world.staff.headers) as stream:
             lines = stream.aiter_lines()
             await asyncio.wait_for(_next_event(lines, "ready"), timeout=10)
             body = {"kind": "entry", "nonce": nonce(), "token": token}
@@ -83,7 +83,7 @@ async def test_a_scan_through_one_process_reaches_a_dashboard_served_by_another(
         assert event["station"] == "North entrance"
         assert event["registration_type"] == "Full conference"
 
-        figures = (await http.get(dashboard.url + api + "/dashboard", headers=world.desk.headers)).json()
+        figures = (await http.get(dashboard.url + api + "/dashboard", headers=world.staff.headers)).json()
     assert figures["checked_in"] == 1
     assert figures["by_door"] == [{"label": "North entrance", "count": 1}]
     assert figures["by_registration_type"] == [{"label": "Full conference", "count": 1}]

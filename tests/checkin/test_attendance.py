@@ -101,10 +101,10 @@ async def test_credit_needs_the_minimum_presence(
     await scan(client, world, ballroom.door, dev, kind="session", scanned_at=_ago(115))  # stayed, no exit scan
 
     api = f"{world.api}/attendees"
-    short = (await client.get(f"{api}/{world.people['maria'].id}/credits", headers=world.desk.headers)).json()
+    short = (await client.get(f"{api}/{world.people['maria'].id}/credits", headers=world.staff.headers)).json()
     assert [(line["minutes_present"], line["earned"]) for line in short["lines"]] == [(18, False)]
     assert short["total_hours"] == 0
-    stayed = (await client.get(f"{api}/{world.people['dev'].id}/credits", headers=world.desk.headers)).json()
+    stayed = (await client.get(f"{api}/{world.people['dev'].id}/credits", headers=world.staff.headers)).json()
     assert [(line["minutes_present"], line["minimum_minutes"], line["earned"]) for line in stayed["lines"]] == [
         (85, 68, True)
     ]
@@ -115,7 +115,7 @@ async def test_credit_needs_the_minimum_presence(
     totals = {r["name"]: r["credit_hours"] for r in rows if r["session"] == "TOTAL"}
     assert totals == {"Maria Lopez": "0", "Dev Patel": "1.5"}
 
-    certificate = await client.get(f"{api}/{world.people['dev'].id}/certificate.pdf", headers=world.desk.headers)
+    certificate = await client.get(f"{api}/{world.people['dev'].id}/certificate.pdf", headers=world.staff.headers)
     text = pdfium.PdfDocument(certificate.content)[0].get_textpage().get_text_range()
     assert "Dev Patel" in text
     assert "earned 1.5 hours" in text
@@ -128,7 +128,7 @@ async def test_the_dashboard_shows_who_is_in_the_room_now(
     await scan(client, world, ballroom.door, await badge_of(db, settings, world, "maria"), kind="session")
     await scan(client, world, ballroom.door, await badge_of(db, settings, world, "dev"), kind="session")
     await scan(client, world, ballroom.door, await badge_of(db, settings, world, "dev"), kind="exit")
-    figures = (await client.get(f"{world.api}/dashboard", headers=world.desk.headers)).json()
+    figures = (await client.get(f"{world.api}/dashboard", headers=world.staff.headers)).json()
     assert figures["rooms"] == [
         {
             "room_id": str(ballroom.room.id),
@@ -151,13 +151,13 @@ async def test_an_organizer_sets_a_sessions_own_minimum_presence(
 
     response = await client.put(rule_url, json={"minimum_presence_minutes": 15}, headers=world.organizer.headers)
     assert response.json() == {"session_id": str(ballroom.budget.id), "minimum_presence_minutes": 15}
-    report = (await client.get(credits_url, headers=world.desk.headers)).json()
+    report = (await client.get(credits_url, headers=world.staff.headers)).json()
     assert (report["lines"][0]["minimum_minutes"], report["total_hours"]) == (15, 1.5)
 
     await client.put(rule_url, json={"minimum_presence_minutes": None}, headers=world.organizer.headers)
-    report = (await client.get(credits_url, headers=world.desk.headers)).json()
+    report = (await client.get(credits_url, headers=world.staff.headers)).json()
     assert (report["lines"][0]["minimum_minutes"], report["total_hours"]) == (68, 0)
-    refused = await client.put(rule_url, json={"minimum_presence_minutes": 15}, headers=world.desk.headers)
+    refused = await client.put(rule_url, json={"minimum_presence_minutes": 15}, headers=world.staff.headers)
     assert refused.status_code == 403
 
 

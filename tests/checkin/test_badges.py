@@ -21,10 +21,11 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.checkin import printing
+from events_app.checkin import badge_prints, printing
 from events_app.checkin.codes import badge_code
 from events_app.cli import main
 from events_app.core.logging import configure_logging
+from events_app.db import make_engine
 from events_app.settings import Settings
 from tests.checkin.conftest import World, badge_of, register, scan
 
@@ -50,7 +51,7 @@ def _pdf_pages(data: bytes) -> list[tuple[str, np.ndarray]]:  # type: ignore[typ
 async def test_the_badge_image_link_decodes_to_a_token_the_door_accepts(
     client: AsyncTestClient[Litestar], world: World
 ) -> None:
-    badge = await client.get(f"{world.api}/attendees/{world.people['maria'].id}/badge", headers=world.desk.headers)
+    badge = await client.get(f"{world.api}/attendees/{world.people['maria'].id}/badge", headers=world.organizer.headers)
     png_url = badge.json()["png_url"].removeprefix("http://testserver.local")
     image = await client.get(png_url)  # no sign-in: the link itself is the permission
     assert image.headers["content-type"] == "image/png"
@@ -71,7 +72,18 @@ async def test_sheets_put_six_badges_on_a_letter_page_and_every_code_reads(
     for n in range(5):
         await register(db, world, f"p{n}", f"Person{n}", "Example", rtype=world.guest)
     await db.commit()  # seven attendees: one full page and one badge on the next
-    response = await client.get(f"{world.api}/badges.pdf", headers=world.organizer.headers)
+    asked = await client.post(f"{world.api}/badge-prints", json={}, headers=world.organizer.headers)
+    assert (asked.status_code, asked.json()["status"]) == (202, "queued")
+    follow = f"{world.api}/badge-prints/{asked.json()['id']}"
+    assert (await client.get(f"{follow}/badges.pdf", headers=world.organizer.headers)).status_code == 409
+    engine = make_engine(settings.database_url)
+    try:
+        assert await badge_prints.print_next(engine, settings)  # an app process's round draws it
+    finally:
+        await engine.dispose()
+    progress = (await client.get(follow, headers=world.organizer.headers)).json()
+    assert (progress["status"], progress["badges_drawn"], progress["badges_total"]) == ("done", 7, 7)
+    response = await client.get(progress["pdf_url"], headers=world.organizer.headers)
     assert response.headers["content-type"] == "application/pdf"
     pages = _pdf_pages(response.content)
     assert len(pages) == math.ceil(7 / 6) == 2

@@ -124,7 +124,7 @@ async def test_a_conflict_stays_on_the_pages_until_staff_mark_it_seen(
     listed = await client.get(f"{world.api}/conflicts", headers=world.desk.headers)
     [clash] = listed.json()["items"]
     assert [clash["first_station"], clash["again_station"]] == ["North entrance", "South entrance"]
-    dashboard = await client.get(f"{world.api}/dashboard", headers=world.desk.headers)
+    dashboard = await client.get(f"{world.api}/dashboard", headers=world.staff.headers)
     assert dashboard.json()["conflicts"]["total"] == 1
 
     seen = await client.post(f"{world.api}/conflicts/{clash['id']}/seen", headers=world.north.headers)

@@ -1,11 +1,15 @@
-"""The staff pages: equipping a device from the stations list, the scanner shell, the dashboard."""
+"""The staff pages: equipping a device from the stations list, the scanner shell, the dashboard, badge printing."""
 
 from __future__ import annotations
+
+import re
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.checkin import badge_prints
+from events_app.db import make_engine
 from events_app.demo import seed_demo
 from events_app.sessions import service as program
 from events_app.sessions.schemas import RoomIn
@@ -121,3 +125,28 @@ async def test_a_session_room_station_is_tied_to_a_room_picked_from_the_program(
     assert created.status_code == 303
     listed = (await client.get(f"{world.api}/stations", headers=world.organizer.headers)).json()
     assert {s["name"]: s["room_id"] for s in listed}["Ballroom A door"] == str(room.id)
+
+
+async def test_an_organizer_prints_every_badge_and_downloads_the_pdf_when_it_is_drawn(
+    client: AsyncTestClient[Litestar], settings: Settings, world: World
+) -> None:
+    await _login(client, world.organizer)  # type: ignore[arg-type]
+    page_url = f"/c/{world.conference.slug}/staff/badges"
+    csrf = {"x-csrftoken": client.cookies.get("csrftoken", "")}
+    asked = await client.post(page_url, data={"registration_type_id": ""}, headers=csrf, follow_redirects=False)
+    assert asked.status_code == 303
+    waiting = await client.get(page_url)
+    assert "Waiting to start" in waiting.text
+    assert 'http-equiv="refresh"' in waiting.text  # the page follows the print by itself
+
+    engine = make_engine(settings.database_url)
+    try:
+        assert await badge_prints.print_next(engine, settings)  # whichever app process claims it
+    finally:
+        await engine.dispose()
+    done = await client.get(page_url)
+    assert 'http-equiv="refresh"' not in done.text
+    [link] = re.findall(r'href="([^"]+/badges\.pdf)"', done.text)
+    pdf = await client.get(link)
+    assert (pdf.status_code, pdf.headers["content-type"]) == (200, "application/pdf")
+    assert pdf.content.startswith(b"%PDF")

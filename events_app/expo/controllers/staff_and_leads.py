@@ -90,7 +90,7 @@ async def leads_download(db: AsyncSession, *, conference: Conference, partner: P
     """A partner's leads as a CSV attachment: the API and the dashboard offer the same file."""
     views = await leads.list_leads(db, conference=conference, partner=partner)
     return Response(
-        leads.leads_csv(views, timezone=conference.timezone),
+        await leads.leads_csv(views, timezone=conference.timezone),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="leads-{conference.slug}-{partner.slug}.csv"'},
     )
