@@ -49,6 +49,7 @@ from events_app.checkin.pages import CheckinPages, checkin_static
 from events_app.conferences.controllers import AssociationController, ConferenceController
 from events_app.conferences.dependencies import provide_conference
 from events_app.conferences.pages import ConferencePages
+from events_app.core.edge import RequestScreen
 from events_app.core.errors import PROBLEM_MEDIA_TYPE, exception_handlers, problem_schema
 from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 exclude=STATELESS_PATHS,
                 max_age=12 * 3600,
             ).middleware,
+            RequestScreen(),
             DefineMiddleware(PrincipalMiddleware, exclude=["^/static/", "^/schema"]),
         ],
         csrf_config=CSRFConfig(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, MediaType, Response, get, post
@@ -39,8 +40,8 @@ checkin_static = create_static_files_router(
 
 
 class StationForm(msgspec.Struct):
-    name: str = ""
-    kind: str = ""
+    name: Annotated[str, msgspec.Meta(max_length=120)] = ""
+    kind: Annotated[str, msgspec.Meta(max_length=30)] = ""
     room_id: str = ""
     allow_unpaid: str = ""
 
