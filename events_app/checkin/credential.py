@@ -35,8 +35,8 @@ BODY = struct.Struct(">4s16sH")
 TOKEN_BYTES = BODY.size + SIGNATURE_BYTES
 MAX_BADGE_VERSION = 0xFFFF
 # The one spelling of a token: what ``issue_token`` writes, unpadded upper-case base32. Another
-# spelling of the same bytes (lower case, spaces, "=" padding, "ı" or "ſ" that upper() folds to
-# ASCII) is refused, so a token is its own identity wherever it is compared or stored.
+# spelling of the same bytes (lower case, spaces, "=" padding, the dotless i or long s
+# that upper() folds to ASCII) is refused, so a token is its own identity wherever it is compared or stored.
 CANONICAL = re.compile(rf"{PREFIX}[A-Z2-7]{{{-(-TOKEN_BYTES * 8 // 5)}}}")
 
 
