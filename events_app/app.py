@@ -58,6 +58,7 @@ from events_app.db import make_alchemy_config, make_engine
 from events_app.expo.controllers import PartnerProgramController
 from events_app.expo.controllers import expo_router as ExpoController
 from events_app.expo.pages import ExpoPages
+from events_app.openapi import StructAsArray, WallClockTime, document_operations
 from events_app.payments.controllers import PaymentController, StripeWebhookController
 from events_app.payments.pages import InvoicePages
 from events_app.registration.controllers import RegistrationController
@@ -184,7 +185,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *ROUTE_HANDLERS,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC),
         ],
-        plugins=[SQLAlchemyPlugin(config=db_config), channels_plugin(settings)],
+        plugins=[SQLAlchemyPlugin(config=db_config), channels_plugin(settings), WallClockTime(), StructAsArray()],
         guards=[enforce_access],
         dependencies={
             "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
@@ -236,4 +237,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     _check_every_route_declares_access(app)
     _check_every_conference_route_resolves_it_once(app)
+    document_operations(app)
     return app
