@@ -217,7 +217,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             description="Registration, program, expo, check-in and calendar feeds of the association's events.",
             use_handler_docstrings=True,
             render_plugins=[ScalarRenderPlugin()],
-            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
+            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC, include_in_schema=False),
             components=Components(
                 # A shared response, not a bare schema: Litestar keeps only schemas that a route names.
                 responses={

@@ -34,11 +34,11 @@ def refusals(handler: HTTPRouteHandler, path: str) -> set[int]:
     # Any request can be malformed, and any can find the database (or Stripe) away.
     statuses = {400, 503}
     if declared_access(handler) != "public":
-        statuses |= {401, 403}
+        statuses |= {401, 403, 404}  # 404 also for "your partner" or "your station" when the caller has none
     if "{" in path:
         statuses |= {404, 422}  # a thing that is not there, or a signed link that no longer holds
     if handler.http_methods & WRITES:
-        statuses |= {409, 422}
+        statuses |= {404, 409, 422}  # a body names things too
     return statuses
 
 
