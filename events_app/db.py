@@ -9,14 +9,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import datetime
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig
 from advanced_alchemy.types import DateTimeUTC
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import MetaData, event
+from sqlalchemy import Enum, ForeignKey, MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -46,6 +47,15 @@ class Base(DeclarativeBase):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
     created_at: Mapped[datetime] = mapped_column(default=now)
     updated_at: Mapped[datetime] = mapped_column(default=now, onupdate=now)
+
+
+# The conference a row belongs to: rows go with their conference, and lists are read by it.
+ConferenceId = Annotated[uuid.UUID, mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)]
+
+
+def str_enum(cls: type[StrEnum], name: str, *, length: int = 30) -> Enum:
+    """A ``StrEnum`` stored as its values in a VARCHAR (no native ENUM type: adding a member needs no ALTER TYPE)."""
+    return Enum(cls, name=name, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:

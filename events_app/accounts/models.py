@@ -6,10 +6,10 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from events_app.db import Base
+from events_app.db import Base, str_enum
 
 
 class Role(StrEnum):
@@ -26,7 +26,7 @@ TOKEN_ROLES_FOR = {
     Role.PARTNER: {Role.PARTNER},
 }
 
-role_type = Enum(Role, name="role", native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+role_type = str_enum(Role, "role", length=20)
 
 
 class User(Base):

@@ -13,20 +13,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, LargeBinary, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 import events_app.registration.models
 import events_app.sessions.models
-from events_app.db import Base
+from events_app.db import Base, ConferenceId, str_enum
 
 # The tables our foreign keys name (attendees, program rooms, sessions and runs) must be in
 # the metadata whenever ours are, whatever imported this module first.
 _REFERENCED = (events_app.registration.models.Attendee, events_app.sessions.models.SessionRun)
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
 
 
 class StationKind(StrEnum):
@@ -72,9 +68,9 @@ class Station(Base):
     __tablename__ = "checkin_stations"
     __table_args__ = (UniqueConstraint("conference_id", "name"),)
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     name: Mapped[str] = mapped_column(String(120))
-    kind: Mapped[StationKind] = mapped_column(_enum(StationKind, "station_kind"))
+    kind: Mapped[StationKind] = mapped_column(str_enum(StationKind, "station_kind"))
     room_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("program_rooms.id", ondelete="SET NULL"), index=True)
     # Whether an attendee whose invoice is not settled may go in here (flagged, but admitted).
     allow_unpaid: Mapped[bool] = mapped_column(default=False)
@@ -97,12 +93,12 @@ class Scan(Base):
     __tablename__ = "checkin_scans"
     __table_args__ = (UniqueConstraint("conference_id", "nonce"),)
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     station_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checkin_stations.id", ondelete="CASCADE"), index=True)
     attendee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), index=True)
     session_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("program_sessions.id", ondelete="SET NULL"))
-    kind: Mapped[ScanKind] = mapped_column(_enum(ScanKind, "scan_kind"))
-    result: Mapped[ScanResult] = mapped_column(_enum(ScanResult, "scan_result"))
+    kind: Mapped[ScanKind] = mapped_column(str_enum(ScanKind, "scan_kind"))
+    result: Mapped[ScanResult] = mapped_column(str_enum(ScanResult, "scan_result"))
     nonce: Mapped[str] = mapped_column(String(64))
     scanned_at: Mapped[datetime] = mapped_column(index=True)
     offline: Mapped[bool] = mapped_column(default=False)
@@ -119,7 +115,7 @@ class Checkin(Base):
 
     __tablename__ = "checkins"
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     attendee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), unique=True)
     station_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checkin_stations.id", ondelete="CASCADE"), index=True)
     checked_in_at: Mapped[datetime] = mapped_column(index=True)
@@ -134,7 +130,7 @@ class SessionAttendance(Base):
     __tablename__ = "session_attendance"
     __table_args__ = (UniqueConstraint("run_id", "attendee_id"),)
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("program_sessions.id", ondelete="CASCADE"), index=True)
     run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("program_runs.id", ondelete="CASCADE"))
     attendee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), index=True)
@@ -149,6 +145,6 @@ class SessionCreditRule(Base):
     __tablename__ = "session_credit_rules"
     __table_args__ = (CheckConstraint("minimum_presence_minutes > 0", name="minimum_positive"),)
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("program_sessions.id", ondelete="CASCADE"), unique=True)
     minimum_presence_minutes: Mapped[int]

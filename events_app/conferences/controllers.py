@@ -26,26 +26,13 @@ from events_app.conferences.schemas import (
     GroupOut,
 )
 from events_app.core.pagination import Limit, Offset, page_of
+from events_app.core.shapes import shaped
 
 ORGANIZERS = allow()
 
 
 def conference_out(conference: Conference) -> ConferenceOut:
-    return ConferenceOut(
-        id=conference.id,
-        slug=conference.slug,
-        name=conference.name,
-        timezone=conference.timezone,
-        venue_name=conference.venue_name,
-        venue_address=conference.venue_address,
-        starts_on=conference.starts_on,
-        ends_on=conference.ends_on,
-        status=conference.status,
-        registration_opens_at=conference.registration_opens_at,
-        registration_closes_at=conference.registration_closes_at,
-        registration_open=service.registration_is_open(conference),
-        description=conference.description,
-    )
+    return shaped(ConferenceOut, conference, registration_open=service.registration_is_open(conference))
 
 
 def group_out(group: AssociationGroup) -> GroupOut:
@@ -53,13 +40,7 @@ def group_out(group: AssociationGroup) -> GroupOut:
 
 
 def city_out(city: MemberCity) -> CityOut:
-    return CityOut(
-        id=city.id,
-        name=city.name,
-        division=group_out(city.division),
-        email_domains=[d.domain for d in city.email_domains],
-        in_good_standing=city.in_good_standing,
-    )
+    return shaped(CityOut, city, email_domains=[d.domain for d in city.email_domains])
 
 
 class ConferenceController(Controller):

@@ -10,14 +10,10 @@ import uuid
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from events_app.db import Base
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+from events_app.db import Base, str_enum
 
 
 class ConferenceStatus(StrEnum):
@@ -51,7 +47,7 @@ class Conference(Base):
     starts_on: Mapped[date]
     ends_on: Mapped[date]
     status: Mapped[ConferenceStatus] = mapped_column(
-        _enum(ConferenceStatus, "conference_status"), default=ConferenceStatus.DRAFT
+        str_enum(ConferenceStatus, "conference_status"), default=ConferenceStatus.DRAFT
     )
     registration_opens_at: Mapped[datetime | None]
     registration_closes_at: Mapped[datetime | None]
@@ -64,7 +60,7 @@ class AssociationGroup(Base):
     __tablename__ = "association_groups"
     __table_args__ = (UniqueConstraint("kind", "slug"),)
 
-    kind: Mapped[GroupKind] = mapped_column(_enum(GroupKind, "group_kind"))
+    kind: Mapped[GroupKind] = mapped_column(str_enum(GroupKind, "group_kind"))
     slug: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(200))
 

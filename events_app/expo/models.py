@@ -19,7 +19,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Enum,
     Float,
     ForeignKey,
     Index,
@@ -30,11 +29,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from events_app.db import Base
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+from events_app.db import Base, ConferenceId, str_enum
 
 
 class BoothKind(StrEnum):
@@ -146,7 +141,7 @@ class PointsEntry(Base):
 
     partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("expo_partners.id", ondelete="CASCADE"), index=True)
     points: Mapped[int]
-    reason: Mapped[PointsReason] = mapped_column(_enum(PointsReason, "expo_points_reason"))
+    reason: Mapped[PointsReason] = mapped_column(str_enum(PointsReason, "expo_points_reason"))
     note: Mapped[str] = mapped_column(String(500), default="")
 
 
@@ -179,7 +174,7 @@ class BookingWindow(Base):
 
     __tablename__ = "expo_booking_windows"
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     name: Mapped[str] = mapped_column(String(100))
     opens_at: Mapped[datetime]
     tier_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("expo_partner_tiers.id", ondelete="CASCADE"))
@@ -190,7 +185,7 @@ class Hall(Base):
     __tablename__ = "expo_halls"
     __table_args__ = (UniqueConstraint("conference_id", "code"),)
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     code: Mapped[str] = mapped_column(String(20))
     name: Mapped[str] = mapped_column(String(100))
     width_ft: Mapped[float] = mapped_column(Float)
@@ -209,14 +204,14 @@ class Booth(Base):
         CheckConstraint("occupant_partner_id IS NOT NULL OR occupied_until IS NULL", name="expiry_needs_occupant"),
     )
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     hall_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("expo_halls.id", ondelete="CASCADE"), index=True)
     code: Mapped[str] = mapped_column(String(20))
     shape: Mapped[list[list[float]]] = mapped_column(JSON)
     width_ft: Mapped[float] = mapped_column(Float)
     depth_ft: Mapped[float] = mapped_column(Float)
     area_sqft: Mapped[float] = mapped_column(Float)
-    kind: Mapped[BoothKind] = mapped_column(_enum(BoothKind, "expo_booth_kind"))
+    kind: Mapped[BoothKind] = mapped_column(str_enum(BoothKind, "expo_booth_kind"))
     price_cents: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     features: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -240,7 +235,7 @@ class FloorArea(Base):
     __tablename__ = "expo_floor_areas"
 
     hall_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("expo_halls.id", ondelete="CASCADE"), index=True)
-    kind: Mapped[AreaKind] = mapped_column(_enum(AreaKind, "expo_area_kind"))
+    kind: Mapped[AreaKind] = mapped_column(str_enum(AreaKind, "expo_area_kind"))
     label: Mapped[str] = mapped_column(String(100), default="")
     shape: Mapped[list[list[float]]] = mapped_column(JSON)
 
@@ -251,12 +246,12 @@ class BoothHold(Base):
     __tablename__ = "expo_booth_holds"
     __table_args__ = (Index("ix_expo_booth_holds_partner_status", "partner_id", "status"),)
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     booth_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("expo_booths.id", ondelete="CASCADE"), index=True)
     partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("expo_partners.id", ondelete="CASCADE"))
     held_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime]
-    status: Mapped[HoldStatus] = mapped_column(_enum(HoldStatus, "expo_hold_status"), default=HoldStatus.HELD)
+    status: Mapped[HoldStatus] = mapped_column(str_enum(HoldStatus, "expo_hold_status"), default=HoldStatus.HELD)
     ended_at: Mapped[datetime | None]
 
 
@@ -265,12 +260,12 @@ class BoothBooking(Base):
 
     __tablename__ = "expo_booth_bookings"
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     booth_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("expo_booths.id", ondelete="RESTRICT"), index=True)
     partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("expo_partners.id", ondelete="CASCADE"), index=True)
     hold_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("expo_booth_holds.id", ondelete="SET NULL"))
-    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus, "expo_booking_status"))
-    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "expo_payment_method"))
+    status: Mapped[BookingStatus] = mapped_column(str_enum(BookingStatus, "expo_booking_status"))
+    method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "expo_payment_method"))
     price_cents: Mapped[int] = mapped_column(Integer)
     currency: Mapped[str] = mapped_column(String(3))
     paid_cents: Mapped[int] = mapped_column(default=0)
@@ -302,7 +297,7 @@ class BadgePurchase(Base):
     quantity: Mapped[int]
     unit_price_cents: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[PurchaseStatus] = mapped_column(_enum(PurchaseStatus, "expo_purchase_status"))
+    status: Mapped[PurchaseStatus] = mapped_column(str_enum(PurchaseStatus, "expo_purchase_status"))
     payment_id: Mapped[str] = mapped_column(String(100), default="")
 
 
@@ -330,7 +325,7 @@ class Lead(Base):
         CheckConstraint("rating IS NULL OR rating BETWEEN 1 AND 5", name="rating_range"),
     )
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     partner_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("expo_partners.id", ondelete="CASCADE"), index=True)
     attendee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), index=True)
     scanned_by_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -11,13 +11,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, TypeVar
 
 import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.models import User
 from events_app.core.clock import now
+from events_app.core.shapes import shaped
 from events_app.expo.billing import Checkout
 from events_app.expo.bookings import Cancellation
 from events_app.expo.floorplan import BoothView
@@ -39,14 +39,6 @@ from events_app.expo.schemas import (
     PointsLedgerOut,
 )
 from events_app.expo.staff import BadgeOrder, badge_allowance
-
-Out = TypeVar("Out", bound=msgspec.Struct)
-
-
-def shaped(out: type[Out], source: object, **computed: Any) -> Out:
-    """``out`` from the attributes of ``source`` that it names, with ``computed`` for the fields it adds."""
-    fields = {name: getattr(source, name) for name in out.__struct_fields__ if name not in computed}
-    return msgspec.convert(fields | computed, out, from_attributes=True)
 
 
 def partner_out(partner: Partner, points: int) -> PartnerOut:

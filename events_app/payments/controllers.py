@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, post
@@ -17,7 +16,8 @@ from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
-from events_app.core.pagination import Limit, Offset
+from events_app.core.pagination import Limit, Offset, page_of
+from events_app.core.shapes import shaped
 from events_app.payments import service
 from events_app.payments.dependencies import provide_invoice, provide_payment
 from events_app.payments.models import Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus
@@ -33,9 +33,6 @@ from events_app.payments.schemas import (
 )
 from events_app.settings import Settings
 
-T = TypeVar("T")
-U = TypeVar("U")
-
 STAFF = allow(Role.STAFF)
 ORGANIZERS = allow()
 
@@ -48,18 +45,9 @@ def payment_out(payment: Payment) -> PaymentOut:
     return msgspec.convert(payment, PaymentOut, from_attributes=True)
 
 
-def shaped(page: OffsetPagination[T], out: Callable[[T], U]) -> OffsetPagination[U]:
-    """The same page of results, each shaped by ``out``."""
-    return OffsetPagination(
-        items=[out(item) for item in page.items], limit=page.limit, offset=page.offset, total=page.total
-    )
-
-
 def invoice_out(invoice: Invoice, settings: Settings) -> InvoiceOut:
     """The invoice as stored, with the buyer's signed link, which is computed."""
-    fields = {name: getattr(invoice, name) for name in InvoiceOut.__struct_fields__ if name != "page_url"}
-    page_url = service.invoice_url(settings, invoice=invoice)
-    return msgspec.convert({**fields, "page_url": page_url}, InvoiceOut, from_attributes=True)
+    return shaped(InvoiceOut, invoice, page_url=service.invoice_url(settings, invoice=invoice))
 
 
 class StripeWebhookController(Controller):
@@ -127,7 +115,7 @@ class PaymentController(Controller):
             limit=limit,
             offset=offset,
         )
-        return shaped(page, payment_out)
+        return page_of(page, payment_out)
 
     @get("/needs-attention", opt=STAFF, operation_id="listPaymentsNeedingAttention")
     async def needs_attention(
@@ -142,7 +130,7 @@ class PaymentController(Controller):
         page = await service.list_payments(
             db_session, conference_id=conference.id, needs_attention=True, limit=limit, offset=offset
         )
-        return shaped(page, payment_out)
+        return page_of(page, payment_out)
 
     @get("/{payment_id:uuid}", opt=STAFF, operation_id="getPayment")
     async def get_payment(self, payment: NamedDependency[Payment]) -> PaymentOut:
@@ -211,7 +199,7 @@ class PaymentController(Controller):
         page = await service.list_invoices(
             db_session, conference_id=conference.id, status=status, search=q, limit=limit, offset=offset
         )
-        return shaped(page, lambda invoice: invoice_out(invoice, settings))
+        return page_of(page, lambda invoice: invoice_out(invoice, settings))
 
     @get("/invoices/{number:str}", opt=STAFF, operation_id="getInvoice")
     async def get_invoice(self, settings: NamedDependency[Settings], invoice: NamedDependency[Invoice]) -> InvoiceOut:

@@ -29,7 +29,7 @@
     ├── NothingToRefund          nothing-to-refund
     ├── RefundRefused            refund-refused          (Stripe said no)
     └── NoAttentionNeeded        no-attention-needed
-    DomainError, 400
+    DomainError (400, its default status)
     ├── BadSignature             bad-signature           (a webhook not signed by Stripe)
     ├── BadEvent                 bad-event               (a webhook body that is not a Stripe event)
     └── WebhooksNotConfigured    webhooks-not-configured
@@ -51,8 +51,6 @@ marked paid and "needs attention" so staff can refund it. No payment is dropped.
 """
 
 from __future__ import annotations
-
-from http import HTTPStatus
 
 from events_app.core.errors import Conflict, DomainError, Invalid, NotFound, Unavailable
 
@@ -162,17 +160,14 @@ class NoAttentionNeeded(Conflict):
 
 
 class BadSignature(DomainError):
-    status = HTTPStatus.BAD_REQUEST
     code = "bad-signature"
 
 
 class BadEvent(DomainError):
-    status = HTTPStatus.BAD_REQUEST
     code = "bad-event"
 
 
 class WebhooksNotConfigured(DomainError):
-    status = HTTPStatus.BAD_REQUEST
     code = "webhooks-not-configured"
 
 

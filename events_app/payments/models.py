@@ -15,14 +15,10 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Enum, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from events_app.db import Base
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+from events_app.db import Base, str_enum
 
 
 class PaymentMethod(StrEnum):
@@ -91,9 +87,9 @@ class Payment(Base):
     conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(40))
     reference_id: Mapped[uuid.UUID]
-    method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "payment_method"))
+    method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "payment_method"))
     status: Mapped[PaymentStatus] = mapped_column(
-        _enum(PaymentStatus, "payment_status"), default=PaymentStatus.PENDING, index=True
+        str_enum(PaymentStatus, "payment_status"), default=PaymentStatus.PENDING, index=True
     )
     amount_cents: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3), default="USD")
@@ -161,7 +157,7 @@ class Invoice(Base):
     sequence: Mapped[int]
     number: Mapped[str] = mapped_column(String(30), unique=True)
     status: Mapped[InvoiceStatus] = mapped_column(
-        _enum(InvoiceStatus, "invoice_status"), default=InvoiceStatus.OPEN, index=True
+        str_enum(InvoiceStatus, "invoice_status"), default=InvoiceStatus.OPEN, index=True
     )
     bill_to: Mapped[str] = mapped_column(String(1000))
     buyer_email: Mapped[str] = mapped_column(String(320))
@@ -201,7 +197,7 @@ class InvoicePayment(Base):
 
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("invoices.id"), index=True)
     amount_cents: Mapped[int]
-    method: Mapped[ReceiptMethod] = mapped_column(_enum(ReceiptMethod, "receipt_method"))
+    method: Mapped[ReceiptMethod] = mapped_column(str_enum(ReceiptMethod, "receipt_method"))
     reference: Mapped[str] = mapped_column(String(200), default="")  # check number, ACH trace...
     received_on: Mapped[date]
     note: Mapped[str] = mapped_column(String(1000), default="")
@@ -221,10 +217,10 @@ class Refund(Base):
     amount_cents: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     status: Mapped[RefundStatus] = mapped_column(
-        _enum(RefundStatus, "refund_status"), default=RefundStatus.PENDING, index=True
+        str_enum(RefundStatus, "refund_status"), default=RefundStatus.PENDING, index=True
     )
     # None for a card refund (it goes back through Stripe); how the money left for an invoice refund.
-    method: Mapped[ReceiptMethod | None] = mapped_column(_enum(ReceiptMethod, "receipt_method"))
+    method: Mapped[ReceiptMethod | None] = mapped_column(str_enum(ReceiptMethod, "receipt_method"))
     stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     # One key per refund: the caller's (e.g. "cancel-attendee-<id>") makes asking twice give one refund.
     idempotency_key: Mapped[str] = mapped_column(String(255), unique=True)

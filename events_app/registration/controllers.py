@@ -17,7 +17,8 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.core.pagination import Limit, Offset
+from events_app.core.pagination import Limit, Offset, page_of
+from events_app.core.shapes import shaped
 from events_app.registration import (
     cancellation,
     checkout,
@@ -81,15 +82,7 @@ def cancellation_out(result: cancellation.Cancellation, order: Order) -> Cancell
 
 
 async def waitlist_out(db: AsyncSession, entry: WaitlistEntry) -> WaitlistOut:
-    return WaitlistOut(
-        id=entry.id,
-        registration_type_id=entry.registration_type_id,
-        name=entry.name,
-        email=entry.email,
-        status=entry.status,
-        position=await waitlist.place_in_line(db, entry=entry),
-        offer_expires_at=entry.offer_expires_at,
-    )
+    return shaped(WaitlistOut, entry, position=await waitlist.place_in_line(db, entry=entry))
 
 
 class RegistrationController(Controller):
@@ -333,9 +326,7 @@ class RegistrationController(Controller):
         page = await reports.search_orders(
             db_session, conference_id=conference.id, search=q, status=status, limit=limit, offset=offset
         )
-        return OffsetPagination(
-            items=[order_out(o) for o in page.items], limit=page.limit, offset=page.offset, total=page.total
-        )
+        return page_of(page, order_out)
 
     @get("/orders/{order_id:uuid}", opt=STAFF, operation_id="getRegistrationOrder")
     async def get_order(

@@ -15,7 +15,6 @@ from enum import StrEnum
 from sqlalchemy import (
     CheckConstraint,
     Column,
-    Enum,
     ForeignKey,
     Index,
     String,
@@ -25,11 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from events_app.db import Base
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+from events_app.db import Base, ConferenceId, str_enum
 
 
 class TypeKind(StrEnum):
@@ -112,12 +107,12 @@ class RegistrationType(Base):
         CheckConstraint("kind <> 'one_day' OR valid_on IS NOT NULL", name="one_day_has_a_day"),
     )
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(String(2000), default="")
-    kind: Mapped[TypeKind] = mapped_column(_enum(TypeKind, "registration_type_kind"))
+    kind: Mapped[TypeKind] = mapped_column(str_enum(TypeKind, "registration_type_kind"))
     visibility: Mapped[Visibility] = mapped_column(
-        _enum(Visibility, "registration_type_visibility"), default=Visibility.PUBLIC
+        str_enum(Visibility, "registration_type_visibility"), default=Visibility.PUBLIC
     )
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     member_price_cents: Mapped[int]
@@ -158,10 +153,10 @@ class PromoCode(Base):
         CheckConstraint("max_uses IS NULL OR max_uses >= 0", name="max_uses_not_negative"),
     )
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     code: Mapped[str] = mapped_column(String(40))  # stored upper-case; people type it any way
     description: Mapped[str] = mapped_column(String(400), default="")
-    kind: Mapped[DiscountKind] = mapped_column(_enum(DiscountKind, "discount_kind"))
+    kind: Mapped[DiscountKind] = mapped_column(str_enum(DiscountKind, "discount_kind"))
     value: Mapped[int]  # percent (1-100) or cents
     max_uses: Mapped[int | None]  # one use is one attendee discounted
     valid_from: Mapped[datetime | None]
@@ -188,9 +183,9 @@ class Order(Base):
     buyer_name: Mapped[str] = mapped_column(String(200))
     buyer_email: Mapped[str] = mapped_column(String(320), index=True)
     buyer_organization: Mapped[str] = mapped_column(String(200), default="")
-    status: Mapped[OrderStatus] = mapped_column(_enum(OrderStatus, "registration_order_status"))
-    source: Mapped[OrderSource] = mapped_column(_enum(OrderSource, "registration_order_source"))
-    payment_method: Mapped[PaymentMethod] = mapped_column(_enum(PaymentMethod, "registration_payment_method"))
+    status: Mapped[OrderStatus] = mapped_column(str_enum(OrderStatus, "registration_order_status"))
+    source: Mapped[OrderSource] = mapped_column(str_enum(OrderSource, "registration_order_source"))
+    payment_method: Mapped[PaymentMethod] = mapped_column(str_enum(PaymentMethod, "registration_payment_method"))
     currency: Mapped[str] = mapped_column(String(3), default="USD")
     subtotal_cents: Mapped[int] = mapped_column(default=0)
     discount_cents: Mapped[int] = mapped_column(default=0)
@@ -226,7 +221,7 @@ class Attendee(Base):
     order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registration_orders.id", ondelete="CASCADE"), index=True)
     registration_type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registration_types.id"))
     position: Mapped[int] = mapped_column(default=0)  # order within its order, as the buyer listed them
-    status: Mapped[AttendeeStatus] = mapped_column(_enum(AttendeeStatus, "attendee_status"))
+    status: Mapped[AttendeeStatus] = mapped_column(str_enum(AttendeeStatus, "attendee_status"))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
     badge_name: Mapped[str] = mapped_column(String(100))
@@ -235,7 +230,7 @@ class Attendee(Base):
     email: Mapped[str] = mapped_column(String(320))
     city_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("member_cities.id", ondelete="SET NULL"), index=True)
     city_name: Mapped[str] = mapped_column(String(200), default="")  # as typed, for non-member cities
-    rate: Mapped[Rate] = mapped_column(_enum(Rate, "attendee_rate"))
+    rate: Mapped[Rate] = mapped_column(str_enum(Rate, "attendee_rate"))
     rate_note: Mapped[str] = mapped_column(String(300), default="")  # why a member rate was not given
     price_cents: Mapped[int] = mapped_column(default=0)
     discount_cents: Mapped[int] = mapped_column(default=0)
@@ -286,12 +281,12 @@ class WaitlistEntry(Base):
         ),
     )
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     registration_type_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registration_types.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str] = mapped_column(String(320))
     status: Mapped[WaitlistStatus] = mapped_column(
-        _enum(WaitlistStatus, "waitlist_status"), default=WaitlistStatus.WAITING
+        str_enum(WaitlistStatus, "waitlist_status"), default=WaitlistStatus.WAITING
     )
     offered_at: Mapped[datetime | None]
     offer_expires_at: Mapped[datetime | None]
@@ -312,7 +307,7 @@ class CancellationPolicy(Base):
     conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), unique=True)
     full_refund_until: Mapped[datetime | None]
     partial_refund_until: Mapped[datetime | None]
-    fee_kind: Mapped[DiscountKind] = mapped_column(_enum(DiscountKind, "cancellation_fee_kind"))
+    fee_kind: Mapped[DiscountKind] = mapped_column(str_enum(DiscountKind, "cancellation_fee_kind"))
     fee_value: Mapped[int] = mapped_column(default=0)  # percent kept, or cents kept per attendee
     substitution_until: Mapped[datetime | None]
     notes: Mapped[str] = mapped_column(String(2000), default="")

@@ -80,11 +80,23 @@ def _form_to_order(form: dict[str, str], count: int) -> tuple[OrderIn | None, st
         return None, f"Please check the form: {exc}."
 
 
-async def _read_again(db: AsyncSession, settings: Settings, conference: Conference, token: str) -> Order:
-    """After a refused change: roll back (it may have taken row locks) and read the managed order again."""
+async def _roll_back(db: AsyncSession, conference: Conference) -> None:
+    """After a refused change: roll back, as a refused checkout or cancellation may have taken row locks."""
     await db.rollback()
     await db.refresh(conference)  # the rollback expired it
+
+
+async def _read_again(db: AsyncSession, settings: Settings, conference: Conference, token: str) -> Order:
+    """After a refused change: roll back and read the managed order again."""
+    await _roll_back(db, conference)
     return await manage_links.order_from_manage_token(db, settings=settings, conference=conference, token=token)
+
+
+def _refusal(exc: Exception, unreadable: str) -> tuple[str, int]:
+    """What to tell the person, and the status: a refusal says its own; a form that does not read is 422."""
+    if isinstance(exc, DomainError):
+        return exc.detail, exc.status
+    return unreadable, 422
 
 
 class RegistrationPages(Controller):
@@ -121,6 +133,14 @@ class RegistrationPages(Controller):
             "error": None,
             **extra,
         }
+
+    async def _form_refused(
+        self, db: AsyncSession, settings: Settings, conference: Conference, error: str, status: int, **extra: Any
+    ) -> Template:
+        """The form again, with what was refused and why."""
+        await _roll_back(db, conference)
+        context = await self._form_context(db, settings, conference, error=error, **extra)
+        return Template("registration/register.html", context=context, status_code=status)
 
     @get("/c/{slug:str}/register", media_type=MediaType.HTML, name="conference-register")
     async def register_form(
@@ -173,12 +193,9 @@ class RegistrationPages(Controller):
                 return Template("registration/register.html", context=context)
             order = await checkout.place_order(db_session, settings=settings, conference=conference, data=data)
         except DomainError as exc:
-            await db_session.rollback()  # a refused checkout may have taken row locks: release them
-            await db_session.refresh(conference)
-            context = await self._form_context(
-                db_session, settings, conference, principal=principal, form=form, count=count, error=exc.detail
+            return await self._form_refused(
+                db_session, settings, conference, exc.detail, exc.status, principal=principal, form=form, count=count
             )
-            return Template("registration/register.html", context=context, status_code=exc.status)
         token = manage_links.manage_token(settings, order)
         if order.status == OrderStatus.PENDING:
             return Redirect(f"/c/{conference.slug}/registration/checkout/{token}", status_code=303)
@@ -205,6 +222,21 @@ class RegistrationPages(Controller):
             "notice": None,
             **extra,
         }
+
+    async def _manage_refused(
+        self,
+        db: AsyncSession,
+        settings: Settings,
+        conference: Conference,
+        token: str,
+        error: str,
+        status: int,
+        principal: Principal | None,
+    ) -> Template:
+        """The manage page again, as the order now stands, with what was refused and why."""
+        order = await _read_again(db, settings, conference, token)
+        context = await self._manage_context(db, settings, conference, order, token, principal=principal, error=error)
+        return Template("registration/manage.html", context=context, status_code=status)
 
     @get("/c/{slug:str}/registration/manage/{token:str}", media_type=MediaType.HTML, name="registration-manage")
     async def manage(
@@ -249,11 +281,9 @@ class RegistrationPages(Controller):
         try:
             await cancellation.cancel_attendees(db_session, settings=settings, order=managed_order, attendee_ids=chosen)
         except DomainError as exc:
-            order = await _read_again(db_session, settings, conference, token)
-            context = await self._manage_context(
-                db_session, settings, conference, order, token, principal=principal, error=exc.detail
+            return await self._manage_refused(
+                db_session, settings, conference, token, exc.detail, exc.status, principal=principal
             )
-            return Template("registration/manage.html", context=context, status_code=exc.status)
         return Redirect(f"/c/{conference.slug}/registration/manage/{token}?done=cancelled", status_code=303)
 
     @post("/c/{slug:str}/registration/manage/{token:str}/substitute", media_type=MediaType.HTML, status_code=303)
@@ -288,13 +318,10 @@ class RegistrationPages(Controller):
                 data=data,
             )
         except (DomainError, msgspec.ValidationError, ValueError) as exc:
-            order = await _read_again(db_session, settings, conference, token)
-            detail = exc.detail if isinstance(exc, DomainError) else "Please give the colleague's name and email."
-            context = await self._manage_context(
-                db_session, settings, conference, order, token, principal=principal, error=detail
+            detail, status = _refusal(exc, "Please give the colleague's name and email.")
+            return await self._manage_refused(
+                db_session, settings, conference, token, detail, status, principal=principal
             )
-            status = exc.status if isinstance(exc, DomainError) else 422
-            return Template("registration/manage.html", context=context, status_code=status)
         return Redirect(f"/c/{conference.slug}/registration/manage/{token}?done=substituted", status_code=303)
 
     def _checkout_context(
@@ -383,12 +410,8 @@ class RegistrationPages(Controller):
             )  # fmt: skip
             entry = await waitlist.join_waitlist(db_session, conference=conference, data=data)
         except (DomainError, msgspec.ValidationError) as exc:
-            await db_session.rollback()
-            await db_session.refresh(conference)
-            detail = exc.detail if isinstance(exc, DomainError) else "Please give your name and email."
-            context = await self._form_context(db_session, settings, conference, principal=principal, error=detail)
-            status = exc.status if isinstance(exc, DomainError) else 422
-            return Template("registration/register.html", context=context, status_code=status)
+            detail, status = _refusal(exc, "Please give your name and email.")
+            return await self._form_refused(db_session, settings, conference, detail, status, principal=principal)
         registration_type = await db_session.get_one(RegistrationType, entry.registration_type_id)
         context = {
             "conference": conference,

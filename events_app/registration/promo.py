@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
+from events_app.core.shapes import shaped
 from events_app.registration import capacity
 from events_app.registration.errors import (
     CodeWindowBackwards,
@@ -112,16 +113,9 @@ async def list_codes(db: AsyncSession, *, conference_id: uuid.UUID) -> list[Prom
 
 
 async def code_out(db: AsyncSession, code: PromoCode) -> PromoCodeOut:
-    return PromoCodeOut(
-        id=code.id,
-        code=code.code,
-        kind=code.kind,
-        value=code.value,
-        description=code.description,
+    return shaped(
+        PromoCodeOut,
+        code,
         registration_type_ids=[t.id for t in code.types],
-        max_uses=code.max_uses,
         uses=await capacity.code_uses(db, code_id=code.id, moment=now()),
-        valid_from=code.valid_from,
-        valid_until=code.valid_until,
-        active=code.active,
     )

@@ -17,7 +17,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Enum,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -28,11 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from events_app.db import Base
-
-
-def _enum(cls: type[StrEnum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=30, values_callable=lambda e: [m.value for m in e])
+from events_app.db import Base, ConferenceId, str_enum
 
 
 class SessionType(StrEnum):
@@ -73,7 +68,7 @@ class Room(Base):
         CheckConstraint("capacity IS NULL OR capacity > 0", name="capacity_positive"),
     )
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     name: Mapped[str] = mapped_column(String(200))
     capacity: Mapped[int | None]
     floor: Mapped[str] = mapped_column(String(200), default="")
@@ -91,7 +86,7 @@ class Track(Base):
     __tablename__ = "program_tracks"
     __table_args__ = (UniqueConstraint("conference_id", "slug"),)
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     slug: Mapped[str] = mapped_column(String(80))
     name: Mapped[str] = mapped_column(String(200))
     color: Mapped[str] = mapped_column(String(7), default="#4a5568")
@@ -101,7 +96,7 @@ class Track(Base):
 class Speaker(Base):
     __tablename__ = "program_speakers"
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     name: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(200), default="")
     organization: Mapped[str] = mapped_column(String(200), default="")
@@ -137,15 +132,17 @@ class ProgramSession(Base):
         CheckConstraint("credit_hours >= 0", name="credit_hours_not_negative"),
     )
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     code: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(300))
     description: Mapped[str] = mapped_column(Text, default="")
-    type: Mapped[SessionType] = mapped_column(_enum(SessionType, "session_type"))
+    type: Mapped[SessionType] = mapped_column(str_enum(SessionType, "session_type"))
     track_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("program_tracks.id", ondelete="SET NULL"), index=True)
     seat_limit: Mapped[int | None]
     credit_hours: Mapped[Decimal] = mapped_column(Numeric(4, 2), default=Decimal(0))
-    status: Mapped[SessionStatus] = mapped_column(_enum(SessionStatus, "session_status"), default=SessionStatus.DRAFT)
+    status: Mapped[SessionStatus] = mapped_column(
+        str_enum(SessionStatus, "session_status"), default=SessionStatus.DRAFT
+    )
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     runs: Mapped[list[SessionRun]] = relationship(
@@ -186,7 +183,7 @@ class SessionSpeaker(Base):
 
     session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("program_sessions.id", ondelete="CASCADE"), index=True)
     speaker_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("program_speakers.id", ondelete="CASCADE"), index=True)
-    role: Mapped[SpeakerRole] = mapped_column(_enum(SpeakerRole, "speaker_role"), default=SpeakerRole.PRESENTER)
+    role: Mapped[SpeakerRole] = mapped_column(str_enum(SpeakerRole, "speaker_role"), default=SpeakerRole.PRESENTER)
     position: Mapped[int] = mapped_column(default=0)
 
 
@@ -196,7 +193,7 @@ class ScheduleRelease(Base):
     __tablename__ = "program_releases"
     __table_args__ = (UniqueConstraint("conference_id", "number"),)
 
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     number: Mapped[int]
     note: Mapped[str] = mapped_column(String(2000), default="")
     released_by: Mapped[str] = mapped_column(String(320), default="")
@@ -220,7 +217,7 @@ class Agenda(Base):
     __tablename__ = "program_agendas"
 
     attendee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), unique=True)
-    conference_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    conference_id: Mapped[ConferenceId]
     # Raising it revokes every link (and feed subscription) made before.
     link_version: Mapped[int] = mapped_column(default=1)
     revision: Mapped[int] = mapped_column(default=0)
@@ -246,7 +243,7 @@ class Rsvp(Base):
 
     run_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("program_runs.id", ondelete="CASCADE"), index=True)
     attendee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), index=True)
-    status: Mapped[RsvpStatus] = mapped_column(_enum(RsvpStatus, "rsvp_status"))
+    status: Mapped[RsvpStatus] = mapped_column(str_enum(RsvpStatus, "rsvp_status"))
     # When they joined the line; re-joining puts them at its end.
     queued_at: Mapped[datetime] = mapped_column(index=True)
     offer_expires_at: Mapped[datetime | None]

@@ -95,6 +95,24 @@ async def test_the_buyer_cancels_the_whole_invoiced_order_from_the_manage_page(
     assert "INV-" not in cancelled.text  # the voided invoice is gone from the page
 
 
+async def test_a_refused_change_is_explained_on_the_manage_page(
+    client: AsyncTestClient[Litestar], world: World
+) -> None:
+    page = await _form_page(client)
+    placed = await client.post(PAGE, data=_clerk(world, _csrf(page), action="place"))
+    manage = placed.url.path
+    substituted = await client.post(
+        f"{manage}/substitute", data={"_csrf_token": _csrf(placed.text), "first_name": "Sam", "last_name": "Smith"}
+    )
+    assert substituted.status_code == 422
+    assert "Please give the colleague&#39;s name and email." in substituted.text
+    assert "Maria" in substituted.text  # the order is shown as it stands
+    stranger = await client.post(f"{manage}/cancel", data={"_csrf_token": _csrf(placed.text), "attendee_id": "x"})
+    assert stranger.status_code == 422
+    assert "not (or no longer) registered" in stranger.text
+    assert "Maria" in stranger.text
+
+
 async def test_without_stripe_only_the_invoice_is_offered(client: AsyncTestClient[Litestar], world: World) -> None:
     page = await _form_page(client)
     assert 'value="invoice"' in page

@@ -12,11 +12,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
+from events_app.core.shapes import shaped
 from events_app.expo import leads, staff
 from events_app.expo.controllers.access import PARTNERS, STAFF_OR_PARTNERS
 from events_app.expo.models import BoothBooking, Partner
 from events_app.expo.schemas import BadgeOrderOut, BadgesIn, LeadOut, LeadPatch, ScanIn, StaffIn, StaffListOut, StaffOut
-from events_app.expo.views import badge_order_out, lead_out, shaped
+from events_app.expo.views import badge_order_out, lead_out
 from events_app.settings import Settings
 
 

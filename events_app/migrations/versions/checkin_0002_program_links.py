@@ -7,9 +7,10 @@ Depends on: program_0001 (rooms, sessions, runs)
 
 from collections.abc import Sequence
 
-import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
+
+from events_app.migrations.tables import create_table, drop_table, utc
 
 revision: str = "checkin_0002"
 down_revision: str | Sequence[str] | None = "checkin_0001"
@@ -18,45 +19,33 @@ depends_on: str | Sequence[str] | None = ("program_0001",)
 
 
 def upgrade() -> None:
-    op.create_table('session_attendance',
+    create_table('session_attendance',
     sa.Column('conference_id', sa.Uuid(), nullable=False),
     sa.Column('session_id', sa.Uuid(), nullable=False),
     sa.Column('run_id', sa.Uuid(), nullable=False),
     sa.Column('attendee_id', sa.Uuid(), nullable=False),
     sa.Column('station_id', sa.Uuid(), nullable=False),
-    sa.Column('entered_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
-    sa.Column('exited_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=True),
-    sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
-    sa.Column('updated_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
+    utc('entered_at', nullable=False),
+    utc('exited_at', nullable=True),
     sa.ForeignKeyConstraint(['attendee_id'], ['attendees.id'], name=op.f('fk_session_attendance_attendee_id_attendees'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['conference_id'], ['conferences.id'], name=op.f('fk_session_attendance_conference_id_conferences'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['run_id'], ['program_runs.id'], name=op.f('fk_session_attendance_run_id_program_runs'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['session_id'], ['program_sessions.id'], name=op.f('fk_session_attendance_session_id_program_sessions'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['station_id'], ['checkin_stations.id'], name=op.f('fk_session_attendance_station_id_checkin_stations'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_session_attendance')),
-    sa.UniqueConstraint('run_id', 'attendee_id', name=op.f('uq_session_attendance_run_id_attendee_id'))
+    sa.UniqueConstraint('run_id', 'attendee_id', name=op.f('uq_session_attendance_run_id_attendee_id')),
+    indexed=('attendee_id', 'conference_id', 'session_id'),
     )
-    with op.batch_alter_table('session_attendance', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_session_attendance_attendee_id'), ['attendee_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_session_attendance_conference_id'), ['conference_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_session_attendance_session_id'), ['session_id'], unique=False)
 
-    op.create_table('session_credit_rules',
+    create_table('session_credit_rules',
     sa.Column('conference_id', sa.Uuid(), nullable=False),
     sa.Column('session_id', sa.Uuid(), nullable=False),
     sa.Column('minimum_presence_minutes', sa.Integer(), nullable=False),
-    sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('created_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
-    sa.Column('updated_at', advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
     sa.CheckConstraint('minimum_presence_minutes > 0', name=op.f('ck_session_credit_rules_minimum_positive')),
     sa.ForeignKeyConstraint(['conference_id'], ['conferences.id'], name=op.f('fk_session_credit_rules_conference_id_conferences'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['session_id'], ['program_sessions.id'], name=op.f('fk_session_credit_rules_session_id_program_sessions'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_session_credit_rules')),
-    sa.UniqueConstraint('session_id', name=op.f('uq_session_credit_rules_session_id'))
+    sa.UniqueConstraint('session_id', name=op.f('uq_session_credit_rules_session_id')),
+    indexed=('conference_id',),
     )
-    with op.batch_alter_table('session_credit_rules', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_session_credit_rules_conference_id'), ['conference_id'], unique=False)
 
     with op.batch_alter_table('checkin_stations', schema=None) as batch_op:
         batch_op.create_foreign_key(batch_op.f('fk_checkin_stations_room_id_program_rooms'), 'program_rooms', ['room_id'], ['id'], ondelete='SET NULL')
@@ -66,19 +55,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('session_credit_rules', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_session_credit_rules_conference_id'))
-
-    op.drop_table('session_credit_rules')
+    drop_table('session_credit_rules', indexed=('conference_id',))
     with op.batch_alter_table('checkin_scans', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_checkin_scans_session_id_program_sessions'), type_='foreignkey')
 
     with op.batch_alter_table('checkin_stations', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_checkin_stations_room_id_program_rooms'), type_='foreignkey')
 
-    with op.batch_alter_table('session_attendance', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_session_attendance_session_id'))
-        batch_op.drop_index(batch_op.f('ix_session_attendance_conference_id'))
-        batch_op.drop_index(batch_op.f('ix_session_attendance_attendee_id'))
-
-    op.drop_table('session_attendance')
+    drop_table('session_attendance', indexed=('attendee_id', 'conference_id', 'session_id'))

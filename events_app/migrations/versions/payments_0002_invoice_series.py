@@ -9,9 +9,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import context, op
+
+from events_app.migrations.tables import create_table, drop_table
 
 revision: str = "payments_0002"
 down_revision: str | Sequence[str] | None = "payments_0001"
@@ -20,14 +21,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    series_table = op.create_table(
+    series_table = create_table(
         "invoice_series",
         sa.Column("series", sa.String(length=10), nullable=False),
         sa.Column("last_sequence", sa.Integer(), nullable=False),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("created_at", advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
-        sa.Column("updated_at", advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_invoice_series")),
         sa.UniqueConstraint("series", name=op.f("uq_invoice_series_series")),
     )
     if context.is_offline_mode():
@@ -50,4 +47,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("invoice_series")
+    drop_table("invoice_series")
