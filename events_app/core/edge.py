@@ -14,6 +14,7 @@ and anything that only fits by coercion is refused with the field named.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, unquote
 
@@ -35,14 +36,15 @@ def _refuse(key: str, source: str, message: str) -> ValidationException:
     return ValidationException(extra=[{"key": key, "source": source, "message": message}])
 
 
-def _strings_in(value: Any, key: str = "") -> Any:
+def _strings_in(value: Any, key: str = "") -> Iterator[tuple[str, str]]:
     """Every string in a decoded JSON document (keys included), with where it sits."""
     if isinstance(value, str):
         yield key, value
     elif isinstance(value, dict):
         for name, item in value.items():
-            yield f"{key}.{name}" if key else str(name), str(name)
-            yield from _strings_in(item, f"{key}.{name}" if key else str(name))
+            where = f"{key}.{name}" if key else str(name)
+            yield where, str(name)
+            yield from _strings_in(item, where)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _strings_in(item, f"{key}[{index}]")
