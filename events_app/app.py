@@ -43,7 +43,7 @@ from events_app.checkin.pages import CheckinPages, checkin_static
 from events_app.conferences.controllers import AssociationController, ConferenceController
 from events_app.conferences.dependencies import provide_conference
 from events_app.conferences.pages import ConferencePages
-from events_app.core.edge import RequestScreen
+from events_app.core.edge import RequestScreen, decode_strictly
 from events_app.core.errors import PROBLEM_MEDIA_TYPE, exception_handlers, problem_schema
 from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
@@ -221,6 +221,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
             security=[{"bearer": []}],
         ),
+        before_request=decode_strictly,
         exception_handlers=exception_handlers,
         lifespan=[dispose_engine, rounds_lifespan(background_rounds(engine, settings))],
         state=State({"settings": settings, "db_engine": engine, "db_config": db_config}),
