@@ -43,6 +43,7 @@ from events_app.checkin.pages import CheckinPages, checkin_static
 from events_app.conferences.controllers import AssociationController, ConferenceController
 from events_app.conferences.dependencies import provide_conference
 from events_app.conferences.pages import ConferencePages
+from events_app.core.edge import RequestScreen, decode_strictly
 from events_app.core.errors import PROBLEM_MEDIA_TYPE, exception_handlers, problem_schema
 from events_app.core.head import answer_head_as_get
 from events_app.core.health import health
@@ -53,6 +54,7 @@ from events_app.db import make_alchemy_config, make_engine
 from events_app.expo.controllers import PartnerProgramController
 from events_app.expo.controllers import expo_router as ExpoController
 from events_app.expo.pages import ExpoPages
+from events_app.openapi import StructAsArray, WallClockTime, document_operations
 from events_app.payments.controllers import PaymentController, StripeWebhookController
 from events_app.payments.pages import InvoicePages
 from events_app.registration.controllers import RegistrationController
@@ -177,7 +179,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *ROUTE_HANDLERS,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC),
         ],
-        plugins=[SQLAlchemyPlugin(config=db_config), channels_plugin(settings)],
+        plugins=[SQLAlchemyPlugin(config=db_config), channels_plugin(settings), WallClockTime(), StructAsArray()],
         stores={SESSION_STORE: DatabaseStore(engine)},
         guards=[enforce_access],
         dependencies={
@@ -196,6 +198,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 exclude=STATELESS_PATHS,
                 max_age=12 * 3600,
             ).middleware,
+            RequestScreen(),
             DefineMiddleware(PrincipalMiddleware, exclude=["^/static/", "^/schema"]),
         ],
         csrf_config=CSRFConfig(
@@ -213,7 +216,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[
                 RapidocRenderPlugin(js_url="/static/api-docs/rapidoc-min.js", favicon='<link rel="icon" href="data:,">')
             ],
-            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC),
+            openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC, include_in_schema=False),
             components=Components(
                 # A shared response, not a bare schema: Litestar keeps only schemas that a route names.
                 responses={
@@ -226,6 +229,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
             security=[{"bearer": []}],
         ),
+        before_request=decode_strictly,
         exception_handlers=exception_handlers,
         lifespan=[dispose_engine, rounds_lifespan(background_rounds(engine, settings))],
         state=State({"settings": settings, "db_engine": engine, "db_config": db_config}),
@@ -234,4 +238,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app.asgi_handler = answer_head_as_get(app.asgi_handler)
     _check_every_route_declares_access(app)
     _check_every_conference_route_resolves_it_once(app)
+    document_operations(app)
     return app

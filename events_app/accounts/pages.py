@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, MediaType, Request, get, post
@@ -18,8 +18,8 @@ from events_app.accounts.sign_in import sign_in
 
 
 class LoginForm(msgspec.Struct):
-    email: str = ""
-    password: str = ""
+    email: Annotated[str, msgspec.Meta(max_length=320)] = ""
+    password: Annotated[str, msgspec.Meta(max_length=200)] = ""
     next: str = "/"
 
 

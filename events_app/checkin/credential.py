@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import re
 import struct
 import uuid
 from dataclasses import dataclass
@@ -33,6 +34,10 @@ SIGNATURE_BYTES = 64
 BODY = struct.Struct(">4s16sH")
 TOKEN_BYTES = BODY.size + SIGNATURE_BYTES
 MAX_BADGE_VERSION = 0xFFFF
+# The one spelling of a token: what ``issue_token`` writes, unpadded upper-case base32. Another
+# spelling of the same bytes (lower case, spaces, "=" padding, the dotless i or long s
+# that upper() folds to ASCII) is refused, so a token is its own identity wherever it is compared or stored.
+CANONICAL = re.compile(rf"{PREFIX}[A-Z2-7]{{{-(-TOKEN_BYTES * 8 // 5)}}}")
 
 
 class MalformedToken(ValueError):
@@ -78,16 +83,16 @@ def issue_token(
 
 def read_token(text: str) -> BadgeClaim:
     """Splits a token into its claim; raises ``MalformedToken`` for anything that is not one."""
-    cleaned = text.strip().upper()
-    if not cleaned.startswith(PREFIX):
+    if not CANONICAL.fullmatch(text):
         raise MalformedToken("not a badge token")
-    encoded = cleaned[len(PREFIX) :]
+    encoded = text[len(PREFIX) :]
     try:
         raw = base64.b32decode(encoded + "=" * (-len(encoded) % 8))
     except (binascii.Error, ValueError) as exc:
         raise MalformedToken("not base32") from exc
-    if len(raw) != TOKEN_BYTES:
-        raise MalformedToken("wrong length")
+    if base64.b32encode(raw).decode().rstrip("=") != encoded:
+        # The last letter carries two spare bits: set, they spell the same bytes another way.
+        raise MalformedToken("not the canonical spelling")
     key_id, attendee, version = BODY.unpack(raw[: BODY.size])
     return BadgeClaim(
         key_id=key_id.hex(),

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, MediaType, Response, get, post
@@ -48,8 +49,8 @@ class PrintForm(msgspec.Struct):
 
 
 class StationForm(msgspec.Struct):
-    name: str = ""
-    kind: str = ""
+    name: Annotated[str, msgspec.Meta(max_length=120)] = ""
+    kind: Annotated[str, msgspec.Meta(max_length=30)] = ""
     room_id: str = ""
     allow_unpaid: str = ""
 

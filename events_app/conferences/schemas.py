@@ -37,7 +37,7 @@ class ConferencePatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=
     """Only the fields sent are changed; ``null`` clears an optional registration date."""
 
     name: Name | msgspec.UnsetType = msgspec.UNSET
-    timezone: str | msgspec.UnsetType = msgspec.UNSET
+    timezone: Annotated[str, msgspec.Meta(min_length=1, max_length=64)] | msgspec.UnsetType = msgspec.UNSET
     venue_name: Name | msgspec.UnsetType = msgspec.UNSET
     venue_address: Annotated[str, msgspec.Meta(min_length=1, max_length=400)] | msgspec.UnsetType = msgspec.UNSET
     starts_on: date | msgspec.UnsetType = msgspec.UNSET

@@ -14,7 +14,8 @@ T = TypeVar("T")
 U = TypeVar("U")
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="How many items to return (1-500).")]
-Offset = Annotated[int, QueryParameter(ge=0, description="How many items to skip.")]
+# Bounded so a huge number is a 400, not an overflow in the database driver.
+Offset = Annotated[int, QueryParameter(ge=0, le=2**31 - 1, description="How many items to skip.")]
 
 
 async def paginate(db: AsyncSession, query: Select[T], *, limit: int, offset: int) -> OffsetPagination[T]:

@@ -9,6 +9,7 @@ the page again with the reason at the top, and nothing of it is kept.
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 import msgspec
 from litestar import Controller, MediaType, get, post
@@ -50,10 +51,10 @@ class HoldForm(msgspec.Struct):
 
 
 class StaffForm(msgspec.Struct):
-    first_name: str = ""
-    last_name: str = ""
-    email: str = ""
-    title: str = ""
+    first_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    last_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    email: Annotated[str, msgspec.Meta(max_length=320)] = ""
+    title: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
 class ScanForm(msgspec.Struct):
@@ -63,8 +64,8 @@ class ScanForm(msgspec.Struct):
 
 
 class CheckoutForm(msgspec.Struct):
-    method: str = "invoice"
-    po_number: str = ""
+    method: Annotated[str, msgspec.Meta(max_length=30)] = "invoice"
+    po_number: Annotated[str, msgspec.Meta(max_length=100)] = ""
     payment_method_id: str = ""
 
 

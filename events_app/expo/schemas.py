@@ -12,8 +12,10 @@ from events_app.expo.models import AreaKind, BookingStatus, BoothKind, HoldStatu
 
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Code = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$")]
-Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
+# Tiers, categories, windows and halls have short names: their columns hold 100 characters.
+ShortName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+Code = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,19}$", max_length=20)]
+Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", max_length=3)]
 Cents = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
 Feet = Annotated[float, msgspec.Meta(ge=0, le=10_000)]
 Positive = Annotated[float, msgspec.Meta(gt=0, le=10_000)]
@@ -29,7 +31,7 @@ FLOOR_PLAN_VERSION = 1
 
 class TierIn(msgspec.Struct, forbid_unknown_fields=True):
     slug: Slug
-    name: Name
+    name: ShortName
     rank: Annotated[int, msgspec.Meta(ge=1, le=100)]
     points: Annotated[int, msgspec.Meta(ge=0, le=100_000)] = 0
 
@@ -44,7 +46,7 @@ class TierOut(msgspec.Struct):
 
 class CategoryIn(msgspec.Struct, forbid_unknown_fields=True):
     slug: Slug
-    name: Name
+    name: ShortName
     exclusive: bool = False
 
 
@@ -147,10 +149,10 @@ class ExpoSettingsOut(msgspec.Struct):
 
 
 class WindowIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: Name
+    name: ShortName
     opens_at: datetime
     tier_id: uuid.UUID | None = None
-    min_points: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    min_points: Annotated[int, msgspec.Meta(ge=0, le=100_000)] | None = None
 
 
 class WindowOut(msgspec.Struct):
@@ -196,7 +198,7 @@ class AreaDoc(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
 
 class HallDoc(msgspec.Struct, forbid_unknown_fields=True):
     code: Code
-    name: Name
+    name: ShortName
     width_ft: Positive
     depth_ft: Positive
     booths: Annotated[list[BoothDoc], msgspec.Meta(max_length=5000)] = msgspec.field(default_factory=list)
@@ -205,7 +207,7 @@ class HallDoc(msgspec.Struct, forbid_unknown_fields=True):
 
 class FloorPlanDoc(msgspec.Struct, forbid_unknown_fields=True):
     format: Literal["events-app/floor-plan"]
-    version: int
+    version: Annotated[int, msgspec.Meta(ge=1, le=1000)]
     halls: Annotated[list[HallDoc], msgspec.Meta(max_length=20)]
     unit: Literal["ft"] = "ft"
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from http import HTTPStatus
+from typing import Any, Literal
 
 import stripe
 import structlog
@@ -85,6 +86,20 @@ async def fetch_intent(settings: Settings, intent_id: str) -> dict[str, Any]:
     """A PaymentIntent as Stripe has it now."""
     async with stripe_api(settings) as client:
         return as_dict(await asyncio.to_thread(client.v1.payment_intents.retrieve, intent_id))
+
+
+async def fetch_if_known(
+    settings: Settings, resource: Literal["payment_intents", "charges"], object_id: str
+) -> dict[str, Any] | None:
+    """A PaymentIntent or Charge as Stripe has it now, or None when Stripe has no such object."""
+    async with stripe_api(settings) as client:
+        try:
+            found = await asyncio.to_thread(getattr(client.v1, resource).retrieve, object_id)
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status != HTTPStatus.NOT_FOUND:
+                raise
+            return None
+    return as_dict(found)
 
 
 async def cancel_intent(settings: Settings, intent_id: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +27,7 @@ from events_app.payments.errors import BadEvent, BadSignature, PaymentNotYetReco
 from events_app.payments.ledger import flag
 from events_app.payments.models import Payment, PaymentMethod, PaymentStatus, StripeEvent
 from events_app.payments.refunds import sync_refunds
-from events_app.payments.stripe_client import as_dict, fetch_intent, stripe_api
+from events_app.payments.stripe_client import fetch_if_known, fetch_intent
 from events_app.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -94,9 +95,18 @@ def _verified_event(settings: Settings, payload: bytes, signature: str) -> dict[
         raise BadSignature("The webhook's signature does not verify.") from exc
     except ValueError as exc:
         raise BadEvent("The webhook's body is not JSON.") from exc
+    if _signed_at(signature) > time.time() + WEBHOOK_TOLERANCE_SECONDS:
+        # Stripe's check only bounds the past: a delivery dated ahead would stay replayable until then.
+        raise BadSignature("The webhook's signature is dated in the future.")
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("data"), dict):
         raise BadEvent("The webhook is not a Stripe event.")
     return event
+
+
+def _signed_at(signature: str) -> int:
+    """The ``t=`` of a header that already verified (so it is there and a number)."""
+    stamps = [int(part[2:]) for part in signature.split(",") if part.startswith("t=")]
+    return max(stamps)
 
 
 def _past_grace(event: dict[str, Any]) -> bool:
@@ -146,7 +156,11 @@ async def _on_intent_event(db: AsyncSession, settings: Settings, event: dict[str
 
 async def _record_orphan(db: AsyncSession, settings: Settings, intent_id: str) -> str:
     """Stripe took money for a payment whose record never committed here: keep it for staff."""
-    intent = await fetch_intent(settings, intent_id)
+    intent = await fetch_if_known(settings, "payment_intents", intent_id)
+    if intent is None:
+        # Acknowledged, not refused: Stripe would retry an error for days over what is not ours.
+        log.warning("stripe_event_for_unknown_intent", intent_id=intent_id)
+        return "ignored: Stripe has no such PaymentIntent"
     metadata = intent.get("metadata") or {}
     conference_id = _uuid(metadata.get("conference_id"))
     reference_id = _uuid(metadata.get("reference_id"))
@@ -184,13 +198,14 @@ async def _record_orphan(db: AsyncSession, settings: Settings, intent_id: str) -
 async def _on_refund_event(db: AsyncSession, settings: Settings, obj: dict[str, Any]) -> str:
     intent_id = obj.get("payment_intent")
     if not intent_id and obj.get("object") == "refund" and obj.get("charge"):
-        async with stripe_api(settings) as client:
-            charge = as_dict(await asyncio.to_thread(client.v1.charges.retrieve, str(obj["charge"])))
-        intent_id = charge.get("payment_intent")
+        charge = await fetch_if_known(settings, "charges", str(obj["charge"]))
+        intent_id = charge.get("payment_intent") if charge is not None else None
     if not intent_id:
+        log.warning("stripe_refund_for_unknown_charge", charge_id=obj.get("charge"), refund_id=obj.get("id"))
         return "ignored: no PaymentIntent"
     payment = await db.scalar(select(Payment).where(Payment.stripe_payment_intent_id == str(intent_id)))
     if payment is None:
+        log.warning("stripe_refund_for_unknown_payment", intent_id=intent_id, refund_id=obj.get("id"))
         return "ignored: unknown payment"
     changed = await sync_refunds(db, settings, payment)
     return "refunds updated" if changed else "refunds unchanged"

@@ -27,8 +27,10 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 ShortName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 Cents = Annotated[int, msgspec.Meta(ge=0, le=100_000_000)]
-Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$")]
-Code = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{3,40}$")]
+Currency = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{3}$", max_length=3)]
+Code = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{3,40}$", max_length=40)]
+Count = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
+Position = Annotated[int, msgspec.Meta(ge=0, le=1_000_000, description="Where it is listed, first 0.")]
 Note = Annotated[str, msgspec.Meta(max_length=500)]
 
 
@@ -46,11 +48,11 @@ class TypeIn(msgspec.Struct, forbid_unknown_fields=True):
     onsite_member_price_cents: Cents | None = None
     onsite_non_member_price_cents: Cents | None = None
     onsite_from: datetime | None = None
-    capacity: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    capacity: Count | None = None
     sale_starts_at: datetime | None = None
     sale_ends_at: datetime | None = None
     valid_on: date | None = None
-    position: int = 0
+    position: Position = 0
     active: bool = True
 
 
@@ -68,11 +70,11 @@ class TypePatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     onsite_member_price_cents: Cents | msgspec.UnsetType | None = msgspec.UNSET
     onsite_non_member_price_cents: Cents | msgspec.UnsetType | None = msgspec.UNSET
     onsite_from: datetime | msgspec.UnsetType | None = msgspec.UNSET
-    capacity: Annotated[int, msgspec.Meta(ge=0)] | msgspec.UnsetType | None = msgspec.UNSET
+    capacity: Count | msgspec.UnsetType | None = msgspec.UNSET
     sale_starts_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
     sale_ends_at: datetime | msgspec.UnsetType | None = msgspec.UNSET
     valid_on: date | msgspec.UnsetType | None = msgspec.UNSET
-    position: int | msgspec.UnsetType = msgspec.UNSET
+    position: Position | msgspec.UnsetType = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -118,7 +120,7 @@ class PromoCodeIn(msgspec.Struct, forbid_unknown_fields=True):
     value: Annotated[int, msgspec.Meta(ge=1, le=100_000_000)]
     description: Annotated[str, msgspec.Meta(max_length=400)] = ""
     registration_type_ids: list[uuid.UUID] = []
-    max_uses: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    max_uses: Count | None = None
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     active: bool = True
@@ -127,7 +129,7 @@ class PromoCodeIn(msgspec.Struct, forbid_unknown_fields=True):
 class PromoCodePatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     description: Annotated[str, msgspec.Meta(max_length=400)] | msgspec.UnsetType = msgspec.UNSET
     registration_type_ids: list[uuid.UUID] | msgspec.UnsetType = msgspec.UNSET
-    max_uses: Annotated[int, msgspec.Meta(ge=0)] | msgspec.UnsetType | None = msgspec.UNSET
+    max_uses: Count | msgspec.UnsetType | None = msgspec.UNSET
     valid_from: datetime | msgspec.UnsetType | None = msgspec.UNSET
     valid_until: datetime | msgspec.UnsetType | None = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
@@ -149,7 +151,7 @@ class PromoCodeOut(msgspec.Struct):
 
 class PolicyIn(msgspec.Struct, forbid_unknown_fields=True):
     fee_kind: DiscountKind = DiscountKind.FIXED
-    fee_value: Annotated[int, msgspec.Meta(ge=0)] = 0
+    fee_value: Annotated[int, msgspec.Meta(ge=0, le=100_000_000)] = 0
     full_refund_until: datetime | None = None
     partial_refund_until: datetime | None = None
     substitution_until: datetime | None = None
@@ -179,7 +181,7 @@ class AttendeeIn(msgspec.Struct, forbid_unknown_fields=True):
     dietary_needs: Note = ""
     accessibility_needs: Note = ""
     # For a guest pass: the position (0-based) in this order of the attendee they accompany.
-    guest_of: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    guest_of: Annotated[int, msgspec.Meta(ge=0, le=1000)] | None = None
 
 
 class OrderIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -192,7 +194,7 @@ class OrderIn(msgspec.Struct, forbid_unknown_fields=True):
     po_number: Annotated[str, msgspec.Meta(max_length=100)] = ""
     waitlist_offer: str | None = None  # the token of a waitlist offer link
     # Any random string the client makes once per checkout: sending the order again returns the first one.
-    submission_key: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$")] | None = None
+    submission_key: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$", max_length=64)] | None = None
 
 
 class QuoteLine(msgspec.Struct):
@@ -294,7 +296,9 @@ class SubstituteIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RefundIn(msgspec.Struct, forbid_unknown_fields=True):
-    amount_cents: Annotated[int, msgspec.Meta(ge=1)] | None = None  # default: whatever is left to refund
+    amount_cents: Annotated[int, msgspec.Meta(ge=1, le=100_000_000)] | None = (
+        None  # default: whatever is left to refund
+    )
     reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
     cancel_attendees: bool = False
 

@@ -7,7 +7,7 @@ registered.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 import msgspec
@@ -39,7 +39,7 @@ class AgendaForm(msgspec.Struct):
 
 
 class LinkRequestForm(msgspec.Struct):
-    email: str = ""
+    email: Annotated[str, msgspec.Meta(max_length=320)] = ""
 
 
 def _back(slug: str, token: str, target: str) -> str:

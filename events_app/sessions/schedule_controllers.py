@@ -6,13 +6,13 @@ the working copy, so nothing an organizer does between releases leaks out.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, JSONBody
+from litestar.params import JSONBody, Parameter
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -106,7 +106,10 @@ class ScheduleController(Controller):
 
     @get("/program/releases/{number:int}", operation_id="getRelease")
     async def get_release(
-        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference], number: FromPath[int]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
+        number: Annotated[int, Parameter(ge=1, le=2**31 - 1)],
     ) -> ReleaseOut:
         """One release and what it changed against the one before."""
         return release_out(await releases.get_release(db_session, conference=conference, number=number))

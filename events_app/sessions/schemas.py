@@ -23,7 +23,8 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 ShortText = Annotated[str, msgspec.Meta(max_length=200)]
 Slug = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$", min_length=1, max_length=80)]
 Code = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$", min_length=1, max_length=40)]
-Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$")]
+Color = Annotated[str, msgspec.Meta(pattern=r"^#[0-9a-fA-F]{6}$", max_length=7)]
+Position = Annotated[int, msgspec.Meta(ge=0, le=1_000_000, description="Where it is listed, first 0.")]
 Email = Annotated[str, msgspec.Meta(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=320)]
 Url = Annotated[str, msgspec.Meta(pattern=r"^(https?://\S+)?$", max_length=500)]
 Capacity = Annotated[int, msgspec.Meta(ge=1, le=100_000)]
@@ -49,7 +50,7 @@ class RoomFields(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class RoomIn(RoomFields):
-    position: int = 0
+    position: Position = 0
 
 
 class RoomPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -60,7 +61,7 @@ class RoomPatch(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     off_site: bool | msgspec.UnsetType = msgspec.UNSET
     opens_at: time | msgspec.UnsetType | None = msgspec.UNSET
     closes_at: time | msgspec.UnsetType | None = msgspec.UNSET
-    position: int | msgspec.UnsetType = msgspec.UNSET
+    position: Position | msgspec.UnsetType = msgspec.UNSET
 
 
 class RoomOut(msgspec.Struct):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import Callable
 
 import numpy as np
 import png
@@ -54,9 +55,28 @@ def test_garbage_is_not_a_token(text: str) -> None:
         credential.read_token(text)
 
 
-def test_a_wedge_scanner_typing_lower_case_still_reads(key: Ed25519PrivateKey) -> None:
-    token = _token(key)
-    assert credential.read_token(" " + token.lower() + "\n").attendee_id == ATTENDEE
+def _with_spare_bits(token: str) -> str:
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    return token[:-1] + alphabet[alphabet.index(token[-1]) | 1]
+
+
+@pytest.mark.parametrize(
+    "respell",
+    [
+        str.lower,
+        lambda t: f" {t}\n",
+        lambda t: t + "==",
+        lambda t: t.replace("I", "\u0131").replace("S", "\u017f"),  # both upper() to ASCII
+        _with_spare_bits,
+    ],
+    ids=["lower case", "whitespace", "padding", "dotless i and long s", "spare bits set"],
+)
+def test_a_token_has_one_spelling(key: Ed25519PrivateKey, respell: Callable[[str], str]) -> None:
+    token = next(t for t in (_token(key, version=v) for v in range(1, 500)) if "I" in t and "S" in t)
+    assert credential.read_token(token).attendee_id == ATTENDEE
+    assert respell(token) != token
+    with pytest.raises(credential.MalformedToken):
+        credential.read_token(respell(token))
 
 
 def test_the_token_fits_a_version_6_code_at_error_correction_m(key: Ed25519PrivateKey) -> None:

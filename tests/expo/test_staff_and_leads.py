@@ -224,7 +224,7 @@ async def test_partner_staff_scan_badges_and_a_rescan_updates_the_lead(
         "mayor@fresno.gov",
         1,
     )
-    again = await client.post(scans, json={"badge": badge.lower()}, headers=acme.headers)
+    again = await client.post(scans, json={"badge": badge}, headers=acme.headers)
     assert (again.json()["id"], again.json()["scans"], again.json()["notes"]) == (
         first.json()["id"],
         2,

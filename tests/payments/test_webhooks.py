@@ -105,9 +105,10 @@ async def test_a_bad_signature_is_refused_with_a_problem_and_changes_nothing(
 
     forged = await deliver(card_client, localstripe, event, secret="whsec_someone_else")
     stale = await deliver(card_client, localstripe, event, signed_at=time.time() - 3600)
+    ahead = await deliver(card_client, localstripe, event, signed_at=time.time() + 3600)
     unsigned = await card_client.post(WEBHOOK, content=b"{}", headers={"Content-Type": "application/json"})
 
-    for response in (forged, stale, unsigned):
+    for response in (forged, stale, ahead, unsigned):
         assert response.status_code == 400  # type: ignore[attr-defined]
         assert response.headers["content-type"].startswith("application/problem+json")  # type: ignore[attr-defined]
         assert response.json()["code"] == "bad-signature"  # type: ignore[attr-defined]
@@ -204,3 +205,22 @@ async def test_a_refund_made_in_stripe_reaches_our_books_once(
     [recorded] = started.payment.refunds
     assert recorded.stripe_refund_id == refund["id"]
     assert await calls(db, "ticket.refunded") == 1
+
+
+async def test_events_about_what_stripe_does_not_know_are_acknowledged_not_retried(
+    db: AsyncSession, localstripe: LocalStripe, card_client: Client, conference: Conference
+) -> None:
+    # A 503 here would make Stripe redeliver for days over something that will never be ours.
+    refund = {"id": "re_unknown", "object": "refund", "charge": "ch_nobody_knows", "amount": 100}
+    old_intent = {"id": "pi_nobody_knows", "object": "payment_intent", "status": "succeeded",
+                  "metadata": {"payment_id": str(uuid.uuid4())}}  # fmt: skip
+    events = [
+        stripe_event("refund.created", refund),
+        stripe_event("payment_intent.succeeded", old_intent, created=time.time() - 3600),
+    ]
+
+    assert [await outcome(card_client, localstripe, e) for e in events] == [
+        "ignored: no PaymentIntent",
+        "ignored: Stripe has no such PaymentIntent",
+    ]
+    assert await db.scalar(select(func.count()).select_from(Payment)) == 0
