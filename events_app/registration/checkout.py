@@ -24,7 +24,7 @@ from events_app.payments import service as payments
 from events_app.payments.errors import CardPaymentsDisabled
 from events_app.payments.schemas import InvoiceLine
 from events_app.registration import capacity, mail
-from events_app.registration.errors import OrderNotFound, OrderNotPayable, PaymentNeeded
+from events_app.registration.errors import NothingToConfirm, OrderNotFound, OrderNotPayable, PaymentNeeded
 from events_app.registration.manage_links import manage_url
 from events_app.registration.models import (
     LIVE_ATTENDEE,
@@ -214,6 +214,28 @@ async def issue_invoice(
         invoice_url=payments.invoice_url(settings, invoice=invoice),
         manage_url=manage_url(settings, conference=conference, order=order),
     )
+
+
+async def resend_confirmation(
+    db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, actor: Principal | None
+) -> list[Attendee]:
+    """Mails every confirmed attendee their confirmation again, and the buyer the receipt (a lost mail, a new inbox)."""
+    confirmed = [a for a in order.attendees if a.status == AttendeeStatus.CONFIRMED]
+    if not confirmed:
+        raise NothingToConfirm(f"Order {order.number} has no confirmed attendee to send a confirmation to.")
+    for attendee in confirmed:
+        await mail.send_confirmation(
+            db, settings=settings, conference=conference, attendee=attendee, type_name=attendee.registration_type.name
+        )
+    await mail.send_order_receipt(
+        db,
+        settings=settings,
+        conference=conference,
+        order=order,
+        manage_url=manage_url(settings, conference=conference, order=order),
+    )
+    await audit(db, order, "registration.confirmation_resent", actor=actor, attendees=[str(a.id) for a in confirmed])
+    return confirmed
 
 
 async def confirm(db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, at: datetime) -> None:
