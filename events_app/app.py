@@ -37,6 +37,7 @@ from events_app.accounts.access import (
 from events_app.accounts.controllers import AccountController
 from events_app.accounts.pages import LoginPages
 from events_app.audit.controllers import AuditController
+from events_app.backoffice.pages import ConferenceOffice, OfficeHome, office_static
 from events_app.checkin.controllers import (
     BadgeController,
     BadgeImages,
@@ -104,6 +105,9 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     BadgeImages,
     CheckinPages,
     checkin_static,
+    OfficeHome,
+    ConferenceOffice,
+    office_static,
 ]
 
 # Paths without a session cookie or CSRF check: the bearer-token API and the probes.
