@@ -10,11 +10,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, MediaType, Request, get, post
@@ -28,6 +28,7 @@ from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.service import Principal
 from events_app.audit import service as audit
 from events_app.backoffice import figures
+from events_app.backoffice.forms import TypeForm, cents_from, type_form, type_patch
 from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
@@ -36,9 +37,10 @@ from events_app.payments import service as payments
 from events_app.payments.errors import InvoiceNotFound
 from events_app.payments.models import Payment, PaymentStatus, ReceiptMethod
 from events_app.registration import cancellation, checkout, reports
+from events_app.registration import service as registration
 from events_app.registration.checkout import PURPOSE as ORDER_PURPOSE
-from events_app.registration.dependencies import provide_order
-from events_app.registration.models import LIVE_ATTENDEE, Order, OrderStatus, PaymentMethod
+from events_app.registration.dependencies import provide_order, provide_registration_type
+from events_app.registration.models import LIVE_ATTENDEE, Order, OrderStatus, PaymentMethod, RegistrationType
 from events_app.settings import Settings
 
 E = TypeVar("E", bound=StrEnum)
@@ -55,18 +57,8 @@ DONE = {
     "refund": "The refund is made.",
     "cancel": "The cancellation is made; the attendees are mailed.",
     "confirmation": "The confirmation is sent again.",
+    "type": "The registration type is saved.",
 }
-
-
-def cents_from(text: str) -> int:
-    """``"1,250.50"`` or ``"$95"`` as cents; ``ValueError`` for anything else (negatives, fractions of a cent)."""
-    try:
-        amount = Decimal(text.strip().lstrip("$").replace(",", ""))
-    except InvalidOperation:
-        raise ValueError(f"{text!r} is not an amount in dollars and cents.") from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-        raise ValueError(f"{text!r} is not an amount in dollars and cents.")
-    return int(amount * 100)
 
 
 def _chosen(choices: type[E], value: str) -> E | None:
@@ -132,7 +124,7 @@ async def _order_page(
         "live_statuses": LIVE_ATTENDEE,
         "trail": await audit.trail_of(db, subject_ids=subjects),
         "methods": RECORDED_METHODS,
-        "today": now().date().isoformat(),
+        "today": now().astimezone(ZoneInfo(conference.timezone)).date().isoformat(),
         "error": error,
         "done": DONE.get(done, ""),
     }
@@ -182,7 +174,7 @@ class OfficeHome(Controller):
 class ConferenceOffice(Controller):
     path = "/office/c/{slug:str}"
     include_in_schema = False
-    dependencies = {"order": Provide(provide_order)}
+    dependencies = {"order": Provide(provide_order), "registration_type": Provide(provide_registration_type)}
 
     @get("/", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-dashboard")
     async def dashboard(
@@ -371,6 +363,66 @@ class ConferenceOffice(Controller):
             return await _refused(db_session, exc, **page)
         await db_session.commit()
         return _to_order(conference, order, "confirmation")
+
+    @get("/types", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-types")
+    async def types(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        done: FromQuery[str] = "",
+    ) -> Template:
+        """Every registration type with its prices, capacity and sale window."""
+        context = {
+            "principal": actor,
+            "conference": conference,
+            "types": await registration.list_types(db_session, conference_id=conference.id),
+            "done": DONE.get(done, ""),
+        }
+        return Template("backoffice/types.html", context=context)
+
+    @get("/types/{type_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-type")
+    async def edit_type(
+        self,
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        registration_type: NamedDependency[RegistrationType],
+    ) -> Template:
+        form = type_form(registration_type, conference.timezone)
+        context = {"principal": actor, "conference": conference, "type": registration_type, "form": form}
+        return Template("backoffice/type.html", context=context)
+
+    @post("/types/{type_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def save_type(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        registration_type: NamedDependency[RegistrationType],
+        data: URLEncodedBody[TypeForm],
+    ) -> Template | Redirect:
+        """Saves prices, capacity, sale window and whether it is on sale; the form comes back with the reason."""
+        try:
+            await registration.update_type(
+                db_session,
+                registration_type=registration_type,
+                data=type_patch(data, conference.timezone),
+                actor=actor,
+            )
+        except (DomainError, ValueError) as exc:
+            await db_session.rollback()
+            await db_session.refresh(conference)
+            await db_session.refresh(registration_type)
+            context = {
+                "principal": actor,
+                "conference": conference,
+                "type": registration_type,
+                "form": data,
+                "error": exc.detail if isinstance(exc, DomainError) else str(exc),
+            }
+            return Template("backoffice/type.html", context=context, status_code=422)
+        await db_session.commit()
+        return Redirect(f"/office/c/{conference.slug}/types?done=type", status_code=303)
 
     @get("/audit", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-audit")
     async def audit_log(

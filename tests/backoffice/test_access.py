@@ -16,13 +16,14 @@ from tests.conftest import MakeCaller
 from tests.registration.conftest import World
 
 
-def office_routes(app: Litestar, order_id: str) -> list[tuple[str, str]]:
-    """Every back-office route and method, addressed at the world's conference and order."""
+def office_routes(app: Litestar, world: World, order_id: str) -> list[tuple[str, str]]:
+    """Every back-office route and method, addressed at the world's conference, order and type."""
     found = []
     for route in app.routes:
         if not route.path.startswith("/office"):
             continue
         path = route.path.replace("{slug:str}", "annual-2027").replace("{order_id:uuid}", order_id)
+        path = path.replace("{type_id:uuid}", str(world.full.id))
         assert not re.search(r"\{\w+:\w+\}", path), f"a path parameter this test does not fill: {route.path}"
         for handler in getattr(route, "route_handlers", []):
             found += [(method, path) for method in sorted(handler.http_methods - {"OPTIONS", "HEAD"})]
@@ -34,8 +35,8 @@ async def test_every_office_route_refuses_all_but_organizers(
     app: Litestar, db: AsyncSession, settings: Settings, world: World, make_caller: MakeCaller, role: Role | None
 ) -> None:
     order = await place_city_order(db, settings, world)
-    routes = office_routes(app, str(order.id))
-    assert len(routes) >= 9
+    routes = office_routes(app, world, str(order.id))
+    assert len(routes) >= 12
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         if role is not None:
             await sign_in(client, await make_caller(role))
@@ -55,7 +56,7 @@ async def test_an_organizer_opens_every_office_page(
     order = await place_city_order(db, settings, world)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         await sign_in(client, await make_caller(Role.ORGANIZER))
-        for method, path in office_routes(app, str(order.id)):
+        for method, path in office_routes(app, world, str(order.id)):
             if method == "GET":
                 response = await client.get(path)
                 assert response.status_code == 200, path

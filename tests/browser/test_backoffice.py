@@ -81,4 +81,8 @@ async def test_an_organizer_finds_the_citys_order_records_its_check_and_sees_it_
     await page.get_by_role("link", name="Audit log").click()
     await expect(page.get_by_role("cell", name="invoice.payment_recorded")).to_be_visible()
     await _accessible(page)
+    await page.get_by_role("link", name="Types and prices").click()
+    await page.get_by_role("link", name="Full conference").click()
+    await expect(page.get_by_label("Capacity (empty: no limit)")).to_be_visible()
+    await _accessible(page)
     await context.close()
