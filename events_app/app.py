@@ -38,13 +38,7 @@ from events_app.accounts.controllers import AccountController
 from events_app.accounts.pages import LoginPages
 from events_app.audit.controllers import AuditController
 from events_app.backoffice.pages import ConferenceOffice, OfficeHome, office_static
-from events_app.checkin.controllers import (
-    BadgeController,
-    BadgeImages,
-    DashboardController,
-    ScanController,
-    StationController,
-)
+from events_app.checkin.controllers import BadgeImages, checkin_router
 from events_app.checkin.live import channels_plugin
 from events_app.checkin.pages import CheckinPages, checkin_static
 from events_app.conferences.controllers import AssociationController, ConferenceController
@@ -98,10 +92,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ProgramPages,
     FeedPages,
     AgendaPages,
-    BadgeController,
-    StationController,
-    ScanController,
-    DashboardController,
+    checkin_router,
     BadgeImages,
     CheckinPages,
     checkin_static,

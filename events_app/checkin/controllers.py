@@ -8,9 +8,9 @@ in another process that re-reads on the announcement always sees it.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, TypeVar
+from typing import Annotated
 
-from litestar import Controller, Response, delete, get, patch, post, put
+from litestar import Controller, Response, Router, delete, get, patch, post, put
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency, Provide
 from litestar.pagination import OffsetPagination
@@ -46,23 +46,12 @@ from events_app.checkin.schemas import (
     StationTokenOut,
 )
 from events_app.conferences.models import Conference
+from events_app.core.downloads import CSV, PDF, download
 from events_app.core.pagination import Limit, Offset
 from events_app.settings import Settings
 
 STAFF = allow(Role.STAFF)
 ORGANIZERS = allow()
-PDF = "application/pdf"
-CSV = "text/csv; charset=utf-8"
-
-Content = TypeVar("Content", bytes, str)
-
-
-def _file(content: Content, *, media_type: str, filename: str, inline: bool = False) -> Response[Content]:
-    """A file to download (or, ``inline``, to open in the browser's viewer)."""
-    disposition = "inline" if inline else "attachment"
-    return Response(
-        content, media_type=media_type, headers={"Content-Disposition": f'{disposition}; filename="{filename}"'}
-    )
 
 
 def _image(image: bytes, *, media_type: str) -> Response[bytes]:
@@ -71,10 +60,6 @@ def _image(image: bytes, *, media_type: str) -> Response[bytes]:
 
 
 class BadgeController(Controller):
-    path = "/api/conferences/{slug:str}/checkin"
-    tags = ["Check-in"]
-    dependencies = {"holder": Provide(provide_holder)}
-
     @get("/badge-key", opt=STAFF, operation_id="getBadgeKey")
     async def badge_key(
         self,
@@ -116,7 +101,7 @@ class BadgeController(Controller):
             lost=data.lost,
             actor=actor,
         )
-        return _file(pdf, media_type=PDF, filename="badge.pdf", inline=True)
+        return download(pdf, media_type=PDF, filename="badge.pdf", inline=True)
 
     @get("/badges.pdf", opt=ORGANIZERS, operation_id="printBadges", media_type=PDF)
     async def badges_pdf(
@@ -130,13 +115,11 @@ class BadgeController(Controller):
         pdf = await printing.conference_sheets(
             db_session, settings=settings, conference=conference, registration_type_id=registration_type_id
         )
-        return _file(pdf, media_type=PDF, filename=f"{conference.slug}-badges.pdf")
+        return download(pdf, media_type=PDF, filename=f"{conference.slug}-badges.pdf")
 
 
 class StationController(Controller):
-    path = "/api/conferences/{slug:str}/checkin/stations"
-    tags = ["Check-in"]
-    dependencies = {"station": Provide(provide_station)}
+    path = "/stations"
 
     @get("/", opt=STAFF, operation_id="listStations")
     async def list_stations(
@@ -204,9 +187,6 @@ class StationController(Controller):
 
 
 class ScanController(Controller):
-    path = "/api/conferences/{slug:str}/checkin"
-    tags = ["Check-in"]
-
     @post("/scans", opt=STAFF, operation_id="redeemScan", status_code=200)
     async def scan(
         self,
@@ -279,10 +259,6 @@ class ScanController(Controller):
 
 
 class DashboardController(Controller):
-    path = "/api/conferences/{slug:str}/checkin"
-    tags = ["Check-in"]
-    dependencies = {"holder": Provide(provide_holder)}
-
     @get("/dashboard", opt=STAFF, operation_id="getCheckinDashboard")
     async def dashboard(
         self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference]
@@ -321,7 +297,7 @@ class DashboardController(Controller):
     ) -> Response[str]:
         """The attendee's credit report as CSV, for the leadership academy's records."""
         report = await attendance.credit_report(db_session, conference=conference, holder=holder)
-        return _file(attendance.report_csv([report]), media_type=CSV, filename=f"credits-{holder.id}.csv")
+        return download(attendance.report_csv([report]), media_type=CSV, filename=f"credits-{holder.id}.csv")
 
     @put("/sessions/{session_id:uuid}/credit-rule", opt=ORGANIZERS, operation_id="setCreditRule")
     async def set_credit_rule(
@@ -348,7 +324,7 @@ class DashboardController(Controller):
     ) -> Response[str]:
         """Every attendee's credit lines as one CSV."""
         reports = await attendance.conference_reports(db_session, conference=conference)
-        return _file(attendance.report_csv(reports), media_type=CSV, filename=f"{conference.slug}-credits.csv")
+        return download(attendance.report_csv(reports), media_type=CSV, filename=f"{conference.slug}-credits.csv")
 
     @get(
         "/attendees/{attendee_id:uuid}/certificate.pdf", opt=STAFF, operation_id="getCreditCertificate", media_type=PDF
@@ -362,7 +338,15 @@ class DashboardController(Controller):
         """A PDF certificate of the education credit the attendee earned at this conference."""
         report = await attendance.credit_report(db_session, conference=conference, holder=holder)
         pdf = printing.certificate(conference=conference, report=report)
-        return _file(pdf, media_type=PDF, filename="certificate.pdf", inline=True)
+        return download(pdf, media_type=PDF, filename="certificate.pdf", inline=True)
+
+
+checkin_router = Router(
+    path="/api/conferences/{slug:str}/checkin",
+    route_handlers=[BadgeController, StationController, ScanController, DashboardController],
+    dependencies={"holder": Provide(provide_holder), "station": Provide(provide_station)},
+    tags=["Check-in"],
+)
 
 
 class BadgeImages(Controller):

@@ -23,7 +23,7 @@ from events_app.conferences.models import AssociationGroup, Conference
 from events_app.sessions import agenda_links, checks, releases, seats, service
 from events_app.sessions.dependencies import WORKING_COPY
 from events_app.sessions.importer import import_program
-from events_app.sessions.models import ProgramSession, Room, RsvpStatus, SessionRun, Speaker, Track
+from events_app.sessions.models import ProgramSession, Room, SessionRun, Speaker, Track
 from events_app.sessions.schemas import (
     AgendaLinkOut,
     GroupRef,
@@ -33,7 +33,6 @@ from events_app.sessions.schemas import (
     RoomIn,
     RoomOut,
     RoomPatch,
-    RsvpOut,
     RunIn,
     RunPatch,
     RunRsvpsOut,
@@ -281,22 +280,7 @@ class ProgramController(Controller):
         run: NamedDependency[SessionRun],
     ) -> RunRsvpsOut:
         """Who holds a seat on a seat-limited run, who has an offer and who waits (staff at the door may look)."""
-        rows = await seats.run_rsvps(db_session, conference=conference, settings=settings, run=run)
-        waiting = 0
-        out = []
-        for rsvp, attendee in rows:
-            position = None
-            if rsvp.status == RsvpStatus.WAITING:
-                waiting += 1
-                position = waiting
-            out.append(
-                RsvpOut(
-                    attendee_id=attendee.id, name=f"{attendee.first_name} {attendee.last_name}",
-                    email=attendee.email, status=rsvp.status.value, queued_at=rsvp.queued_at,
-                    offer_expires_at=rsvp.offer_expires_at, position=position,
-                )
-            )  # fmt: skip
-        return RunRsvpsOut(run_id=run.id, seat_limit=run.session.seat_limit, seats_taken=run.seats_taken, rsvps=out)
+        return await seats.run_rsvps(db_session, conference=conference, settings=settings, run=run)
 
     @get("/checks", operation_id="checkSchedule")
     async def check_schedule(

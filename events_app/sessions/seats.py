@@ -27,6 +27,7 @@ from events_app.registration.models import Attendee
 from events_app.sessions.agenda_links import ACTIVE, agenda_for, agenda_url, mail_attendee
 from events_app.sessions.errors import NoOffer
 from events_app.sessions.models import ProgramSession, Rsvp, RsvpStatus, SessionRun
+from events_app.sessions.schemas import RsvpOut, RunRsvpsOut
 from events_app.settings import Settings
 
 OFFER_WINDOW = timedelta(hours=12)
@@ -300,12 +301,10 @@ async def give_up_seat(
 # --- a run's RSVPs --------------------------------------------------------------------------------
 
 
-async def run_rsvps(
-    db: AsyncSession, *, conference: Conference, settings: Settings, run: SessionRun
-) -> list[tuple[Rsvp, Attendee]]:
-    """A run's live RSVPs (seated, offered, waiting) in line order, for organizers and door staff.
+async def run_rsvps(db: AsyncSession, *, conference: Conference, settings: Settings, run: SessionRun) -> RunRsvpsOut:
+    """A run's live RSVPs (seated, offered, waiting) in line order, each waiting one with its place in line.
 
-    Expired offers are swept first, so ``run.seats_taken`` is current when this returns.
+    Expired offers are swept first, so the seats taken are current.
     """
     await sweep_offers(db, conference=conference, settings=settings, run_id=run.id)
     await db.refresh(run, ["seats_taken"])
@@ -315,4 +314,18 @@ async def run_rsvps(
         .where(Rsvp.run_id == run.id, Rsvp.status.in_(LIVE))
         .order_by(Rsvp.queued_at, Rsvp.id)
     )
-    return [(rsvp, attendee) for rsvp, attendee in rows.all()]
+    waiting = 0
+    rsvps = []
+    for rsvp, attendee in rows.all():
+        position = None
+        if rsvp.status == RsvpStatus.WAITING:
+            waiting += 1
+            position = waiting
+        rsvps.append(
+            RsvpOut(
+                attendee_id=attendee.id, name=f"{attendee.first_name} {attendee.last_name}",
+                email=attendee.email, status=rsvp.status.value, queued_at=rsvp.queued_at,
+                offer_expires_at=rsvp.offer_expires_at, position=position,
+            )
+        )  # fmt: skip
+    return RunRsvpsOut(run_id=run.id, seat_limit=run.session.seat_limit, seats_taken=run.seats_taken, rsvps=rsvps)
