@@ -8,6 +8,7 @@ action takes something away (a refund, a cancellation), commits, and redirects.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -141,8 +142,14 @@ async def _refused(db: AsyncSession, exc: DomainError | ValueError, **page: Any)
     return await _order_page(db, order=order, error=detail, **page)
 
 
-def _to_order(conference: Conference, order: Order, done: str) -> Redirect:
-    return Redirect(f"/office/c/{conference.slug}/orders/{order.id}?done={done}", status_code=303)
+async def _act(db: AsyncSession, action: Awaitable[object], *, done: str, **page: Any) -> Template | Redirect:
+    """Runs an order's action and commits it before answering; a refusal shows the order again with its reason."""
+    try:
+        await action
+    except (DomainError, ValueError) as exc:
+        return await _refused(db, exc, **page)
+    await db.commit()
+    return Redirect(f"/office/c/{page['conference'].slug}/orders/{page['order'].id}?done={done}", status_code=303)
 
 
 class PaymentForm(msgspec.Struct):
@@ -255,10 +262,10 @@ class ConferenceOffice(Controller):
         data: URLEncodedBody[PaymentForm],
     ) -> Template | Redirect:
         """A city's check or ACH transfer against the order's open invoice; the order is paid at zero balance."""
-        page = {"conference": conference, "principal": actor, "order": order}
         money = OrderMoney(await payments.payments_for(db_session, purpose=ORDER_PURPOSE, reference_id=order.id))
         payment = money.open_invoice_payment
-        try:
+
+        async def record() -> None:
             if payment is None or payment.invoice is None:
                 raise ValueError(f"Order {order.number} has no open invoice to record a payment against.")
             if data.method not in RECORDED_METHODS:
@@ -274,10 +281,8 @@ class ConferenceOffice(Controller):
                 note=data.note,
                 actor=actor,
             )
-        except (DomainError, ValueError) as exc:
-            return await _refused(db_session, exc, **page)
-        await db_session.commit()
-        return _to_order(conference, order, "payment")
+
+        return await _act(db_session, record(), done="payment", conference=conference, principal=actor, order=order)
 
     @post("/orders/{order_id:uuid}/refund", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def refund(
@@ -291,28 +296,26 @@ class ConferenceOffice(Controller):
     ) -> Template | Redirect:
         """Asks first, saying how much goes back to whom; then refunds (full or partial) through payments."""
         page = {"conference": conference, "principal": actor, "order": order}
-        cancel_too = data.cancel_attendees == "on"
         try:
             amount = cents_from(data.amount) if data.amount.strip() else None
-            if not data.confirmed:
-                refundable = OrderMoney(
-                    await payments.payments_for(db_session, purpose=ORDER_PURPOSE, reference_id=order.id)
-                ).refundable_cents
-                context = {**page, "form": data, "amount_cents": refundable if amount is None else amount}
-                return Template("backoffice/confirm_refund.html", context=context, status_code=200)
-            await cancellation.refund_order(
-                db_session,
-                settings=settings,
-                order=order,
-                amount_cents=amount,
-                reason=data.reason.strip()[:500],
-                cancel_attendees_too=cancel_too,
-                actor=actor,
-            )
-        except (DomainError, ValueError) as exc:
+        except ValueError as exc:
             return await _refused(db_session, exc, **page)
-        await db_session.commit()
-        return _to_order(conference, order, "refund")
+        if not data.confirmed:
+            refundable = OrderMoney(
+                await payments.payments_for(db_session, purpose=ORDER_PURPOSE, reference_id=order.id)
+            ).refundable_cents
+            context = {**page, "form": data, "amount_cents": refundable if amount is None else amount}
+            return Template("backoffice/confirm_refund.html", context=context, status_code=200)
+        refunding = cancellation.refund_order(
+            db_session,
+            settings=settings,
+            order=order,
+            amount_cents=amount,
+            reason=data.reason.strip()[:500],
+            cancel_attendees_too=data.cancel_attendees == "on",
+            actor=actor,
+        )
+        return await _act(db_session, refunding, done="refund", **page)
 
     @post("/orders/{order_id:uuid}/cancel", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def cancel(
@@ -336,14 +339,10 @@ class ConferenceOffice(Controller):
             leaving = [a for a in order.attendees if a.status in LIVE_ATTENDEE and (not named or a.id in named)]
             context = {**page, "leaving": leaving, "whole": not named}
             return Template("backoffice/confirm_cancel.html", context=context, status_code=200)
-        try:
-            await cancellation.cancel_attendees(
-                db_session, settings=settings, order=order, attendee_ids=chosen, actor=actor
-            )
-        except DomainError as exc:
-            return await _refused(db_session, exc, **page)
-        await db_session.commit()
-        return _to_order(conference, order, "cancel")
+        cancelling = cancellation.cancel_attendees(
+            db_session, settings=settings, order=order, attendee_ids=chosen, actor=actor
+        )
+        return await _act(db_session, cancelling, done="cancel", **page)
 
     @post("/orders/{order_id:uuid}/confirmation", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def resend_confirmation(
@@ -354,15 +353,10 @@ class ConferenceOffice(Controller):
         conference: NamedDependency[Conference],
         order: NamedDependency[Order],
     ) -> Template | Redirect:
-        page = {"conference": conference, "principal": actor, "order": order}
-        try:
-            await checkout.resend_confirmation(
-                db_session, settings=settings, conference=conference, order=order, actor=actor
-            )
-        except DomainError as exc:
-            return await _refused(db_session, exc, **page)
-        await db_session.commit()
-        return _to_order(conference, order, "confirmation")
+        sending = checkout.resend_confirmation(
+            db_session, settings=settings, conference=conference, order=order, actor=actor
+        )
+        return await _act(db_session, sending, done="confirmation", conference=conference, principal=actor, order=order)
 
     @get("/types", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-types")
     async def types(
