@@ -37,7 +37,7 @@ from events_app.accounts.access import (
 from events_app.accounts.controllers import AccountController
 from events_app.accounts.pages import LoginPages
 from events_app.audit.controllers import AuditController
-from events_app.backoffice.pages import ConferenceOffice, OfficeHome, office_static
+from events_app.backoffice.pages import CityOffice, ConferenceOffice, OfficeHome, office_static
 from events_app.checkin.controllers import BadgeImages, checkin_router
 from events_app.checkin.live import channels_plugin
 from events_app.checkin.pages import CheckinPages, checkin_static
@@ -98,6 +98,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     checkin_static,
     OfficeHome,
     ConferenceOffice,
+    CityOffice,
     office_static,
 ]
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 from litestar import Controller, MediaType, Request, get, post
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,7 +31,8 @@ from events_app.audit import service as audit
 from events_app.backoffice import figures
 from events_app.backoffice.forms import TypeForm, cents_from, type_form, type_patch
 from events_app.conferences import service as conferences
-from events_app.conferences.models import Conference
+from events_app.conferences.models import Conference, MemberCity
+from events_app.conferences.schemas import CityPatch
 from events_app.core.clock import now
 from events_app.core.errors import DomainError
 from events_app.payments import service as payments
@@ -59,6 +60,7 @@ DONE = {
     "cancel": "The cancellation is made; the attendees are mailed.",
     "confirmation": "The confirmation is sent again.",
     "type": "The registration type is saved.",
+    "city": "The city is saved.",
 }
 
 
@@ -452,3 +454,111 @@ class ConferenceOffice(Controller):
             "kinds": sorted({a.partition(".")[0] + "." for a in actions}),
         }
         return Template("backoffice/audit.html", context=context)
+
+
+class CityForm(msgspec.Struct):
+    name: str = ""
+    email_domains: str = ""
+    in_good_standing: str = ""
+
+
+def _city_form(city: MemberCity) -> CityForm:
+    return CityForm(
+        name=city.name,
+        email_domains="\n".join(d.domain for d in city.email_domains),
+        in_good_standing="on" if city.in_good_standing else "",
+    )
+
+
+async def _city_page(
+    db: AsyncSession, *, city: MemberCity, form: CityForm, principal: Principal, error: str = ""
+) -> Template:
+    context = {
+        "principal": principal,
+        "city": city,
+        "form": form,
+        "error": error,
+        "trail": await audit.trail_of(db, subject_ids=[city.id]),
+    }
+    return Template("backoffice/city.html", context=context, status_code=422 if error else 200)
+
+
+class CityOffice(Controller):
+    """The association's member cities: their standing and email domains decide member rates."""
+
+    path = "/office/cities"
+    include_in_schema = False
+
+    @get("/", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-cities")
+    async def cities(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        q: FromQuery[str] = "",
+        offset: FromQuery[int] = 0,
+        done: FromQuery[str] = "",
+    ) -> Template:
+        offset = max(offset, 0)
+        page = await conferences.list_cities(
+            db_session, division_id=None, search=q.strip()[:100] or None, limit=PAGE_SIZE, offset=offset
+        )
+        context = {
+            "principal": actor,
+            "page": page,
+            "q": q,
+            "links": _page_links(request, total=page.total, offset=offset),
+            "done": DONE.get(done, ""),
+        }
+        return Template("backoffice/cities.html", context=context)
+
+    @get("/{city_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-city")
+    async def city_detail(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        city_id: FromPath[uuid.UUID],
+    ) -> Template:
+        city = await conferences.get_city(db_session, city_id=city_id)
+        return await _city_page(db_session, city=city, form=_city_form(city), principal=actor)
+
+    @post("/{city_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def save_city(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        city_id: FromPath[uuid.UUID],
+        data: URLEncodedBody[CityForm],
+    ) -> Template | Redirect:
+        """Renames a city, changes its email domains or its standing; audited with what it was before."""
+        city = await conferences.get_city(db_session, city_id=city_id)
+        before = _city_form(city)
+        domains = [d.strip().lower() for d in data.email_domains.replace(",", "\n").splitlines() if d.strip()]
+        changes = {
+            "name": data.name.strip(),
+            "email_domains": domains,
+            "in_good_standing": data.in_good_standing == "on",
+        }
+        try:
+            patch = msgspec.convert(changes, CityPatch)
+            await conferences.update_city(db_session, city=city, data=patch)
+        except msgspec.ValidationError as exc:
+            await db_session.rollback()
+            await db_session.refresh(city)
+            return await _city_page(db_session, city=city, form=data, principal=actor, error=f"Not saved: {exc}.")
+        except DomainError as exc:
+            await db_session.rollback()
+            await db_session.refresh(city)
+            return await _city_page(db_session, city=city, form=data, principal=actor, error=exc.detail)
+        await audit.record(
+            db_session,
+            actor=actor,
+            action="city.updated",
+            subject_type="member_city",
+            subject_id=city.id,
+            name=[before.name, city.name],
+            email_domains=[before.email_domains.split("\n"), domains],
+            in_good_standing=[before.in_good_standing == "on", city.in_good_standing],
+        )
+        await db_session.commit()
+        return Redirect("/office/cities?done=city", status_code=303)
