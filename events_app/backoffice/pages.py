@@ -1,4 +1,5 @@
-"""The back office's pages: the conferences, a conference's dashboard, orders and the audit log.
+"""The back office's pages: conferences, a conference's dashboard, orders, types and prices, the audit log,
+and the association's member cities.
 
 Organizers only (``allow()`` lets no other role in). Every action goes through the owning
 domain's service, which audits it; this module only parses the form, asks first where an
