@@ -6,6 +6,7 @@ import asyncio
 import json
 import shutil
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -17,6 +18,8 @@ if TYPE_CHECKING:
     from tests.stripe_harness import LocalStripe
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# axe-core 4.14.1 (MPL-2.0) from npm, vendored: the test machine may have no internet.
+AXE = Path(__file__).parent / "browser" / "vendor" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -86,3 +89,14 @@ async def shim_stripe_js(page: Page, localstripe: LocalStripe) -> None:
 
     await page.route(localstripe.js_url, script)
     await page.route(f"{localstripe.url}/v1/payment_methods", payment_method)
+
+
+async def serious_accessibility_violations(page: Page) -> list[dict[str, object]]:
+    """axe-core's serious and critical findings on the page as it stands (its context must bypass CSP)."""
+    await page.add_script_tag(path=AXE)
+    found: list[dict[str, object]] = await page.evaluate(
+        """async () => (await axe.run()).violations
+             .filter(v => v.impact === "serious" || v.impact === "critical")
+             .map(v => ({id: v.id, help: v.help, where: v.nodes.map(n => n.target.join(" "))}))"""
+    )
+    return found

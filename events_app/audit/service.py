@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from litestar.pagination import OffsetPagination
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
@@ -51,12 +51,33 @@ async def list_events(
     subject_id: str | None,
     limit: int,
     offset: int,
+    actor: str | None = None,
 ) -> OffsetPagination[AuditEvent]:
+    """Entries newest first; ``action`` ending in a dot (``invoice.``) matches every action of that kind."""
     query = select(AuditEvent).order_by(AuditEvent.created_at.desc())
     if conference_id is not None:
         query = query.where(AuditEvent.conference_id == conference_id)
     if action is not None:
-        query = query.where(AuditEvent.action == action)
+        of_kind = AuditEvent.action.startswith(action, autoescape=True)
+        query = query.where(of_kind if action.endswith(".") else AuditEvent.action == action)
+    if actor is not None:
+        query = query.where(func.lower(AuditEvent.actor).contains(actor.strip().lower(), autoescape=True))
     if subject_id is not None:
         query = query.where(AuditEvent.subject_id == subject_id)
     return await paginate(db, query, limit=limit, offset=offset)
+
+
+async def trail_of(db: AsyncSession, *, subject_ids: list[uuid.UUID]) -> list[AuditEvent]:
+    """Everything recorded about these records (an order, its attendees, its payments), oldest first."""
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.subject_id.in_([str(i) for i in subject_ids]))
+        .order_by(AuditEvent.created_at, AuditEvent.id)
+    )
+    return list(await db.scalars(query))
+
+
+async def actions_recorded(db: AsyncSession, *, conference_id: uuid.UUID) -> list[str]:
+    """The distinct actions a conference's trail holds, for a filter's choices."""
+    query = select(AuditEvent.action).where(AuditEvent.conference_id == conference_id).distinct()
+    return sorted(await db.scalars(query))

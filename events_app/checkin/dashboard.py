@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -68,3 +69,19 @@ async def build(db: AsyncSession, *, conference: Conference) -> DashboardOut:
         conflicts=await conflicts.unseen(db, conference=conference),
         generated_at=now(),
     )
+
+
+async def arrivals_on(db: AsyncSession, *, conference: Conference, day: date) -> int:
+    """How many attendees first came in on ``day``, a day of the conference's own time zone."""
+    zone = ZoneInfo(conference.timezone)
+    start = datetime.combine(day, time(), zone)
+    count = await db.scalar(
+        select(func.count())
+        .select_from(Checkin)
+        .where(
+            Checkin.conference_id == conference.id,
+            Checkin.checked_in_at >= start,
+            Checkin.checked_in_at < start + timedelta(days=1),
+        )
+    )
+    return count or 0

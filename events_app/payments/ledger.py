@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import structlog
@@ -32,7 +33,7 @@ from events_app.payments.errors import (
     PaymentInProgress,
     PaymentNotFound,
 )
-from events_app.payments.models import LIVE_STATUSES, Invoice, Payment, PaymentMethod, PaymentStatus
+from events_app.payments.models import LIVE_STATUSES, Invoice, InvoiceStatus, Payment, PaymentMethod, PaymentStatus
 
 log = structlog.get_logger(__name__)
 
@@ -121,6 +122,44 @@ async def resolve_attention(db: AsyncSession, *, payment: Payment, note: str, ac
 
 
 # --- reading ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Takings:
+    """A conference's money in one currency: collected and refunded over every purpose, and its invoices."""
+
+    currency: str
+    collected_cents: int
+    refunded_cents: int
+    invoiced_cents: int  # on invoices not voided
+    open_invoices: int
+    open_balance_cents: int
+
+
+async def takings(db: AsyncSession, *, conference_id: uuid.UUID) -> list[Takings]:
+    """What the conference has collected and invoiced, one line per currency it sells in."""
+    moved = await db.execute(
+        select(Payment.currency, func.sum(Payment.amount_paid_cents), func.sum(Payment.amount_refunded_cents))
+        .where(Payment.conference_id == conference_id)
+        .group_by(Payment.currency)
+    )
+    invoiced = await db.execute(
+        select(
+            Invoice.currency,
+            func.sum(Invoice.amount_cents),
+            func.count().filter(Invoice.status == InvoiceStatus.OPEN),
+            func.sum(Payment.amount_cents - Payment.amount_paid_cents).filter(Invoice.status == InvoiceStatus.OPEN),
+        )
+        .join(Payment, Payment.id == Invoice.payment_id)
+        .where(Invoice.conference_id == conference_id, Invoice.status != InvoiceStatus.VOID)
+        .group_by(Invoice.currency)
+    )
+    money = {currency: (paid or 0, refunded or 0) for currency, paid, refunded in moved}
+    bills = {currency: (total or 0, count, balance or 0) for currency, total, count, balance in invoiced}
+    return [
+        Takings(currency, *money.get(currency, (0, 0)), *bills.get(currency, (0, 0, 0)))
+        for currency in sorted(money.keys() | bills.keys())
+    ]
 
 
 async def get_payment(db: AsyncSession, *, payment_id: uuid.UUID, conference_id: uuid.UUID | None = None) -> Payment:

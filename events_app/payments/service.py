@@ -41,7 +41,15 @@ from events_app.payments.invoices import (
     record_invoice_payment,
     void_invoice,
 )
-from events_app.payments.ledger import get_payment, list_payments, live_payment_for, payments_for, resolve_attention
+from events_app.payments.ledger import (
+    Takings,
+    get_payment,
+    list_payments,
+    live_payment_for,
+    payments_for,
+    resolve_attention,
+    takings,
+)
 from events_app.payments.reconcile import ReconcileReport, reconcile
 from events_app.payments.refunds import refund
 from events_app.payments.stripe_client import card_payments_enabled
@@ -53,6 +61,7 @@ __all__ = [
     "Collection",
     "PaymentHandler",
     "ReconcileReport",
+    "Takings",
     "cancel_payment",
     "card_payments_enabled",
     "check_payment_choice",
@@ -74,6 +83,7 @@ __all__ = [
     "register_handler",
     "resolve_attention",
     "start_card_payment",
+    "takings",
     "unregister_handler",
     "void_invoice",
 ]

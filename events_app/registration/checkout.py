@@ -24,7 +24,7 @@ from events_app.payments import service as payments
 from events_app.payments.errors import CardPaymentsDisabled
 from events_app.payments.schemas import InvoiceLine
 from events_app.registration import capacity, mail
-from events_app.registration.errors import OrderNotFound, OrderNotPayable, PaymentNeeded
+from events_app.registration.errors import NothingToConfirm, OrderNotFound, OrderNotPayable, PaymentNeeded
 from events_app.registration.manage_links import manage_url
 from events_app.registration.models import (
     LIVE_ATTENDEE,
@@ -225,24 +225,14 @@ async def issue_invoice(
     )
 
 
-async def confirm(db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, at: datetime) -> None:
-    """Paid (or nothing to pay): every waiting attendee is confirmed and mailed."""
-    order.status = OrderStatus.PAID
-    order.paid_at = at
-    order.hold_expires_at = None
-    order.attention_reason = ""
-    for attendee in order.attendees:
-        if attendee.status == AttendeeStatus.PENDING:
-            attendee.status = AttendeeStatus.CONFIRMED
-            attendee.confirmed_at = at
-            await mail.send_confirmation(
-                db,
-                settings=settings,
-                conference=conference,
-                attendee=attendee,
-                type_name=attendee.registration_type.name,
-            )
-    await db.flush()
+async def _mail_confirmations(
+    db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, attendees: list[Attendee]
+) -> None:
+    """Each attendee's confirmation, then the buyer's receipt with the manage link."""
+    for attendee in attendees:
+        await mail.send_confirmation(
+            db, settings=settings, conference=conference, attendee=attendee, type_name=attendee.registration_type.name
+        )
     await mail.send_order_receipt(
         db,
         settings=settings,
@@ -250,6 +240,32 @@ async def confirm(db: AsyncSession, *, settings: Settings, conference: Conferenc
         order=order,
         manage_url=manage_url(settings, conference=conference, order=order),
     )
+
+
+async def resend_confirmation(
+    db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, actor: Principal | None
+) -> list[Attendee]:
+    """Mails every confirmed attendee their confirmation again, and the buyer the receipt (a lost mail, a new inbox)."""
+    confirmed = [a for a in order.attendees if a.status == AttendeeStatus.CONFIRMED]
+    if not confirmed:
+        raise NothingToConfirm(f"Order {order.number} has no confirmed attendee to send a confirmation to.")
+    await _mail_confirmations(db, settings=settings, conference=conference, order=order, attendees=confirmed)
+    await audit(db, order, "registration.confirmation_resent", actor=actor, attendees=[str(a.id) for a in confirmed])
+    return confirmed
+
+
+async def confirm(db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, at: datetime) -> None:
+    """Paid (or nothing to pay): every waiting attendee is confirmed and mailed."""
+    order.status = OrderStatus.PAID
+    order.paid_at = at
+    order.hold_expires_at = None
+    order.attention_reason = ""
+    waiting = [a for a in order.attendees if a.status == AttendeeStatus.PENDING]
+    for attendee in waiting:
+        attendee.status = AttendeeStatus.CONFIRMED
+        attendee.confirmed_at = at
+    await db.flush()
+    await _mail_confirmations(db, settings=settings, conference=conference, order=order, attendees=waiting)
 
 
 async def secure_seats_again(db: AsyncSession, *, order: Order, at: datetime) -> None:

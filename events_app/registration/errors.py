@@ -47,6 +47,7 @@
     ├── OrderNeedsAttention         staff are settling the order's payment
     ├── OrderNotNeedingAttention
     ├── OrderNotPayable             nothing to pay by card on this order
+    ├── NothingToConfirm            no confirmed attendee on the order to send a confirmation to
     ├── TypeNameTaken / PromoCodeTaken
     ├── CapacityBelowTaken          a capacity below the seats already taken
     └── AlreadyWaiting              one place in line per person and type
@@ -251,6 +252,10 @@ class OrderNotNeedingAttention(Conflict):
 
 class OrderNotPayable(Conflict):
     code = "order-not-payable"
+
+
+class NothingToConfirm(Conflict):
+    code = "nothing-to-confirm"
 
 
 class TypeNameTaken(Conflict):

@@ -18,6 +18,7 @@ from events_app.registration.models import (
     AttendeeStatus,
     Order,
     OrderStatus,
+    PaymentMethod,
     Rate,
     WaitlistEntry,
     WaitlistStatus,
@@ -34,11 +35,14 @@ async def search_orders(
     status: OrderStatus | None,
     limit: int,
     offset: int,
+    payment_method: PaymentMethod | None = None,
 ) -> OffsetPagination[Order]:
-    """Orders newest first; ``search`` matches the number, the buyer, or any attendee's name or email."""
+    """Orders newest first; ``search`` matches the number, the buyer, or any attendee's name, email or city."""
     query = select(Order).where(Order.conference_id == conference_id).order_by(Order.created_at.desc())
     if status is not None:
         query = query.where(Order.status == status)
+    if payment_method is not None:
+        query = query.where(Order.payment_method == payment_method)
     if search:
         needle = search.strip().lower()
         attendee_match = (
@@ -47,6 +51,7 @@ async def search_orders(
                 or_(
                     func.lower(Attendee.email).contains(needle, autoescape=True),
                     func.lower(Attendee.first_name + " " + Attendee.last_name).contains(needle, autoescape=True),
+                    func.lower(Attendee.city_name).contains(needle, autoescape=True),
                 )
             )
             .scalar_subquery()

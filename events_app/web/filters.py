@@ -7,6 +7,8 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from events_app.core.money import Money
+
 
 def local_datetime(value: datetime, timezone: str) -> str:
     """``Tue, Sep 14, 2027, 9:30 AM PDT``"""
@@ -25,4 +27,9 @@ def date_range(start: date, end: date) -> str:
     return f"{start.strftime('%B %-d, %Y')} - {end.strftime('%B %-d, %Y')}"
 
 
-FILTERS: dict[str, Callable[..., Any]] = {"local_datetime": local_datetime, "date_range": date_range}
+def money(cents: int, currency: str = "USD") -> str:
+    """``$1,250.00``"""
+    return str(Money(cents, currency))
+
+
+FILTERS: dict[str, Callable[..., Any]] = {"local_datetime": local_datetime, "date_range": date_range, "money": money}

@@ -1,0 +1,1 @@
+"""The organizers' back office: server-rendered pages over the domains' own services."""

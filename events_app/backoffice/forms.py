@@ -1,0 +1,101 @@
+"""What organizers type into the back office's forms, read as the services' own shapes.
+
+Amounts are typed in dollars and cents, times in the conference's own time zone; an empty
+optional field clears it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from events_app.registration.models import RegistrationType
+from events_app.registration.schemas import TypePatch
+
+PRICE_FIELDS = (
+    "member_price",
+    "non_member_price",
+    "early_member_price",
+    "early_non_member_price",
+    "onsite_member_price",
+    "onsite_non_member_price",
+)
+TIME_FIELDS = ("early_bird_until", "onsite_from", "sale_starts_at", "sale_ends_at")
+REQUIRED = {"member_price", "non_member_price"}
+
+
+def cents_from(text: str) -> int:
+    """``"1,250.50"`` or ``"$95"`` as cents; ``ValueError`` for anything else (negatives, fractions of a cent)."""
+    try:
+        amount = Decimal(text.strip().lstrip("$").replace(",", ""))
+    except InvalidOperation:
+        raise ValueError(f"{text!r} is not an amount in dollars and cents.") from None
+    if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise ValueError(f"{text!r} is not an amount in dollars and cents.")
+    return int(amount * 100)
+
+
+def dollars(cents: int | None) -> str:
+    return "" if cents is None else f"{cents // 100}.{cents % 100:02d}"
+
+
+class TypeForm(msgspec.Struct):
+    """The registration type form as posted: every field as typed."""
+
+    name: str = ""
+    member_price: str = ""
+    non_member_price: str = ""
+    early_member_price: str = ""
+    early_non_member_price: str = ""
+    early_bird_until: str = ""
+    onsite_member_price: str = ""
+    onsite_non_member_price: str = ""
+    onsite_from: str = ""
+    capacity: str = ""
+    sale_starts_at: str = ""
+    sale_ends_at: str = ""
+    active: str = ""
+
+
+def type_form(registration_type: RegistrationType, timezone: str) -> TypeForm:
+    """The form filled from the type as it stands, times shown in the conference's zone."""
+    t = registration_type
+    zone = ZoneInfo(timezone)
+    values: dict[str, Any] = {f: dollars(getattr(t, f"{f}_cents")) for f in PRICE_FIELDS}
+    for f in TIME_FIELDS:
+        moment: datetime | None = getattr(t, f)
+        values[f] = "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+    return TypeForm(
+        name=t.name, capacity="" if t.capacity is None else str(t.capacity), active="on" if t.active else "", **values
+    )
+
+
+def type_patch(form: TypeForm, timezone: str) -> TypePatch:
+    """The change the form asks for; ``ValueError`` says which field is wrong and why."""
+    zone = ZoneInfo(timezone)
+    changes: dict[str, Any] = {"name": form.name.strip(), "active": form.active == "on"}
+    for f in PRICE_FIELDS:
+        typed = getattr(form, f).strip()
+        if not typed and f in REQUIRED:
+            raise ValueError(f"The {f.replace('_', ' ')} is required (0 for free).")
+        changes[f"{f}_cents"] = cents_from(typed) if typed else None
+    for f in TIME_FIELDS:
+        typed = getattr(form, f).strip()
+        try:
+            changes[f] = datetime.fromisoformat(typed).replace(tzinfo=zone) if typed else None
+        except ValueError:
+            raise ValueError(f"{typed!r} is not a date and time for {f.replace('_', ' ')}.") from None
+    if not form.capacity.strip():
+        changes["capacity"] = None
+    elif form.capacity.strip().isdigit():
+        changes["capacity"] = int(form.capacity)
+    else:
+        raise ValueError("The capacity is a whole number of seats, or empty for no limit.")
+    try:
+        return msgspec.convert(changes, TypePatch)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"Not saved: {exc}.") from None

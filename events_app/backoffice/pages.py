@@ -1,0 +1,565 @@
+"""The back office's pages: conferences, a conference's dashboard, orders, types and prices, the audit log,
+and the association's member cities.
+
+Organizers only (``allow()`` lets no other role in). Every action goes through the owning
+domain's service, which audits it; this module only parses the form, asks first where an
+action takes something away (a refund, a cancellation), commits, and redirects.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import Controller, MediaType, Request, get, post
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.access import PUBLIC, allow
+from events_app.accounts.service import Principal
+from events_app.audit import service as audit
+from events_app.backoffice import figures
+from events_app.backoffice.forms import TypeForm, cents_from, type_form, type_patch
+from events_app.conferences import service as conferences
+from events_app.conferences.models import Conference, MemberCity
+from events_app.conferences.schemas import CityPatch
+from events_app.core.clock import now
+from events_app.core.errors import DomainError
+from events_app.payments import service as payments
+from events_app.payments.errors import InvoiceNotFound
+from events_app.payments.models import Payment, PaymentStatus, ReceiptMethod
+from events_app.registration import cancellation, checkout, reports
+from events_app.registration import service as registration
+from events_app.registration.checkout import PURPOSE as ORDER_PURPOSE
+from events_app.registration.dependencies import provide_order, provide_registration_type
+from events_app.registration.models import LIVE_ATTENDEE, Order, OrderStatus, PaymentMethod, RegistrationType
+from events_app.settings import Settings
+
+E = TypeVar("E", bound=StrEnum)
+ORGANIZERS = allow()
+STATIC_DIR = Path(__file__).parent / "static"
+office_static = create_static_files_router(
+    path="/static/office", directories=[STATIC_DIR], opt=PUBLIC, include_in_schema=False, name="office-static"
+)
+PAGE_SIZE = 25
+# Ways money for an invoice arrives that a clerk records by hand (cards pay through Stripe).
+RECORDED_METHODS = [ReceiptMethod.CHECK, ReceiptMethod.ACH, ReceiptMethod.WIRE, ReceiptMethod.OTHER]
+DONE = {
+    "payment": "The payment is recorded.",
+    "refund": "The refund is made.",
+    "cancel": "The cancellation is made; the attendees are mailed.",
+    "confirmation": "The confirmation is sent again.",
+    "type": "The registration type is saved.",
+    "city": "The city is saved.",
+}
+
+
+def _chosen(choices: type[E], value: str) -> E | None:
+    """A filter's choice; "Any" (empty) or a value not offered filters nothing."""
+    try:
+        return choices(value)
+    except ValueError:
+        return None
+
+
+def _received_on(text: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError("Give the date the money arrived, as on the check or the bank statement.") from None
+
+
+def _page_links(request: Request[Any, Any, Any], *, total: int, offset: int) -> dict[str, str | None]:
+    """The previous and next page's addresses, keeping the filters."""
+
+    def at(new_offset: int) -> str:
+        query = {**dict(request.query_params.items()), "offset": str(new_offset)}
+        return f"{request.url.path}?{urlencode(query)}"
+
+    return {
+        "previous": at(max(offset - PAGE_SIZE, 0)) if offset > 0 else None,
+        "next": at(offset + PAGE_SIZE) if offset + PAGE_SIZE < total else None,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class OrderMoney:
+    """An order's payments and what a clerk can do with them now."""
+
+    payments: list[Payment]
+
+    @property
+    def open_invoice_payment(self) -> Payment | None:
+        return next((p for p in self.payments if p.invoice is not None and p.status == PaymentStatus.PENDING), None)
+
+    @property
+    def refundable_cents(self) -> int:
+        return sum(p.refundable_cents for p in self.payments)
+
+
+async def _order_page(
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    principal: Principal,
+    order: Order,
+    error: str = "",
+    done: str = "",
+) -> Template:
+    money = OrderMoney(await payments.payments_for(db, purpose=ORDER_PURPOSE, reference_id=order.id))
+    subjects = [order.id, *(a.id for a in order.attendees), *(p.id for p in money.payments)]
+    subjects += [p.invoice.id for p in money.payments if p.invoice is not None]
+    context = {
+        "conference": conference,
+        "principal": principal,
+        "order": order,
+        "money": money,
+        "live_statuses": LIVE_ATTENDEE,
+        "trail": await audit.trail_of(db, subject_ids=subjects),
+        "methods": RECORDED_METHODS,
+        "today": now().astimezone(ZoneInfo(conference.timezone)).date().isoformat(),
+        "error": error,
+        "done": DONE.get(done, ""),
+    }
+    return Template("backoffice/order.html", context=context, status_code=422 if error else 200)
+
+
+async def _refused(db: AsyncSession, exc: DomainError | ValueError, **page: Any) -> Template:
+    """The order page again with the reason, after undoing whatever the refused action began."""
+    await db.rollback()
+    order: Order = page.pop("order")
+    await db.refresh(page["conference"])
+    await db.refresh(order)
+    detail = exc.detail if isinstance(exc, DomainError) else str(exc)
+    return await _order_page(db, order=order, error=detail, **page)
+
+
+async def _act(db: AsyncSession, action: Awaitable[object], *, done: str, **page: Any) -> Template | Redirect:
+    """Runs an order's action and commits it before answering; a refusal shows the order again with its reason."""
+    try:
+        await action
+    except (DomainError, ValueError) as exc:
+        return await _refused(db, exc, **page)
+    await db.commit()
+    return Redirect(f"/office/c/{page['conference'].slug}/orders/{page['order'].id}?done={done}", status_code=303)
+
+
+class PaymentForm(msgspec.Struct):
+    amount: str = ""
+    method: str = ""
+    received_on: str = ""
+    reference: str = ""
+    note: str = ""
+
+
+class RefundForm(msgspec.Struct):
+    amount: str = ""
+    reason: str = ""
+    cancel_attendees: str = ""
+    confirmed: str = ""
+
+
+class OfficeHome(Controller):
+    path = "/office"
+    include_in_schema = False
+
+    @get("/", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-home")
+    async def home(self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Principal]) -> Template:
+        """Every conference, drafts included, each with its dashboard."""
+        found = await conferences.list_conferences(db_session, principal=actor)
+        return Template("backoffice/home.html", context={"principal": actor, "conferences": found})
+
+
+class ConferenceOffice(Controller):
+    path = "/office/c/{slug:str}"
+    include_in_schema = False
+    dependencies = {"order": Provide(provide_order), "registration_type": Provide(provide_registration_type)}
+
+    @get("/", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-dashboard")
+    async def dashboard(
+        self,
+        settings: NamedDependency[Settings],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+    ) -> Template:
+        found = await figures.gather(db_session, conference=conference, settings=settings)
+        context = {"principal": actor, "conference": conference, "figures": found}
+        return Template("backoffice/dashboard.html", context=context)
+
+    @get("/orders", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-orders")
+    async def orders(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        q: FromQuery[str] = "",
+        status: FromQuery[str] = "",
+        method: FromQuery[str] = "",
+        offset: FromQuery[int] = 0,
+    ) -> Template | Redirect:
+        """Orders by number, buyer, attendee name, email or city; an invoice number opens its order."""
+        if q.strip().upper().startswith("INV-"):
+            try:
+                invoice = await payments.get_invoice(db_session, number=q, conference_id=conference.id)
+            except InvoiceNotFound:
+                pass
+            else:
+                if invoice.payment.purpose == ORDER_PURPOSE:
+                    order_url = f"/office/c/{conference.slug}/orders/{invoice.payment.reference_id}"
+                    return Redirect(order_url, status_code=303)
+        order_status = _chosen(OrderStatus, status)
+        payment_method = _chosen(PaymentMethod, method)
+        offset = max(offset, 0)
+        page = await reports.search_orders(
+            db_session,
+            conference_id=conference.id,
+            search=q.strip()[:100] or None,
+            status=order_status,
+            payment_method=payment_method,
+            limit=PAGE_SIZE,
+            offset=offset,
+        )
+        context = {
+            "principal": actor,
+            "conference": conference,
+            "page": page,
+            "links": _page_links(request, total=page.total, offset=offset),
+            "filters": {"q": q, "status": status, "method": method},
+            "statuses": list(OrderStatus),
+            "methods": list(PaymentMethod),
+        }
+        return Template("backoffice/orders.html", context=context)
+
+    @get("/orders/{order_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-order")
+    async def order_detail(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        order: NamedDependency[Order],
+        done: FromQuery[str] = "",
+    ) -> Template:
+        return await _order_page(db_session, conference=conference, principal=actor, order=order, done=done)
+
+    @post("/orders/{order_id:uuid}/payments", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def record_payment(
+        self,
+        settings: NamedDependency[Settings],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        order: NamedDependency[Order],
+        data: URLEncodedBody[PaymentForm],
+    ) -> Template | Redirect:
+        """A city's check or ACH transfer against the order's open invoice; the order is paid at zero balance."""
+        money = OrderMoney(await payments.payments_for(db_session, purpose=ORDER_PURPOSE, reference_id=order.id))
+        payment = money.open_invoice_payment
+
+        async def record() -> None:
+            if payment is None or payment.invoice is None:
+                raise ValueError(f"Order {order.number} has no open invoice to record a payment against.")
+            if data.method not in RECORDED_METHODS:
+                raise ValueError("Choose how the money came: check, ACH, wire or other.")
+            await payments.record_invoice_payment(
+                db_session,
+                settings=settings,
+                invoice=payment.invoice,
+                amount_cents=cents_from(data.amount),
+                method=ReceiptMethod(data.method),
+                received_on=_received_on(data.received_on),
+                reference=data.reference,
+                note=data.note,
+                actor=actor,
+            )
+
+        return await _act(db_session, record(), done="payment", conference=conference, principal=actor, order=order)
+
+    @post("/orders/{order_id:uuid}/refund", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def refund(
+        self,
+        settings: NamedDependency[Settings],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        order: NamedDependency[Order],
+        data: URLEncodedBody[RefundForm],
+    ) -> Template | Redirect:
+        """Asks first, saying how much goes back to whom; then refunds (full or partial) through payments."""
+        page = {"conference": conference, "principal": actor, "order": order}
+        try:
+            amount = cents_from(data.amount) if data.amount.strip() else None
+        except ValueError as exc:
+            return await _refused(db_session, exc, **page)
+        if not data.confirmed:
+            refundable = OrderMoney(
+                await payments.payments_for(db_session, purpose=ORDER_PURPOSE, reference_id=order.id)
+            ).refundable_cents
+            context = {**page, "form": data, "amount_cents": refundable if amount is None else amount}
+            return Template("backoffice/confirm_refund.html", context=context, status_code=200)
+        refunding = cancellation.refund_order(
+            db_session,
+            settings=settings,
+            order=order,
+            amount_cents=amount,
+            reason=data.reason.strip()[:500],
+            cancel_attendees_too=data.cancel_attendees == "on",
+            actor=actor,
+        )
+        return await _act(db_session, refunding, done="refund", **page)
+
+    @post("/orders/{order_id:uuid}/cancel", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def cancel(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        order: NamedDependency[Order],
+    ) -> Template | Redirect:
+        """Asks first, naming who loses their seat; then cancels them under the policy (none ticked: everyone)."""
+        page = {"conference": conference, "principal": actor, "order": order}
+        form = await request.form()
+        try:
+            chosen = [uuid.UUID(value) for value in form.getall("attendee", [])]
+        except ValueError:
+            return await _refused(db_session, ValueError("Tick attendees of this order."), **page)
+        if not form.get("confirmed"):
+            named = set(chosen)
+            leaving = [a for a in order.attendees if a.status in LIVE_ATTENDEE and (not named or a.id in named)]
+            context = {**page, "leaving": leaving, "whole": not named}
+            return Template("backoffice/confirm_cancel.html", context=context, status_code=200)
+        cancelling = cancellation.cancel_attendees(
+            db_session, settings=settings, order=order, attendee_ids=chosen, actor=actor
+        )
+        return await _act(db_session, cancelling, done="cancel", **page)
+
+    @post("/orders/{order_id:uuid}/confirmation", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def resend_confirmation(
+        self,
+        settings: NamedDependency[Settings],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        order: NamedDependency[Order],
+    ) -> Template | Redirect:
+        sending = checkout.resend_confirmation(
+            db_session, settings=settings, conference=conference, order=order, actor=actor
+        )
+        return await _act(db_session, sending, done="confirmation", conference=conference, principal=actor, order=order)
+
+    @get("/types", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-types")
+    async def types(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        done: FromQuery[str] = "",
+    ) -> Template:
+        """Every registration type with its prices, capacity and sale window."""
+        context = {
+            "principal": actor,
+            "conference": conference,
+            "types": await registration.list_types(db_session, conference_id=conference.id),
+            "done": DONE.get(done, ""),
+        }
+        return Template("backoffice/types.html", context=context)
+
+    @get("/types/{type_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-type")
+    async def edit_type(
+        self,
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        registration_type: NamedDependency[RegistrationType],
+    ) -> Template:
+        form = type_form(registration_type, conference.timezone)
+        context = {"principal": actor, "conference": conference, "type": registration_type, "form": form}
+        return Template("backoffice/type.html", context=context)
+
+    @post("/types/{type_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def save_type(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        registration_type: NamedDependency[RegistrationType],
+        data: URLEncodedBody[TypeForm],
+    ) -> Template | Redirect:
+        """Saves prices, capacity, sale window and whether it is on sale; the form comes back with the reason."""
+        try:
+            await registration.update_type(
+                db_session,
+                registration_type=registration_type,
+                data=type_patch(data, conference.timezone),
+                actor=actor,
+            )
+        except (DomainError, ValueError) as exc:
+            await db_session.rollback()
+            await db_session.refresh(conference)
+            await db_session.refresh(registration_type)
+            context = {
+                "principal": actor,
+                "conference": conference,
+                "type": registration_type,
+                "form": data,
+                "error": exc.detail if isinstance(exc, DomainError) else str(exc),
+            }
+            return Template("backoffice/type.html", context=context, status_code=422)
+        await db_session.commit()
+        return Redirect(f"/office/c/{conference.slug}/types?done=type", status_code=303)
+
+    @get("/audit", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-audit")
+    async def audit_log(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        action: FromQuery[str] = "",
+        who: FromQuery[str] = "",
+        subject: FromQuery[str] = "",
+        offset: FromQuery[int] = 0,
+    ) -> Template:
+        """The conference's audit trail, newest first, by action, by who did it, or by the record it touched."""
+        offset = max(offset, 0)
+        page = await audit.list_events(
+            db_session,
+            conference_id=conference.id,
+            action=action.strip() or None,
+            subject_id=subject.strip() or None,
+            actor=who.strip() or None,
+            limit=PAGE_SIZE,
+            offset=offset,
+        )
+        actions = await audit.actions_recorded(db_session, conference_id=conference.id)
+        context = {
+            "principal": actor,
+            "conference": conference,
+            "page": page,
+            "links": _page_links(request, total=page.total, offset=offset),
+            "filters": {"action": action, "who": who, "subject": subject},
+            "actions": actions,
+            "kinds": sorted({a.partition(".")[0] + "." for a in actions}),
+        }
+        return Template("backoffice/audit.html", context=context)
+
+
+class CityForm(msgspec.Struct):
+    name: str = ""
+    email_domains: str = ""
+    in_good_standing: str = ""
+
+
+def _city_form(city: MemberCity) -> CityForm:
+    return CityForm(
+        name=city.name,
+        email_domains="\n".join(d.domain for d in city.email_domains),
+        in_good_standing="on" if city.in_good_standing else "",
+    )
+
+
+async def _city_page(
+    db: AsyncSession, *, city: MemberCity, form: CityForm, principal: Principal, error: str = ""
+) -> Template:
+    context = {
+        "principal": principal,
+        "city": city,
+        "form": form,
+        "error": error,
+        "trail": await audit.trail_of(db, subject_ids=[city.id]),
+    }
+    return Template("backoffice/city.html", context=context, status_code=422 if error else 200)
+
+
+class CityOffice(Controller):
+    """The association's member cities: their standing and email domains decide member rates."""
+
+    path = "/office/cities"
+    include_in_schema = False
+
+    @get("/", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-cities")
+    async def cities(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        q: FromQuery[str] = "",
+        offset: FromQuery[int] = 0,
+        done: FromQuery[str] = "",
+    ) -> Template:
+        offset = max(offset, 0)
+        page = await conferences.list_cities(
+            db_session, division_id=None, search=q.strip()[:100] or None, limit=PAGE_SIZE, offset=offset
+        )
+        context = {
+            "principal": actor,
+            "page": page,
+            "q": q,
+            "links": _page_links(request, total=page.total, offset=offset),
+            "done": DONE.get(done, ""),
+        }
+        return Template("backoffice/cities.html", context=context)
+
+    @get("/{city_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-city")
+    async def city_detail(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        city_id: FromPath[uuid.UUID],
+    ) -> Template:
+        city = await conferences.get_city(db_session, city_id=city_id)
+        return await _city_page(db_session, city=city, form=_city_form(city), principal=actor)
+
+    @post("/{city_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def save_city(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        city_id: FromPath[uuid.UUID],
+        data: URLEncodedBody[CityForm],
+    ) -> Template | Redirect:
+        """Renames a city, changes its email domains or its standing; audited with what it was before."""
+        city = await conferences.get_city(db_session, city_id=city_id)
+        before = _city_form(city)
+        domains = [d.strip().lower() for d in data.email_domains.replace(",", "\n").splitlines() if d.strip()]
+        changes = {
+            "name": data.name.strip(),
+            "email_domains": domains,
+            "in_good_standing": data.in_good_standing == "on",
+        }
+        try:
+            patch = msgspec.convert(changes, CityPatch)
+            await conferences.update_city(db_session, city=city, data=patch)
+        except msgspec.ValidationError as exc:
+            await db_session.rollback()
+            await db_session.refresh(city)
+            return await _city_page(db_session, city=city, form=data, principal=actor, error=f"Not saved: {exc}.")
+        except DomainError as exc:
+            await db_session.rollback()
+            await db_session.refresh(city)
+            return await _city_page(db_session, city=city, form=data, principal=actor, error=exc.detail)
+        await audit.record(
+            db_session,
+            actor=actor,
+            action="city.updated",
+            subject_type="member_city",
+            subject_id=city.id,
+            name=[before.name, city.name],
+            email_domains=[before.email_domains.split("\n"), domains],
+            in_good_standing=[before.in_good_standing == "on", city.in_good_standing],
+        )
+        await db_session.commit()
+        return Redirect("/office/cities?done=city", status_code=303)

@@ -1,0 +1,63 @@
+"""Only organizers get into the back office: staff, partners and nobody are refused on every route."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.models import Role
+from events_app.settings import Settings
+from tests.backoffice.conftest import place_city_order, sign_in
+from tests.conftest import MakeCaller
+from tests.registration.conftest import World
+
+
+def office_routes(app: Litestar, world: World, order_id: str) -> list[tuple[str, str]]:
+    """Every back-office route and method, addressed at the world's conference, order and type."""
+    found = []
+    for route in app.routes:
+        if not route.path.startswith("/office"):
+            continue
+        path = route.path.replace("{slug:str}", "annual-2027").replace("{order_id:uuid}", order_id)
+        path = path.replace("{type_id:uuid}", str(world.full.id)).replace("{city_id:uuid}", str(world.lapsed.id))
+        assert not re.search(r"\{\w+:\w+\}", path), f"a path parameter this test does not fill: {route.path}"
+        for handler in getattr(route, "route_handlers", []):
+            found += [(method, path) for method in sorted(handler.http_methods - {"OPTIONS", "HEAD"})]
+    return found
+
+
+@pytest.mark.parametrize("role", [None, Role.STAFF, Role.PARTNER])
+async def test_every_office_route_refuses_all_but_organizers(
+    app: Litestar, db: AsyncSession, settings: Settings, world: World, make_caller: MakeCaller, role: Role | None
+) -> None:
+    order = await place_city_order(db, settings, world)
+    routes = office_routes(app, world, str(order.id))
+    assert len(routes) >= 15
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        if role is not None:
+            await sign_in(client, await make_caller(role))
+        csrf = {"x-csrftoken": client.cookies.get("csrftoken", "")}
+        let_in = [
+            f"{method} {path}"
+            for method, path in routes
+            if (await client.request(method, path, headers=csrf, data={"confirmed": "yes"})).status_code
+            not in (401, 403)
+        ]
+    assert let_in == []
+
+
+async def test_an_organizer_opens_every_office_page(
+    app: Litestar, db: AsyncSession, settings: Settings, world: World, make_caller: MakeCaller
+) -> None:
+    order = await place_city_order(db, settings, world)
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        await sign_in(client, await make_caller(Role.ORGANIZER))
+        for method, path in office_routes(app, world, str(order.id)):
+            if method == "GET":
+                response = await client.get(path)
+                assert response.status_code == 200, path
+                assert 'aria-current="page"' in response.text, path
