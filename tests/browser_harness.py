@@ -18,8 +18,8 @@ if TYPE_CHECKING:
     from tests.stripe_harness import LocalStripe
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# axe-core 4.14.1 (MPL-2.0) from npm, vendored: the test machine may have no internet.
-AXE = Path(__file__).parent / "browser" / "vendor" / "axe-core" / "axe.min.js"
+# axe-core 4.14.1 (MPL-2.0) from the npm registry: `make test` installs it under var/node.
+AXE = Path(__file__).resolve().parents[1] / "var" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -93,6 +93,8 @@ async def shim_stripe_js(page: Page, localstripe: LocalStripe) -> None:
 
 async def serious_accessibility_violations(page: Page) -> list[dict[str, object]]:
     """axe-core's serious and critical findings on the page as it stands (its context must bypass CSP)."""
+    if not AXE.exists():
+        pytest.fail("axe-core is not installed: npm install --prefix var/node axe-core@4.14.1 (make test does)")
     await page.add_script_tag(path=AXE)
     found: list[dict[str, object]] = await page.evaluate(
         """async () => (await axe.run()).violations
