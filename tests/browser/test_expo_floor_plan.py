@@ -55,7 +55,7 @@ async def test_a_partner_holds_and_books_a_booth_on_the_floor_plan(
     await page.get_by_label("Purchase order number (optional)").fill("PO-2027-118")
     await page.get_by_role("button", name=f"Book booth {code} and send the invoice").click()
     await expect(page.get_by_text("The invoice is on its way")).to_be_visible()
-    row = page.get_by_role("row").filter(has_text=f"{code} (10x20")
+    row = page.get_by_role("row").filter(has_text=f"{code}: 10x20")
     await expect(row).to_contain_text("Invoiced")
     await expect(row).to_contain_text(re.compile(r"INV-\d{4}-\d{5}"))
 
@@ -102,7 +102,7 @@ async def test_a_partner_pays_for_a_held_booth_by_card(
         await expect(page.get_by_role("heading", name="Confirm your card")).to_be_visible()
         await page.get_by_role("button", name="Complete authentication").click()
     await page.wait_for_url("**/expo/dashboard**")
-    row = page.get_by_role("row").filter(has_text=f"{code} (10x10")
+    row = page.get_by_role("row").filter(has_text=f"{code}: 10x10")
     for _ in range(50):  # the webhook, not the browser, makes the booking firm
         if "Confirmed" in await row.inner_text():
             break
