@@ -7,6 +7,7 @@ field added tomorrow is covered without anyone remembering this test.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -56,10 +57,14 @@ def _bodies(app: Litestar) -> Iterator[tuple[str, type | None, str, mi.Type]]:
 
 def _column_lengths(struct: type) -> dict[str, int]:
     """The ``String`` columns a Struct's fields land in: its model's (``WindowIn`` -> ``BookingWindow``),
-    or, for a Struct named for no model, the shortest column of each name in its domain."""
+    or, for a Struct named for no model, the shortest column of each name in its domain. A form of a
+    domain with no tables of its own (the back office) writes other domains' columns: all of them count."""
     domain = struct.__module__.rsplit(".", 1)[0]
-    importlib.import_module(f"{domain}.models")
-    models = [m for m in Base.registry.mappers if m.class_.__module__ == f"{domain}.models"]
+    if importlib.util.find_spec(f"{domain}.models") is None:
+        models = list(Base.registry.mappers)
+    else:
+        importlib.import_module(f"{domain}.models")
+        models = [m for m in Base.registry.mappers if m.class_.__module__ == f"{domain}.models"]
     stem = re.sub(r"(In|Patch|Doc|Form)$", "", struct.__name__)
     models = [m for m in models if m.class_.__name__.endswith(stem)] or models
     lengths: dict[str, int] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -46,7 +46,7 @@ def dollars(cents: int | None) -> str:
 class TypeForm(msgspec.Struct):
     """The registration type form as posted: every field as typed."""
 
-    name: str = ""
+    name: Annotated[str, msgspec.Meta(max_length=200)] = ""
     member_price: str = ""
     non_member_price: str = ""
     early_member_price: str = ""

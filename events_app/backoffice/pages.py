@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -36,6 +36,7 @@ from events_app.conferences.models import Conference, MemberCity
 from events_app.conferences.schemas import CityPatch
 from events_app.core.clock import now
 from events_app.core.errors import DomainError
+from events_app.core.pagination import Offset
 from events_app.payments import service as payments
 from events_app.payments.errors import InvoiceNotFound
 from events_app.payments.models import Payment, PaymentStatus, ReceiptMethod
@@ -157,15 +158,15 @@ async def _act(db: AsyncSession, action: Awaitable[object], *, done: str, **page
 
 class PaymentForm(msgspec.Struct):
     amount: str = ""
-    method: str = ""
+    method: Annotated[str, msgspec.Meta(max_length=30)] = ""
     received_on: str = ""
-    reference: str = ""
-    note: str = ""
+    reference: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    note: Annotated[str, msgspec.Meta(max_length=1000)] = ""
 
 
 class RefundForm(msgspec.Struct):
     amount: str = ""
-    reason: str = ""
+    reason: Annotated[str, msgspec.Meta(max_length=500)] = ""
     cancel_attendees: str = ""
     confirmed: str = ""
 
@@ -208,7 +209,7 @@ class ConferenceOffice(Controller):
         q: FromQuery[str] = "",
         status: FromQuery[str] = "",
         method: FromQuery[str] = "",
-        offset: FromQuery[int] = 0,
+        offset: Offset = 0,
     ) -> Template | Redirect:
         """Orders by number, buyer, attendee name, email or city; an invoice number opens its order."""
         if q.strip().upper().startswith("INV-"):
@@ -222,7 +223,6 @@ class ConferenceOffice(Controller):
                     return Redirect(order_url, status_code=303)
         order_status = _chosen(OrderStatus, status)
         payment_method = _chosen(PaymentMethod, method)
-        offset = max(offset, 0)
         page = await reports.search_orders(
             db_session,
             conference_id=conference.id,
@@ -431,10 +431,9 @@ class ConferenceOffice(Controller):
         action: FromQuery[str] = "",
         who: FromQuery[str] = "",
         subject: FromQuery[str] = "",
-        offset: FromQuery[int] = 0,
+        offset: Offset = 0,
     ) -> Template:
         """The conference's audit trail, newest first, by action, by who did it, or by the record it touched."""
-        offset = max(offset, 0)
         page = await audit.list_events(
             db_session,
             conference_id=conference.id,
@@ -458,7 +457,7 @@ class ConferenceOffice(Controller):
 
 
 class CityForm(msgspec.Struct):
-    name: str = ""
+    name: Annotated[str, msgspec.Meta(max_length=200)] = ""
     email_domains: str = ""
     in_good_standing: str = ""
 
@@ -497,10 +496,9 @@ class CityOffice(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Principal],
         q: FromQuery[str] = "",
-        offset: FromQuery[int] = 0,
+        offset: Offset = 0,
         done: FromQuery[str] = "",
     ) -> Template:
-        offset = max(offset, 0)
         page = await conferences.list_cities(
             db_session, division_id=None, search=q.strip()[:100] or None, limit=PAGE_SIZE, offset=offset
         )
