@@ -25,7 +25,7 @@ async def _prepare(bench: Bench) -> tuple[str, str, list[str]]:
     from events_app.checkin import badges, stations
     from events_app.checkin.models import StationKind
     from events_app.checkin.schemas import StationIn
-    from events_app.conferences.service import get_conference
+    from events_app.conferences.service import find_conference
     from events_app.db import make_engine
     from events_app.registration import service as registration
     from events_app.registration.models import TypeKind
@@ -36,7 +36,7 @@ async def _prepare(bench: Bench) -> tuple[str, str, list[str]]:
     engine = make_engine(bench.database_url)
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as db:
-            conference = await get_conference(db, slug="annual-2027", include_drafts=True)
+            conference = await find_conference(db, slug="annual-2027")
             user = await accounts.create_user(
                 db,
                 email="bench-door@example.test",
