@@ -21,7 +21,7 @@ from events_app.expo.billing import BOOTH_PURPOSE, BoothPayments
 from events_app.expo.staff import BADGES_PURPOSE, BadgePayments
 from events_app.payments import service as payments
 from events_app.registration.checkout import PURPOSE as ORDER_PURPOSE
-from events_app.registration.mail import add_attendee_link_provider, add_confirmation_attachment_provider
+from events_app.registration.mail import attendee_links, confirmation_attachments
 from events_app.registration.payment_events import RegistrationPayments
 from events_app.registration.waitlist import sweep_once as registration_sweep
 from events_app.sessions.agenda_links import agenda_page_link
@@ -34,9 +34,9 @@ def connect_domains() -> None:
     payments.register_handler(ORDER_PURPOSE, RegistrationPayments())
     payments.register_handler(BOOTH_PURPOSE, BoothPayments())
     payments.register_handler(BADGES_PURPOSE, BadgePayments())
-    add_confirmation_attachment_provider(badge_attachment)
-    add_attendee_link_provider(agenda_page_link)
-    add_attendee_link_provider(badge_page_link)
+    confirmation_attachments.add(badge_attachment)
+    attendee_links.add(agenda_page_link)
+    attendee_links.add(badge_page_link)
 
 
 def background_rounds(engine: AsyncEngine, settings: Settings) -> list[Round]:

@@ -1,8 +1,8 @@
 """The mails of registration: confirmations (with the conference as an .ics), invoices, cancellations,
 refunds and waitlist offers, all queued with the change they describe.
 
-Extension point for badges: a confirmation carries whatever the registered attachment
-providers give for the attendee. The check-in domain's QR badge is one, added by
+Extension point for badges: a confirmation carries whatever the providers added to
+``confirmation_attachments`` give for the attendee. The check-in domain's QR badge is one, added by
 ``events_app.wiring`` when the app starts::
 
     async def badge_attachment(db, *, settings, conference, attendee) -> Sequence[Attachment]: ...
@@ -11,7 +11,7 @@ Providers run inside the confirming transaction, in registration order, for ever
 attendee confirmed (and for the new person of a substitution, whose ``badge_version`` is
 fresh). Until one is registered, confirmations carry the .ics only.
 
-Links work the same way: each registered link provider gives an attendee's own pages
+Links work the same way: each provider in ``attendee_links`` gives an attendee's own pages
 (the program's agenda, check-in's badge), which their mails and the order's manage page show.
 """
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from icalendar import Calendar, Event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,58 +33,53 @@ from events_app.settings import Settings
 from events_app.web.filters import date_range, local_datetime
 
 
-class ConfirmationAttachmentProvider(Protocol):
-    def __call__(
-        self, db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee
-    ) -> Awaitable[Sequence[Attachment]]: ...
-
-
-_PROVIDERS: list[ConfirmationAttachmentProvider] = []
-
-
-def add_confirmation_attachment_provider(provider: ConfirmationAttachmentProvider) -> None:
-    """Adds attachments (e.g. the QR badge) to every attendee's confirmation; ``events_app.wiring`` calls it."""
-    if provider not in _PROVIDERS:
-        _PROVIDERS.append(provider)
-
-
-def remove_confirmation_attachment_provider(provider: ConfirmationAttachmentProvider) -> None:
-    if provider in _PROVIDERS:
-        _PROVIDERS.remove(provider)
-
-
 @dataclass(frozen=True, slots=True)
 class AttendeeLink:
     label: str  # "Your agenda", said to the attendee
     url: str
 
 
-class AttendeeLinkProvider(Protocol):
+T_co = TypeVar("T_co", covariant=True)
+
+
+class AttendeeProvider(Protocol[T_co]):
     def __call__(
         self, db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee
-    ) -> Awaitable[Sequence[AttendeeLink]]: ...
+    ) -> Awaitable[Sequence[T_co]]: ...
 
 
-_LINK_PROVIDERS: list[AttendeeLinkProvider] = []
+class AttendeeExtras(Generic[T_co]):
+    """What other domains give an attendee (a badge attachment, a link to their agenda), asked in the order added."""
+
+    def __init__(self) -> None:
+        self._providers: list[AttendeeProvider[T_co]] = []
+
+    def add(self, provider: AttendeeProvider[T_co]) -> None:
+        """``events_app.wiring`` calls it at start; adding the same provider again changes nothing."""
+        if provider not in self._providers:
+            self._providers.append(provider)
+
+    def remove(self, provider: AttendeeProvider[T_co]) -> None:
+        if provider in self._providers:
+            self._providers.remove(provider)
+
+    async def gather(
+        self, db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee
+    ) -> list[T_co]:
+        found: list[T_co] = []
+        for provider in self._providers:
+            found.extend(await provider(db, settings=settings, conference=conference, attendee=attendee))
+        return found
 
 
-def add_attendee_link_provider(provider: AttendeeLinkProvider) -> None:
-    """Adds a page of the attendee's own (agenda, badge) to their mails and the manage page; wiring calls it."""
-    if provider not in _LINK_PROVIDERS:
-        _LINK_PROVIDERS.append(provider)
-
-
-async def attendee_links(
-    db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee
-) -> list[AttendeeLink]:
-    links: list[AttendeeLink] = []
-    for provider in _LINK_PROVIDERS:
-        links.extend(await provider(db, settings=settings, conference=conference, attendee=attendee))
-    return links
+# Attachments to every attendee's confirmation, beside the .ics (check-in adds the QR badge).
+confirmation_attachments: AttendeeExtras[Attachment] = AttendeeExtras()
+# An attendee's own pages (agenda, badge), shown in their mails and on the order's manage page.
+attendee_links: AttendeeExtras[AttendeeLink] = AttendeeExtras()
 
 
 async def _link_lines(db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee) -> list[str]:
-    links = await attendee_links(db, settings=settings, conference=conference, attendee=attendee)
+    links = await attendee_links.gather(db, settings=settings, conference=conference, attendee=attendee)
     return [f"{link.label}: {link.url}" for link in links]
 
 
@@ -125,10 +120,9 @@ async def send_confirmation(
             filename=f"{conference.slug}.ics",
             content_type="text/calendar; method=PUBLISH",
             data=conference_ics(conference, settings=settings),
-        )
+        ),
+        *await confirmation_attachments.gather(db, settings=settings, conference=conference, attendee=attendee),
     ]
-    for provider in _PROVIDERS:
-        attachments.extend(await provider(db, settings=settings, conference=conference, attendee=attendee))
     needs = [
         line
         for line in (

@@ -250,7 +250,7 @@ class RegistrationPages(Controller):
             "invoice": invoice,
             "invoice_url": payments.invoice_url(settings, invoice=invoice) if invoice else None,
             "links": {
-                a.id: await mail.attendee_links(db, settings=settings, conference=conference, attendee=a)
+                a.id: await mail.attendee_links.gather(db, settings=settings, conference=conference, attendee=a)
                 for a in order.attendees
             },
             "status_words": ATTENDEE_STATUS_WORDS,

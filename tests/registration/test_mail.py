@@ -31,9 +31,9 @@ async def _badge(
 
 @pytest.fixture
 def badge_provider() -> Iterator[None]:
-    mail.add_confirmation_attachment_provider(_badge)
+    mail.confirmation_attachments.add(_badge)
     yield
-    mail.remove_confirmation_attachment_provider(_badge)
+    mail.confirmation_attachments.remove(_badge)
 
 
 def _free_order(world: World, code: str) -> dict[str, Any]:
