@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, FilePayload, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.sessions import service
@@ -99,7 +99,7 @@ async def test_an_organizer_walks_the_program_pages_by_keyboard_and_each_passes_
     await check("import")
     bad_row = b"code,title,type,room,starts_at,ends_at\nX1,Lost,breakout,Basement,2027-10-07 09:00,2027-10-07 10:00\n"
     await page.get_by_label("File (.json or .csv)").set_input_files(
-        files=[{"name": "sessions.csv", "mimeType": "text/csv", "buffer": bad_row}]
+        files=[FilePayload(name="sessions.csv", mimeType="text/csv", buffer=bad_row)]
     )
     await page.get_by_role("button", name="Import").click()
     await expect(page.get_by_role("alert")).to_have_text("The import has 1 error(s); nothing was imported.")
