@@ -166,7 +166,8 @@ def session_form(session: ProgramSession | None) -> Form:
 def speaker_rows(form: Mapping[str, Any] | None, session: ProgramSession | None) -> list[tuple[str, str]]:
     """(speaker id, role) rows of the form: as posted, else as the session has them; blank rows to add more."""
     if form is not None:
-        rows = list(zip(form.getall("speaker", []), form.getall("role", []), strict=False))  # type: ignore[attr-defined]
+        posted = zip(form.getall("speaker", []), form.getall("role", []), strict=False)  # type: ignore[attr-defined]
+        rows = [(sid, role) for sid, role in posted if sid]
     else:
         rows = [(str(link.speaker_id), link.role.value) for link in (session.speakers if session else [])]
     return rows + [("", "presenter")] * SPARE_SPEAKER_ROWS
