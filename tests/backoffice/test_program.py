@@ -346,3 +346,22 @@ async def test_an_import_with_a_bad_row_lists_it_by_number_and_writes_nothing(
     imported = await client.post(f"{PROGRAM}/import", data=form(client, section=""), files=files)
     assert "program.json is imported: 1 room(s), 0 speaker(s), 1 session(s) with 1 run(s)." in imported.text
     assert await _actions(db, "program.imported") == ["program.imported"]
+
+
+async def test_a_speaker_listed_twice_is_refused_and_the_form_comes_back_as_typed(
+    client: AsyncTestClient[Litestar], db: AsyncSession, organizer: Caller, program: Program
+) -> None:
+    await sign_in(client, organizer)
+    maria = str(program.maria.id)
+    refused = await client.post(
+        f"{PROGRAM}/sessions/{program.breakout.id}",
+        data=form(client, title="Renamed", type="breakout", status="confirmed", credit_hours="1",
+                  speaker=[maria, maria, ""], role=["presenter", "moderator", "presenter"]),
+    )  # fmt: skip
+    assert refused.status_code == 422
+    assert "A speaker is listed twice on this session." in refused.text
+    assert 'value="Renamed"' in refused.text
+    assert refused.text.count(f'<option value="{maria}" selected>') == 2  # both rows as typed, plus two blank ones
+    assert refused.text.count("<label>Speaker ") == 4
+    await db.refresh(program.breakout)
+    assert program.breakout.title == "Housing elements that pass"
