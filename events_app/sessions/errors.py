@@ -24,6 +24,7 @@
     Conflict (409)
     ├── RoomNameTaken           room-name-taken
     ├── TrackSlugTaken          track-slug-taken
+    ├── RoomInUse               room-in-use             (a run, even a removed one, still names the room)
     ├── SessionCodeTaken        session-code-taken
     ├── RunRemoved              run-removed             (move a run that still stands; add a new one instead)
     ├── RunCancelled            run-cancelled           (a cancelled run cannot go on an agenda)
@@ -125,6 +126,10 @@ class RoomNameTaken(Conflict):
 
 class TrackSlugTaken(Conflict):
     code = "track-slug-taken"
+
+
+class RoomInUse(Conflict):
+    code = "room-in-use"
 
 
 class SessionCodeTaken(Conflict):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -46,20 +47,71 @@ def _lines(changes: Iterable[Change], zone: ZoneInfo) -> str:
     return "\n".join(f"- {describe_change(c, zone)}" for c in changes)
 
 
-async def mail_speakers(
-    db: AsyncSession, *, conference: Conference, settings: Settings, number: int, changelog: Sequence[Change]
-) -> None:
-    """One mail per speaker (with an address) of a changed session, listing what changed for them."""
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Who a release would mail: each speaker with their changes, and how many attendees."""
+
+    speakers: list[tuple[Speaker, list[Change]]]
+    attendees: int
+
+
+async def _speakers_told(db: AsyncSession, changelog: Sequence[Change]) -> list[tuple[Speaker, list[Change]]]:
+    """Each speaker with an address whose session changed, with the changes of their sessions, by name."""
     session_ids = {c.session_id for c in changelog}
     sessions = await db.scalars(select(ProgramSession).where(ProgramSession.id.in_(session_ids)))
     speakers_of: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
     for session in sessions:
         for link in session.speakers:
             speakers_of[link.speaker_id].append(session.id)
-    speakers = await db.scalars(select(Speaker).where(Speaker.id.in_(speakers_of), Speaker.email.is_not(None)))
+    speakers = await db.scalars(
+        select(Speaker).where(Speaker.id.in_(speakers_of), Speaker.email.is_not(None)).order_by(Speaker.name)
+    )
+    return [(s, [c for c in changelog if c.session_id in speakers_of[s.id]]) for s in speakers]
+
+
+async def _attendees_told(
+    db: AsyncSession, conference: Conference, changelog: Sequence[Change]
+) -> list[tuple[Attendee, Agenda, list[Change]]]:
+    """Each active attendee with a changed run on their agenda, with those changes."""
+    by_run = {c.run_id: c for c in changelog}
+    if not by_run:
+        return []
+    rows = await db.execute(
+        select(Attendee, Agenda, AgendaItem.run_id)
+        .join(Agenda, Agenda.attendee_id == Attendee.id)
+        .join(AgendaItem, AgendaItem.agenda_id == Agenda.id)
+        .where(
+            AgendaItem.run_id.in_(by_run),
+            AgendaItem.removed_at.is_(None),
+            Attendee.conference_id == conference.id,
+            Attendee.status.in_(ACTIVE),
+        )
+        .order_by(Attendee.id)
+    )
+    changes: dict[uuid.UUID, tuple[Attendee, Agenda, list[Change]]] = {}
+    for attendee, agenda, run_id in rows.all():
+        changes.setdefault(attendee.id, (attendee, agenda, []))[2].append(by_run[run_id])
+    return list(changes.values())
+
+
+async def audience(
+    db: AsyncSession, *, conference: Conference, first_release: bool, changelog: Sequence[Change]
+) -> Audience:
+    """Who releasing ``changelog`` would mail; nobody for the first release, as ``releases`` does."""
+    if first_release or not changelog:
+        return Audience(speakers=[], attendees=0)
+    return Audience(
+        speakers=await _speakers_told(db, changelog),
+        attendees=len(await _attendees_told(db, conference, changelog)),
+    )
+
+
+async def mail_speakers(
+    db: AsyncSession, *, conference: Conference, settings: Settings, number: int, changelog: Sequence[Change]
+) -> None:
+    """One mail per speaker (with an address) of a changed session, listing what changed for them."""
     zone = ZoneInfo(conference.timezone)
-    for speaker in speakers:
-        theirs = [c for c in changelog if c.session_id in speakers_of[speaker.id]]
+    for speaker, theirs in await _speakers_told(db, changelog):
         text = (
             f"Hello {speaker.name},\n\n"
             f"The program of {conference.name} has changed (release {number}). What changed for your sessions:\n\n"
@@ -76,26 +128,9 @@ async def mail_attendees(
     db: AsyncSession, *, conference: Conference, settings: Settings, number: int, changelog: Sequence[Change]
 ) -> int:
     """One mail per attendee with a changed run on their agenda, listing those changes; returns how many."""
-    by_run = {c.run_id: c for c in changelog}
-    if not by_run:
-        return 0
-    rows = await db.execute(
-        select(Attendee, Agenda, AgendaItem.run_id)
-        .join(Agenda, Agenda.attendee_id == Attendee.id)
-        .join(AgendaItem, AgendaItem.agenda_id == Agenda.id)
-        .where(
-            AgendaItem.run_id.in_(by_run),
-            AgendaItem.removed_at.is_(None),
-            Attendee.conference_id == conference.id,
-            Attendee.status.in_(ACTIVE),
-        )
-        .order_by(Attendee.id)
-    )
-    changes: dict[uuid.UUID, tuple[Attendee, Agenda, list[Change]]] = {}
-    for attendee, agenda, run_id in rows.all():
-        changes.setdefault(attendee.id, (attendee, agenda, []))[2].append(by_run[run_id])
+    changes = await _attendees_told(db, conference, changelog)
     zone = ZoneInfo(conference.timezone)
-    for attendee, agenda, theirs in changes.values():
+    for attendee, agenda, theirs in changes:
         await mail_attendee(
             db, settings=settings, attendee=attendee, subject=f"{conference.name}: sessions on your agenda changed",
             body=(

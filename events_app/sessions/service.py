@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, contains_eager
 
@@ -32,6 +32,7 @@ from events_app.sessions.errors import (
     DuplicateSpeaker,
     NotATrackGroup,
     RoomClosesBeforeOpen,
+    RoomInUse,
     RoomNameTaken,
     RoomNotFound,
     RunEndsBeforeStart,
@@ -173,6 +174,19 @@ async def update_room(
     return room
 
 
+async def delete_room(db: AsyncSession, *, conference: Conference, room: Room, actor: Principal | None) -> None:
+    """Removes a room no run names; a removed run still does, because a released calendar entry points at it."""
+    runs = await db.scalar(select(func.count()).select_from(SessionRun).where(SessionRun.room_id == room.id))
+    if runs:
+        raise RoomInUse(f"{room.name} is the room of {runs} run(s), removed ones included; it stays.")
+    await record(
+        db, actor=actor, action="program.room.deleted", subject_type="room", subject_id=room.id,
+        conference_id=conference.id, name=room.name,
+    )  # fmt: skip
+    await db.delete(room)
+    await db.flush()
+
+
 # --- tracks ---------------------------------------------------------------------------------------
 
 
@@ -216,6 +230,24 @@ async def update_track(
     _apply(track, changes)
     await _save(db, actor, conference, track, "updated", fields=sorted(changes))
     return track, await _track_group(db, track.group_id)
+
+
+async def delete_track(db: AsyncSession, *, conference: Conference, track: Track, actor: Principal | None) -> int:
+    """Removes a track; its sessions stay, without a track. Answers how many sessions lost it."""
+    cleared = await db.execute(
+        update(ProgramSession)
+        .where(ProgramSession.track_id == track.id)
+        .values(track_id=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    sessions = cleared.rowcount or 0  # type: ignore[attr-defined]
+    await record(
+        db, actor=actor, action="program.track.deleted", subject_type="track", subject_id=track.id,
+        conference_id=conference.id, slug=track.slug, sessions=sessions,
+    )  # fmt: skip
+    await db.delete(track)
+    await db.flush()
+    return sessions
 
 
 # --- speakers -------------------------------------------------------------------------------------

@@ -12,18 +12,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.models import Role
 from events_app.settings import Settings
 from tests.backoffice.conftest import place_city_order, sign_in
+from tests.backoffice.test_program import build_program
 from tests.conftest import MakeCaller
 from tests.registration.conftest import World
 
 
-def office_routes(app: Litestar, world: World, order_id: str) -> list[tuple[str, str]]:
-    """Every back-office route and method, addressed at the world's conference, order and type."""
+async def program_ids(db: AsyncSession, world: World) -> dict[str, str]:
+    """The program's path parameters, addressed at a room, track, speaker, session and run of the world."""
+    built = await build_program(db, world)
+    return {
+        "room_id": str(built.hall.id), "track_id": str(built.housing.id), "speaker_id": str(built.maria.id),
+        "session_id": str(built.keynote.id), "run_id": str(built.keynote.runs[0].id),
+    }  # fmt: skip
+
+
+def office_routes(app: Litestar, world: World, order_id: str, ids: dict[str, str]) -> list[tuple[str, str]]:
+    """Every back-office route and method, addressed at the world's conference, order, type and program."""
     found = []
     for route in app.routes:
         if not route.path.startswith("/office"):
             continue
         path = route.path.replace("{slug:str}", "annual-2027").replace("{order_id:uuid}", order_id)
         path = path.replace("{type_id:uuid}", str(world.full.id)).replace("{city_id:uuid}", str(world.lapsed.id))
+        for name, value in ids.items():
+            path = path.replace(f"{{{name}:uuid}}", value)
         assert not re.search(r"\{\w+:\w+\}", path), f"a path parameter this test does not fill: {route.path}"
         for handler in getattr(route, "route_handlers", []):
             found += [(method, path) for method in sorted(handler.http_methods - {"OPTIONS", "HEAD"})]
@@ -35,7 +47,7 @@ async def test_every_office_route_refuses_all_but_organizers(
     app: Litestar, db: AsyncSession, settings: Settings, world: World, make_caller: MakeCaller, role: Role | None
 ) -> None:
     order = await place_city_order(db, settings, world)
-    routes = office_routes(app, world, str(order.id))
+    routes = office_routes(app, world, str(order.id), await program_ids(db, world))
     assert len(routes) >= 15
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         if role is not None:
@@ -56,7 +68,7 @@ async def test_an_organizer_opens_every_office_page(
     order = await place_city_order(db, settings, world)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         await sign_in(client, await make_caller(Role.ORGANIZER))
-        for method, path in office_routes(app, world, str(order.id)):
+        for method, path in office_routes(app, world, str(order.id), await program_ids(db, world)):
             if method == "GET":
                 response = await client.get(path)
                 assert response.status_code == 200, path
