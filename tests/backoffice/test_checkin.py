@@ -43,7 +43,8 @@ async def door_answers(client: AsyncTestClient[Litestar], world: World, token: s
 async def provisioning_url(client: AsyncTestClient[Litestar], station: Station) -> str:
     page = await client.get(f"{OFFICE}/stations/{station.id}/provision")
     assert page.status_code == 200
-    assert "<svg" in page.text and 'role="img"' in page.text
+    assert "<svg" in page.text
+    assert 'role="img"' in page.text
     found = re.search(r'id="provisioning-link" href="([^"]+)"', page.text)
     assert found is not None
     return found.group(1)
@@ -181,7 +182,8 @@ async def test_badges_of_one_order_are_printed_as_a_job(
         assert queued.status_code == 200
         assert "Waiting to start" in queued.text
     job = await db.scalar(select(BadgePrint).where(BadgePrint.order_id == order_id))
-    assert job is not None and job.status == PrintStatus.QUEUED
+    assert job is not None
+    assert job.status == PrintStatus.QUEUED
     holders = await printing.printable_holders(db, conference=doors.conference, order_id=job.order_id)
     assert sorted(h.last_name for h in holders) == ["Ortiz", "Ruiz"]
     assert "badge.print_requested" in await actions(db, job.id)
