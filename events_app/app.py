@@ -38,6 +38,7 @@ from events_app.accounts.web_sessions import STORE_NAME as SESSION_STORE
 from events_app.accounts.web_sessions import DatabaseStore, WebSessionConfig
 from events_app.audit.controllers import AuditController
 from events_app.backoffice.checkin import CheckinOffice, StaffHome, StationSetUp
+from events_app.backoffice.expo import ExpoOffice, PartnerProgramOffice
 from events_app.backoffice.pages import CityOffice, ConferenceOffice, OfficeHome, office_static
 from events_app.checkin.controllers import BadgeImages, checkin_router
 from events_app.checkin.live import channels_plugin
@@ -110,6 +111,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     CheckinOffice,
     StationSetUp,
     StaffHome,
+    ExpoOffice,
+    PartnerProgramOffice,
 ]
 
 # Paths without a session cookie or CSRF check: the bearer-token API and the probes.

@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.models import Role, User
-from events_app.accounts.service import IssuedToken, Principal, normal_email
+from events_app.accounts.service import IssuedToken, Principal, user_by_email
 from events_app.audit.service import record
 from events_app.checkin import stations
 from events_app.checkin.errors import StaffMemberNotFound, StationNotAssigned
@@ -45,7 +45,7 @@ async def _audit(db: AsyncSession, *, actor: Principal, station: Station, action
 
 async def assign(db: AsyncSession, *, station: Station, email: str, actor: Principal) -> User:
     """Puts the on-site staff member with this email at the station (again: nothing changes)."""
-    user = await db.scalar(select(User).where(User.email == normal_email(email)))
+    user = await user_by_email(db, email=email)
     if user is None or not user.active or user.role != Role.STAFF:
         raise StaffMemberNotFound(f"No active on-site staff account has the email {email.strip()!r}.")
     try:
