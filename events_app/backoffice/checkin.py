@@ -86,7 +86,7 @@ class PrintForm(msgspec.Struct):
 
 
 class ReprintForm(msgspec.Struct):
-    reason: Annotated[str, msgspec.Meta(max_length=300)] = ""
+    why: Annotated[str, msgspec.Meta(max_length=300)] = ""
     lost: str = ""
     confirmed: str = ""
 
@@ -395,7 +395,7 @@ class CheckinOffice(Controller):
                 settings=settings,
                 conference=conference,
                 holder=holder,
-                reason=data.reason.strip() or "Reprinted at the back office",
+                reason=data.why.strip() or "Reprinted at the back office",
                 lost=lost,
                 actor=actor,
             )

@@ -194,14 +194,14 @@ async def test_a_lost_badge_is_replaced_only_after_asking(app: Litestar, db: Asy
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         await sign_in(client, doors.organizer)
         asked = await client.post(
-            f"{OFFICE}/attendees/{maria.id}/reprint", data=form(client, reason="Lost at dinner", lost="on")
+            f"{OFFICE}/attendees/{maria.id}/reprint", data=form(client, why="Lost at dinner", lost="on")
         )
         assert "stops working at every door" in asked.text
         await db.refresh(maria)
         assert maria.badge_version == 1
         done = await client.post(
             f"{OFFICE}/attendees/{maria.id}/reprint",
-            data=form(client, reason="Lost at dinner", lost="on", confirmed="yes"),
+            data=form(client, why="Lost at dinner", lost="on", confirmed="yes"),
         )
         assert done.headers["content-type"] == "application/pdf"
     await db.refresh(maria)
