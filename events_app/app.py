@@ -37,6 +37,8 @@ from events_app.accounts.pages import LoginPages
 from events_app.accounts.web_sessions import STORE_NAME as SESSION_STORE
 from events_app.accounts.web_sessions import DatabaseStore, WebSessionConfig
 from events_app.audit.controllers import AuditController
+from events_app.backoffice.checkin import CheckinOffice, StaffHome, StationSetUp
+from events_app.backoffice.expo import ExpoOffice, PartnerProgramOffice
 from events_app.backoffice.pages import CityOffice, ConferenceOffice, OfficeHome, office_static
 from events_app.backoffice.program import ProgramOffice
 from events_app.checkin.controllers import BadgeImages, checkin_router
@@ -108,6 +110,11 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     CityOffice,
     ProgramOffice,
     office_static,
+    CheckinOffice,
+    StationSetUp,
+    StaffHome,
+    ExpoOffice,
+    PartnerProgramOffice,
 ]
 
 # Paths without a session cookie or CSRF check: the bearer-token API and the probes.

@@ -31,11 +31,12 @@ ROLE_WORDS = {
 
 
 # Which token roles a user of each role may hold: an organizer can equip a scanner
-# device with a station token; nobody can mint a token above their own role. A station
-# is no person: no user has its role.
+# device with a station token, and so can on-site staff for a station they were put at
+# (a station token does less than their own); nobody can mint a token above their own
+# role. A station is no person: no user has its role.
 TOKEN_ROLES_FOR = {
     Role.ORGANIZER: {Role.ORGANIZER, Role.STAFF, Role.STATION},
-    Role.STAFF: {Role.STAFF},
+    Role.STAFF: {Role.STAFF, Role.STATION},
     Role.PARTNER: {Role.PARTNER},
 }
 

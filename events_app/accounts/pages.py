@@ -13,8 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC, SESSION_USER_KEY
 from events_app.accounts.errors import TooManySignIns
+from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.accounts.sign_in import sign_in
+
+STAFF_HOME = "/staff"
 
 
 class LoginForm(msgspec.Struct):
@@ -56,7 +59,11 @@ class LoginPages(Controller):
             error = "That email and password do not match an active account."
             return Template("accounts/login.html", context={**context, "error": error}, status_code=400)
         request.set_session({SESSION_USER_KEY: str(user.id)})
-        return Redirect(_local_path(data.next), status_code=303)
+        target = _local_path(data.next)
+        # Staff signing in from the front door land on their tools (their stations, the desk), not the public pages.
+        if target == "/" and user.role == Role.STAFF:
+            target = STAFF_HOME
+        return Redirect(target, status_code=303)
 
     @post("/logout", status_code=303)
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:

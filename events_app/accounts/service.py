@@ -128,6 +128,11 @@ async def get_user(db: AsyncSession, *, user_id: uuid.UUID) -> User:
     return user
 
 
+async def user_by_email(db: AsyncSession, *, email: str) -> User | None:
+    """The account with this email (however it was typed), active or not."""
+    return await db.scalar(select(User).where(User.email == normal_email(email)))
+
+
 async def authenticate(db: AsyncSession, *, email: str, password: str) -> User | None:
     """The active user with these credentials, or None; timing does not reveal which emails exist."""
     user = await db.scalar(select(User).where(User.email == normal_email(email)))

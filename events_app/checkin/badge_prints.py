@@ -1,4 +1,4 @@
-"""Badge prints: a whole conference's badge sheets, drawn in the background with progress.
+"""Badge prints: badge sheets for a whole conference (or one type, order or attendee), drawn in the background.
 
 Fifteen hundred badges take tens of seconds of CPU, far longer than a request may hold an app
 process. Staff ask for a print (a queued row); an app process claims it with a conditional
@@ -23,14 +23,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
-from events_app.checkin import keys, printing
-from events_app.checkin.errors import BadgePrintNotFound, BadgePrintNotReady
+from events_app.checkin import keys, people, printing
+from events_app.checkin.errors import BadgeNotFound, BadgePrintNotFound, BadgePrintNotReady, BadgePrintScope
 from events_app.checkin.models import BadgePrint, PrintStatus
 from events_app.checkin.schemas import BadgePrintOut
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.registration.errors import RegistrationTypeNotFound
-from events_app.registration.models import RegistrationType
+from events_app.registration.errors import OrderNotFound, RegistrationTypeNotFound
+from events_app.registration.models import Order, RegistrationType
 from events_app.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -43,16 +43,37 @@ RECENT = 20
 
 
 async def request_print(
-    db: AsyncSession, *, conference: Conference, registration_type_id: uuid.UUID | None, actor: Principal | None
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    registration_type_id: uuid.UUID | None,
+    actor: Principal | None,
+    order_id: uuid.UUID | None = None,
+    attendee_id: uuid.UUID | None = None,
 ) -> BadgePrint:
-    """Queues (and commits) a print of every active badge, or one registration type's; no actor: the command line."""
+    """Queues (and commits) a print of every active badge, or one type's, one order's or one attendee's.
+
+    No actor: the command line.
+    """
+    if sum(x is not None for x in (registration_type_id, order_id, attendee_id)) > 1:
+        raise BadgePrintScope("Print every badge, or one type's, one order's or one attendee's: one of them.")
     if registration_type_id is not None:
         rtype = await db.get(RegistrationType, registration_type_id)
         if rtype is None or rtype.conference_id != conference.id:
             raise RegistrationTypeNotFound("This conference has no registration type with this id.")
+    if order_id is not None:
+        order = await db.get(Order, order_id)
+        if order is None or order.conference_id != conference.id:
+            raise OrderNotFound("This conference has no order with this id.")
+    if attendee_id is not None:
+        holder = await people.holder(db, attendee_id=attendee_id)
+        if holder is None or holder.conference_id != conference.id:
+            raise BadgeNotFound("This conference has no attendee with this id.")
     job = BadgePrint(
         conference_id=conference.id,
         registration_type_id=registration_type_id,
+        order_id=order_id,
+        attendee_id=attendee_id,
         requested_by=actor.email if actor else "command line",
         status=PrintStatus.QUEUED,
     )
@@ -66,6 +87,8 @@ async def request_print(
         subject_id=job.id,
         conference_id=conference.id,
         registration_type_id=str(registration_type_id) if registration_type_id else None,
+        order_id=str(order_id) if order_id else None,
+        attendee_id=str(attendee_id) if attendee_id else None,
     )
     await db.commit()  # committed before anyone is told it is queued: another process may claim it now
     return job
@@ -178,7 +201,13 @@ async def draw(
 ) -> bytes:
     """Draws a claimed print in its own process and stores the PDF; ``progress(drawn, total)`` follows it."""
     conference = await db.get_one(Conference, job.conference_id)
-    holders = await printing.printable_holders(db, conference=conference, registration_type_id=job.registration_type_id)
+    holders = await printing.printable_holders(
+        db,
+        conference=conference,
+        registration_type_id=job.registration_type_id,
+        order_id=job.order_id,
+        attendee_id=job.attendee_id,
+    )
     signing_key = await keys.signing_key(db, settings=settings, conference=conference)
     total = len(holders)
     await _report(db, job.id, badges_total=total)

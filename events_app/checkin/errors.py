@@ -4,7 +4,8 @@
     ├── StationNotFound
     ├── ConflictNotFound        no conflict of this conference behind that scan id
     ├── BadgeNotFound           a badge image link of another conference
-    └── BadgePrintNotFound
+    ├── BadgePrintNotFound
+    └── StaffMemberNotFound     no active on-site staff account with that email
     Invalid (422)
     ├── StationNeedsRoom        a session-room station names no room
     ├── StationRoomNotAllowed   a room given to a station of another kind
@@ -16,18 +17,21 @@
     ├── LookupTooShort          fewer than two letters to search by
     ├── BadgeInvalid            not a badge, or not signed by any conference's key
     ├── BadgeWrongConference    a badge of another conference
+    ├── BadgePrintScope         a print asked for by type and by order (or attendee) at once
     ├── BadgeRevoked            replaced by a newer badge, or handed to someone else
     └── BadgeCancelled          the registration was cancelled or refunded
     NotAllowed (403)
     ├── StationElsewhere        a station's device used at another conference
     ├── StationMismatch         a station's device scanning for another station
-    └── BadgeRevokeNotAllowed   only organizers revoke a badge as lost
+    ├── BadgeRevokeNotAllowed   only organizers revoke a badge as lost
+    └── StationNotAssigned      staff equipping a station an organizer did not put them at
     Conflict (409)
     ├── StationNameTaken
     ├── StationRetired
     ├── ScanNotRecorded         the nonce was taken, yet no scan holds it: send it again
     ├── BadgeNotActive          no badge to reprint for a cancelled or replaced registration
-    └── BadgePrintNotReady      a print's PDF asked for before it is drawn
+    ├── BadgePrintNotReady      a print's PDF asked for before it is drawn
+    └── ProvisioningLinkUsed    a station set-up link already used (or overtaken by a newer device)
     Unavailable (503)
     ├── BadgeKeyUnreadable      the sealed key does not open with the service's secret
     ├── BadgeKeyMisconfigured   EVENTS_BADGE_PRIVATE_KEYS holds no valid key for the conference
@@ -167,3 +171,23 @@ class BadgePrintNotReady(Conflict):
     """The print is still queued or drawing (or failed): its PDF is not there yet."""
 
     code = "badge-print-not-ready"
+
+
+class StaffMemberNotFound(NotFound):
+    code = "staff-member-not-found"
+
+
+class StationNotAssigned(NotAllowed):
+    """Staff equip only the stations an organizer put them at; anyone else's device stays as it is."""
+
+    code = "station-not-assigned"
+
+
+class ProvisioningLinkUsed(Conflict):
+    """A set-up link works once: the station got a device from it (or another) since it was shown."""
+
+    code = "provisioning-link-used"
+
+
+class BadgePrintScope(Invalid):
+    code = "badge-print-scope"

@@ -87,6 +87,16 @@ class Station(Base):
         return self.retired_at is not None
 
 
+class StationAssignment(Base):
+    """An on-site staff member an organizer put at a station: they may equip their own device for it."""
+
+    __tablename__ = "checkin_station_assignments"
+    __table_args__ = (UniqueConstraint("station_id", "user_id"),)
+
+    station_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("checkin_stations.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
 class PrintStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
@@ -95,7 +105,7 @@ class PrintStatus(StrEnum):
 
 
 class BadgePrint(Base):
-    """A run of badge sheets for a whole conference (or one registration type), done in the background.
+    """A run of badge sheets for a whole conference (or one type, order or attendee), done in the background.
 
     Its state lives here, not in a process's memory: whichever app process runs it, any other
     can show its progress and hand out the finished PDF.
@@ -107,6 +117,9 @@ class BadgePrint(Base):
     registration_type_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("registration_types.id", ondelete="CASCADE")
     )
+    # A narrower print: one order's badges, or one attendee's (a reprint drawn like the others).
+    order_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("registration_orders.id", ondelete="CASCADE"))
+    attendee_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"))
     requested_by: Mapped[str] = mapped_column(String(320))
     status: Mapped[PrintStatus] = mapped_column(str_enum(PrintStatus, "print_status"), index=True)
     badges_total: Mapped[int] = mapped_column(default=0)

@@ -195,14 +195,22 @@ def single_badge(face: BadgeFace) -> bytes:
 
 
 async def printable_holders(
-    db: AsyncSession, *, conference: Conference, registration_type_id: uuid.UUID | None = None
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    registration_type_id: uuid.UUID | None = None,
+    order_id: uuid.UUID | None = None,
+    attendee_id: uuid.UUID | None = None,
 ) -> list[Holder]:
-    """Everyone who may attend (confirmed or awaiting an invoice), by last name; or those of one type."""
+    """Everyone who may attend (confirmed or awaiting an invoice), by last name; or one type's, order's or person's."""
     everyone = await people.holders(db, conference_id=conference.id)
     return [
         h
         for h in everyone
-        if h.active and (registration_type_id is None or h.registration_type_id == registration_type_id)
+        if h.active
+        and (registration_type_id is None or h.registration_type_id == registration_type_id)
+        and (order_id is None or h.order_id == order_id)
+        and (attendee_id is None or h.id == attendee_id)
     ]
 
 

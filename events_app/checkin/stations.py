@@ -79,12 +79,15 @@ async def create_station(
     )
     db.add(station)
     await db.flush()
-    issued = await _issue_token(db, conference=conference, station=station, actor=actor)
+    issued = await issue_device_token(db, conference=conference, station=station, actor=actor)
     await _audit(db, actor=actor, station=station, action="created", name=name, kind=str(data.kind))
     return station, issued
 
 
-async def _issue_token(db: AsyncSession, *, conference: Conference, station: Station, actor: Principal) -> IssuedToken:
+async def issue_device_token(
+    db: AsyncSession, *, conference: Conference, station: Station, actor: Principal
+) -> IssuedToken:
+    """A new station-role token for this station's device (the caller has revoked any previous one)."""
     issued = await accounts.issue_token(
         db,
         user_id=actor.user_id,
@@ -142,7 +145,7 @@ async def reissue_station_token(
         raise StationRetired("This station is retired.")
     if station.token_id is not None:
         await accounts.revoke_token(db, token_id=station.token_id)
-    issued = await _issue_token(db, conference=conference, station=station, actor=actor)
+    issued = await issue_device_token(db, conference=conference, station=station, actor=actor)
     await _audit(db, actor=actor, station=station, action="token_issued")
     return issued
 

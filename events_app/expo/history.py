@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
 from events_app.conferences.models import Conference
-from events_app.expo.models import BookingWindow, BoothBooking, Partner
+from events_app.expo.models import BookingWindow, BoothBooking, BusinessCategory, Partner, PartnerTier
 
 
 async def _write(
@@ -62,13 +62,15 @@ _KINDS: dict[type, str] = {
     Partner: "partner",
     Conference: "conference",
     BookingWindow: "booking_window",
+    PartnerTier: "partner_tier",
+    BusinessCategory: "business_category",
 }
 
 
 async def changed(
     db: AsyncSession,
     action: str,
-    subject: BoothBooking | Partner | Conference | BookingWindow,
+    subject: BoothBooking | Partner | Conference | BookingWindow | PartnerTier | BusinessCategory,
     *,
     actor: Principal | None,
     **details: Any,
@@ -76,7 +78,7 @@ async def changed(
     """A conference's own entries are its expo settings and floor plan; a partner is every conference's, so none."""
     if isinstance(subject, Conference):
         conference_id: uuid.UUID | None = subject.id
-    elif isinstance(subject, Partner):
+    elif isinstance(subject, Partner | PartnerTier | BusinessCategory):
         conference_id = None
     else:
         conference_id = subject.conference_id

@@ -58,7 +58,7 @@ async def list_tiers(db: AsyncSession) -> list[PartnerTier]:
     return list(await db.scalars(select(PartnerTier).order_by(PartnerTier.rank)))
 
 
-async def create_tier(db: AsyncSession, *, data: TierIn) -> PartnerTier:
+async def create_tier(db: AsyncSession, *, data: TierIn, actor: Principal | None = None) -> PartnerTier:
     """Adds a tier; ranks are unique so the booking order between tiers is never ambiguous."""
     if await db.scalar(select(PartnerTier.id).where(PartnerTier.slug == data.slug)):
         raise TierExists(f"A tier {data.slug!r} already exists.")
@@ -67,6 +67,7 @@ async def create_tier(db: AsyncSession, *, data: TierIn) -> PartnerTier:
     tier = PartnerTier(**msgspec.structs.asdict(data))
     db.add(tier)
     await db.flush()
+    await history.changed(db, "tier.created", tier, actor=actor, name=tier.name, rank=tier.rank, points=tier.points)
     return tier
 
 
@@ -81,12 +82,15 @@ async def list_categories(db: AsyncSession) -> list[BusinessCategory]:
     return list(await db.scalars(select(BusinessCategory).order_by(BusinessCategory.name)))
 
 
-async def create_category(db: AsyncSession, *, data: CategoryIn) -> BusinessCategory:
+async def create_category(db: AsyncSession, *, data: CategoryIn, actor: Principal | None = None) -> BusinessCategory:
     if await db.scalar(select(BusinessCategory.id).where(BusinessCategory.slug == data.slug)):
         raise CategoryExists(f"A category {data.slug!r} already exists.")
     category = BusinessCategory(**msgspec.structs.asdict(data))
     db.add(category)
     await db.flush()
+    await history.changed(
+        db, "category.created", category, actor=actor, name=category.name, exclusive=category.exclusive
+    )
     return category
 
 

@@ -51,9 +51,12 @@ class PartnerProgramController(Controller):
         return msgspec.convert(await partners.list_tiers(db_session), list[TierOut], from_attributes=True)
 
     @post("/tiers", opt=ORGANIZERS, operation_id="createPartnerTier")
-    async def create_tier(self, db_session: NamedDependency[AsyncSession], data: JSONBody[TierIn]) -> TierOut:
+    async def create_tier(
+        self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Principal], data: JSONBody[TierIn]
+    ) -> TierOut:
         """Adds a tier; its rank orders booking windows and its points go to each partner's ledger."""
-        return msgspec.convert(await partners.create_tier(db_session, data=data), TierOut, from_attributes=True)
+        tier = await partners.create_tier(db_session, data=data, actor=actor)
+        return msgspec.convert(tier, TierOut, from_attributes=True)
 
     @get("/categories", opt=PUBLIC, operation_id="listBusinessCategories")
     async def list_categories(self, db_session: NamedDependency[AsyncSession]) -> list[CategoryOut]:
@@ -63,10 +66,10 @@ class PartnerProgramController(Controller):
 
     @post("/categories", opt=ORGANIZERS, operation_id="createBusinessCategory")
     async def create_category(
-        self, db_session: NamedDependency[AsyncSession], data: JSONBody[CategoryIn]
+        self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Principal], data: JSONBody[CategoryIn]
     ) -> CategoryOut:
         """Adds a business category, exclusive or not."""
-        category = await partners.create_category(db_session, data=data)
+        category = await partners.create_category(db_session, data=data, actor=actor)
         return msgspec.convert(category, CategoryOut, from_attributes=True)
 
     @get("/partners", opt=STAFF, operation_id="listPartners")
