@@ -58,6 +58,7 @@ from events_app.expo.pages import ExpoPages
 from events_app.openapi import StructAsArray, WallClockTime, document_operations
 from events_app.payments.controllers import PaymentController, StripeWebhookController
 from events_app.payments.pages import InvoicePages
+from events_app.proposals.controllers import ProposalController
 from events_app.registration.controllers import RegistrationController
 from events_app.registration.pages import RegistrationPages
 from events_app.sessions.agenda_controllers import AgendaController
@@ -96,6 +97,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ScheduleController,
     AgendaController,
     ProgramPages,
+    ProposalController,
     FeedPages,
     AgendaPages,
     checkin_router,

@@ -25,6 +25,8 @@ from events_app.proposals.models import (
 )
 from events_app.proposals.schemas import (
     CallIn,
+    CallOut,
+    CallTrack,
 )
 from events_app.sessions import service as program
 from events_app.sessions.models import Track
@@ -97,3 +99,13 @@ async def set_call(db: AsyncSession, *, conference: Conference, data: CallIn, ac
     await db.flush()
     await audit(db, actor, "call.set", call, opens_at=opens.isoformat(), closes_at=closes.isoformat())
     return call
+
+
+async def call_out(db: AsyncSession, *, call: Call) -> CallOut:
+    """The call as its page and the API show it."""
+    tracks = [CallTrack(id=t.id, slug=t.slug, name=t.name) for t in await call_tracks(db, call=call)]
+    return CallOut(
+        opens_at=call.opens_at, closes_at=call.closes_at, is_open=is_open(call), tracks=tracks,
+        session_types=call.session_types, durations=call.durations, criteria=call.criteria,
+        anonymous=call.anonymous, description=call.description, decisions_released_at=call.decisions_released_at,
+    )  # fmt: skip

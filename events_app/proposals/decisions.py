@@ -52,20 +52,21 @@ async def decide(
 ) -> Proposal:
     """Accepts, rejects or waitlists a submitted proposal; private until released. The same decision twice is one."""
     proposal = await get_proposal(db, conference=conference, proposal_id=proposal_id)
+    verdict = Decision(data.decision)
     if proposal.state != ProposalState.SUBMITTED:
         raise ProposalNotEditable("Only a submitted proposal is decided on.")
     changed = await db.execute(
         update(Proposal)
-        .where(Proposal.id == proposal.id, Proposal.released_at.is_(None), Proposal.decision != data.decision)
-        .values(decision=data.decision, decided_at=now())
+        .where(Proposal.id == proposal.id, Proposal.released_at.is_(None), Proposal.decision != verdict)
+        .values(decision=verdict, decided_at=now())
         .execution_options(synchronize_session=False)
     )
     await db.refresh(proposal)
     if changed.rowcount == 0:  # type: ignore[attr-defined]
-        if proposal.decision != data.decision:
+        if proposal.decision != verdict:
             raise DecisionReleased("The speaker has been told this proposal's decision; it no longer changes.")
         return proposal
-    await audit(db, actor, "decided", proposal, decision=data.decision.value, title=proposal.title)
+    await audit(db, actor, "decided", proposal, decision=verdict.value, title=proposal.title)
     return proposal
 
 
@@ -213,12 +214,16 @@ async def _make_session(db: AsyncSession, *, settings: Settings, conference: Con
         )
         await _comp_registration(db, settings, conference, speaker, proposal)
     description = "\n\n".join(part for part in (proposal.abstract, proposal.description) if part.strip())
-    session = await program.create_session(
-        db, conference=conference, actor=None,
-        data=SessionIn(code=f"CFP-{proposal.id.hex[:8].upper()}", title=proposal.title,
-                       type=SessionType(proposal.session_type), description=description, track_id=proposal.track_id, status=SessionStatus.CONFIRMED,
-                       speakers=links),
-    )  # fmt: skip
+    data = SessionIn(
+        code=f"CFP-{proposal.id.hex[:8].upper()}",
+        title=proposal.title,
+        type=SessionType(proposal.session_type),
+        description=description,
+        track_id=proposal.track_id,
+        status=SessionStatus.CONFIRMED,
+        speakers=links,
+    )
+    session = await program.create_session(db, conference=conference, data=data, actor=None)
     proposal.session_id = session.id
     await db.flush()
 

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,7 @@ from events_app.accounts.service import Principal
 from events_app.conferences.errors import CityNotFound
 from events_app.conferences.models import Conference, MemberCity
 from events_app.core.clock import now
+from events_app.core.spreadsheet import csv_file
 from events_app.proposals.call import audit, get_call
 from events_app.proposals.errors import (
     ConflictOfInterest,
@@ -34,13 +36,16 @@ from events_app.proposals.models import (
     Reviewer,
 )
 from events_app.proposals.schemas import (
+    ProposalDetail,
     ProposalRow,
     ReviewerIn,
+    ReviewerOut,
     ReviewIn,
     ReviewItem,
+    ReviewOut,
     Sort,
 )
-from events_app.proposals.submissions import get_proposal, shown_name, speakers_of
+from events_app.proposals.submissions import get_proposal, proposals_out, shown_name, speakers_of
 from events_app.sessions import service as program
 from events_app.sessions.models import Track
 
@@ -234,3 +239,59 @@ async def reviews_of(db: AsyncSession, *, proposal: Proposal) -> list[tuple[Revi
         .where(Review.proposal_id == proposal.id).order_by(Review.created_at)
     )  # fmt: skip
     return [(r, u) for r, u in rows]
+
+
+async def proposals_csv(rows: Sequence[ProposalRow]) -> str:
+    """The organizers' export: every proposal with its speaker, scores and decision."""
+    header = ["title", "track", "type", "minutes", "state", "speaker", "email", "city or organization", "reviews",
+              "average", "spread", "decision", "released", "response"]  # fmt: skip
+    return await csv_file(
+        header,
+        ([r.title, r.track, r.session_type, r.duration_minutes, r.state.value, r.speaker_name, r.speaker_email,
+          r.speaker_city, r.reviews, r.average, r.spread, r.decision.value, "yes" if r.released else "no",
+          r.response.value] for r in rows),
+        byte_order_mark=True,
+    )  # fmt: skip
+
+
+async def review_queue_csv(queue: ReviewQueue) -> str:
+    """A reviewer's export: their proposals and their own scores; speakers only when the call is not anonymous."""
+    header = ["title", "track", "type", "minutes", "abstract", *queue.call.criteria, "comment"]
+    if not queue.call.anonymous:
+        header.append("speakers")
+    rows = []
+    for item in queue.items:
+        scores = [(item.my_scores or {}).get(c, "") for c in queue.call.criteria]
+        row = [
+            item.title,
+            item.track,
+            item.session_type,
+            item.duration_minutes,
+            item.abstract,
+            *scores,
+            item.my_comment,
+        ]
+        if item.speakers is not None:
+            row.append("; ".join(item.speakers))
+        rows.append(row)
+    return await csv_file(header, rows, byte_order_mark=True)
+
+
+def reviewer_out(reviewer: Reviewer, user: User) -> ReviewerOut:
+    return ReviewerOut(id=reviewer.id, user_id=user.id, name=user.name, email=user.email, track_id=reviewer.track_id,
+                       city_id=reviewer.city_id)  # fmt: skip
+
+
+async def reviewer_user(db: AsyncSession, *, reviewer: Reviewer) -> User:
+    return await db.get_one(User, reviewer.user_id)
+
+
+async def proposal_detail(db: AsyncSession, *, conference: Conference, proposal_id: uuid.UUID) -> ProposalDetail:
+    """A proposal for organizers: its row, its answers and every review, signed."""
+    proposal = await get_proposal(db, conference=conference, proposal_id=proposal_id)
+    rows = await proposal_rows(db, conference=conference, ids=[proposal.id], state=proposal.state)
+    shown = (await proposals_out(db, [proposal]))[0]
+    shown = msgspec.structs.replace(shown, decision=proposal.decision)  # organizers see their own decision
+    signed = [ReviewOut(reviewer=u.name, scores=r.scores, total=r.total, comment=r.comment)
+              for r, u in await reviews_of(db, proposal=proposal)]  # fmt: skip
+    return ProposalDetail(row=rows[0], proposal=shown, reviews=signed)

@@ -25,6 +25,10 @@ Minutes = Annotated[int, msgspec.Meta(ge=5, le=600)]
 Score = Annotated[int, msgspec.Meta(ge=1, le=5)]
 Criterion = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
 SORTS = ("average", "spread", "reviews", "title", "submitted")
+# The questions a proposal answers, in the order the form asks them.
+QUESTIONS = (
+    "title", "abstract", "description", "audience", "learning_objectives", "format", "duration_minutes", "co_speakers",
+)  # fmt: skip
 Sort = Literal["average", "spread", "reviews", "title", "submitted"]
 
 
@@ -32,9 +36,15 @@ class CallIn(msgspec.Struct, forbid_unknown_fields=True):
     opens_at: datetime
     closes_at: datetime
     track_ids: Annotated[list[uuid.UUID], msgspec.Meta(min_length=1, max_length=100)]
-    session_types: Annotated[list[SessionType], msgspec.Meta(min_length=1)] = [SessionType.BREAKOUT]
-    durations: Annotated[list[Minutes], msgspec.Meta(min_length=1, max_length=20)] = [60]
-    criteria: Annotated[list[Criterion], msgspec.Meta(min_length=1, max_length=10)] = ["Relevance", "Quality"]
+    session_types: Annotated[list[SessionType], msgspec.Meta(min_length=1)] = msgspec.field(
+        default_factory=lambda: [SessionType.BREAKOUT]
+    )
+    durations: Annotated[list[Minutes], msgspec.Meta(min_length=1, max_length=20)] = msgspec.field(
+        default_factory=lambda: [60]
+    )
+    criteria: Annotated[list[Criterion], msgspec.Meta(min_length=1, max_length=10)] = msgspec.field(
+        default_factory=lambda: ["Relevance", "Quality"]
+    )
     anonymous: bool = True
     description: LongText = ""
 
@@ -56,11 +66,7 @@ class CallOut(msgspec.Struct):
     anonymous: bool
     description: str
     decisions_released_at: datetime | None
-    # The questions a proposal answers, in the order the form asks them.
-    questions: list[str] = [
-        "title", "abstract", "description", "audience", "learning_objectives", "format", "duration_minutes",
-        "co_speakers",
-    ]  # fmt: skip
+    questions: list[str] = msgspec.field(default_factory=lambda: list(QUESTIONS))
 
 
 class SignInIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -192,7 +198,7 @@ class ProposalDetail(msgspec.Struct):
 
 
 class DecisionIn(msgspec.Struct, forbid_unknown_fields=True):
-    decision: Literal[Decision.ACCEPTED, Decision.REJECTED, Decision.WAITLISTED]
+    decision: Literal["accepted", "rejected", "waitlisted"]
 
 
 class ReleaseOut(msgspec.Struct):
@@ -220,3 +226,10 @@ class Confirmation(msgspec.Struct):
     proposal_id: uuid.UUID
     response: SpeakerResponse
     session_id: uuid.UUID | None
+
+
+class ReviewQueueOut(msgspec.Struct):
+    criteria: list[str]
+    anonymous: bool
+    proposals: list[ReviewItem]
+    left_out_for_conflicts: int

@@ -46,7 +46,10 @@ from events_app.proposals.models import (
 )
 from events_app.proposals.schemas import (
     ProfileIn,
+    ProfileOut,
     ProposalIn,
+    ProposalOut,
+    Window,
 )
 from events_app.sessions import service as program
 from events_app.sessions.models import SessionType
@@ -162,6 +165,11 @@ def _checked_photo(content: bytes) -> tuple[bytes, str]:
     return out.getvalue(), PHOTO_FORMATS[kind]
 
 
+def _store_photo(path: Path, image: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(image)
+
+
 def photo_dir(settings: Settings) -> Path:
     return settings.var_dir / "speaker-photos"
 
@@ -174,8 +182,7 @@ async def set_photo(
         raise PhotoTooLarge(f"A photo is at most {PHOTO_MAX_BYTES // (1024 * 1024)} MB.", max_bytes=PHOTO_MAX_BYTES)
     image, ext = await to_thread.run_sync(_checked_photo, content)
     name = f"{uuid.uuid4().hex}.{ext}"
-    folder = photo_dir(settings)
-    await to_thread.run_sync(lambda: (folder.mkdir(parents=True, exist_ok=True), (folder / name).write_bytes(image)))
+    await to_thread.run_sync(_store_photo, photo_dir(settings) / name, image)
     speaker.photo = name
     await db.flush()
     return speaker
@@ -346,3 +353,30 @@ def told_decision(proposal: Proposal) -> Decision:
 
 def shown_name(speaker: ProposalSpeaker) -> str:
     return speaker.name or speaker.email
+
+
+def profile_out(speaker: ProposalSpeaker) -> ProfileOut:
+    return ProfileOut(
+        id=speaker.id, email=speaker.email, name=speaker.name, title=speaker.title,
+        organization=speaker.organization, city_id=speaker.city_id, bio=speaker.bio, has_photo=bool(speaker.photo),
+        availability=[msgspec.convert(w, Window) for w in speaker.availability],
+    )  # fmt: skip
+
+
+async def proposals_out(db: AsyncSession, proposals: Sequence[Proposal]) -> list[ProposalOut]:
+    """Proposals as their speakers see them: the decision only once it is released."""
+    speakers = await speakers_of(db, [p.id for p in proposals])
+    shown = []
+    for proposal in proposals:
+        owner, *co = speakers[proposal.id]
+        shown.append(
+            ProposalOut(
+                id=proposal.id, track_id=proposal.track_id, title=proposal.title,
+                session_type=proposal.session_type, abstract=proposal.abstract, description=proposal.description,
+                audience=proposal.audience, learning_objectives=proposal.learning_objectives, format=proposal.format,
+                duration_minutes=proposal.duration_minutes, state=proposal.state, submitted_at=proposal.submitted_at,
+                speaker_name=owner.name, speaker_email=owner.email, co_speakers=[shown_name(s) for s in co],
+                decision=told_decision(proposal), response=proposal.response, session_id=proposal.session_id,
+            )
+        )  # fmt: skip
+    return shown
