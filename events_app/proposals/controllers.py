@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency, Provide
-from litestar.params import FromQuery, JSONBody, QueryParameter, RawBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC, allow
@@ -47,9 +47,7 @@ from events_app.proposals.schemas import (
 from events_app.settings import Settings
 
 ORGANIZERS = allow()
-StateFilter = Annotated[
-    ProposalState | None, QueryParameter(query="state", description="Only proposals in this state.")
-]
+StateFilter = Annotated[ProposalState | None, QueryParameter(name="state", description="Only proposals in this state.")]
 REVIEWERS = allow(Role.REVIEWER)
 SPEAKER = "/speaker/{token:str}"
 SPEAKERS_PROPOSAL = SPEAKER + "/proposals/{proposal_id:uuid}"
@@ -252,7 +250,7 @@ class ProposalController(Controller):
     @put("/review/{proposal_id:uuid}", opt=REVIEWERS, operation_id="reviewProposal")
     async def review(
         self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Principal],
-        conference: NamedDependency[Conference], proposal_id: uuid.UUID, data: JSONBody[ReviewIn],
+        conference: NamedDependency[Conference], proposal_id: FromPath[uuid.UUID], data: JSONBody[ReviewIn],
     ) -> dict[str, Any]:  # fmt: skip
         """Scores a proposal on each criterion (1-5) with a comment; sending again replaces the caller's review."""
         done = await reviews.review_proposal(
@@ -283,7 +281,10 @@ class ProposalController(Controller):
 
     @get("/proposals/{proposal_id:uuid}", opt=ORGANIZERS, operation_id="getProposal")
     async def get_proposal(
-        self, db_session: NamedDependency[AsyncSession], conference: NamedDependency[Conference], proposal_id: uuid.UUID
+        self,
+        db_session: NamedDependency[AsyncSession],
+        conference: NamedDependency[Conference],
+        proposal_id: FromPath[uuid.UUID],
     ) -> ProposalDetail:
         """A proposal with every review, signed by its reviewer."""
         return await reviews.proposal_detail(db_session, conference=conference, proposal_id=proposal_id)
@@ -291,7 +292,7 @@ class ProposalController(Controller):
     @post("/proposals/{proposal_id:uuid}/decision", opt=ORGANIZERS, operation_id="decideProposal", status_code=200)
     async def decide(
         self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None],
-        conference: NamedDependency[Conference], proposal_id: uuid.UUID, data: JSONBody[DecisionIn],
+        conference: NamedDependency[Conference], proposal_id: FromPath[uuid.UUID], data: JSONBody[DecisionIn],
     ) -> ProposalRow:  # fmt: skip
         """Accepts, rejects or waitlists a proposal; the speaker hears of it when decisions are released."""
         await decisions.decide(db_session, conference=conference, proposal_id=proposal_id, data=data, actor=principal)
