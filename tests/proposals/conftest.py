@@ -1,4 +1,4 @@
-"""A conference with an open call for proposals, two committee tracks, two member cities and mail read from the outbox."""
+"""A conference with an open call for proposals, two committee tracks, two member cities; mail read from the outbox."""
 
 from __future__ import annotations
 
