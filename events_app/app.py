@@ -61,6 +61,8 @@ from events_app.expo.pages import ExpoPages
 from events_app.openapi import StructAsArray, WallClockTime, document_operations
 from events_app.payments.controllers import PaymentController, StripeWebhookController
 from events_app.payments.pages import InvoicePages
+from events_app.proposals.controllers import ProposalController
+from events_app.proposals.pages import CallPages, ReviewPages
 from events_app.registration.controllers import RegistrationController
 from events_app.registration.pages import RegistrationPages
 from events_app.sessions.agenda_controllers import AgendaController
@@ -99,6 +101,9 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ScheduleController,
     AgendaController,
     ProgramPages,
+    ProposalController,
+    CallPages,
+    ReviewPages,
     FeedPages,
     AgendaPages,
     checkin_router,

@@ -15,6 +15,7 @@ from events_app.accounts import seed as accounts_seed
 from events_app.checkin import seed as checkin_seed
 from events_app.conferences import seed as conferences_seed
 from events_app.expo import seed as expo_seed
+from events_app.proposals import seed as proposals_seed
 from events_app.registration import seed as registration_seed
 from events_app.sessions import seed as sessions_seed
 
@@ -27,6 +28,7 @@ SEEDS: list[Seed] = [
     sessions_seed.seed,
     checkin_seed.seed,  # after the program: session-room doors stand in its rooms
     expo_seed.seed,
+    proposals_seed.seed,  # after the program: its committees' tracks are the call's
 ]
 RANDOM_SEED = 2027
 

@@ -33,6 +33,7 @@ from events_app.expo.models import (
     PointsEntry,
 )
 from events_app.payments.models import Invoice, InvoicePayment, InvoiceSeries, Payment, Refund, StripeEvent
+from events_app.proposals.models import Call, CoSpeaker, Proposal, ProposalSpeaker, Review, Reviewer
 from events_app.registration.models import (
     Attendee,
     CancellationPolicy,
@@ -73,9 +74,11 @@ __all__ = [
     "BoothHold",
     "BoothStaffMember",
     "BusinessCategory",
+    "Call",
     "CancellationPolicy",
     "Checkin",
     "CityEmailDomain",
+    "CoSpeaker",
     "Conference",
     "ExpoSettings",
     "FeedCache",
@@ -96,8 +99,12 @@ __all__ = [
     "PointsEntry",
     "ProgramSession",
     "PromoCode",
+    "Proposal",
+    "ProposalSpeaker",
     "Refund",
     "RegistrationType",
+    "Review",
+    "Reviewer",
     "Room",
     "Rsvp",
     "Scan",

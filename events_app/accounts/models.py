@@ -19,6 +19,8 @@ class Role(StrEnum):
     # A door's scanning device, not a person: it scans, looks people up by name and keeps the
     # offline copy at its own conference, and nothing else. Only stations hold such tokens.
     STATION = "station"
+    # A policy committee's member: reviews the call for proposals' submissions in their tracks, nothing else.
+    REVIEWER = "reviewer"
 
 
 # Each role as people say it, one of them and all of them; the values above are for code and tokens.
@@ -27,6 +29,7 @@ ROLE_WORDS = {
     Role.STAFF: ("on-site staff", "on-site staff"),
     Role.PARTNER: ("exhibitor", "exhibitors"),
     Role.STATION: ("a door's scanner", "doors' scanners"),
+    Role.REVIEWER: ("reviewer", "reviewers"),
 }
 
 
@@ -38,6 +41,7 @@ TOKEN_ROLES_FOR = {
     Role.ORGANIZER: {Role.ORGANIZER, Role.STAFF, Role.STATION},
     Role.STAFF: {Role.STAFF, Role.STATION},
     Role.PARTNER: {Role.PARTNER},
+    Role.REVIEWER: {Role.REVIEWER},
 }
 
 role_type = str_enum(Role, "role", length=20)

@@ -30,6 +30,7 @@ PARTS = (
     ("conference-program", "Program", "Sessions, speakers and your agenda"),
     ("conference-expo", "Expo", "Floor plan and partner booths"),
     ("conference-feeds", "Calendar feeds", "Subscribe in your calendar app"),
+    ("cfp-call", "Call for proposals", "Propose a session to a policy committee"),
 )
 
 

@@ -60,7 +60,7 @@ async def _call(client: AsyncTestClient[Litestar], method: str, path: str, calle
     return response.status_code
 
 
-@pytest.mark.parametrize("role", [None, Role.STAFF, Role.PARTNER, Role.ORGANIZER])
+@pytest.mark.parametrize("role", [None, Role.STAFF, Role.PARTNER, Role.REVIEWER, Role.ORGANIZER])
 async def test_every_route_lets_in_exactly_the_roles_it_declares(
     app: Litestar, make_caller: MakeCaller, role: Role | None
 ) -> None:

@@ -1,0 +1,75 @@
+"""A committee member's review list with the demo's 300 proposals: the page and its API twin.
+
+The demo call has ~280 submitted proposals over seven committee tracks; the bench reviewer sits
+on all seven, so one page lists every one of them (speakers hidden, conflicts left out). The
+page is rendered from the same queue the API answers with, so the two rows show the template's cost.
+"""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from bench.harness import Bench, bare_result, bench_world, drive, report
+
+EMAIL, PASSWORD = "bench-reviewer@example.test", "bench-reviewer-pass"
+
+
+async def _prepare(bench: Bench) -> tuple[str, str]:
+    """A reviewer on every committee track of the demo call; returns the slug and an API token."""
+    from events_app.accounts import service as accounts
+    from events_app.accounts.models import Role
+    from events_app.conferences.service import find_conference
+    from events_app.db import make_engine
+    from events_app.proposals import reviews
+    from events_app.proposals.models import Call
+    from events_app.proposals.schemas import ReviewerIn
+
+    engine = make_engine(bench.database_url)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+            conference = await find_conference(db, slug="annual-2027")
+            user = await accounts.create_user(db, email=EMAIL, name="Bench Reviewer", password=PASSWORD,
+                                              role=Role.REVIEWER)  # fmt: skip
+            call = (await db.scalars(select(Call).where(Call.conference_id == conference.id))).one()
+            for track_id in call.track_ids:
+                data = ReviewerIn(user_id=user.id, track_id=track_id)  # type: ignore[arg-type]
+                await reviews.assign_reviewer(db, conference=conference, data=data, actor=None)
+            issued = await accounts.issue_token(db, user_id=user.id, name="bench")
+            await db.commit()
+            return conference.slug, issued.secret
+    finally:
+        await engine.dispose()
+
+
+async def _session_cookie(url: str) -> str:
+    async with httpx.AsyncClient(base_url=url) as client:
+        await client.get("/login")
+        signed_in = await client.post(
+            "/login", data={"email": EMAIL, "password": PASSWORD, "next": "/"},
+            headers={"x-csrftoken": client.cookies.get("csrftoken", "")},
+        )  # fmt: skip
+        assert signed_in.status_code in (200, 303), signed_in.text
+        return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
+
+
+async def run(db_kind: str, *, requests: int, concurrency: int) -> str:
+    async with bench_world(db_kind) as bench:
+        slug, token = await _prepare(bench)
+        cookie = await _session_cookie(bench.app.url)
+        page = f"/office/c/{slug}/cfp/review"
+        api = f"/api/conferences/{slug}/cfp/review"
+        count = len((await httpx.AsyncClient(base_url=bench.app.url).get(
+            api, headers={"Authorization": f"Bearer {token}"})).json()["proposals"])  # fmt: skip
+        baseline = await bare_result(bench, requests=requests, concurrency=concurrency)
+        pages = await drive(
+            f"GET review list page ({count} proposals)", bench.app.url,
+            lambda c, _i: c.get(page, headers={"Cookie": cookie}), requests=requests, concurrency=concurrency,
+        )  # fmt: skip
+        answers = await drive(
+            f"GET review queue API ({count} proposals)", bench.app.url,
+            lambda c, _i: c.get(api, headers={"Authorization": f"Bearer {token}"}), requests=requests,
+            concurrency=concurrency,
+        )  # fmt: skip
+    return report(f"Reviewer's list on {db_kind}", [pages, answers], baseline=baseline)
