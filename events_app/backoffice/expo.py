@@ -504,8 +504,6 @@ async def _bookings_page(
         "bookings": found,
         "live": {b.id for b in found if bookings.booking_is_live(b)},
         "views": views,
-        "free": [v for v in views if v.status == "available"],
-        "partners": [p for p in await partners.list_partners(db) if p.active],
         "done": DONE.get(done, ""),
         "error": error,
     }
@@ -666,6 +664,25 @@ class ExpoOffice(Controller):
         await db.commit()
         return Redirect(f"/office/c/{conference.slug}/expo/bookings?done={done}", status_code=303)
 
+    @get("/booths/{booth_id:uuid}/assign", opt=ORGANIZERS, media_type=MediaType.HTML)
+    async def assign_form(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        booth: NamedDependency[Booth],
+    ) -> Template:
+        """Which partner to place in this booth, and at what price (one form per booth keeps the list light)."""
+        [view] = await floorplan.booth_views(db_session, conference=conference, booth_id=booth.id)
+        context = {
+            "principal": actor,
+            "conference": conference,
+            "section": "expo",
+            "view": view,
+            "partners": [p for p in await partners.list_partners(db_session) if p.active],
+        }
+        return Template("backoffice/expo/assign.html", context=context)
+
     @post("/booths/{booth_id:uuid}/assign", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def assign(
         self,
@@ -693,6 +710,25 @@ class ExpoOffice(Controller):
             )
 
         return await self._placed(db_session, conference, actor, place(), "assigned")
+
+    @get("/bookings/{booking_id:uuid}/move", opt=ORGANIZERS, media_type=MediaType.HTML)
+    async def move_form(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        booking: NamedDependency[BoothBooking],
+    ) -> Template:
+        """The free booths a booking may move to."""
+        views = await floorplan.booth_views(db_session, conference=conference)
+        context = {
+            "principal": actor,
+            "conference": conference,
+            "section": "expo",
+            "booking": booking,
+            "free": [v for v in views if v.status == "available"],
+        }
+        return Template("backoffice/expo/move.html", context=context)
 
     @post("/bookings/{booking_id:uuid}/move", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def move(

@@ -86,7 +86,7 @@ async def redeem(
     station = await station_of_link(db, settings, conference=conference, code=code)
     _station_id, generation, shown_by = _read(settings, code)
     organizer = await accounts.principal_for_session(db, user_id=str(shown_by))
-    if organizer is None or organizer.role not in (Role.ORGANIZER, Role.STAFF):
+    if organizer is None or organizer.role != Role.ORGANIZER:
         raise ProvisioningLinkUsed("Whoever showed this code can no longer set up devices. Ask for a new one.")
     old_token = None if generation == NO_DEVICE else uuid.UUID(generation)
     same_device = Station.token_id.is_(None) if old_token is None else Station.token_id == old_token

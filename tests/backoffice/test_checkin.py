@@ -3,23 +3,27 @@ reprints, the credit report; and the staff home a staff member lands on and scan
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.accounts.models import ApiToken
 from events_app.audit.models import AuditEvent
 from events_app.checkin import assignments, printing, provisioning
+from events_app.checkin.errors import ProvisioningLinkUsed
 from events_app.checkin.models import BadgePrint, PrintStatus, Station
+from events_app.conferences.models import Conference
 from events_app.registration.models import Order
 from events_app.settings import Settings
 from tests.backoffice.conftest import form, sign_in
 from tests.checkin.conftest import World, build_world, organizer_principal, place_order
-from tests.conftest import MakeCaller
+from tests.conftest import MakeCaller, session_for
 
 OFFICE = "/office/c/annual-2027/checkin"
 
@@ -105,6 +109,36 @@ async def test_a_phone_opening_the_qr_link_becomes_the_station_once(
         assert "already used" in again.text
         assert await door_answers(phone, doors, token) == 200  # the second try took nothing away
     assert "station.provisioned" in await actions(db, doors.north.station.id)
+
+
+@pytest.mark.postgres_only
+async def test_two_phones_racing_on_one_code_set_up_one_device(
+    db: AsyncSession, settings: Settings, doors: World
+) -> None:
+    organizer = await organizer_principal(db, doors.organizer)
+    link = await provisioning.provisioning_link(
+        settings, conference=doors.conference, station=doors.north.station, actor=organizer
+    )
+    code = link.url.rsplit("/", 1)[1]
+
+    async def phone(address: str) -> str:
+        async with session_for(settings) as session:
+            conference = await session.get_one(Conference, doors.conference.id)
+            try:
+                await provisioning.redeem(session, settings, conference=conference, code=code, address=address)
+            except ProvisioningLinkUsed:
+                return "refused"
+            await session.commit()
+            return "set up"
+
+    answers = await asyncio.gather(phone("10.0.0.1"), phone("10.0.0.2"))
+    assert sorted(answers) == ["refused", "set up"]
+    live = await db.scalar(
+        select(func.count())
+        .select_from(ApiToken)
+        .where(ApiToken.name.like("Station: North entrance%"), ApiToken.revoked_at.is_(None))
+    )
+    assert live == 1
 
 
 async def test_a_set_up_code_past_its_minutes_sets_up_nothing(

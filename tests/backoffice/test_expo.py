@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.models import Role
 from events_app.audit.models import AuditEvent
-from events_app.expo import holds, partners
+from events_app.expo import bookings, holds, partners
 from events_app.expo.models import BookingStatus, BookingWindow, Booth, BoothBooking, Partner
 from tests.backoffice.conftest import form, sign_in
 from tests.conftest import Caller, MakeCaller
@@ -178,7 +178,7 @@ async def test_freeing_a_held_booth_asks_first(
         assert "End the hold on booth 103?" in asked.text
         await client.post(f"{OFFICE}/booths/{booth.id}/release", data=form(client, confirmed="yes"))
         page = await client.get(f"{OFFICE}/bookings")
-        assert f'action="{OFFICE}/booths/{booth.id}/assign"' in page.text
+        assert f'href="{OFFICE}/booths/{booth.id}/assign"' in page.text
     finally:
         await client.__aexit__(None, None, None)
 
@@ -216,12 +216,18 @@ async def test_rules_and_booking_windows(app: Litestar, db: AsyncSession, expo: 
 
 
 async def test_every_expo_page_opens_for_an_organizer(
-    app: Litestar, expo: ExpoWorld, organizer: Caller, make_partner: MakePartner
+    app: Litestar, db: AsyncSession, expo: ExpoWorld, organizer: Caller, make_partner: MakePartner
 ) -> None:
     acme = await make_partner("Acme Paving")
     client = await office(app, organizer)
     try:
+        await client.post(
+            f"{OFFICE}/booths/{expo.booths['105'].id}/assign", data=form(client, partner_id=str(acme.partner.id))
+        )
+        [booking] = await bookings.list_bookings(db, conference=expo.conference, partner=None)
         for path in (
+            f"{OFFICE}/booths/{expo.booths['106'].id}/assign",
+            f"{OFFICE}/bookings/{booking.id}/move",
             OFFICE,
             f"{OFFICE}/floor-plan",
             f"{OFFICE}/bookings",
