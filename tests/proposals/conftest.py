@@ -133,7 +133,8 @@ def submit(client: AsyncTestClient[Litestar], cfp: CfpWorld, sign_in: SignIn) ->
         assert made.status_code == 201, made.text
         sent = await client.post(f"{cfp.api}/speaker/{token}/proposals/{made.json()['id']}/submit")
         assert sent.status_code == 200, sent.text
-        return sent.json() | {"token": token}
+        submitted: dict[str, Any] = sent.json()
+        return submitted | {"token": token}
 
     return go
 
