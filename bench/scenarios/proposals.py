@@ -48,7 +48,7 @@ async def _session_cookie(url: str) -> str:
         await client.get("/login")
         signed_in = await client.post(
             "/login", data={"email": EMAIL, "password": PASSWORD, "next": "/"},
-            headers={"x-csrftoken": client.cookies.get("csrftoken", "")},
+            headers={"x-csrftoken": client.cookies.get("csrftoken") or ""},
         )  # fmt: skip
         assert signed_in.status_code in (200, 303), signed_in.text
         return "; ".join(f"{name}={value}" for name, value in client.cookies.items())

@@ -21,6 +21,10 @@ NotAllowed (403)
 ├── NotYourTrack               not-your-track            (a reviewer reviews only their committees' tracks)
 ├── ConflictOfInterest         conflict-of-interest      (a reviewer never reviews a speaker of their own city)
 └── OwnerOnly                  owner-only                (a co-speaker may read a proposal, only its owner changes it)
+
+Refusals of other domains passed on: accounts' user-not-found (a reviewer named by id), conferences'
+city-not-found (a speaker's or a reviewer's city), the program's track-not-found (a call's track), and
+the signed links' link-invalid and link-expired.
 """
 
 from __future__ import annotations

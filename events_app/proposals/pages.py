@@ -41,6 +41,8 @@ REVIEWERS = allow(Role.REVIEWER)
 SPEAKER = "/speaker/{token:str}"
 Text = Annotated[str, msgspec.Meta(max_length=20_000)]
 Short = Annotated[str, msgspec.Meta(max_length=200)]
+Choice = Annotated[str, msgspec.Meta(max_length=30)]
+Ident = Annotated[str, msgspec.Meta(max_length=40)]
 StateQuery = Annotated[str, QueryParameter(name="state", max_length=20)]
 DONE = {
     "profile": "Your profile is saved.",
@@ -86,22 +88,22 @@ class ProfileForm(msgspec.Struct):
     name: Short = ""
     title: Short = ""
     organization: Short = ""
-    city_id: str = ""
+    city_id: Ident = ""
     bio: Text = ""
-    available_from: str = ""
-    available_until: str = ""
+    available_from: Ident = ""
+    available_until: Ident = ""
 
 
 class ProposalForm(msgspec.Struct):
-    track_id: str = ""
+    track_id: Ident = ""
     title: Annotated[str, msgspec.Meta(max_length=300)] = ""
-    session_type: str = "breakout"
+    session_type: Choice = "breakout"
     abstract: Text = ""
     description: Text = ""
     audience: Annotated[str, msgspec.Meta(max_length=500)] = ""
     learning_objectives: Text = ""
     format: Short = ""
-    duration_minutes: str = "60"
+    duration_minutes: Choice = "60"
 
 
 class PhotoForm(msgspec.Struct):
@@ -113,7 +115,7 @@ class ScoreForm(msgspec.Struct):
 
 
 class DecisionForm(msgspec.Struct):
-    decision: str = ""
+    decision: Choice = ""
 
 
 def _proposal_in(form: ProposalForm) -> ProposalIn:

@@ -13,6 +13,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.accounts.errors import UserNotFound
 from events_app.accounts.models import User
 from events_app.accounts.service import Principal
 from events_app.conferences.errors import CityNotFound
@@ -58,7 +59,7 @@ async def assign_reviewer(
     if data.city_id is not None and await db.get(MemberCity, data.city_id) is None:
         raise CityNotFound("city_id is not the id of a member city.")
     if await db.get(User, data.user_id) is None:
-        raise ProposalNotFound("No user has this id.")  # the reviewer-to-be, named in the body
+        raise UserNotFound("user_id is not the id of a user.")
     reviewer = await db.scalar(
         select(Reviewer).where(Reviewer.track_id == data.track_id, Reviewer.user_id == data.user_id)
     )

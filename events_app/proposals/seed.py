@@ -1,7 +1,7 @@
 """The demo's call for proposals: open now, ~300 proposals across the seven policy committees' tracks,
 three reviewers per committee, scores on most submissions and decisions (not yet released) on some.
 
-Rows go in bulk, a few flushes; the reviewers share one password hash, so the seed stays fast.
+Rows go in bulk, a few flushes; the reviewers share one password hash made beforehand, so the seed stays fast.
 The demo reviewer (``reviewer@demo.events.test``) sits on two committees.
 """
 
@@ -16,7 +16,6 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.models import Role, User
-from events_app.accounts.service import hash_password
 from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, GroupKind, MemberCity
 from events_app.conferences.seed import DEMO_SLUG
 from events_app.core.clock import now
@@ -33,6 +32,9 @@ from events_app.sessions.models import SessionType, Track
 from events_app.sessions.seed import EXPERTS, FIRST, LAST, OFFICIAL_TITLES, TOPICS
 
 DEMO_REVIEWER = ("reviewer@demo.events.test", "Rita Reviewer", "demo-reviewer-pass")
+# The argon2 hash of that password, made once: hashing at seed time costs a second on a busy machine,
+# and every committee member of the demo shares it.
+DEMO_REVIEWER_HASH = "$argon2id$v=19$m=65536,t=3,p=4$LEXfBLhhyMA7ySYHaD4XbQ$9XkHzLWuwPslVaGoeegy7rF+V9YXDk0TUugsoyZCjps"
 PROPOSALS = 300
 CRITERIA = ["Relevance to cities", "Practical takeaways", "Speaker expertise"]
 SHAPES = (
@@ -93,7 +95,7 @@ async def seed(db: AsyncSession, *, rng: random.Random) -> None:
     city_list = sorted({c[0]: (c[0], c[1], c[2]) for c in cities}.values(), key=lambda c: c[1])
 
     # Three committee members per track; the demo reviewer also sits on the first two.
-    shared_hash = await hash_password(DEMO_REVIEWER[2])
+    shared_hash = DEMO_REVIEWER_HASH
     taken_emails = set(await db.scalars(select(User.email)))
     demo = User(id=uid(), email=DEMO_REVIEWER[0], name=DEMO_REVIEWER[1], password_hash=shared_hash, role=Role.REVIEWER)
     users = [] if demo.email in taken_emails else [demo]
