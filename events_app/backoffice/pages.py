@@ -190,12 +190,11 @@ class ConferenceOffice(Controller):
     @get("/", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-dashboard")
     async def dashboard(
         self,
-        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
     ) -> Template:
-        found = await figures.gather(db_session, conference=conference, settings=settings)
+        found = await figures.gather(db_session, conference=conference)
         context = {"principal": actor, "conference": conference, "figures": found}
         return Template("backoffice/dashboard.html", context=context)
 
