@@ -32,11 +32,20 @@ from events_app.expo.models import (
     PartnerTier,
     PointsEntry,
 )
-from events_app.payments.models import Invoice, InvoicePayment, InvoiceSeries, Payment, Refund, StripeEvent
+from events_app.payments.models import (
+    BillingProfile,
+    Invoice,
+    InvoicePayment,
+    InvoiceSeries,
+    Payment,
+    Refund,
+    StripeEvent,
+)
 from events_app.registration.models import (
     Attendee,
     CancellationPolicy,
     Order,
+    OrderNote,
     PromoCode,
     RegistrationType,
     WaitlistEntry,
@@ -67,6 +76,7 @@ __all__ = [
     "BadgePrint",
     "BadgePurchase",
     "Base",
+    "BillingProfile",
     "BookingWindow",
     "Booth",
     "BoothBooking",
@@ -87,6 +97,7 @@ __all__ = [
     "Lead",
     "MemberCity",
     "Order",
+    "OrderNote",
     "OutboxMail",
     "Partner",
     "PartnerCategory",

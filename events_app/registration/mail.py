@@ -162,6 +162,7 @@ async def send_confirmation(
         subject=f"You are registered: {conference.name}",
         text=text,
         attachments=attachments,
+        about=attendee.order_id,
     )
 
 
@@ -191,6 +192,7 @@ async def send_payment_pending(
         to=[attendee.email],
         subject=f"Registered, payment pending: {conference.name}",
         text=text,
+        about=attendee.order_id,
     )
 
 
@@ -213,7 +215,12 @@ async def send_order_receipt(
         ]
     )
     await queue_mail(
-        db, settings=settings, to=[order.buyer_email], subject=f"Order {order.number} confirmed", text=text
+        db,
+        settings=settings,
+        to=[order.buyer_email],
+        subject=f"Order {order.number} confirmed",
+        text=text,
+        about=order.id,
     )
 
 
@@ -228,7 +235,9 @@ async def send_manage_link(
             "Earlier links to this order no longer work.",
         ]
     )
-    await queue_mail(db, settings=settings, to=[order.buyer_email], subject=f"Manage order {order.number}", text=text)
+    await queue_mail(
+        db, settings=settings, to=[order.buyer_email], subject=f"Manage order {order.number}", text=text, about=order.id
+    )
 
 
 async def send_invoice_notice(
@@ -262,6 +271,7 @@ async def send_invoice_notice(
         to=[order.buyer_email],
         subject=f"Invoice {invoice_number}: {conference.name}",
         text=text,
+        about=order.id,
     )
 
 
@@ -294,7 +304,12 @@ async def send_cancellation(
     )
     recipients = sorted({order.buyer_email, *(a.email for a in attendees)})
     await queue_mail(
-        db, settings=settings, to=recipients, subject=f"Registration cancelled: {conference.name}", text=text
+        db,
+        settings=settings,
+        to=recipients,
+        subject=f"Registration cancelled: {conference.name}",
+        text=text,
+        about=order.id,
     )
 
 
@@ -312,7 +327,12 @@ async def send_refund_notice(
         ]
     )
     await queue_mail(
-        db, settings=settings, to=[order.buyer_email], subject=f"Refund on order {order.number}", text=text
+        db,
+        settings=settings,
+        to=[order.buyer_email],
+        subject=f"Refund on order {order.number}",
+        text=text,
+        about=order.id,
     )
 
 
