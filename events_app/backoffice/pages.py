@@ -36,11 +36,12 @@ from events_app.conferences.models import Conference, MemberCity
 from events_app.conferences.schemas import CityPatch
 from events_app.core.clock import now
 from events_app.core.errors import DomainError
+from events_app.core.mail import mails_about
 from events_app.core.pagination import Offset
 from events_app.payments import service as payments
 from events_app.payments.errors import InvoiceNotFound
 from events_app.payments.models import Payment, PaymentStatus, ReceiptMethod
-from events_app.registration import cancellation, checkout, reports
+from events_app.registration import cancellation, checkout, notes, reports
 from events_app.registration import service as registration
 from events_app.registration.checkout import PURPOSE as ORDER_PURPOSE
 from events_app.registration.dependencies import provide_order, provide_registration_type
@@ -63,6 +64,8 @@ DONE = {
     "confirmation": "The confirmation is sent again.",
     "type": "The registration type is saved.",
     "city": "The city is saved.",
+    "note": "The note is added.",
+    "substitute": "The substitute is registered; the old badge no longer works.",
 }
 
 
@@ -128,6 +131,8 @@ async def _order_page(
         "money": money,
         "live_statuses": LIVE_ATTENDEE,
         "trail": await audit.trail_of(db, subject_ids=subjects),
+        "notes": await notes.notes_on(db, order=order),
+        "mails": await mails_about(db, about_id=order.id),
         "methods": RECORDED_METHODS,
         "today": now().astimezone(ZoneInfo(conference.timezone)).date().isoformat(),
         "error": error,
@@ -146,7 +151,7 @@ async def _refused(db: AsyncSession, exc: DomainError | ValueError, **page: Any)
     return await _order_page(db, order=order, error=detail, **page)
 
 
-async def _act(db: AsyncSession, action: Awaitable[object], *, done: str, **page: Any) -> Template | Redirect:
+async def act_on_order(db: AsyncSession, action: Awaitable[object], *, done: str, **page: Any) -> Template | Redirect:
     """Runs an order's action and commits it before answering; a refusal shows the order again with its reason."""
     try:
         await action
@@ -208,6 +213,8 @@ class ConferenceOffice(Controller):
         q: FromQuery[str] = "",
         status: FromQuery[str] = "",
         method: FromQuery[str] = "",
+        type: FromQuery[str] = "",
+        city: FromQuery[str] = "",
         offset: Offset = 0,
     ) -> Template | Redirect:
         """Orders by number, buyer, attendee name, email or city; an invoice number opens its order."""
@@ -222,12 +229,16 @@ class ConferenceOffice(Controller):
                     return Redirect(order_url, status_code=303)
         order_status = _chosen(OrderStatus, status)
         payment_method = _chosen(PaymentMethod, method)
+        types = await registration.list_types(db_session, conference_id=conference.id)
+        chosen_type = next((t.id for t in types if str(t.id) == type), None)
         page = await reports.search_orders(
             db_session,
             conference_id=conference.id,
             search=q.strip()[:100] or None,
             status=order_status,
             payment_method=payment_method,
+            registration_type_id=chosen_type,
+            city=city.strip()[:100] or None,
             limit=PAGE_SIZE,
             offset=offset,
         )
@@ -236,9 +247,10 @@ class ConferenceOffice(Controller):
             "conference": conference,
             "page": page,
             "links": _page_links(request, total=page.total, offset=offset),
-            "filters": {"q": q, "status": status, "method": method},
+            "filters": {"q": q, "status": status, "method": method, "type": type, "city": city},
             "statuses": list(OrderStatus),
             "methods": list(PaymentMethod),
+            "types": types,
         }
         return Template("backoffice/orders.html", context=context)
 
@@ -284,7 +296,9 @@ class ConferenceOffice(Controller):
                 actor=actor,
             )
 
-        return await _act(db_session, record(), done="payment", conference=conference, principal=actor, order=order)
+        return await act_on_order(
+            db_session, record(), done="payment", conference=conference, principal=actor, order=order
+        )
 
     @post("/orders/{order_id:uuid}/refund", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def refund(
@@ -317,7 +331,7 @@ class ConferenceOffice(Controller):
             cancel_attendees_too=data.cancel_attendees == "on",
             actor=actor,
         )
-        return await _act(db_session, refunding, done="refund", **page)
+        return await act_on_order(db_session, refunding, done="refund", **page)
 
     @post("/orders/{order_id:uuid}/cancel", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def cancel(
@@ -344,7 +358,7 @@ class ConferenceOffice(Controller):
         cancelling = cancellation.cancel_attendees(
             db_session, settings=settings, order=order, attendee_ids=chosen, actor=actor
         )
-        return await _act(db_session, cancelling, done="cancel", **page)
+        return await act_on_order(db_session, cancelling, done="cancel", **page)
 
     @post("/orders/{order_id:uuid}/confirmation", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def resend_confirmation(
@@ -358,7 +372,9 @@ class ConferenceOffice(Controller):
         sending = checkout.resend_confirmation(
             db_session, settings=settings, conference=conference, order=order, actor=actor
         )
-        return await _act(db_session, sending, done="confirmation", conference=conference, principal=actor, order=order)
+        return await act_on_order(
+            db_session, sending, done="confirmation", conference=conference, principal=actor, order=order
+        )
 
     @get("/types", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-types")
     async def types(
