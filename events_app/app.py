@@ -38,6 +38,7 @@ from events_app.accounts.web_sessions import STORE_NAME as SESSION_STORE
 from events_app.accounts.web_sessions import DatabaseStore, WebSessionConfig
 from events_app.audit.controllers import AuditController
 from events_app.backoffice.billing import AssociationBilling, ConferenceBilling
+from events_app.backoffice.cities import CityImportOffice
 from events_app.backoffice.pages import CityOffice, ConferenceOffice, OfficeHome, office_static
 from events_app.backoffice.registration import RegistrationOffice
 from events_app.checkin.controllers import BadgeImages, checkin_router
@@ -110,6 +111,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     RegistrationOffice,
     AssociationBilling,
     ConferenceBilling,
+    CityImportOffice,
     office_static,
 ]
 
