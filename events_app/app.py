@@ -37,9 +37,11 @@ from events_app.accounts.pages import LoginPages
 from events_app.accounts.web_sessions import STORE_NAME as SESSION_STORE
 from events_app.accounts.web_sessions import DatabaseStore, WebSessionConfig
 from events_app.audit.controllers import AuditController
+from events_app.backoffice.audit_log import AssociationAudit, ConferenceAudit
 from events_app.backoffice.billing import AssociationBilling, ConferenceBilling
 from events_app.backoffice.cities import CityImportOffice
 from events_app.backoffice.pages import CityOffice, ConferenceOffice, OfficeHome, office_static
+from events_app.backoffice.people import PeopleOffice
 from events_app.backoffice.registration import RegistrationOffice
 from events_app.checkin.controllers import BadgeImages, checkin_router
 from events_app.checkin.live import channels_plugin
@@ -112,6 +114,9 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     AssociationBilling,
     ConferenceBilling,
     CityImportOffice,
+    AssociationAudit,
+    ConferenceAudit,
+    PeopleOffice,
     office_static,
 ]
 

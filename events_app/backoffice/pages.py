@@ -84,7 +84,7 @@ def _received_on(text: str) -> date:
         raise ValueError("Give the date the money arrived, as on the check or the bank statement.") from None
 
 
-def _page_links(request: Request[Any, Any, Any], *, total: int, offset: int) -> dict[str, str | None]:
+def page_links(request: Request[Any, Any, Any], *, total: int, offset: int) -> dict[str, str | None]:
     """The previous and next page's addresses, keeping the filters."""
 
     def at(new_offset: int) -> str:
@@ -246,7 +246,7 @@ class ConferenceOffice(Controller):
             "principal": actor,
             "conference": conference,
             "page": page,
-            "links": _page_links(request, total=page.total, offset=offset),
+            "links": page_links(request, total=page.total, offset=offset),
             "filters": {"q": q, "status": status, "method": method, "type": type, "city": city},
             "statuses": list(OrderStatus),
             "methods": list(PaymentMethod),
@@ -436,40 +436,6 @@ class ConferenceOffice(Controller):
         await db_session.commit()
         return Redirect(f"/office/c/{conference.slug}/types?done=type", status_code=303)
 
-    @get("/audit", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-audit")
-    async def audit_log(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Principal],
-        conference: NamedDependency[Conference],
-        action: FromQuery[str] = "",
-        who: FromQuery[str] = "",
-        subject: FromQuery[str] = "",
-        offset: Offset = 0,
-    ) -> Template:
-        """The conference's audit trail, newest first, by action, by who did it, or by the record it touched."""
-        page = await audit.list_events(
-            db_session,
-            conference_id=conference.id,
-            action=action.strip() or None,
-            subject_id=subject.strip() or None,
-            actor=who.strip() or None,
-            limit=PAGE_SIZE,
-            offset=offset,
-        )
-        actions = await audit.actions_recorded(db_session, conference_id=conference.id)
-        context = {
-            "principal": actor,
-            "conference": conference,
-            "page": page,
-            "links": _page_links(request, total=page.total, offset=offset),
-            "filters": {"action": action, "who": who, "subject": subject},
-            "actions": actions,
-            "kinds": sorted({a.partition(".")[0] + "." for a in actions}),
-        }
-        return Template("backoffice/audit.html", context=context)
-
 
 class CityForm(msgspec.Struct):
     name: Annotated[str, msgspec.Meta(max_length=200)] = ""
@@ -521,7 +487,7 @@ class CityOffice(Controller):
             "principal": actor,
             "page": page,
             "q": q,
-            "links": _page_links(request, total=page.total, offset=offset),
+            "links": page_links(request, total=page.total, offset=offset),
             "done": DONE.get(done, ""),
         }
         return Template("backoffice/cities.html", context=context)

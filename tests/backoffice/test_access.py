@@ -10,6 +10,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.accounts import service as accounts
 from events_app.accounts.models import Role
 from events_app.payments import service as payments
 from events_app.payments.models import ReceiptMethod
@@ -24,7 +25,7 @@ from tests.registration.conftest import World
 
 
 def office_routes(
-    app: Litestar, world: World, order_id: str, *, attendee_id: str, code_id: str
+    app: Litestar, world: World, order_id: str, *, attendee_id: str, code_id: str, token_id: str
 ) -> list[tuple[str, str]]:
     """Every back-office route and method, addressed at the world's conference, order, attendee, type and code."""
     found = []
@@ -34,6 +35,7 @@ def office_routes(
         path = route.path.replace("{slug:str}", "annual-2027").replace("{order_id:uuid}", order_id)
         path = path.replace("{type_id:uuid}", str(world.full.id)).replace("{city_id:uuid}", str(world.lapsed.id))
         path = path.replace("{attendee_id:uuid}", attendee_id).replace("{code_id:uuid}", code_id)
+        path = path.replace("{token_id:uuid}", token_id)
         assert not re.search(r"\{\w+:\w+\}", path), f"a path parameter this test does not fill: {route.path}"
         for handler in getattr(route, "route_handlers", []):
             found += [(method, path) for method in sorted(handler.http_methods - {"OPTIONS", "HEAD"})]
@@ -41,7 +43,7 @@ def office_routes(
 
 
 async def _ids(db: AsyncSession, settings: Settings, world: World, order: Order) -> dict[str, str]:
-    """An attendee that can be substituted (the city's check arrived) and a promo code, for the routes naming them."""
+    """A substitutable attendee (the city's check arrived), a promo code and a token, for the routes naming them."""
     [payment] = await payments.payments_for(db, purpose=PURPOSE, reference_id=order.id)
     assert payment.invoice is not None
     await payments.record_invoice_payment(
@@ -54,8 +56,12 @@ async def _ids(db: AsyncSession, settings: Settings, world: World, order: Order)
         data=PromoCodeIn(code="ACCESS", kind=DiscountKind.PERCENT, value=10),
         actor=None,
     )
+    holder = await accounts.create_user(
+        db, email="holder@league.test", name="Holder", password="long enough pass", role=Role.STAFF
+    )
+    token = await accounts.issue_token(db, user_id=holder.id, name="Door 1")
     await db.commit()
-    return {"attendee_id": str(order.attendees[0].id), "code_id": str(code.id)}
+    return {"attendee_id": str(order.attendees[0].id), "code_id": str(code.id), "token_id": str(token.token.id)}
 
 
 @pytest.mark.parametrize("role", [None, Role.STAFF, Role.PARTNER])
