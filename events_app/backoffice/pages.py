@@ -351,9 +351,11 @@ class ConferenceOffice(Controller):
         except ValueError:
             return await _refused(db_session, ValueError("Tick attendees of this order."), **page)
         if not form.get("confirmed"):
-            named = set(chosen)
-            leaving = [a for a in order.attendees if a.status in LIVE_ATTENDEE and (not named or a.id in named)]
-            context = {**page, "leaving": leaving, "whole": not named}
+            try:
+                preview = await cancellation.preview_cancellation(db_session, order=order, attendee_ids=chosen)
+            except DomainError as exc:
+                return await _refused(db_session, exc, **page)
+            context = {**page, "leaving": preview.attendees, "whole": not chosen, "preview": preview}
             return Template("backoffice/confirm_cancel.html", context=context, status_code=200)
         cancelling = cancellation.cancel_attendees(
             db_session, settings=settings, order=order, attendee_ids=chosen, actor=actor

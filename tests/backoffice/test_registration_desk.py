@@ -187,3 +187,21 @@ async def test_orders_are_filtered_by_type_and_city(
     assert "No order matches" in (await client.get(f"{OFFICE}/orders", params={"type": str(world.guest.id)})).text
     assert order.number in (await client.get(f"{OFFICE}/orders", params={"city": "fres"})).text
     assert "No order matches" in (await client.get(f"{OFFICE}/orders", params={"city": "Lapsed"})).text
+
+
+async def test_asking_to_cancel_a_paid_attendee_says_what_the_policy_gives_back(
+    client: AsyncTestClient[Litestar], db: AsyncSession, settings: Settings, world: World, organizer: Caller
+) -> None:
+    order = await place_city_order(db, settings, world)
+    await sign_in(client, organizer)
+    unpaid = await client.post(f"{OFFICE}/orders/{order.id}/cancel", data=form(client))
+    assert "Nothing was paid on this order" in unpaid.text
+    await client.post(
+        f"{OFFICE}/orders/{order.id}/payments",
+        data=form(client, amount="1000", method="check", received_on="2026-11-30"),
+    )
+    asked = await client.post(
+        f"{OFFICE}/orders/{order.id}/cancel", data=form(client, attendee=[str(order.attendees[1].id)])
+    )
+    assert "$500.00 goes back" in asked.text  # still inside the full-refund period
+    assert "kept as the fee" not in asked.text
