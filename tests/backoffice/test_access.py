@@ -95,3 +95,13 @@ async def test_an_organizer_opens_every_office_page(
                 response = await client.get(path)
                 assert response.status_code == 200, path
                 assert 'aria-current="page"' in response.text, path
+
+
+@pytest.mark.parametrize(("role", "sees_it"), [(Role.ORGANIZER, True), (Role.STAFF, False)])
+async def test_the_site_header_links_organizers_to_the_back_office(
+    app: Litestar, world: World, make_caller: MakeCaller, role: Role, sees_it: bool
+) -> None:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        assert '<a href="/office">Back office</a>' not in (await client.get("/c/annual-2027")).text
+        await sign_in(client, await make_caller(role))
+        assert ('<a href="/office">Back office</a>' in (await client.get("/c/annual-2027")).text) == sees_it
