@@ -37,10 +37,15 @@ from events_app.accounts.pages import LoginPages
 from events_app.accounts.web_sessions import STORE_NAME as SESSION_STORE
 from events_app.accounts.web_sessions import DatabaseStore, WebSessionConfig
 from events_app.audit.controllers import AuditController
+from events_app.backoffice.audit_log import AssociationAudit, ConferenceAudit
+from events_app.backoffice.billing import AssociationBilling, ConferenceBilling
 from events_app.backoffice.checkin import CheckinOffice, StaffHome, StationSetUp
+from events_app.backoffice.cities import CityImportOffice
 from events_app.backoffice.expo import ExpoOffice, PartnerProgramOffice
 from events_app.backoffice.pages import CityOffice, ConferenceOffice, OfficeHome, office_static
+from events_app.backoffice.people import PeopleOffice
 from events_app.backoffice.program import ProgramOffice
+from events_app.backoffice.registration import RegistrationOffice
 from events_app.checkin.controllers import BadgeImages, checkin_router
 from events_app.checkin.live import channels_plugin
 from events_app.checkin.pages import CheckinPages, checkin_static
@@ -114,6 +119,13 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ConferenceOffice,
     CityOffice,
     ProgramOffice,
+    RegistrationOffice,
+    AssociationBilling,
+    ConferenceBilling,
+    CityImportOffice,
+    AssociationAudit,
+    ConferenceAudit,
+    PeopleOffice,
     office_static,
     CheckinOffice,
     StationSetUp,

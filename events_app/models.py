@@ -32,12 +32,21 @@ from events_app.expo.models import (
     PartnerTier,
     PointsEntry,
 )
-from events_app.payments.models import Invoice, InvoicePayment, InvoiceSeries, Payment, Refund, StripeEvent
+from events_app.payments.models import (
+    BillingProfile,
+    Invoice,
+    InvoicePayment,
+    InvoiceSeries,
+    Payment,
+    Refund,
+    StripeEvent,
+)
 from events_app.proposals.models import Call, CoSpeaker, Proposal, ProposalSpeaker, Review, Reviewer
 from events_app.registration.models import (
     Attendee,
     CancellationPolicy,
     Order,
+    OrderNote,
     PromoCode,
     RegistrationType,
     WaitlistEntry,
@@ -68,6 +77,7 @@ __all__ = [
     "BadgePrint",
     "BadgePurchase",
     "Base",
+    "BillingProfile",
     "BookingWindow",
     "Booth",
     "BoothBooking",
@@ -90,6 +100,7 @@ __all__ = [
     "Lead",
     "MemberCity",
     "Order",
+    "OrderNote",
     "OutboxMail",
     "Partner",
     "PartnerCategory",

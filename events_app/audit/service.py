@@ -7,6 +7,7 @@ so the trail and the data never disagree.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from litestar.pagination import OffsetPagination
@@ -52,8 +53,14 @@ async def list_events(
     limit: int,
     offset: int,
     actor: str | None = None,
+    subject_type: str | None = None,
+    since: datetime | None = None,
+    before: datetime | None = None,
 ) -> OffsetPagination[AuditEvent]:
-    """Entries newest first; ``action`` ending in a dot (``invoice.``) matches every action of that kind."""
+    """Entries newest first; ``action`` ending in a dot (``invoice.``) matches every action of that kind.
+
+    ``since`` and ``before`` bound when the entry was recorded (``before`` excluded).
+    """
     query = select(AuditEvent).order_by(AuditEvent.created_at.desc())
     if conference_id is not None:
         query = query.where(AuditEvent.conference_id == conference_id)
@@ -64,6 +71,12 @@ async def list_events(
         query = query.where(func.lower(AuditEvent.actor).contains(actor.strip().lower(), autoescape=True))
     if subject_id is not None:
         query = query.where(AuditEvent.subject_id == subject_id)
+    if subject_type is not None:
+        query = query.where(AuditEvent.subject_type == subject_type)
+    if since is not None:
+        query = query.where(AuditEvent.created_at >= since)
+    if before is not None:
+        query = query.where(AuditEvent.created_at < before)
     return await paginate(db, query, limit=limit, offset=offset)
 
 
@@ -77,7 +90,17 @@ async def trail_of(db: AsyncSession, *, subject_ids: list[uuid.UUID]) -> list[Au
     return list(await db.scalars(query))
 
 
-async def actions_recorded(db: AsyncSession, *, conference_id: uuid.UUID) -> list[str]:
-    """The distinct actions a conference's trail holds, for a filter's choices."""
-    query = select(AuditEvent.action).where(AuditEvent.conference_id == conference_id).distinct()
+async def actions_recorded(db: AsyncSession, *, conference_id: uuid.UUID | None) -> list[str]:
+    """The distinct actions a conference's trail holds (``None``: the whole trail), for a filter's choices."""
+    query = select(AuditEvent.action).distinct()
+    if conference_id is not None:
+        query = query.where(AuditEvent.conference_id == conference_id)
+    return sorted(await db.scalars(query))
+
+
+async def subject_types_recorded(db: AsyncSession, *, conference_id: uuid.UUID | None) -> list[str]:
+    """The kinds of record a trail names (order, invoice, member_city...), for a filter's choices."""
+    query = select(AuditEvent.subject_type).distinct()
+    if conference_id is not None:
+        query = query.where(AuditEvent.conference_id == conference_id)
     return sorted(await db.scalars(query))

@@ -15,10 +15,8 @@ from events_app.expo import floorplan
 from events_app.payments import service as payments
 from events_app.registration import reports
 from events_app.registration.schemas import TypeCount
-from events_app.sessions import releases
-from events_app.sessions import service as program
+from events_app.sessions import pending, releases
 from events_app.sessions.models import ScheduleRelease
-from events_app.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,23 +40,24 @@ class Figures:
         return sum(t.waitlist for t in self.registrations)
 
 
-async def _program(db: AsyncSession, *, conference: Conference, settings: Settings) -> Program:
-    pending = await releases.pending_changes(db, conference=conference, settings=settings)
+async def _program(db: AsyncSession, *, conference: Conference) -> Program:
+    # Counted, not built: building the next release to count its changes cost up to a second.
+    counts = await pending.program_counts(db, conference=conference)
     return Program(
-        sessions=len(await program.list_sessions(db, conference=conference)),
+        sessions=counts.sessions,
         release=await releases.latest_release(db, conference=conference),
-        unpublished_changes=len(pending.changelog),
-        hard_conflicts=sum(w.hard for w in pending.warnings),
+        unpublished_changes=counts.unpublished_changes,
+        hard_conflicts=counts.hard_conflicts,
     )
 
 
-async def gather(db: AsyncSession, *, conference: Conference, settings: Settings) -> Figures:
+async def gather(db: AsyncSession, *, conference: Conference) -> Figures:
     """The figures as they stand now; ``arrivals_today`` counts the conference's own calendar day."""
     today = now().astimezone(ZoneInfo(conference.timezone)).date()
     return Figures(
         registrations=await reports.live_counts(db, conference_id=conference.id),
         takings=await payments.takings(db, conference_id=conference.id),
         booths=Counter(view.status for view in await floorplan.booth_views(db, conference=conference)),
-        program=await _program(db, conference=conference, settings=settings),
+        program=await _program(db, conference=conference),
         arrivals_today=await arrivals.arrivals_on(db, conference=conference, day=today),
     )

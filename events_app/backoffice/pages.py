@@ -36,11 +36,12 @@ from events_app.conferences.models import Conference, MemberCity
 from events_app.conferences.schemas import CityPatch
 from events_app.core.clock import now
 from events_app.core.errors import DomainError
+from events_app.core.mail import mails_about
 from events_app.core.pagination import Offset
 from events_app.payments import service as payments
 from events_app.payments.errors import InvoiceNotFound
 from events_app.payments.models import Payment, PaymentStatus, ReceiptMethod
-from events_app.registration import cancellation, checkout, reports
+from events_app.registration import cancellation, checkout, notes, reports
 from events_app.registration import service as registration
 from events_app.registration.checkout import PURPOSE as ORDER_PURPOSE
 from events_app.registration.dependencies import provide_order, provide_registration_type
@@ -63,6 +64,8 @@ DONE = {
     "confirmation": "The confirmation is sent again.",
     "type": "The registration type is saved.",
     "city": "The city is saved.",
+    "note": "The note is added.",
+    "substitute": "The substitute is registered; the old badge no longer works.",
 }
 
 
@@ -81,7 +84,7 @@ def _received_on(text: str) -> date:
         raise ValueError("Give the date the money arrived, as on the check or the bank statement.") from None
 
 
-def _page_links(request: Request[Any, Any, Any], *, total: int, offset: int) -> dict[str, str | None]:
+def page_links(request: Request[Any, Any, Any], *, total: int, offset: int) -> dict[str, str | None]:
     """The previous and next page's addresses, keeping the filters."""
 
     def at(new_offset: int) -> str:
@@ -128,6 +131,8 @@ async def _order_page(
         "money": money,
         "live_statuses": LIVE_ATTENDEE,
         "trail": await audit.trail_of(db, subject_ids=subjects),
+        "notes": await notes.notes_on(db, order=order),
+        "mails": await mails_about(db, about_id=order.id),
         "methods": RECORDED_METHODS,
         "today": now().astimezone(ZoneInfo(conference.timezone)).date().isoformat(),
         "error": error,
@@ -146,7 +151,7 @@ async def _refused(db: AsyncSession, exc: DomainError | ValueError, **page: Any)
     return await _order_page(db, order=order, error=detail, **page)
 
 
-async def _act(db: AsyncSession, action: Awaitable[object], *, done: str, **page: Any) -> Template | Redirect:
+async def act_on_order(db: AsyncSession, action: Awaitable[object], *, done: str, **page: Any) -> Template | Redirect:
     """Runs an order's action and commits it before answering; a refusal shows the order again with its reason."""
     try:
         await action
@@ -190,12 +195,11 @@ class ConferenceOffice(Controller):
     @get("/", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-dashboard")
     async def dashboard(
         self,
-        settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
     ) -> Template:
-        found = await figures.gather(db_session, conference=conference, settings=settings)
+        found = await figures.gather(db_session, conference=conference)
         context = {"principal": actor, "conference": conference, "figures": found}
         return Template("backoffice/dashboard.html", context=context)
 
@@ -209,6 +213,8 @@ class ConferenceOffice(Controller):
         q: FromQuery[str] = "",
         status: FromQuery[str] = "",
         method: FromQuery[str] = "",
+        type: FromQuery[str] = "",
+        city: FromQuery[str] = "",
         offset: Offset = 0,
     ) -> Template | Redirect:
         """Orders by number, buyer, attendee name, email or city; an invoice number opens its order."""
@@ -223,12 +229,16 @@ class ConferenceOffice(Controller):
                     return Redirect(order_url, status_code=303)
         order_status = _chosen(OrderStatus, status)
         payment_method = _chosen(PaymentMethod, method)
+        types = await registration.list_types(db_session, conference_id=conference.id)
+        chosen_type = next((t.id for t in types if str(t.id) == type), None)
         page = await reports.search_orders(
             db_session,
             conference_id=conference.id,
             search=q.strip()[:100] or None,
             status=order_status,
             payment_method=payment_method,
+            registration_type_id=chosen_type,
+            city=city.strip()[:100] or None,
             limit=PAGE_SIZE,
             offset=offset,
         )
@@ -236,10 +246,11 @@ class ConferenceOffice(Controller):
             "principal": actor,
             "conference": conference,
             "page": page,
-            "links": _page_links(request, total=page.total, offset=offset),
-            "filters": {"q": q, "status": status, "method": method},
+            "links": page_links(request, total=page.total, offset=offset),
+            "filters": {"q": q, "status": status, "method": method, "type": type, "city": city},
             "statuses": list(OrderStatus),
             "methods": list(PaymentMethod),
+            "types": types,
         }
         return Template("backoffice/orders.html", context=context)
 
@@ -285,7 +296,9 @@ class ConferenceOffice(Controller):
                 actor=actor,
             )
 
-        return await _act(db_session, record(), done="payment", conference=conference, principal=actor, order=order)
+        return await act_on_order(
+            db_session, record(), done="payment", conference=conference, principal=actor, order=order
+        )
 
     @post("/orders/{order_id:uuid}/refund", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def refund(
@@ -318,7 +331,7 @@ class ConferenceOffice(Controller):
             cancel_attendees_too=data.cancel_attendees == "on",
             actor=actor,
         )
-        return await _act(db_session, refunding, done="refund", **page)
+        return await act_on_order(db_session, refunding, done="refund", **page)
 
     @post("/orders/{order_id:uuid}/cancel", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def cancel(
@@ -338,14 +351,16 @@ class ConferenceOffice(Controller):
         except ValueError:
             return await _refused(db_session, ValueError("Tick attendees of this order."), **page)
         if not form.get("confirmed"):
-            named = set(chosen)
-            leaving = [a for a in order.attendees if a.status in LIVE_ATTENDEE and (not named or a.id in named)]
-            context = {**page, "leaving": leaving, "whole": not named}
+            try:
+                preview = await cancellation.preview_cancellation(db_session, order=order, attendee_ids=chosen)
+            except DomainError as exc:
+                return await _refused(db_session, exc, **page)
+            context = {**page, "leaving": preview.attendees, "whole": not chosen, "preview": preview}
             return Template("backoffice/confirm_cancel.html", context=context, status_code=200)
         cancelling = cancellation.cancel_attendees(
             db_session, settings=settings, order=order, attendee_ids=chosen, actor=actor
         )
-        return await _act(db_session, cancelling, done="cancel", **page)
+        return await act_on_order(db_session, cancelling, done="cancel", **page)
 
     @post("/orders/{order_id:uuid}/confirmation", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def resend_confirmation(
@@ -359,7 +374,9 @@ class ConferenceOffice(Controller):
         sending = checkout.resend_confirmation(
             db_session, settings=settings, conference=conference, order=order, actor=actor
         )
-        return await _act(db_session, sending, done="confirmation", conference=conference, principal=actor, order=order)
+        return await act_on_order(
+            db_session, sending, done="confirmation", conference=conference, principal=actor, order=order
+        )
 
     @get("/types", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-types")
     async def types(
@@ -421,40 +438,6 @@ class ConferenceOffice(Controller):
         await db_session.commit()
         return Redirect(f"/office/c/{conference.slug}/types?done=type", status_code=303)
 
-    @get("/audit", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-audit")
-    async def audit_log(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Principal],
-        conference: NamedDependency[Conference],
-        action: FromQuery[str] = "",
-        who: FromQuery[str] = "",
-        subject: FromQuery[str] = "",
-        offset: Offset = 0,
-    ) -> Template:
-        """The conference's audit trail, newest first, by action, by who did it, or by the record it touched."""
-        page = await audit.list_events(
-            db_session,
-            conference_id=conference.id,
-            action=action.strip() or None,
-            subject_id=subject.strip() or None,
-            actor=who.strip() or None,
-            limit=PAGE_SIZE,
-            offset=offset,
-        )
-        actions = await audit.actions_recorded(db_session, conference_id=conference.id)
-        context = {
-            "principal": actor,
-            "conference": conference,
-            "page": page,
-            "links": _page_links(request, total=page.total, offset=offset),
-            "filters": {"action": action, "who": who, "subject": subject},
-            "actions": actions,
-            "kinds": sorted({a.partition(".")[0] + "." for a in actions}),
-        }
-        return Template("backoffice/audit.html", context=context)
-
 
 class CityForm(msgspec.Struct):
     name: Annotated[str, msgspec.Meta(max_length=200)] = ""
@@ -506,7 +489,7 @@ class CityOffice(Controller):
             "principal": actor,
             "page": page,
             "q": q,
-            "links": _page_links(request, total=page.total, offset=offset),
+            "links": page_links(request, total=page.total, offset=offset),
             "done": DONE.get(done, ""),
         }
         return Template("backoffice/cities.html", context=context)

@@ -8,7 +8,9 @@ Invalid (422)
 ├── EndsBeforeStart
 ├── RegistrationClosesBeforeOpen
 ├── NotADivision          a city's division must be a regional division
-└── DuplicateDomain       one email domain listed twice
+├── DuplicateDomain       one email domain listed twice
+├── CityImportUnreadable  not a UTF-8 CSV file with the name and division columns
+└── CityImportFailed      some rows of a city import are wrong (listed by line); nothing was written
 Conflict (409)
 ├── SlugTaken
 ├── DomainTaken           the email domain belongs to another city
@@ -58,3 +60,11 @@ class DomainTaken(Conflict):
 
 class CityNameTaken(Conflict):
     code = "city-name-taken"
+
+
+class CityImportUnreadable(Invalid):
+    code = "city-import-unreadable"
+
+
+class CityImportFailed(Invalid):
+    code = "city-import-failed"

@@ -10,6 +10,7 @@ messages are written to the log instead: the embedded default.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -37,6 +38,8 @@ CLAIM_TIMEOUT = timedelta(minutes=5)
 class OutboxMail(Base):
     __tablename__ = "outbox_mails"
 
+    # The record the mail is about (an order), so staff can see what one order was sent.
+    about_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     recipients: Mapped[str] = mapped_column(String(2000))
     subject: Mapped[str] = mapped_column(String(500))
     message: Mapped[bytes] = mapped_column(LargeBinary)
@@ -63,8 +66,9 @@ async def queue_mail(
     text: str,
     html: str | None = None,
     attachments: Sequence[Attachment] = (),
+    about: uuid.UUID | None = None,
 ) -> OutboxMail:
-    """Queues a message; it leaves only if the caller's transaction commits."""
+    """Queues a message; it leaves only if the caller's transaction commits. ``about`` names the record it is about."""
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = ", ".join(to)
@@ -84,10 +88,16 @@ async def queue_mail(
             for param in params.split(";"):
                 key, _, value = param.strip().partition("=")
                 part.set_param(key, value)
-    mail = OutboxMail(recipients=", ".join(to), subject=subject, message=bytes(message))
+    mail = OutboxMail(recipients=", ".join(to), subject=subject, message=bytes(message), about_id=about)
     db.add(mail)
     await db.flush()
     return mail
+
+
+async def mails_about(db: AsyncSession, *, about_id: uuid.UUID) -> list[OutboxMail]:
+    """Every mail queued about one record, oldest first, sent or not."""
+    query = select(OutboxMail).where(OutboxMail.about_id == about_id).order_by(OutboxMail.created_at)
+    return list(await db.scalars(query))
 
 
 def readable_text(message: bytes) -> str:

@@ -17,7 +17,9 @@
     ├── OverPayment              more-than-balance
     ├── RefundTooLarge           refund-too-large
     ├── RefundMethodMissing      refund-method-missing   (an invoice refund says how the money left)
-    └── IdempotencyKeyTooLong    idempotency-key-too-long
+    ├── IdempotencyKeyTooLong    idempotency-key-too-long
+    ├── RoutingNumberInvalid     routing-number-invalid  (fails the ABA check digit)
+    └── BankDetailsIncomplete    bank-details-incomplete (ACH needs the bank, routing and account numbers)
     Conflict (409)
     ├── PaymentInProgress        payment-in-progress     (one live payment per thing bought)
     │   └── InvoiceOpen          invoice-open            (the live payment is an open invoice)
@@ -187,3 +189,11 @@ class CannotHonour(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class RoutingNumberInvalid(Invalid):
+    code = "routing-number-invalid"
+
+
+class BankDetailsIncomplete(Invalid):
+    code = "bank-details-incomplete"

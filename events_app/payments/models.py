@@ -244,3 +244,43 @@ class StripeEvent(Base):
     object_id: Mapped[str] = mapped_column(String(255), default="", index=True)
     processed_at: Mapped[datetime | None]
     outcome: Mapped[str] = mapped_column(String(300), default="")
+
+
+class BillingProfile(Base):
+    """Who is paid and how, printed on invoices: the association's, or one conference's own.
+
+    A city's accounts-payable office will not pay an invoice without a legal name, a remit-to
+    address, bank details for ACH and a tax id; a conference without a profile of its own
+    uses the association's. ``conference_id`` empty means the association's, of which there
+    is one (a partial unique index: two empty ids are not equal to a plain unique constraint).
+    """
+
+    __tablename__ = "billing_profiles"
+    __table_args__ = (
+        Index(
+            "uq_billing_profiles_association",
+            "for_association",
+            unique=True,
+            sqlite_where=text("for_association"),
+            postgresql_where=text("for_association"),
+        ),
+        CheckConstraint(
+            "(for_association AND conference_id IS NULL) OR (NOT for_association AND conference_id IS NOT NULL)",
+            name="association_or_conference",
+        ),
+    )
+
+    conference_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("conferences.id", ondelete="CASCADE"), unique=True
+    )
+    for_association: Mapped[bool] = mapped_column(default=False)
+    legal_name: Mapped[str] = mapped_column(String(200))
+    remit_to: Mapped[str] = mapped_column(String(1000))  # the postal address checks are mailed to
+    checks_payable_to: Mapped[str] = mapped_column(String(200), default="")
+    bank_name: Mapped[str] = mapped_column(String(200), default="")
+    routing_number: Mapped[str] = mapped_column(String(9), default="")  # ABA, for ACH credits
+    account_number: Mapped[str] = mapped_column(String(17), default="")
+    tax_id: Mapped[str] = mapped_column(String(20), default="")  # the EIN a city's W-9 file asks for
+    contact_name: Mapped[str] = mapped_column(String(200), default="")
+    contact_email: Mapped[str] = mapped_column(String(320), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")

@@ -17,14 +17,16 @@ from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.money import Money
 from events_app.core.signing import unsign
-from events_app.payments import service
+from events_app.payments import billing, service
 from events_app.payments.dependencies import provide_invoice
 from events_app.payments.errors import InvoiceNotFound
 from events_app.payments.models import Invoice
 from events_app.settings import Settings
 
 
-def _context(invoice: Invoice, conference: Conference, principal: Principal | None) -> dict[str, Any]:
+async def _context(
+    db: AsyncSession, invoice: Invoice, conference: Conference, principal: Principal | None
+) -> dict[str, Any]:
     def money(cents: int) -> str:
         return str(Money(cents, invoice.currency))
 
@@ -39,6 +41,7 @@ def _context(invoice: Invoice, conference: Conference, principal: Principal | No
         "paid_cents": invoice.paid_cents,
         "balance_cents": invoice.balance_cents,
         "refunded_cents": invoice.payment.amount_refunded_cents,
+        "payee": await billing.payee_for(db, conference_id=conference.id),
     }
 
 
@@ -60,7 +63,7 @@ class InvoicePages(Controller):
         except ValueError as exc:  # a well-signed token always holds an id; be strict anyway
             raise InvoiceNotFound("There is no such invoice.") from exc
         conference = await db_session.get_one(Conference, invoice.conference_id)
-        return Template("payments/invoice.html", context=_context(invoice, conference, principal))
+        return Template("payments/invoice.html", context=await _context(db_session, invoice, conference, principal))
 
     @get(
         "/c/{slug:str}/invoices/{number:str}",
@@ -70,8 +73,9 @@ class InvoicePages(Controller):
     )
     async def for_staff(
         self,
+        db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         conference: NamedDependency[Conference],
         invoice: NamedDependency[Invoice],
     ) -> Template:
-        return Template("payments/invoice.html", context=_context(invoice, conference, principal))
+        return Template("payments/invoice.html", context=await _context(db_session, invoice, conference, principal))

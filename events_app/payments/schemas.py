@@ -127,3 +127,21 @@ class PaymentOut(msgspec.Struct):
 class ReconcileOut(msgspec.Struct):
     checked: int
     changed: int
+
+
+OptionalEmail = Annotated[str, msgspec.Meta(pattern=r"^([^@\s]+@[^@\s]+\.[^@\s]+)?$", max_length=320)]
+
+
+class BillingProfileIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Who is paid and how, as printed on invoices; the bank details are all given or all left out."""
+
+    legal_name: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    remit_to: Annotated[str, msgspec.Meta(min_length=1, max_length=1000)]
+    checks_payable_to: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    bank_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    routing_number: Annotated[str, msgspec.Meta(pattern=r"^(\d{9})?$")] = ""
+    account_number: Annotated[str, msgspec.Meta(pattern=r"^(\d{4,17})?$")] = ""
+    tax_id: Annotated[str, msgspec.Meta(pattern=r"^(\d{2}-\d{7})?$", description="An EIN: 12-3456789.")] = ""
+    contact_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    contact_email: OptionalEmail = ""
+    contact_phone: Annotated[str, msgspec.Meta(max_length=40)] = ""

@@ -32,6 +32,8 @@
     │   ├── SubstituteNotSameCity   a substitute is a colleague from the same city (or organization)
     │   └── SubstituteSamePerson
     ├── what organizers set up
+    │   ├── NotACompType            a comp is issued only under a speaker or staff comp type
+    │   ├── NoteEmpty               a note on an order says something
     │   ├── OneDayNeedsDay / DayOnlyForOneDay / DayOutsideConference
     │   ├── CompNeedsCode / ExhibitorNotPublic   comps and exhibitor staff are never sold publicly
     │   ├── EarlyBirdNeedsDeadline / OnsiteNeedsDate / SaleEndsBeforeStart
@@ -164,6 +166,14 @@ class RefundAmountWithCancel(Invalid):
 
 class AttendeeNotSubstitutable(Invalid):
     code = "attendee-not-substitutable"
+
+
+class NotACompType(Invalid):
+    code = "not-a-comp-type"
+
+
+class NoteEmpty(Invalid):
+    code = "note-empty"
 
 
 class SubstituteNotSameCity(Invalid):

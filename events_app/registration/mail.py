@@ -156,6 +156,7 @@ async def send_confirmation(
         subject=f"You are registered: {conference.name}",
         text=text,
         attachments=attachments,
+        about=attendee.order_id,
     )
 
 
@@ -185,6 +186,7 @@ async def send_payment_pending(
         to=[attendee.email],
         subject=f"Registered, payment pending: {conference.name}",
         text=text,
+        about=attendee.order_id,
     )
 
 
@@ -207,7 +209,12 @@ async def send_order_receipt(
         ]
     )
     await queue_mail(
-        db, settings=settings, to=[order.buyer_email], subject=f"Order {order.number} confirmed", text=text
+        db,
+        settings=settings,
+        to=[order.buyer_email],
+        subject=f"Order {order.number} confirmed",
+        text=text,
+        about=order.id,
     )
 
 
@@ -222,7 +229,9 @@ async def send_manage_link(
             "Earlier links to this order no longer work.",
         ]
     )
-    await queue_mail(db, settings=settings, to=[order.buyer_email], subject=f"Manage order {order.number}", text=text)
+    await queue_mail(
+        db, settings=settings, to=[order.buyer_email], subject=f"Manage order {order.number}", text=text, about=order.id
+    )
 
 
 async def send_invoice_notice(
@@ -256,6 +265,7 @@ async def send_invoice_notice(
         to=[order.buyer_email],
         subject=f"Invoice {invoice_number}: {conference.name}",
         text=text,
+        about=order.id,
     )
 
 
@@ -288,7 +298,12 @@ async def send_cancellation(
     )
     recipients = sorted({order.buyer_email, *(a.email for a in attendees)})
     await queue_mail(
-        db, settings=settings, to=recipients, subject=f"Registration cancelled: {conference.name}", text=text
+        db,
+        settings=settings,
+        to=recipients,
+        subject=f"Registration cancelled: {conference.name}",
+        text=text,
+        about=order.id,
     )
 
 
@@ -306,7 +321,12 @@ async def send_refund_notice(
         ]
     )
     await queue_mail(
-        db, settings=settings, to=[order.buyer_email], subject=f"Refund on order {order.number}", text=text
+        db,
+        settings=settings,
+        to=[order.buyer_email],
+        subject=f"Refund on order {order.number}",
+        text=text,
+        about=order.id,
     )
 
 

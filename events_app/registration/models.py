@@ -311,3 +311,14 @@ class CancellationPolicy(Base):
     fee_value: Mapped[int] = mapped_column(default=0)  # percent kept, or cents kept per attendee
     substitution_until: Mapped[datetime | None]
     notes: Mapped[str] = mapped_column(String(2000), default="")
+
+
+class OrderNote(Base):
+    """What staff wrote down about an order (a phone call, a promise): kept, never edited."""
+
+    __tablename__ = "registration_order_notes"
+
+    conference_id: Mapped[ConferenceId]
+    order_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("registration_orders.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(320))
+    text: Mapped[str] = mapped_column(String(4000))

@@ -36,13 +36,27 @@ async def search_orders(
     limit: int,
     offset: int,
     payment_method: PaymentMethod | None = None,
+    registration_type_id: uuid.UUID | None = None,
+    city: str | None = None,
 ) -> OffsetPagination[Order]:
-    """Orders newest first; ``search`` matches the number, the buyer, or any attendee's name, email or city."""
+    """Orders newest first; ``search`` matches the number, the buyer, or any attendee's name, email or city.
+
+    ``registration_type_id`` and ``city`` (part of a city's name) keep the orders with an attendee of that type
+    or from that city.
+    """
     query = select(Order).where(Order.conference_id == conference_id).order_by(Order.created_at.desc())
     if status is not None:
         query = query.where(Order.status == status)
     if payment_method is not None:
         query = query.where(Order.payment_method == payment_method)
+    if registration_type_id is not None:
+        of_type = select(Attendee.order_id).where(Attendee.registration_type_id == registration_type_id)
+        query = query.where(Order.id.in_(of_type.scalar_subquery()))
+    if city:
+        from_city = select(Attendee.order_id).where(
+            func.lower(Attendee.city_name).contains(city.strip().lower(), autoescape=True)
+        )
+        query = query.where(Order.id.in_(from_city.scalar_subquery()))
     if search:
         needle = search.strip().lower()
         attendee_match = (

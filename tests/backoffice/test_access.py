@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import date
 
 import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.accounts import service as accounts
 from events_app.accounts.models import Role
+from events_app.payments import service as payments
+from events_app.payments.models import ReceiptMethod
+from events_app.registration import promo
+from events_app.registration.checkout import PURPOSE
+from events_app.registration.models import DiscountKind, Order
+from events_app.registration.schemas import PromoCodeIn
 from events_app.settings import Settings
 from tests.backoffice.conftest import place_city_order, sign_in
 from tests.backoffice.test_program import build_program
@@ -47,12 +55,38 @@ def office_routes(app: Litestar, world: World, order_id: str, ids: dict[str, str
     return found
 
 
+async def _every_id(db: AsyncSession, settings: Settings, world: World, order: Order) -> dict[str, str]:
+    return await program_ids(db, world) | await _registration_ids(db, settings, world, order)
+
+
+async def _registration_ids(db: AsyncSession, settings: Settings, world: World, order: Order) -> dict[str, str]:
+    """A substitutable attendee (the city's check arrived), a promo code and a token, for the routes naming them."""
+    [payment] = await payments.payments_for(db, purpose=PURPOSE, reference_id=order.id)
+    assert payment.invoice is not None
+    await payments.record_invoice_payment(
+        db, settings=settings, invoice=payment.invoice, amount_cents=payment.amount_cents, method=ReceiptMethod.CHECK,
+        received_on=date(2026, 11, 30), reference="Check 1", note="", actor=None,
+    )  # fmt: skip
+    code = await promo.create_code(
+        db,
+        conference=world.conference,
+        data=PromoCodeIn(code="ACCESS", kind=DiscountKind.PERCENT, value=10),
+        actor=None,
+    )
+    holder = await accounts.create_user(
+        db, email="holder@league.test", name="Holder", password="long enough pass", role=Role.STAFF
+    )
+    token = await accounts.issue_token(db, user_id=holder.id, name="Door 1")
+    await db.commit()
+    return {"attendee_id": str(order.attendees[0].id), "code_id": str(code.id), "token_id": str(token.token.id)}
+
+
 @pytest.mark.parametrize("role", [None, Role.STAFF, Role.PARTNER])
 async def test_every_office_route_refuses_all_but_organizers(
     app: Litestar, db: AsyncSession, settings: Settings, world: World, make_caller: MakeCaller, role: Role | None
 ) -> None:
     order = await place_city_order(db, settings, world)
-    routes = office_routes(app, world, str(order.id), await program_ids(db, world))
+    routes = office_routes(app, world, str(order.id), await _every_id(db, settings, world, order))
     assert len(routes) >= 15
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         if role is not None:
@@ -73,7 +107,7 @@ async def test_an_organizer_opens_every_office_page(
     order = await place_city_order(db, settings, world)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         await sign_in(client, await make_caller(Role.ORGANIZER))
-        for method, path in office_routes(app, world, str(order.id), await program_ids(db, world)):
+        for method, path in office_routes(app, world, str(order.id), await _every_id(db, settings, world, order)):
             if method == "GET" and ELSEWHERE not in path and not path.endswith(".csv") and ".json" not in path:
                 response = await client.get(path)
                 assert response.status_code == 200, path
@@ -95,3 +129,13 @@ async def test_the_staff_home_is_for_staff(
         assert (await client.get(f"/staff/c/{world.conference.slug}/lookup?q=Mayor")).status_code == status
         equip = await client.post(f"/staff/c/{world.conference.slug}/stations/{ELSEWHERE}/scan", headers=csrf)
         assert equip.status_code == (status if status != 200 else 404)
+
+
+@pytest.mark.parametrize(("role", "sees_it"), [(Role.ORGANIZER, True), (Role.STAFF, False)])
+async def test_the_site_header_links_organizers_to_the_back_office(
+    app: Litestar, world: World, make_caller: MakeCaller, role: Role, sees_it: bool
+) -> None:
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        assert '<a href="/office">Back office</a>' not in (await client.get("/c/annual-2027")).text
+        await sign_in(client, await make_caller(role))
+        assert ('<a href="/office">Back office</a>' in (await client.get("/c/annual-2027")).text) == sees_it

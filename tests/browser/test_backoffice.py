@@ -7,11 +7,15 @@ and the work is done with the keyboard and the form labels, as a clerk without a
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 
 import pytest
 from playwright.async_api import Browser, Page, expect
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.payments import service as payments
+from events_app.payments.models import ReceiptMethod
+from events_app.registration.checkout import PURPOSE
 from events_app.settings import Settings
 from tests.backoffice.conftest import place_city_order
 from tests.browser_harness import serious_accessibility_violations
@@ -92,3 +96,77 @@ async def test_an_organizer_finds_the_citys_order_records_its_check_and_sees_it_
     await expect(page.get_by_label("In good standing")).to_be_checked()
     await _accessible(page)
     await context.close()
+
+
+async def test_the_registration_desk_money_and_people_pages_pass_axe(
+    browser: Browser,
+    db: AsyncSession,
+    settings: Settings,
+    world: World,
+    organizer: Caller,
+    live_servers: Callable[..., list[LiveServer]],
+) -> None:
+    order = await place_city_order(db, settings, world)
+    [payment] = await payments.payments_for(db, purpose=PURPOSE, reference_id=order.id)
+    assert payment.invoice is not None
+    await payments.record_invoice_payment(
+        db, settings=settings, invoice=payment.invoice, amount_cents=payment.amount_cents, method=ReceiptMethod.CHECK,
+        received_on=date(2026, 11, 30), actor=None,
+    )  # fmt: skip
+    await db.commit()
+    [server] = live_servers(1)
+    context = await browser.new_context(bypass_csp=True)  # axe is injected as a script of the page
+    page = await context.new_page()
+    await page.goto(f"{server.url}/login?next=/office")
+    await page.get_by_label("Email").fill(organizer.email)
+    await page.get_by_label("Password").fill(organizer.password)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Back office")
+    office = f"/office/c/{world.conference.slug}"
+    found: list[str] = []
+
+    async def check(name: str) -> None:
+        found.extend(f"{name}: {v}" for v in await serious_accessibility_violations(page))
+
+    # Pages that show what was done: a code, a note, a profile and a token exist first, made through the pages.
+    await page.goto(f"{server.url}{office}/promo-codes")
+    await page.get_by_label("Code (letters").fill("MAYORS10")
+    await page.get_by_label("Discount (percent, or dollars)").fill("10")
+    await page.get_by_role("button", name="Create code").click()
+    await expect(page.get_by_role("status")).to_have_text("The promo code is saved.")
+    await check("promo codes")
+    await page.get_by_role("link", name="MAYORS10").click()
+    await check("a promo code")
+    await page.get_by_role("button", name="Disable this code…").click()
+    await check("disable a code?")
+    await page.goto(f"{server.url}{office}/orders/{order.id}")
+    await page.get_by_label("New note").fill("The clerk mails the check on Friday.")
+    await page.get_by_role("button", name="Add note").click()
+    await expect(page.get_by_role("status")).to_have_text("The note is added.")
+    await check("an order with notes and mails")
+    await page.goto(f"{server.url}/office/people")
+    await page.get_by_label("Name (what holds it)").fill("Door 3 scanner")
+    await page.get_by_role("button", name="Issue token").click()
+    await expect(page.get_by_role("heading", name="The token Door 3 scanner is issued")).to_be_visible()
+    await check("a token just issued")
+    await page.get_by_role("button", name="Revoke Door 3 scanner…").click()
+    await check("revoke a token?")
+    for path in (
+        f"{office}/policy",
+        f"{office}/comps",
+        f"{office}/billing",
+        f"{office}/audit",
+        f"{office}/orders?city=fresno",
+        f"{office}/orders/{order.id}/attendees/{order.attendees[0].id}/substitute",
+        "/office/billing",
+        "/office/cities/import",
+        "/office/audit",
+        "/office/people",
+        f"/c/{world.conference.slug}",
+    ):
+        response = await page.goto(f"{server.url}{path}")
+        assert response is not None
+        assert response.status == 200, path
+        await check(path)
+    await context.close()
+    assert found == [], "\n".join(found)

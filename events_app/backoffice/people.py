@@ -1,0 +1,179 @@
+"""Users and API tokens in the back office: who can sign in, in which role, and which scripts and scanners hold
+a token.
+
+Organizers only. A new token's secret is shown once, on the page that issued it, and never
+stored (accounts keeps its SHA-256); revoking asks first. Creating a user, issuing and revoking
+a token are audited here, as accounts' service leaves the trail to its callers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import Controller, MediaType, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts import service as accounts
+from events_app.accounts.errors import TokenNotFound
+from events_app.accounts.models import ROLE_WORDS, Role
+from events_app.accounts.schemas import UserIn
+from events_app.accounts.service import Principal
+from events_app.audit.service import record
+from events_app.backoffice.pages import ORGANIZERS
+from events_app.conferences import service as conferences
+from events_app.core.errors import DomainError
+
+# People an organizer adds here; partners' users come with their partner in the expo.
+PEOPLE_ROLES = (Role.ORGANIZER, Role.STAFF)
+TOKEN_ROLES = (Role.ORGANIZER, Role.STAFF, Role.STATION)
+DONE = {
+    "user": "The user is added; give them their password in person or by phone, not by mail.",
+    "revoked": "The token is revoked: it stops working at once.",
+}
+# A token's expiry is typed as a day; it stops working as that day begins, in UTC (tokens span conferences).
+TOKEN_ZONE = ZoneInfo("UTC")
+
+
+def _typed(form: Any, *names: str) -> dict[str, str]:
+    return {name: str(form.get(name, "")).strip()[:320] for name in names}
+
+
+async def _context(db: AsyncSession, principal: Principal, **more: Any) -> dict[str, Any]:
+    users = await accounts.list_users(db)
+    return {
+        "principal": principal,
+        "conference": None,
+        "users": users,
+        "names": {u.id: u.email for u in users},
+        "tokens": await accounts.list_tokens(db),
+        "conferences": await conferences.list_conferences(db, principal=principal),
+        "people_roles": PEOPLE_ROLES,
+        "token_roles": TOKEN_ROLES,
+        "role_words": ROLE_WORDS,
+        "user_form": {},
+        "token_form": {},
+        **more,
+    }
+
+
+def _uuid(text: str, what: str) -> uuid.UUID | None:
+    if not text:
+        return None
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise ValueError(f"Choose {what} from the list.") from None
+
+
+class PeopleOffice(Controller):
+    path = "/office/people"
+    include_in_schema = False
+
+    @get("/", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-people")
+    async def people(
+        self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Principal], done: FromQuery[str] = ""
+    ) -> Template:
+        """Every user with their role, every API token with its holder, scope and last use."""
+        context = await _context(db_session, actor, done=DONE.get(done, ""))
+        return Template("backoffice/people.html", context=context)
+
+    async def _refused(self, db: AsyncSession, principal: Principal, exc: Exception, **forms: Any) -> Template:
+        await db.rollback()
+        reason = exc.detail if isinstance(exc, DomainError) else str(exc)
+        context = await _context(db, principal, error=reason, **forms)
+        return Template("backoffice/people.html", context=context, status_code=422)
+
+    @post("/users", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def add_user(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+    ) -> Template | Redirect:
+        """Adds an organizer or on-site staff member who signs in with the password typed here."""
+        form = await request.form()
+        typed = _typed(form, "name", "email", "role")
+        try:
+            if typed["role"] not in PEOPLE_ROLES:
+                raise ValueError("Choose organizer or on-site staff.")
+            data = msgspec.convert({**typed, "password": str(form.get("password", ""))[:200]}, UserIn)
+            user = await accounts.create_user(
+                db_session, email=data.email, name=data.name, password=data.password, role=data.role
+            )
+        except (DomainError, ValueError, msgspec.ValidationError) as exc:
+            if isinstance(exc, msgspec.ValidationError):
+                exc = ValueError(f"Not added: {exc}.")
+            return await self._refused(db_session, actor, exc, user_form=typed)
+        await record(
+            db_session, actor=actor, action="account.user_created", subject_type="user", subject_id=user.id,
+            email=user.email, role=user.role.value,
+        )  # fmt: skip
+        await db_session.commit()
+        return Redirect("/office/people?done=user", status_code=303)
+
+    @post("/tokens", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=200)
+    async def issue_token(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+    ) -> Template:
+        """Issues a token and shows its secret this once: the page is not cached and the secret is not kept."""
+        typed = _typed(await request.form(), "user", "name", "role", "conference", "expires_on")
+        try:
+            if not typed["name"]:
+                raise ValueError("Name the token after what holds it (Door 3 scanner, badge printer script).")
+            user_id = _uuid(typed["user"], "the user who holds it")
+            if user_id is None:
+                raise ValueError("Choose the user who holds the token.")
+            expires_on = date.fromisoformat(typed["expires_on"]) if typed["expires_on"] else None
+            issued = await accounts.issue_token(
+                db_session,
+                user_id=user_id,
+                name=typed["name"][:200],
+                role=Role(typed["role"]) if typed["role"] else None,
+                conference_id=_uuid(typed["conference"], "the conference"),
+                expires_at=datetime.combine(expires_on, time(), TOKEN_ZONE) if expires_on else None,
+            )
+        except (DomainError, ValueError) as exc:
+            return await self._refused(db_session, actor, exc, token_form=typed)
+        await record(
+            db_session, actor=actor, action="account.token_issued", subject_type="api_token",
+            subject_id=issued.token.id, name=issued.token.name, role=issued.token.role.value,
+            holder=str(issued.token.user_id),
+            conference_id=issued.token.conference_id,
+        )  # fmt: skip
+        await db_session.commit()
+        context = await _context(db_session, actor, issued=issued)
+        headers = {"Cache-Control": "no-store"}
+        return Template("backoffice/people.html", context=context, headers=headers)
+
+    @post("/tokens/{token_id:uuid}/revoke", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def revoke_token(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        token_id: FromPath[uuid.UUID],
+    ) -> Template | Redirect:
+        """Asks first, naming the token and its holder; then it stops working at once."""
+        if not (await request.form()).get("confirmed"):
+            token = next((t for t in await accounts.list_tokens(db_session) if t.id == token_id), None)
+            if token is None:
+                raise TokenNotFound("No API token has this id.")
+            context = {"principal": actor, "conference": None, "token": token}
+            return Template("backoffice/confirm_revoke_token.html", context=context)
+        token = await accounts.revoke_token(db_session, token_id=token_id)
+        await record(
+            db_session, actor=actor, action="account.token_revoked", subject_type="api_token", subject_id=token.id,
+            name=token.name, conference_id=token.conference_id,
+        )  # fmt: skip
+        await db_session.commit()
+        return Redirect("/office/people?done=revoked", status_code=303)

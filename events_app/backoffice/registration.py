@@ -1,0 +1,483 @@
+"""The back office's registration desk beyond the order search: promo codes, the cancellation policy, comps,
+notes on an order and substitutions.
+
+Organizers only. Each action goes through registration's own service, which audits it; this
+module reads the form in the conference's time zone and in dollars, asks first where an
+action takes something away (disabling a code, handing a badge to someone else), commits,
+and redirects. A refusal shows the same form again with the reason and what was typed.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+from litestar import Controller, MediaType, Request, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.service import Principal
+from events_app.audit import service as audit
+from events_app.backoffice.forms import cents_from, dollars
+from events_app.backoffice.pages import ORGANIZERS, act_on_order
+from events_app.conferences.models import Conference
+from events_app.core.errors import DomainError
+from events_app.registration import cancellation, comps, notes, promo
+from events_app.registration import service as registration
+from events_app.registration.dependencies import provide_order, provide_promo_code
+from events_app.registration.errors import AttendeeNotSubstitutable
+from events_app.registration.models import AttendeeStatus, DiscountKind, Order, PromoCode
+from events_app.registration.schemas import PolicyIn, PromoCodeIn, PromoCodePatch, SubstituteIn
+from events_app.settings import Settings
+
+Form = dict[str, Any]
+DONE = {
+    "code": "The promo code is saved.",
+    "disabled": "The promo code is disabled: buyers can no longer use it.",
+    "policy": "The cancellation policy is saved.",
+    "comp": "The comp is issued and the confirmation mailed.",
+}
+REFUSED = (DomainError, ValueError, msgspec.ValidationError)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, DomainError):
+        return exc.detail
+    if isinstance(exc, msgspec.ValidationError):
+        return f"Not saved: {exc}."
+    return str(exc)
+
+
+def _typed(form: FormMultiDict, *names: str) -> Form:
+    """The form's single fields as typed (absent: empty), trimmed and bounded like the API's own limits."""
+    return {name: str(form.get(name, "")).strip()[:4000] for name in names}
+
+
+def _local(text: str, zone: ZoneInfo, label: str) -> datetime | None:
+    """A ``datetime-local`` field read in the conference's zone; empty means none."""
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text).replace(tzinfo=zone)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date and time for {label}.") from None
+
+
+def _shown(moment: datetime | None, zone: ZoneInfo) -> str:
+    return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+
+def _amount(kind: str, text: str, *, what: str) -> int:
+    """A percentage as a whole number, or an amount in dollars as cents."""
+    if kind == DiscountKind.PERCENT:
+        if not text.isdigit():
+            raise ValueError(f"The {what} as a percentage is a whole number.")
+        return int(text)
+    return cents_from(text)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _chosen_type(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ValueError("Choose the comp type.") from None
+
+
+async def _refused(
+    db: AsyncSession, exc: Exception, *, conference: Conference, page: Callable[[], Awaitable[dict[str, Any]]]
+) -> Template:
+    """The page again with the reason, after undoing whatever the refused action began.
+
+    The page is read only after the rollback: what it shows must not be objects the rollback expired.
+    """
+    await db.rollback()
+    await db.refresh(conference)
+    context = await page()
+    template = context.pop("template")
+    return Template(template, context={"conference": conference, "error": _reason(exc), **context}, status_code=422)
+
+
+# --- promo codes -------------------------------------------------------------------------------------------
+
+CODE_FIELDS = ("code", "description", "kind", "value", "max_uses", "valid_from", "valid_until")
+
+
+def _code_form(code: PromoCode, zone: ZoneInfo) -> Form:
+    value = str(code.value) if code.kind == DiscountKind.PERCENT else dollars(code.value)
+    return {
+        "code": code.code,
+        "description": code.description,
+        "kind": code.kind.value,
+        "value": value,
+        "max_uses": "" if code.max_uses is None else str(code.max_uses),
+        "valid_from": _shown(code.valid_from, zone),
+        "valid_until": _shown(code.valid_until, zone),
+        "types": [str(t.id) for t in code.types],
+    }
+
+
+def _code_changes(typed: Form, zone: ZoneInfo) -> dict[str, Any]:
+    """What the promo-code form asks for, in the API's own shape; ``ValueError`` names the wrong field."""
+    uses = typed["max_uses"]
+    if uses and not uses.isdigit():
+        raise ValueError("The most uses is a whole number of attendees, or empty for no limit.")
+    return {
+        "description": typed["description"],
+        "registration_type_ids": typed["types"],
+        "max_uses": int(uses) if uses else None,
+        "valid_from": _local(typed["valid_from"], zone, "valid from"),
+        "valid_until": _local(typed["valid_until"], zone, "valid until"),
+    }
+
+
+class RegistrationOffice(Controller):
+    path = "/office/c/{slug:str}"
+    include_in_schema = False
+    dependencies = {"order": Provide(provide_order), "promo_code": Provide(provide_promo_code)}
+
+    async def _codes_page(
+        self, db: AsyncSession, *, conference: Conference, principal: Principal, form: Form, done: str = ""
+    ) -> dict[str, Any]:
+        return {
+            "principal": principal,
+            "conference": conference,
+            "codes": await promo.list_codes(db, conference_id=conference.id),
+            "types": await registration.list_types(db, conference_id=conference.id),
+            "form": form,
+            "done": DONE.get(done, ""),
+            "template": "backoffice/promo_codes.html",
+        }
+
+    @get("/promo-codes", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-promo-codes")
+    async def promo_codes(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        done: FromQuery[str] = "",
+    ) -> Template:
+        """Every promo code with its uses, and the form for a new one."""
+        blank = dict.fromkeys(CODE_FIELDS, "") | {"kind": "percent", "types": []}
+        context = await self._codes_page(db_session, conference=conference, principal=actor, form=blank, done=done)
+        return Template(context.pop("template"), context=context)
+
+    @post("/promo-codes", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def create_promo_code(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+    ) -> Template | Redirect:
+        """Adds a code: a percentage or an amount off each attendee, for some types, some uses and a window."""
+        raw = await request.form()
+        typed = _typed(raw, *CODE_FIELDS) | {"types": raw.getall("types", [])}
+        zone = ZoneInfo(conference.timezone)
+        try:
+            fields = _code_changes(typed, zone) | {
+                "code": typed["code"],
+                "kind": typed["kind"],
+                "value": _amount(typed["kind"], typed["value"], what="discount"),
+            }
+            await promo.create_code(
+                db_session, conference=conference, data=msgspec.convert(fields, PromoCodeIn), actor=actor
+            )
+        except REFUSED as exc:
+
+            async def again() -> dict[str, Any]:
+                return await self._codes_page(db_session, conference=conference, principal=actor, form=typed)
+
+            return await _refused(db_session, exc, conference=conference, page=again)
+        await db_session.commit()
+        return Redirect(f"/office/c/{conference.slug}/promo-codes?done=code", status_code=303)
+
+    @get("/promo-codes/{code_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-promo-code")
+    async def promo_code(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        promo_code: NamedDependency[PromoCode],
+    ) -> Template:
+        context = await self._code_context(db_session, conference, actor, promo_code)
+        return Template("backoffice/promo_code.html", context=context)
+
+    async def _code_context(
+        self, db: AsyncSession, conference: Conference, principal: Principal, code: PromoCode, form: Form | None = None
+    ) -> dict[str, Any]:
+        return {
+            "principal": principal,
+            "conference": conference,
+            "code": await promo.code_out(db, code),
+            "form": form or _code_form(code, ZoneInfo(conference.timezone)),
+            "types": await registration.list_types(db, conference_id=conference.id),
+            "trail": await audit.trail_of(db, subject_ids=[code.id]),
+            "template": "backoffice/promo_code.html",
+        }
+
+    @post("/promo-codes/{code_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def save_promo_code(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        promo_code: NamedDependency[PromoCode],
+    ) -> Template | Redirect:
+        """Changes a code's description, types, uses and window (its text and discount stay what buyers saw)."""
+        raw = await request.form()
+        typed = _typed(raw, *CODE_FIELDS) | {"types": raw.getall("types", [])}
+        try:
+            patch = msgspec.convert(_code_changes(typed, ZoneInfo(conference.timezone)), PromoCodePatch)
+            await promo.update_code(db_session, code=promo_code, data=patch, actor=actor)
+        except REFUSED as exc:
+
+            async def again() -> dict[str, Any]:
+                await db_session.refresh(promo_code)
+                return await self._code_context(db_session, conference, actor, promo_code, form=typed)
+
+            return await _refused(db_session, exc, conference=conference, page=again)
+        await db_session.commit()
+        return Redirect(f"/office/c/{conference.slug}/promo-codes?done=code", status_code=303)
+
+    @post("/promo-codes/{code_id:uuid}/active", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def switch_promo_code(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        promo_code: NamedDependency[PromoCode],
+    ) -> Template | Redirect:
+        """Disables a code after asking (orders already placed keep their discount), or enables it again."""
+        form = await request.form()
+        enable = form.get("active") == "yes"
+        if not enable and not form.get("confirmed"):
+            context = {
+                "principal": actor,
+                "conference": conference,
+                "code": await promo.code_out(db_session, promo_code),
+            }
+            return Template("backoffice/confirm_disable_code.html", context=context)
+        await promo.update_code(db_session, code=promo_code, data=PromoCodePatch(active=enable), actor=actor)
+        await db_session.commit()
+        return Redirect(
+            f"/office/c/{conference.slug}/promo-codes?done={'code' if enable else 'disabled'}", status_code=303
+        )
+
+    # --- cancellation policy ---------------------------------------------------------------------------------
+
+    @get("/policy", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-policy")
+    async def policy(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        done: FromQuery[str] = "",
+    ) -> Template:
+        """The refunds a cancellation gets by date, and the last moment for a substitution."""
+        zone = ZoneInfo(conference.timezone)
+        found = await registration.get_policy(db_session, conference_id=conference.id)
+        form = {
+            "fee_kind": found.fee_kind.value if found else "fixed",
+            "fee_value": (
+                "0"
+                if found is None
+                else str(found.fee_value)
+                if found.fee_kind == DiscountKind.PERCENT
+                else dollars(found.fee_value)
+            ),
+            "full_refund_until": _shown(found.full_refund_until, zone) if found else "",
+            "partial_refund_until": _shown(found.partial_refund_until, zone) if found else "",
+            "substitution_until": _shown(found.substitution_until, zone) if found else "",
+            "notes": found.notes if found else "",
+        }
+        context = {
+            "principal": actor,
+            "conference": conference,
+            "form": form,
+            "exists": found is not None,
+            "done": DONE.get(done, ""),
+        }
+        return Template("backoffice/policy.html", context=context)
+
+    @post("/policy", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def save_policy(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+    ) -> Template | Redirect:
+        """Saves the policy; it applies to cancellations from now on, never to refunds already made."""
+        typed = _typed(
+            await request.form(),
+            "fee_kind", "fee_value", "full_refund_until", "partial_refund_until", "substitution_until", "notes",
+        )  # fmt: skip
+        zone = ZoneInfo(conference.timezone)
+        try:
+            fields = {
+                "fee_kind": typed["fee_kind"],
+                "fee_value": _amount(typed["fee_kind"], typed["fee_value"] or "0", what="fee"),
+                "notes": typed["notes"],
+                **{k: _local(typed[k], zone, k.replace("_", " ")) for k in typed if k.endswith("_until")},
+            }
+            data = msgspec.convert(fields, PolicyIn)
+            await registration.set_policy(db_session, conference_id=conference.id, data=data, actor=actor)
+        except REFUSED as exc:
+
+            async def again() -> dict[str, Any]:
+                return {"principal": actor, "form": typed, "exists": True, "template": "backoffice/policy.html"}
+
+            return await _refused(db_session, exc, conference=conference, page=again)
+        await db_session.commit()
+        return Redirect(f"/office/c/{conference.slug}/policy?done=policy", status_code=303)
+
+    # --- comps -----------------------------------------------------------------------------------------------
+
+    @get("/comps", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-comps")
+    async def comps_form(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        done: FromQuery[str] = "",
+        placed: FromQuery[str] = "",
+    ) -> Template:
+        """Issue a comp to a named person: registered at once, nothing to pay, confirmation mailed."""
+        context = {
+            "principal": actor,
+            "conference": conference,
+            "types": await comps.comp_types(db_session, conference_id=conference.id),
+            "form": {},
+            "done": DONE.get(done, ""),
+            "order_id": placed if done and _is_uuid(placed) else "",
+        }
+        return Template("backoffice/comps.html", context=context)
+
+    @post("/comps", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def issue_comp(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+    ) -> Template | Redirect:
+        typed = _typed(await request.form(), "type", "first_name", "last_name", "email", "organization", "title")
+        try:
+            person = msgspec.convert({k: typed[k] for k in ("first_name", "last_name", "email", "title")}, SubstituteIn)
+            attendee = await comps.issue_comp(
+                db_session,
+                settings=settings,
+                conference=conference,
+                registration_type_id=_chosen_type(typed["type"]),
+                first_name=person.first_name,
+                last_name=person.last_name,
+                email=person.email,
+                organization=typed["organization"][:200],
+                title=person.title,
+                actor=actor,
+            )
+        except REFUSED as exc:
+
+            async def again() -> dict[str, Any]:
+                types = await comps.comp_types(db_session, conference_id=conference.id)
+                return {"principal": actor, "form": typed, "types": types, "template": "backoffice/comps.html"}
+
+            return await _refused(db_session, exc, conference=conference, page=again)
+        await db_session.commit()
+        return Redirect(f"/office/c/{conference.slug}/comps?done=comp&placed={attendee.order_id}", status_code=303)
+
+    # --- an order's notes and substitutions ------------------------------------------------------------------
+
+    @post("/orders/{order_id:uuid}/notes", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def add_note(
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        order: NamedDependency[Order],
+    ) -> Template | Redirect:
+        """A note on the order, signed and timed; it cannot be edited afterwards, only followed by another."""
+        text = str((await request.form()).get("text", ""))
+        adding = notes.add_note(db_session, order=order, text=text, actor=actor)
+        return await act_on_order(db_session, adding, done="note", conference=conference, principal=actor, order=order)
+
+    def _substitute_context(
+        self, conference: Conference, principal: Principal, order: Order, attendee_id: uuid.UUID, form: Form
+    ) -> dict[str, Any]:
+        attendee = next((a for a in order.attendees if a.id == attendee_id), None)
+        if attendee is None or attendee.status != AttendeeStatus.CONFIRMED:
+            raise AttendeeNotSubstitutable("Only a confirmed attendee of this order can be substituted.")
+        return {
+            "principal": principal,
+            "conference": conference,
+            "order": order,
+            "attendee": attendee,
+            "form": form,
+            "template": "backoffice/substitute.html",
+        }
+
+    @get(
+        "/orders/{order_id:uuid}/attendees/{attendee_id:uuid}/substitute",
+        opt=ORGANIZERS,
+        media_type=MediaType.HTML,
+        name="office-substitute",
+    )
+    async def substitute_form(
+        self,
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        order: NamedDependency[Order],
+        attendee_id: FromPath[uuid.UUID],
+    ) -> Template:
+        """Who takes this attendee's place: a colleague from the same city; the old badge stops working."""
+        context = self._substitute_context(conference, actor, order, attendee_id, {})
+        return Template(context.pop("template"), context=context)
+
+    @post("/orders/{order_id:uuid}/attendees/{attendee_id:uuid}/substitute", opt=ORGANIZERS, status_code=303,
+          media_type=MediaType.HTML)  # fmt: skip
+    async def substitute(
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        order: NamedDependency[Order],
+        attendee_id: FromPath[uuid.UUID],
+    ) -> Template | Redirect:
+        """Hands the registration to the colleague; the form itself is the confirmation, as it says what ends."""
+        typed = _typed(await request.form(), "first_name", "last_name", "email", "badge_name", "title")
+        self._substitute_context(conference, actor, order, attendee_id, typed)  # refuses one who cannot be
+        try:
+            data = msgspec.convert(typed, SubstituteIn)
+            await cancellation.substitute(
+                db_session, settings=settings, order=order, attendee_id=attendee_id, data=data, actor=actor
+            )
+        except REFUSED as exc:
+
+            async def again() -> dict[str, Any]:
+                await db_session.refresh(order)
+                return self._substitute_context(conference, actor, order, attendee_id, typed)
+
+            return await _refused(db_session, exc, conference=conference, page=again)
+        await db_session.commit()
+        return Redirect(f"/office/c/{conference.slug}/orders/{order.id}?done=substitute", status_code=303)
