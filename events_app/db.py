@@ -33,7 +33,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
 from events_app.core.clock import now
 
@@ -97,6 +97,14 @@ def _sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _sqlite_returned(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry, state: PoolResetState) -> None:
+    # A COMMIT that SQLite refuses (a deferred foreign key) leaves its transaction open and
+    # the write lock held, while SQLAlchemy counts the transaction as ended and skips its
+    # rollback when the connection goes back to the pool: every later writer would wait.
+    if state.transaction_was_reset and dbapi_connection.driver_connection.in_transaction:
+        dbapi_connection.rollback()
+
+
 def make_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 10.0) -> AsyncEngine:
     """An engine for ``url``; creates the folder of a SQLite file if it is missing.
 
@@ -113,6 +121,7 @@ def make_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 10.0) ->
     if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_connected)
         event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine, "reset", _sqlite_returned)
     return engine
 
 
