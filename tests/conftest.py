@@ -177,10 +177,21 @@ async def refuse_commits(database_url: str) -> AsyncIterator[RefuseCommits]:
                 await connection.execute(text(statement.format(table=table)))
         await engine.dispose()
 
-    async def refuse(table: str) -> CommitRefusal:
-        await _run(install, table)
+    async def refuse(table: str, *, drop_connection: bool = False) -> CommitRefusal:
+        """``drop_connection`` (PostgreSQL): the connection is cut at COMMIT instead, as a failover would."""
+        statements = install
+        if drop_connection:
+            statements = [
+                install[0].replace(
+                    "RAISE EXCEPTION", "PERFORM pg_terminate_backend(pg_backend_pid()); RAISE EXCEPTION"
+                ),
+                *install[1:],
+            ]
+        await _run(statements, table)
         active.append(table)
-        return CommitRefusal(table=table, code=code, database_url=database_url)
+        return CommitRefusal(
+            table=table, code="database-unavailable" if drop_connection else code, database_url=database_url
+        )
 
     yield refuse
     for table in active:
