@@ -59,7 +59,7 @@ from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
 from events_app.core.rounds import rounds_lifespan
 from events_app.core.security_headers import security_headers_middleware
-from events_app.db import make_alchemy_config, make_engine
+from events_app.db import RequestSessions, make_alchemy_config, make_engine
 from events_app.expo.controllers import PartnerProgramController
 from events_app.expo.controllers import expo_router as ExpoController
 from events_app.expo.pages import ExpoPages
@@ -193,8 +193,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     """Builds the service for ``settings`` (default: the ``EVENTS_*`` environment)."""
     settings = settings or get_settings()
     configure_logging(level=settings.log_level, json=settings.log_json)
-    engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
+    engine = make_engine(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        pool_timeout=settings.database_pool_timeout_seconds,
+    )
     db_config = make_alchemy_config(engine)
+    request_sessions = RequestSessions(db_config.create_session_maker(), engine)
 
     connect_domains()
 
@@ -218,6 +223,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "principal": Provide(provide_principal, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
             "conference": Provide(provide_conference),
+            "db_session": Provide(request_sessions.provide),
         },
         middleware=[
             request_id_middleware,
@@ -230,6 +236,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 max_age=12 * 3600,
             ).middleware,
             RequestScreen(),
+            # Inside the session middleware: the request's transaction ends before a browser's session is saved.
+            request_sessions.middleware,
             DefineMiddleware(PrincipalMiddleware, exclude=["^/static/", "^/schema"]),
         ],
         csrf_config=CSRFConfig(
@@ -263,7 +271,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_request=decode_strictly,
         exception_handlers=exception_handlers,
         lifespan=[dispose_engine, rounds_lifespan(background_rounds(engine, settings))],
-        state=State({"settings": settings, "db_engine": engine, "db_config": db_config}),
+        state=State({"settings": settings, "db_engine": engine, "request_sessions": request_sessions}),
         debug=False,
     )
     app.asgi_handler = answer_head_as_get(app.asgi_handler)

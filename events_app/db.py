@@ -1,30 +1,43 @@
-"""Database wiring: the declarative base, shared column types, engine and migrations.
+"""Database wiring: the declarative base, shared column types, engine, each request's session and migrations.
 
 One engine per process. SQLite gets foreign keys, WAL and a busy timeout on every
-connection because it enforces none of them by default.
+connection because it enforces none of them by default, and its writers take the write
+lock when they begin (``BEGIN IMMEDIATE``), so they queue on the busy timeout instead of
+failing when a read turns into a write.
+
+A request has one session (``db_session``): committed when its handler has returned, before
+the answer is sent, so a refused COMMIT is answered as what it is (a conflict, or busy)
+and never as the success the handler chose; anything not committed by then is rolled back.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import structlog
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig
 from advanced_alchemy.types import DateTimeUTC
 from alembic import command
 from alembic.config import Config as AlembicConfig
-from sqlalchemy import Enum, ForeignKey, MetaData, event
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy import Connection, Enum, ForeignKey, MetaData, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
 from events_app.core.clock import now
+
+log = structlog.get_logger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -58,27 +71,63 @@ def str_enum(cls: type[StrEnum], name: str, *, length: int = 30) -> Enum:
     return Enum(cls, name=name, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
-def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+# The execution option marking a connection whose transactions write (see ``writing``).
+WRITES = "events_app_writes"
+# How long a SQLite writer waits for the write lock before it is told "busy, retry".
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_connected(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
-def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An engine for ``url``; creates the folder of a SQLite file if it is missing."""
+def _sqlite_begin(connection: Connection) -> None:
+    # The sqlite3 driver begins a transaction itself only before its first INSERT, UPDATE or
+    # DELETE, DEFERRED (a SAVEPOINT begins one too). A DEFERRED transaction that has read
+    # cannot become a writer once another connection committed meanwhile: SQLite refuses at
+    # once ("database is locked"), without waiting. A writer that begins IMMEDIATE holds the
+    # write lock from its first statement, so other writers wait their turn on the busy
+    # timeout (SQLAlchemy's documented recipe: emit our own BEGIN in the ``begin`` event).
+    # Other work keeps the driver's way: with WAL its reads never wait for a writer.
+    if connection.get_execution_options().get(WRITES, False):
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_returned(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry, state: PoolResetState) -> None:
+    # A COMMIT that SQLite refuses (a deferred foreign key) leaves its transaction open and
+    # the write lock held, while SQLAlchemy counts the transaction as ended and skips its
+    # rollback when the connection goes back to the pool: every later writer would wait.
+    if state.transaction_was_reset and dbapi_connection.driver_connection.in_transaction:
+        dbapi_connection.rollback()
+
+
+def make_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 10.0) -> AsyncEngine:
+    """An engine for ``url``; creates the folder of a SQLite file if it is missing.
+
+    A request that finds every connection taken waits ``pool_timeout`` seconds for one, then
+    is answered 503 busy (``sqlalchemy.exc.TimeoutError``) rather than queueing without end.
+    """
     options: dict[str, Any] = {"pool_pre_ping": True}
-    if url.startswith("sqlite"):
-        path = url.split(":///", 1)[1] if ":///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-    else:
-        options |= {"pool_size": pool_size, "max_overflow": pool_size}
+    path = url.split(":///", 1)[1] if url.startswith("sqlite") and ":///" in url else ""
+    if path and path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if not url.startswith("sqlite") or (path and path != ":memory:"):
+        options |= {"pool_size": pool_size, "max_overflow": pool_size, "pool_timeout": pool_timeout}
     engine = create_async_engine(url, **options)
     if url.startswith("sqlite"):
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_connected)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+        event.listen(engine.sync_engine, "reset", _sqlite_returned)
     return engine
+
+
+def writing(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` for work that writes: on SQLite its transactions begin IMMEDIATE (elsewhere nothing changes)."""
+    return engine.execution_options(**{WRITES: True})
 
 
 def upsert_statement(db: AsyncSession) -> Callable[..., Any]:
@@ -98,14 +147,107 @@ async def insert_unless_taken(db: AsyncSession, model: type[Base], values: dict[
 
 
 def make_alchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:
-    """One session per request: committed on a 2xx or 3xx answer (forms redirect after a POST), else rolled back."""
+    """The plugin's engine and session maker; requests take their session from ``RequestSessions``.
+
+    The plugin's own per-request session is left under another name, unused: its autocommit
+    commits after the answer is chosen and only logs a refused COMMIT.
+    """
     return SQLAlchemyAsyncConfig(
         engine_instance=engine,
-        before_send_handler="autocommit_include_redirects",
+        session_dependency_key="alchemy_session",
         session_config=AsyncSessionConfig(expire_on_commit=False),
         metadata=Base.metadata,
         create_all=False,
     )
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_SCOPE_KEY = "events_app.db_session"
+
+
+class RequestSessions:
+    """Each request's one session: made on first use, committed before the answer, closed after it.
+
+    Authentication, dependencies and the handler all use the same session, so what the
+    handler changed is committed once, in ``provide``. On SQLite a request that may write
+    (POST, PUT, PATCH, DELETE) begins its transactions as a writer once its handler takes
+    the session; authentication before it only read, holding no lock.
+    """
+
+    def __init__(self, make_session: Callable[..., AsyncSession], engine: AsyncEngine) -> None:
+        self._make_session = make_session
+        # Only SQLite tells a writer's transaction from a reader's (see ``_sqlite_begin``).
+        self._writer = writing(engine).sync_engine if engine.dialect.name == "sqlite" else None
+
+    def of(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
+        """The request's session (made now if this is its first use)."""
+        session: AsyncSession | None = connection.scope.get(_SCOPE_KEY)  # type: ignore[assignment]
+        if session is None:
+            session = self._make_session()
+            connection.scope[_SCOPE_KEY] = session  # type: ignore[literal-required]
+        return session
+
+    async def provide(self, request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
+        """The ``db_session`` dependency.
+
+        Litestar resumes a generator dependency after the handler returned and its answer was
+        built, but before anything is sent; an exception raised here becomes the answer
+        instead. So a refused COMMIT reaches the error handlers (409 for a conflict, 503 for
+        busy or unreachable) and the client never hears of the success. A handler that
+        raised gets its work rolled back. A handler that answers a refusal without raising
+        (a form shown again with its error) rolls back itself before it builds the page.
+        """
+        session = self.of(request)
+        if self._writer is not None and request.method in UNSAFE_METHODS:
+            # Authentication's reads held no lock on SQLite: ending them sends nothing.
+            if session.in_transaction():
+                await session.commit()
+            session.sync_session.bind = self._writer
+        try:
+            yield session
+        except Exception:
+            await _roll_back_quietly(session)
+            raise
+        await session.commit()
+
+    def middleware(self, app: ASGIApp) -> ASGIApp:
+        """Ends the request's session as its answer starts, and again when the request is done.
+
+        Anything still uncommitted at that point is rolled back, and the connection (with a
+        SQLite write lock, if one was taken) goes back before the answer is sent: the session
+        store, which writes a signed-in browser's session on its own connection as the answer
+        starts, never waits on a lock this very request holds.
+        """
+
+        async def close_when_answered(scope: Scope, receive: Receive, send: Send) -> None:
+            async def closing_send(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    await _close(scope)
+                await send(message)
+
+            try:
+                await app(scope, receive, closing_send if scope["type"] == ScopeType.HTTP else send)
+            finally:
+                await _close(scope)
+
+        return close_when_answered
+
+
+async def _roll_back_quietly(session: AsyncSession) -> None:
+    # After a failure the connection may be gone; the failure is what the client hears of.
+    try:
+        await session.rollback()
+    except Exception as exc:
+        log.warning("rollback_failed", error=repr(exc))
+
+
+async def _close(scope: Scope) -> None:
+    session: AsyncSession | None = scope.pop(_SCOPE_KEY, None)  # type: ignore[misc]
+    if session is not None:
+        try:
+            await session.close()
+        except Exception as exc:
+            log.warning("session_close_failed", error=repr(exc))
 
 
 def alembic_config(database_url: str) -> AlembicConfig:

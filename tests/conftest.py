@@ -118,6 +118,86 @@ async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
     await engine.dispose()
 
 
+# A transaction that inserted into the table is refused at COMMIT, as a real database may refuse
+# one: PostgreSQL by a deferred constraint trigger failing as a serialization failure would,
+# SQLite by a deferred foreign key left dangling (checked only at COMMIT).
+_REFUSE_ON = {
+    "postgresql": (
+        [
+            "CREATE FUNCTION refuse_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "RAISE EXCEPTION 'refused at commit' USING ERRCODE = 'serialization_failure'; END $$",
+            "CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT ON {table} DEFERRABLE INITIALLY DEFERRED "
+            "FOR EACH ROW EXECUTE FUNCTION refuse_commit()",
+        ],
+        ["DROP TRIGGER refuse_commit ON {table}", "DROP FUNCTION refuse_commit()"],
+        "write-conflict",
+    ),
+    "sqlite": (
+        [
+            "CREATE TABLE refusal_parents (id INTEGER PRIMARY KEY)",
+            "CREATE TABLE refusals (parent_id INTEGER REFERENCES refusal_parents (id) DEFERRABLE INITIALLY DEFERRED)",
+            "CREATE TRIGGER refuse_commit AFTER INSERT ON {table} BEGIN INSERT INTO refusals VALUES (1); END",
+        ],
+        ["DROP TRIGGER refuse_commit", "DROP TABLE refusals", "DROP TABLE refusal_parents"],
+        "conflict",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class CommitRefusal:
+    """While active, the database refuses the COMMIT of any transaction that inserted into ``table``."""
+
+    table: str
+    code: str  # the problem code the refused write is answered with
+    database_url: str
+
+    async def rows(self) -> int:
+        engine = make_engine(self.database_url)
+        async with engine.connect() as connection:
+            count = int((await connection.execute(text(f"SELECT count(*) FROM {self.table}"))).scalar_one())
+        await engine.dispose()
+        return count
+
+
+RefuseCommits = Callable[[str], Any]
+
+
+@pytest.fixture
+async def refuse_commits(database_url: str) -> AsyncIterator[RefuseCommits]:
+    """``await refuse_commits("registration_orders")``: each later COMMIT inserting there fails (until the end)."""
+    dialect = "postgresql" if database_url.startswith("postgresql") else "sqlite"
+    install, remove, code = _REFUSE_ON[dialect]
+    active: list[str] = []
+
+    async def _run(statements: list[str], table: str) -> None:
+        engine = make_engine(database_url)
+        async with engine.begin() as connection:
+            for statement in statements:
+                await connection.execute(text(statement.format(table=table)))
+        await engine.dispose()
+
+    async def refuse(table: str, *, drop_connection: bool = False) -> CommitRefusal:
+        """``drop_connection`` (PostgreSQL): the connection is cut at COMMIT instead, as a failover would."""
+        statements = install
+        if drop_connection:
+            statements = [
+                install[0].replace(
+                    "RAISE EXCEPTION", "PERFORM pg_terminate_backend(pg_backend_pid()); RAISE EXCEPTION"
+                ),
+                *install[1:],
+            ]
+        await _run(statements, table)
+        active.append(table)
+        return CommitRefusal(
+            table=table, code="database-unavailable" if drop_connection else code, database_url=database_url
+        )
+
+    yield refuse
+    for table in active:
+        await _run(remove, table)
+
+
 @pytest.fixture
 def app(settings: Settings) -> Litestar:
     return create_app(settings)

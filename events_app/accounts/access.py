@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.models import ROLE_WORDS, Role
 from events_app.accounts.service import Principal, principal_for_session, principal_for_token
+from events_app.db import RequestSessions
 
 ACCESS_KEY = "access"
 PUBLIC: dict[str, Any] = {ACCESS_KEY: "public"}
@@ -43,10 +44,9 @@ def declared_access(handler: BaseRouteHandler) -> str | frozenset[Role] | None:
 
 
 def _db(connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
-    # The request's own session (the plugin keeps it in the scope), so a handler sees the same one.
-    config = connection.app.state["db_config"]
-    session: AsyncSession = config.provide_session(connection.app.state, connection.scope)
-    return session
+    # The request's own session, so a handler sees the same one (and commits what it changed).
+    sessions: RequestSessions = connection.app.state["request_sessions"]
+    return sessions.of(connection)
 
 
 class PrincipalMiddleware(AbstractAuthenticationMiddleware):

@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.errors import (
@@ -35,8 +35,8 @@ from events_app.core.clock import now
 
 T = TypeVar("T")
 TOKEN_PREFIX = "evt_"  # noqa: S105 (a prefix that marks our tokens, not a secret)
-# A token's last use is written at most this often, so reads stay reads.
-LAST_USED_RESOLUTION = timedelta(minutes=10)
+# A token's last use is written at most this often, so a read stays a read.
+LAST_USED_RESOLUTION = timedelta(hours=1)
 
 _hasher = PasswordHasher()
 # Verifying against this keeps a login for an unknown email as slow as for a known one.
@@ -215,9 +215,7 @@ async def principal_for_token(db: AsyncSession, *, secret: str) -> Principal | N
         or token.role not in TOKEN_ROLES_FOR[token.user.role]
     ):
         return None
-    if token.last_used_at is None or moment - token.last_used_at > LAST_USED_RESOLUTION:
-        await db.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=moment))
-    return Principal(
+    principal = Principal(
         user_id=token.user.id,
         email=token.user.email,
         name=token.user.name,
@@ -225,6 +223,24 @@ async def principal_for_token(db: AsyncSession, *, secret: str) -> Principal | N
         conference_id=token.conference_id,
         token_id=token.id,
     )
+    if token.last_used_at is None or moment - token.last_used_at > LAST_USED_RESOLUTION:
+        await _note_use(db, token_id=token.id, moment=moment)
+    return principal
+
+
+async def _note_use(db: AsyncSession, *, token_id: uuid.UUID, moment: datetime) -> None:
+    """Records a token's use, in a short transaction of its own, at most once per ``LAST_USED_RESOLUTION``.
+
+    Its own transaction: the request's (a read, or a write that may yet fail) neither waits
+    for it nor undoes it. The condition lets one of several processes seeing the same
+    stale time write it; the others change nothing.
+    """
+    # Ends the look-up's read, so the UPDATE is the first statement of its transaction: on
+    # SQLite it then waits its turn for the write lock instead of failing at once.
+    await db.commit()
+    stale = or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= moment - LAST_USED_RESOLUTION)
+    await db.execute(update(ApiToken).where(ApiToken.id == token_id, stale).values(last_used_at=moment))
+    await db.commit()
 
 
 async def principal_for_session(db: AsyncSession, *, user_id: str) -> Principal | None:

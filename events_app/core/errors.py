@@ -10,6 +10,11 @@ Services raise a ``DomainError`` subclass and never think about HTTP::
     ├── TooMany      429  too many attempts for now; ``retry_after`` seconds says when to try again
     └── Unavailable  503  a part the service needs is down
 
+The database's refusals are answered by what they mean: a clash or a lost race is 409, a
+lock wait or pool wait that ran out is 503 ``database-busy`` and an unreachable database
+503 ``database-unavailable``, both with ``Retry-After``. A refused COMMIT is one of these,
+never the success the handler had chosen (see ``events_app.db.RequestSessions``).
+
 Each domain draws its refusals once, in its own ``errors.py``: one class per stable
 machine-readable ``code``, so a code always answers with the same status. The classes
 register themselves in ``PROBLEM_CODES``, which the OpenAPI document lists. Handlers below
@@ -28,8 +33,8 @@ from litestar.exceptions import HTTPException, NotAuthorizedException, Validatio
 from litestar.openapi.spec import OpenAPIType, Schema
 from litestar.response import Redirect, Template
 from litestar.types import ExceptionHandlersMap
-from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.exc import InterfaceError as SQLInterfaceError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from events_app.core.text import slugify
 
@@ -185,14 +190,53 @@ def _http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response
     return response
 
 
-def _integrity_error(request: Request[Any, Any, Any], exc: IntegrityError) -> Response[Any]:
-    log.info("integrity_error", error=str(exc.orig))
-    return _page_or_problem(request, 409, "conflict", "This clashes with something that already exists.")
+# PostgreSQL's SQLSTATEs for a transaction that lost to a concurrent one (serialization
+# failure, deadlock), and for a wait on a lock or statement that ran out (lock_timeout,
+# statement_timeout).
+_LOST_RACE_STATES = frozenset({"40001", "40P01"})
+_WAIT_RAN_OUT_STATES = frozenset({"55P03", "57014"})
+_SQLITE_LOCKED = ("database is locked", "database table is locked")
+# What a client is told to wait before trying a busy database again, and an unreachable one.
+BUSY_RETRY_AFTER_SECONDS = 2
+DOWN_RETRY_AFTER_SECONDS = 10
 
 
-def _database_down(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    log.error("database_unavailable", error=str(exc))
-    return _page_or_problem(request, 503, "database-unavailable", "The database cannot be reached right now.")
+def database_is_busy(exc: DBAPIError) -> bool:
+    """The database is there but a wait ran out: SQLite's busy timeout, PostgreSQL's lock or statement timeout."""
+    if getattr(exc.orig, "sqlstate", None) in _WAIT_RAN_OUT_STATES:
+        return True
+    message = str(exc.orig)
+    return isinstance(exc, OperationalError) and any(lock in message for lock in _SQLITE_LOCKED)
+
+
+def _with_retry_after(response: Response[Any], seconds: int) -> Response[Any]:
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+def _database_busy(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.warning("database_busy", error=str(exc))
+    detail = "The service is busy and nothing of this request was saved. Please try again in a moment."
+    return _with_retry_after(_page_or_problem(request, 503, "database-busy", detail), BUSY_RETRY_AFTER_SECONDS)
+
+
+def _database_error(request: Request[Any, Any, Any], exc: DBAPIError) -> Response[Any]:
+    """A statement or COMMIT the database refused: which of conflict, busy or down it means."""
+    if isinstance(exc, IntegrityError):
+        log.info("integrity_error", error=str(exc.orig))
+        return _page_or_problem(request, 409, "conflict", "This clashes with something that already exists.")
+    if getattr(exc.orig, "sqlstate", None) in _LOST_RACE_STATES:
+        log.info("write_conflict", error=str(exc.orig))
+        detail = "Someone changed the same records at the same moment; nothing of this request was saved. Try again."
+        return _page_or_problem(request, 409, "write-conflict", detail)
+    if database_is_busy(exc):
+        return _database_busy(request, exc)
+    if isinstance(exc, OperationalError | InterfaceError) or exc.connection_invalidated:
+        log.error("database_unavailable", error=str(exc))
+        detail = "The database cannot be reached right now; this request may not have been saved."
+        response = _page_or_problem(request, 503, "database-unavailable", detail)
+        return _with_retry_after(response, DOWN_RETRY_AFTER_SECONDS)
+    return _unexpected(request, exc)
 
 
 def _connection_lost(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -217,7 +261,9 @@ GENERAL_CODES: dict[str, tuple[int, str]] = {
     "not-found": (404, "No route at this address."),
     "method-not-allowed": (405, "The address does not take this method."),
     "conflict": (409, "The write clashes with a record that already exists."),
+    "write-conflict": (409, "A concurrent change to the same records won; nothing was saved. Try again."),
     "internal-error": (500, "A fault on our side; it was logged."),
+    "database-busy": (503, "Every connection or the write lock is taken; nothing was saved. Retry after Retry-After."),
     "database-unavailable": (503, "The database cannot be reached."),
     "service-unavailable": (503, "A part the service needs cannot be reached."),
 }
@@ -249,9 +295,8 @@ exception_handlers: ExceptionHandlersMap = {
     DomainError: _domain_error,
     ValidationException: _validation_error,
     HTTPException: _http_error,
-    IntegrityError: _integrity_error,
-    OperationalError: _database_down,
-    SQLInterfaceError: _database_down,
+    DBAPIError: _database_error,
+    PoolTimeout: _database_busy,
     ConnectionError: _connection_lost,
     Exception: _unexpected,
 }

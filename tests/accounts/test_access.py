@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import declared_access
-from events_app.accounts.models import Role
+from events_app.accounts.models import ApiToken, Role
 from events_app.app import ROUTE_HANDLERS, create_app
 from events_app.settings import Settings
-from tests.conftest import Caller, MakeCaller
+from tests.conftest import Caller, Clock, MakeCaller
 
 SKIPPED_PREFIXES = ("/schema", "/static")
 
@@ -158,3 +161,22 @@ async def test_a_token_for_one_conference_cannot_touch_another(
     assert other.status_code == 403
     new = await client.post("/api/conferences", json={**body, "slug": "third"}, headers=scoped.headers)
     assert new.status_code == 403
+
+
+async def test_a_token_in_steady_use_is_written_down_at_most_once_an_hour(
+    client: AsyncTestClient[Litestar], db: AsyncSession, staff: Caller, clock: Clock
+) -> None:
+    async def last_used() -> Any:
+        return await db.scalar(select(ApiToken.last_used_at).where(ApiToken.user_id == staff.user_id))
+
+    assert (await client.get("/api/me", headers=staff.headers)).status_code == 200
+    first = await last_used()
+    assert first is not None
+    clock.advance(timedelta(minutes=50))  # reads within the hour stay reads: no write per request
+    assert (await client.get("/api/me", headers=staff.headers)).status_code == 200
+    await db.commit()
+    assert await last_used() == first
+    clock.advance(timedelta(minutes=20))
+    assert (await client.get("/api/me", headers=staff.headers)).status_code == 200
+    await db.commit()
+    assert await last_used() > first

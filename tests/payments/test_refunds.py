@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.conferences.models import Conference
 from events_app.payments import service
-from events_app.payments.models import Payment, PaymentStatus, ReceiptMethod, RefundStatus
+from events_app.payments.models import Invoice, Payment, PaymentStatus, ReceiptMethod, RefundStatus
 from events_app.payments.schemas import InvoiceLine
 from events_app.settings import Settings
-from tests.conftest import Caller
+from tests.conftest import Caller, RefuseCommits
 from tests.payments.conftest import PayByCard
 from tests.payments.purpose import PURPOSE, SOLD_OUT, calls
 from tests.stripe_harness import LocalStripe
@@ -141,9 +141,8 @@ async def test_staff_may_not_refund(
     assert payment.amount_refunded_cents == 0
 
 
-async def test_an_invoice_refund_records_how_the_money_went_back(
-    db: AsyncSession, client: Client, settings: Settings, conference: Conference, organizer: Caller
-) -> None:
+async def paid_invoice(db: AsyncSession, settings: Settings, conference: Conference) -> Invoice:
+    """A $250 invoice, paid by check."""
     invoice = await service.create_invoice(
         db,
         settings=settings,
@@ -164,6 +163,13 @@ async def test_an_invoice_refund_records_how_the_money_went_back(
         actor=None,
     )
     await db.commit()
+    return invoice
+
+
+async def test_an_invoice_refund_records_how_the_money_went_back(
+    db: AsyncSession, client: Client, settings: Settings, conference: Conference, organizer: Caller
+) -> None:
+    invoice = await paid_invoice(db, settings, conference)
     url = refunds_url(conference, invoice.payment)
 
     unsaid = await client.post(url, json={"reason": "Cancelled"}, headers=organizer.headers)
@@ -212,3 +218,26 @@ async def test_money_for_something_sold_out_meanwhile_waits_for_staff_who_refund
     assert resolved.json()["needs_attention"] is False
     assert resolved.json()["status"] == "refunded"
     assert (await card_client.get(attention_url, headers=staff.headers)).json()["items"] == []
+
+
+async def test_a_refund_whose_commit_is_refused_is_not_answered_201(
+    db: AsyncSession,
+    client: Client,
+    settings: Settings,
+    conference: Conference,
+    organizer: Caller,
+    refuse_commits: RefuseCommits,
+) -> None:
+    invoice = await paid_invoice(db, settings, conference)
+    refusal = await refuse_commits("refunds")
+    response = await client.post(
+        refunds_url(conference, invoice.payment),
+        json={"reason": "Cancelled", "method": "check", "reference": "Check 5521"},
+        headers=organizer.headers,
+    )
+    assert response.status_code == 409, response.text
+    assert response.json()["code"] == refusal.code
+    assert await refusal.rows() == 0
+    await db.refresh(invoice.payment)
+    assert invoice.payment.status == PaymentStatus.PAID
+    assert await calls(db, "ticket.refunded") == 0
