@@ -203,7 +203,9 @@ async def _reports(
                 earned=present >= needed and session.credit_hours > 0,
             )
         )
-    holders = await people.holders(db, conference_id=conference.id, attendee_ids=attendee_ids)
+    # The conference-wide report reads only those who attended something, not all two thousand registered.
+    wanted = attendee_ids if attendee_ids is not None else list(lines)
+    holders = await people.holders(db, conference_id=conference.id, attendee_ids=wanted)
     return [
         CreditReport(
             attendee_id=h.id,
