@@ -21,6 +21,7 @@ from events_app.proposals.errors import (
     AlreadyAnswered,
     DecisionReleased,
     NotAnOffer,
+    ProposalIncomplete,
     ProposalNotEditable,
 )
 from events_app.proposals.models import (
@@ -118,6 +119,14 @@ async def answer_offer(
 ) -> Proposal:  # fmt: skip
     """The speaker confirms or declines an accepted proposal. Confirming makes its program session and
     the speakers' comp registrations; the conditional UPDATE lets exactly one of two racing answers do it."""
+    offered = proposal.decision == Decision.ACCEPTED and proposal.released_at is not None
+    if answer == SpeakerResponse.CONFIRMED and offered and proposal.response == SpeakerResponse.WAITING:
+        # The program shows speakers by name: an e-mail address must never stand in for one.
+        nameless = [s.email for s in (await speakers_of(db, [proposal.id]))[proposal.id] if not s.name.strip()]
+        if nameless:
+            raise ProposalIncomplete(
+                f"Before confirming, every speaker fills in their profile; missing: {', '.join(nameless)}."
+            )
     taken = await db.execute(
         update(Proposal)
         .where(

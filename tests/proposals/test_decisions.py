@@ -17,7 +17,7 @@ from events_app.proposals.models import Proposal
 from events_app.registration.models import Attendee, RegistrationType, TypeKind
 from events_app.sessions.models import ProgramSession, Speaker
 from tests.conftest import Caller
-from tests.proposals.conftest import CfpWorld, Submit, link_in, mails_to
+from tests.proposals.conftest import CfpWorld, Submit, link_in, mails_to, token_of
 
 
 async def decide(client: AsyncTestClient[Litestar], cfp: CfpWorld, organizer: Caller, proposal: str, what: str) -> None:
@@ -70,6 +70,11 @@ async def test_confirming_makes_one_session_and_one_comp_registration_with_a_bad
     await client.post(f"{cfp.api}/release", headers=organizer.headers)
     confirm_link = link_in((await mails_to(db, "ana@fresno.gov"))[-1])
     assert ana["token"].split(".")[0] in confirm_link  # the speaker's own link: their page has the confirm button
+    nameless = await client.post(f"{proposal}/confirm")
+    assert nameless.status_code == 422
+    assert nameless.json()["code"] == "proposal-incomplete"  # the co-speaker has no name for the program yet
+    dan = token_of(link_in((await mails_to(db, "dan@modesto.gov"))[0]))
+    assert (await client.put(f"{cfp.api}/speaker/{dan}", json={"name": "Dan Wu"})).status_code == 200
 
     answers = await asyncio.gather(*(client.post(f"{proposal}/confirm") for _ in range(3)))
     assert {a.status_code for a in answers} == {200}
@@ -80,7 +85,7 @@ async def test_confirming_makes_one_session_and_one_comp_registration_with_a_bad
     assert session.title == "Housing elements that pass"
     assert session.track_id == cfp.tracks["housing"].id
     names = [(await db.get_one(Speaker, link.speaker_id)).name for link in session.speakers]
-    assert names == ["Ana Ruiz", "dan@modesto.gov"]
+    assert names == ["Ana Ruiz", "Dan Wu"]
     assert (await db.get_one(Proposal, uuid.UUID(ana["id"]))).session_id == session.id
     comps = list(await db.scalars(
         select(Attendee).join(RegistrationType).where(RegistrationType.kind == TypeKind.SPEAKER_COMP)
