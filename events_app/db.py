@@ -105,7 +105,7 @@ def _sqlite_returned(dbapi_connection: DBAPIConnection, _record: ConnectionPoolE
         dbapi_connection.rollback()
 
 
-def make_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 10.0) -> AsyncEngine:
+def make_engine(url: str, *, pool_size: int = 10, pool_timeout: float = 30.0) -> AsyncEngine:
     """An engine for ``url``; creates the folder of a SQLite file if it is missing.
 
     A request that finds every connection taken waits ``pool_timeout`` seconds for one, then

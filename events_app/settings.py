@@ -65,7 +65,7 @@ class Settings:
     var_dir: Path = DEFAULT_VAR_DIR
     database_pool_size: int = 10
     # How long a request waits for a free database connection before it is told "busy, retry".
-    database_pool_timeout_seconds: float = 10.0
+    database_pool_timeout_seconds: float = 30.0
     smtp_host: str = ""
     smtp_port: int = 587
     smtp_username: str = ""
@@ -133,7 +133,7 @@ class Settings:
             log_json=_flag(get("LOG_JSON", "false"), "EVENTS_LOG_JSON"),
             var_dir=var_dir,
             database_pool_size=number("DATABASE_POOL_SIZE", "10"),
-            database_pool_timeout_seconds=float(number("DATABASE_POOL_TIMEOUT_MS", "10000")) / 1000,
+            database_pool_timeout_seconds=float(number("DATABASE_POOL_TIMEOUT_MS", "30000")) / 1000,
             smtp_host=get("SMTP_HOST", ""),
             smtp_port=number("SMTP_PORT", "587"),
             smtp_username=get("SMTP_USERNAME", ""),

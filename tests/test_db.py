@@ -21,7 +21,11 @@ async def test_foreign_keys_are_enforced_even_on_sqlite(db: AsyncSession) -> Non
         await db.flush()
 
 
-async def test_a_request_finding_every_connection_taken_is_told_busy_with_retry_after(settings: Settings) -> None:
+async def test_a_request_finding_every_connection_taken_is_told_busy_with_retry_after(
+    settings: Settings, is_postgres: bool
+) -> None:
+    if is_postgres:
+        pytest.skip("asyncpg connections belong to the app's event loop, which this test cannot hold them from")
     app = create_app(replace(settings, database_pool_size=1, database_pool_timeout_seconds=0.2))
     engine: AsyncEngine = app.state["db_engine"]
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:

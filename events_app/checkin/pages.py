@@ -120,6 +120,9 @@ class CheckinPages(Controller):
             )
         except (ValueError, DomainError) as exc:
             detail = exc.detail if isinstance(exc, DomainError) else "Choose a kind and, for a session room, a room."
+            # The session commits whatever a handler returns: nothing of the refused station may stay.
+            await db_session.rollback()
+            await db_session.refresh(conference)  # the rollback expired it
             return await _stations_page(db_session, conference, principal, error=detail)
         return Redirect(f"/c/{conference.slug}/staff/stations#station-{station.id}", status_code=303)
 
