@@ -1,0 +1,23 @@
+"""What an order costs the database, pinned: a registration rush is thousands of these at once."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.conftest import Statements
+from tests.registration.conftest import World
+from tests.registration.test_group_orders import URL, clerk_order
+
+ORDER_STATEMENTS = 10
+
+
+async def test_an_invoiced_order_of_three_costs_at_most_ten_statements(
+    client: AsyncTestClient[Litestar], world: World, statements: Statements
+) -> None:
+    # The first request of a process reads what every later one finds in its copy.
+    assert (await client.post(f"{URL}/quote", json=clerk_order(world))).status_code == 200
+    statements.clear()
+    response = await client.post(f"{URL}/orders", json=clerk_order(world, payment_method="invoice", po_number="PO-1"))
+    assert response.status_code == 201, response.text
+    assert len(statements) <= ORDER_STATEMENTS, statements.listing
