@@ -41,6 +41,7 @@ from events_app.backoffice.pages import CityOffice, ConferenceOffice, OfficeHome
 from events_app.checkin.controllers import BadgeImages, checkin_router
 from events_app.checkin.live import channels_plugin
 from events_app.checkin.pages import CheckinPages, checkin_static
+from events_app.conferences.cache import cache_for, watch_conference_writes
 from events_app.conferences.controllers import AssociationController, ConferenceController
 from events_app.conferences.dependencies import provide_conference
 from events_app.conferences.pages import ConferencePages
@@ -169,6 +170,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_logging(level=settings.log_level, json=settings.log_json)
     engine = make_engine(settings.database_url, pool_size=settings.database_pool_size)
     db_config = make_alchemy_config(engine)
+    conference_cache = cache_for(engine)
+    watch_conference_writes()
 
     connect_domains()
 
@@ -236,8 +239,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         before_request=decode_strictly,
         exception_handlers=exception_handlers,
-        lifespan=[dispose_engine, rounds_lifespan(background_rounds(engine, settings))],
-        state=State({"settings": settings, "db_engine": engine, "db_config": db_config}),
+        lifespan=[
+            dispose_engine,
+            lambda _app: conference_cache.listening(),
+            rounds_lifespan(background_rounds(engine, settings)),
+        ],
+        state=State(
+            {"settings": settings, "db_engine": engine, "db_config": db_config, "conference_cache": conference_cache}
+        ),
         debug=False,
     )
     app.asgi_handler = answer_head_as_get(app.asgi_handler)
