@@ -195,6 +195,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "principal": Provide(provide_principal, sync_to_thread=False),
             "actor": Provide(provide_actor, sync_to_thread=False),
             "conference": Provide(provide_conference),
+            "conference_cache": Provide(lambda: conference_cache, use_cache=True, sync_to_thread=False),
         },
         middleware=[
             request_id_middleware,

@@ -14,9 +14,11 @@ invalidates it in every process:
 - SQLite (one machine): after the commit the writer replaces a stamp file beside the database
   file; a process compares the stamp (inode and mtime) before using its copies.
 
-A snapshot read while a change commits is dropped, not kept: the generation is taken before
-the read and the copy is stored only if no invalidation came in between. The badge public
-key needs none of this: it never changes once made (``checkin.keys`` keeps it per process).
+Rows of other models that change as rarely and only through the ORM (a door's station) are
+kept the same way once ``watch_writes_to`` names them. A snapshot read while a change commits
+is dropped, not kept: the generation is taken before the read and the copy is stored only if
+no invalidation came in between. The badge public key needs none of this: it never changes
+once made (``checkin.keys`` keeps it per process).
 """
 
 from __future__ import annotations
@@ -25,14 +27,14 @@ import asyncio
 import contextlib
 import os
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 import structlog
-from sqlalchemy import event, inspect, select, text
+from sqlalchemy import Select, event, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -45,6 +47,9 @@ CHANNEL = "events_conference_changed"
 _CHANGED = "conference_changed"  # a session's info key: it flushed a write to a conference
 RECONNECT_SECONDS = 1.0
 
+T = TypeVar("T")
+# Models whose committed writes invalidate every cache; others join through ``watch_writes_to``.
+_watched: tuple[type[Any], ...] = (Conference,)
 # Every cache of this process by database URL, so a commit here clears them at once.
 _caches: weakref.WeakSet[ConferenceCache] = weakref.WeakSet()
 
@@ -80,6 +85,7 @@ class ConferenceCache:
         self._stamp_path = stamp_path(database_url)
         self._postgres = make_url(database_url).get_backend_name() == "postgresql"
         self._by_slug: dict[str, Conference] = {}
+        self._rows: dict[tuple[type[Any], Hashable], Any] = {}
         self._generation = 0
         self._seen_stamp = (0, 0)
         # SQLite's stamp is always there to compare; PostgreSQL's listener must be connected first.
@@ -88,6 +94,7 @@ class ConferenceCache:
 
     def invalidate(self) -> None:
         self._by_slug.clear()
+        self._rows.clear()
         self._generation += 1
 
     def _check_stamp(self) -> None:
@@ -109,6 +116,21 @@ class ConferenceCache:
         if conference is not None and self.live and generation == self._generation:
             self._by_slug[slug] = _snapshot(conference)
         return conference
+
+    async def row(self, db: AsyncSession, model: type[T], *, key: Hashable, query: Select[T]) -> T | None:
+        """The row of a watched model (``watch_writes_to``) that ``query`` finds, by ``key``, kept like a conference.
+
+        None (nothing found) is not kept: the row may be made a moment later.
+        """
+        self._check_stamp()
+        snapshot = self._rows.get((model, key)) if self.live else None
+        if snapshot is not None:
+            return await db.merge(snapshot, load=False)
+        generation = self._generation
+        found = await db.scalar(query)
+        if found is not None and self.live and generation == self._generation:
+            self._rows[(model, key)] = _snapshot(found)
+        return found
 
     @asynccontextmanager
     async def listening(self) -> AsyncIterator[None]:
@@ -148,12 +170,12 @@ class ConferenceCache:
             await asyncio.sleep(RECONNECT_SECONDS)
 
 
-def _snapshot(conference: Conference) -> Conference:
+def _snapshot(row: T) -> T:
     """A detached copy with the row's columns, untouched by what the request later does to its own."""
-    state = inspect(conference)
-    copy = Conference(**{attr.key: getattr(conference, attr.key) for attr in state.mapper.column_attrs})
+    mapper = inspect(row).mapper
+    copy = mapper.class_(**{attr.key: getattr(row, attr.key) for attr in mapper.column_attrs})
     make_transient_to_detached(copy)
-    return copy
+    return copy  # type: ignore[no-any-return]
 
 
 def _database_url(session: Session) -> str:
@@ -161,7 +183,7 @@ def _database_url(session: Session) -> str:
 
 
 def _note_conference_writes(session: Session, *_args: Any) -> None:
-    if any(isinstance(o, Conference) for o in (*session.new, *session.dirty, *session.deleted)):
+    if any(isinstance(o, _watched) for o in (*session.new, *session.dirty, *session.deleted)):
         session.info[_CHANGED] = True
 
 
@@ -186,6 +208,13 @@ def _after_commit(session: Session) -> None:
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_CHANGED, None)
+
+
+def watch_writes_to(*models: type[Any]) -> None:
+    """Rows of ``models`` may be kept by ``ConferenceCache.row``: a committed write to one invalidates like a
+    conference's. Only ORM writes are seen; a model written by bulk UPDATE must not be watched."""
+    global _watched
+    _watched = tuple({*_watched, *models})
 
 
 def watch_conference_writes() -> None:
