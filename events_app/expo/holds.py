@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
@@ -30,18 +30,22 @@ from events_app.expo.models import (
     Partner,
     PartnerCategory,
 )
-from events_app.expo.rules import booking_access, expo_settings
+from events_app.expo.rules import booking_terms
 
 
-async def _check_booking_open(db: AsyncSession, *, conference: Conference, partner: Partner, at: datetime) -> None:
-    access = await booking_access(db, conference=conference, partner=partner)
-    if access.opens_at is None:
+async def _check_booking_open(
+    db: AsyncSession, *, conference: Conference, partner: Partner, at: datetime
+) -> ExpoSettings:
+    """The expo's rules when this partner's booking window is open; refused otherwise."""
+    access, rules = await booking_terms(db, conference=conference, partner=partner)
+    if access.opens_at is None or rules is None:
         raise BookingNotOpen("No booking window of this conference includes your partnership yet.", opens_at=None)
     if access.opens_at > at:
         raise BookingNotOpen(
             f"Your booking window ({access.window or 'general'}) opens at {access.opens_at.isoformat()}.",
             opens_at=access.opens_at.isoformat(),
         )
+    return rules
 
 
 async def _check_competitors(
@@ -90,29 +94,41 @@ class HeldBooth:
     booth: Booth
 
 
+async def _held_by(db: AsyncSession, booth: Booth, partner: Partner, *, at: datetime) -> HeldBooth | None:
+    """The partner's live hold of this booth, as the booth row was read."""
+    if booth.occupant_partner_id != partner.id or booth.hold_id is None or booth.occupied_until is None:
+        return None
+    if booth.occupied_until <= at:
+        return None
+    return HeldBooth(hold=await db.get_one(BoothHold, booth.hold_id), booth=booth)
+
+
 async def hold_booth(
     db: AsyncSession, *, conference: Conference, partner: Partner, booth: Booth, actor: Principal | None
 ) -> HeldBooth:
     """Holds a free booth for the conference's hold time; raises ``BoothTaken`` when someone else has it."""
     moment = now()
-    settings = await expo_settings(db, conference=conference)
-    await _check_booking_open(db, conference=conference, partner=partner, at=moment)
-    await lock_row(db, Partner, partner.id)
-    held = dict(
-        (
-            await db.execute(
-                select(Booth.id, Booth.hold_id).where(
-                    Booth.conference_id == conference.id,
-                    Booth.occupant_partner_id == partner.id,
-                    Booth.hold_id.is_not(None),
-                    Booth.occupied_until > moment,
-                )
+    settings = await _check_booking_open(db, conference=conference, partner=partner, at=moment)
+    if (again := await _held_by(db, booth, partner, at=moment)) is not None:  # holding again: the one hold
+        return again
+    # The partner's row lock puts its holds in line; the count is read under it, in the same statement.
+    live_holds = await db.scalar(
+        update(Partner)
+        .where(Partner.id == partner.id)
+        .values(updated_at=Partner.updated_at)
+        .returning(
+            select(func.count())
+            .where(
+                Booth.conference_id == conference.id,
+                Booth.occupant_partner_id == partner.id,
+                Booth.hold_id.is_not(None),
+                Booth.occupied_until > moment,
             )
-        ).all()
+            .scalar_subquery()
+        )
+        .execution_options(synchronize_session=False)
     )
-    if booth.id in held:  # holding again is a no-op, not a second hold
-        return HeldBooth(hold=await db.get_one(BoothHold, held[booth.id]), booth=booth)
-    live_holds = len(held)
+    assert live_holds is not None  # the partner's row exists: it was read for this request
     if live_holds >= settings.max_live_holds:
         raise HoldLimitReached(
             f"You already hold {live_holds} booths, the most allowed at once; book or release one first.",
@@ -129,6 +145,10 @@ async def hold_booth(
     )
     claim = Occupant(partner_id=partner.id, until=hold.expires_at, hold_id=hold.id)
     if not await occupy(db, booth.id, claim, when=free_at(moment)):
+        # The same partner's twin request may have held it a moment ago: that hold is the answer.
+        await db.refresh(booth)
+        if (again := await _held_by(db, booth, partner, at=moment)) is not None:
+            return again
         raise BoothTaken(f"Booth {booth.code} is held or booked by another partner.", booth=booth.code)
     # The booth was read before the claim: a booking that appeared since would have made the claim fail.
     if booth.booking_id is not None:
