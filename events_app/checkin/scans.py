@@ -357,8 +357,13 @@ async def redeem_and_commit(
             conference = await db.get_one(Conference, conference_id)
             if recorded is None and attempt > 0:
                 recorded = await _recorded(db, conference=conference, items=items)
-            answers = []
+            answers: list[ScanAnswer] = []
+            # A queue may hold one scan twice; its first answer is the answer, as from the record.
+            answered: dict[str, ScanAnswer] = {}
             for item in items:
+                if (earlier := answered.get(item.nonce)) is not None:
+                    answers.append(msgspec.structs.replace(earlier, replayed=True))
+                    continue
                 try:
                     station = await station_for(
                         db, conference=conference, principal=actor, station_id=item.station_id, cache=cache
@@ -368,6 +373,7 @@ async def redeem_and_commit(
                             db, conference=conference, station=station, data=item, actor=actor, recorded=recorded
                         )
                     )
+                    answered[item.nonce] = answers[-1]
                 except DomainError as exc:
                     if not batch:
                         raise
