@@ -12,8 +12,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
@@ -94,6 +95,17 @@ class HeldBooth:
     booth: Booth
 
 
+def _live_holds(conference: Conference, partner: Partner, *, at: datetime) -> Select[int]:
+    """How many booths the partner holds at ``at`` (a booked booth is not a hold)."""
+    held = aliased(Booth)
+    return select(func.count()).where(
+        held.conference_id == conference.id,
+        held.occupant_partner_id == partner.id,
+        held.hold_id.is_not(None),
+        held.occupied_until > at,
+    )
+
+
 async def _held_by(db: AsyncSession, booth: Booth, partner: Partner, *, at: datetime) -> HeldBooth | None:
     """The partner's live hold of this booth, as the booth row was read."""
     if booth.occupant_partner_id != partner.id or booth.hold_id is None or booth.occupied_until is None:
@@ -111,29 +123,10 @@ async def hold_booth(
     settings = await _check_booking_open(db, conference=conference, partner=partner, at=moment)
     if (again := await _held_by(db, booth, partner, at=moment)) is not None:  # holding again: the one hold
         return again
-    # The partner's row lock puts its holds in line; the count is read under it, in the same statement.
-    live_holds = await db.scalar(
-        update(Partner)
-        .where(Partner.id == partner.id)
-        .values(updated_at=Partner.updated_at)
-        .returning(
-            select(func.count())
-            .where(
-                Booth.conference_id == conference.id,
-                Booth.occupant_partner_id == partner.id,
-                Booth.hold_id.is_not(None),
-                Booth.occupied_until > moment,
-            )
-            .scalar_subquery()
-        )
-        .execution_options(synchronize_session=False)
-    )
-    assert live_holds is not None  # the partner's row exists: it was read for this request
-    if live_holds >= settings.max_live_holds:
-        raise HoldLimitReached(
-            f"You already hold {live_holds} booths, the most allowed at once; book or release one first.",
-            limit=settings.max_live_holds,
-        )
+    # The partner's row lock puts its holds in line. The claim below is the next statement, so on
+    # PostgreSQL it reads with a snapshot taken after the wait and counts the holds committed
+    # meanwhile (a count returned by the lock's own statement would not: its snapshot predates the wait).
+    await lock_row(db, Partner, partner.id)
     await _check_competitors(db, conference=conference, partner=partner, booth=booth, settings=settings, at=moment)
     hold = BoothHold(
         id=uuid.uuid4(),
@@ -144,11 +137,27 @@ async def hold_booth(
         expires_at=moment + timedelta(minutes=settings.hold_minutes),
     )
     claim = Occupant(partner_id=partner.id, until=hold.expires_at, hold_id=hold.id)
-    if not await occupy(db, booth.id, claim, when=free_at(moment)):
+    within_limit = _live_holds(conference, partner, at=moment).scalar_subquery() < settings.max_live_holds
+    if not await occupy(db, booth.id, claim, when=and_(free_at(moment), within_limit)):
+        # Only a refusal pays for telling its reasons apart, in one more statement.
+        occupant, hold_id, until, live_holds = (
+            await db.execute(
+                select(
+                    Booth.occupant_partner_id,
+                    Booth.hold_id,
+                    Booth.occupied_until,
+                    _live_holds(conference, partner, at=moment).scalar_subquery(),
+                ).where(Booth.id == booth.id)
+            )
+        ).one()
+        if live_holds >= settings.max_live_holds:
+            raise HoldLimitReached(
+                f"You already hold {live_holds} booths, the most allowed at once; book or release one first.",
+                limit=settings.max_live_holds,
+            )
         # The same partner's twin request may have held it a moment ago: that hold is the answer.
-        await db.refresh(booth)
-        if (again := await _held_by(db, booth, partner, at=moment)) is not None:
-            return again
+        if occupant == partner.id and hold_id is not None and until is not None and until > moment:
+            return HeldBooth(hold=await db.get_one(BoothHold, hold_id), booth=booth)
         raise BoothTaken(f"Booth {booth.code} is held or booked by another partner.", booth=booth.code)
     # The booth was read before the claim: a booking that appeared since would have made the claim fail.
     if booth.booking_id is not None:
