@@ -49,6 +49,7 @@ from events_app.backoffice.registration import RegistrationOffice
 from events_app.checkin.controllers import BadgeImages, checkin_router
 from events_app.checkin.live import channels_plugin
 from events_app.checkin.pages import CheckinPages, checkin_static
+from events_app.conferences.cache import cache_for, watch_conference_writes
 from events_app.conferences.controllers import AssociationController, ConferenceController
 from events_app.conferences.dependencies import provide_conference
 from events_app.conferences.pages import ConferencePages
@@ -200,6 +201,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     db_config = make_alchemy_config(engine)
     request_sessions = RequestSessions(db_config.create_session_maker(), engine)
+    conference_cache = cache_for(engine)
+    watch_conference_writes()
 
     connect_domains()
 
@@ -224,6 +227,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "actor": Provide(provide_actor, sync_to_thread=False),
             "conference": Provide(provide_conference),
             "db_session": Provide(request_sessions.provide),
+            "conference_cache": Provide(lambda: conference_cache, use_cache=True, sync_to_thread=False),
         },
         middleware=[
             request_id_middleware,
@@ -270,8 +274,19 @@ def create_app(settings: Settings | None = None) -> Litestar:
         ),
         before_request=decode_strictly,
         exception_handlers=exception_handlers,
-        lifespan=[dispose_engine, rounds_lifespan(background_rounds(engine, settings))],
-        state=State({"settings": settings, "db_engine": engine, "request_sessions": request_sessions}),
+        lifespan=[
+            dispose_engine,
+            lambda _app: conference_cache.listening(),
+            rounds_lifespan(background_rounds(engine, settings)),
+        ],
+        state=State(
+            {
+                "settings": settings,
+                "db_engine": engine,
+                "request_sessions": request_sessions,
+                "conference_cache": conference_cache,
+            }
+        ),
         debug=False,
     )
     app.asgi_handler = answer_head_as_get(app.asgi_handler)

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events_app.checkin import badge_prints
 from events_app.checkin.mail import badge_attachment, badge_page_link
+from events_app.checkin.models import Station
+from events_app.conferences.cache import watch_writes_to
 from events_app.core.mail import deliver_outbox
 from events_app.core.rounds import SWEEP_SECONDS, Round
 from events_app.expo.billing import BOOTH_PURPOSE, BoothPayments
@@ -37,6 +39,8 @@ def connect_domains() -> None:
     confirmation_attachments.add(badge_attachment)
     attendee_links.add(agenda_page_link)
     attendee_links.add(badge_page_link)
+    # A door's station is kept per process beside its conference (scans read it on every badge).
+    watch_writes_to(Station)
 
 
 def background_rounds(engine: AsyncEngine, settings: Settings) -> list[Round]:

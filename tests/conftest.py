@@ -31,7 +31,8 @@ import pytest
 from aiosmtpd.controller import Controller as SMTPController
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import events_app
@@ -196,6 +197,31 @@ async def refuse_commits(database_url: str) -> AsyncIterator[RefuseCommits]:
     yield refuse
     for table in active:
         await _run(remove, table)
+
+
+class Statements(list[str]):
+    """The SQL statements every engine of this process sent, in order: the round trips a request costs.
+
+    ``statements.clear()`` before a request, then ``assert len(statements) <= N, statements.listing``.
+    Counting is deterministic where wall-clock is not; the bench measures time.
+    """
+
+    @property
+    def listing(self) -> str:
+        return "\n".join(f"{n}. {sql}" for n, sql in enumerate(self, 1))
+
+
+@pytest.fixture
+def statements() -> Iterator[Statements]:
+    seen = Statements()
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(" ".join(statement.split())[:300])
+
+    # Every engine, because the app builds its own from the settings.
+    event.listen(Engine, "before_cursor_execute", count)
+    yield seen
+    event.remove(Engine, "before_cursor_execute", count)
 
 
 @pytest.fixture

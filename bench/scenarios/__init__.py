@@ -1,1 +1,1 @@
-"""One module per scenario, each with ``async def run(db_kind, *, requests, concurrency) -> str`` (Markdown)."""
+"""One module per part of the service; each ``measure(bench, seconds=)`` returns its Results, in the order run."""

@@ -1,61 +1,55 @@
-"""Badge scans at the doors: 1,500 distinct badges (each a check-in), then repeats (already checked in).
+"""Badge scans at a door: distinct badges (each a first check-in), then the same badges again (already in).
 
-Every scan is a real redemption: token parse, Ed25519 verification, the attendee read,
-the nonce claim, the check-in insert racing on its unique constraint and the audit row.
-The station's device token authenticates each request, as at the venue.
+Every scan is a real redemption with its own nonce: token parse, Ed25519 verification, the attendee
+read, the nonce claim, the check-in racing on its unique constraint and the audit row. The door's
+device token authenticates each request, as at the venue. The distinct run ends when its badges are
+used up (so it may be shorter than the others).
 """
 
 from __future__ import annotations
 
-import uuid
+import json
 
-import httpx
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bench.harness import SECRET, Bench, bare_result, bench_world, drive, report
+from bench.harness import SECRET, Bench, Load, RequestLine, Result, run_wrk
+from events_app.db import make_engine
 
-DISTINCT = 1500
-WARM_UP = 4  # the harness warms connections with a few requests before the clock starts
+SLUG = "annual-2027"
+DOOR_PASSWORD = "bench-door-pass"  # noqa: S105 (a throwaway database)
 
 
-async def _prepare(bench: Bench) -> tuple[str, str, list[str]]:
-    """Registers DISTINCT + WARM_UP people and a door; returns the slug, the door's token and the badges."""
+async def _door_and_badges(database_url: str, count: int) -> tuple[str, list[str]]:
+    """A door (entrance station) and ``count`` confirmed attendees' badge tokens."""
     from events_app.accounts import service as accounts
     from events_app.accounts.models import Role
     from events_app.checkin import badges, stations
     from events_app.checkin.models import StationKind
     from events_app.checkin.schemas import StationIn
     from events_app.conferences.service import find_conference
-    from events_app.db import make_engine
     from events_app.registration import service as registration
     from events_app.registration.models import TypeKind
     from events_app.registration.schemas import TypeIn
     from events_app.settings import Settings
 
-    settings = Settings(database_url=bench.database_url, secret_key=SECRET)
-    engine = make_engine(bench.database_url)
+    settings = Settings(database_url=database_url, secret_key=SECRET)
+    engine = make_engine(database_url)
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as db:
-            conference = await find_conference(db, slug="annual-2027")
+            conference = await find_conference(db, slug=SLUG)
             user = await accounts.create_user(
-                db,
-                email="bench-door@example.test",
-                name="Bench door",
-                password="bench-door-pass",  # noqa: S106 (a throwaway database)
-                role=Role.ORGANIZER,
+                db, email="bench-door@example.test", name="Bench door", password=DOOR_PASSWORD, role=Role.ORGANIZER
             )
-            actor = accounts.principal_for_user(user)
             _station, issued = await stations.create_station(
-                db, conference=conference, data=StationIn(name="Bench door", kind=StationKind.ENTRANCE), actor=actor
-            )
-            rtype = await registration.create_type(
                 db,
                 conference=conference,
-                actor=None,
-                data=TypeIn(name="Bench pass", kind=TypeKind.FULL, member_price_cents=0, non_member_price_cents=0),
+                data=StationIn(name="Bench door", kind=StationKind.ENTRANCE),
+                actor=accounts.principal_for_user(user),
             )
+            data = TypeIn(name="Bench badge", kind=TypeKind.FULL, member_price_cents=0, non_member_price_cents=0)
+            rtype = await registration.create_type(db, conference=conference, actor=None, data=data)
             tokens = []
-            for n in range(DISTINCT + WARM_UP):
+            for n in range(count):
                 attendee = await registration.add_confirmed_attendee(
                     db,
                     conference_id=conference.id,
@@ -67,32 +61,27 @@ async def _prepare(bench: Bench) -> tuple[str, str, list[str]]:
                 holder = await badges.get_holder(db, conference=conference, attendee_id=attendee.id)
                 tokens.append(await badges.badge_token(db, settings=settings, conference=conference, holder=holder))
             await db.commit()
-            return conference.slug, issued.secret, tokens
+            return issued.secret, tokens
     finally:
         await engine.dispose()
 
 
-async def run(db_kind: str, *, requests: int, concurrency: int) -> str:
-    async with bench_world(db_kind) as bench:
-        slug, door_token, tokens = await _prepare(bench)
-        path = f"/api/conferences/{slug}/checkin/scans"
-        headers = {"Authorization": f"Bearer {door_token}"}
-
-        def scanning(offset: int, count: int) -> object:
-            async def request(client: httpx.AsyncClient, i: int) -> httpx.Response:
-                index = DISTINCT + (-1 - i) if i < 0 else offset + i % count
-                body = {"kind": "entry", "nonce": uuid.uuid4().hex, "token": tokens[index]}
-                return await client.post(path, json=body, headers=headers)
-
-            return request
-
-        baseline = await bare_result(bench, requests=requests, concurrency=concurrency)
-        first = await drive(
-            f"POST scans: {DISTINCT} distinct badges (check-ins)", bench.app.url, scanning(0, DISTINCT),  # type: ignore[arg-type]
-            requests=DISTINCT, concurrency=concurrency,
-        )  # fmt: skip
-        repeats = await drive(
-            "POST scans: repeats (already checked in)", bench.app.url, scanning(0, DISTINCT),  # type: ignore[arg-type]
-            requests=requests, concurrency=concurrency,
-        )  # fmt: skip
-    return report(f"Check-in scans on {db_kind}", [first, repeats], baseline=baseline)
+async def measure(bench: Bench, *, seconds: float, badges: int = 4000) -> list[Result]:
+    door, tokens = await _door_and_badges(bench.database_url, badges)
+    path = f"/api/conferences/{SLUG}/checkin/scans"
+    scans = tuple(
+        RequestLine(
+            "POST",
+            path,
+            # Built by hand so "{nonce}" stays a placeholder for lines.lua to fill per request.
+            body='{"kind": "entry", "nonce": "{nonce}", "token": ' + json.dumps(token) + "}",
+            authorization=f"Bearer {door}",
+            content_type="application/json",
+        )
+        for token in tokens
+    )
+    loads = (
+        Load(f"POST checkin/scans: {badges} distinct badges (check-ins)", path, lines=scans, stop_at_end=True),
+        Load("POST checkin/scans: repeats (already checked in)", path, lines=scans),
+    )
+    return [run_wrk(bench.app.url, load, workdir=bench.workdir, seconds=seconds) for load in loads]

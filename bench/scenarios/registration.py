@@ -1,47 +1,69 @@
-"""Order creation in invoice mode (no Stripe latency) and the server's quote, against the bare endpoint.
+"""The server's quote and order creation in invoice mode (no Stripe latency).
 
-Each order registers one member official and one non-member at the demo conference: the member
-check, pricing, the capacity lock, the numbered invoice and the mails all happen per request.
+Each order registers one member official and one non-member on a bench type with no capacity limit, so
+every order takes the winning path: the member check, pricing, the capacity step, the numbered invoice
+and the mails happen per request.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import uuid
 
-import httpx
+from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bench.harness import bare_result, bench_world, drive, report
+from bench.harness import Bench, Load, RequestLine, Result, run_wrk
+from events_app.db import make_engine
 
-ORDERS = "/api/conferences/annual-2027/registration/orders"
-QUOTE = "/api/conferences/annual-2027/registration/quote"
+SLUG = "annual-2027"
+ORDERS = f"/api/conferences/{SLUG}/registration/orders"
+QUOTE = f"/api/conferences/{SLUG}/registration/quote"
+DISTINCT_ORDERS = 30_000
 
 
-def _order(full_type_id: str, i: int) -> dict[str, Any]:
-    return {
+async def _bench_type(database_url: str) -> uuid.UUID:
+    from events_app.conferences.service import find_conference
+    from events_app.registration import service as registration
+    from events_app.registration.models import TypeKind
+    from events_app.registration.schemas import TypeIn
+
+    engine = make_engine(database_url)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+            conference = await find_conference(db, slug=SLUG)
+            data = TypeIn(name="Bench pass", kind=TypeKind.FULL, member_price_cents=45_000,
+                          non_member_price_cents=60_000)  # fmt: skip
+            created = await registration.create_type(db, conference=conference, actor=None, data=data)
+            await db.commit()
+            return created.id
+    finally:
+        await engine.dispose()
+
+
+def _order(type_id: uuid.UUID, i: int) -> str:
+    return json.dumps({
         "buyer_name": f"Bench Clerk {i}",
         "buyer_email": f"clerk{i}@bench.example",
         "payment_method": "invoice",
         "po_number": f"PO-{i}",
         "attendees": [
-            {"registration_type_id": full_type_id, "first_name": "Member", "last_name": str(i),
+            {"registration_type_id": str(type_id), "first_name": "Member", "last_name": str(i),
              "email": f"member{i}@fresno.gov"},
-            {"registration_type_id": full_type_id, "first_name": "Guest", "last_name": str(i),
+            {"registration_type_id": str(type_id), "first_name": "Guest", "last_name": str(i),
              "email": f"consultant{i}@bench.example"},
         ],
-    }  # fmt: skip
+    })  # fmt: skip
 
 
-async def run(db_kind: str, *, requests: int, concurrency: int) -> str:
-    async with bench_world(db_kind) as bench:
-        async with httpx.AsyncClient(base_url=bench.app.url) as client:
-            types = (await client.get("/api/conferences/annual-2027/registration/types")).json()
-        full = next(t["id"] for t in types if t["name"] == "Full conference")
-        baseline = await bare_result(bench, requests=requests, concurrency=concurrency)
-        results = [
-            await drive("POST quote (2 attendees)", bench.app.url,
-                        lambda c, i: c.post(QUOTE, json=_order(full, i)), requests=requests, concurrency=concurrency),
-            await drive("POST order, invoice (2 attendees)", bench.app.url,
-                        lambda c, i: c.post(ORDERS, json=_order(full, i)), requests=requests,
-                        concurrency=concurrency),
-        ]  # fmt: skip
-    return report(f"Registration on {db_kind}", results, baseline=baseline)
+async def measure(bench: Bench, *, seconds: float) -> list[Result]:
+    type_id = await _bench_type(bench.database_url)
+    orders = [_order(type_id, i) for i in range(DISTINCT_ORDERS)]
+
+    def posting(path: str) -> tuple[RequestLine, ...]:
+        return tuple(RequestLine("POST", path, body=o, content_type="application/json") for o in orders)
+
+    loads = (
+        Load("POST registration/quote (2 attendees)", QUOTE, lines=posting(QUOTE)),
+        Load("POST registration/orders, invoice (2 attendees)", ORDERS, lines=posting(ORDERS)),
+    )
+    return [run_wrk(bench.app.url, load, workdir=bench.workdir, seconds=seconds) for load in loads]

@@ -107,7 +107,7 @@ async def read_badge(db: AsyncSession, *, conference: Conference, token: str) ->
         return _refused(ScanResult.INVALID)
     if key.conference_id != conference.id:
         return _refused(ScanResult.WRONG_CONFERENCE)
-    found = await people.holder(db, attendee_id=claim.attendee_id)
+    found = await people.holder_with_group(db, attendee_id=claim.attendee_id)
     if found is None or found.conference_id != conference.id or claim.version > found.badge_version:
         return _refused(ScanResult.INVALID)
     if claim.version < found.badge_version:

@@ -64,6 +64,7 @@ from events_app.checkin.schemas import (
     StationPatch,
     StationTokenOut,
 )
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.downloads import CSV, PDF, download
@@ -251,12 +252,15 @@ class ScanController(Controller):
         actor: NamedDependency[Principal],
         channels: NamedDependency[ChannelsPlugin],
         conference: NamedDependency[Conference],
+        conference_cache: NamedDependency[ConferenceCache],
         data: JSONBody[ScanIn],
     ) -> ScanAnswer:
         """Answers one scan with the fixed vocabulary (ok, already_checked_in, unpaid, cancelled, revoked,
         wrong_conference, invalid, not_registered_for_session). The same nonce returns the first answer.
         """
-        answers = await scans.redeem_and_commit(db_session, conference=conference, items=[data], actor=actor)
+        answers = await scans.redeem_and_commit(
+            db_session, conference=conference, items=[data], actor=actor, cache=conference_cache
+        )
         live.publish_scans(channels, conference_id=conference.id, items=[data], answers=answers)
         return answers[0]
 
@@ -267,13 +271,16 @@ class ScanController(Controller):
         actor: NamedDependency[Principal],
         channels: NamedDependency[ChannelsPlugin],
         conference: NamedDependency[Conference],
+        conference_cache: NamedDependency[ConferenceCache],
         data: JSONBody[ScanBatchIn],
     ) -> ScanBatchOut:
         """A device's queued scans after an outage, in the order taken; each answered as if sent alone.
 
         Conflicts (a badge admitted offline here and at another door first) come back flagged.
         """
-        synced = await offline.sync_queue(db_session, conference=conference, scans=data.scans, actor=actor)
+        synced = await offline.sync_queue(
+            db_session, conference=conference, scans=data.scans, actor=actor, cache=conference_cache
+        )
         live.publish_scans(channels, conference_id=conference.id, items=data.scans, answers=synced.answers)
         return synced
 

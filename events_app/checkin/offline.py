@@ -20,6 +20,7 @@ from events_app.checkin.models import Checkin, Station
 from events_app.checkin.scans import redeem_and_commit
 from events_app.checkin.schemas import OfflineAttendee, OfflineBundle, ScanBatchOut, ScanIn
 from events_app.checkin.stations import station_out
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.settings import Settings
@@ -57,8 +58,13 @@ async def offline_bundle(
 
 
 async def sync_queue(
-    db: AsyncSession, *, conference: Conference, scans: Sequence[ScanIn], actor: Principal
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    scans: Sequence[ScanIn],
+    actor: Principal,
+    cache: ConferenceCache | None = None,
 ) -> ScanBatchOut:
     """Redeems a device's queued scans and commits them; a scan the rules refuse is answered, not raised."""
-    answers = await redeem_and_commit(db, conference=conference, items=scans, actor=actor, batch=True)
+    answers = await redeem_and_commit(db, conference=conference, items=scans, actor=actor, batch=True, cache=cache)
     return ScanBatchOut(answers=answers, conflicts=sum(1 for a in answers if a.conflict))

@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from events_app.checkin import codes
 from events_app.checkin.errors import LookupTooShort
-from events_app.checkin.models import Checkin
-from events_app.checkin.schemas import LookupHit
+from events_app.checkin.models import Checkin, Station
+from events_app.checkin.schemas import FirstCheckin, LookupHit
 from events_app.conferences.models import Conference, MemberCity
 from events_app.registration.models import (
     Attendee,
@@ -64,6 +65,11 @@ class Holder:
     consent_to_share_contact: bool
     dietary_needs: str
     accessibility_needs: str
+    # The others on the same order and whether each has checked in, when read with the holder
+    # (``holder_with_group``): a door answers a scan with its group, in the scan's one read.
+    group: tuple[Mate, ...] | None = None
+    # Their check-in as it stood when read with the group (None: not in yet, or not read).
+    first: FirstCheckin | None = None
 
     @property
     def name(self) -> str:
@@ -73,6 +79,12 @@ class Holder:
     def active(self) -> bool:
         """Whether this registration still has a valid badge."""
         return self.status not in INACTIVE_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class Mate:
+    holder: Holder
+    checked_in: bool
 
 
 def _query() -> Select[Attendee, int, int, OrderStatus, RegistrationType, str]:
@@ -117,6 +129,29 @@ def _holder(row: Any) -> Holder:
 async def holder(db: AsyncSession, *, attendee_id: uuid.UUID) -> Holder | None:
     row = (await db.execute(_query().where(Attendee.id == attendee_id))).first()
     return _holder(row) if row is not None else None
+
+
+async def holder_with_group(db: AsyncSession, *, attendee_id: uuid.UUID) -> Holder | None:
+    """The attendee with ``group`` filled: everyone on their order read in one statement."""
+    same_order = aliased(Attendee)
+    order_id = select(same_order.order_id).where(same_order.id == attendee_id).scalar_subquery()
+    query = (
+        _query()
+        .add_columns(Checkin.checked_in_at, Station.name)
+        .outerjoin(Checkin, Checkin.attendee_id == Attendee.id)
+        .outerjoin(Station, Station.id == Checkin.station_id)
+        .where(Attendee.order_id == order_id)
+    )
+    rows = await db.execute(query.order_by(Attendee.position, Attendee.last_name))
+    everyone = [
+        (_holder(row[:-2]), FirstCheckin(at=row[-2], station=row[-1]) if row[-2] is not None else None) for row in rows
+    ]
+    found = next(((h, first) for h, first in everyone if h.id == attendee_id), None)
+    if found is None:
+        return None
+    holder, first = found
+    mates = tuple(Mate(h, checked_in=arrived is not None) for h, arrived in everyone if h.id != attendee_id)
+    return replace(holder, group=mates, first=first)
 
 
 async def holders(

@@ -1,10 +1,11 @@
 """Redeeming scans: the answer a station gives a badge, recorded once per nonce, and the list of scans.
 
-A scan is redeemed in three steps inside one transaction: claim the client's nonce
-(unique per conference), decide, and record. The database decides every race: a repeated nonce fails its insert
-and gets the first answer back; two doors admitting one badge both insert a check-in
-and the unique ``attendee_id`` lets exactly one through, so the other says
-``already_checked_in`` with when and where the first one was. Session-room doors are
+A scan is decided and then recorded with its answer, in one transaction whose last write
+claims the client's nonce (unique per conference). The database decides every race: a
+repeated nonce fails that insert, the transaction starts over and the first answer is
+given back (a replay is rare, so only it pays for the look-up); two doors admitting one
+badge both insert a check-in and the unique ``attendee_id`` lets exactly one through, so
+the other says ``already_checked_in`` with when and where the first one was. Session-room doors are
 decided by ``attendance``; a device's queue synced after an outage goes through
 ``redeem_and_commit`` too (``offline``).
 
@@ -23,7 +24,7 @@ from datetime import datetime, timedelta
 
 import msgspec
 from litestar.pagination import OffsetPagination
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
@@ -35,6 +36,7 @@ from events_app.checkin.models import Checkin, Scan, ScanKind, ScanResult, Stati
 from events_app.checkin.people import Holder
 from events_app.checkin.schemas import AttendeeCard, FirstCheckin, GroupMember, ScanAnswer, ScanIn, ScanOut
 from events_app.checkin.stations import station_for
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.errors import DomainError
@@ -69,8 +71,11 @@ def _scan_time(value: datetime | None, *, moment: datetime) -> datetime:
     return value
 
 
-async def _first_checkin(db: AsyncSession, attendee_id: uuid.UUID) -> FirstCheckin | None:
-    first = await db.scalar(select(Checkin).where(Checkin.attendee_id == attendee_id))
+async def _first_checkin(db: AsyncSession, holder: Holder) -> FirstCheckin | None:
+    # Read with the badge in the common case; a check-in committed since then is read now.
+    if holder.first is not None:
+        return holder.first
+    first = await db.scalar(select(Checkin).where(Checkin.attendee_id == holder.id))
     return FirstCheckin(at=first.checked_in_at, station=first.station.name) if first else None
 
 
@@ -127,7 +132,7 @@ async def _admit_at_entrance(
     vouched = conference.admit_invoiced_members and holder.invoiced_member
     if unpaid and not station.allow_unpaid and not vouched:
         # Let in (flagged) at the desk earlier: that is what this door needs to hear.
-        if (first := await _first_checkin(db, holder.id)) is not None:
+        if (first := await _first_checkin(db, holder)) is not None:
             return Decision(ScanResult.ALREADY_CHECKED_IN, False, _already_in(first), holder=holder, first=first)
         return Decision(ScanResult.UNPAID, False, "Not paid: send them to the registration desk.", holder=holder)
     admitted = await insert_unless_taken(
@@ -146,7 +151,7 @@ async def _admit_at_entrance(
     if not admitted and queued:
         replaced = await _take_over_later_checkin(db, station=station, holder=holder, at=at, unpaid=unpaid)
     if not admitted and replaced is None:
-        first = await _first_checkin(db, holder.id)
+        first = await _first_checkin(db, holder)
         message = _already_in(first) if first else "Already checked in."
         return Decision(ScanResult.ALREADY_CHECKED_IN, False, message, holder=holder, first=first)
     if unpaid:
@@ -192,17 +197,12 @@ def _card(holder: Holder, station: Station) -> AttendeeCard:
 
 
 async def _group(db: AsyncSession, holder: Holder) -> list[GroupMember]:
+    if holder.group is not None:
+        return [GroupMember(id=m.holder.id, name=m.holder.name, checked_in=m.checked_in, admissible=m.holder.active)
+                for m in holder.group]  # fmt: skip
     mates = await people.order_mates(db, holder=holder)
     arrived = await people.arrived(db, attendee_ids=[m.id for m in mates])
-    return [
-        GroupMember(
-            id=m.id,
-            name=m.name,
-            checked_in=m.id in arrived,
-            admissible=m.active,
-        )
-        for m in mates
-    ]
+    return [GroupMember(id=m.id, name=m.name, checked_in=m.id in arrived, admissible=m.active) for m in mates]
 
 
 def _replay(scan: Scan) -> ScanAnswer:
@@ -210,45 +210,34 @@ def _replay(scan: Scan) -> ScanAnswer:
     return msgspec.structs.replace(answer, replayed=True)
 
 
+class _NonceTaken(Exception):
+    """A scan with this nonce was recorded first: start over, and the recorded answer is the answer."""
+
+
 async def redeem_scan(
-    db: AsyncSession, *, conference: Conference, station: Station, data: ScanIn, actor: Principal
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    station: Station,
+    data: ScanIn,
+    actor: Principal,
+    recorded: dict[str, Scan] | None = None,
 ) -> ScanAnswer:
-    """Answers one scan and records it once; the same nonce again returns the first answer."""
+    """Answers one scan and records it once; the same nonce again returns the first answer.
+
+    ``recorded``: the scans already holding nonces of this try (looked up after a nonce clash).
+    """
     if (data.token is None) == (data.attendee_id is None):
         raise ScanNeedsOneBadge("Send either the badge token or an attendee_id.")
     if data.kind not in KINDS_AT[station.kind]:
         allowed = ", ".join(sorted(KINDS_AT[station.kind]))
         raise ScanKindNotHere(f"A {station.kind} station takes {allowed} scans.")
+    if recorded is not None and (seen := recorded.get(data.nonce)) is not None:
+        return _replay(seen)
     at = _scan_time(data.scanned_at, moment=now())
-    # A look-up by id is checked before anything is written: no refusal comes after the first write.
     looked_up = None
     if data.attendee_id is not None:
         looked_up = await badges.get_holder(db, conference=conference, attendee_id=data.attendee_id)
-    # The scan row goes in first: it claims the nonce (a twin request waits, then finds it taken)
-    # and takes SQLite's write lock before any read, which SQLite could not upgrade later.
-    scan_id = uuid.uuid4()
-    claimed = await insert_unless_taken(
-        db,
-        Scan,
-        {
-            "id": scan_id,
-            "conference_id": conference.id,
-            "station_id": station.id,
-            "kind": data.kind,
-            "result": ScanResult.INVALID,
-            "nonce": data.nonce,
-            "scanned_at": at,
-            "offline": data.offline,
-            "manual": looked_up is not None,
-            "conflict": False,
-            "answer": {},
-        },
-    )
-    if not claimed:
-        seen = await db.scalar(select(Scan).where(Scan.conference_id == conference.id, Scan.nonce == data.nonce))
-        if seen is None:
-            raise ScanNotRecorded("This scan could not be recorded; send it again.")
-        return _replay(seen)
     decision = await _decide(db, conference=conference, station=station, data=data, at=at, looked_up=looked_up)
     holder = decision.holder
     first, replaced = decision.first, decision.replaced
@@ -278,17 +267,28 @@ async def redeem_scan(
         group=group,
         conflict=conflict,
     )
-    await db.execute(
-        update(Scan)
-        .where(Scan.id == scan_id)
-        .values(
-            result=decision.result,
-            attendee_id=holder.id if holder is not None else None,
-            session_id=decision.session_id,
-            conflict=came_second,
-            answer=msgspec.to_builtins(answer),
-        )
+    claimed = await insert_unless_taken(
+        db,
+        Scan,
+        {
+            "id": uuid.uuid4(),
+            "conference_id": conference.id,
+            "station_id": station.id,
+            "attendee_id": holder.id if holder is not None else None,
+            "session_id": decision.session_id,
+            "kind": data.kind,
+            "result": decision.result,
+            "nonce": data.nonce,
+            "scanned_at": at,
+            "offline": data.offline,
+            "manual": looked_up is not None,
+            "conflict": came_second,
+            "answer": msgspec.to_builtins(answer),
+        },
     )
+    if not claimed:
+        # What this try decided (a check-in, a seat) must not stand beside the first answer.
+        raise _NonceTaken
     if decision.admitted and data.kind == ScanKind.ENTRY and holder is not None:
         await record(
             db,
@@ -306,6 +306,12 @@ async def redeem_scan(
     return answer
 
 
+async def _recorded(db: AsyncSession, *, conference: Conference, items: Sequence[ScanIn]) -> dict[str, Scan]:
+    nonces = [item.nonce for item in items]
+    found = await db.scalars(select(Scan).where(Scan.conference_id == conference.id, Scan.nonce.in_(nonces)))
+    return {scan.nonce: scan for scan in found}
+
+
 def _refusal(item: ScanIn, error: DomainError) -> ScanAnswer:
     return ScanAnswer(
         result=ScanResult.INVALID,
@@ -318,7 +324,13 @@ def _refusal(item: ScanIn, error: DomainError) -> ScanAnswer:
 
 
 async def redeem_and_commit(
-    db: AsyncSession, *, conference: Conference, items: Sequence[ScanIn], actor: Principal, batch: bool = False
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    items: Sequence[ScanIn],
+    actor: Principal,
+    batch: bool = False,
+    cache: ConferenceCache | None = None,
 ) -> list[ScanAnswer]:
     """Redeems a device's scans in one transaction and commits it.
 
@@ -328,17 +340,42 @@ async def redeem_and_commit(
     began as a writer (``BEGIN IMMEDIATE``), so concurrent doors wait their turn rather than
     fail; a COMMIT the database refuses reaches the caller, and no answer claims the scans.
     """
-    answers = []
-    for item in items:
+    conference_id = conference.id
+    recorded: dict[str, Scan] | None = None
+    for attempt in range(2):
         try:
-            station = await station_for(db, conference=conference, principal=actor, station_id=item.station_id)
-            answers.append(await redeem_scan(db, conference=conference, station=station, data=item, actor=actor))
-        except DomainError as exc:
-            if not batch:
-                raise
-            answers.append(_refusal(item, exc))
-    await db.commit()
-    return answers
+            # A retry starts after a rollback, which expired what was loaded; the first try finds it loaded.
+            conference = await db.get_one(Conference, conference_id)
+            if recorded is None and attempt > 0:
+                recorded = await _recorded(db, conference=conference, items=items)
+            answers: list[ScanAnswer] = []
+            # A queue may hold one scan twice; its first answer is the answer, as from the record.
+            answered: dict[str, ScanAnswer] = {}
+            for item in items:
+                if (earlier := answered.get(item.nonce)) is not None:
+                    answers.append(msgspec.structs.replace(earlier, replayed=True))
+                    continue
+                try:
+                    station = await station_for(
+                        db, conference=conference, principal=actor, station_id=item.station_id, cache=cache
+                    )
+                    answers.append(
+                        await redeem_scan(
+                            db, conference=conference, station=station, data=item, actor=actor, recorded=recorded
+                        )
+                    )
+                    answered[item.nonce] = answers[-1]
+                except DomainError as exc:
+                    if not batch:
+                        raise
+                    answers.append(_refusal(item, exc))
+            await db.commit()
+            return answers
+        except _NonceTaken:
+            # A resent scan (or its twin, committed a moment ago): the next try answers it from the record.
+            await db.rollback()
+            recorded = None
+    raise ScanNotRecorded("This scan could not be recorded; send it again.")
 
 
 def scan_out(scan: Scan) -> ScanOut:

@@ -32,6 +32,7 @@ from events_app.checkin.errors import (
 )
 from events_app.checkin.models import Station, StationKind
 from events_app.checkin.schemas import StationIn, StationOut, StationPatch
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 
@@ -161,11 +162,25 @@ async def retire_station(db: AsyncSession, *, station: Station, actor: Principal
 
 
 async def station_for(
-    db: AsyncSession, *, conference: Conference, principal: Principal, station_id: uuid.UUID | None
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    principal: Principal,
+    station_id: uuid.UUID | None,
+    cache: ConferenceCache | None = None,
 ) -> Station:
-    """The station a scan is taken at: the device token's own station, else the one named."""
+    """The station a scan is taken at: the device token's own station, else the one named.
+
+    A door's station is read from the process's ``cache`` when given: a door scans all day, and a
+    station is changed (renamed, retired) through the ORM, which invalidates every process's copy.
+    """
     if principal.token_id is not None:
-        own = await db.scalar(select(Station).where(Station.token_id == principal.token_id))
+        query = select(Station).where(Station.token_id == principal.token_id)
+        own = (
+            await cache.row(db, Station, key=principal.token_id, query=query)
+            if cache is not None
+            else await db.scalar(query)
+        )
         if own is not None:
             if own.conference_id != conference.id:
                 raise StationElsewhere("This device belongs to another conference's station.")

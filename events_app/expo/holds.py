@@ -12,8 +12,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
@@ -30,18 +31,22 @@ from events_app.expo.models import (
     Partner,
     PartnerCategory,
 )
-from events_app.expo.rules import booking_access, expo_settings
+from events_app.expo.rules import booking_terms
 
 
-async def _check_booking_open(db: AsyncSession, *, conference: Conference, partner: Partner, at: datetime) -> None:
-    access = await booking_access(db, conference=conference, partner=partner)
-    if access.opens_at is None:
+async def _check_booking_open(
+    db: AsyncSession, *, conference: Conference, partner: Partner, at: datetime
+) -> ExpoSettings:
+    """The expo's rules when this partner's booking window is open; refused otherwise."""
+    access, rules = await booking_terms(db, conference=conference, partner=partner)
+    if access.opens_at is None or rules is None:
         raise BookingNotOpen("No booking window of this conference includes your partnership yet.", opens_at=None)
     if access.opens_at > at:
         raise BookingNotOpen(
             f"Your booking window ({access.window or 'general'}) opens at {access.opens_at.isoformat()}.",
             opens_at=access.opens_at.isoformat(),
         )
+    return rules
 
 
 async def _check_competitors(
@@ -90,34 +95,38 @@ class HeldBooth:
     booth: Booth
 
 
+def _live_holds(conference: Conference, partner: Partner, *, at: datetime) -> Select[int]:
+    """How many booths the partner holds at ``at`` (a booked booth is not a hold)."""
+    held = aliased(Booth)
+    return select(func.count()).where(
+        held.conference_id == conference.id,
+        held.occupant_partner_id == partner.id,
+        held.hold_id.is_not(None),
+        held.occupied_until > at,
+    )
+
+
+async def _held_by(db: AsyncSession, booth: Booth, partner: Partner, *, at: datetime) -> HeldBooth | None:
+    """The partner's live hold of this booth, as the booth row was read."""
+    if booth.occupant_partner_id != partner.id or booth.hold_id is None or booth.occupied_until is None:
+        return None
+    if booth.occupied_until <= at:
+        return None
+    return HeldBooth(hold=await db.get_one(BoothHold, booth.hold_id), booth=booth)
+
+
 async def hold_booth(
     db: AsyncSession, *, conference: Conference, partner: Partner, booth: Booth, actor: Principal | None
 ) -> HeldBooth:
     """Holds a free booth for the conference's hold time; raises ``BoothTaken`` when someone else has it."""
     moment = now()
-    settings = await expo_settings(db, conference=conference)
-    await _check_booking_open(db, conference=conference, partner=partner, at=moment)
+    settings = await _check_booking_open(db, conference=conference, partner=partner, at=moment)
+    if (again := await _held_by(db, booth, partner, at=moment)) is not None:  # holding again: the one hold
+        return again
+    # The partner's row lock puts its holds in line. The claim below is the next statement, so on
+    # PostgreSQL it reads with a snapshot taken after the wait and counts the holds committed
+    # meanwhile (a count returned by the lock's own statement would not: its snapshot predates the wait).
     await lock_row(db, Partner, partner.id)
-    held = dict(
-        (
-            await db.execute(
-                select(Booth.id, Booth.hold_id).where(
-                    Booth.conference_id == conference.id,
-                    Booth.occupant_partner_id == partner.id,
-                    Booth.hold_id.is_not(None),
-                    Booth.occupied_until > moment,
-                )
-            )
-        ).all()
-    )
-    if booth.id in held:  # holding again is a no-op, not a second hold
-        return HeldBooth(hold=await db.get_one(BoothHold, held[booth.id]), booth=booth)
-    live_holds = len(held)
-    if live_holds >= settings.max_live_holds:
-        raise HoldLimitReached(
-            f"You already hold {live_holds} booths, the most allowed at once; book or release one first.",
-            limit=settings.max_live_holds,
-        )
     await _check_competitors(db, conference=conference, partner=partner, booth=booth, settings=settings, at=moment)
     hold = BoothHold(
         id=uuid.uuid4(),
@@ -128,7 +137,27 @@ async def hold_booth(
         expires_at=moment + timedelta(minutes=settings.hold_minutes),
     )
     claim = Occupant(partner_id=partner.id, until=hold.expires_at, hold_id=hold.id)
-    if not await occupy(db, booth.id, claim, when=free_at(moment)):
+    within_limit = _live_holds(conference, partner, at=moment).scalar_subquery() < settings.max_live_holds
+    if not await occupy(db, booth.id, claim, when=and_(free_at(moment), within_limit)):
+        # Only a refusal pays for telling its reasons apart, in one more statement.
+        occupant, hold_id, until, live_holds = (
+            await db.execute(
+                select(
+                    Booth.occupant_partner_id,
+                    Booth.hold_id,
+                    Booth.occupied_until,
+                    _live_holds(conference, partner, at=moment).scalar_subquery(),
+                ).where(Booth.id == booth.id)
+            )
+        ).one()
+        if live_holds >= settings.max_live_holds:
+            raise HoldLimitReached(
+                f"You already hold {live_holds} booths, the most allowed at once; book or release one first.",
+                limit=settings.max_live_holds,
+            )
+        # The same partner's twin request may have held it a moment ago: that hold is the answer.
+        if occupant == partner.id and hold_id is not None and until is not None and until > moment:
+            return HeldBooth(hold=await db.get_one(BoothHold, hold_id), booth=booth)
         raise BoothTaken(f"Booth {booth.code} is held or booked by another partner.", booth=booth.code)
     # The booth was read before the claim: a booking that appeared since would have made the claim fail.
     if booth.booking_id is not None:

@@ -14,6 +14,7 @@ import uuid
 import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from events_app.accounts.models import Role, User
 from events_app.accounts.service import Principal, get_user
@@ -272,11 +273,14 @@ async def remove_contact(db: AsyncSession, *, partner: Partner, user_id: uuid.UU
 
 
 async def partner_for_user(db: AsyncSession, *, user_id: uuid.UUID) -> Partner | None:
-    return await db.scalar(
+    # Categories in the same statement: a hold checks them against its neighbours' at once.
+    found = await db.scalars(
         select(Partner)
         .join(PartnerContact, PartnerContact.partner_id == Partner.id)
         .where(PartnerContact.user_id == user_id)
+        .options(joinedload(Partner.categories))
     )
+    return found.unique().first()
 
 
 async def partner_of(db: AsyncSession, principal: Principal) -> Partner:

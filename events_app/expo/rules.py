@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
@@ -21,7 +21,7 @@ from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.expo import history
 from events_app.expo.errors import DuplicateRefundBand, RefundBandsIncrease, WindowNotFound, WindowTierAndPoints
-from events_app.expo.models import BookingWindow, ExpoSettings, Partner
+from events_app.expo.models import BookingWindow, ExpoSettings, Partner, PointsEntry
 from events_app.expo.partners import get_tier, points_balance
 from events_app.expo.schemas import ExpoSettingsIn, WindowIn
 
@@ -31,10 +31,11 @@ from events_app.expo.schemas import ExpoSettingsIn, WindowIn
 async def expo_settings(db: AsyncSession, *, conference: Conference) -> ExpoSettings:
     """The conference's expo rules, or unsaved defaults when an organizer has set none."""
     found = await db.scalar(select(ExpoSettings).where(ExpoSettings.conference_id == conference.id))
-    if found is not None:
-        return found
-    defaults = msgspec.structs.asdict(ExpoSettingsIn())
-    return ExpoSettings(conference_id=conference.id, **defaults)
+    return found if found is not None else _default_settings(conference)
+
+
+def _default_settings(conference: Conference) -> ExpoSettings:
+    return ExpoSettings(conference_id=conference.id, **msgspec.structs.asdict(ExpoSettingsIn()))
 
 
 async def save_settings(
@@ -116,16 +117,40 @@ class BookingAccess:
     open_now: bool
 
 
-async def booking_access(db: AsyncSession, *, conference: Conference, partner: Partner) -> BookingAccess:
-    """The earliest window this partner qualifies for; ``opens_at`` None when none does."""
-    points = await points_balance(db, partner_id=partner.id)
-    windows = await list_windows(db, conference=conference)
-    window = next((w for w in windows if window_qualifies(w, partner=partner, points=points)), None)
+async def booking_terms(
+    db: AsyncSession, *, conference: Conference, partner: Partner
+) -> tuple[BookingAccess, ExpoSettings | None]:
+    """The partner's booking access and the conference's saved expo rules, read in one statement.
+
+    The rules come back None when the conference has no booking window (nobody may book then).
+    """
+    points_now = (
+        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(PointsEntry.partner_id == partner.id)
+    ).scalar_subquery()
+    rows = (
+        await db.execute(
+            select(BookingWindow, points_now, ExpoSettings)
+            .outerjoin(ExpoSettings, ExpoSettings.conference_id == BookingWindow.conference_id)
+            .where(BookingWindow.conference_id == conference.id)
+            .order_by(BookingWindow.opens_at, BookingWindow.name)
+        )
+    ).all()
+    points = int(rows[0][1]) if rows else await points_balance(db, partner_id=partner.id)
+    window = next((w for w, _p, _s in rows if window_qualifies(w, partner=partner, points=points)), None)
     opens_at = window.opens_at if window else None
-    return BookingAccess(
+    access = BookingAccess(
         partner_id=partner.id,
         points=points,
         opens_at=opens_at,
         window=window.name if window else None,
         open_now=opens_at is not None and opens_at <= now(),
     )
+    if not rows:
+        return access, None
+    return access, rows[0][2] or _default_settings(conference)
+
+
+async def booking_access(db: AsyncSession, *, conference: Conference, partner: Partner) -> BookingAccess:
+    """The earliest window this partner qualifies for; ``opens_at`` None when none does."""
+    access, _rules = await booking_terms(db, conference=conference, partner=partner)
+    return access

@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.registration.errors import PromoCodeUsedUp, SoldOut
@@ -105,6 +105,63 @@ async def lock_types(db: AsyncSession, type_ids: Iterable[uuid.UUID]) -> None:
         )
 
 
+def _seats_left(
+    type_ids: Iterable[uuid.UUID],
+    *,
+    moment: datetime,
+    exclude_offer_id: uuid.UUID | None,
+    exclude_order_id: uuid.UUID | None,
+) -> Select[uuid.UUID, str, int | None, int, int]:
+    """Each limited type's name, capacity, seats held by attendees and by live offers: one statement."""
+    held = (
+        select(func.count())
+        .select_from(Attendee)
+        .join(Order, Order.id == Attendee.order_id)
+        .where(Attendee.registration_type_id == RegistrationType.id, holds_seat(moment))
+    )
+    if exclude_order_id is not None:
+        held = held.where(Attendee.order_id != exclude_order_id)
+    offered = select(func.count()).where(WaitlistEntry.registration_type_id == RegistrationType.id, live_offer(moment))
+    if exclude_offer_id is not None:
+        offered = offered.where(WaitlistEntry.id != exclude_offer_id)
+    return select(
+        RegistrationType.id,
+        RegistrationType.name,
+        RegistrationType.capacity,
+        held.correlate(RegistrationType).scalar_subquery(),
+        offered.correlate(RegistrationType).scalar_subquery(),
+    ).where(RegistrationType.id.in_(list(type_ids)), RegistrationType.capacity.is_not(None))
+
+
+async def seats_fit(
+    db: AsyncSession,
+    *,
+    wanted: Counter[uuid.UUID],
+    moment: datetime,
+    exclude_offer_id: uuid.UUID | None = None,
+    exclude_order_id: uuid.UUID | None = None,
+) -> None:
+    """Raises ``sold-out`` (409) when ``wanted`` does not fit what is held now; takes no lock.
+
+    Alone it settles nothing (``take_seats`` does), but a type already full by what others
+    have committed can say so before the lock: in a rush the buyers who cannot get a seat do
+    not queue behind the ones who can. Seats are freed only by time or by another commit, so
+    the locked count would give the same answer.
+    """
+    query = _seats_left(wanted, moment=moment, exclude_offer_id=exclude_offer_id, exclude_order_id=exclude_order_id)
+    for type_id, name, limit, held, offered in await db.execute(query):
+        if limit is None:  # never selected; the column is nullable, so its type says it might be
+            continue
+        left = max(limit - held - offered, 0)
+        if wanted[type_id] > left:
+            raise SoldOut(
+                f"{name} is sold out: {left} seat{'s' if left != 1 else ''} left, {wanted[type_id]} asked for. "
+                "You can join the waitlist.",
+                registration_type_id=str(type_id),
+                seats_left=left,
+            )
+
+
 async def take_seats(
     db: AsyncSession,
     *,
@@ -115,31 +172,14 @@ async def take_seats(
 ) -> None:
     """Locks the types and checks that ``wanted`` seats fit; raises ``sold-out`` (409) when one does not.
 
-    The caller inserts its attendees in the same transaction, after this returns.
+    The caller's attendees go in the same transaction: after this returns, or before it and
+    left out of the count by ``exclude_order_id`` (so the lock is held only for the count and
+    the commit).
     """
     await lock_types(db, wanted)
-    capacities: dict[uuid.UUID, int | None] = {
-        type_id: limit
-        for type_id, limit in await db.execute(
-            select(RegistrationType.id, RegistrationType.capacity).where(RegistrationType.id.in_(list(wanted)))
-        )
-    }
-    limited = [type_id for type_id, capacity in capacities.items() if capacity is not None]
-    taken = await seats_taken(
-        db, type_ids=limited, moment=moment, exclude_offer_id=exclude_offer_id, exclude_order_id=exclude_order_id
+    await seats_fit(
+        db, wanted=wanted, moment=moment, exclude_offer_id=exclude_offer_id, exclude_order_id=exclude_order_id
     )
-    for type_id in limited:
-        capacity = capacities[type_id]
-        assert capacity is not None
-        left = max(capacity - taken[type_id], 0)
-        if wanted[type_id] > left:
-            name = await db.scalar(select(RegistrationType.name).where(RegistrationType.id == type_id))
-            raise SoldOut(
-                f"{name} is sold out: {left} seat{'s' if left != 1 else ''} left, {wanted[type_id]} asked for. "
-                "You can join the waitlist.",
-                registration_type_id=str(type_id),
-                seats_left=left,
-            )
 
 
 async def code_uses(

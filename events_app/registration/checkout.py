@@ -82,14 +82,9 @@ async def place_order(
     elif method == PaymentMethod.CARD and not payments.card_payments_enabled(settings):
         raise CardPaymentsDisabled("Card payment is not available; choose an invoice.")
 
-    await capacity.take_seats(
-        db,
-        wanted=Counter(p.registration_type.id for p in priced.attendees),
-        moment=moment,
-        exclude_offer_id=priced.offer.id if priced.offer else None,
-    )
-    if priced.code is not None:
-        await capacity.take_code_uses(db, code=priced.code, uses=priced.code_uses, moment=moment)
+    wanted = Counter(p.registration_type.id for p in priced.attendees)
+    offer_id = priced.offer.id if priced.offer else None
+    await capacity.seats_fit(db, wanted=wanted, moment=moment, exclude_offer_id=offer_id)
 
     status = {
         PaymentMethod.NONE: OrderStatus.PAID,
@@ -173,7 +168,6 @@ async def place_order(
     if method == PaymentMethod.NONE:
         await confirm(db, settings=settings, conference=conference, order=order, at=moment)
     elif method == PaymentMethod.INVOICE:
-        await issue_invoice(db, settings=settings, conference=conference, order=order, actor=actor)
         # A check takes weeks: the officials hear now that they are in, and can plan their sessions.
         for attendee in order.attendees:
             await mail.send_payment_pending(
@@ -183,6 +177,17 @@ async def place_order(
                 attendee=attendee,
                 type_name=attendee.registration_type.name,
             )
+    # Seats and code uses are taken last, this order's own attendees left out of the count: the
+    # type's lock is then held for the count, the invoice number and the commit, not for the
+    # whole order, so a rush queues for milliseconds per buyer. A refusal rolls all of it back.
+    await capacity.take_seats(db, wanted=wanted, moment=moment, exclude_offer_id=offer_id, exclude_order_id=order.id)
+    if priced.code is not None:
+        await capacity.take_code_uses(
+            db, code=priced.code, uses=priced.code_uses, moment=moment, exclude_order_id=order.id
+        )
+    if method == PaymentMethod.INVOICE:
+        # Numbered under the type's lock, after it: every path takes a type's lock before the series'.
+        await issue_invoice(db, settings=settings, conference=conference, order=order, actor=actor)
     return order
 
 

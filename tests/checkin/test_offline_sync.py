@@ -114,3 +114,15 @@ async def test_a_refused_scan_in_a_queue_does_not_block_the_rest(
     answers = synced.json()["answers"]
     assert [a["result"] for a in answers] == ["ok", "invalid", "ok"]
     assert "too long ago" in answers[1]["message"]
+
+
+async def test_a_queue_holding_one_scan_twice_gets_its_first_answer_twice_and_one_record(
+    client: AsyncTestClient[Litestar], db: AsyncSession, settings: Settings, world: World
+) -> None:
+    maria = await badge_of(db, settings, world, "maria")
+    twice = {"kind": "entry", "nonce": nonce(), "token": maria, "offline": True}
+    synced = await client.post(f"{world.api}/scans/batch", json={"scans": [twice, twice]}, headers=world.south.headers)
+    assert synced.status_code == 200, synced.text
+    answers = synced.json()["answers"]
+    assert [(a["result"], a["replayed"]) for a in answers] == [("ok", False), ("ok", True)]
+    assert await db.scalar(select(func.count()).select_from(Scan)) == 1

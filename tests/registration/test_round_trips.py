@@ -1,0 +1,28 @@
+"""What an order costs the database, pinned: a registration rush is thousands of these at once.
+
+Issue 11 aims at ten statements. An invoiced order of three costs 44 today, most of them per
+attendee (the agenda made on first use with a savepoint, the payment-pending mail) and in the
+invoice's numbering and reads; the pin keeps it from growing until those are batched.
+"""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from tests.conftest import Statements
+from tests.registration.conftest import World
+from tests.registration.test_group_orders import URL, clerk_order
+
+ORDER_STATEMENTS = 44
+
+
+async def test_an_invoiced_order_of_three_costs_no_more_statements_than_today(
+    client: AsyncTestClient[Litestar], world: World, statements: Statements
+) -> None:
+    # The first request of a process reads what every later one finds in its copy.
+    assert (await client.post(f"{URL}/quote", json=clerk_order(world))).status_code == 200
+    statements.clear()
+    response = await client.post(f"{URL}/orders", json=clerk_order(world, payment_method="invoice", po_number="PO-1"))
+    assert response.status_code == 201, response.text
+    assert len(statements) <= ORDER_STATEMENTS, statements.listing

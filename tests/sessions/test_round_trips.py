@@ -1,0 +1,24 @@
+"""What a calendar app's poll costs the database, pinned: thousands of subscribers poll every few minutes,
+and a current copy must be answered from the validators alone."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.settings import Settings
+from tests.conftest import Statements
+from tests.sessions.conftest import Program
+from tests.sessions.test_feeds import FEEDS, release
+
+
+async def test_a_poll_with_a_current_etag_costs_at_most_one_statement(
+    client: AsyncTestClient[Litestar], db: AsyncSession, program: Program, settings: Settings, statements: Statements
+) -> None:
+    await release(db, program, settings)
+    etag = (await client.get(f"{FEEDS}/program.ics")).headers["etag"]
+    statements.clear()
+    response = await client.get(f"{FEEDS}/program.ics", headers={"If-None-Match": etag})
+    assert response.status_code == 304
+    assert len(statements) <= 1, statements.listing
