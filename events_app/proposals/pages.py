@@ -153,8 +153,14 @@ def _call_in(form: dict[str, Any]) -> CallIn:
         durations = [int(d) for d in str(form.get("durations", "")).replace(",", " ").split()]
     except ValueError as exc:
         raise CallFormInvalid(CALL_FIELDS["durations"]) from exc
+    moments: dict[str, datetime] = {}
+    for name in ("opens_at", "closes_at"):
+        try:  # a datetime-local field sends no seconds, which RFC 3339 (and so msgspec) requires
+            moments[name] = datetime.fromisoformat(str(form.get(name, "")))
+        except ValueError as exc:
+            raise CallFormInvalid(CALL_FIELDS[name]) from exc
     raw = {
-        "opens_at": form.get("opens_at") or None, "closes_at": form.get("closes_at") or None,
+        **moments,
         "track_ids": form["track_ids"], "session_types": form["session_types"], "durations": durations,
         "criteria": [c.strip() for c in str(form.get("criteria", "")).splitlines() if c.strip()],
         "anonymous": bool(form.get("anonymous")), "description": form.get("description", ""),
