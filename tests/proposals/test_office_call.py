@@ -38,7 +38,7 @@ async def test_an_organizer_sets_up_a_call_where_there_was_none(
     empty = await client.get(office + "/")
     assert empty.status_code == 200
     assert "Set up the call for proposals" in empty.text
-    fields = {
+    fields: dict[str, str | list[str]] = {
         "opens_at": "2027-09-01T09:00", "closes_at": "2027-08-01T17:00", "track_ids": [str(housing.id)],
         "session_types": ["breakout", "workshop"], "durations": "60, 90", "criteria": "Relevance\nQuality",
         "anonymous": "yes", "description": "Tell the committees what works in your city.",
@@ -77,7 +77,7 @@ async def test_an_organizer_edits_the_call_and_a_refusal_changes_nothing(
     assert "Relevance\nQuality</textarea>" in shown.text
     opens = shown.text.split('name="opens_at" required value="')[1][:16]
     closes = shown.text.split('name="closes_at" required value="')[1][:16]
-    fields = {
+    fields: dict[str, str | list[str]] = {
         "opens_at": opens, "closes_at": closes, "track_ids": [str(t.id) for t in cfp.tracks.values()],
         "session_types": ["breakout"], "durations": "45, 60", "criteria": "Relevance\nQuality\nFit for cities",
         "description": "Now named.",
