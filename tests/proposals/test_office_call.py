@@ -17,7 +17,7 @@ from events_app.sessions import service as program
 from events_app.sessions.schemas import TrackIn
 from tests.backoffice.conftest import form, sign_in
 from tests.conftest import Caller, MakeCaller
-from tests.proposals.conftest import CfpWorld, Submit
+from tests.proposals.conftest import CfpWorld, MakeReviewer, Submit
 from tests.sessions.conftest import make_conference
 
 
@@ -150,3 +150,17 @@ async def test_the_proposals_csv_downloads_with_the_organizers_session(
     assert "attachment" in export.headers["content-disposition"]
     assert "'=Housing that pencils" in export.text  # spreadsheet-safe, as the API's export
     assert "Ana Ruiz" in export.text
+
+
+async def test_the_api_unseats_a_reviewer_once(
+    client: AsyncTestClient[Litestar], db: AsyncSession, cfp: CfpWorld, organizer: Caller, make_reviewer: MakeReviewer
+) -> None:
+    await make_reviewer("safety")
+    seat = await db.scalar(select(Reviewer))
+    assert seat is not None
+    gone = await client.delete(f"{cfp.api}/reviewers/{seat.id}", headers=organizer.headers)
+    assert gone.status_code == 204
+    assert await db.scalar(select(func.count()).select_from(Reviewer)) == 0
+    again = await client.delete(f"{cfp.api}/reviewers/{seat.id}", headers=organizer.headers)
+    assert again.status_code == 404
+    assert again.json()["code"] == "reviewer-not-found"
