@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from litestar import Controller, Response, get, post, put
+from litestar import Controller, Response, delete, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter, RawBody
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -322,3 +322,11 @@ class ProposalController(Controller):
         reviewer = await reviews.assign_reviewer(db_session, conference=conference, data=data, actor=principal)
         user = await reviews.reviewer_user(db_session, reviewer=reviewer)
         return reviews.reviewer_out(reviewer, user)
+
+    @delete("/reviewers/{reviewer_id:uuid}", opt=ORGANIZERS, operation_id="unseatReviewer")
+    async def unseat_reviewer(
+        self, db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None],
+        conference: NamedDependency[Conference], reviewer_id: FromPath[uuid.UUID],
+    ) -> None:  # fmt: skip
+        """Takes a reviewer off a track's committee; the reviews they wrote stay with the proposals."""
+        await reviews.unseat_reviewer(db_session, conference=conference, reviewer_id=reviewer_id, actor=principal)

@@ -2,7 +2,8 @@
 
 NotFound (404)
 ├── CallNotFound               call-not-found            (this conference has no call for proposals)
-└── ProposalNotFound           proposal-not-found        (or it is not this speaker's, or not in this reviewer's tracks)
+├── ProposalNotFound           proposal-not-found        (or it is not this speaker's, or not in this reviewer's tracks)
+└── ReviewerNotFound           reviewer-not-found        (no such seat on this conference's committees)
 Invalid (422)
 ├── CallClosesBeforeOpen       call-closes-before-open
 ├── NotInTheCall               not-in-the-call           (a track, session type or duration the call does not take)
@@ -10,7 +11,9 @@ Invalid (422)
 ├── PhotoNotAnImage            photo-not-an-image        (its bytes are no JPEG, PNG or WebP, whatever it claims)
 ├── PhotoTooLarge              photo-too-large
 ├── ScoresNotTheCriteria       scores-not-the-criteria   (one score 1-5 per criterion of the call)
-└── AvailabilityOutsideDays    availability-outside-days
+├── AvailabilityOutsideDays    availability-outside-days
+├── CallFormInvalid            call-form-invalid         (an unusable time, duration or criterion in the call's form)
+└── NotAReviewer               not-a-reviewer            (seating a user whose role is neither reviewer nor organizer)
 Conflict (409)
 ├── CallClosed                 call-closed               (before it opens or after its deadline, by the server's clock)
 ├── ProposalNotEditable        proposal-not-editable     (withdrawn, or already decided)
@@ -40,6 +43,10 @@ class ProposalNotFound(NotFound):
     code = "proposal-not-found"
 
 
+class ReviewerNotFound(NotFound):
+    code = "reviewer-not-found"
+
+
 class CallClosesBeforeOpen(Invalid):
     code = "call-closes-before-open"
 
@@ -66,6 +73,14 @@ class ScoresNotTheCriteria(Invalid):
 
 class AvailabilityOutsideDays(Invalid):
     code = "availability-outside-days"
+
+
+class CallFormInvalid(Invalid):
+    code = "call-form-invalid"
+
+
+class NotAReviewer(Invalid):
+    code = "not-a-reviewer"
 
 
 class CallClosed(Conflict):

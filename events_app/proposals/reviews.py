@@ -13,8 +13,9 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.accounts import service as accounts
 from events_app.accounts.errors import UserNotFound
-from events_app.accounts.models import User
+from events_app.accounts.models import Role, User
 from events_app.accounts.service import Principal
 from events_app.conferences.errors import CityNotFound
 from events_app.conferences.models import Conference, MemberCity
@@ -23,8 +24,10 @@ from events_app.core.spreadsheet import csv_file
 from events_app.proposals.call import audit, get_call
 from events_app.proposals.errors import (
     ConflictOfInterest,
+    NotAReviewer,
     NotYourTrack,
     ProposalNotFound,
+    ReviewerNotFound,
     ScoresNotTheCriteria,
 )
 from events_app.proposals.models import (
@@ -69,6 +72,43 @@ async def assign_reviewer(
     reviewer.city_id = data.city_id
     await db.flush()
     await audit(db, actor, "reviewer.assigned", reviewer, user_id=str(data.user_id), track_id=str(data.track_id))
+    return reviewer
+
+
+async def seat_reviewer(
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    email: str,
+    track_id: uuid.UUID,
+    city_id: uuid.UUID | None,
+    actor: Principal | None,
+    name: str = "",
+    password: str = "",
+) -> Reviewer:
+    """Seats a committee member on a track by e-mail; with a name and a first password, a new member gets a
+    reviewer's account first (an organizer may be seated too: they can already review)."""
+    user = await accounts.user_by_email(db, email=email)
+    if user is None:
+        if not (name.strip() and password):
+            raise UserNotFound(f"No user has the email {email.strip()}: give a name and a first password to add one.")
+        user = await accounts.create_user(db, email=email, name=name, password=password, role=Role.REVIEWER)
+    elif user.role not in (Role.REVIEWER, Role.ORGANIZER):
+        raise NotAReviewer(f"{user.email} signs in as {user.role.value}; only reviewers and organizers review.")
+    data = ReviewerIn(user_id=user.id, track_id=track_id, city_id=city_id)
+    return await assign_reviewer(db, conference=conference, data=data, actor=actor)
+
+
+async def unseat_reviewer(db: AsyncSession, *, conference: Conference, reviewer_id: uuid.UUID,
+                          actor: Principal | None) -> Reviewer:  # fmt: skip
+    """Takes a member off a track's committee; the reviews they wrote stay with the proposals."""
+    reviewer = await db.get(Reviewer, reviewer_id)
+    if reviewer is None or reviewer.conference_id != conference.id:
+        raise ReviewerNotFound("This reviewer has no seat on this conference's committees.")
+    await audit(db, actor, "reviewer.unseated", reviewer, user_id=str(reviewer.user_id),
+                track_id=str(reviewer.track_id))  # fmt: skip
+    await db.delete(reviewer)
+    await db.flush()
     return reviewer
 
 

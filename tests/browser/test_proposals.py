@@ -23,6 +23,7 @@ from events_app.sessions import service as program
 from events_app.sessions.models import ProgramSession
 from events_app.sessions.schemas import RoomIn, RunIn
 from events_app.settings import Settings
+from tests.browser_harness import serious_accessibility_violations
 from tests.conftest import Caller, LiveServer, MakeCaller
 from tests.proposals.conftest import CfpWorld, link_in, mails_to
 
@@ -35,6 +36,10 @@ async def _sign_in(page: Page, server: LiveServer, who: Caller, then: str) -> No
     await page.get_by_label("Email").fill(who.email)
     await page.get_by_label("Password").fill(who.password)
     await page.get_by_role("button", name="Sign in").click()
+
+
+async def _passes_axe(page: Page) -> None:
+    assert await serious_accessibility_violations(page) == [], page.url
 
 
 async def test_a_proposal_goes_from_the_call_to_the_program(
@@ -83,9 +88,10 @@ async def test_a_proposal_goes_from_the_call_to_the_program(
     await expect(member.get_by_role("status")).to_have_text("Your review is saved.")
 
     # The organizer accepts it from the back office and releases the decisions.
-    office = await (await browser.new_context()).new_page()
+    office = await (await browser.new_context(bypass_csp=True)).new_page()  # axe is injected as a script of the page
     await _sign_in(office, server, organizer, f"/office/c/{cfp.conference.slug}/")
     await office.get_by_role("link", name="Call for proposals").first.click()
+    await _passes_axe(office)
     row = office.get_by_role("row").filter(has_text=TITLE)
     await expect(row).to_contain_text("4.50")
     await row.get_by_label(f"Decision on {TITLE}").select_option("accepted")
@@ -93,6 +99,17 @@ async def test_a_proposal_goes_from_the_call_to_the_program(
     await expect(office.get_by_role("status")).to_contain_text("The decision is saved")
     await office.get_by_role("button", name="Release 1 decisions to the speakers").click()
     await expect(office.get_by_role("status")).to_contain_text("The decisions are released")
+    # The call's own pages in the back office pass axe too: its form, the committees, asking before unseating.
+    await office.get_by_role("link", name="Edit the call").click()
+    await expect(office.get_by_role("heading", level=1)).to_have_text("Edit the call")
+    await _passes_axe(office)
+    await office.goto(f"{server.url}/office/c/{cfp.conference.slug}/cfp/reviewers")
+    await expect(office.get_by_role("row").filter(has_text=reviewer.email)).to_be_visible()
+    await _passes_axe(office)
+    await office.get_by_role("button", name=re.compile("^Unseat ")).click()
+    await expect(office.get_by_role("button", name="Yes, unseat them")).to_be_visible()
+    await _passes_axe(office)
+    await office.get_by_role("link", name="No, back to the reviewers").click()
 
     # The speaker confirms from their page.
     await speaker.reload()
