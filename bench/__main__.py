@@ -16,7 +16,7 @@ from pathlib import Path
 from bench.harness import ROOT, Bench, Load, Result, bench_world, report, run_wrk
 
 # Reads before writes: the writes (holds, orders, check-ins) change what later reads would see.
-MODULES = ["foundation", "program", "expo", "registration", "checkin", "accounts"]
+MODULES = ["foundation", "program", "expo", "registration", "checkin", "accounts", "proposals"]
 README_SECTION = re.compile(r"(<!-- bench:start -->\n).*?(<!-- bench:end -->)", re.DOTALL)
 
 

@@ -11,7 +11,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from bench.harness import Bench, bare_result, bench_world, drive, report
+from bench.harness import Bench, Load, Result, run_wrk
 
 EMAIL, PASSWORD = "bench-reviewer@example.test", "bench-reviewer-pass"
 
@@ -54,22 +54,16 @@ async def _session_cookie(url: str) -> str:
         return "; ".join(f"{name}={value}" for name, value in client.cookies.items())
 
 
-async def run(db_kind: str, *, requests: int, concurrency: int) -> str:
-    async with bench_world(db_kind) as bench:
-        slug, token = await _prepare(bench)
-        cookie = await _session_cookie(bench.app.url)
-        page = f"/office/c/{slug}/cfp/review"
-        api = f"/api/conferences/{slug}/cfp/review"
-        count = len((await httpx.AsyncClient(base_url=bench.app.url).get(
-            api, headers={"Authorization": f"Bearer {token}"})).json()["proposals"])  # fmt: skip
-        baseline = await bare_result(bench, requests=requests, concurrency=concurrency)
-        pages = await drive(
-            f"GET review list page ({count} proposals)", bench.app.url,
-            lambda c, _i: c.get(page, headers={"Cookie": cookie}), requests=requests, concurrency=concurrency,
-        )  # fmt: skip
-        answers = await drive(
-            f"GET review queue API ({count} proposals)", bench.app.url,
-            lambda c, _i: c.get(api, headers={"Authorization": f"Bearer {token}"}), requests=requests,
-            concurrency=concurrency,
-        )  # fmt: skip
-    return report(f"Reviewer's list on {db_kind}", [pages, answers], baseline=baseline)
+async def measure(bench: Bench, *, seconds: float) -> list[Result]:
+    slug, token = await _prepare(bench)
+    cookie = await _session_cookie(bench.app.url)
+    page = f"/office/c/{slug}/cfp/review"
+    api = f"/api/conferences/{slug}/cfp/review"
+    async with httpx.AsyncClient(base_url=bench.app.url, timeout=30) as client:
+        answer = await client.get(api, headers={"Authorization": f"Bearer {token}"})
+    count = len(answer.json()["proposals"])
+    loads = (
+        Load(f"GET review list page ({count} proposals)", page, headers={"Cookie": cookie}),
+        Load(f"GET review queue API ({count} proposals)", api, headers={"Authorization": f"Bearer {token}"}),
+    )
+    return [run_wrk(bench.app.url, load, workdir=bench.workdir, seconds=seconds) for load in loads]
