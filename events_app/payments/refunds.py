@@ -28,6 +28,7 @@ from events_app.payments.errors import (
     RefundMethodMissing,
     RefundRefused,
     RefundTooLarge,
+    StripeUnavailable,
 )
 from events_app.payments.handlers import tell_refunded
 from events_app.payments.ledger import audit, flag
@@ -148,8 +149,8 @@ async def send_to_stripe(db: AsyncSession, settings: Settings, payment: Payment,
         await _finish_refund(
             db, settings, payment, refund_row, status=RefundStatus.FAILED, failure_message=error_message(exc)
         )
-    except stripe.StripeError as exc:
-        log.warning("refund_not_sent", refund_id=str(refund_row.id), error=error_message(exc))
+    except StripeUnavailable:
+        log.warning("refund_left_for_reconciliation", refund_id=str(refund_row.id))
         return
     else:
         await _record_stripe_refund(db, settings, payment, refund_row, stripe_refund)
