@@ -14,7 +14,7 @@ import stripe
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from stripe._refund_service import RefundService
 
 from events_app.conferences.models import Conference
@@ -46,45 +46,52 @@ def refunds_create(monkeypatch: pytest.MonkeyPatch) -> Callable[[Create], None]:
 
 async def test_a_refund_in_flight_in_stripe_blocks_no_other_write_on_its_payment(
     db: AsyncSession,
-    card_client: Client,
     localstripe: LocalStripe,
     stripe_settings: Settings,
     pay_by_card: PayByCard,
-    conference: Conference,
-    organizer: Caller,
     refunds_create: Callable[[Create], None],
 ) -> None:
     payment = await paid_by_card(db, stripe_settings, pay_by_card, localstripe)
     asked, answer = threading.Event(), threading.Event()
 
-    def slow_stripe(real: Create, client: RefundService, params: dict[str, Any], *rest: Any) -> Any:
-        if params["amount"] == 20000:  # only the first refund waits, as if Stripe were slow
-            asked.set()
-            answer.wait(30)
-        return real(client, params, *rest)
+    def slow_stripe(real: Create, client: RefundService, *args: Any) -> Any:
+        asked.set()
+        answer.wait(30)
+        return real(client, *args)
 
     refunds_create(slow_stripe)
-    url = refunds_url(conference, payment)
-    first = asyncio.create_task(
-        card_client.post(url, json={"amount_cents": 20000, "reason": "Slow"}, headers=organizer.headers)
-    )
+    # Two connections of their own, in this event loop (the test client serves one request at a time).
+    engine = make_engine(stripe_settings.database_url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    async def refund_slowly() -> Refund:
+        async with sessions() as refunding:
+            mine = await refunding.get_one(Payment, payment.id)
+            done = await service.refund(refunding, settings=stripe_settings, payment=mine, reason="Slow", actor=None)
+            await refunding.commit()
+            return done
+
+    async def another_write() -> None:
+        async with sessions() as other:
+            await other.execute(update(Payment).where(Payment.id == payment.id).values(updated_at=now()))
+            await other.commit()
+
+    first = asyncio.create_task(refund_slowly())
     try:
         assert await asyncio.to_thread(asked.wait, 15)
-        # Before the change the first refund's transaction held the payment's row (on SQLite
-        # the database) through Stripe's answer, and this one waited for it.
-        second = await asyncio.wait_for(
-            card_client.post(url, json={"amount_cents": 10000, "reason": "Quick"}, headers=organizer.headers), 5
-        )
-        assert second.status_code == 201, second.text
-        assert second.json()["status"] == "succeeded"
+        # Before the change the refund's transaction held the payment's row (on SQLite the
+        # database) through Stripe's answer, and this write waited for it.
+        await asyncio.wait_for(another_write(), 5)
     finally:
         answer.set()
-    assert (await first).json()["status"] == "succeeded"
+        refund = await first
+        await engine.dispose()
 
+    assert refund.status == RefundStatus.SUCCEEDED
     await db.refresh(payment)
-    assert payment.refundable_cents == 30000
+    assert payment.refundable_cents == 0
     assert payment.stripe_payment_intent_id is not None
-    assert stripe_refunds(localstripe, payment.stripe_payment_intent_id) == [10000, 20000]
+    assert stripe_refunds(localstripe, payment.stripe_payment_intent_id) == [60000]
 
 
 def _unreachable(real: Create, client: RefundService, *args: Any) -> Any:
