@@ -2,8 +2,10 @@
 line with Stripe's (including ones made in Stripe's dashboard).
 
 A refund never exceeds what was collected: its amount is reserved by a conditional UPDATE
-before Stripe is asked, and one idempotency key per refund means a retried request moves no
-money twice. A refund that fails gives its reservation back and flags the payment for staff.
+and committed with the pending refund before Stripe is asked (no lock is held for the network
+round trip), and one idempotency key per refund means a retried request, or reconciliation
+sending a refund Stripe never answered for, moves no money twice. A refund that fails gives
+its reservation back and flags the payment for staff.
 """
 
 from __future__ import annotations
