@@ -1,5 +1,6 @@
 """Reconciliation: asking Stripe again about unfinished card payments and pending refunds, to repair
-what a missed webhook left behind, and cancelling card payments abandoned for a day.
+what a missed webhook left behind, sending again refunds Stripe never answered for, and
+cancelling card payments abandoned for a day.
 
 Each app process runs it periodically (``events_app.wiring``), and ``events-app payments
 reconcile`` runs it by hand. Several may run at once: a payment is claimed with a
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from events_app.core.clock import now
 from events_app.payments.card import cancel_payment, refresh_card_payment
 from events_app.payments.models import LIVE_STATUSES, Payment, PaymentMethod, Refund, RefundStatus
+from events_app.payments.refunds import send_unsent_refunds
 from events_app.payments.stripe_client import card_payments_enabled
 from events_app.settings import Settings
 
@@ -41,12 +43,9 @@ def _claimable(moment: datetime) -> ColumnElement[bool]:
 
 
 def _unfinished() -> ColumnElement[bool]:
-    """Still worth asking Stripe about: live, or with a refund Stripe has not finished."""
+    """Still worth asking Stripe about: live, or with a refund Stripe has not finished (or never heard of)."""
     pending_refund = (
-        select(Refund.id)
-        .where(Refund.payment_id == Payment.id, Refund.status == RefundStatus.PENDING)
-        .where(Refund.stripe_refund_id.is_not(None))
-        .exists()
+        select(Refund.id).where(Refund.payment_id == Payment.id, Refund.status == RefundStatus.PENDING).exists()
     )
     return or_(Payment.status.in_(LIVE_STATUSES), pending_refund)
 
@@ -78,11 +77,7 @@ async def reconcile(engine: AsyncEngine, settings: Settings, *, limit: int = 200
             )
         )
         refund_payment_ids = set(
-            await db.scalars(
-                select(Refund.payment_id)
-                .where(Refund.status == RefundStatus.PENDING, Refund.stripe_refund_id.is_not(None))
-                .limit(limit)
-            )
+            await db.scalars(select(Refund.payment_id).where(Refund.status == RefundStatus.PENDING).limit(limit))
         )
     checked = changed = 0
     for payment_id in [*payment_ids, *(refund_payment_ids - set(payment_ids))]:
@@ -120,6 +115,8 @@ async def _reconcile_one(db: AsyncSession, settings: Settings, payment_id: uuid.
     payment = await db.get_one(Payment, payment_id)
     before = (payment.status, payment.amount_refunded_cents, payment.needs_attention)
     await refresh_card_payment(db, settings=settings, payment=payment)
+    # After the refresh, which recognises refunds Stripe made but whose answer was lost.
+    await send_unsent_refunds(db, settings, payment)
     if payment.status in LIVE_STATUSES and payment.created_at < moment - ABANDON_AFTER:
         await cancel_payment(
             db, settings=settings, payment=payment, actor=None, reason="Abandoned: not completed within a day."

@@ -2,17 +2,21 @@
 line with Stripe's (including ones made in Stripe's dashboard).
 
 A refund never exceeds what was collected: its amount is reserved by a conditional UPDATE
-before Stripe is asked, and one idempotency key per refund means a retried request moves no
-money twice. A refund that fails gives its reservation back and flags the payment for staff.
+and committed with the pending refund before Stripe is asked (no lock is held for the network
+round trip), and one idempotency key per refund means a retried request, or reconciliation
+sending a refund Stripe never answered for, moves no money twice. A refund that fails gives
+its reservation back and flags the payment for staff.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import stripe
+import structlog
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,12 +30,19 @@ from events_app.payments.errors import (
     RefundMethodMissing,
     RefundRefused,
     RefundTooLarge,
+    StripeUnavailable,
 )
 from events_app.payments.handlers import tell_refunded
 from events_app.payments.ledger import audit, flag
 from events_app.payments.models import Payment, PaymentMethod, PaymentStatus, ReceiptMethod, Refund, RefundStatus
 from events_app.payments.stripe_client import as_dict, error_message, stripe_api
 from events_app.settings import Settings
+
+log = structlog.get_logger(__name__)
+
+# A pending refund without Stripe's answer this long after it was asked for is sent again: by
+# then the request that asked has given up or died (its retry carries the same idempotency key).
+SEND_AGAIN_AFTER = timedelta(minutes=1)
 
 
 async def refund(
@@ -67,6 +78,8 @@ async def refund(
     amount = payment.refundable_cents if amount_cents is None else amount_cents
     if amount <= 0:
         raise NothingToRefund("Nothing is left to refund on this payment.")
+    if payment.method == PaymentMethod.CARD and not payment.stripe_payment_intent_id:
+        raise NothingToRefund("This card payment never reached Stripe; there is nothing to refund.")
     # Reserve first, in one statement: two refunds racing can never give back more than was paid.
     if not await _reserve(db, payment, amount, statuses=(PaymentStatus.PAID, PaymentStatus.PENDING)):
         raise RefundTooLarge(
@@ -100,29 +113,81 @@ async def refund(
     if payment.method == PaymentMethod.INVOICE:
         await _finish_refund(db, settings, payment, refund_row, status=RefundStatus.SUCCEEDED)
         return refund_row
-    if not payment.stripe_payment_intent_id:
-        raise NothingToRefund("This card payment never reached Stripe; there is nothing to refund.")
-    async with stripe_api(settings) as client:
-        try:
+    # The reservation and the pending refund are committed before Stripe is asked: the payment's
+    # row (on SQLite the whole database) stays locked for no network round trip. Should Stripe
+    # fail or this process die now, reconciliation asks again with the same idempotency key.
+    await db.commit()
+    await send_to_stripe(db, settings, payment, refund_row)
+    if refund_row.status == RefundStatus.FAILED:
+        raise RefundRefused(f"Stripe refused the refund: {refund_row.failure_message}")
+    return refund_row
+
+
+async def send_to_stripe(db: AsyncSession, settings: Settings, payment: Payment, refund_row: Refund) -> None:
+    """Asks Stripe for a committed pending refund, outside any transaction, then commits its answer.
+
+    A refusal fails the refund (its reservation given back, the payment flagged); a network
+    or Stripe outage leaves it pending, without a Stripe id, for reconciliation to send again.
+    """
+    assert payment.stripe_payment_intent_id
+    assert not db.in_transaction(), "no lock may be held while Stripe is asked"
+    try:
+        async with stripe_api(settings) as client:
             stripe_refund = as_dict(
                 await asyncio.to_thread(
                     client.v1.refunds.create,
                     {
                         "payment_intent": payment.stripe_payment_intent_id,
-                        "amount": amount,
+                        "amount": refund_row.amount_cents,
+                        # How reconciliation recognises this refund should Stripe's answer be lost.
                         "metadata": {"refund_id": str(refund_row.id), "payment_id": str(payment.id)},
                     },
                     # Derived from the caller's key when there is one, so a retried request
-                    # whose first attempt rolled back still asks Stripe for the same refund.
-                    {"idempotency_key": f"refund-{key}"[:255]},
+                    # (or reconciliation) asks Stripe for the same refund again.
+                    {"idempotency_key": f"refund-{refund_row.idempotency_key}"[:255]},
                 )
             )
-        except stripe.InvalidRequestError as exc:
-            raise RefundRefused(f"Stripe refused the refund: {error_message(exc)}") from exc
-    refund_row.stripe_refund_id = stripe_refund["id"]
-    await db.flush()
-    await _apply_stripe_refund(db, settings, payment, refund_row, stripe_refund)
-    return refund_row
+    except stripe.InvalidRequestError as exc:
+        await _finish_refund(
+            db, settings, payment, refund_row, status=RefundStatus.FAILED, failure_message=error_message(exc)
+        )
+    except StripeUnavailable:
+        log.warning("refund_left_for_reconciliation", refund_id=str(refund_row.id))
+        return
+    else:
+        await _record_stripe_refund(db, settings, payment, refund_row, stripe_refund)
+    await db.commit()
+
+
+async def send_unsent_refunds(db: AsyncSession, settings: Settings, payment: Payment) -> bool:
+    """Sends again the payment's pending refunds that Stripe never answered for (reconciliation)."""
+    unsent = list(
+        await db.scalars(
+            select(Refund).where(
+                Refund.payment_id == payment.id,
+                Refund.status == RefundStatus.PENDING,
+                Refund.stripe_refund_id.is_(None),
+                Refund.created_at < now() - SEND_AGAIN_AFTER,
+            )
+        )
+    )
+    await db.commit()  # nothing is held while Stripe is asked
+    for refund_row in unsent:
+        await send_to_stripe(db, settings, payment, refund_row)
+    return bool(unsent)
+
+
+async def _record_stripe_refund(
+    db: AsyncSession, settings: Settings, payment: Payment, refund_row: Refund, stripe_refund: dict[str, Any]
+) -> bool:
+    await db.execute(
+        update(Refund)
+        .where(Refund.id == refund_row.id, Refund.stripe_refund_id.is_(None))
+        .values(stripe_refund_id=stripe_refund["id"], updated_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    await db.refresh(refund_row)
+    return await _apply_stripe_refund(db, settings, payment, refund_row, stripe_refund)
 
 
 async def _reserve(
@@ -203,12 +268,27 @@ async def sync_refunds(db: AsyncSession, settings: Settings, payment: Payment) -
     for item in listed.data:
         stripe_refund = as_dict(item)
         refund_row = await db.scalar(select(Refund).where(Refund.stripe_refund_id == stripe_refund["id"]))
+        if refund_row is None and (ours := await _sent_by_us(db, payment, stripe_refund)) is not None:
+            changed = await _record_stripe_refund(db, settings, payment, ours, stripe_refund) or changed
+            continue
         if refund_row is None:
             refund_row = await _adopt_stripe_refund(db, payment, stripe_refund)
             if refund_row is None:
                 continue
         changed = await _apply_stripe_refund(db, settings, payment, refund_row, stripe_refund) or changed
     return changed
+
+
+async def _sent_by_us(db: AsyncSession, payment: Payment, stripe_refund: dict[str, Any]) -> Refund | None:
+    """Our pending refund that Stripe made but whose answer never reached us (the process died)."""
+    refund_id = (stripe_refund.get("metadata") or {}).get("refund_id")
+    try:
+        wanted = uuid.UUID(str(refund_id))
+    except ValueError:
+        return None
+    return await db.scalar(
+        select(Refund).where(Refund.id == wanted, Refund.payment_id == payment.id, Refund.stripe_refund_id.is_(None))
+    )
 
 
 async def _adopt_stripe_refund(db: AsyncSession, payment: Payment, stripe_refund: dict[str, Any]) -> Refund | None:
