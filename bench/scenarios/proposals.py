@@ -7,6 +7,8 @@ page is rendered from the same queue the API answers with, so the two rows show 
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -34,7 +36,7 @@ async def _prepare(bench: Bench) -> tuple[str, str]:
                                               role=Role.REVIEWER)  # fmt: skip
             call = (await db.scalars(select(Call).where(Call.conference_id == conference.id))).one()
             for track_id in call.track_ids:
-                data = ReviewerIn(user_id=user.id, track_id=track_id)  # type: ignore[arg-type]
+                data = ReviewerIn(user_id=user.id, track_id=uuid.UUID(str(track_id)))
                 await reviews.assign_reviewer(db, conference=conference, data=data, actor=None)
             issued = await accounts.issue_token(db, user_id=user.id, name="bench")
             await db.commit()
