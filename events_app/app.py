@@ -41,6 +41,7 @@ from events_app.backoffice.audit_log import AssociationAudit, ConferenceAudit
 from events_app.backoffice.billing import AssociationBilling, ConferenceBilling
 from events_app.backoffice.checkin import CheckinOffice, StaffHome, StationSetUp
 from events_app.backoffice.cities import CityImportOffice
+from events_app.backoffice.conference_setup import ConferenceDetails, NewConference
 from events_app.backoffice.expo import ExpoOffice, PartnerProgramOffice
 from events_app.backoffice.pages import CityOffice, ConferenceOffice, OfficeHome, office_static
 from events_app.backoffice.people import PeopleOffice
@@ -117,7 +118,9 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     CheckinPages,
     checkin_static,
     OfficeHome,
+    NewConference,
     ConferenceOffice,
+    ConferenceDetails,
     CityOffice,
     ProgramOffice,
     RegistrationOffice,

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts import service as accounts
 from events_app.accounts.access import allow
 from events_app.accounts.service import Principal
-from events_app.backoffice.forms import cents_from, dollars
+from events_app.backoffice.forms import cents_from, dollars, local_moment
 from events_app.conferences.models import Conference
 from events_app.core.downloads import download
 from events_app.core.errors import DomainError
@@ -78,13 +78,6 @@ async def _undo(db: AsyncSession, *shown: object) -> None:
     await db.rollback()
     for item in shown:
         await db.refresh(item)
-
-
-def _local_moment(text: str, timezone: str, what: str) -> datetime:
-    try:
-        return datetime.fromisoformat(text.strip()).replace(tzinfo=ZoneInfo(timezone))
-    except ValueError:
-        raise ValueError(f"{text.strip()!r} is not a date and time for {what}.") from None
 
 
 def _whole(text: str, what: str) -> int:
@@ -415,7 +408,7 @@ def _settings_in(form: SettingsForm, timezone: str) -> ExpoSettingsIn:
         moment, _, percent = line.strip().rpartition(" ")
         bands.append(
             {
-                "cancel_before": _local_moment(moment.replace(" ", "T"), timezone, f"refund band line {n}"),
+                "cancel_before": local_moment(moment.replace(" ", "T"), timezone, f"refund band line {n}"),
                 "refund_percent": _whole(percent, f"refund percent on line {n}"),
             }
         )
@@ -438,7 +431,7 @@ def _settings_in(form: SettingsForm, timezone: str) -> ExpoSettingsIn:
 def _window_in(form: WindowForm, timezone: str) -> WindowIn:
     fields: dict[str, Any] = {
         "name": form.name.strip(),
-        "opens_at": _local_moment(form.opens_at, timezone, "when the window opens"),
+        "opens_at": local_moment(form.opens_at, timezone, "when the window opens"),
     }
     if form.who == "tier":
         try:

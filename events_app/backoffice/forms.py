@@ -6,15 +6,17 @@ optional field clears it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 
+from events_app.conferences.models import Conference
+from events_app.conferences.schemas import ConferenceIn, ConferencePatch
 from events_app.registration.models import RegistrationType
-from events_app.registration.schemas import TypePatch
+from events_app.registration.schemas import TypeIn, TypePatch
 
 PRICE_FIELDS = (
     "member_price",
@@ -43,10 +45,23 @@ def dollars(cents: int | None) -> str:
     return "" if cents is None else f"{cents // 100}.{cents % 100:02d}"
 
 
+def local_moment(text: str, timezone: str, what: str) -> datetime:
+    """A ``datetime-local`` field's value read as the conference's wall clock."""
+    try:
+        return datetime.fromisoformat(text.strip()).replace(tzinfo=ZoneInfo(timezone))
+    except ValueError:
+        raise ValueError(f"{text.strip()!r} is not a date and time for {what}.") from None
+
+
+def _local(moment: datetime | None, zone: ZoneInfo) -> str:
+    return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+
+
 class TypeForm(msgspec.Struct):
     """The registration type form as posted: every field as typed."""
 
     name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    kind: Annotated[str, msgspec.Meta(max_length=30)] = ""  # a new type's only; a type keeps its kind
     member_price: str = ""
     non_member_price: str = ""
     early_member_price: str = ""
@@ -67,8 +82,7 @@ def type_form(registration_type: RegistrationType, timezone: str) -> TypeForm:
     zone = ZoneInfo(timezone)
     values: dict[str, Any] = {f: dollars(getattr(t, f"{f}_cents")) for f in PRICE_FIELDS}
     for f in TIME_FIELDS:
-        moment: datetime | None = getattr(t, f)
-        values[f] = "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        values[f] = _local(getattr(t, f), zone)
     return TypeForm(
         name=t.name, capacity="" if t.capacity is None else str(t.capacity), active="on" if t.active else "", **values
     )
@@ -76,7 +90,6 @@ def type_form(registration_type: RegistrationType, timezone: str) -> TypeForm:
 
 def type_patch(form: TypeForm, timezone: str) -> TypePatch:
     """The change the form asks for; ``ValueError`` says which field is wrong and why."""
-    zone = ZoneInfo(timezone)
     changes: dict[str, Any] = {"name": form.name.strip(), "active": form.active == "on"}
     for f in PRICE_FIELDS:
         typed = getattr(form, f).strip()
@@ -85,10 +98,7 @@ def type_patch(form: TypeForm, timezone: str) -> TypePatch:
         changes[f"{f}_cents"] = cents_from(typed) if typed else None
     for f in TIME_FIELDS:
         typed = getattr(form, f).strip()
-        try:
-            changes[f] = datetime.fromisoformat(typed).replace(tzinfo=zone) if typed else None
-        except ValueError:
-            raise ValueError(f"{typed!r} is not a date and time for {f.replace('_', ' ')}.") from None
+        changes[f] = local_moment(typed, timezone, f.replace("_", " ")) if typed else None
     if not form.capacity.strip():
         changes["capacity"] = None
     elif form.capacity.strip().isdigit():
@@ -97,5 +107,87 @@ def type_patch(form: TypeForm, timezone: str) -> TypePatch:
         raise ValueError("The capacity is a whole number of seats, or empty for no limit.")
     try:
         return msgspec.convert(changes, TypePatch)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"Not saved: {exc}.") from None
+
+
+def type_in(form: TypeForm, timezone: str) -> TypeIn:
+    """A new type as the form describes it: the same fields as a change, and its kind."""
+    fields = {k: v for k, v in msgspec.structs.asdict(type_patch(form, timezone)).items() if v is not msgspec.UNSET}
+    try:
+        return msgspec.convert({**fields, "kind": form.kind}, TypeIn)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"Not added: {exc}.") from None
+
+
+class ConferenceForm(msgspec.Struct):
+    """The conference form as posted; the slug only when the conference is new (addresses keep it)."""
+
+    slug: Annotated[str, msgspec.Meta(max_length=80)] = ""
+    name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    timezone: Annotated[str, msgspec.Meta(max_length=64)] = "America/Los_Angeles"
+    venue_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    venue_address: Annotated[str, msgspec.Meta(max_length=400)] = ""
+    starts_on: str = ""
+    ends_on: str = ""
+    registration_opens_at: str = ""
+    registration_closes_at: str = ""
+    description: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    admit_invoiced_members: str = ""
+
+
+def conference_form(conference: Conference) -> ConferenceForm:
+    zone = ZoneInfo(conference.timezone)
+    return ConferenceForm(
+        slug=conference.slug,
+        name=conference.name,
+        timezone=conference.timezone,
+        venue_name=conference.venue_name,
+        venue_address=conference.venue_address,
+        starts_on=conference.starts_on.isoformat(),
+        ends_on=conference.ends_on.isoformat(),
+        registration_opens_at=_local(conference.registration_opens_at, zone),
+        registration_closes_at=_local(conference.registration_closes_at, zone),
+        description=conference.description,
+        admit_invoiced_members="on" if conference.admit_invoiced_members else "",
+    )
+
+
+def _conference_fields(form: ConferenceForm) -> dict[str, Any]:
+    """The fields every conference form has, read; ``ValueError`` names the one that is wrong."""
+    timezone = form.timezone.strip()
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{timezone!r} is not an IANA time zone such as America/Los_Angeles.") from None
+    fields: dict[str, Any] = {
+        "name": form.name.strip(),
+        "timezone": timezone,
+        "venue_name": form.venue_name.strip(),
+        "venue_address": form.venue_address.strip(),
+        "description": form.description.strip(),
+        "admit_invoiced_members": form.admit_invoiced_members == "on",
+    }
+    for f in ("starts_on", "ends_on"):
+        try:
+            fields[f] = date.fromisoformat(getattr(form, f).strip())
+        except ValueError:
+            raise ValueError(f"Give the day the conference {f.removesuffix('_on')}.") from None
+    for f in ("registration_opens_at", "registration_closes_at"):
+        typed = getattr(form, f).strip()
+        fields[f] = local_moment(typed, timezone, f"when {f.removesuffix('_at').replace('_', ' ')}") if typed else None
+    return fields
+
+
+def conference_in(form: ConferenceForm) -> ConferenceIn:
+    try:
+        return msgspec.convert({**_conference_fields(form), "slug": form.slug.strip().lower()}, ConferenceIn)
+    except msgspec.ValidationError as exc:
+        raise ValueError(f"Not added: {exc}.") from None
+
+
+def conference_patch(form: ConferenceForm) -> ConferencePatch:
+    try:
+        return msgspec.convert(_conference_fields(form), ConferencePatch)
     except msgspec.ValidationError as exc:
         raise ValueError(f"Not saved: {exc}.") from None

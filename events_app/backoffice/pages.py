@@ -30,7 +30,7 @@ from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.service import Principal
 from events_app.audit import service as audit
 from events_app.backoffice import figures
-from events_app.backoffice.forms import TypeForm, cents_from, type_form, type_patch
+from events_app.backoffice.forms import TypeForm, cents_from, type_form, type_in, type_patch
 from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference, MemberCity
 from events_app.conferences.schemas import CityPatch
@@ -45,7 +45,14 @@ from events_app.registration import cancellation, checkout, notes, reports
 from events_app.registration import service as registration
 from events_app.registration.checkout import PURPOSE as ORDER_PURPOSE
 from events_app.registration.dependencies import provide_order, provide_registration_type
-from events_app.registration.models import LIVE_ATTENDEE, Order, OrderStatus, PaymentMethod, RegistrationType
+from events_app.registration.models import (
+    LIVE_ATTENDEE,
+    Order,
+    OrderStatus,
+    PaymentMethod,
+    RegistrationType,
+    TypeKind,
+)
 from events_app.settings import Settings
 
 E = TypeVar("E", bound=StrEnum)
@@ -394,6 +401,40 @@ class ConferenceOffice(Controller):
             "done": DONE.get(done, ""),
         }
         return Template("backoffice/types.html", context=context)
+
+    @get("/types/new", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-new-type")
+    async def new_type(self, actor: NamedDependency[Principal], conference: NamedDependency[Conference]) -> Template:
+        form = TypeForm(active="on")
+        context = {"principal": actor, "conference": conference, "type": None, "form": form, "kinds": list(TypeKind)}
+        return Template("backoffice/type.html", context=context)
+
+    @post("/types", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def add_type(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        data: URLEncodedBody[TypeForm],
+    ) -> Template | Redirect:
+        """Adds a type with its prices; comps and exhibitor staff are sold only by code."""
+        try:
+            await registration.create_type(
+                db_session, conference=conference, data=type_in(data, conference.timezone), actor=actor
+            )
+        except (DomainError, ValueError) as exc:
+            await db_session.rollback()
+            await db_session.refresh(conference)
+            context = {
+                "principal": actor,
+                "conference": conference,
+                "type": None,
+                "form": data,
+                "kinds": list(TypeKind),
+                "error": exc.detail if isinstance(exc, DomainError) else str(exc),
+            }
+            return Template("backoffice/type.html", context=context, status_code=422)
+        await db_session.commit()
+        return Redirect(f"/office/c/{conference.slug}/types?done=type", status_code=303)
 
     @get("/types/{type_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-type")
     async def edit_type(

@@ -1,0 +1,128 @@
+"""The back office's conference set-up: a new conference (a draft), its details, and publishing it.
+
+The conferences' service keeps no audit of its own (the API's callers are tokens and scripts),
+so these pages record each change in the audit log themselves.
+"""
+
+from __future__ import annotations
+
+from litestar import Controller, MediaType, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from events_app.accounts.access import allow
+from events_app.accounts.service import Principal
+from events_app.audit.service import record
+from events_app.backoffice.forms import ConferenceForm, conference_form, conference_in, conference_patch
+from events_app.conferences import service as conferences
+from events_app.conferences.models import Conference, ConferenceStatus
+from events_app.conferences.schemas import ConferencePatch
+from events_app.core.errors import DomainError
+
+ORGANIZERS = allow()
+DONE = {
+    "created": "The conference is created as a draft: only organizers see it until it is published.",
+    "details": "The details are saved.",
+    "published": "The conference is published: everyone sees it, and registration opens as set.",
+}
+
+
+def _form_page(
+    principal: Principal, form: ConferenceForm, *, conference: Conference | None = None, error: str = "", done: str = ""
+) -> Template:
+    context = {
+        "principal": principal,
+        "conference": conference,
+        "section": "details",
+        "form": form,
+        "error": error,
+        "done": DONE.get(done, ""),
+    }
+    return Template("backoffice/conference.html", context=context, status_code=422 if error else 200)
+
+
+class NewConference(Controller):
+    path = "/office/conferences"
+    include_in_schema = False
+
+    @get("/new", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-new-conference")
+    async def new(self, actor: NamedDependency[Principal]) -> Template:
+        return _form_page(actor, ConferenceForm())
+
+    @post("/", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def create(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        data: URLEncodedBody[ConferenceForm],
+    ) -> Template | Redirect:
+        """Creates the conference as a draft; its slug is in every address that belongs to it from now on."""
+        try:
+            conference = await conferences.create_conference(db_session, data=conference_in(data))
+        except (DomainError, ValueError) as exc:
+            await db_session.rollback()
+            return _form_page(actor, data, error=exc.detail if isinstance(exc, DomainError) else str(exc))
+        await record(
+            db_session, actor=actor, action="conference.created", subject_type="conference",
+            subject_id=conference.id, conference_id=conference.id, slug=conference.slug,
+        )  # fmt: skip
+        await db_session.commit()
+        return Redirect(f"/office/c/{conference.slug}/details?done=created", status_code=303)
+
+
+class ConferenceDetails(Controller):
+    path = "/office/c/{slug:str}"
+    include_in_schema = False
+
+    @get("/details", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-conference-details")
+    async def details(
+        self,
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        done: FromQuery[str] = "",
+    ) -> Template:
+        return _form_page(actor, conference_form(conference), conference=conference, done=done)
+
+    @post("/details", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def save(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+        data: URLEncodedBody[ConferenceForm],
+    ) -> Template | Redirect:
+        """Saves the name, venue, dates, registration times and whether invoiced members get in."""
+        try:
+            await conferences.update_conference(db_session, conference=conference, data=conference_patch(data))
+        except (DomainError, ValueError) as exc:
+            await db_session.rollback()
+            await db_session.refresh(conference)
+            data.slug = conference.slug
+            reason = exc.detail if isinstance(exc, DomainError) else str(exc)
+            return _form_page(actor, data, conference=conference, error=reason)
+        await record(
+            db_session, actor=actor, action="conference.updated", subject_type="conference",
+            subject_id=conference.id, conference_id=conference.id,
+        )  # fmt: skip
+        await db_session.commit()
+        return Redirect(f"/office/c/{conference.slug}/details?done=details", status_code=303)
+
+    @post("/publish", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def publish(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        conference: NamedDependency[Conference],
+    ) -> Redirect:
+        """Makes a draft visible to everyone; publishing again changes nothing."""
+        if conference.status == ConferenceStatus.DRAFT:
+            published = ConferencePatch(status=ConferenceStatus.PUBLISHED)
+            await conferences.update_conference(db_session, conference=conference, data=published)
+            await record(
+                db_session, actor=actor, action="conference.published", subject_type="conference",
+                subject_id=conference.id, conference_id=conference.id,
+            )  # fmt: skip
+            await db_session.commit()
+        return Redirect(f"/office/c/{conference.slug}/details?done=published", status_code=303)
