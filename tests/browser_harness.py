@@ -15,6 +15,7 @@ import pytest
 from playwright.async_api import Browser, Page, Route, async_playwright
 
 if TYPE_CHECKING:
+    from tests.conftest import Caller, LiveServer
     from tests.stripe_harness import LocalStripe
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -102,3 +103,35 @@ async def serious_accessibility_violations(page: Page) -> list[dict[str, object]
              .map(v => ({id: v.id, help: v.help, where: v.nodes.map(n => n.target.join(" "))}))"""
     )
     return found
+
+
+# Reads the QR code drawn on the page the way a phone's camera app would: pixels in, text out (jsQR,
+# the decoder the scanner page itself vendors).
+READ_QR = """async () => {
+  await new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = "/static/checkin/vendor/jsqr/jsQR.js";
+    script.onload = resolve;
+    script.onerror = reject;
+    document.head.append(script);
+  });
+  const svg = document.querySelector(".provision-qr svg");
+  const image = new Image();
+  image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(new XMLSerializer().serializeToString(svg));
+  await image.decode();
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = 600;
+  const context = canvas.getContext("2d");
+  context.fillStyle = "#fff";
+  context.fillRect(0, 0, 600, 600);
+  context.drawImage(image, 0, 0, 600, 600);
+  const pixels = context.getImageData(0, 0, 600, 600);
+  return (window.jsQR(pixels.data, 600, 600) || {}).data || null;
+}"""
+
+
+async def sign_in(page: Page, server: LiveServer, caller: Caller, next_path: str = "/") -> None:
+    await page.goto(f"{server.url}/login?next={next_path}")
+    await page.get_by_label("Email").fill(caller.email)
+    await page.get_by_label("Password").fill(caller.password)
+    await page.get_by_role("button", name="Sign in").click()

@@ -14,7 +14,7 @@ from events_app.checkin import assignments
 from events_app.expo import holds
 from events_app.expo.models import Booth
 from events_app.settings import Settings
-from tests.browser_harness import serious_accessibility_violations
+from tests.browser_harness import READ_QR, serious_accessibility_violations, sign_in
 from tests.checkin.conftest import badge_of, build_world, organizer_principal
 from tests.conftest import Caller, LiveServer, MakeCaller
 from tests.expo import conftest as expo_world
@@ -24,37 +24,6 @@ pytestmark = pytest.mark.browser
 
 expo = expo_world.expo
 make_partner = expo_world.make_partner
-
-# Reads the QR code drawn on the page the way a phone's camera app would: pixels in, text out (jsQR,
-# the decoder the scanner page itself vendors).
-READ_QR = """async () => {
-  await new Promise((resolve, reject) => {
-    const script = document.createElement("script");
-    script.src = "/static/checkin/vendor/jsqr/jsQR.js";
-    script.onload = resolve;
-    script.onerror = reject;
-    document.head.append(script);
-  });
-  const svg = document.querySelector(".provision-qr svg");
-  const image = new Image();
-  image.src = "data:image/svg+xml;charset=utf-8," + encodeURIComponent(new XMLSerializer().serializeToString(svg));
-  await image.decode();
-  const canvas = document.createElement("canvas");
-  canvas.width = canvas.height = 600;
-  const context = canvas.getContext("2d");
-  context.fillStyle = "#fff";
-  context.fillRect(0, 0, 600, 600);
-  context.drawImage(image, 0, 0, 600, 600);
-  const pixels = context.getImageData(0, 0, 600, 600);
-  return (window.jsQR(pixels.data, 600, 600) || {}).data || null;
-}"""
-
-
-async def _sign_in(page: Page, server: LiveServer, caller: Caller, next_path: str = "/") -> None:
-    await page.goto(f"{server.url}/login?next={next_path}")
-    await page.get_by_label("Email").fill(caller.email)
-    await page.get_by_label("Password").fill(caller.password)
-    await page.get_by_role("button", name="Sign in").click()
 
 
 async def test_a_phone_reads_the_stations_qr_code_and_scans_a_badge(
@@ -78,7 +47,7 @@ async def test_a_phone_reads_the_stations_qr_code_and_scans_a_badge(
 
     organizer = await browser.new_context(bypass_csp=True)  # axe is injected as a script of the page
     screen = await organizer.new_page()
-    await _sign_in(screen, server, world.organizer, "/office")
+    await sign_in(screen, server, world.organizer, "/office")
     await screen.get_by_role("link", name=world.conference.name).click()
     await screen.get_by_role("navigation", name=world.conference.name).get_by_role("link", name="Stations").click()
     await accessible(screen)
@@ -119,7 +88,7 @@ async def test_a_phone_reads_the_stations_qr_code_and_scans_a_badge(
 
     staff = await browser.new_context(bypass_csp=True)
     own = await staff.new_page()
-    await _sign_in(own, server, world.staff)
+    await sign_in(own, server, world.staff)
     await expect(own.get_by_role("heading", level=1)).to_contain_text("Your tools")
     await accessible(own)
     await own.get_by_role("link", name="Desk look-up").click()
@@ -161,7 +130,7 @@ async def test_the_expo_office_pages_pass_axe_core(
     async def accessible(name: str) -> None:
         found.extend(f"{name}: {v}" for v in await serious_accessibility_violations(page))
 
-    await _sign_in(page, server, organizer, "/office")
+    await sign_in(page, server, organizer, "/office")
     office = f"{server.url}/office/c/{expo.conference.slug}/expo"
     await page.goto(office)
     await accessible("expo")
