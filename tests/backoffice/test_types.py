@@ -60,3 +60,21 @@ async def test_a_capacity_below_the_seats_taken_comes_back_with_the_reason_and_c
     assert "&#39;six&#39; is not an amount in dollars and cents" in bad_price.text
     await db.refresh(world.full)
     assert (world.full.member_price_cents, world.full.capacity) == (60000, None)
+
+
+async def test_a_new_type_is_added_with_its_prices_and_a_refused_one_writes_nothing(
+    client: AsyncTestClient[Litestar], db: AsyncSession, world: World, organizer: Caller
+) -> None:
+    await sign_in(client, organizer)
+    fields = {"name": "Student", "kind": "guest", "member_price": "95", "non_member_price": "95", "active": "on"}
+    refused = await client.post(f"{OFFICE}/types", data=form(client, **{**fields, "kind": "vip"}))
+    assert refused.status_code == 422
+    assert "Not added:" in refused.text
+    taken = await client.post(f"{OFFICE}/types", data=form(client, **{**fields, "name": "Guest"}))
+    assert taken.status_code == 422
+    assert "already has a type named" in taken.text
+    added = await client.post(f"{OFFICE}/types", data=form(client, **fields))
+    assert "The registration type is saved." in added.text
+    assert "$95.00" in added.text
+    added_by = select(AuditEvent.actor).where(AuditEvent.action == "registration.type_created")
+    assert list(await db.scalars(added_by.where(AuditEvent.actor != "system"))) == [organizer.email]
