@@ -43,6 +43,13 @@ def _form_page(
     return Template("backoffice/conference.html", context=context, status_code=422 if error else 200)
 
 
+async def _audit(db: AsyncSession, actor: Principal, conference: Conference, action: str) -> None:
+    await record(
+        db, actor=actor, action=f"conference.{action}", subject_type="conference", subject_id=conference.id,
+        conference_id=conference.id, slug=conference.slug,
+    )  # fmt: skip
+
+
 class NewConference(Controller):
     path = "/office/conferences"
     include_in_schema = False
@@ -64,10 +71,7 @@ class NewConference(Controller):
         except (DomainError, ValueError) as exc:
             await db_session.rollback()
             return _form_page(actor, data, error=exc.detail if isinstance(exc, DomainError) else str(exc))
-        await record(
-            db_session, actor=actor, action="conference.created", subject_type="conference",
-            subject_id=conference.id, conference_id=conference.id, slug=conference.slug,
-        )  # fmt: skip
+        await _audit(db_session, actor, conference, "created")
         await db_session.commit()
         return Redirect(f"/office/c/{conference.slug}/details?done=created", status_code=303)
 
@@ -102,10 +106,7 @@ class ConferenceDetails(Controller):
             data.slug = conference.slug
             reason = exc.detail if isinstance(exc, DomainError) else str(exc)
             return _form_page(actor, data, conference=conference, error=reason)
-        await record(
-            db_session, actor=actor, action="conference.updated", subject_type="conference",
-            subject_id=conference.id, conference_id=conference.id,
-        )  # fmt: skip
+        await _audit(db_session, actor, conference, "updated")
         await db_session.commit()
         return Redirect(f"/office/c/{conference.slug}/details?done=details", status_code=303)
 
@@ -120,9 +121,6 @@ class ConferenceDetails(Controller):
         if conference.status == ConferenceStatus.DRAFT:
             published = ConferencePatch(status=ConferenceStatus.PUBLISHED)
             await conferences.update_conference(db_session, conference=conference, data=published)
-            await record(
-                db_session, actor=actor, action="conference.published", subject_type="conference",
-                subject_id=conference.id, conference_id=conference.id,
-            )  # fmt: skip
+            await _audit(db_session, actor, conference, "published")
             await db_session.commit()
         return Redirect(f"/office/c/{conference.slug}/details?done=published", status_code=303)
