@@ -45,6 +45,7 @@ from events_app.backoffice.expo import ExpoOffice, PartnerProgramOffice
 from events_app.backoffice.pages import CityOffice, ConferenceOffice, OfficeHome, office_static
 from events_app.backoffice.people import PeopleOffice
 from events_app.backoffice.program import ProgramOffice
+from events_app.backoffice.program_schedule import ScheduleOffice
 from events_app.backoffice.registration import RegistrationOffice
 from events_app.checkin.controllers import BadgeImages, checkin_router
 from events_app.checkin.live import channels_plugin
@@ -120,6 +121,7 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ConferenceOffice,
     CityOffice,
     ProgramOffice,
+    ScheduleOffice,
     RegistrationOffice,
     AssociationBilling,
     ConferenceBilling,

@@ -1,4 +1,6 @@
-"""What organizers type into the back office's forms, read as the services' own shapes.
+"""What organizers type into the back office's forms, read as the services' own shapes, and what
+every section does with a form: ask first before anything is taken away, and show a refused form
+again with the reason.
 
 Amounts are typed in dollars and cents, times in the conference's own time zone; an empty
 optional field clears it.
@@ -6,13 +8,17 @@ optional field clears it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import msgspec
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.core.errors import DomainError
 from events_app.registration.models import RegistrationType
 from events_app.registration.schemas import TypePatch
 
@@ -26,6 +32,69 @@ PRICE_FIELDS = (
 )
 TIME_FIELDS = ("early_bird_until", "onsite_from", "sale_starts_at", "sale_ends_at")
 REQUIRED = {"member_price", "non_member_price"}
+# Shows a refused form again, given the reason and the status to answer with.
+Refused = Callable[[str, int], Awaitable[Template]]
+
+
+def reason(exc: Exception) -> str:
+    """What the page says about a refused change."""
+    if isinstance(exc, DomainError):
+        return exc.detail
+    if isinstance(exc, msgspec.ValidationError):
+        return f"Not saved: {exc}."
+    return str(exc)
+
+
+def refusal_status(exc: Exception) -> int:
+    """The service's own status for what it refuses; 422 for what was typed wrong."""
+    return int(exc.status) if isinstance(exc, DomainError) else 422
+
+
+async def roll_back(db: AsyncSession, *shown: object) -> None:
+    """Forgets a refused change, and reloads what the page shows again (a rollback expires it).
+
+    The request's session commits whatever a handler leaves in it, so a handler that answers a
+    refusal with a page rather than an error must roll back itself.
+    """
+    await db.rollback()
+    for thing in shown:
+        await db.refresh(thing)
+
+
+async def save_or_refuse(
+    db: AsyncSession,
+    change: Callable[[], Awaitable[object]],
+    *,
+    then: str,
+    refused: Refused,
+    shown: tuple[object, ...] = (),
+) -> Template | Redirect:
+    """Makes the change and commits it before going on to ``then``; a refused one is rolled back and
+    ``refused`` shows the form again with the reason and status (``shown`` are reloaded for it first)."""
+    try:
+        await change()
+    except (DomainError, ValueError) as exc:
+        await roll_back(db, *shown)
+        return await refused(reason(exc), refusal_status(exc))
+    await db.commit()
+    return Redirect(then, status_code=303)
+
+
+async def confirm_then(
+    db: AsyncSession,
+    confirmed: object,
+    *,
+    ask: Callable[[], Awaitable[Template]],
+    act: Callable[[], Awaitable[object]],
+    then: str,
+) -> Template | Redirect:
+    """Asks first: without the confirm form's ``confirmed`` field the page from ``ask`` says what
+    will happen; with it the action runs and is committed before going on to ``then``."""
+    if not confirmed:
+        return await ask()
+    await act()
+    await db.commit()
+    return Redirect(then, status_code=303)
 
 
 def cents_from(text: str) -> int:
