@@ -32,7 +32,8 @@ PRICE_FIELDS = (
 )
 TIME_FIELDS = ("early_bird_until", "onsite_from", "sale_starts_at", "sale_ends_at")
 REQUIRED = {"member_price", "non_member_price"}
-# Shows a refused form again, given the reason and the status to answer with.
+# A change to make, and what shows a refused form again given the reason and the status to answer with.
+Change = Callable[[], Awaitable[object]]
 Refused = Callable[[str, int], Awaitable[Template]]
 
 
@@ -63,7 +64,7 @@ async def roll_back(db: AsyncSession, *shown: object) -> None:
 
 async def save_or_refuse(
     db: AsyncSession,
-    change: Callable[[], Awaitable[object]],
+    change: Change,
     *,
     then: str,
     refused: Refused,
@@ -80,12 +81,18 @@ async def save_or_refuse(
     return Redirect(then, status_code=303)
 
 
+class ConfirmForm(msgspec.Struct):
+    """The "yes, go ahead" form a confirm page posts back."""
+
+    confirmed: str = ""
+
+
 async def confirm_then(
     db: AsyncSession,
     confirmed: object,
     *,
     ask: Callable[[], Awaitable[Template]],
-    act: Callable[[], Awaitable[object]],
+    act: Change,
     then: str,
 ) -> Template | Redirect:
     """Asks first: without the confirm form's ``confirmed`` field the page from ``ask`` says what
@@ -106,6 +113,14 @@ def cents_from(text: str) -> int:
     if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
         raise ValueError(f"{text!r} is not an amount in dollars and cents.")
     return int(amount * 100)
+
+
+def whole_number(text: str, what: str) -> int:
+    """A count typed in a form; ``ValueError`` names the field for anything else."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError(f"The {what} is a whole number.") from None
 
 
 def dollars(cents: int | None) -> str:

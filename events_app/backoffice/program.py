@@ -1,5 +1,5 @@
-"""The back office's program pages for the working copy: rooms, tracks, session types, speakers,
-sessions and runs (the schedule grid, releases and imports are in ``program_schedule``).
+"""The back office's program pages for the working copy: rooms, tracks, session types, sessions and
+runs (speakers are in ``program_speakers``; the grid, releases and imports in ``program_schedule``).
 
 Organizers only. Every change goes through ``sessions.service``, which audits it; this module reads
 the form, asks first before anything is deleted or taken off the program, commits, and redirects.
@@ -9,7 +9,7 @@ A refusal shows the form again, as typed, with the reason.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
 from litestar import Controller, MediaType, Request, get, post
@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import allow
 from events_app.accounts.service import Principal
 from events_app.backoffice import program_forms as forms
-from events_app.backoffice.forms import Refused, confirm_then, reason, refusal_status, roll_back, save_or_refuse
+from events_app.backoffice.forms import Change, Refused, confirm_then, reason, refusal_status, roll_back, save_or_refuse
 from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference
 from events_app.core.errors import DomainError
@@ -34,7 +34,6 @@ from events_app.sessions.models import (
     SessionRun,
     SessionStatus,
     SessionType,
-    Speaker,
     SpeakerRole,
     Track,
 )
@@ -45,8 +44,6 @@ from events_app.sessions.schemas import (
     RunPatch,
     SessionIn,
     SessionPatch,
-    SpeakerIn,
-    SpeakerPatch,
     TrackIn,
     TrackPatch,
 )
@@ -302,88 +299,6 @@ class ProgramOffice(Controller):
         then = program_url(conference, "", "track-deleted")
         return await confirm_then(db_session, confirmed, ask=ask, act=delete, then=then)
 
-    # --- speakers ----------------------------------------------------------------------------------
-
-    @get("/speakers", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-speakers")
-    async def speakers(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Principal],
-        conference: NamedDependency[Conference],
-        done: FromQuery[str] = "",
-    ) -> Template:
-        """Every speaker with their organization, private email and when they can be scheduled."""
-        found = await program.list_speakers(db_session, conference=conference)
-        counts = Counter(
-            link.speaker_id
-            for s in await program.list_sessions(db_session, conference=conference)
-            for link in s.speakers
-        )
-        return program_page("speakers", actor, conference, speakers=found, counts=counts, done=DONE.get(done, ""))
-
-    @get("/speakers/new", opt=ORGANIZERS, media_type=MediaType.HTML)
-    async def new_speaker(self, actor: NamedDependency[Principal], conference: NamedDependency[Conference]) -> Template:
-        form = forms.speaker_form(None, conference.timezone)
-        return program_page("speaker", actor, conference, speaker=None, form=form)
-
-    async def _speaker_saved(
-        self,
-        db: AsyncSession,
-        actor: Principal,
-        conference: Conference,
-        speaker: Speaker | None,
-        request: Request[Any, Any, Any],
-    ) -> Page:
-        """Adds a speaker, or saves one; the availability lines replace every window they had."""
-        typed = forms.typed(await request.form(), forms.SPEAKER_FIELDS)
-
-        async def save() -> None:
-            if speaker is None:
-                data = forms.read(forms.speaker_values(typed), SpeakerIn)
-                await program.create_speaker(db, conference=conference, data=data, actor=actor)
-            else:
-                patch = forms.read(forms.speaker_values(typed), SpeakerPatch)
-                await program.update_speaker(db, conference=conference, speaker=speaker, data=patch, actor=actor)
-
-        async def refused(error: str, status: int) -> Template:
-            return program_page("speaker", actor, conference, speaker=speaker, form=typed, error=error, status=status)
-
-        shown = (conference,) if speaker is None else (conference, speaker)
-        then = program_url(conference, "speakers", "speaker")
-        return await save_or_refuse(db, save, then=then, refused=refused, shown=shown)
-
-    @post("/speakers", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
-    async def create_speaker(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Principal],
-        conference: NamedDependency[Conference],
-    ) -> Page:
-        return await self._speaker_saved(db_session, actor, conference, None, request)
-
-    @get("/speakers/{speaker_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML)
-    async def edit_speaker(
-        self,
-        actor: NamedDependency[Principal],
-        conference: NamedDependency[Conference],
-        speaker: NamedDependency[Speaker],
-    ) -> Template:
-        form = forms.speaker_form(speaker, conference.timezone)
-        return program_page("speaker", actor, conference, speaker=speaker, form=form)
-
-    @post("/speakers/{speaker_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
-    async def save_speaker(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Principal],
-        conference: NamedDependency[Conference],
-        speaker: NamedDependency[Speaker],
-    ) -> Page:
-        """Saves the speaker; the availability lines replace every window they had."""
-        return await self._speaker_saved(db_session, actor, conference, speaker, request)
-
     # --- sessions and runs -------------------------------------------------------------------------
 
     @get("/sessions", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-sessions")
@@ -518,7 +433,7 @@ class ProgramOffice(Controller):
         actor: Principal,
         conference: Conference,
         session: ProgramSession,
-        change: Callable[[], Awaitable[object]],
+        change: Change,
         *,
         done: str,
         **shown_again: Any,
