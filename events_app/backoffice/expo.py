@@ -31,13 +31,13 @@ from events_app.backoffice.forms import (
     Refused,
     cents_from,
     dollars,
-    roll_back,
     save_or_refuse,
     whole_number,
 )
 from events_app.conferences.models import Conference
 from events_app.core.downloads import download
 from events_app.core.errors import DomainError
+from events_app.db import roll_back
 from events_app.expo import billing, bookings, drawing, floorplan, partners, placement, rules
 from events_app.expo.dependencies import EXPO_DEPENDENCIES
 from events_app.expo.models import Booth, BoothBooking

@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.core.errors import DomainError
+from events_app.db import roll_back
 from events_app.registration.models import RegistrationType
 from events_app.registration.schemas import TypePatch
 
@@ -49,17 +50,6 @@ def reason(exc: Exception) -> str:
 def refusal_status(exc: Exception) -> int:
     """The service's own status for what it refuses; 422 for what was typed wrong."""
     return int(exc.status) if isinstance(exc, DomainError) else 422
-
-
-async def roll_back(db: AsyncSession, *shown: object) -> None:
-    """Forgets a refused change, and reloads what the page shows again (a rollback expires it).
-
-    The request's session commits whatever a handler leaves in it, so a handler that answers a
-    refusal with a page rather than an error must roll back itself.
-    """
-    await db.rollback()
-    for thing in shown:
-        await db.refresh(thing)
 
 
 async def save_or_refuse(

@@ -21,10 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import allow
 from events_app.accounts.service import Principal
 from events_app.backoffice import program_forms as forms
-from events_app.backoffice.forms import Change, Refused, confirm_then, reason, refusal_status, roll_back, save_or_refuse
+from events_app.backoffice.forms import Change, Refused, confirm_then, reason, refusal_status, save_or_refuse
 from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference
 from events_app.core.errors import DomainError
+from events_app.db import roll_back
 from events_app.sessions import checks
 from events_app.sessions import service as program
 from events_app.sessions.dependencies import WORKING_COPY

@@ -21,11 +21,12 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.backoffice.forms import reason, refusal_status, roll_back
+from events_app.backoffice.forms import reason, refusal_status
 from events_app.backoffice.program import ORGANIZERS, Page, program_page, program_url
 from events_app.backoffice.program_grid import build_grid
 from events_app.conferences.models import Conference
 from events_app.core.errors import DomainError
+from events_app.db import roll_back
 from events_app.sessions import checks, release_mail, releases
 from events_app.sessions import service as program
 from events_app.sessions.errors import ImportFailed
