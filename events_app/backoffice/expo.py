@@ -10,8 +10,9 @@ is asked about first, saying what the partner gets back.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -502,6 +503,30 @@ class ExpoOffice(Controller):
         }
         return Template("backoffice/expo/confirm_release.html", context=context)
 
+    async def _ended(
+        self,
+        db: AsyncSession,
+        conference: Conference,
+        actor: Principal,
+        data: ReleaseForm,
+        *,
+        ask: Callable[[], Awaitable[Template]],
+        end: Callable[..., Awaitable[object]],
+        done: str,
+    ) -> Template | Redirect:
+        """Ends a hold or booking once asked, with the refund typed over the date bands' if any."""
+        try:
+            percent = _refund_percent(data)
+        except ValueError as exc:
+            return await _bookings_page(db, conference=conference, principal=actor, error=str(exc))
+        if not data.confirmed:
+            return await ask()
+
+        async def ending() -> None:
+            await end(override_percent=percent, note=data.note.strip())
+
+        return await self._placed(db, conference, actor, ending, done)
+
     @post("/booths/{booth_id:uuid}/release", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def release(
         self,
@@ -513,27 +538,16 @@ class ExpoOffice(Controller):
         data: URLEncodedBody[ReleaseForm],
     ) -> Template | Redirect:
         """Asks first, saying whose hold or booking ends and what is refunded; then frees the booth."""
-        try:
-            percent = _refund_percent(data)
-        except ValueError as exc:
-            return await _bookings_page(db_session, conference=conference, principal=actor, error=str(exc))
-        if not data.confirmed:
+
+        async def ask() -> Template:
             booking = await db_session.get(BoothBooking, booth.booking_id) if booth.booking_id else None
             action = f"booths/{booth.id}/release"
             return await self._asked_release(db_session, conference, actor, booking, booth.id, data, action)
 
-        async def free() -> None:
-            await placement.release_booth(
-                db_session,
-                settings=settings,
-                conference=conference,
-                booth=booth,
-                actor=actor,
-                override_percent=percent,
-                note=data.note.strip(),
-            )
-
-        return await self._placed(db_session, conference, actor, free, "released")
+        free = partial(
+            placement.release_booth, db_session, settings=settings, conference=conference, booth=booth, actor=actor
+        )
+        return await self._ended(db_session, conference, actor, data, ask=ask, end=free, done="released")
 
     @post("/bookings/{booking_id:uuid}/cancel", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def cancel(
@@ -546,23 +560,17 @@ class ExpoOffice(Controller):
         data: URLEncodedBody[ReleaseForm],
     ) -> Template | Redirect:
         """Asks first with the refund the date bands give; then cancels, refunds and puts the booth back on sale."""
-        try:
-            percent = _refund_percent(data)
-        except ValueError as exc:
-            return await _bookings_page(db_session, conference=conference, principal=actor, error=str(exc))
-        if not data.confirmed:
+
+        async def ask() -> Template:
             action = f"bookings/{booking.id}/cancel"
             return await self._asked_release(db_session, conference, actor, booking, booking.booth_id, data, action)
 
-        async def cancelling() -> None:
-            await billing.cancel_and_refund(
-                db_session,
-                settings=settings,
-                conference=conference,
-                booking=booking,
-                actor=actor,
-                override_percent=percent,
-                note=data.note.strip(),
-            )
-
-        return await self._placed(db_session, conference, actor, cancelling, "cancelled")
+        cancel = partial(
+            billing.cancel_and_refund,
+            db_session,
+            settings=settings,
+            conference=conference,
+            booking=booking,
+            actor=actor,
+        )
+        return await self._ended(db_session, conference, actor, data, ask=ask, end=cancel, done="cancelled")
