@@ -42,10 +42,13 @@ from events_app.backoffice.billing import AssociationBilling, ConferenceBilling
 from events_app.backoffice.checkin import CheckinOffice, StaffHome, StationSetUp
 from events_app.backoffice.cities import CityImportOffice
 from events_app.backoffice.conference_setup import ConferenceDetails, NewConference
-from events_app.backoffice.expo import ExpoOffice, PartnerProgramOffice
+from events_app.backoffice.expo import ExpoOffice
 from events_app.backoffice.pages import CityOffice, ConferenceOffice, OfficeHome, office_static
+from events_app.backoffice.partners import PartnerProgramOffice
 from events_app.backoffice.people import PeopleOffice
 from events_app.backoffice.program import ProgramOffice
+from events_app.backoffice.program_schedule import ScheduleOffice
+from events_app.backoffice.program_speakers import SpeakerOffice
 from events_app.backoffice.registration import RegistrationOffice
 from events_app.checkin.controllers import BadgeImages, checkin_router
 from events_app.checkin.live import channels_plugin
@@ -123,6 +126,8 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     ConferenceDetails,
     CityOffice,
     ProgramOffice,
+    ScheduleOffice,
+    SpeakerOffice,
     RegistrationOffice,
     AssociationBilling,
     ConferenceBilling,

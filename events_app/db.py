@@ -239,6 +239,17 @@ class RequestSessions:
         return close_when_answered
 
 
+async def roll_back(db: AsyncSession, *shown: object) -> None:
+    """Forgets a refused change, and reloads what the page shows again (a rollback expires it).
+
+    The request's session commits whatever a handler leaves in it, so a handler that answers a
+    refusal with a page rather than an error must roll back itself.
+    """
+    await db.rollback()
+    for thing in shown:
+        await db.refresh(thing)
+
+
 async def _roll_back_quietly(session: AsyncSession) -> None:
     # After a failure the connection may be gone; the failure is what the client hears of.
     try:

@@ -17,9 +17,9 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
+from events_app.backoffice.forms import save_or_refuse
 from events_app.backoffice.pages import ORGANIZERS
 from events_app.conferences.models import Conference
-from events_app.core.errors import DomainError
 from events_app.payments import billing
 from events_app.payments.models import BillingProfile
 from events_app.payments.schemas import BillingProfileIn
@@ -46,20 +46,19 @@ async def _save(
 ) -> Template | Redirect:
     raw = await request.form()
     typed = {f: str(raw.get(f, "")).strip()[:1000] for f in FIELDS}
-    conference_id = conference.id if conference else None
-    try:
+
+    async def save() -> None:
         data = msgspec.convert(typed, BillingProfileIn)
+        conference_id = conference.id if conference else None
         await billing.set_profile(db, conference_id=conference_id, data=data, actor=principal)
-    except (DomainError, msgspec.ValidationError) as exc:
-        await db.rollback()
-        if conference is not None:
-            await db.refresh(conference)
-        reason = exc.detail if isinstance(exc, DomainError) else f"Not saved: {exc}."
-        context = await _page(db, principal=principal, conference=conference, form=typed, error=reason)
+
+    async def refused(error: str, _status: int) -> Template:
+        context = await _page(db, principal=principal, conference=conference, form=typed, error=error)
         return Template("backoffice/billing.html", context=context, status_code=422)
-    await db.commit()
+
     where = f"/office/c/{conference.slug}/billing" if conference else "/office/billing"
-    return Redirect(f"{where}?done=saved", status_code=303)
+    shown = (conference,) if conference is not None else ()
+    return await save_or_refuse(db, save, then=f"{where}?done=saved", refused=refused, shown=shown)
 
 
 class AssociationBilling(Controller):

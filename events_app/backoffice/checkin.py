@@ -11,6 +11,7 @@ dashboard. Every change goes through the check-in services, which audit it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 import msgspec
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
+from events_app.backoffice.forms import ConfirmForm, confirm_then, save_or_refuse
 from events_app.checkin import assignments, attendance, badge_prints, people, printing, provisioning, stations
 from events_app.checkin.dependencies import provide_badge_print, provide_holder, provide_station
 from events_app.checkin.models import BadgePrint, PrintStatus, Station, StationKind
@@ -32,6 +34,7 @@ from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference
 from events_app.core.downloads import PDF, download
 from events_app.core.errors import DomainError
+from events_app.db import roll_back
 from events_app.registration import reports
 from events_app.registration import service as registration
 from events_app.sessions import service as program
@@ -50,17 +53,6 @@ DONE = {
 }
 
 
-async def _undo(db: AsyncSession, *shown: object) -> None:
-    """Rolls back a refused action and reloads what the page shows again (a rollback expires it)."""
-    await db.rollback()
-    for item in shown:
-        await db.refresh(item)
-
-
-def _reason(exc: DomainError | ValueError) -> str:
-    return exc.detail if isinstance(exc, DomainError) else str(exc)
-
-
 class StationForm(msgspec.Struct):
     name: Annotated[str, msgspec.Meta(max_length=120)] = ""
     kind: Annotated[str, msgspec.Meta(max_length=30)] = ""
@@ -70,10 +62,6 @@ class StationForm(msgspec.Struct):
 
 class AssignForm(msgspec.Struct):
     email: Annotated[str, msgspec.Meta(max_length=320)] = ""
-
-
-class ConfirmForm(msgspec.Struct):
-    confirmed: str = ""
 
 
 class PrintForm(msgspec.Struct):
@@ -154,6 +142,18 @@ async def _badges_page(
     return Template("backoffice/checkin/badges.html", context=context, status_code=status_code)
 
 
+def _confirm_station(
+    actor: Principal, conference: Conference, station: Station, action: str
+) -> Callable[[], Awaitable[Template]]:
+    """The question asked before a station's device stops: ``revoke`` it, or ``retire`` the station."""
+
+    async def ask() -> Template:
+        context = {"principal": actor, "conference": conference, "section": "stations", "station": station}
+        return Template("backoffice/checkin/confirm_station.html", context={**context, "action": action})
+
+    return ask
+
+
 async def _print_scope(db: AsyncSession, *, conference: Conference, form: PrintForm) -> dict[str, uuid.UUID | None]:
     """The print the form asks for, as ``request_print``'s arguments; ``ValueError`` says what is missing."""
     scope: dict[str, uuid.UUID | None] = {"registration_type_id": None, "order_id": None, "attendee_id": None}
@@ -225,7 +225,7 @@ class CheckinOffice(Controller):
             error = "Name the station (up to 120 characters), choose its kind and, for a session room, its room."
             return await _stations_page(db_session, conference=conference, principal=actor, error=error)
         except DomainError as exc:
-            await _undo(db_session, conference)
+            await roll_back(db_session, conference)
             return await _stations_page(db_session, conference=conference, principal=actor, error=exc.detail)
         await db_session.commit()
         return Redirect(f"/office/c/{conference.slug}/checkin/stations/{station.id}?done=station", status_code=303)
@@ -275,15 +275,15 @@ class CheckinOffice(Controller):
         station: NamedDependency[Station],
         data: URLEncodedBody[AssignForm],
     ) -> Template | Redirect:
-        try:
+
+        async def assign() -> None:
             await assignments.assign(db_session, station=station, email=data.email, actor=actor)
-        except DomainError as exc:
-            await _undo(db_session, conference, station)
-            return await _station_page(
-                db_session, conference=conference, principal=actor, station=station, error=exc.detail
-            )
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/checkin/stations/{station.id}?done=assigned", status_code=303)
+
+        def refused(error: str, _status: int) -> Awaitable[Template]:
+            return _station_page(db_session, conference=conference, principal=actor, station=station, error=error)
+
+        then = f"/office/c/{conference.slug}/checkin/stations/{station.id}?done=assigned"
+        return await save_or_refuse(db_session, assign, then=then, refused=refused, shown=(conference, station))
 
     @post("/stations/{station_id:uuid}/staff/{user_id:uuid}/remove", opt=ORGANIZERS, status_code=303)
     async def unassign_staff(
@@ -309,12 +309,13 @@ class CheckinOffice(Controller):
         data: URLEncodedBody[ConfirmForm],
     ) -> Template | Redirect:
         """Asks first; then the station's device stops working at once (a lost phone)."""
-        if not data.confirmed:
-            context = {"principal": actor, "conference": conference, "section": "stations", "station": station}
-            return Template("backoffice/checkin/confirm_station.html", context={**context, "action": "revoke"})
-        await stations.revoke_station_token(db_session, station=station, actor=actor)
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/checkin/stations/{station.id}?done=revoked", status_code=303)
+
+        async def revoke() -> None:
+            await stations.revoke_station_token(db_session, station=station, actor=actor)
+
+        ask = _confirm_station(actor, conference, station, "revoke")
+        then = f"/office/c/{conference.slug}/checkin/stations/{station.id}?done=revoked"
+        return await confirm_then(db_session, data.confirmed, ask=ask, act=revoke, then=then)
 
     @post("/stations/{station_id:uuid}/retire", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def retire(
@@ -326,12 +327,13 @@ class CheckinOffice(Controller):
         data: URLEncodedBody[ConfirmForm],
     ) -> Template | Redirect:
         """Asks first; then the station leaves use, its device stops, and its scans stay on record."""
-        if not data.confirmed:
-            context = {"principal": actor, "conference": conference, "section": "stations", "station": station}
-            return Template("backoffice/checkin/confirm_station.html", context={**context, "action": "retire"})
-        await stations.retire_station(db_session, station=station, actor=actor)
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/checkin/stations?done=retired", status_code=303)
+
+        async def retire() -> None:
+            await stations.retire_station(db_session, station=station, actor=actor)
+
+        ask = _confirm_station(actor, conference, station, "retire")
+        then = f"/office/c/{conference.slug}/checkin/stations?done=retired"
+        return await confirm_then(db_session, data.confirmed, ask=ask, act=retire, then=then)
 
     @get("/badges", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-badges")
     async def badges(
@@ -354,15 +356,16 @@ class CheckinOffice(Controller):
         data: URLEncodedBody[PrintForm],
     ) -> Template | Redirect:
         """Queues a print of everyone's badges, one type's, one order's or one attendee's."""
-        try:
+
+        async def queue() -> None:
             scope = await _print_scope(db_session, conference=conference, form=data)
             await badge_prints.request_print(db_session, conference=conference, actor=actor, **scope)
-        except (DomainError, ValueError) as exc:
-            await _undo(db_session, conference)
-            return await _badges_page(
-                db_session, conference=conference, principal=actor, error=_reason(exc), status_code=422
-            )
-        return Redirect(f"/office/c/{conference.slug}/checkin/badges?done=print", status_code=303)
+
+        def refused(error: str, _status: int) -> Awaitable[Template]:
+            return _badges_page(db_session, conference=conference, principal=actor, error=error, status_code=422)
+
+        then = f"/office/c/{conference.slug}/checkin/badges?done=print"
+        return await save_or_refuse(db_session, queue, then=then, refused=refused, shown=(conference,))
 
     @get("/badges/{print_id:uuid}/badges.pdf", opt=ORGANIZERS, media_type=PDF)
     async def download_print(
@@ -400,7 +403,7 @@ class CheckinOffice(Controller):
                 actor=actor,
             )
         except DomainError as exc:
-            await _undo(db_session, conference)
+            await roll_back(db_session, conference)
             return await _badges_page(
                 db_session, conference=conference, principal=actor, error=exc.detail, status_code=exc.status
             )
@@ -469,7 +472,7 @@ class StationSetUp(Controller):
                 db_session, settings, conference=conference, code=code, address=address
             )
         except DomainError as exc:
-            await _undo(db_session, conference)
+            await roll_back(db_session, conference)
             context = {"principal": principal, "conference": conference, "code": code, "error": exc.detail}
             return Template("backoffice/checkin/set_up.html", context=context, status_code=exc.status)
         await db_session.commit()

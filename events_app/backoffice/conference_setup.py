@@ -15,7 +15,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import allow
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
-from events_app.backoffice.forms import ConferenceForm, conference_form, conference_in, conference_patch
+from events_app.backoffice.forms import (
+    ConferenceForm,
+    conference_form,
+    conference_in,
+    conference_patch,
+    reason,
+    save_or_refuse,
+)
 from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference, ConferenceStatus
 from events_app.conferences.schemas import ConferencePatch
@@ -70,7 +77,7 @@ class NewConference(Controller):
             conference = await conferences.create_conference(db_session, data=conference_in(data))
         except (DomainError, ValueError) as exc:
             await db_session.rollback()
-            return _form_page(actor, data, error=exc.detail if isinstance(exc, DomainError) else str(exc))
+            return _form_page(actor, data, error=reason(exc))
         await _audit(db_session, actor, conference, "created")
         await db_session.commit()
         return Redirect(f"/office/c/{conference.slug}/details?done=created", status_code=303)
@@ -98,17 +105,17 @@ class ConferenceDetails(Controller):
         data: URLEncodedBody[ConferenceForm],
     ) -> Template | Redirect:
         """Saves the name, venue, dates, registration times and whether invoiced members get in."""
-        try:
+
+        async def save() -> None:
             await conferences.update_conference(db_session, conference=conference, data=conference_patch(data))
-        except (DomainError, ValueError) as exc:
-            await db_session.rollback()
-            await db_session.refresh(conference)
+            await _audit(db_session, actor, conference, "updated")
+
+        async def refused(error: str, _status: int) -> Template:
             data.slug = conference.slug
-            reason = exc.detail if isinstance(exc, DomainError) else str(exc)
-            return _form_page(actor, data, conference=conference, error=reason)
-        await _audit(db_session, actor, conference, "updated")
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/details?done=details", status_code=303)
+            return _form_page(actor, data, conference=conference, error=error)
+
+        then = f"/office/c/{conference.slug}/details?done=details"
+        return await save_or_refuse(db_session, save, then=then, refused=refused, shown=(conference,))
 
     @post("/publish", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def publish(

@@ -1,7 +1,7 @@
-"""The back office's expo pages: the Partner Program (tiers, business categories, partners with their
-contacts and points ledger), and each conference's expo: its rules and booking windows, the floor plan
+"""The back office's pages for one conference's expo: its rules and booking windows, the floor plan
 (drawn, exported and imported as JSON with the reasons a document is refused), and the bookings, where
-organizers place a partner in a booth, move a booking, free a booth or cancel a booking.
+organizers place a partner in a booth, move a booking, free a booth or cancel a booking (the Partner
+Program the expo sells to is in ``partners``).
 
 Every change goes through the expo's services, which audit it; whatever takes a booth or money away
 is asked about first, saying what the partner gets back.
@@ -10,51 +10,46 @@ is asked about first, saying what the partner gets back.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.accounts import service as accounts
 from events_app.accounts.access import allow
 from events_app.accounts.service import Principal
-from events_app.backoffice.forms import cents_from, dollars, local_moment
+from events_app.backoffice.forms import (
+    Change,
+    ConfirmForm,
+    Refused,
+    cents_from,
+    dollars,
+    local_moment,
+    save_or_refuse,
+    whole_number,
+)
 from events_app.conferences.models import Conference
 from events_app.core.downloads import download
 from events_app.core.errors import DomainError
+from events_app.db import roll_back
 from events_app.expo import billing, bookings, drawing, floorplan, partners, placement, rules
-from events_app.expo.dependencies import EXPO_DEPENDENCIES, provide_partner
-from events_app.expo.errors import PartnerNotFound
-from events_app.expo.models import Booth, BoothBooking, Partner, PointsReason
-from events_app.expo.schemas import (
-    CategoryIn,
-    ExpoSettingsIn,
-    FloorPlanDoc,
-    PartnerIn,
-    PartnerPatch,
-    TierIn,
-    WindowIn,
-)
+from events_app.expo.dependencies import EXPO_DEPENDENCIES
+from events_app.expo.models import Booth, BoothBooking
+from events_app.expo.schemas import ExpoSettingsIn, FloorPlanDoc, WindowIn
 from events_app.settings import Settings
 
 ORGANIZERS = allow()
 # A floor plan of a large hall is a few hundred kilobytes of JSON; far more is not a floor plan.
 MAX_PLAN_BYTES = 2_000_000
 DONE = {
-    "tier": "The tier is added.",
-    "category": "The category is added.",
-    "partner": "The partner is saved.",
-    "contact": "They can now sign in and act for this partner.",
-    "contact-removed": "They no longer act for this partner.",
-    "points": "The ledger line is added.",
     "settings": "The expo's rules are saved.",
     "window": "The booking window is added.",
     "window-deleted": "The booking window is removed.",
@@ -63,288 +58,6 @@ DONE = {
     "released": "The booth is free again.",
     "cancelled": "The booking is cancelled and the booth is back on sale.",
 }
-
-
-def _reason(exc: DomainError | ValueError | msgspec.ValidationError) -> str:
-    if isinstance(exc, DomainError):
-        return exc.detail
-    if isinstance(exc, msgspec.ValidationError):
-        return f"Not saved: {exc}."
-    return str(exc)
-
-
-async def _undo(db: AsyncSession, *shown: object) -> None:
-    """Rolls back a refused action and reloads what the page shows again (a rollback expires it)."""
-    await db.rollback()
-    for item in shown:
-        await db.refresh(item)
-
-
-def _whole(text: str, what: str) -> int:
-    try:
-        return int(text.strip())
-    except ValueError:
-        raise ValueError(f"The {what} is a whole number.") from None
-
-
-# The Partner Program.
-
-
-class TierForm(msgspec.Struct):
-    slug: Annotated[str, msgspec.Meta(max_length=80)] = ""
-    name: Annotated[str, msgspec.Meta(max_length=100)] = ""
-    rank: Annotated[str, msgspec.Meta(max_length=10)] = ""
-    points: Annotated[str, msgspec.Meta(max_length=10)] = "0"
-
-
-class CategoryForm(msgspec.Struct):
-    slug: Annotated[str, msgspec.Meta(max_length=80)] = ""
-    name: Annotated[str, msgspec.Meta(max_length=100)] = ""
-    exclusive: str = ""
-
-
-class ContactForm(msgspec.Struct):
-    email: Annotated[str, msgspec.Meta(max_length=320)] = ""
-
-
-class PointsForm(msgspec.Struct):
-    points: Annotated[str, msgspec.Meta(max_length=10)] = ""
-    reason: Annotated[str, msgspec.Meta(max_length=30)] = ""
-    note: Annotated[str, msgspec.Meta(max_length=500)] = ""
-
-
-class ConfirmForm(msgspec.Struct):
-    confirmed: str = ""
-
-
-async def _partner_fields(request: Request[Any, Any, Any]) -> dict[str, Any]:
-    """The partner form as the services take it (categories are ticked boxes, so several of one name)."""
-    form = await request.form()
-    try:
-        categories = [uuid.UUID(value) for value in form.getall("category_id", [])]
-        tier_id = uuid.UUID(str(form.get("tier_id", "")))
-    except ValueError:
-        raise ValueError("Choose the partner's tier (and only categories offered).") from None
-    return {
-        "name": str(form.get("name", "")).strip(),
-        "tier_id": tier_id,
-        "website": str(form.get("website", "")).strip(),
-        "billing_email": str(form.get("billing_email", "")).strip(),
-        "years_exhibited": _whole(str(form.get("years_exhibited", "0")) or "0", "number of years exhibited"),
-        "category_ids": categories,
-        "active": form.get("active") == "on",
-    }
-
-
-async def _program_page(
-    db: AsyncSession, *, principal: Principal, done: str = "", error: str = "", status_code: int = 200
-) -> Template:
-    found = await partners.list_partners(db)
-    context = {
-        "principal": principal,
-        "section": "partners",
-        "tiers": await partners.list_tiers(db),
-        "categories": await partners.list_categories(db),
-        "partners": found,
-        "balances": await partners.points_balances(db, partner_ids=[p.id for p in found]),
-        "done": DONE.get(done, ""),
-        "error": error,
-    }
-    return Template("backoffice/expo/partners.html", context=context, status_code=status_code)
-
-
-async def _partner_page(
-    db: AsyncSession, *, principal: Principal, partner: Partner, done: str = "", error: str = ""
-) -> Template:
-    context = {
-        "principal": principal,
-        "section": "partners",
-        "partner": partner,
-        "tiers": await partners.list_tiers(db),
-        "categories": await partners.list_categories(db),
-        "contacts": [user for _contact, user in await partners.list_contacts(db, partner_id=partner.id)],
-        "ledger": await partners.ledger(db, partner_id=partner.id),
-        "balance": await partners.points_balance(db, partner_id=partner.id),
-        "reasons": list(PointsReason),
-        "done": DONE.get(done, ""),
-        "error": error,
-    }
-    return Template("backoffice/expo/partner.html", context=context, status_code=422 if error else 200)
-
-
-class PartnerProgramOffice(Controller):
-    """The association's Partner Program, shared by every conference."""
-
-    path = "/office/partners"
-    include_in_schema = False
-    dependencies = {"partner": Provide(provide_partner)}
-
-    @get("/", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-partners")
-    async def program(
-        self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Principal], done: FromQuery[str] = ""
-    ) -> Template:
-        """Tiers, business categories and every partner with its points, each with the form to add one."""
-        return await _program_page(db_session, principal=actor, done=done)
-
-    async def _saved(
-        self, db: AsyncSession, actor: Principal, action: Awaitable[object], done: str
-    ) -> Template | Redirect:
-        try:
-            await action
-        except (DomainError, ValueError, msgspec.ValidationError) as exc:
-            await _undo(db)
-            return await _program_page(db, principal=actor, error=_reason(exc), status_code=422)
-        await db.commit()
-        return Redirect(f"/office/partners?done={done}", status_code=303)
-
-    @post("/tiers", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
-    async def add_tier(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Principal],
-        data: URLEncodedBody[TierForm],
-    ) -> Template | Redirect:
-        async def add() -> None:
-            fields = {
-                "slug": data.slug.strip(),
-                "name": data.name.strip(),
-                "rank": _whole(data.rank, "rank"),
-                "points": _whole(data.points or "0", "points"),
-            }
-            await partners.create_tier(db_session, data=msgspec.convert(fields, TierIn), actor=actor)
-
-        return await self._saved(db_session, actor, add(), "tier")
-
-    @post("/categories", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
-    async def add_category(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Principal],
-        data: URLEncodedBody[CategoryForm],
-    ) -> Template | Redirect:
-        fields = {"slug": data.slug.strip(), "name": data.name.strip(), "exclusive": data.exclusive == "on"}
-
-        async def add() -> None:
-            await partners.create_category(db_session, data=msgspec.convert(fields, CategoryIn), actor=actor)
-
-        return await self._saved(db_session, actor, add(), "category")
-
-    @post("/", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
-    async def add_partner(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Principal],
-    ) -> Template | Redirect:
-        """Adds a partner; its ledger opens with its tier's points and ten a year exhibited."""
-
-        async def add() -> None:
-            fields = await _partner_fields(request)
-            fields.pop("active")
-            await partners.create_partner(db_session, data=msgspec.convert(fields, PartnerIn), actor=actor)
-
-        return await self._saved(db_session, actor, add(), "partner")
-
-    @get("/{partner_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-partner")
-    async def partner_detail(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Principal],
-        partner: NamedDependency[Partner],
-        done: FromQuery[str] = "",
-    ) -> Template:
-        return await _partner_page(db_session, principal=actor, partner=partner, done=done)
-
-    async def _changed(
-        self, db: AsyncSession, actor: Principal, partner: Partner, action: Awaitable[object], done: str
-    ) -> Template | Redirect:
-        try:
-            await action
-        except (DomainError, ValueError, msgspec.ValidationError) as exc:
-            await _undo(db, partner)
-            return await _partner_page(db, principal=actor, partner=partner, error=_reason(exc))
-        await db.commit()
-        return Redirect(f"/office/partners/{partner.id}?done={done}", status_code=303)
-
-    @post("/{partner_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
-    async def save_partner(
-        self,
-        request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Principal],
-        partner: NamedDependency[Partner],
-    ) -> Template | Redirect:
-        """Saves the partner; a tier or years change writes the points difference to its ledger."""
-
-        async def save() -> None:
-            patch = msgspec.convert(await _partner_fields(request), PartnerPatch)
-            await partners.update_partner(db_session, partner=partner, data=patch, actor=actor)
-
-        return await self._changed(db_session, actor, partner, save(), "partner")
-
-    @post("/{partner_id:uuid}/contacts", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
-    async def add_contact(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Principal],
-        partner: NamedDependency[Partner],
-        data: URLEncodedBody[ContactForm],
-    ) -> Template | Redirect:
-        """Lets the exhibitor account with this email sign in and act for this partner."""
-
-        async def add() -> None:
-            user = await accounts.user_by_email(db_session, email=data.email)
-            if user is None:
-                raise PartnerNotFound(f"No account has the email {data.email.strip()!r}; create the exhibitor's first.")
-            await partners.add_contact(db_session, partner=partner, user_id=user.id, actor=actor)
-
-        return await self._changed(db_session, actor, partner, add(), "contact")
-
-    @post(
-        "/{partner_id:uuid}/contacts/{user_id:uuid}/remove", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303
-    )
-    async def remove_contact(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Principal],
-        partner: NamedDependency[Partner],
-        user_id: FromPath[uuid.UUID],
-        data: URLEncodedBody[ConfirmForm],
-    ) -> Template | Redirect:
-        """Asks first; then the person no longer acts for this partner (its bookings stay)."""
-        if not data.confirmed:
-            user = await accounts.get_user(db_session, user_id=user_id)
-            context = {"principal": actor, "section": "partners", "partner": partner, "contact": user}
-            return Template("backoffice/expo/confirm_contact.html", context=context)
-        removing = partners.remove_contact(db_session, partner=partner, user_id=user_id, actor=actor)
-        return await self._changed(db_session, actor, partner, removing, "contact-removed")
-
-    @post("/{partner_id:uuid}/points", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
-    async def add_points(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Principal],
-        partner: NamedDependency[Partner],
-        data: URLEncodedBody[PointsForm],
-    ) -> Template | Redirect:
-        """A ledger line: a sponsorship, or a correction with negative points; lines are never edited."""
-
-        async def add() -> None:
-            try:
-                reason = PointsReason(data.reason)
-            except ValueError:
-                raise ValueError("Choose why the points are given.") from None
-            points = _whole(data.points, "number of points")
-            if not -100_000 <= points <= 100_000:
-                raise ValueError("Points are between -100,000 and 100,000.")
-            await partners.add_points(
-                db_session, partner=partner, points=points, reason=reason, note=data.note, actor=actor
-            )
-
-        return await self._changed(db_session, actor, partner, add(), "points")
-
-
-# One conference's expo.
 
 
 class SettingsForm(msgspec.Struct):
@@ -382,6 +95,11 @@ class ReleaseForm(msgspec.Struct):
     confirmed: str = ""
 
 
+def _refund_percent(form: ReleaseForm) -> int | None:
+    """The refund an organizer types over the date bands' own; empty keeps the bands'."""
+    return whole_number(form.refund_percent, "refund percent") if form.refund_percent.strip() else None
+
+
 def _settings_form(settings: Any, timezone: str) -> SettingsForm:
     zone = ZoneInfo(timezone)
     bands = "\n".join(
@@ -409,7 +127,7 @@ def _settings_in(form: SettingsForm, timezone: str) -> ExpoSettingsIn:
         bands.append(
             {
                 "cancel_before": local_moment(moment.replace(" ", "T"), timezone, f"refund band line {n}"),
-                "refund_percent": _whole(percent, f"refund percent on line {n}"),
+                "refund_percent": whole_number(percent, f"refund percent on line {n}"),
             }
         )
     try:
@@ -417,9 +135,9 @@ def _settings_in(form: SettingsForm, timezone: str) -> ExpoSettingsIn:
     except ValueError:
         raise ValueError("The distance between competitors is a number of feet.") from None
     fields = {
-        "hold_minutes": _whole(form.hold_minutes, "hold time in minutes"),
-        "max_live_holds": _whole(form.max_live_holds, "number of holds a partner may have"),
-        "card_payment_minutes": _whole(form.card_payment_minutes, "card payment time in minutes"),
+        "hold_minutes": whole_number(form.hold_minutes, "hold time in minutes"),
+        "max_live_holds": whole_number(form.max_live_holds, "number of holds a partner may have"),
+        "card_payment_minutes": whole_number(form.card_payment_minutes, "card payment time in minutes"),
         "competitor_distance_ft": distance,
         "currency": form.currency.strip().upper(),
         "extra_staff_price_cents": cents_from(form.extra_staff_price),
@@ -439,7 +157,7 @@ def _window_in(form: WindowForm, timezone: str) -> WindowIn:
         except ValueError:
             raise ValueError("Choose the tier this window opens to.") from None
     elif form.who == "points":
-        fields["min_points"] = _whole(form.min_points, "least number of points")
+        fields["min_points"] = whole_number(form.min_points, "least number of points")
     return msgspec.convert(fields, WindowIn)
 
 
@@ -521,6 +239,14 @@ class ExpoOffice(Controller):
         """The expo's rules (hold time, limits, refund bands) and its booking windows."""
         return await _expo_page(db_session, conference=conference, principal=actor, done=done)
 
+    def _expo_refused(
+        self, db: AsyncSession, conference: Conference, actor: Principal, form: SettingsForm | None = None
+    ) -> Refused:
+        def refused(error: str, _status: int) -> Awaitable[Template]:
+            return _expo_page(db, conference=conference, principal=actor, form=form, error=error)
+
+        return refused
+
     @post("/settings", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def save_settings(
         self,
@@ -529,14 +255,13 @@ class ExpoOffice(Controller):
         conference: NamedDependency[Conference],
         data: URLEncodedBody[SettingsForm],
     ) -> Template | Redirect:
-        try:
+        async def save() -> None:
             changes = _settings_in(data, conference.timezone)
             await rules.save_settings(db_session, conference=conference, data=changes, actor=actor)
-        except (DomainError, ValueError, msgspec.ValidationError) as exc:
-            await _undo(db_session, conference)
-            return await _expo_page(db_session, conference=conference, principal=actor, form=data, error=_reason(exc))
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/expo?done=settings", status_code=303)
+
+        refused = self._expo_refused(db_session, conference, actor, form=data)
+        then = f"/office/c/{conference.slug}/expo?done=settings"
+        return await save_or_refuse(db_session, save, then=then, refused=refused, shown=(conference,))
 
     @post("/windows", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def add_window(
@@ -547,14 +272,14 @@ class ExpoOffice(Controller):
         data: URLEncodedBody[WindowForm],
     ) -> Template | Redirect:
         """Opens booking at a moment to one tier, to partners with enough points, or to everyone."""
-        try:
+
+        async def add() -> None:
             window = _window_in(data, conference.timezone)
             await rules.create_window(db_session, conference=conference, data=window, actor=actor)
-        except (DomainError, ValueError, msgspec.ValidationError) as exc:
-            await _undo(db_session, conference)
-            return await _expo_page(db_session, conference=conference, principal=actor, error=_reason(exc))
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/expo?done=window", status_code=303)
+
+        refused = self._expo_refused(db_session, conference, actor)
+        then = f"/office/c/{conference.slug}/expo?done=window"
+        return await save_or_refuse(db_session, add, then=then, refused=refused, shown=(conference,))
 
     @post("/windows/{window_id:uuid}/delete", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def delete_window(
@@ -630,7 +355,7 @@ class ExpoOffice(Controller):
                 db_session, conference=conference, doc=doc, currency=settings.currency, actor=actor
             )
         except DomainError as exc:
-            await _undo(db_session, conference)
+            await roll_back(db_session, conference)
             return await refused(exc.detail)
         await db_session.commit()
         return Redirect(f"/office/c/{conference.slug}/expo/bookings", status_code=303)
@@ -647,15 +372,18 @@ class ExpoOffice(Controller):
         return await _bookings_page(db_session, conference=conference, principal=actor, done=done)
 
     async def _placed(
-        self, db: AsyncSession, conference: Conference, actor: Principal, action: Awaitable[object], done: str
+        self,
+        db: AsyncSession,
+        conference: Conference,
+        actor: Principal,
+        change: Change,
+        done: str,
     ) -> Template | Redirect:
-        try:
-            await action
-        except (DomainError, ValueError) as exc:
-            await _undo(db, conference)
-            return await _bookings_page(db, conference=conference, principal=actor, error=_reason(exc))
-        await db.commit()
-        return Redirect(f"/office/c/{conference.slug}/expo/bookings?done={done}", status_code=303)
+        def refused(error: str, _status: int) -> Awaitable[Template]:
+            return _bookings_page(db, conference=conference, principal=actor, error=error)
+
+        then = f"/office/c/{conference.slug}/expo/bookings?done={done}"
+        return await save_or_refuse(db, change, then=then, refused=refused, shown=(conference,))
 
     @get("/booths/{booth_id:uuid}/assign", opt=ORGANIZERS, media_type=MediaType.HTML)
     async def assign_form(
@@ -702,7 +430,7 @@ class ExpoOffice(Controller):
                 note=data.note.strip(),
             )
 
-        return await self._placed(db_session, conference, actor, place(), "assigned")
+        return await self._placed(db_session, conference, actor, place, "assigned")
 
     @get("/bookings/{booking_id:uuid}/move", opt=ORGANIZERS, media_type=MediaType.HTML)
     async def move_form(
@@ -742,7 +470,56 @@ class ExpoOffice(Controller):
                 db_session, conference=conference, booking=booking, to=to, actor=actor, note=data.note.strip()
             )
 
-        return await self._placed(db_session, conference, actor, moving(), "moved")
+        return await self._placed(db_session, conference, actor, moving, "moved")
+
+    async def _asked_release(
+        self,
+        db: AsyncSession,
+        conference: Conference,
+        actor: Principal,
+        booking: BoothBooking | None,
+        booth_id: uuid.UUID,
+        data: ReleaseForm,
+        action: str,
+    ) -> Template:
+        """Whose hold or booking ends and what the date bands refund, with the form that goes ahead."""
+        quote = await bookings.quote_cancellation(db, conference=conference, booking=booking) if booking else None
+        [view] = await floorplan.booth_views(db, conference=conference, booth_id=booth_id)
+        context = {
+            "principal": actor,
+            "conference": conference,
+            "section": "expo",
+            "view": view,
+            "booking": booking,
+            "quote": quote,
+            "action": f"/office/c/{conference.slug}/expo/{action}",
+            "form": data,
+        }
+        return Template("backoffice/expo/confirm_release.html", context=context)
+
+    async def _ended(
+        self,
+        db: AsyncSession,
+        conference: Conference,
+        actor: Principal,
+        data: ReleaseForm,
+        *,
+        ask: Callable[[], Awaitable[Template]],
+        end: Callable[..., Awaitable[object]],
+        done: str,
+    ) -> Template | Redirect:
+        """Ends a hold or booking once asked, with the refund typed over the date bands' if any."""
+        try:
+            percent = _refund_percent(data)
+        except ValueError as exc:
+            return await _bookings_page(db, conference=conference, principal=actor, error=str(exc))
+        if not data.confirmed:
+            return await ask()
+
+        async def ending() -> None:
+            await end(override_percent=percent, note=data.note.strip())
+
+        return await self._placed(db, conference, actor, ending, done)
 
     @post("/booths/{booth_id:uuid}/release", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def release(
@@ -755,39 +532,16 @@ class ExpoOffice(Controller):
         data: URLEncodedBody[ReleaseForm],
     ) -> Template | Redirect:
         """Asks first, saying whose hold or booking ends and what is refunded; then frees the booth."""
-        try:
-            percent = _whole(data.refund_percent, "refund percent") if data.refund_percent.strip() else None
-        except ValueError as exc:
-            return await _bookings_page(db_session, conference=conference, principal=actor, error=str(exc))
-        if not data.confirmed:
+
+        async def ask() -> Template:
             booking = await db_session.get(BoothBooking, booth.booking_id) if booth.booking_id else None
-            quote = (
-                await bookings.quote_cancellation(db_session, conference=conference, booking=booking)
-                if booking
-                else None
-            )
-            [view] = await floorplan.booth_views(db_session, conference=conference, booth_id=booth.id)
-            context = {
-                "principal": actor,
-                "conference": conference,
-                "section": "expo",
-                "view": view,
-                "booking": booking,
-                "quote": quote,
-                "action": f"/office/c/{conference.slug}/expo/booths/{booth.id}/release",
-                "form": data,
-            }
-            return Template("backoffice/expo/confirm_release.html", context=context)
-        freeing = placement.release_booth(
-            db_session,
-            settings=settings,
-            conference=conference,
-            booth=booth,
-            actor=actor,
-            override_percent=percent,
-            note=data.note.strip(),
+            action = f"booths/{booth.id}/release"
+            return await self._asked_release(db_session, conference, actor, booking, booth.id, data, action)
+
+        free = partial(
+            placement.release_booth, db_session, settings=settings, conference=conference, booth=booth, actor=actor
         )
-        return await self._placed(db_session, conference, actor, freeing, "released")
+        return await self._ended(db_session, conference, actor, data, ask=ask, end=free, done="released")
 
     @post("/bookings/{booking_id:uuid}/cancel", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def cancel(
@@ -800,31 +554,17 @@ class ExpoOffice(Controller):
         data: URLEncodedBody[ReleaseForm],
     ) -> Template | Redirect:
         """Asks first with the refund the date bands give; then cancels, refunds and puts the booth back on sale."""
-        try:
-            percent = _whole(data.refund_percent, "refund percent") if data.refund_percent.strip() else None
-        except ValueError as exc:
-            return await _bookings_page(db_session, conference=conference, principal=actor, error=str(exc))
-        if not data.confirmed:
-            quote = await bookings.quote_cancellation(db_session, conference=conference, booking=booking)
-            [view] = await floorplan.booth_views(db_session, conference=conference, booth_id=booking.booth_id)
-            context = {
-                "principal": actor,
-                "conference": conference,
-                "section": "expo",
-                "view": view,
-                "booking": booking,
-                "quote": quote,
-                "action": f"/office/c/{conference.slug}/expo/bookings/{booking.id}/cancel",
-                "form": data,
-            }
-            return Template("backoffice/expo/confirm_release.html", context=context)
-        cancelling = billing.cancel_and_refund(
+
+        async def ask() -> Template:
+            action = f"bookings/{booking.id}/cancel"
+            return await self._asked_release(db_session, conference, actor, booking, booking.booth_id, data, action)
+
+        cancel = partial(
+            billing.cancel_and_refund,
             db_session,
             settings=settings,
             conference=conference,
             booking=booking,
             actor=actor,
-            override_percent=percent,
-            note=data.note.strip(),
         )
-        return await self._placed(db_session, conference, actor, cancelling, "cancelled")
+        return await self._ended(db_session, conference, actor, data, ask=ask, end=cancel, done="cancelled")

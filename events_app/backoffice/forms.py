@@ -1,4 +1,6 @@
-"""What organizers type into the back office's forms, read as the services' own shapes.
+"""What organizers type into the back office's forms, read as the services' own shapes, and what
+every section does with a form: ask first before anything is taken away, and show a refused form
+again with the reason.
 
 Amounts are typed in dollars and cents, times in the conference's own time zone; an empty
 optional field clears it.
@@ -6,15 +8,20 @@ optional field clears it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
+from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.conferences.models import Conference
 from events_app.conferences.schemas import ConferenceIn, ConferencePatch
+from events_app.core.errors import DomainError
+from events_app.db import roll_back
 from events_app.registration.models import RegistrationType
 from events_app.registration.schemas import TypeIn, TypePatch
 
@@ -28,6 +35,65 @@ PRICE_FIELDS = (
 )
 TIME_FIELDS = ("early_bird_until", "onsite_from", "sale_starts_at", "sale_ends_at")
 REQUIRED = {"member_price", "non_member_price"}
+# A change to make, and what shows a refused form again given the reason and the status to answer with.
+Change = Callable[[], Awaitable[object]]
+Refused = Callable[[str, int], Awaitable[Template]]
+
+
+def reason(exc: Exception) -> str:
+    """What the page says about a refused change."""
+    if isinstance(exc, DomainError):
+        return exc.detail
+    if isinstance(exc, msgspec.ValidationError):
+        return f"Not saved: {exc}."
+    return str(exc)
+
+
+def refusal_status(exc: Exception) -> int:
+    """The service's own status for what it refuses; 422 for what was typed wrong."""
+    return int(exc.status) if isinstance(exc, DomainError) else 422
+
+
+async def save_or_refuse(
+    db: AsyncSession,
+    change: Change,
+    *,
+    then: str,
+    refused: Refused,
+    shown: tuple[object, ...] = (),
+) -> Template | Redirect:
+    """Makes the change and commits it before going on to ``then``; a refused one is rolled back and
+    ``refused`` shows the form again with the reason and status (``shown`` are reloaded for it first)."""
+    try:
+        await change()
+    except (DomainError, ValueError) as exc:
+        await roll_back(db, *shown)
+        return await refused(reason(exc), refusal_status(exc))
+    await db.commit()
+    return Redirect(then, status_code=303)
+
+
+class ConfirmForm(msgspec.Struct):
+    """The "yes, go ahead" form a confirm page posts back."""
+
+    confirmed: str = ""
+
+
+async def confirm_then(
+    db: AsyncSession,
+    confirmed: object,
+    *,
+    ask: Callable[[], Awaitable[Template]],
+    act: Change,
+    then: str,
+) -> Template | Redirect:
+    """Asks first: without the confirm form's ``confirmed`` field the page from ``ask`` says what
+    will happen; with it the action runs and is committed before going on to ``then``."""
+    if not confirmed:
+        return await ask()
+    await act()
+    await db.commit()
+    return Redirect(then, status_code=303)
 
 
 def cents_from(text: str) -> int:
@@ -39,6 +105,14 @@ def cents_from(text: str) -> int:
     if not amount.is_finite() or amount < 0 or amount != amount.quantize(Decimal("0.01")):
         raise ValueError(f"{text!r} is not an amount in dollars and cents.")
     return int(amount * 100)
+
+
+def whole_number(text: str, what: str) -> int:
+    """A count typed in a form; ``ValueError`` names the field for anything else."""
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ValueError(f"The {what} is a whole number.") from None
 
 
 def dollars(cents: int | None) -> str:

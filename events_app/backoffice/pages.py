@@ -30,7 +30,7 @@ from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.service import Principal
 from events_app.audit import service as audit
 from events_app.backoffice import figures
-from events_app.backoffice.forms import TypeForm, cents_from, type_form, type_in, type_patch
+from events_app.backoffice.forms import TypeForm, cents_from, reason, save_or_refuse, type_form, type_in, type_patch
 from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference, MemberCity
 from events_app.conferences.schemas import CityPatch
@@ -38,6 +38,7 @@ from events_app.core.clock import now
 from events_app.core.errors import DomainError
 from events_app.core.mail import mails_about
 from events_app.core.pagination import Offset
+from events_app.db import roll_back
 from events_app.payments import service as payments
 from events_app.payments.errors import InvoiceNotFound
 from events_app.payments.models import Payment, PaymentStatus, ReceiptMethod
@@ -150,12 +151,9 @@ async def _order_page(
 
 async def _refused(db: AsyncSession, exc: DomainError | ValueError, **page: Any) -> Template:
     """The order page again with the reason, after undoing whatever the refused action began."""
-    await db.rollback()
     order: Order = page.pop("order")
-    await db.refresh(page["conference"])
-    await db.refresh(order)
-    detail = exc.detail if isinstance(exc, DomainError) else str(exc)
-    return await _order_page(db, order=order, error=detail, **page)
+    await roll_back(db, page["conference"], order)
+    return await _order_page(db, order=order, error=reason(exc), **page)
 
 
 async def act_on_order(db: AsyncSession, action: Awaitable[object], *, done: str, **page: Any) -> Template | Redirect:
@@ -417,24 +415,17 @@ class ConferenceOffice(Controller):
         data: URLEncodedBody[TypeForm],
     ) -> Template | Redirect:
         """Adds a type with its prices; comps and exhibitor staff are sold only by code."""
-        try:
-            await registration.create_type(
-                db_session, conference=conference, data=type_in(data, conference.timezone), actor=actor
-            )
-        except (DomainError, ValueError) as exc:
-            await db_session.rollback()
-            await db_session.refresh(conference)
-            context = {
-                "principal": actor,
-                "conference": conference,
-                "type": None,
-                "form": data,
-                "kinds": list(TypeKind),
-                "error": exc.detail if isinstance(exc, DomainError) else str(exc),
-            }
-            return Template("backoffice/type.html", context=context, status_code=422)
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/types?done=type", status_code=303)
+
+        async def add() -> None:
+            new = type_in(data, conference.timezone)
+            await registration.create_type(db_session, conference=conference, data=new, actor=actor)
+
+        async def refused(error: str, _status: int) -> Template:
+            context = {"principal": actor, "conference": conference, "type": None, "form": data, "error": error}
+            return Template("backoffice/type.html", context={**context, "kinds": list(TypeKind)}, status_code=422)
+
+        then = f"/office/c/{conference.slug}/types?done=type"
+        return await save_or_refuse(db_session, add, then=then, refused=refused, shown=(conference,))
 
     @get("/types/{type_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-type")
     async def edit_type(
@@ -457,27 +448,17 @@ class ConferenceOffice(Controller):
         data: URLEncodedBody[TypeForm],
     ) -> Template | Redirect:
         """Saves prices, capacity, sale window and whether it is on sale; the form comes back with the reason."""
-        try:
-            await registration.update_type(
-                db_session,
-                registration_type=registration_type,
-                data=type_patch(data, conference.timezone),
-                actor=actor,
-            )
-        except (DomainError, ValueError) as exc:
-            await db_session.rollback()
-            await db_session.refresh(conference)
-            await db_session.refresh(registration_type)
-            context = {
-                "principal": actor,
-                "conference": conference,
-                "type": registration_type,
-                "form": data,
-                "error": exc.detail if isinstance(exc, DomainError) else str(exc),
-            }
-            return Template("backoffice/type.html", context=context, status_code=422)
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/types?done=type", status_code=303)
+
+        async def save() -> None:
+            patch = type_patch(data, conference.timezone)
+            await registration.update_type(db_session, registration_type=registration_type, data=patch, actor=actor)
+
+        async def refused(error: str, _status: int) -> Template:
+            context = {"principal": actor, "conference": conference, "type": registration_type, "form": data}
+            return Template("backoffice/type.html", context={**context, "error": error}, status_code=422)
+
+        then = f"/office/c/{conference.slug}/types?done=type"
+        return await save_or_refuse(db_session, save, then=then, refused=refused, shown=(conference, registration_type))
 
 
 class CityForm(msgspec.Struct):
@@ -565,14 +546,9 @@ class CityOffice(Controller):
         try:
             patch = msgspec.convert(changes, CityPatch)
             await conferences.update_city(db_session, city=city, data=patch)
-        except msgspec.ValidationError as exc:
-            await db_session.rollback()
-            await db_session.refresh(city)
-            return await _city_page(db_session, city=city, form=data, principal=actor, error=f"Not saved: {exc}.")
-        except DomainError as exc:
-            await db_session.rollback()
-            await db_session.refresh(city)
-            return await _city_page(db_session, city=city, form=data, principal=actor, error=exc.detail)
+        except (DomainError, msgspec.ValidationError) as exc:
+            await roll_back(db_session, city)
+            return await _city_page(db_session, city=city, form=data, principal=actor, error=reason(exc))
         await audit.record(
             db_session,
             actor=actor,

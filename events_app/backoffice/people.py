@@ -26,9 +26,11 @@ from events_app.accounts.models import ROLE_WORDS, Role
 from events_app.accounts.schemas import UserIn
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
+from events_app.backoffice.forms import reason
 from events_app.backoffice.pages import ORGANIZERS
 from events_app.conferences import service as conferences
 from events_app.core.errors import DomainError
+from events_app.db import roll_back
 
 # People an organizer adds here; partners' users come with their partner in the expo.
 PEOPLE_ROLES = (Role.ORGANIZER, Role.STAFF)
@@ -85,9 +87,8 @@ class PeopleOffice(Controller):
         return Template("backoffice/people.html", context=context)
 
     async def _refused(self, db: AsyncSession, principal: Principal, exc: Exception, **forms: Any) -> Template:
-        await db.rollback()
-        reason = exc.detail if isinstance(exc, DomainError) else str(exc)
-        context = await _context(db, principal, error=reason, **forms)
+        await roll_back(db)
+        context = await _context(db, principal, error=reason(exc), **forms)
         return Template("backoffice/people.html", context=context, status_code=422)
 
     @post("/users", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)

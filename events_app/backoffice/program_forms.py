@@ -25,6 +25,7 @@ SPEAKER_FIELDS = ("name", "title", "organization", "email", "photo_url", "bio", 
 SESSION_FIELDS = (
     "code", "title", "type", "description", "track_id", "seat_limit", "credit_hours", "status", "tags",
 )  # fmt: skip
+RUN_FIELDS = ("room_id", "starts_at", "ends_at")
 CHECKBOXES = {"accessible", "off_site"}
 # Blank speaker rows a session form offers beyond the speakers it has.
 SPARE_SPEAKER_ROWS = 2

@@ -25,10 +25,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.audit import service as audit
-from events_app.backoffice.forms import cents_from, dollars
+from events_app.backoffice.forms import (
+    Refused,
+    cents_from,
+    confirm_then,
+    dollars,
+    reason,
+    save_or_refuse,
+)
 from events_app.backoffice.pages import ORGANIZERS, act_on_order
 from events_app.conferences.models import Conference
 from events_app.core.errors import DomainError
+from events_app.db import roll_back
 from events_app.registration import cancellation, comps, notes, promo
 from events_app.registration import service as registration
 from events_app.registration.dependencies import provide_order, provide_promo_code
@@ -45,14 +53,6 @@ DONE = {
     "comp": "The comp is issued and the confirmation mailed.",
 }
 REFUSED = (DomainError, ValueError, msgspec.ValidationError)
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, DomainError):
-        return exc.detail
-    if isinstance(exc, msgspec.ValidationError):
-        return f"Not saved: {exc}."
-    return str(exc)
 
 
 def _typed(form: FormMultiDict, *names: str) -> Form:
@@ -98,18 +98,18 @@ def _chosen_type(value: str) -> uuid.UUID:
         raise ValueError("Choose the comp type.") from None
 
 
-async def _refused(
-    db: AsyncSession, exc: Exception, *, conference: Conference, page: Callable[[], Awaitable[dict[str, Any]]]
-) -> Template:
-    """The page again with the reason, after undoing whatever the refused action began.
+def _page_again(conference: Conference, page: Callable[[], Awaitable[dict[str, Any]]]) -> Refused:
+    """The page again with the reason, once the refused change is rolled back.
 
     The page is read only after the rollback: what it shows must not be objects the rollback expired.
     """
-    await db.rollback()
-    await db.refresh(conference)
-    context = await page()
-    template = context.pop("template")
-    return Template(template, context={"conference": conference, "error": _reason(exc), **context}, status_code=422)
+
+    async def refused(error: str, _status: int) -> Template:
+        context = await page()
+        template = context.pop("template")
+        return Template(template, context={"conference": conference, "error": error, **context}, status_code=422)
+
+    return refused
 
 
 # --- promo codes -------------------------------------------------------------------------------------------
@@ -188,7 +188,8 @@ class RegistrationOffice(Controller):
         raw = await request.form()
         typed = _typed(raw, *CODE_FIELDS) | {"types": raw.getall("types", [])}
         zone = ZoneInfo(conference.timezone)
-        try:
+
+        async def create() -> None:
             fields = _code_changes(typed, zone) | {
                 "code": typed["code"],
                 "kind": typed["kind"],
@@ -197,14 +198,14 @@ class RegistrationOffice(Controller):
             await promo.create_code(
                 db_session, conference=conference, data=msgspec.convert(fields, PromoCodeIn), actor=actor
             )
-        except REFUSED as exc:
 
-            async def again() -> dict[str, Any]:
-                return await self._codes_page(db_session, conference=conference, principal=actor, form=typed)
+        async def again() -> dict[str, Any]:
+            return await self._codes_page(db_session, conference=conference, principal=actor, form=typed)
 
-            return await _refused(db_session, exc, conference=conference, page=again)
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/promo-codes?done=code", status_code=303)
+        then = f"/office/c/{conference.slug}/promo-codes?done=code"
+        return await save_or_refuse(
+            db_session, create, then=then, refused=_page_again(conference, again), shown=(conference,)
+        )
 
     @get("/promo-codes/{code_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-promo-code")
     async def promo_code(
@@ -242,18 +243,17 @@ class RegistrationOffice(Controller):
         """Changes a code's description, types, uses and window (its text and discount stay what buyers saw)."""
         raw = await request.form()
         typed = _typed(raw, *CODE_FIELDS) | {"types": raw.getall("types", [])}
-        try:
+
+        async def save() -> None:
             patch = msgspec.convert(_code_changes(typed, ZoneInfo(conference.timezone)), PromoCodePatch)
             await promo.update_code(db_session, code=promo_code, data=patch, actor=actor)
-        except REFUSED as exc:
 
-            async def again() -> dict[str, Any]:
-                await db_session.refresh(promo_code)
-                return await self._code_context(db_session, conference, actor, promo_code, form=typed)
+        async def again() -> dict[str, Any]:
+            return await self._code_context(db_session, conference, actor, promo_code, form=typed)
 
-            return await _refused(db_session, exc, conference=conference, page=again)
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/promo-codes?done=code", status_code=303)
+        refused = _page_again(conference, again)
+        then = f"/office/c/{conference.slug}/promo-codes?done=code"
+        return await save_or_refuse(db_session, save, then=then, refused=refused, shown=(conference, promo_code))
 
     @post("/promo-codes/{code_id:uuid}/active", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def switch_promo_code(
@@ -267,18 +267,17 @@ class RegistrationOffice(Controller):
         """Disables a code after asking (orders already placed keep their discount), or enables it again."""
         form = await request.form()
         enable = form.get("active") == "yes"
-        if not enable and not form.get("confirmed"):
-            context = {
-                "principal": actor,
-                "conference": conference,
-                "code": await promo.code_out(db_session, promo_code),
-            }
-            return Template("backoffice/confirm_disable_code.html", context=context)
-        await promo.update_code(db_session, code=promo_code, data=PromoCodePatch(active=enable), actor=actor)
-        await db_session.commit()
-        return Redirect(
-            f"/office/c/{conference.slug}/promo-codes?done={'code' if enable else 'disabled'}", status_code=303
-        )
+
+        async def ask() -> Template:
+            context = {"principal": actor, "conference": conference}
+            code = await promo.code_out(db_session, promo_code)
+            return Template("backoffice/confirm_disable_code.html", context={**context, "code": code})
+
+        async def switch() -> None:
+            await promo.update_code(db_session, code=promo_code, data=PromoCodePatch(active=enable), actor=actor)
+
+        then = f"/office/c/{conference.slug}/promo-codes?done={'code' if enable else 'disabled'}"
+        return await confirm_then(db_session, enable or form.get("confirmed"), ask=ask, act=switch, then=then)
 
     # --- cancellation policy ---------------------------------------------------------------------------------
 
@@ -330,7 +329,8 @@ class RegistrationOffice(Controller):
             "fee_kind", "fee_value", "full_refund_until", "partial_refund_until", "substitution_until", "notes",
         )  # fmt: skip
         zone = ZoneInfo(conference.timezone)
-        try:
+
+        async def save() -> None:
             fields = {
                 "fee_kind": typed["fee_kind"],
                 "fee_value": _amount(typed["fee_kind"], typed["fee_value"] or "0", what="fee"),
@@ -339,14 +339,14 @@ class RegistrationOffice(Controller):
             }
             data = msgspec.convert(fields, PolicyIn)
             await registration.set_policy(db_session, conference_id=conference.id, data=data, actor=actor)
-        except REFUSED as exc:
 
-            async def again() -> dict[str, Any]:
-                return {"principal": actor, "form": typed, "exists": True, "template": "backoffice/policy.html"}
+        async def again() -> dict[str, Any]:
+            return {"principal": actor, "form": typed, "exists": True, "template": "backoffice/policy.html"}
 
-            return await _refused(db_session, exc, conference=conference, page=again)
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/policy?done=policy", status_code=303)
+        then = f"/office/c/{conference.slug}/policy?done=policy"
+        return await save_or_refuse(
+            db_session, save, then=then, refused=_page_again(conference, again), shown=(conference,)
+        )
 
     # --- comps -----------------------------------------------------------------------------------------------
 
@@ -400,7 +400,8 @@ class RegistrationOffice(Controller):
                 types = await comps.comp_types(db_session, conference_id=conference.id)
                 return {"principal": actor, "form": typed, "types": types, "template": "backoffice/comps.html"}
 
-            return await _refused(db_session, exc, conference=conference, page=again)
+            await roll_back(db_session, conference)
+            return await _page_again(conference, again)(reason(exc), 422)
         await db_session.commit()
         return Redirect(f"/office/c/{conference.slug}/comps?done=comp&placed={attendee.order_id}", status_code=303)
 
@@ -467,17 +468,16 @@ class RegistrationOffice(Controller):
         """Hands the registration to the colleague; the form itself is the confirmation, as it says what ends."""
         typed = _typed(await request.form(), "first_name", "last_name", "email", "badge_name", "title")
         self._substitute_context(conference, actor, order, attendee_id, typed)  # refuses one who cannot be
-        try:
+
+        async def hand_over() -> None:
             data = msgspec.convert(typed, SubstituteIn)
             await cancellation.substitute(
                 db_session, settings=settings, order=order, attendee_id=attendee_id, data=data, actor=actor
             )
-        except REFUSED as exc:
 
-            async def again() -> dict[str, Any]:
-                await db_session.refresh(order)
-                return self._substitute_context(conference, actor, order, attendee_id, typed)
+        async def again() -> dict[str, Any]:
+            return self._substitute_context(conference, actor, order, attendee_id, typed)
 
-            return await _refused(db_session, exc, conference=conference, page=again)
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/orders/{order.id}?done=substitute", status_code=303)
+        refused = _page_again(conference, again)
+        then = f"/office/c/{conference.slug}/orders/{order.id}?done=substitute"
+        return await save_or_refuse(db_session, hand_over, then=then, refused=refused, shown=(conference, order))

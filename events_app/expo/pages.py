@@ -24,7 +24,7 @@ from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.errors import DomainError
 from events_app.core.money import Money
-from events_app.db import Base
+from events_app.db import roll_back
 from events_app.expo import billing, bookings, drawing, floorplan, holds, leads, partners, rules, staff
 from events_app.expo.controllers.access import PARTNERS
 from events_app.expo.controllers.staff_and_leads import leads_download
@@ -78,13 +78,6 @@ def _booth_id(value: str) -> uuid.UUID:
         return uuid.UUID(value)
     except ValueError as exc:
         raise BoothNotFound("Choose a booth on the floor plan first.") from exc
-
-
-async def _forget_refused_step(db: AsyncSession, *shown: Base) -> None:
-    """Nothing of a refused step is kept; the rollback expires what the page shows again, so reload it."""
-    await db.rollback()
-    for record in shown:
-        await db.refresh(record)
 
 
 async def _plan(
@@ -200,7 +193,7 @@ class ExpoPages(Controller):
             booth = await floorplan.get_booth(db_session, conference=conference, booth_id=_booth_id(data.booth_id))
             await holds.hold_booth(db_session, conference=conference, partner=my_partner, booth=booth, actor=actor)
         except DomainError as error:
-            await _forget_refused_step(db_session, conference, my_partner)
+            await roll_back(db_session, conference, my_partner)
             return await _plan(db_session, settings, conference, actor, my_partner, error=error)
         return Redirect(f"/c/{conference.slug}/expo?notice=held#your-holds", status_code=303)
 
@@ -242,7 +235,7 @@ class ExpoPages(Controller):
                 actor=actor,
             )
         except DomainError as error:
-            await _forget_refused_step(db_session, conference, my_partner)
+            await roll_back(db_session, conference, my_partner)
             return await _plan(db_session, settings, conference, actor, my_partner, error=error)
         if done.payment_status == "failed":
             # 200, not 402: the declined attempt and the returned hold are kept (committed).
@@ -305,7 +298,7 @@ class ExpoPages(Controller):
                 actor=actor,
             )
         except DomainError as error:
-            await _forget_refused_step(db_session, conference, my_partner)
+            await roll_back(db_session, conference, my_partner)
             return await _dashboard(db_session, settings, conference, actor, my_partner, error=error)
         return Redirect(f"/c/{conference.slug}/expo/dashboard?notice=staff-named#staff", status_code=303)
 
@@ -334,7 +327,7 @@ class ExpoPages(Controller):
                 scanned_by=actor,
             )
         except DomainError as error:
-            await _forget_refused_step(db_session, conference, my_partner)
+            await roll_back(db_session, conference, my_partner)
             return await _dashboard(db_session, settings, conference, actor, my_partner, error=error)
         return Redirect(f"/c/{conference.slug}/expo/dashboard?notice=lead-saved#leads", status_code=303)
 
