@@ -19,9 +19,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.audit import service as audit
-from events_app.backoffice.pages import ORGANIZERS, PAGE_SIZE, page_links
+from events_app.backoffice.pages import ORGANIZERS
 from events_app.conferences.models import Conference
-from events_app.core.pagination import Offset
+from events_app.core.pagination import PAGE_SIZE, Offset, page_links
 
 WHOLE_TRAIL_ZONE = "UTC"
 
@@ -67,7 +67,7 @@ async def audit_context(
         "conference": conference,
         "zone": zone.key,
         "page": page,
-        "links": page_links(request, total=page.total, offset=offset),
+        "links": page_links(request.url.path, request.query_params, total=page.total, offset=offset),
         "filters": typed,
         "actions": actions,
         "kinds": sorted({a.partition(".")[0] + "." for a in actions}),

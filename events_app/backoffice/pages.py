@@ -15,7 +15,6 @@ from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -37,7 +36,7 @@ from events_app.conferences.schemas import CityPatch
 from events_app.core.clock import now
 from events_app.core.errors import DomainError
 from events_app.core.mail import mails_about
-from events_app.core.pagination import Offset
+from events_app.core.pagination import PAGE_SIZE, Offset, page_links
 from events_app.db import roll_back
 from events_app.payments import service as payments
 from events_app.payments.errors import InvoiceNotFound
@@ -62,7 +61,6 @@ STATIC_DIR = Path(__file__).parent / "static"
 office_static = create_static_files_router(
     path="/static/office", directories=[STATIC_DIR], opt=PUBLIC, include_in_schema=False, name="office-static"
 )
-PAGE_SIZE = 25
 # Ways money for an invoice arrives that a clerk records by hand (cards pay through Stripe).
 RECORDED_METHODS = [ReceiptMethod.CHECK, ReceiptMethod.ACH, ReceiptMethod.WIRE, ReceiptMethod.OTHER]
 DONE = {
@@ -90,19 +88,6 @@ def _received_on(text: str) -> date:
         return date.fromisoformat(text.strip())
     except ValueError:
         raise ValueError("Give the date the money arrived, as on the check or the bank statement.") from None
-
-
-def page_links(request: Request[Any, Any, Any], *, total: int, offset: int) -> dict[str, str | None]:
-    """The previous and next page's addresses, keeping the filters."""
-
-    def at(new_offset: int) -> str:
-        query = {**dict(request.query_params.items()), "offset": str(new_offset)}
-        return f"{request.url.path}?{urlencode(query)}"
-
-    return {
-        "previous": at(max(offset - PAGE_SIZE, 0)) if offset > 0 else None,
-        "next": at(offset + PAGE_SIZE) if offset + PAGE_SIZE < total else None,
-    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +236,7 @@ class ConferenceOffice(Controller):
             "principal": actor,
             "conference": conference,
             "page": page,
-            "links": page_links(request, total=page.total, offset=offset),
+            "links": page_links(request.url.path, request.query_params, total=page.total, offset=offset),
             "filters": {"q": q, "status": status, "method": method, "type": type, "city": city},
             "statuses": list(OrderStatus),
             "methods": list(PaymentMethod),
@@ -511,7 +496,7 @@ class CityOffice(Controller):
             "principal": actor,
             "page": page,
             "q": q,
-            "links": page_links(request, total=page.total, offset=offset),
+            "links": page_links(request.url.path, request.query_params, total=page.total, offset=offset),
             "done": DONE.get(done, ""),
         }
         return Template("backoffice/cities.html", context=context)

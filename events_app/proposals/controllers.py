@@ -19,6 +19,7 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.downloads import CSV, download
+from events_app.core.pagination import Limit, Offset
 from events_app.proposals import call as calls
 from events_app.proposals import decisions, reviews, submissions
 from events_app.proposals.dependencies import provide_owned_proposal, provide_speaker, provide_speakers_proposal
@@ -227,13 +228,15 @@ class ProposalController(Controller):
     @get("/review", opt=REVIEWERS, operation_id="getReviewQueue")
     async def review_queue(
         self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Principal],
-        conference: NamedDependency[Conference],
+        conference: NamedDependency[Conference], limit: Limit = 50, offset: Offset = 0,
     ) -> ReviewQueueOut:  # fmt: skip
-        """The submitted proposals of the caller's tracks, without conflicts of interest; anonymous if the call is."""
-        queue = await reviews.review_queue(db_session, conference=conference, user_id=actor.user_id)
+        """One page of the submitted proposals of the caller's tracks in the order they came, without conflicts of
+        interest; anonymous if the call is. ``total`` counts them on every page."""
+        call = await calls.get_call(db_session, conference=conference)
+        queue = await reviews.review_queue(db_session, call=call, user_id=actor.user_id, limit=limit, offset=offset)
         return ReviewQueueOut(
-            criteria=queue.call.criteria, anonymous=queue.call.anonymous, proposals=queue.items,
-            left_out_for_conflicts=queue.conflicts,
+            criteria=call.criteria, anonymous=call.anonymous, proposals=queue.items, total=queue.total, limit=limit,
+            offset=offset, left_out_for_conflicts=queue.conflicts,
         )  # fmt: skip
 
     @get("/review.csv", opt=REVIEWERS, operation_id="exportReviewQueue", media_type=CSV)
@@ -241,8 +244,9 @@ class ProposalController(Controller):
         self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
     ) -> Response[str]:  # fmt: skip
-        """The caller's review queue with their scores, as CSV."""
-        queue = await reviews.review_queue(db_session, conference=conference, user_id=actor.user_id)
+        """The caller's whole review queue with their scores, as CSV."""
+        call = await calls.get_call(db_session, conference=conference)
+        queue = await reviews.review_queue(db_session, call=call, user_id=actor.user_id)
         return download(
             await reviews.review_queue_csv(queue), media_type=CSV, filename=f"{conference.slug}-reviews.csv"
         )
@@ -267,9 +271,8 @@ class ProposalController(Controller):
         decision: FromQuery[Decision | None] = None, sort: FromQuery[Sort] = "average",
     ) -> list[ProposalRow]:  # fmt: skip
         """Every proposal (drafts aside) with its speaker, reviews' average and spread, and decision."""
-        return await reviews.proposal_rows(
-            db_session, conference=conference, track_id=track_id, state=proposal_state, decision=decision, sort=sort
-        )
+        shown = reviews.ProposalFilter(track_id=track_id, state=proposal_state, decision=decision, sort=sort)
+        return await reviews.proposal_rows(db_session, conference=conference, shown=shown)
 
     @get("/proposals.csv", opt=ORGANIZERS, operation_id="exportProposals", media_type=CSV)
     async def export_proposals(

@@ -10,6 +10,7 @@ import msgspec
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
 
 from events_app.accounts.service import Principal
 from events_app.checkin.mail import badge_attachment
@@ -71,6 +72,20 @@ async def decide(
     return proposal
 
 
+def _to_release(conference: Conference) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Proposal.conference_id == conference.id,
+        Proposal.state == ProposalState.SUBMITTED,
+        Proposal.decision != Decision.UNDECIDED,
+        Proposal.released_at.is_(None),
+    )
+
+
+async def count_to_release(db: AsyncSession, *, conference: Conference) -> int:
+    """How many decisions the next release tells their speakers of."""
+    return await db.scalar(select(func.count()).select_from(Proposal).where(*_to_release(conference))) or 0
+
+
 async def release_decisions(
     db: AsyncSession, *, settings: Settings, conference: Conference, actor: Principal | None
 ) -> ReleaseOut:
@@ -80,12 +95,7 @@ async def release_decisions(
     released = list(
         await db.scalars(
             update(Proposal)
-            .where(
-                Proposal.conference_id == conference.id,
-                Proposal.state == ProposalState.SUBMITTED,
-                Proposal.decision != Decision.UNDECIDED,
-                Proposal.released_at.is_(None),
-            )
+            .where(*_to_release(conference))
             .values(released_at=moment)
             .returning(Proposal)
             .execution_options(synchronize_session=False)

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Awaitable
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -28,12 +29,13 @@ from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference
 from events_app.core.downloads import CSV, download
 from events_app.core.errors import DomainError
+from events_app.core.pagination import PAGE_SIZE, Offset, page_links
 from events_app.db import Base
 from events_app.proposals import call as calls
 from events_app.proposals import decisions, reviews, submissions
 from events_app.proposals.dependencies import provide_speaker
 from events_app.proposals.errors import CallFormInvalid, NotInTheCall, ProposalNotFound, ReviewerNotFound
-from events_app.proposals.models import Decision, ProposalSpeaker, ProposalState, SpeakerResponse
+from events_app.proposals.models import Call, Decision, ProposalSpeaker, ProposalState, SpeakerResponse
 from events_app.proposals.schemas import SORTS, CallIn, CallOut, DecisionIn, ProfileIn, ProposalIn, ReviewIn, Window
 from events_app.sessions import service as program
 from events_app.sessions.models import SessionType
@@ -47,6 +49,7 @@ Short = Annotated[str, msgspec.Meta(max_length=200)]
 Choice = Annotated[str, msgspec.Meta(max_length=30)]
 Ident = Annotated[str, msgspec.Meta(max_length=40)]
 StateQuery = Annotated[str, QueryParameter(name="state", max_length=20)]
+LIST_FILTERS = ("track", "state", "decision", "sort")
 DONE = {
     "profile": "Your profile is saved.",
     "photo": "Your photo is saved.",
@@ -133,6 +136,7 @@ class ScoreForm(msgspec.Struct):
 
 class DecisionForm(msgspec.Struct):
     decision: Choice = ""
+    back: Annotated[str, msgspec.Meta(max_length=1000)] = ""  # the list's filters and offset, to return to
 
 
 class SeatForm(msgspec.Struct):
@@ -370,25 +374,33 @@ class CallPages(Controller):
         return self._back(conference, token, done.get(step, "declined"))
 
 
+def _list_place(back: str) -> tuple[dict[str, str], int]:
+    """The filters and offset of the organizers' list as a decision form sent them back; nothing else is kept."""
+    place = dict(parse_qsl(back))
+    offset = place.get("offset", "")
+    fits = offset.isascii() and offset.isdigit() and len(offset) < 10  # within what the Offset parameter takes
+    return {name: place.get(name, "") for name in LIST_FILTERS}, int(offset) if fits else 0
+
+
 async def _office_list(
-    db: AsyncSession, actor: Principal, conference: Conference, filters: dict[str, str], *, done: str = "",
-    error: str = "",
+    db: AsyncSession, actor: Principal, conference: Conference, call: Call, filters: dict[str, str], *,
+    offset: int = 0, done: str = "", error: str = "",
 ) -> Template:  # fmt: skip
-    """The organizers' list of proposals, filtered and sorted; a filter not offered filters nothing."""
-    call = await calls.get_call(db, conference=conference)
+    """A page of the organizers' list of proposals, filtered and sorted; a filter not offered filters nothing."""
     tracks = await calls.call_tracks(db, call=call)
     state, decision, sort = filters.get("state", ""), filters.get("decision", ""), filters.get("sort", "average")
-    rows = await reviews.proposal_rows(
-        db, conference=conference, track_id=next((t.id for t in tracks if str(t.id) == filters.get("track")), None),
+    shown = reviews.ProposalFilter(
+        track_id=next((t.id for t in tracks if str(t.id) == filters.get("track")), None),
         state=ProposalState(state) if state in set(ProposalState) else None,
         decision=Decision(decision) if decision in set(Decision) else None,
         sort=sort if sort in SORTS else "average",  # type: ignore[arg-type]
-    )  # fmt: skip
-    to_release = sum(1 for r in rows if r.decision != Decision.UNDECIDED and not r.released)
+    )
+    found = await reviews.proposal_page(db, conference=conference, shown=shown, limit=PAGE_SIZE, offset=offset)
+    links = page_links(f"/office/c/{conference.slug}/cfp/", filters, total=found.total, offset=offset)
     return page(
-        "office_list", conference, actor, rows=rows, tracks=tracks, filters=filters, states=ProposalState,
-        decisions=Decision, sorts=SORTS, to_release=to_release,
-        done=done, error=error,
+        "office_list", conference, actor, found=found, links=links, back=urlencode({**filters, "offset": offset}),
+        tracks=tracks, filters=filters, states=ProposalState, decisions=Decision, sorts=SORTS,
+        to_release=await decisions.count_to_release(db, conference=conference), done=done, error=error,
     )  # fmt: skip
 
 
@@ -428,13 +440,18 @@ class ReviewPages(Controller):
 
     @get("/review", opt=REVIEWERS, media_type=MediaType.HTML, name="cfp-review")
     async def review_list(
-        self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Principal],
-        conference: NamedDependency[Conference], done: FromQuery[str] = "",
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal], conference: NamedDependency[Conference], done: FromQuery[str] = "",
+        offset: Offset = 0,
     ) -> Template:  # fmt: skip
-        if await calls.find_call(db_session, conference=conference) is None:
+        call = await calls.find_call(db_session, conference=conference)
+        if call is None:
             return page("review_list", conference, actor, queue=None, done="")
-        queue = await reviews.review_queue(db_session, conference=conference, user_id=actor.user_id)
-        return page("review_list", conference, actor, queue=queue, done=DONE.get(done, ""))
+        queue = await reviews.review_queue(db_session, call=call, user_id=actor.user_id, limit=PAGE_SIZE, offset=offset)
+        return page(
+            "review_list", conference, actor, queue=queue, offset=offset, done=DONE.get(done, ""),
+            links=page_links(request.url.path, request.query_params, total=queue.total, offset=offset),
+        )  # fmt: skip
 
     @get("/review/{proposal_id:uuid}", opt=REVIEWERS, media_type=MediaType.HTML)
     async def review_one(
@@ -446,11 +463,9 @@ class ReviewPages(Controller):
     async def _review_page(
         self, db: AsyncSession, actor: Principal, conference: Conference, proposal_id: uuid.UUID, error: str = ""
     ) -> Template:
-        queue = await reviews.review_queue(db, conference=conference, user_id=actor.user_id)
-        item = next((i for i in queue.items if i.id == proposal_id), None)
-        if item is None:
-            raise ProposalNotFound("This proposal is not in your review queue.")
-        return page("review_one", conference, actor, item=item, criteria=queue.call.criteria, error=error)
+        call = await calls.get_call(db, conference=conference)
+        item = await reviews.review_item(db, call=call, user_id=actor.user_id, proposal_id=proposal_id)
+        return page("review_one", conference, actor, item=item, criteria=call.criteria, error=error)
 
     @post("/review/{proposal_id:uuid}", opt=REVIEWERS, media_type=MediaType.HTML, status_code=303)
     async def score(
@@ -475,11 +490,13 @@ class ReviewPages(Controller):
         self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Principal],
         conference: NamedDependency[Conference], track: FromQuery[str] = "", proposal_state: StateQuery = "",
         decision: FromQuery[str] = "", sort: FromQuery[str] = "average", done: FromQuery[str] = "",
+        offset: Offset = 0,
     ) -> Template:  # fmt: skip
-        if await calls.find_call(db_session, conference=conference) is None:
+        call = await calls.find_call(db_session, conference=conference)
+        if call is None:
             return await _call_page(db_session, actor, conference)
         filters = {"track": track, "state": proposal_state, "decision": decision, "sort": sort}
-        return await _office_list(db_session, actor, conference, filters, done=DONE.get(done, ""))
+        return await _office_list(db_session, actor, conference, call, filters, offset=offset, done=DONE.get(done, ""))
 
     @get("/proposals/{proposal_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML)
     async def proposal(
@@ -494,15 +511,20 @@ class ReviewPages(Controller):
         self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Principal],
         conference: NamedDependency[Conference], proposal_id: FromPath[uuid.UUID], data: URLEncodedBody[DecisionForm],
     ) -> Template | Redirect:  # fmt: skip
+        """Decides from the organizers' list, and goes back to the same page of it with the same filters."""
+
         async def save() -> None:
             verdict = msgspec.convert({"decision": data.decision}, DecisionIn)
             await decisions.decide(
                 db_session, conference=conference, proposal_id=proposal_id, data=verdict, actor=actor
             )
 
+        filters, offset = _list_place(data.back)
         if error := await _attempt(db_session, save(), conference):
-            return await _office_list(db_session, actor, conference, {}, error=error)
-        return Redirect(f"/office/c/{conference.slug}/cfp/?done=decided", status_code=303)
+            call = await calls.get_call(db_session, conference=conference)
+            return await _office_list(db_session, actor, conference, call, filters, offset=offset, error=error)
+        place = urlencode({**filters, "offset": offset, "done": "decided"})
+        return Redirect(f"/office/c/{conference.slug}/cfp/?{place}", status_code=303)
 
     @post("/release", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def release(

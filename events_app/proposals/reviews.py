@@ -3,15 +3,19 @@ without conflicts of interest, scores on the call's criteria, each proposal's av
 
 from __future__ import annotations
 
+import math
 import statistics
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
-from sqlalchemy import select
+from litestar.pagination import OffsetPagination
+from sqlalchemy import Numeric, Row, Select, and_, case, cast, func, nulls_last, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from events_app.accounts import service as accounts
 from events_app.accounts.errors import UserNotFound
@@ -19,7 +23,7 @@ from events_app.accounts.models import Role, User
 from events_app.accounts.service import Principal
 from events_app.conferences.errors import CityNotFound
 from events_app.conferences.models import Conference, MemberCity
-from events_app.core.clock import now
+from events_app.core.pagination import page_of, paginate_rows
 from events_app.core.spreadsheet import csv_file
 from events_app.proposals.call import audit, get_call
 from events_app.proposals.errors import (
@@ -32,6 +36,7 @@ from events_app.proposals.errors import (
 )
 from events_app.proposals.models import (
     Call,
+    CoSpeaker,
     Decision,
     Proposal,
     ProposalSpeaker,
@@ -120,65 +125,81 @@ async def list_reviewers(db: AsyncSession, *, conference: Conference) -> list[tu
     return [(r, u) for r, u in rows]
 
 
-async def _seats_of(db: AsyncSession, conference: Conference, user_id: uuid.UUID) -> dict[uuid.UUID, Reviewer]:
-    rows = await db.scalars(
-        select(Reviewer).where(Reviewer.conference_id == conference.id, Reviewer.user_id == user_id)
-    )
-    return {r.track_id: r for r in rows}
+def _seated(call: Call, user_id: uuid.UUID, *columns: Any) -> Select[*tuple[Any, ...]]:
+    """``columns`` of the call's proposals in the tracks the user has a seat on, each row with that seat."""
+    conference_id = call.conference_id
+    seat = and_(Reviewer.track_id == Proposal.track_id, Reviewer.user_id == user_id,
+                Reviewer.conference_id == conference_id)  # fmt: skip
+    return select(*columns).select_from(Proposal).join(Reviewer, seat).where(Proposal.conference_id == conference_id)
 
 
-def _conflicted(reviewer: Reviewer, speakers: Iterable[ProposalSpeaker]) -> bool:
-    return reviewer.city_id is not None and any(s.city_id == reviewer.city_id for s in speakers)
+def _conflict() -> ColumnElement[bool]:
+    """A speaker of the proposal, its owner or a co-speaker, is from the city of the reviewer's seat.
+
+    EXISTS is never NULL, so a seat or a speaker without a city is simply no conflict."""
+    speaker = aliased(ProposalSpeaker)
+    owner = select(speaker.id).where(speaker.id == Proposal.speaker_id, speaker.city_id == Reviewer.city_id)
+    co = (
+        select(CoSpeaker.id).join(speaker, speaker.id == CoSpeaker.speaker_id)
+        .where(CoSpeaker.proposal_id == Proposal.id, speaker.city_id == Reviewer.city_id)
+    )  # fmt: skip
+    return or_(owner.exists(), co.exists())
+
+
+def _queue_query(call: Call, user_id: uuid.UUID) -> Select[*tuple[Any, ...]]:
+    """The proposals before the reviewer without conflicts, with their track's name and the reviewer's own review."""
+    mine = and_(Review.proposal_id == Proposal.id, Review.user_id == user_id)
+    return (
+        _seated(call, user_id, Proposal, Track.name, Review.scores, Review.comment)
+        .join(Track, Track.id == Proposal.track_id).outerjoin(Review, mine)
+        .where(Proposal.state == ProposalState.SUBMITTED, ~_conflict())
+    )  # fmt: skip
+
+
+async def _review_items(db: AsyncSession, call: Call, found: Sequence[Row[*tuple[Any, ...]]]) -> list[ReviewItem]:
+    """The rows as the reviewer sees them; the speakers are read only when the call names them."""
+    speakers = None if call.anonymous else await speakers_of(db, [proposal.id for proposal, *_ in found])
+    return [
+        ReviewItem(
+            id=proposal.id, track_id=proposal.track_id, track=track, title=proposal.title,
+            session_type=proposal.session_type, abstract=proposal.abstract, description=proposal.description,
+            audience=proposal.audience, learning_objectives=proposal.learning_objectives, format=proposal.format,
+            duration_minutes=proposal.duration_minutes, my_scores=scores, my_comment=comment or "",
+            speakers=None if speakers is None else [shown_name(s) for s in speakers[proposal.id]],
+        )
+        for proposal, track, scores, comment in found
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
 class ReviewQueue:
     call: Call
     items: list[ReviewItem]
+    total: int  # proposals before the reviewer, on every page
     conflicts: int  # proposals of the reviewer's tracks left out because a speaker shares their city
 
 
-async def review_queue(db: AsyncSession, *, conference: Conference, user_id: uuid.UUID) -> ReviewQueue:
-    """The submitted proposals of the reviewer's tracks, without those they have a conflict with;
-    without the speakers when the call is anonymous."""
-    call = await get_call(db, conference=conference)
-    seats = await _seats_of(db, conference, user_id)
-    proposals = list(
-        await db.scalars(
-            select(Proposal)
-            .where(
-                Proposal.conference_id == conference.id,
-                Proposal.track_id.in_(list(seats)),
-                Proposal.state == ProposalState.SUBMITTED,
-            )
-            .order_by(Proposal.submitted_at)
-        )
-    )
-    speakers = await speakers_of(db, [p.id for p in proposals])
-    mine = {
-        r.proposal_id: r
-        for r in await db.scalars(
-            select(Review).where(Review.user_id == user_id, Review.proposal_id.in_([p.id for p in proposals]))
-        )
-    }
-    tracks = {t.id: t.name for t in await db.scalars(select(Track).where(Track.id.in_(list(seats))))}
-    items, conflicts = [], 0
-    for proposal in proposals:
-        if _conflicted(seats[proposal.track_id], speakers[proposal.id]):
-            conflicts += 1
-            continue
-        review = mine.get(proposal.id)
-        items.append(
-            ReviewItem(
-                id=proposal.id, track_id=proposal.track_id, track=tracks[proposal.track_id], title=proposal.title,
-                session_type=proposal.session_type, abstract=proposal.abstract, description=proposal.description,
-                audience=proposal.audience, learning_objectives=proposal.learning_objectives, format=proposal.format,
-                duration_minutes=proposal.duration_minutes, my_scores=review.scores if review else None,
-                my_comment=review.comment if review else "",
-                speakers=None if call.anonymous else [shown_name(s) for s in speakers[proposal.id]],
-            )
-        )  # fmt: skip
-    return ReviewQueue(call=call, items=items, conflicts=conflicts)
+async def review_queue(
+    db: AsyncSession, *, call: Call, user_id: uuid.UUID, limit: int | None = None, offset: int = 0
+) -> ReviewQueue:
+    """The submitted proposals of the reviewer's tracks in the order they came, without those they have a
+    conflict with, without the speakers when the call is anonymous; ``limit`` of them from ``offset``, or all."""
+    conflict = _conflict()
+    state = Proposal.state == ProposalState.SUBMITTED
+    seen, conflicts = (
+        await db.execute(_seated(call, user_id, func.count(), func.count(case((conflict, 1)))).where(state))
+    ).one()
+    query = _queue_query(call, user_id).order_by(Proposal.submitted_at, Proposal.id).limit(limit).offset(offset)
+    items = await _review_items(db, call, (await db.execute(query)).all())
+    return ReviewQueue(call=call, items=items, total=seen - conflicts, conflicts=conflicts)
+
+
+async def review_item(db: AsyncSession, *, call: Call, user_id: uuid.UUID, proposal_id: uuid.UUID) -> ReviewItem:
+    """One proposal of the reviewer's queue."""
+    found = (await db.execute(_queue_query(call, user_id).where(Proposal.id == proposal_id))).all()
+    if not found:
+        raise ProposalNotFound("This proposal is not in your review queue.")
+    return (await _review_items(db, call, found))[0]
 
 
 async def review_proposal(
@@ -187,12 +208,13 @@ async def review_proposal(
     """Scores a proposal on each of the call's criteria (1-5) with a comment; a second review replaces the first."""
     call = await get_call(db, conference=conference)
     proposal = await get_proposal(db, conference=conference, proposal_id=proposal_id)
-    seat = (await _seats_of(db, conference, user_id)).get(proposal.track_id)
-    if seat is None:
+    # None: no seat on the proposal's track.
+    conflicted = await db.scalar(_seated(call, user_id, _conflict()).where(Proposal.id == proposal.id))
+    if conflicted is None:
         raise NotYourTrack("You review only the proposals of your committees' tracks.")
     if proposal.state != ProposalState.SUBMITTED:
         raise ProposalNotFound("This proposal is not before the committee.")
-    if _conflicted(seat, (await speakers_of(db, [proposal.id]))[proposal.id]):
+    if conflicted:
         raise ConflictOfInterest("A speaker of this proposal is from your city; another member reviews it.")
     if sorted(data.scores) != sorted(call.criteria):
         raise ScoresNotTheCriteria(f"Score each of {', '.join(call.criteria)} from 1 to 5.", criteria=call.criteria)
@@ -210,68 +232,93 @@ async def review_proposal(
 # --- the organizers' list ---------------------------------------------------------------------------
 
 
-def _standing(totals: list[float]) -> tuple[float | None, float | None]:
-    """The average of the reviews' totals and their spread (population standard deviation)."""
-    if not totals:
-        return None, None
-    return round(statistics.fmean(totals), 2), round(statistics.pstdev(totals), 2)
+@dataclass(frozen=True, slots=True)
+class ProposalFilter:
+    """Which proposals the organizers' list shows, in which order; no state means submitted or withdrawn."""
+
+    track_id: uuid.UUID | None = None
+    state: ProposalState | None = None
+    decision: Decision | None = None
+    sort: Sort = "average"
 
 
-_SORT_KEYS = {
-    "average": lambda r: (r.average is None, -(r.average or 0), r.title),
-    "spread": lambda r: (r.spread is None, -(r.spread or 0), r.title),
-    "reviews": lambda r: (r.reviews, r.title),
-    "title": lambda r: (r.title.lower(),),
-    "submitted": lambda r: (r.submitted_at is None, r.submitted_at or now()),
-}
+EVERY_PROPOSAL = ProposalFilter()
 
 
-async def proposal_rows(
-    db: AsyncSession, *, conference: Conference, track_id: uuid.UUID | None = None,
-    state: ProposalState | None = None, decision: Decision | None = None, sort: Sort = "average",
-    ids: Sequence[uuid.UUID] | None = None,
-) -> list[ProposalRow]:  # fmt: skip
-    """Every proposal with its speaker, its reviews' average and spread and its decision, filtered and sorted."""
+def _rows_query(
+    conference: Conference, shown: ProposalFilter, ids: Sequence[uuid.UUID] | None
+) -> Select[*tuple[Any, ...]]:
+    """One statement for the whole list: each proposal with its speaker and its reviews' count, average and
+    variance, grouped in the database so no review row travels for it."""
+    standing = (
+        select(Review.proposal_id, func.count().label("reviews"), func.avg(Review.total).label("average"),
+               func.avg(Review.total * Review.total).label("square"))
+        .join(Proposal, Proposal.id == Review.proposal_id).where(Proposal.conference_id == conference.id)
+        .group_by(Review.proposal_id).subquery()
+    )  # fmt: skip
+    variance = standing.c.square - standing.c.average * standing.c.average
     query = (
-        select(Proposal, ProposalSpeaker, Track.name, MemberCity.name)
+        select(
+            Proposal.id, Proposal.title, Proposal.track_id, Track.name, Proposal.session_type,
+            Proposal.duration_minutes, Proposal.state, Proposal.submitted_at, ProposalSpeaker.name,
+            ProposalSpeaker.email, func.coalesce(MemberCity.name, ProposalSpeaker.organization), standing.c.reviews,
+            standing.c.average, variance, Proposal.decision, Proposal.released_at, Proposal.response,
+            Proposal.session_id,
+        )
         .join(ProposalSpeaker, ProposalSpeaker.id == Proposal.speaker_id)
         .join(Track, Track.id == Proposal.track_id)
         .outerjoin(MemberCity, MemberCity.id == ProposalSpeaker.city_id)
-        .where(Proposal.conference_id == conference.id)
-    )
-    if track_id is not None:
-        query = query.where(Proposal.track_id == track_id)
-    if state is not None:
-        query = query.where(Proposal.state == state)
-    else:
-        query = query.where(Proposal.state != ProposalState.DRAFT)  # drafts are the speakers' own business
-    if decision is not None:
-        query = query.where(Proposal.decision == decision)
-    if ids is not None:
-        query = query.where(Proposal.id.in_(ids))
-    found = (await db.execute(query)).all()
-    totals: dict[uuid.UUID, list[float]] = defaultdict(list)
-    review_rows = await db.execute(
-        select(Review.proposal_id, Review.total).join(Proposal, Proposal.id == Review.proposal_id)
+        .outerjoin(standing, standing.c.proposal_id == Proposal.id)
         .where(Proposal.conference_id == conference.id)
     )  # fmt: skip
-    for proposal_id, total in review_rows:
-        totals[proposal_id].append(total)
-    rows = []
-    for proposal, speaker, track_name, city_name in found:
-        average, spread = _standing(totals[proposal.id])
-        rows.append(
-            ProposalRow(
-                id=proposal.id, title=proposal.title, track_id=proposal.track_id, track=track_name,
-                session_type=proposal.session_type, duration_minutes=proposal.duration_minutes, state=proposal.state,
-                submitted_at=proposal.submitted_at, speaker_name=speaker.name, speaker_email=speaker.email,
-                speaker_city=city_name or speaker.organization, reviews=len(totals[proposal.id]), average=average,
-                spread=spread, decision=proposal.decision, released=proposal.released_at is not None,
-                response=proposal.response, session_id=proposal.session_id,
-            )
-        )  # fmt: skip
-    rows.sort(key=_SORT_KEYS[sort])
-    return rows
+    if shown.track_id is not None:
+        query = query.where(Proposal.track_id == shown.track_id)
+    if shown.state is not None:
+        query = query.where(Proposal.state == shown.state)
+    else:
+        query = query.where(Proposal.state != ProposalState.DRAFT)  # drafts are the speakers' own business
+    if shown.decision is not None:
+        query = query.where(Proposal.decision == shown.decision)
+    if ids is not None:
+        query = query.where(Proposal.id.in_(ids))
+    # Rounded as shown, so that proposals whose figures look the same go by title, whatever the float noise.
+    shown_average = func.round(cast(standing.c.average, Numeric), 2)
+    order = {
+        "average": (nulls_last(shown_average.desc()), Proposal.title),
+        "spread": (nulls_last(func.round(cast(variance, Numeric), 4).desc()), Proposal.title),
+        "reviews": (func.coalesce(standing.c.reviews, 0), Proposal.title),
+        "title": (func.lower(Proposal.title),),
+        "submitted": (nulls_last(Proposal.submitted_at),),
+    }
+    return query.order_by(*order[shown.sort], Proposal.id)  # the id keeps pages apart where all else ties
+
+
+def _row(found: Row[*tuple[Any, ...]]) -> ProposalRow:
+    (id_, title, track_id, track, session_type, minutes, state, submitted_at, speaker_name, speaker_email,
+     speaker_city, reviews, average, variance, decision, released_at, response, session_id) = found  # fmt: skip
+    return ProposalRow(
+        id=id_, title=title, track_id=track_id, track=track, session_type=session_type, duration_minutes=minutes,
+        state=state, submitted_at=submitted_at, speaker_name=speaker_name, speaker_email=speaker_email,
+        speaker_city=speaker_city, reviews=reviews or 0,
+        average=None if average is None else round(average, 2),
+        spread=None if variance is None else round(math.sqrt(max(variance, 0.0)), 2),  # population deviation
+        decision=decision, released=released_at is not None, response=response, session_id=session_id,
+    )  # fmt: skip
+
+
+async def proposal_rows(
+    db: AsyncSession, *, conference: Conference, shown: ProposalFilter = EVERY_PROPOSAL,
+    ids: Sequence[uuid.UUID] | None = None,
+) -> list[ProposalRow]:  # fmt: skip
+    """Every proposal with its speaker, its reviews' average and spread and its decision, filtered and sorted."""
+    return [_row(found) for found in await db.execute(_rows_query(conference, shown, ids))]
+
+
+async def proposal_page(
+    db: AsyncSession, *, conference: Conference, shown: ProposalFilter, limit: int, offset: int
+) -> OffsetPagination[ProposalRow]:
+    """``proposal_rows``, one page of them."""
+    return page_of(await paginate_rows(db, _rows_query(conference, shown, None), limit=limit, offset=offset), _row)
 
 
 async def reviews_of(db: AsyncSession, *, proposal: Proposal) -> list[tuple[Review, User]]:
@@ -330,7 +377,7 @@ async def reviewer_user(db: AsyncSession, *, reviewer: Reviewer) -> User:
 async def proposal_detail(db: AsyncSession, *, conference: Conference, proposal_id: uuid.UUID) -> ProposalDetail:
     """A proposal for organizers: its row, its answers and every review, signed."""
     proposal = await get_proposal(db, conference=conference, proposal_id=proposal_id)
-    rows = await proposal_rows(db, conference=conference, ids=[proposal.id], state=proposal.state)
+    rows = await proposal_rows(db, conference=conference, shown=ProposalFilter(state=proposal.state), ids=[proposal.id])
     shown = (await proposals_out(db, [proposal]))[0]
     shown = msgspec.structs.replace(shown, decision=proposal.decision)  # organizers see their own decision
     signed = [ReviewOut(reviewer=u.name, scores=r.scores, total=r.total, comment=r.comment)

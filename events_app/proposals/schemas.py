@@ -229,7 +229,12 @@ class Confirmation(msgspec.Struct):
 
 
 class ReviewQueueOut(msgspec.Struct):
+    """One page of a reviewer's queue; ``total``, ``limit`` and ``offset`` page it as every list of the API pages."""
+
     criteria: list[str]
     anonymous: bool
     proposals: list[ReviewItem]
+    total: int
+    limit: int
+    offset: int
     left_out_for_conflicts: int

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.audit.models import AuditEvent
+from events_app.proposals import call as calls
 from tests.conftest import Caller
 from tests.proposals.conftest import CfpWorld, MakeReviewer, Submit
 
@@ -150,3 +151,33 @@ async def test_a_speaker_does_not_learn_a_decision_before_its_release(
                       headers=organizer.headers)  # fmt: skip
     seen = (await client.get(f"{cfp.api}/speaker/{ana['token']}/proposals")).json()
     assert seen[0]["decision"] == "undecided"
+
+
+async def test_a_reviewers_queue_comes_in_pages_in_the_order_the_proposals_came(
+    client: AsyncTestClient[Litestar], cfp: CfpWorld, submit: Submit, make_reviewer: MakeReviewer
+) -> None:
+    for n in range(3):
+        await submit(f"speaker{n}@modesto.gov", name=f"Speaker {n}", city="Modesto", title=f"Talk {n}")
+    await submit("ana@fresno.gov", name="Ana Ruiz", city="Fresno", title="The neighbour's")
+    reviewer = await make_reviewer("housing", city="Fresno")
+    first = (await client.get(f"{cfp.api}/review?limit=2", headers=reviewer.headers)).json()
+    rest = (await client.get(f"{cfp.api}/review?limit=2&offset=2", headers=reviewer.headers)).json()
+    assert [p["title"] for p in first["proposals"] + rest["proposals"]] == ["Talk 0", "Talk 1", "Talk 2"]
+    assert (first["total"], first["left_out_for_conflicts"], rest["total"], rest["offset"]) == (3, 1, 3, 2)
+    too_many = await client.get(f"{cfp.api}/review?limit=501", headers=reviewer.headers)
+    assert too_many.status_code == 400
+
+
+async def test_a_named_call_shows_its_reviewers_every_speaker(
+    client: AsyncTestClient[Litestar], db: AsyncSession, cfp: CfpWorld, submit: Submit, make_reviewer: MakeReviewer
+) -> None:
+    ana = await submit("ana@fresno.gov", name="Ana Ruiz", city="Fresno")
+    proposal = f"{cfp.api}/speaker/{ana['token']}/proposals/{ana['id']}"
+    await client.post(f"{proposal}/co-speakers", json={"email": "bo@modesto.gov"})
+    call = await calls.get_call(db, conference=cfp.conference)
+    call.anonymous = False
+    await db.commit()
+    reviewer = await make_reviewer("housing")
+    queue = (await client.get(f"{cfp.api}/review", headers=reviewer.headers)).json()
+    assert queue["anonymous"] is False
+    assert queue["proposals"][0]["speakers"] == ["Ana Ruiz", "bo@modesto.gov"]

@@ -37,6 +37,6 @@ async def test_the_demo_call_is_open_with_reviewed_proposals_in_every_committee(
 
     demo = await authenticate(db, email=DEMO_REVIEWER[0], password=DEMO_REVIEWER[2])
     assert demo is not None
-    queue = await reviews.review_queue(db, conference=conference, user_id=demo.id)
+    queue = await reviews.review_queue(db, call=call, user_id=demo.id)
     assert len(queue.items) > 50
     assert all(item.speakers is None for item in queue.items)
