@@ -99,10 +99,11 @@ async def find_intent(settings: Settings, payment_id: str, *, made_after: int) -
     def look(client: stripe.StripeClient) -> dict[str, Any] | None:
         listed = client.v1.payment_intents.list({"limit": 100})
         for item in listed.auto_paging_iter():
-            if int(item.get("created") or 0) < made_after:
+            intent = as_dict(item)
+            if int(intent.get("created") or 0) < made_after:
                 return None
-            if (item.get("metadata") or {}).get("payment_id") == payment_id:
-                return as_dict(item)
+            if (intent.get("metadata") or {}).get("payment_id") == payment_id:
+                return intent
         return None
 
     async with stripe_api(settings) as client:
