@@ -163,7 +163,9 @@ class BoothPayments:
 
     async def on_failed(self, db: AsyncSession, *, settings: Settings, payment: Payment) -> None:
         booking = await _booking_for(db, payment)
-        if booking is None or str(payment.id) != booking.payment_id:
+        # Not yet linked: the card payment was committed before Stripe was asked, and the
+        # checkout that would have linked it never finished.
+        if booking is None or booking.payment_id not in ("", str(payment.id)):
             return
         if booking.status == BookingStatus.PENDING_PAYMENT:
             await bookings.give_hold_back(db, booking=booking, reason=payment.failure_message)

@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 
 import stripe
 import structlog
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
@@ -29,6 +31,7 @@ from events_app.payments.errors import (
     InvoiceOpen,
     NotCancellable,
     PaymentInProgress,
+    StripeUnavailable,
 )
 from events_app.payments.handlers import tell_failed, tell_paid
 from events_app.payments.invoices import void_invoice
@@ -40,6 +43,8 @@ from events_app.payments.stripe_client import (
     cancel_intent,
     error_message,
     fetch_intent,
+    fetch_refunds,
+    find_intent,
     require_card_payments,
     stripe_api,
 )
@@ -49,6 +54,9 @@ log = structlog.get_logger(__name__)
 
 STRIPE_MINIMUM_CENTS = 50  # Stripe refuses smaller card charges in USD
 PAYABLE_AGAIN = (*LIVE_STATUSES, PaymentStatus.FAILED, PaymentStatus.CANCELED)
+# A card payment still without Stripe's answer this long after it started is looked up in
+# Stripe, and failed if Stripe never made it: the request that asked has given up by then.
+ANSWER_WAIT = timedelta(minutes=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,13 +91,16 @@ async def start_card_payment(
 ) -> CardPaymentStarted:
     """Creates a card payment and its one PaymentIntent, confirmed server-side with the card.
 
-    A live card payment for the same reference that Stripe can still cancel (an
-    abandoned 3-D Secure step) is cancelled and replaced, without telling the handler:
-    the buyer is right here paying. Raises ``CardPaymentsDisabled`` in invoice-only mode,
-    ``PaymentInProgress`` when the reference has a live invoice or a card payment Stripe
-    already took, ``BadPaymentMethod`` for a payment method Stripe does not know, and
-    ``StripeUnavailable`` when Stripe cannot be reached (the caller's transaction then
-    rolls back and nothing is written).
+    In three steps, so no lock is held while Stripe answers: the pending payment is committed
+    together with what the caller wrote so far, Stripe is asked with no transaction open, and
+    its answer is committed in a short transaction of its own. When Stripe does not answer the
+    payment stays pending ("processing", with no client secret) and reconciliation finds its
+    PaymentIntent or fails it. A live card payment for the same reference that Stripe can
+    still cancel (an abandoned 3-D Secure step) is cancelled and replaced, without telling the
+    handler: the buyer is right here paying. Raises ``CardPaymentsDisabled`` in invoice-only
+    mode, ``PaymentInProgress`` when the reference has a live invoice or a card payment Stripe
+    already took (or has not answered for yet), and ``StripeUnavailable`` when Stripe cannot be
+    reached to settle that earlier payment (nothing new is written then).
     """
     require_card_payments(settings)
     currency = check_amount(amount_cents, currency)
@@ -114,40 +125,65 @@ async def start_card_payment(
         buyer_email=buyer_email,
         buyer_name=buyer_name[:200],
     )
+    # Should this process die while Stripe is asked, reconciliation finds the PaymentIntent
+    # by the payment id in its metadata, or fails the payment once Stripe has none.
+    await db.commit()
+    started = await _ask_stripe_to_charge(db, settings, payment, payment_method_id, actor)
+    await db.commit()
+    return started
+
+
+async def _ask_stripe_to_charge(
+    db: AsyncSession, settings: Settings, payment: Payment, payment_method_id: str, actor: Principal | None
+) -> CardPaymentStarted:
+    """Creates and confirms the committed payment's PaymentIntent, outside any transaction, and
+    records Stripe's answer (the caller commits it)."""
+    assert not db.in_transaction(), "no lock may be held while Stripe is asked"
     params: dict[str, Any] = {
-        "amount": amount_cents,
-        "currency": currency.lower(),
+        "amount": payment.amount_cents,
+        "currency": payment.currency.lower(),
         "payment_method": payment_method_id,
         "payment_method_types": ["card"],
         "confirm": True,
         "metadata": {
             "payment_id": str(payment.id),
-            "purpose": purpose,
-            "reference_id": str(reference_id),
-            "conference_id": str(conference_id),
+            "purpose": payment.purpose,
+            "reference_id": str(payment.reference_id),
+            "conference_id": str(payment.conference_id),
         },
     }
-    async with stripe_api(settings) as client:
-        try:
-            intent = as_dict(
-                await asyncio.to_thread(
-                    client.v1.payment_intents.create,
-                    params,  # type: ignore[arg-type]
-                    {"idempotency_key": f"payment-{payment.id}"},
+    try:
+        async with stripe_api(settings) as client:
+            try:
+                intent = as_dict(
+                    await asyncio.to_thread(
+                        client.v1.payment_intents.create,
+                        params,  # type: ignore[arg-type]
+                        {"idempotency_key": f"payment-{payment.id}"},
+                    )
                 )
-            )
-        except stripe.CardError as exc:
-            # Stripe keeps the declined PaymentIntent; nothing was collected.
-            error = exc.error
-            intent_id = getattr(getattr(error, "payment_intent", None), "id", None) if error else None
-            declined = await _declined(db, payment, error_message(exc), stripe_payment_intent_id=intent_id)
-            await _audit_started(db, payment, actor, outcome="declined")
-            return declined
-        except stripe.InvalidRequestError as exc:
-            raise BadPaymentMethod("The card details were not accepted; please enter them again.") from exc
-    payment.stripe_payment_intent_id = intent["id"]
-    await db.flush()
+            except stripe.CardError as exc:
+                # Stripe keeps the declined PaymentIntent; nothing was collected.
+                error = exc.error
+                intent_id = getattr(getattr(error, "payment_intent", None), "id", None) if error else None
+                await _audit_started(db, payment, actor, outcome="declined")
+                return await _declined(db, payment, error_message(exc), stripe_payment_intent_id=intent_id)
+            except stripe.InvalidRequestError:
+                # The pending payment is committed already: it fails like a declined card, so the
+                # caller gives back what it took and the buyer can enter the card again.
+                await _audit_started(db, payment, actor, outcome="refused")
+                return await _declined(db, payment, "The card details were not accepted; please enter them again.")
+    except StripeUnavailable:
+        log.warning("card_payment_left_for_reconciliation", payment_id=str(payment.id))
+        await _audit_started(db, payment, actor, outcome="unanswered")
+        return CardPaymentStarted(
+            payment=payment,
+            status="processing",
+            client_secret=None,
+            message="The card processor has not answered yet; we will confirm your payment shortly.",
+        )
     await _audit_started(db, payment, actor, outcome=str(intent.get("status")))
+    await _record_intent(db, payment, intent["id"])
     if intent.get("status") == "requires_action":
         await move(db, payment, to=PaymentStatus.REQUIRES_ACTION, allowed_from=[PaymentStatus.PENDING])
         return CardPaymentStarted(
@@ -166,6 +202,17 @@ async def start_card_payment(
         client_secret=intent.get("client_secret"),
         message="Thank you; we are confirming your payment.",
     )
+
+
+async def _record_intent(db: AsyncSession, payment: Payment, intent_id: str) -> None:
+    """Notes the payment's PaymentIntent, unless a webhook noted it first."""
+    await db.execute(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.stripe_payment_intent_id.is_(None))
+        .values(stripe_payment_intent_id=intent_id, updated_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    await db.refresh(payment)
 
 
 async def _declined(db: AsyncSession, payment: Payment, message: str, **values: Any) -> CardPaymentStarted:
@@ -188,7 +235,11 @@ async def _audit_started(db: AsyncSession, payment: Payment, actor: Principal | 
 
 
 async def _supersede(db: AsyncSession, *, settings: Settings, payment: Payment) -> None:
-    """Makes room for a new card attempt, or refuses when the live payment may still bring money."""
+    """Makes room for a new card attempt, or refuses when the live payment may still bring money.
+
+    Stripe is asked with the session's work so far committed (what the caller prepared for
+    this attempt), never with a transaction open.
+    """
     if payment.method == PaymentMethod.INVOICE:
         number = f" {payment.invoice.number}" if payment.invoice else ""
         raise InvoiceOpen(f"Invoice{number} is open for this; void it first.")
@@ -199,7 +250,9 @@ async def _supersede(db: AsyncSession, *, settings: Settings, payment: Payment) 
         return
     if payment.status == PaymentStatus.PROCESSING:
         raise PaymentInProgress("The card payment is still being processed; please wait a moment.")
-    if payment.stripe_payment_intent_id and not await cancel_intent(settings, payment.stripe_payment_intent_id):
+    if not payment.stripe_payment_intent_id:
+        raise PaymentInProgress("The card processor has not answered for the last attempt yet; try again in a minute.")
+    if not await _cancel_in_stripe(db, settings, payment):
         # Stripe would not cancel it: it moved on meanwhile. Take its word for what happened.
         await refresh_card_payment(db, settings=settings, payment=payment)
         if payment.status in (*LIVE_STATUSES, PaymentStatus.PAID):
@@ -214,14 +267,66 @@ async def _supersede(db: AsyncSession, *, settings: Settings, payment: Payment) 
     )
 
 
-async def refresh_card_payment(db: AsyncSession, *, settings: Settings, payment: Payment) -> Payment:
-    """Asks Stripe for the payment's PaymentIntent and applies what it says (once, under guard)."""
-    if payment.method != PaymentMethod.CARD or not payment.stripe_payment_intent_id:
-        return payment
-    intent = await fetch_intent(settings, payment.stripe_payment_intent_id)
-    await apply_intent(db, settings, payment, intent)
+async def _cancel_in_stripe(db: AsyncSession, settings: Settings, payment: Payment) -> bool:
+    """Cancels the payment's PaymentIntent with the session's work committed; False when Stripe would not."""
+    assert payment.stripe_payment_intent_id
+    await db.commit()  # nothing is held while Stripe is asked
+    return await cancel_intent(settings, payment.stripe_payment_intent_id)
+
+
+@dataclass(frozen=True, slots=True)
+class StripeNews:
+    """What Stripe says about one card payment, asked before anything is written."""
+
+    intent: dict[str, Any] | None
+    refunds: list[dict[str, Any]]
+
+
+async def ask_stripe_about(db: AsyncSession, settings: Settings, payment: Payment) -> StripeNews:
+    """Ends the session's transaction, then fetches the payment's PaymentIntent and its refunds.
+
+    A payment whose PaymentIntent Stripe never told us about is looked up by its id in the
+    intents' metadata.
+    """
+    await db.commit()  # nothing is held while Stripe is asked
+    if payment.stripe_payment_intent_id:
+        intent: dict[str, Any] | None = await fetch_intent(settings, payment.stripe_payment_intent_id)
+    else:
+        made_after = int((payment.created_at - ANSWER_WAIT).timestamp())  # a minute's leeway for clocks
+        intent = await find_intent(settings, str(payment.id), made_after=made_after)
+    refunds = await fetch_refunds(settings, intent["id"]) if intent and intent.get("status") == "succeeded" else []
+    return StripeNews(intent=intent, refunds=refunds)
+
+
+async def apply_news(db: AsyncSession, settings: Settings, payment: Payment, news: StripeNews) -> bool:
+    """Applies what Stripe said (``ask_stripe_about``); True when it changed the payment."""
+    if news.intent is None:
+        if payment.stripe_payment_intent_id or payment.created_at >= now() - ANSWER_WAIT:
+            return False  # its request may still be waiting for Stripe's answer
+        moved = await move(
+            db,
+            payment,
+            to=PaymentStatus.FAILED,
+            allowed_from=[PaymentStatus.PENDING],
+            extra=Payment.stripe_payment_intent_id.is_(None),
+            failure_message="The card processor never took this payment; please pay again.",
+        )
+        if moved:
+            await tell_failed(db, settings, payment)
+        return moved
+    if _intent_mismatch(payment, news.intent) is None and not payment.stripe_payment_intent_id:
+        await _record_intent(db, payment, news.intent["id"])
+    changed = await apply_intent(db, settings, payment, news.intent)
     if payment.status in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
-        await sync_refunds(db, settings, payment)
+        changed = await sync_refunds(db, settings, payment, news.refunds) or changed
+    return changed
+
+
+async def refresh_card_payment(db: AsyncSession, *, settings: Settings, payment: Payment) -> Payment:
+    """Asks Stripe about the payment (with the session's work committed) and applies what it says."""
+    if payment.method != PaymentMethod.CARD:
+        return payment
+    await apply_news(db, settings, payment, await ask_stripe_about(db, settings, payment))
     return payment
 
 
@@ -295,8 +400,9 @@ async def cancel_payment(
     await refresh_card_payment(db, settings=settings, payment=payment)
     if payment.status not in LIVE_STATUSES:
         raise NotCancellable(f"This payment is {payment.status.value} and cannot be cancelled.")
-    if payment.stripe_payment_intent_id and not await cancel_intent(settings, payment.stripe_payment_intent_id):
+    if payment.stripe_payment_intent_id and not await _cancel_in_stripe(db, settings, payment):
         await refresh_card_payment(db, settings=settings, payment=payment)
+        await db.commit()  # what Stripe said stays, though this cancellation is refused
         raise NotCancellable("Stripe would not cancel this payment; it may have gone through.")
     moved = await move(db, payment, to=PaymentStatus.CANCELED, allowed_from=LIVE_STATUSES, failure_message=reason[:500])
     if moved:

@@ -1,6 +1,6 @@
 """Reconciliation: asking Stripe again about unfinished card payments and pending refunds, to repair
-what a missed webhook left behind, sending again refunds Stripe never answered for, and
-cancelling card payments abandoned for a day.
+what a missed webhook left behind, finishing card payments and sending again refunds Stripe
+never answered for, and cancelling card payments abandoned for a day.
 
 Each app process runs it periodically (``events_app.wiring``), and ``events-app payments
 reconcile`` runs it by hand. Several may run at once: a payment is claimed with a
@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from events_app.core.clock import now
-from events_app.payments.card import cancel_payment, refresh_card_payment
+from events_app.payments.card import ANSWER_WAIT, cancel_payment, refresh_card_payment
 from events_app.payments.models import LIVE_STATUSES, Payment, PaymentMethod, Refund, RefundStatus
 from events_app.payments.refunds import send_unsent_refunds
 from events_app.payments.stripe_client import card_payments_enabled
@@ -69,7 +69,8 @@ async def reconcile(engine: AsyncEngine, settings: Settings, *, limit: int = 200
                 .where(
                     Payment.method == PaymentMethod.CARD,
                     Payment.status.in_(LIVE_STATUSES),
-                    Payment.stripe_payment_intent_id.is_not(None),
+                    # One Stripe never answered for is looked up once its request has given up.
+                    or_(Payment.stripe_payment_intent_id.is_not(None), Payment.created_at < moment - ANSWER_WAIT),
                     _claimable(moment),
                 )
                 .order_by(Payment.last_checked_at.is_not(None), Payment.last_checked_at, Payment.created_at)

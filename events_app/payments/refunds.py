@@ -258,15 +258,11 @@ async def _apply_stripe_refund(
     )
 
 
-async def sync_refunds(db: AsyncSession, settings: Settings, payment: Payment) -> bool:
-    """Brings the payment's refunds in line with Stripe's, including ones made in Stripe's dashboard."""
-    assert payment.stripe_payment_intent_id
-    async with stripe_api(settings) as client:
-        query = {"payment_intent": payment.stripe_payment_intent_id, "limit": 100}
-        listed = await asyncio.to_thread(client.v1.refunds.list, query)  # type: ignore[arg-type]
+async def sync_refunds(db: AsyncSession, settings: Settings, payment: Payment, listed: list[dict[str, Any]]) -> bool:
+    """Brings the payment's refunds in line with Stripe's ``listed`` ones (``fetch_refunds``, asked
+    before any write), including ones made in Stripe's dashboard."""
     changed = False
-    for item in listed.data:
-        stripe_refund = as_dict(item)
+    for stripe_refund in listed:
         refund_row = await db.scalar(select(Refund).where(Refund.stripe_refund_id == stripe_refund["id"]))
         if refund_row is None and (ours := await _sent_by_us(db, payment, stripe_refund)) is not None:
             changed = await _record_stripe_refund(db, settings, payment, ours, stripe_refund) or changed

@@ -88,6 +88,36 @@ async def fetch_intent(settings: Settings, intent_id: str) -> dict[str, Any]:
         return as_dict(await asyncio.to_thread(client.v1.payment_intents.retrieve, intent_id))
 
 
+async def find_intent(settings: Settings, payment_id: str, *, made_after: int) -> dict[str, Any] | None:
+    """The PaymentIntent whose metadata names our payment, or None when Stripe never made one.
+
+    Found by listing, not by idempotency key (localstripe ignores those) nor by Stripe's search
+    (which lags behind by up to a minute). Stripe lists the newest first, so the look stops at
+    intents made before ``made_after`` (a Unix time).
+    """
+
+    def look(client: stripe.StripeClient) -> dict[str, Any] | None:
+        listed = client.v1.payment_intents.list({"limit": 100})
+        for item in listed.auto_paging_iter():
+            intent = as_dict(item)
+            if int(intent.get("created") or 0) < made_after:
+                return None
+            if (intent.get("metadata") or {}).get("payment_id") == payment_id:
+                return intent
+        return None
+
+    async with stripe_api(settings) as client:
+        return await asyncio.to_thread(look, client)
+
+
+async def fetch_refunds(settings: Settings, intent_id: str) -> list[dict[str, Any]]:
+    """The refunds Stripe has for a PaymentIntent, whoever made them."""
+    async with stripe_api(settings) as client:
+        query = {"payment_intent": intent_id, "limit": 100}
+        listed = await asyncio.to_thread(client.v1.refunds.list, query)  # type: ignore[arg-type]
+    return [as_dict(item) for item in listed.data]
+
+
 async def fetch_if_known(
     settings: Settings, resource: Literal["payment_intents", "charges"], object_id: str
 ) -> dict[str, Any] | None:

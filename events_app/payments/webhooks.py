@@ -22,12 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.db import insert_unless_taken
-from events_app.payments.card import apply_intent
+from events_app.payments.card import StripeNews, apply_news
 from events_app.payments.errors import BadEvent, BadSignature, PaymentNotYetRecorded, WebhooksNotConfigured
 from events_app.payments.ledger import flag
 from events_app.payments.models import Payment, PaymentMethod, PaymentStatus, StripeEvent
 from events_app.payments.refunds import sync_refunds
-from events_app.payments.stripe_client import fetch_if_known, fetch_intent
+from events_app.payments.stripe_client import fetch_if_known, fetch_refunds
 from events_app.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -54,6 +54,13 @@ async def handle_stripe_webhook(db: AsyncSession, *, settings: Settings, payload
     event_type = str(event.get("type", ""))
     if event_type.startswith("payment_intent.") and not _past_grace(event):
         await _wait_for_payment_row(db, obj)
+    # Everything Stripe is asked comes before the first write, with no transaction open.
+    await db.commit()
+    if event_type.startswith("payment_intent."):
+        news = await _intent_news(settings, str(obj.get("id", "")))
+    elif event_type.startswith(("charge.refund", "refund.")) or event_type == "charge.refunded":
+        intent_id = await _refunded_intent(settings, obj)
+        refunds = await fetch_refunds(settings, intent_id) if intent_id else []
     fresh = await insert_unless_taken(
         db,
         StripeEvent,
@@ -67,9 +74,9 @@ async def handle_stripe_webhook(db: AsyncSession, *, settings: Settings, payload
     if not fresh:
         return "duplicate"
     if event_type.startswith("payment_intent."):
-        outcome = await _on_intent_event(db, settings, event, obj)
+        outcome = await _on_intent_event(db, settings, event, obj, news)
     elif event_type.startswith(("charge.refund", "refund.")) or event_type == "charge.refunded":
-        outcome = await _on_refund_event(db, settings, obj)
+        outcome = await _on_refund_event(db, settings, obj, intent_id, refunds)
     else:
         outcome = "ignored"
     await db.execute(
@@ -134,7 +141,16 @@ async def _wait_for_payment_row(db: AsyncSession, intent: dict[str, Any]) -> Non
         await asyncio.sleep(0.2)
 
 
-async def _on_intent_event(db: AsyncSession, settings: Settings, event: dict[str, Any], obj: dict[str, Any]) -> str:
+async def _intent_news(settings: Settings, intent_id: str) -> StripeNews:
+    """The PaymentIntent as Stripe has it now (None when Stripe has no such intent), and its refunds."""
+    intent = await fetch_if_known(settings, "payment_intents", intent_id)
+    refunds = await fetch_refunds(settings, intent_id) if intent and intent.get("status") == "succeeded" else []
+    return StripeNews(intent=intent, refunds=refunds)
+
+
+async def _on_intent_event(
+    db: AsyncSession, settings: Settings, event: dict[str, Any], obj: dict[str, Any], news: StripeNews
+) -> str:
     intent_id = str(obj.get("id", ""))
     metadata = obj.get("metadata") or {}
     payment = await db.scalar(select(Payment).where(Payment.stripe_payment_intent_id == intent_id))
@@ -145,18 +161,17 @@ async def _on_intent_event(db: AsyncSession, settings: Settings, event: dict[str
             return "ignored: not one of ours"
         if not _past_grace(event):
             raise PaymentNotYetRecorded("This payment is not recorded yet; please deliver the event again.")
-        return await _record_orphan(db, settings, intent_id)
-    intent = await fetch_intent(settings, intent_id)
+        return await _record_orphan(db, intent_id, news.intent)
+    if news.intent is None:
+        log.warning("stripe_event_for_unknown_intent", intent_id=intent_id)
+        return "ignored: Stripe has no such PaymentIntent"
     before = payment.status
-    await apply_intent(db, settings, payment, intent)
-    if payment.status in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
-        await sync_refunds(db, settings, payment)
+    await apply_news(db, settings, payment, news)
     return f"{before.value} -> {payment.status.value}" if before != payment.status else f"unchanged ({before.value})"
 
 
-async def _record_orphan(db: AsyncSession, settings: Settings, intent_id: str) -> str:
+async def _record_orphan(db: AsyncSession, intent_id: str, intent: dict[str, Any] | None) -> str:
     """Stripe took money for a payment whose record never committed here: keep it for staff."""
-    intent = await fetch_if_known(settings, "payment_intents", intent_id)
     if intent is None:
         # Acknowledged, not refused: Stripe would retry an error for days over what is not ours.
         log.warning("stripe_event_for_unknown_intent", intent_id=intent_id)
@@ -195,19 +210,26 @@ async def _record_orphan(db: AsyncSession, settings: Settings, intent_id: str) -
     return "orphan recorded"
 
 
-async def _on_refund_event(db: AsyncSession, settings: Settings, obj: dict[str, Any]) -> str:
+async def _refunded_intent(settings: Settings, obj: dict[str, Any]) -> str | None:
+    """The PaymentIntent a refund event is about (Stripe is asked for a refund's charge when needed)."""
     intent_id = obj.get("payment_intent")
     if not intent_id and obj.get("object") == "refund" and obj.get("charge"):
         charge = await fetch_if_known(settings, "charges", str(obj["charge"]))
         intent_id = charge.get("payment_intent") if charge is not None else None
+    return str(intent_id) if intent_id else None
+
+
+async def _on_refund_event(
+    db: AsyncSession, settings: Settings, obj: dict[str, Any], intent_id: str | None, refunds: list[dict[str, Any]]
+) -> str:
     if not intent_id:
         log.warning("stripe_refund_for_unknown_charge", charge_id=obj.get("charge"), refund_id=obj.get("id"))
         return "ignored: no PaymentIntent"
-    payment = await db.scalar(select(Payment).where(Payment.stripe_payment_intent_id == str(intent_id)))
+    payment = await db.scalar(select(Payment).where(Payment.stripe_payment_intent_id == intent_id))
     if payment is None:
         log.warning("stripe_refund_for_unknown_payment", intent_id=intent_id, refund_id=obj.get("id"))
         return "ignored: unknown payment"
-    changed = await sync_refunds(db, settings, payment)
+    changed = await sync_refunds(db, settings, payment, refunds)
     return "refunds updated" if changed else "refunds unchanged"
 
 

@@ -198,6 +198,12 @@ async def cancel_attendees(
             # Stripe may still collect it: cancelling now would race the payment. (An abandoned
             # 3-D Secure step is cancelled below instead.)
             raise PaymentInProgress("A card payment for this order is being processed; try again in a minute.")
+        if live_payment is not None and live_payment.invoice is None:
+            # Before the attendees change: Stripe is asked with the work so far committed, and a
+            # payment Stripe would not cancel leaves the order as it was.
+            await payments.cancel_payment(
+                db, settings=settings, payment=live_payment, actor=actor, reason="order cancelled"
+            )
         for attendee in targets:
             revoke(attendee, AttendeeStatus.CANCELLED, at=moment)
             order.subtotal_cents -= attendee.price_cents
@@ -207,21 +213,16 @@ async def cancel_attendees(
             order.status = OrderStatus.CANCELLED
             order.hold_expires_at = None
         await db.flush()
-        if live_payment is not None:
-            if live_payment.invoice is not None:
-                db.info.setdefault(REISSUING_INVOICE, set()).add(order.id)
-                try:
-                    await payments.void_invoice(
-                        db, settings=settings, invoice=live_payment.invoice, reason="attendees cancelled", actor=actor
-                    )
-                finally:
-                    db.info[REISSUING_INVOICE].discard(order.id)
-                if not everyone and order.total_cents > 0:
-                    await checkout.issue_invoice(db, settings=settings, conference=conference, order=order, actor=actor)
-            else:
-                await payments.cancel_payment(
-                    db, settings=settings, payment=live_payment, actor=actor, reason="order cancelled"
+        if live_payment is not None and live_payment.invoice is not None:
+            db.info.setdefault(REISSUING_INVOICE, set()).add(order.id)
+            try:
+                await payments.void_invoice(
+                    db, settings=settings, invoice=live_payment.invoice, reason="attendees cancelled", actor=actor
                 )
+            finally:
+                db.info[REISSUING_INVOICE].discard(order.id)
+            if not everyone and order.total_cents > 0:
+                await checkout.issue_invoice(db, settings=settings, conference=conference, order=order, actor=actor)
     await audit(
         db,
         order,
