@@ -15,9 +15,9 @@ from typing import Any
 
 import structlog
 from litestar.pagination import OffsetPagination
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, lazyload
+from sqlalchemy.orm import InstrumentedAttribute, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from events_app.accounts.service import Principal
@@ -56,16 +56,23 @@ async def check_conference(db: AsyncSession, conference_id: uuid.UUID) -> None:
 
 async def new_payment(db: AsyncSession, **values: Any) -> Payment:
     """Inserts a live payment, or raises ``PaymentInProgress`` when the reference already has one."""
-    # The row comes back from the INSERT itself; a payment just made has no invoice and no refunds to load.
-    payment: Payment | None = await db.scalar(
-        upsert_statement(db)(Payment)
-        .values(id=uuid.uuid4(), **values)
-        .on_conflict_do_nothing()
-        .returning(Payment)
-        .options(lazyload(Payment.invoice), lazyload(Payment.refunds))
-    )
-    if payment is None:
+    # The row comes back from the INSERT itself, made a loaded Payment with no invoice and no refunds (a
+    # payment just made has none) rather than read back; loader options on the INSERT would stick to the
+    # object and leave a later refresh without them.
+    columns = inspect(Payment).column_attrs
+    row = (
+        await db.execute(
+            upsert_statement(db)(Payment)
+            .values(id=uuid.uuid4(), **values)
+            .on_conflict_do_nothing()
+            .returning(*(attr.columns[0] for attr in columns))
+        )
+    ).one_or_none()
+    if row is None:
         raise PaymentInProgress("A payment for this is already in progress; finish or cancel it first.")
+    payment = Payment(**{attr.key: value for attr, value in zip(columns, row, strict=True)})
+    make_transient_to_detached(payment)
+    db.add(payment)
     set_committed_value(payment, "invoice", None)
     set_committed_value(payment, "refunds", [])
     return payment
