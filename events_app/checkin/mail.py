@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from anyio import to_thread
+from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin import people, qr
@@ -35,8 +36,17 @@ async def badge_page_link(
     db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee
 ) -> Sequence[AttendeeLink]:
     """The badge's lasting link, once the badge lets its holder in (paid, or vouched for by the conference)."""
-    if attendee.status != AttendeeStatus.CONFIRMED:
-        holder = await people.holder(db, attendee_id=attendee.id)
-        if holder is None or not (conference.admit_invoiced_members and holder.invoiced_member):
-            return []
+    admitted = attendee.status == AttendeeStatus.CONFIRMED or (
+        conference.admit_invoiced_members and await _invoiced_member(db, attendee)
+    )
+    if not admitted:
+        return []
     return [AttendeeLink("Badge", badge_link(settings, conference=conference, attendee_id=attendee.id, ext="png"))]
+
+
+async def _invoiced_member(db: AsyncSession, attendee: Attendee) -> bool:
+    if not inspect(attendee).has_identity:
+        # Being registered now: its order is in hand, and reading it would write the order early.
+        return people.invoiced_member(attendee.order.status, attendee.rate)
+    holder = await people.holder(db, attendee_id=attendee.id)
+    return holder is not None and holder.invoiced_member

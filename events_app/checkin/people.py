@@ -99,6 +99,11 @@ def _query() -> Select[Attendee, int, int, OrderStatus, RegistrationType, str]:
     )
 
 
+def invoiced_member(order_status: OrderStatus, rate: Rate) -> bool:
+    """A member city's official on an order the city was invoiced for (and has not paid yet)."""
+    return order_status == OrderStatus.INVOICED and rate == Rate.MEMBER
+
+
 def _holder(row: Any) -> Holder:
     attendee, paid_cents, total_cents, order_status, rtype, city = row
     return Holder(
@@ -119,7 +124,7 @@ def _holder(row: Any) -> Holder:
         registration_kind=rtype.kind,
         registration_position=rtype.position,
         paid=paid_cents >= total_cents,
-        invoiced_member=order_status == OrderStatus.INVOICED and attendee.rate == Rate.MEMBER,
+        invoiced_member=invoiced_member(order_status, attendee.rate),
         consent_to_share_contact=attendee.consent_to_share_contact,
         dietary_needs=attendee.dietary_needs,
         accessibility_needs=attendee.accessibility_needs,

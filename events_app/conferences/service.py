@@ -8,13 +8,16 @@ an official's address decides which city (if any) vouches for them.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 from litestar.pagination import OffsetPagination
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import raiseload
 
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
@@ -216,9 +219,68 @@ async def list_cities(
     return await paginate(db, _cities_query(division_id=division_id, search=search), limit=limit, offset=offset)
 
 
+def email_domain(email: str) -> str:
+    return email.rpartition("@")[2].strip().lower()
+
+
 async def city_for_email(db: AsyncSession, *, email: str) -> MemberCity | None:
     """The city whose email domain this address uses, good standing or not (callers decide)."""
-    domain = email.rpartition("@")[2].strip().lower()
-    if not domain:
+    if not (domain := email_domain(email)):
         return None
     return await db.scalar(select(MemberCity).join(CityEmailDomain).where(CityEmailDomain.domain == domain))
+
+
+@dataclass(frozen=True, slots=True)
+class CityLookup:
+    """The member cities a group of people name (by id) or write from (by email domain), good standing or not."""
+
+    by_id: dict[uuid.UUID, MemberCity]
+    by_domain: dict[str, MemberCity]
+
+    def named(self, city_id: uuid.UUID) -> MemberCity:
+        if (city := self.by_id.get(city_id)) is None:
+            raise CityNotFound("No member city has this id.")
+        return city
+
+    def for_email(self, email: str) -> MemberCity | None:
+        return self.by_domain.get(email_domain(email))
+
+
+@dataclass(frozen=True, slots=True)
+class CitySearch:
+    """The cities to find for a group of people: those they name by id and those their email domains belong to.
+
+    Its rows (a city and the domain that found it, or none) are read alone by ``look_up_cities`` or ride on
+    another read, as checkout's on its types. A city's own domain list and division are never read with them:
+    a price needs only the city.
+    """
+
+    domains: frozenset[str]
+    ids: frozenset[uuid.UUID]
+
+    @classmethod
+    def of(cls, *, emails: Iterable[str], city_ids: Iterable[uuid.UUID]) -> CitySearch:
+        return cls(frozenset(d for d in map(email_domain, emails) if d), frozenset(city_ids))
+
+    def query(self) -> Select[MemberCity, str | None]:
+        return (
+            select(MemberCity, CityEmailDomain.domain)
+            .outerjoin(CityEmailDomain, CityEmailDomain.city_id == MemberCity.id)
+            .where(or_(CityEmailDomain.domain.in_(self.domains), MemberCity.id.in_(self.ids)))
+        )
+
+    def found(self, rows: Iterable[tuple[MemberCity | None, str | None]]) -> CityLookup:
+        lookup = CityLookup({}, {})
+        for city, domain in rows:
+            if city is not None and city.id in self.ids:
+                lookup.by_id[city.id] = city
+            if city is not None and domain in self.domains:
+                lookup.by_domain[domain] = city
+        return lookup
+
+
+async def look_up_cities(db: AsyncSession, *, emails: Iterable[str], city_ids: Iterable[uuid.UUID]) -> CityLookup:
+    """Every city a group of people name or write from, in one statement however many they are."""
+    search = CitySearch.of(emails=emails, city_ids=city_ids)
+    query = search.query().options(raiseload(MemberCity.division), raiseload(MemberCity.email_domains))
+    return search.found((city, domain) for city, domain in await db.execute(query))

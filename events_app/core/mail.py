@@ -89,8 +89,8 @@ async def queue_mail(
                 key, _, value = param.strip().partition("=")
                 part.set_param(key, value)
     mail = OutboxMail(recipients=", ".join(to), subject=subject, message=bytes(message), about_id=about)
+    # Written at the transaction's next flush, with the other mails of the request in one INSERT.
     db.add(mail)
-    await db.flush()
     return mail
 
 

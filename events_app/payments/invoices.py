@@ -126,6 +126,7 @@ async def create_invoice(
     series = str(issued_at.year)
     sequence = await _next_invoice_sequence(db, series)
     invoice = Invoice(
+        id=uuid.uuid4(),
         conference_id=conference_id,
         payment_id=payment.id,
         series=series,
@@ -142,10 +143,11 @@ async def create_invoice(
         issued_at=issued_at,
         due_on=due,
     )
+    # Linked in memory as a read would load them (its payment, no receipts yet): written at the next
+    # flush with the request's other rows, and read back by nobody.
+    invoice.payment = payment
+    invoice.receipts = []
     db.add(invoice)
-    await db.flush()
-    await db.refresh(invoice)  # loads its payment and receipts, as every other invoice read does
-    await db.refresh(payment, ["invoice"])
     await audit(
         db,
         invoice,

@@ -15,9 +15,10 @@ from typing import Any
 
 import structlog
 from litestar.pagination import OffsetPagination
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
+from sqlalchemy.orm import InstrumentedAttribute, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
@@ -25,7 +26,7 @@ from events_app.conferences.errors import ConferenceNotFound
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.pagination import paginate
-from events_app.db import insert_unless_taken
+from events_app.db import upsert_statement
 from events_app.payments.errors import (
     AmountNotPositive,
     BadCurrency,
@@ -55,10 +56,26 @@ async def check_conference(db: AsyncSession, conference_id: uuid.UUID) -> None:
 
 async def new_payment(db: AsyncSession, **values: Any) -> Payment:
     """Inserts a live payment, or raises ``PaymentInProgress`` when the reference already has one."""
-    payment_id = uuid.uuid4()
-    if not await insert_unless_taken(db, Payment, {"id": payment_id, **values}):
+    # The row comes back from the INSERT itself, made a loaded Payment with no invoice and no refunds (a
+    # payment just made has none) rather than read back; loader options on the INSERT would stick to the
+    # object and leave a later refresh without them.
+    columns = inspect(Payment).column_attrs
+    row = (
+        await db.execute(
+            upsert_statement(db)(Payment)
+            .values(id=uuid.uuid4(), **values)
+            .on_conflict_do_nothing()
+            .returning(*(attr.columns[0] for attr in columns))
+        )
+    ).one_or_none()
+    if row is None:
         raise PaymentInProgress("A payment for this is already in progress; finish or cancel it first.")
-    return await db.get_one(Payment, payment_id)
+    payment = Payment(**{attr.key: value for attr, value in zip(columns, row, strict=True)})
+    make_transient_to_detached(payment)
+    db.add(payment)
+    set_committed_value(payment, "invoice", None)
+    set_committed_value(payment, "refunds", [])
+    return payment
 
 
 async def move(

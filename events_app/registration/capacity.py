@@ -17,9 +17,10 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, ScalarSelect, and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.registration.errors import PromoCodeUsedUp, SoldOut
@@ -105,14 +106,24 @@ async def lock_types(db: AsyncSession, type_ids: Iterable[uuid.UUID]) -> None:
         )
 
 
-def _seats_left(
-    type_ids: Iterable[uuid.UUID],
-    *,
-    moment: datetime,
-    exclude_offer_id: uuid.UUID | None,
-    exclude_order_id: uuid.UUID | None,
-) -> Select[uuid.UUID, str, int | None, int, int]:
-    """Each limited type's name, capacity, seats held by attendees and by live offers: one statement."""
+@dataclass(frozen=True, slots=True)
+class SeatsHeld:
+    """A limited type's capacity and the seats held in it by attendees and by live waitlist offers."""
+
+    name: str
+    capacity: int
+    by_attendees: int
+    by_offers: int
+
+    @property
+    def left(self) -> int:
+        return max(self.capacity - self.by_attendees - self.by_offers, 0)
+
+
+def held_columns(
+    *, moment: datetime, exclude_offer_id: uuid.UUID | None, exclude_order_id: uuid.UUID | None
+) -> tuple[ScalarSelect[int], ScalarSelect[int]]:
+    """Seats held in the type of the enclosing query on ``RegistrationType``, by attendees and by live offers."""
     held = (
         select(func.count())
         .select_from(Attendee)
@@ -124,13 +135,19 @@ def _seats_left(
     offered = select(func.count()).where(WaitlistEntry.registration_type_id == RegistrationType.id, live_offer(moment))
     if exclude_offer_id is not None:
         offered = offered.where(WaitlistEntry.id != exclude_offer_id)
-    return select(
-        RegistrationType.id,
-        RegistrationType.name,
-        RegistrationType.capacity,
-        held.correlate(RegistrationType).scalar_subquery(),
-        offered.correlate(RegistrationType).scalar_subquery(),
-    ).where(RegistrationType.id.in_(list(type_ids)), RegistrationType.capacity.is_not(None))
+    return held.correlate(RegistrationType).scalar_subquery(), offered.correlate(RegistrationType).scalar_subquery()
+
+
+def refuse_unless_fit(wanted: Counter[uuid.UUID], held: dict[uuid.UUID, SeatsHeld]) -> None:
+    """Raises ``sold-out`` (409) when ``wanted`` does not fit the limited types' ``held``."""
+    for type_id, seats in held.items():
+        if wanted[type_id] > seats.left:
+            raise SoldOut(
+                f"{seats.name} is sold out: {seats.left} seat{'s' if seats.left != 1 else ''} left, "
+                f"{wanted[type_id]} asked for. You can join the waitlist.",
+                registration_type_id=str(type_id),
+                seats_left=seats.left,
+            )
 
 
 async def seats_fit(
@@ -145,21 +162,21 @@ async def seats_fit(
 
     Alone it settles nothing (``take_seats`` does), but a type already full by what others
     have committed can say so before the lock: in a rush the buyers who cannot get a seat do
-    not queue behind the ones who can. Seats are freed only by time or by another commit, so
-    the locked count would give the same answer.
+    not queue behind the ones who can (checkout has this count ride on its read of the types).
+    Seats are freed only by time or by another commit, so the locked count would give the same answer.
     """
-    query = _seats_left(wanted, moment=moment, exclude_offer_id=exclude_offer_id, exclude_order_id=exclude_order_id)
-    for type_id, name, limit, held, offered in await db.execute(query):
-        if limit is None:  # never selected; the column is nullable, so its type says it might be
-            continue
-        left = max(limit - held - offered, 0)
-        if wanted[type_id] > left:
-            raise SoldOut(
-                f"{name} is sold out: {left} seat{'s' if left != 1 else ''} left, {wanted[type_id]} asked for. "
-                "You can join the waitlist.",
-                registration_type_id=str(type_id),
-                seats_left=left,
-            )
+    held, offered = held_columns(moment=moment, exclude_offer_id=exclude_offer_id, exclude_order_id=exclude_order_id)
+    query = select(RegistrationType.id, RegistrationType.name, RegistrationType.capacity, held, offered).where(
+        RegistrationType.id.in_(list(wanted)), RegistrationType.capacity.is_not(None)
+    )
+    refuse_unless_fit(
+        wanted,
+        {
+            type_id: SeatsHeld(name, limit, by_attendees, by_offers)
+            for type_id, name, limit, by_attendees, by_offers in await db.execute(query)
+            if limit is not None  # never selected; the column is nullable, so its type says it might be
+        },
+    )
 
 
 async def take_seats(

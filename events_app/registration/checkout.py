@@ -38,7 +38,7 @@ from events_app.registration.models import (
     Rate,
     WaitlistStatus,
 )
-from events_app.registration.quote import price_order
+from events_app.registration.quote import PricedOrder, price_order
 from events_app.registration.schemas import OrderIn
 from events_app.registration.service import audit, new_order_number
 from events_app.settings import Settings
@@ -73,7 +73,9 @@ async def place_order(
     moment = at or now()
     if data.submission_key and (earlier := await _submitted(db, conference=conference, key=data.submission_key)):
         return earlier
-    priced = await price_order(db, settings=settings, conference=conference, data=data, at=moment, source=source)
+    priced = await price_order(
+        db, settings=settings, conference=conference, data=data, at=moment, source=source, count_seats=True
+    )
     method = data.payment_method
     if priced.total_cents == 0:
         method = PaymentMethod.NONE
@@ -84,7 +86,7 @@ async def place_order(
 
     wanted = Counter(p.registration_type.id for p in priced.attendees)
     offer_id = priced.offer.id if priced.offer else None
-    await capacity.seats_fit(db, wanted=wanted, moment=moment, exclude_offer_id=offer_id)
+    capacity.refuse_unless_fit(wanted, priced.seats_held)
 
     status = {
         PaymentMethod.NONE: OrderStatus.PAID,
@@ -92,6 +94,7 @@ async def place_order(
         PaymentMethod.CARD: OrderStatus.PENDING,
     }[method]
     order = Order(
+        id=uuid.uuid4(),
         conference_id=conference.id,
         number=new_order_number(),
         buyer_name=data.buyer_name.strip(),
@@ -110,64 +113,101 @@ async def place_order(
         submission_key=data.submission_key,
         attendees=[],
     )
-    try:
-        async with db.begin_nested():
-            db.add(order)
-    except IntegrityError:
-        # The same checkout sent twice at once: the first one's order is the answer.
-        if data.submission_key and (earlier := await _submitted(db, conference=conference, key=data.submission_key)):
-            return earlier
-        raise
+    if data.submission_key:
+        try:
+            async with db.begin_nested():
+                db.add(order)
+        except IntegrityError:
+            # The same checkout sent twice at once: the first one's order is the answer.
+            if earlier := await _submitted(db, conference=conference, key=data.submission_key):
+                return earlier
+            raise
+    # Until the seats are taken the order's rows stay in the session, written at the end in one INSERT per
+    # table; the mails see attendees not yet written, whose agendas and badges need no read.
+    with db.no_autoflush:
+        db.add(order)
+        await _record_order(
+            db, settings=settings, conference=conference, order=order, priced=priced, method=method, actor=actor
+        )
+        if method == PaymentMethod.NONE:
+            await confirm(db, settings=settings, conference=conference, order=order, at=moment)
+        # Seats and code uses are taken last, this order's own attendees left out of the count: the
+        # type's lock is then held for the count, the invoice number and the writes, not for the
+        # whole order, so a rush queues for milliseconds per buyer. A refusal rolls all of it back.
+        await capacity.take_seats(
+            db, wanted=wanted, moment=moment, exclude_offer_id=offer_id, exclude_order_id=order.id
+        )
+        if priced.code is not None:
+            await capacity.take_code_uses(
+                db, code=priced.code, uses=priced.code_uses, moment=moment, exclude_order_id=order.id
+            )
+        if method == PaymentMethod.INVOICE:
+            # Numbered under the type's lock, after it: every path takes a type's lock before the series'.
+            await issue_invoice(db, settings=settings, conference=conference, order=order, actor=actor)
+    await db.flush()
+    return order
+
+
+async def _record_order(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    conference: Conference,
+    order: Order,
+    priced: PricedOrder,
+    method: PaymentMethod,
+    actor: Principal | None,
+) -> None:
+    """The order's attendees, its audit entry and, invoiced, each attendee's payment-pending mail."""
+    ids = [uuid.uuid4() for _ in priced.attendees]
     attendees = []
     for position, p in enumerate(priced.attendees):
         person = p.data
-        attendee = Attendee(
-            conference_id=conference.id,
-            order_id=order.id,
-            registration_type=p.registration_type,
-            position=position,
-            status=AttendeeStatus.PENDING,
-            first_name=person.first_name.strip(),
-            last_name=person.last_name.strip(),
-            badge_name=(person.badge_name or person.first_name).strip(),
-            title=person.title.strip(),
-            organization=person.organization.strip() or (p.member.city.name if p.member.city else ""),
-            email=person.email.strip().lower(),
-            city_id=p.member.city.id if p.member.city else None,
-            city_name=p.member.city.name if p.member.city else person.city_name.strip(),
-            rate=p.member.rate,
-            rate_note=p.member.note,
-            price_cents=p.price_cents,
-            discount_cents=p.discount_cents,
-            promo_code_id=priced.code.id if p.uses_code and priced.code else None,
-            consent_to_share_contact=person.consent_to_share_contact,
-            dietary_needs=person.dietary_needs.strip(),
-            accessibility_needs=person.accessibility_needs.strip(),
+        attendees.append(
+            Attendee(
+                id=ids[position],
+                conference_id=order.conference_id,
+                order_id=order.id,
+                registration_type=p.registration_type,
+                position=position,
+                status=AttendeeStatus.PENDING,
+                first_name=person.first_name.strip(),
+                last_name=person.last_name.strip(),
+                badge_name=(person.badge_name or person.first_name).strip(),
+                title=person.title.strip(),
+                organization=person.organization.strip() or (p.member.city.name if p.member.city else ""),
+                email=person.email.strip().lower(),
+                city_id=p.member.city.id if p.member.city else None,
+                city_name=p.member.city.name if p.member.city else person.city_name.strip(),
+                rate=p.member.rate,
+                rate_note=p.member.note,
+                price_cents=p.price_cents,
+                discount_cents=p.discount_cents,
+                promo_code_id=priced.code.id if p.uses_code and priced.code else None,
+                primary_attendee_id=ids[person.guest_of] if person.guest_of is not None else None,
+                consent_to_share_contact=person.consent_to_share_contact,
+                dietary_needs=person.dietary_needs.strip(),
+                accessibility_needs=person.accessibility_needs.strip(),
+            )
         )
-        attendees.append(attendee)
-    db.add_all(attendees)
-    await db.flush()
-    for attendee, p in zip(attendees, priced.attendees, strict=True):
-        if p.data.guest_of is not None:
-            attendee.primary_attendee_id = attendees[p.data.guest_of].id
-    order.attendees = attendees
+    # Rows are written in the order they join the session, and a guest's names the row of the person they
+    # accompany, who may come later in the order: the people first, then their guests.
+    db.add_all(sorted(attendees, key=lambda a: a.primary_attendee_id is not None))
+    order.attendees.extend(attendees)
     if priced.offer is not None:
         priced.offer.status = WaitlistStatus.CLAIMED
         priced.offer.order_id = order.id
-    await db.flush()
     await audit(
         db,
         order,
         "registration.order_placed",
         actor=actor,
         number=order.number,
-        attendees=len(attendees),
+        attendees=len(order.attendees),
         total_cents=order.total_cents,
         payment_method=method.value,
     )
-    if method == PaymentMethod.NONE:
-        await confirm(db, settings=settings, conference=conference, order=order, at=moment)
-    elif method == PaymentMethod.INVOICE:
+    if method == PaymentMethod.INVOICE:
         # A check takes weeks: the officials hear now that they are in, and can plan their sessions.
         for attendee in order.attendees:
             await mail.send_payment_pending(
@@ -177,18 +217,6 @@ async def place_order(
                 attendee=attendee,
                 type_name=attendee.registration_type.name,
             )
-    # Seats and code uses are taken last, this order's own attendees left out of the count: the
-    # type's lock is then held for the count, the invoice number and the commit, not for the
-    # whole order, so a rush queues for milliseconds per buyer. A refusal rolls all of it back.
-    await capacity.take_seats(db, wanted=wanted, moment=moment, exclude_offer_id=offer_id, exclude_order_id=order.id)
-    if priced.code is not None:
-        await capacity.take_code_uses(
-            db, code=priced.code, uses=priced.code_uses, moment=moment, exclude_order_id=order.id
-        )
-    if method == PaymentMethod.INVOICE:
-        # Numbered under the type's lock, after it: every path takes a type's lock before the series'.
-        await issue_invoice(db, settings=settings, conference=conference, order=order, actor=actor)
-    return order
 
 
 async def issue_invoice(

@@ -11,10 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from events_app.conferences.models import MemberCity
-from events_app.conferences.service import city_for_email
+from events_app.conferences.service import CityLookup, email_domain
 from events_app.registration.models import DiscountKind, PromoCode, Rate, RegistrationType
 
 
@@ -27,10 +25,10 @@ class MemberCheck:
     note: str = ""
 
 
-async def check_member(db: AsyncSession, *, email: str, claimed_city: MemberCity | None) -> MemberCheck:
+def check_member(email: str, *, claimed_city: MemberCity | None, cities: CityLookup) -> MemberCheck:
     """Decides member or non-member from the email's domain and the city the attendee named."""
-    domain = email.rpartition("@")[2].lower()
-    vouching = await city_for_email(db, email=email)
+    domain = email_domain(email)
+    vouching = cities.for_email(email)
     if claimed_city is not None:
         if vouching is None or vouching.id != claimed_city.id:
             return MemberCheck(

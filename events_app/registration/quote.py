@@ -9,18 +9,20 @@ lets its holder buy the seat kept for them.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased, raiseload
 
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
-from events_app.conferences.errors import CityNotFound
 from events_app.conferences.models import Conference, MemberCity
-from events_app.conferences.service import registration_is_open
+from events_app.conferences.service import CitySearch, registration_is_open
+from events_app.registration.capacity import SeatsHeld, held_columns
 from events_app.registration.errors import (
     CodeRequired,
     DuplicateAttendee,
@@ -65,6 +67,7 @@ class PricedOrder:
     code: PromoCode | None
     offer: WaitlistEntry | None = None
     code_uses: int = 0
+    seats_held: dict[uuid.UUID, SeatsHeld] = field(default_factory=dict)
     lines: list[QuoteLine] = field(default_factory=list)
 
     @property
@@ -107,10 +110,12 @@ async def price_order(
     data: OrderIn,
     at: datetime,
     source: OrderSource = OrderSource.ONLINE,
+    count_seats: bool = False,
 ) -> PricedOrder:
     """Every attendee's rate, price and discount, checked against the types' rules. Writes nothing.
 
-    Organizers may register someone outside the registration window (``source``).
+    Organizers may register someone outside the registration window (``source``). ``count_seats``:
+    also the seats held in each limited type (``seats_held``), counted in the same read.
     """
     if source != OrderSource.ORGANIZER and not registration_is_open(conference, at=at):
         raise RegistrationClosed(f"Registration for {conference.name} is not open.")
@@ -118,24 +123,39 @@ async def price_order(
     if data.promo_code:
         code = await find_code(db, conference_id=conference.id, code=data.promo_code, at=at)
     type_ids = {a.registration_type_id for a in data.attendees}
-    types = {
-        t.id: t
-        for t in await db.scalars(
-            select(RegistrationType).where(
-                RegistrationType.id.in_(type_ids), RegistrationType.conference_id == conference.id
-            )
-        )
-    }
-    if missing := type_ids - types.keys():
-        raise UnknownRegistrationType(f"Unknown registration type: {', '.join(map(str, missing))}.")
-    currencies = {t.currency for t in types.values()}
-    if len(currencies) > 1:
-        raise MixedCurrencies("One order cannot mix currencies.")
     offer = None
     if data.waitlist_offer:
         offer = await offer_from_token(db, settings=settings, token=data.waitlist_offer, at=at)
         if offer.registration_type_id not in type_ids or offer.conference_id != conference.id:
             raise OfferMismatch("This order does not include the registration the offer is for.")
+    # One read for the types, the cities the attendees name or write from and (``count_seats``) the seats
+    # held: each type comes once per city found (a handful), or once when none is.
+    search = CitySearch.of(
+        emails=[a.email for a in data.attendees],
+        city_ids=[a.city_id for a in data.attendees if a.city_id is not None],
+    )
+    found = search.query().subquery()
+    city = aliased(MemberCity, found)
+    held = held_columns(moment=at, exclude_offer_id=offer.id if offer else None, exclude_order_id=None)
+    query = (
+        select(RegistrationType, city, found.c.domain, *(held if count_seats else ()))
+        .outerjoin(found, true())
+        .where(RegistrationType.id.in_(type_ids), RegistrationType.conference_id == conference.id)
+        .options(raiseload(city.division), raiseload(city.email_domains))
+    )
+    rows = (await db.execute(query)).all()
+    types = {row[0].id: row[0] for row in rows}
+    if missing := type_ids - types.keys():
+        raise UnknownRegistrationType(f"Unknown registration type: {', '.join(map(str, missing))}.")
+    currencies = {t.currency for t in types.values()}
+    if len(currencies) > 1:
+        raise MixedCurrencies("One order cannot mix currencies.")
+    cities = search.found((row[1], row[2]) for row in rows)
+    seats_held = {
+        t.id: SeatsHeld(t.name, t.capacity, by_attendees, by_offers)
+        for t, _, _, by_attendees, by_offers in (rows if count_seats else ())
+        if t.capacity is not None
+    }
     seen_emails: set[str] = set()
     priced: list[PricedAttendee] = []
     for position, person in enumerate(data.attendees):
@@ -159,19 +179,15 @@ async def price_order(
             if email in seen_emails:
                 raise DuplicateAttendee(f"{email} is listed twice in this order.")
             seen_emails.add(email)
-        claimed = None
-        if person.city_id is not None:
-            claimed = await db.get(MemberCity, person.city_id)
-            if claimed is None:
-                raise CityNotFound("No member city has this id.")
-        member = await check_member(db, email=email, claimed_city=claimed)
+        claimed = cities.named(person.city_id) if person.city_id is not None else None
+        member = check_member(email, claimed_city=claimed, cities=cities)
         price = price_cents(t, rate=member.rate, at=at)
         uses_code = code is not None and code_covers(code, t)
         discount = discount_cents(code, price=price) if code is not None and uses_code else 0
         priced.append(PricedAttendee(person, t, member, price, discount, uses_code))
     if code is not None and not any(p.uses_code for p in priced):
         raise PromoCodeNotApplicable(f"The code {code.code} does not apply to these registrations.")
-    order = PricedOrder(currency=currencies.pop(), attendees=priced, code=code, offer=offer)
+    order = PricedOrder(currency=currencies.pop(), attendees=priced, code=code, offer=offer, seats_held=seats_held)
     order.code_uses = sum(1 for p in priced if p.uses_code)
     order.lines = [
         QuoteLine(

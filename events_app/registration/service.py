@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
-from events_app.conferences.errors import CityNotFound
-from events_app.conferences.models import Conference, MemberCity
+from events_app.conferences.models import Conference
+from events_app.conferences.service import look_up_cities
 from events_app.core.clock import now
 from events_app.db import Base
 from events_app.registration import capacity
@@ -210,12 +210,8 @@ async def add_confirmed_attendee(
     """
     moment = at or now()
     registration_type = await get_type(db, conference_id=conference_id, type_id=registration_type_id)
-    claimed = None
-    if city_id is not None:
-        claimed = await db.get(MemberCity, city_id)
-        if claimed is None:
-            raise CityNotFound("No member city has this id.")
-    member = await check_member(db, email=email, claimed_city=claimed)
+    cities = await look_up_cities(db, emails=[email], city_ids=[city_id] if city_id is not None else [])
+    member = check_member(email, claimed_city=cities.named(city_id) if city_id is not None else None, cities=cities)
     await capacity.take_seats(db, wanted=Counter({registration_type.id: 1}), moment=moment)
     order = Order(
         conference_id=conference_id,

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,7 +25,7 @@ from events_app.registration.mail import AttendeeLink
 from events_app.registration.models import Attendee, AttendeeStatus
 from events_app.registration.service import get_attendee
 from events_app.sessions.errors import AgendaLinkRevoked, AgendaNotFound
-from events_app.sessions.models import Agenda
+from events_app.sessions.models import FIRST_LINK_VERSION, Agenda
 from events_app.sessions.urls import conference_url
 from events_app.settings import Settings
 
@@ -76,7 +76,13 @@ async def agenda_page_link(
     """The attendee's agenda, for their mails and the order's manage page (registration's link hook)."""
     if attendee.status not in ACTIVE:
         return []
-    return [AttendeeLink("Agenda", agenda_url(settings, conference, await agenda_for(db, attendee=attendee)))]
+    if inspect(attendee).has_identity:
+        agenda = await agenda_for(db, attendee=attendee)
+    else:
+        # Being registered now, so no link of theirs was ever revoked: the first one opens the agenda
+        # made on first use, and a whole order's mails cost no agenda reads or writes.
+        agenda = Agenda(attendee_id=attendee.id, link_version=FIRST_LINK_VERSION)
+    return [AttendeeLink("Agenda", agenda_url(settings, conference, agenda))]
 
 
 async def open_agenda(db: AsyncSession, *, conference: Conference, settings: Settings, token: str) -> LinkedAgenda:

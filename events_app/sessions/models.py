@@ -211,6 +211,10 @@ class RsvpStatus(StrEnum):
     CANCELLED = "cancelled"  # they gave the seat (or their place in line) back
 
 
+# An agenda's link before any was revoked: the link an attendee is mailed before their agenda is made.
+FIRST_LINK_VERSION = 1
+
+
 class Agenda(Base):
     """One attendee's personal agenda: the version of their signed link and a revision for their feed."""
 
@@ -219,7 +223,7 @@ class Agenda(Base):
     attendee_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("attendees.id", ondelete="CASCADE"), unique=True)
     conference_id: Mapped[ConferenceId]
     # Raising it revokes every link (and feed subscription) made before.
-    link_version: Mapped[int] = mapped_column(default=1)
+    link_version: Mapped[int] = mapped_column(default=FIRST_LINK_VERSION)
     revision: Mapped[int] = mapped_column(default=0)
     changed_at: Mapped[datetime]
 

@@ -157,3 +157,17 @@ async def test_staff_record_the_citys_check_through_the_api_and_the_officials_ar
     assert order["status"] == "paid"
     assert order["paid_cents"] == 250000
     assert {a["status"] for a in order["attendees"]} == {"confirmed"}
+
+
+async def test_a_guest_listed_before_the_official_they_accompany_is_registered_as_their_guest(
+    client: AsyncTestClient[Litestar], world: World
+) -> None:
+    guest = person(world, "Jo", "mayor@fresno.gov", type_id=world.guest.id, guest_of=1)
+    order = {
+        **clerk_order(world, payment_method="invoice"),
+        "attendees": [guest, person(world, "Maria", "mayor@fresno.gov")],
+    }
+    response = await client.post(f"{URL}/orders", json=order)
+    assert response.status_code == 201, response.text
+    jo, maria = response.json()["attendees"]
+    assert (jo["first_name"], jo["primary_attendee_id"]) == ("Jo", maria["id"])
