@@ -160,7 +160,7 @@ async def _record_order(
 ) -> None:
     """The order's attendees, its audit entry and, invoiced, each attendee's payment-pending mail."""
     ids = [uuid.uuid4() for _ in priced.attendees]
-    attendees = []
+    attendees: list[Attendee] = []
     for position, p in enumerate(priced.attendees):
         person = p.data
         attendees.append(
@@ -192,7 +192,8 @@ async def _record_order(
         )
     # Rows are written in the order they join the session, and a guest's names the row of the person they
     # accompany, who may come later in the order: the people first, then their guests.
-    db.add_all(sorted(attendees, key=lambda a: a.primary_attendee_id is not None))
+    db.add_all([a for a in attendees if a.primary_attendee_id is None])
+    db.add_all([a for a in attendees if a.primary_attendee_id is not None])
     order.attendees.extend(attendees)
     if priced.offer is not None:
         priced.offer.status = WaitlistStatus.CLAIMED
