@@ -1,8 +1,10 @@
 """The test world: a migrated database (SQLite, or PostgreSQL from ``EVENTS_TEST_DATABASE_URL``),
-an app per test, and helpers that build users and tokens through the service layer.
+an app, and helpers that build users and tokens through the service layer.
 
 Every test starts from empty tables: they are emptied after each test, which is much
-faster than migrating a fresh database each time.
+faster than migrating a fresh database each time. The app is built once per distinct
+settings and handed to each test as a fresh one would be (see ``app_for``): building it
+registers some 680 handlers, seconds that every test paid before.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -40,6 +43,7 @@ from events_app.accounts import service as accounts
 from events_app.accounts.models import Role
 from events_app.app import create_app
 from events_app.core import clock as service_clock
+from events_app.core.logging import configure_logging
 from events_app.db import make_engine, upgrade_database
 from events_app.models import Base
 from events_app.settings import Settings
@@ -65,6 +69,24 @@ def _domains_connected() -> None:
     connect_domains()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _passwords_hashed_once() -> Iterator[None]:
+    """Each password is hashed once in the session: a hash costs some 0.2 s of CPU, and the tests'
+    users share a few passwords (``make_caller`` numbers them from 0 in each test). Only the salt
+    is shared; signing in still verifies the real hash, with the real cost."""
+    made: dict[str, str] = {}
+    real = accounts.hash_password
+
+    async def hash_once(password: str) -> str:
+        if password not in made:
+            made[password] = await real(password)
+        return made[password]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "hash_password", hash_once)
+        yield
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The suite's database, migrated once from empty: the migrations are under test too."""
@@ -80,13 +102,19 @@ def is_postgres(database_url: str) -> bool:
     return database_url.startswith("postgresql")
 
 
+@pytest.fixture(scope="session")
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for the session, so every test's settings are equal and share one app."""
+    return tmp_path_factory.mktemp("var")
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(database_url: str, var_dir: Path) -> Settings:
     return Settings(
         database_url=database_url,
         secret_key=TEST_SECRET,
         base_url="http://testserver.local",
-        var_dir=tmp_path,
+        var_dir=var_dir,
         log_level="WARNING",
         outbox_interval_seconds=0,  # tests deliver mail by calling deliver_outbox themselves
     )
@@ -95,12 +123,11 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 async def empty_all_tables(database_url: str) -> None:
     engine = make_engine(database_url)
     tables = [t.name for t in reversed(Base.metadata.sorted_tables)]
+    # DELETE, children first, on PostgreSQL too: a test leaves a few rows, and TRUNCATE's fixed
+    # cost per table (new files, an exclusive lock) made it ten times slower than DELETE there.
     async with engine.begin() as connection:
-        if database_url.startswith("postgresql"):
-            await connection.execute(text(f"TRUNCATE {', '.join(tables)} CASCADE"))
-        else:
-            for table in tables:
-                await connection.execute(text(f"DELETE FROM {table}"))
+        for table in tables:
+            await connection.execute(text(f"DELETE FROM {table}"))
     await engine.dispose()
 
 
@@ -227,9 +254,53 @@ def statements() -> Iterator[Statements]:
     event.remove(Engine, "before_cursor_execute", count)
 
 
+# Apps kept for reuse, by their settings; a test with settings of its own (a port, a key) builds one more.
+_APPS_KEPT = 8
+_apps: OrderedDict[Settings, Litestar] = OrderedDict()
+
+
+def app_for(settings: Settings) -> Litestar:
+    """The app for ``settings``, built at its first use in the session, as a fresh one would start.
+
+    Everything an app keeps between requests is in the database (emptied after each test)
+    except what is reset here: the conference cache, and the logging set-up that building
+    the app does (a test may have configured another). Its engine's connections belong to
+    the test's event loop and are closed after it (``make_app``). Lifespan work (the
+    PostgreSQL listener, background rounds, live channels) starts and stops with each client.
+    """
+    app = _apps.pop(settings, None)
+    if app is None:
+        app = create_app(settings)
+    _apps[settings] = app  # the most recently used are kept
+    while len(_apps) > _APPS_KEPT:
+        _apps.popitem(last=False)
+    configure_logging(level=settings.log_level, json=settings.log_json)
+    app.state.conference_cache.invalidate()
+    return app
+
+
+MakeApp = Callable[[Settings], Litestar]
+
+
 @pytest.fixture
-def app(settings: Settings) -> Litestar:
-    return create_app(settings)
+async def make_app() -> AsyncIterator[MakeApp]:
+    """``make_app(settings)``: the app for other settings than the test's (see ``app_for``)."""
+    handed: list[Litestar] = []
+
+    def make(settings: Settings) -> Litestar:
+        app = app_for(settings)
+        handed.append(app)
+        return app
+
+    yield make
+    # A pooled connection is bound to this test's event loop, which ends with the test.
+    for app in handed:
+        await app.state.db_engine.dispose()
+
+
+@pytest.fixture
+def app(make_app: MakeApp, settings: Settings) -> Litestar:
+    return make_app(settings)
 
 
 @pytest.fixture

@@ -5,9 +5,8 @@ from __future__ import annotations
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from events_app.app import create_app
 from events_app.settings import Settings
-from tests.conftest import TEST_SECRET
+from tests.conftest import TEST_SECRET, MakeApp
 
 
 async def test_health_answers_ok_when_the_database_answers(client: AsyncTestClient[Litestar]) -> None:
@@ -16,13 +15,13 @@ async def test_health_answers_ok_when_the_database_answers(client: AsyncTestClie
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
-async def test_health_answers_503_when_the_database_is_unreachable() -> None:
+async def test_health_answers_503_when_the_database_is_unreachable(make_app: MakeApp) -> None:
     settings = Settings(
         database_url="postgresql+asyncpg://nobody@127.0.0.1:1/nothing",
         secret_key=TEST_SECRET,
         log_level="ERROR",
     )
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    async with AsyncTestClient(app=make_app(settings)) as client:
         response = await client.get("/health")
     assert response.status_code == 503
     assert response.headers["content-type"].startswith("application/problem+json")
@@ -65,11 +64,11 @@ async def test_unknown_page_is_a_readable_page_for_people(client: AsyncTestClien
     assert "no-such-conference" in response.text
 
 
-async def test_an_unreachable_database_is_a_503_problem_not_a_500() -> None:
+async def test_an_unreachable_database_is_a_503_problem_not_a_500(make_app: MakeApp) -> None:
     settings = Settings(
         database_url="postgresql+asyncpg://nobody@127.0.0.1:1/nothing", secret_key=TEST_SECRET, log_level="ERROR"
     )
-    async with AsyncTestClient(app=create_app(settings)) as client:
+    async with AsyncTestClient(app=make_app(settings)) as client:
         response = await client.get("/api/conferences")
     assert response.status_code == 503
     assert response.json()["code"] == "service-unavailable"

@@ -12,13 +12,13 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.app import create_app
 from events_app.conferences.models import Conference, ConferenceStatus
 from events_app.conferences.schemas import ConferenceIn
 from events_app.conferences.service import create_conference
 from events_app.payments import service
 from events_app.payments.models import Payment
 from events_app.settings import Settings
+from tests.conftest import MakeApp
 from tests.payments.purpose import PURPOSE, register
 
 PURPOSE_APP = "tests.payments.purpose_app:app"
@@ -90,7 +90,7 @@ async def wait_for(db: AsyncSession, payment: Payment, check: Callable[[Payment]
 
 
 @pytest.fixture
-async def card_client(stripe_settings: Settings) -> AsyncIterator[AsyncTestClient[Litestar]]:
+async def card_client(stripe_settings: Settings, make_app: MakeApp) -> AsyncIterator[AsyncTestClient[Litestar]]:
     """The app in this process with card payments on (webhooks posted by the test itself)."""
-    async with AsyncTestClient(app=create_app(stripe_settings), base_url="http://testserver.local") as client:
+    async with AsyncTestClient(app=make_app(stripe_settings), base_url="http://testserver.local") as client:
         yield client
