@@ -6,12 +6,15 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+import stripe
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from stripe._payment_intent_service import PaymentIntentService
 
 from events_app.core.clock import now
 from events_app.core.errors import Conflict
 from events_app.payments import service as payments
+from events_app.payments.errors import PaymentInProgress
 from events_app.payments.models import Payment
 from events_app.registration import cancellation, checkout, payment_events, service
 from events_app.registration.models import AttendeeStatus, Order, OrderStatus, PaymentMethod
@@ -165,3 +168,31 @@ async def test_staff_honour_a_late_payment_once_they_add_seats(
     assert order.status == OrderStatus.PAID
     assert {a.status for a in order.attendees} == {AttendeeStatus.CONFIRMED}
     assert payment.attention_resolved_at is not None
+
+
+async def test_a_card_attempt_refused_while_stripe_has_not_answered_the_last_one_renews_no_hold(
+    db: AsyncSession, stripe_settings: Settings, world: World, localstripe: LocalStripe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = await checkout.place_order(
+        db, settings=stripe_settings, conference=world.conference, data=_order(world, "clerk@modesto.gov")
+    )
+    await db.commit()
+
+    def unreachable(self: PaymentIntentService, *args: Any, **kwargs: Any) -> Any:
+        raise stripe.APIConnectionError("Stripe could not be reached.")  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(PaymentIntentService, "create", unreachable)
+    await checkout.pay_by_card(db, settings=stripe_settings, order=order, payment_method_id=localstripe.card())
+    await db.commit()
+    monkeypatch.undo()
+    soon = now() + timedelta(minutes=1)
+    await db.execute(update(Order).where(Order.id == order.id).values(hold_expires_at=soon))
+    await db.commit()
+    held = select(Order.hold_expires_at).where(Order.id == order.id)
+    before = await db.scalar(held)
+
+    with pytest.raises(PaymentInProgress):
+        await checkout.pay_by_card(db, settings=stripe_settings, order=order, payment_method_id=localstripe.card())
+    await db.rollback()  # what the request does with a refused attempt
+
+    assert await db.scalar(held) == before
