@@ -10,7 +10,9 @@ verified webhook or a reconciliation), never because the browser does.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal
@@ -31,13 +33,14 @@ from events_app.payments.errors import (
     InvoiceOpen,
     NotCancellable,
     PaymentInProgress,
+    RefundRefused,
     StripeUnavailable,
 )
 from events_app.payments.handlers import tell_failed, tell_paid
 from events_app.payments.invoices import void_invoice
 from events_app.payments.ledger import audit, check_amount, check_conference, flag, live_payment_for, move, new_payment
 from events_app.payments.models import LIVE_STATUSES, Payment, PaymentMethod, PaymentStatus
-from events_app.payments.refunds import sync_refunds
+from events_app.payments.refunds import refund, sync_refunds
 from events_app.payments.stripe_client import (
     as_dict,
     cancel_intent,
@@ -53,7 +56,8 @@ from events_app.settings import Settings
 log = structlog.get_logger(__name__)
 
 STRIPE_MINIMUM_CENTS = 50  # Stripe refuses smaller card charges in USD
-PAYABLE_AGAIN = (*LIVE_STATUSES, PaymentStatus.FAILED, PaymentStatus.CANCELED)
+# Given up: its purpose let go of what it held, and the buyer may have paid with another attempt.
+ABANDONED = (PaymentStatus.FAILED, PaymentStatus.CANCELED)
 # A card payment still without Stripe's answer this long after it started is looked up in
 # Stripe, and failed if Stripe never made it: the request that asked has given up by then.
 ANSWER_WAIT = timedelta(minutes=1)
@@ -88,6 +92,7 @@ async def start_card_payment(
     buyer_email: str = "",
     buyer_name: str = "",
     actor: Principal | None = None,
+    hold: Callable[[], Awaitable[None]] | None = None,
 ) -> CardPaymentStarted:
     """Creates a card payment and its one PaymentIntent, confirmed server-side with the card.
 
@@ -101,6 +106,10 @@ async def start_card_payment(
     mode, ``PaymentInProgress`` when the reference has a live invoice or a card payment Stripe
     already took (or has not answered for yet), and ``StripeUnavailable`` when Stripe cannot be
     reached to settle that earlier payment (nothing new is written then).
+
+    ``hold`` writes what the caller keeps for the buyer while they pay (a renewed hold): it runs
+    once the earlier payment is settled, so a refused attempt leaves nothing of it behind, and is
+    committed together with the pending payment.
     """
     require_card_payments(settings)
     currency = check_amount(amount_cents, currency)
@@ -112,6 +121,8 @@ async def start_card_payment(
     live = await live_payment_for(db, purpose=purpose, reference_id=reference_id)
     if live is not None:
         await _supersede(db, settings=settings, payment=live)
+    if hold is not None:
+        await hold()
     payment = await new_payment(
         db,
         conference_id=conference_id,
@@ -317,7 +328,7 @@ async def apply_news(db: AsyncSession, settings: Settings, payment: Payment, new
     if _intent_mismatch(payment, news.intent) is None and not payment.stripe_payment_intent_id:
         await _record_intent(db, payment, news.intent["id"])
     changed = await apply_intent(db, settings, payment, news.intent)
-    if payment.status in (PaymentStatus.PAID, PaymentStatus.REFUNDED):
+    if payment.amount_paid_cents:
         changed = await sync_refunds(db, settings, payment, news.refunds) or changed
     return changed
 
@@ -352,13 +363,15 @@ async def apply_intent(db: AsyncSession, settings: Settings, payment: Payment, i
         log.warning("payment_intent_mismatch", payment_id=str(payment.id), problem=problem)
         return False
     if status == "succeeded":
-        received = int(intent.get("amount_received") or intent.get("amount") or 0)
+        received = min(int(intent.get("amount_received") or intent.get("amount") or 0), payment.amount_cents)
+        if payment.status in ABANDONED:
+            return await _give_back_late_money(db, settings, payment, intent["id"], received)
         moved = await move(
             db,
             payment,
             to=PaymentStatus.PAID,
-            allowed_from=PAYABLE_AGAIN,
-            amount_paid_cents=min(received, payment.amount_cents),
+            allowed_from=LIVE_STATUSES,
+            amount_paid_cents=received,
             paid_at=now(),
             failure_message="",
             stripe_payment_intent_id=intent["id"],
@@ -382,6 +395,43 @@ async def apply_intent(db: AsyncSession, settings: Settings, payment: Payment, i
             await tell_failed(db, settings, payment)
         return moved
     return False
+
+
+async def _give_back_late_money(
+    db: AsyncSession, settings: Settings, payment: Payment, intent_id: str, received: int
+) -> bool:
+    """Stripe took money for an attempt already given up (its creation timed out and it was failed,
+    or it was cancelled): the money is recorded and refunded, and what was bought stays as it is.
+
+    Whatever paid the order or booth since (the buyer's next attempt) keeps it; this money is
+    never a second payment for it. Recorded by one guarded UPDATE, so a redelivered webhook or a
+    reconciliation round after it refunds nothing twice.
+    """
+    result = await db.execute(
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.status.in_(ABANDONED), Payment.amount_paid_cents == 0)
+        .values(amount_paid_cents=received, paid_at=now(), stripe_payment_intent_id=intent_id, updated_at=now())
+        .execution_options(synchronize_session=False)
+    )
+    await db.refresh(payment)
+    if not result.rowcount or not received:  # type: ignore[attr-defined]
+        return False
+    money = Money(received, payment.currency)
+    await audit(
+        db, payment, "payment.received_after_abandoned", amount_cents=received, stripe_payment_intent_id=intent_id
+    )
+    await flag(db, payment, f"Stripe took {money} after this attempt was {payment.status.value}; it is refunded.")
+    # A refused refund is audited and flags the payment for staff already.
+    with contextlib.suppress(RefundRefused):
+        await refund(
+            db,
+            settings=settings,
+            payment=payment,
+            reason="Paid after the attempt was abandoned.",
+            actor=None,
+            idempotency_key="paid-after-abandoned",
+        )
+    return True
 
 
 async def cancel_payment(

@@ -80,5 +80,7 @@ async def tell_refunded(db: AsyncSession, settings: Settings, payment: Payment, 
         extra=Payment.amount_refunded_cents >= Payment.amount_paid_cents,
     )
     await audit(db, payment, "payment.refunded", refund_id=str(refund.id), amount_cents=refund.amount_cents)
+    if payment.status in (PaymentStatus.FAILED, PaymentStatus.CANCELED):
+        return  # money taken after the attempt was given up: its purpose let go of it already
     if (handler := _HANDLERS.get(payment.purpose)) is not None:
         await handler.on_refunded(db, settings=settings, payment=payment, refund=refund)

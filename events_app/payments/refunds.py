@@ -43,6 +43,8 @@ log = structlog.get_logger(__name__)
 # A pending refund without Stripe's answer this long after it was asked for is sent again: by
 # then the request that asked has given up or died (its retry carries the same idempotency key).
 SEND_AGAIN_AFTER = timedelta(minutes=1)
+# A failed or cancelled payment holds money only when Stripe took it after the attempt was given up.
+REFUNDABLE = (PaymentStatus.PAID, PaymentStatus.PENDING, PaymentStatus.FAILED, PaymentStatus.CANCELED)
 
 
 async def refund(
@@ -81,7 +83,7 @@ async def refund(
     if payment.method == PaymentMethod.CARD and not payment.stripe_payment_intent_id:
         raise NothingToRefund("This card payment never reached Stripe; there is nothing to refund.")
     # Reserve first, in one statement: two refunds racing can never give back more than was paid.
-    if not await _reserve(db, payment, amount, statuses=(PaymentStatus.PAID, PaymentStatus.PENDING)):
+    if not await _reserve(db, payment, amount, statuses=REFUNDABLE):
         raise RefundTooLarge(
             f"{Money(amount, payment.currency)} is more than the "
             f"{Money(payment.refundable_cents, payment.currency)} that can still be refunded.",

@@ -340,12 +340,15 @@ async def pay_by_card(
         raise OrderNotPayable(
             f"Order {order.number} is {order.status.value.replace('_', ' ')}: nothing to pay by card."
         )
-    if not hold_is_live(order, moment):
-        await secure_seats_again(db, order=order, at=moment)
-        order.status = OrderStatus.PENDING
-    order.hold_expires_at = max(order.hold_expires_at or moment, moment + timedelta(minutes=HOLD_MINUTES))
-    await db.flush()
     conference = await db.get_one(Conference, order.conference_id)
+
+    async def hold() -> None:
+        if not hold_is_live(order, moment):
+            await secure_seats_again(db, order=order, at=moment)
+            order.status = OrderStatus.PENDING
+        order.hold_expires_at = max(order.hold_expires_at or moment, moment + timedelta(minutes=HOLD_MINUTES))
+        await db.flush()
+
     return await payments.start_card_payment(
         db,
         settings=settings,
@@ -358,4 +361,5 @@ async def pay_by_card(
         payment_method_id=payment_method_id,
         buyer_email=order.buyer_email,
         buyer_name=order.buyer_name,
+        hold=hold,
     )

@@ -12,18 +12,20 @@ from typing import Any
 
 import pytest
 import stripe
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from stripe._payment_intent_service import PaymentIntentService
 
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.db import make_engine
-from events_app.payments import service
-from events_app.payments.models import Payment, PaymentStatus
+from events_app.payments import card as card_module
+from events_app.payments import service, stripe_client
+from events_app.payments.models import Payment, PaymentStatus, Refund, RefundStatus
+from events_app.payments.webhooks import handle_stripe_webhook
 from events_app.settings import Settings
 from tests.payments.purpose import PURPOSE, calls
-from tests.stripe_harness import LocalStripe
+from tests.stripe_harness import LocalStripe, stripe_event
 
 Create = Callable[..., Any]
 
@@ -155,3 +157,57 @@ async def test_a_card_payment_stripe_never_answered_is_finished_by_reconciliatio
     if ends == PaymentStatus.PAID:
         assert payment.stripe_payment_intent_id is not None
         assert localstripe.payment_intent(payment.stripe_payment_intent_id)["metadata"]["payment_id"] == str(payment.id)
+
+
+async def test_money_stripe_takes_after_the_attempt_was_failed_is_refunded_once_and_pays_nothing(
+    db: AsyncSession,
+    localstripe: LocalStripe,
+    stripe_settings: Settings,
+    conference: Conference,
+    intents_create: Callable[[Create], None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    card = localstripe.card()
+    intents_create(_answer_lost)
+    started = await _start(db, stripe_settings, conference, card)
+    monkeypatch.undo()
+    # Stripe's listing has not caught up yet: reconciliation fails the attempt, and its purpose lets go.
+    monkeypatch.setattr(card_module, "find_intent", _never_made)
+    await db.execute(update(Payment).values(created_at=now() - timedelta(minutes=2)))
+    await db.commit()
+    engine = make_engine(stripe_settings.database_url)
+    try:
+        assert (await service.reconcile(engine, stripe_settings)).changed == 1
+        monkeypatch.undo()
+        intent = await stripe_client.find_intent(stripe_settings, str(started.payment.id), made_after=0)
+        assert intent is not None
+        assert intent["status"] == "succeeded"
+        event = stripe_event("payment_intent.succeeded", intent)
+        for delivery in (event, event, stripe_event("payment_intent.succeeded", intent)):
+            payload, signature = localstripe.signed(delivery)
+            await handle_stripe_webhook(db, settings=stripe_settings, payload=payload, signature=signature)
+            await db.commit()
+        reports = [await service.reconcile(engine, stripe_settings) for _ in range(2)]
+    finally:
+        await engine.dispose()
+
+    assert [r.changed for r in reports] == [0, 0]
+    payment = await db.get_one(Payment, started.payment.id, populate_existing=True)
+    assert payment.status == PaymentStatus.FAILED  # what was given up stays given up
+    assert (payment.amount_paid_cents, payment.amount_refunded_cents) == (60000, 60000)
+    assert payment.stripe_payment_intent_id == intent["id"]
+    assert payment.needs_attention
+    refunds = list(await db.scalars(select(Refund).where(Refund.payment_id == payment.id)))
+    assert [(r.status, r.amount_cents, r.reason) for r in refunds] == [
+        (RefundStatus.SUCCEEDED, 60000, "Paid after the attempt was abandoned.")
+    ]
+    assert [r["amount"] for r in await stripe_client.fetch_refunds(stripe_settings, intent["id"])] == [60000]
+    assert (await calls(db, "ticket.failed"), await calls(db, "ticket.paid"), await calls(db, "ticket.refunded")) == (
+        1,
+        0,
+        0,
+    )
+
+
+async def _never_made(settings: Settings, payment_id: str, *, made_after: int) -> None:
+    return None

@@ -6,13 +6,17 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
+import stripe
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from stripe._payment_intent_service import PaymentIntentService
 
 from events_app.core.clock import now
 from events_app.core.errors import Conflict
+from events_app.payments import card as card_module
 from events_app.payments import service as payments
-from events_app.payments.models import Payment
+from events_app.payments.errors import PaymentInProgress
+from events_app.payments.models import Payment, PaymentStatus
 from events_app.registration import cancellation, checkout, payment_events, service
 from events_app.registration.models import AttendeeStatus, Order, OrderStatus, PaymentMethod
 from events_app.registration.schemas import AttendeeIn, OrderIn, TypePatch
@@ -165,3 +169,76 @@ async def test_staff_honour_a_late_payment_once_they_add_seats(
     assert order.status == OrderStatus.PAID
     assert {a.status for a in order.attendees} == {AttendeeStatus.CONFIRMED}
     assert payment.attention_resolved_at is not None
+
+
+async def test_a_card_attempt_refused_while_stripe_has_not_answered_the_last_one_renews_no_hold(
+    db: AsyncSession, stripe_settings: Settings, world: World, localstripe: LocalStripe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = await checkout.place_order(
+        db, settings=stripe_settings, conference=world.conference, data=_order(world, "clerk@modesto.gov")
+    )
+    await db.commit()
+
+    def unreachable(self: PaymentIntentService, *args: Any, **kwargs: Any) -> Any:
+        raise stripe.APIConnectionError("Stripe could not be reached.")  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(PaymentIntentService, "create", unreachable)
+    await checkout.pay_by_card(db, settings=stripe_settings, order=order, payment_method_id=localstripe.card())
+    await db.commit()
+    monkeypatch.undo()
+    soon = now() + timedelta(minutes=1)
+    await db.execute(update(Order).where(Order.id == order.id).values(hold_expires_at=soon))
+    await db.commit()
+    held = select(Order.hold_expires_at).where(Order.id == order.id)
+    before = await db.scalar(held)
+
+    with pytest.raises(PaymentInProgress):
+        await checkout.pay_by_card(db, settings=stripe_settings, order=order, payment_method_id=localstripe.card())
+    await db.rollback()  # what the request does with a refused attempt
+
+    assert await db.scalar(held) == before
+
+
+async def test_a_first_attempt_stripe_takes_after_the_buyer_paid_again_is_refunded_and_the_order_kept(
+    db: AsyncSession, stripe_settings: Settings, world: World, localstripe: LocalStripe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = await checkout.place_order(
+        db, settings=stripe_settings, conference=world.conference, data=_order(world, "clerk@visalia.gov")
+    )
+    await db.commit()
+    real = PaymentIntentService.create
+
+    def answer_lost(self: PaymentIntentService, *args: Any, **kwargs: Any) -> Any:
+        real(self, *args, **kwargs)  # Stripe charged the card; its answer never came back
+        raise stripe.APIConnectionError("The connection broke.")  # type: ignore[no-untyped-call]
+
+    monkeypatch.setattr(PaymentIntentService, "create", answer_lost)
+    first = await checkout.pay_by_card(db, settings=stripe_settings, order=order, payment_method_id=localstripe.card())
+    await db.commit()
+    monkeypatch.undo()
+    # Stripe's listing lags: the first attempt is failed as never made, and the buyer pays again.
+    monkeypatch.setattr(card_module, "find_intent", _never_made)
+    await db.execute(update(Payment).values(created_at=now() - timedelta(minutes=2)))
+    await db.commit()
+    await _stripe_reports(db, stripe_settings, first.payment)
+    second = await checkout.pay_by_card(db, settings=stripe_settings, order=order, payment_method_id=localstripe.card())
+    await db.commit()
+    await _stripe_reports(db, stripe_settings, second.payment)
+    monkeypatch.undo()
+
+    for _ in range(2):  # the webhook, then a reconciliation: the late money is refunded once
+        await _stripe_reports(db, stripe_settings, first.payment)
+
+    await db.refresh(order)
+    assert order.status == OrderStatus.PAID
+    assert (order.paid_cents, order.refunded_cents) == (order.total_cents, 0)
+    assert {a.status for a in order.attendees} == {AttendeeStatus.CONFIRMED}
+    late = await db.get_one(Payment, first.payment.id, populate_existing=True)
+    assert late.status == PaymentStatus.FAILED
+    assert (late.amount_paid_cents, late.amount_refunded_cents) == (order.total_cents, order.total_cents)
+    assert late.needs_attention
+    assert [r.reason for r in late.refunds] == ["Paid after the attempt was abandoned."]
+
+
+async def _never_made(settings: Settings, payment_id: str, *, made_after: int) -> None:
+    return None
