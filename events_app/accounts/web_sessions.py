@@ -8,9 +8,11 @@ visitors cost no write, and a session ends ``max_age`` after sign-in however bus
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
+import msgspec
 from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
 from litestar.stores.base import Store
@@ -23,6 +25,7 @@ from events_app.accounts.models import WebSession
 from events_app.core.clock import now
 
 STORE_NAME = "web-sessions"
+SESSION_USER_KEY = "user_id"
 _LOADED = "events_app.session_as_loaded"
 
 
@@ -83,6 +86,22 @@ class DatabaseStore(Store):
 async def forget_expired(db: AsyncSession) -> None:
     """Deletes sessions past their end (called as people sign in, so the table stays small)."""
     await db.execute(delete(WebSession).where(WebSession.expires_at <= now()))
+
+
+async def forget_user(db: AsyncSession, *, user_id: uuid.UUID) -> None:
+    """Deletes every session signed in as this user, so none of their browsers is signed in any more."""
+    rows = await db.execute(select(WebSession.id, WebSession.value))
+    gone = [row_id for row_id, value in rows if _signed_in_as(value) == str(user_id)]
+    if gone:
+        await db.execute(delete(WebSession).where(WebSession.id.in_(gone)))
+
+
+def _signed_in_as(value: bytes) -> object:
+    try:
+        data = msgspec.json.decode(value)
+    except msgspec.DecodeError:
+        return None
+    return data.get(SESSION_USER_KEY) if isinstance(data, dict) else None
 
 
 class ChangedOnlySessions(ServerSideSessionBackend):
