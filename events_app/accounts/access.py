@@ -23,11 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.models import ROLE_WORDS, Role
 from events_app.accounts.service import Principal, principal_for_session, principal_for_token
+from events_app.accounts.web_sessions import SESSION_USER_KEY
 from events_app.db import RequestSessions
 
 ACCESS_KEY = "access"
 PUBLIC: dict[str, Any] = {ACCESS_KEY: "public"}
-SESSION_USER_KEY = "user_id"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 

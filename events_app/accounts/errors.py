@@ -4,7 +4,8 @@ Invalid (422)
 ├── PasswordTooShort
 ├── TokenRoleNotAllowed   a token's role may not be above its user's
 ├── TokenExpiryInPast
-└── RoleNotForPeople      a station is a device: no user has its role
+├── RoleNotForPeople      a station is a device: no user has its role
+└── OwnAccount            an organizer cannot deactivate themselves
 NotFound (404)
 ├── UserNotFound
 └── TokenNotFound
@@ -39,6 +40,12 @@ class RoleNotForPeople(Invalid):
     """Station tokens belong to scanning devices; a person signs in as organizer, staff or partner."""
 
     code = "role-not-for-people"
+
+
+class OwnAccount(Invalid):
+    """Deactivating oneself would lock out the one organizer who could undo it."""
+
+    code = "own-account"
 
 
 class UserNotFound(NotFound):

@@ -11,11 +11,12 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.accounts.access import PUBLIC, SESSION_USER_KEY
+from events_app.accounts.access import PUBLIC
 from events_app.accounts.errors import TooManySignIns
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.accounts.sign_in import sign_in
+from events_app.accounts.web_sessions import SESSION_USER_KEY
 
 STAFF_HOME = "/staff"
 

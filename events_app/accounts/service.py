@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.errors import (
     EmailTaken,
+    OwnAccount,
     PasswordTooShort,
     RoleNotForPeople,
     TokenExpiryInPast,
@@ -29,6 +30,7 @@ from events_app.accounts.errors import (
     UserNotFound,
 )
 from events_app.accounts.models import ROLE_WORDS, TOKEN_ROLES_FOR, ApiToken, Role, User
+from events_app.accounts.web_sessions import forget_user
 from events_app.conferences.errors import ConferenceNotFound
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
@@ -131,6 +133,19 @@ async def get_user(db: AsyncSession, *, user_id: uuid.UUID) -> User:
 async def user_by_email(db: AsyncSession, *, email: str) -> User | None:
     """The account with this email (however it was typed), active or not."""
     return await db.scalar(select(User).where(User.email == normal_email(email)))
+
+
+async def set_active(db: AsyncSession, *, user_id: uuid.UUID, active: bool, actor: Principal) -> User:
+    """Lets a user sign in again, or stops them: a deactivated user's browsers are signed out and their
+    tokens refused (their tokens work again if they are reactivated; revoke one to end it for good)."""
+    user = await get_user(db, user_id=user_id)
+    if user.id == actor.user_id and not active:
+        raise OwnAccount("You cannot deactivate your own account; another organizer can.")
+    user.active = active
+    if not active:
+        await forget_user(db, user_id=user.id)
+    await db.flush()
+    return user
 
 
 async def authenticate(db: AsyncSession, *, email: str, password: str) -> User | None:

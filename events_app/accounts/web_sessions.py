@@ -8,6 +8,7 @@ visitors cost no write, and a session ends ``max_age`` after sign-in however bus
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from events_app.accounts.models import WebSession
 from events_app.core.clock import now
 
 STORE_NAME = "web-sessions"
+SESSION_USER_KEY = "user_id"
 _LOADED = "events_app.session_as_loaded"
 
 
@@ -83,6 +85,16 @@ class DatabaseStore(Store):
 async def forget_expired(db: AsyncSession) -> None:
     """Deletes sessions past their end (called as people sign in, so the table stays small)."""
     await db.execute(delete(WebSession).where(WebSession.expires_at <= now()))
+
+
+async def forget_user(db: AsyncSession, *, user_id: uuid.UUID) -> None:
+    """Deletes every session signed in as this user, so none of their browsers is signed in any more.
+
+    Signing in keeps nothing in a session but the user's id, so their sessions are the rows holding
+    exactly that: found by the database, not by decoding every signed-in browser's session here.
+    """
+    signed_in = ChangedOnlySessions.serialize_data({SESSION_USER_KEY: str(user_id)})
+    await db.execute(delete(WebSession).where(WebSession.value == signed_in))
 
 
 class ChangedOnlySessions(ServerSideSessionBackend):

@@ -358,7 +358,7 @@ class ExpoOffice(Controller):
             await roll_back(db_session, conference)
             return await refused(exc.detail)
         await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/expo/bookings", status_code=303)
+        return Redirect(f"/office/c/{conference.slug}/expo/floor-plan", status_code=303)
 
     @get("/bookings", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-expo-bookings")
     async def booking_list(

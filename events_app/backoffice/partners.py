@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts import service as accounts
 from events_app.accounts.access import allow
+from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.backoffice.forms import Change, ConfirmForm, save_or_refuse, whole_number
+from events_app.backoffice.people import record_new_user
 from events_app.expo import partners
 from events_app.expo.dependencies import provide_partner
 from events_app.expo.errors import PartnerNotFound
@@ -34,6 +36,10 @@ DONE = {
     "category": "The category is added.",
     "partner": "The partner is saved.",
     "contact": "They can now sign in and act for this partner.",
+    "contact-created": (
+        "Their exhibitor account is made and acts for this partner; give them their password in person"
+        " or by phone, not by mail."
+    ),
     "contact-removed": "They no longer act for this partner.",
     "points": "The ledger line is added.",
 }
@@ -54,6 +60,9 @@ class CategoryForm(msgspec.Struct):
 
 class ContactForm(msgspec.Struct):
     email: Annotated[str, msgspec.Meta(max_length=320)] = ""
+    # Only for an email no account has yet: the exhibitor's account is made with them.
+    name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    password: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
 class PointsForm(msgspec.Struct):
@@ -228,15 +237,25 @@ class PartnerProgramOffice(Controller):
         partner: NamedDependency[Partner],
         data: URLEncodedBody[ContactForm],
     ) -> Template | Redirect:
-        """Lets the exhibitor account with this email sign in and act for this partner."""
+        """Lets the exhibitor account with this email sign in and act for this partner; an email no account
+        has gets an exhibitor account, with the name and first password typed, in the same step."""
+        user = await accounts.user_by_email(db_session, email=data.email)
 
         async def add() -> None:
-            user = await accounts.user_by_email(db_session, email=data.email)
-            if user is None:
-                raise PartnerNotFound(f"No account has the email {data.email.strip()!r}; create the exhibitor's first.")
-            await partners.add_contact(db_session, partner=partner, user_id=user.id, actor=actor)
+            contact = user
+            if contact is None:
+                if not data.name.strip() or not data.password:
+                    raise PartnerNotFound(
+                        f"No account has the email {data.email.strip()!r}; give the exhibitor's name and a first"
+                        " password to make their account."
+                    )
+                contact = await accounts.create_user(
+                    db_session, email=data.email, name=data.name, password=data.password, role=Role.PARTNER
+                )
+                await record_new_user(db_session, actor=actor, user=contact)
+            await partners.add_contact(db_session, partner=partner, user_id=contact.id, actor=actor)
 
-        return await self._changed(db_session, actor, partner, add, "contact")
+        return await self._changed(db_session, actor, partner, add, "contact" if user else "contact-created")
 
     @post(
         "/{partner_id:uuid}/contacts/{user_id:uuid}/remove", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303

@@ -2,31 +2,32 @@
 a token.
 
 Organizers only. A new token's secret is shown once, on the page that issued it, and never
-stored (accounts keeps its SHA-256); revoking asks first. Creating a user, issuing and revoking
-a token are audited here, as accounts' service leaves the trail to its callers.
+stored (accounts keeps its SHA-256); revoking a token and deactivating or reactivating a user ask
+first. Creating, deactivating and reactivating a user, issuing and revoking a token are audited here,
+as accounts' service leaves the trail to its callers.
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 import msgspec
 from litestar import Controller, MediaType, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts import service as accounts
 from events_app.accounts.errors import TokenNotFound
-from events_app.accounts.models import ROLE_WORDS, Role
+from events_app.accounts.models import ROLE_WORDS, Role, User
 from events_app.accounts.schemas import UserIn
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
-from events_app.backoffice.forms import reason
+from events_app.backoffice.forms import confirm_then, reason
 from events_app.backoffice.pages import ORGANIZERS
 from events_app.conferences import service as conferences
 from events_app.core.errors import DomainError
@@ -38,9 +39,16 @@ TOKEN_ROLES = (Role.ORGANIZER, Role.STAFF, Role.STATION)
 DONE = {
     "user": "The user is added; give them their password in person or by phone, not by mail.",
     "revoked": "The token is revoked: it stops working at once.",
+    "deactivated": "The user can no longer sign in; their browsers are signed out and their tokens refused.",
+    "reactivated": "The user can sign in again.",
 }
 # A token's expiry is typed as a day; it stops working as that day begins, in UTC (tokens span conferences).
 TOKEN_ZONE = ZoneInfo("UTC")
+
+
+class SignInForm(msgspec.Struct):
+    change: Literal["deactivate", "reactivate"]
+    confirmed: str = ""
 
 
 def _typed(form: Any, *names: str) -> dict[str, str]:
@@ -63,6 +71,13 @@ async def _context(db: AsyncSession, principal: Principal, **more: Any) -> dict[
         "token_form": {},
         **more,
     }
+
+
+async def record_new_user(db: AsyncSession, *, actor: Principal, user: User) -> None:
+    await record(
+        db, actor=actor, action="account.user_created", subject_type="user", subject_id=user.id,
+        email=user.email, role=user.role.value,
+    )  # fmt: skip
 
 
 def _uuid(text: str, what: str) -> uuid.UUID | None:
@@ -112,10 +127,7 @@ class PeopleOffice(Controller):
             if isinstance(exc, msgspec.ValidationError):
                 exc = ValueError(f"Not added: {exc}.")
             return await self._refused(db_session, actor, exc, user_form=typed)
-        await record(
-            db_session, actor=actor, action="account.user_created", subject_type="user", subject_id=user.id,
-            email=user.email, role=user.role.value,
-        )  # fmt: skip
+        await record_new_user(db_session, actor=actor, user=user)
         await db_session.commit()
         return Redirect("/office/people?done=user", status_code=303)
 
@@ -178,3 +190,30 @@ class PeopleOffice(Controller):
         )  # fmt: skip
         await db_session.commit()
         return Redirect("/office/people?done=revoked", status_code=303)
+
+    @post("/users/{user_id:uuid}/sign-in", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
+    async def change_sign_in(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Principal],
+        user_id: FromPath[uuid.UUID],
+        data: URLEncodedBody[SignInForm],
+    ) -> Template | Redirect:
+        """Asks first; then a deactivated user cannot sign in, their browsers are signed out and their tokens
+        refused, and a reactivated one signs in again with their password."""
+        user = await accounts.get_user(db_session, user_id=user_id)
+        active = data.change == "reactivate"
+
+        async def ask() -> Template:
+            context = {"principal": actor, "conference": None, "user": user, "change": data.change}
+            return Template("backoffice/confirm_user_sign_in.html", context=context)
+
+        async def act() -> None:
+            await accounts.set_active(db_session, user_id=user.id, active=active, actor=actor)
+            await record(
+                db_session, actor=actor, action=f"account.user_{data.change}d", subject_type="user",
+                subject_id=user.id, email=user.email,
+            )  # fmt: skip
+
+        then = f"/office/people?done={data.change}d"
+        return await confirm_then(db_session, data.confirmed, ask=ask, act=act, then=then)

@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.accounts.models import Role
+from events_app.accounts.models import Role, User
 from events_app.audit.models import AuditEvent
 from events_app.expo import bookings, holds, partners
 from events_app.expo.models import BookingStatus, BookingWindow, Booth, BoothBooking, Partner
@@ -69,6 +69,24 @@ async def test_an_organizer_builds_the_partner_program(
         assert contact.email in page.text
         nobody = await client.post(f"/office/partners/{partner.id}/contacts", data=form(client, email="x@nowhere.test"))
         assert nobody.status_code == 422
+        assert "name and a first password to make their account" in nobody.text
+        short = await client.post(
+            f"/office/partners/{partner.id}/contacts",
+            data=form(client, email="Ana@Bright.test", name="Ana Lux", password="short"),
+        )
+        assert short.status_code == 422
+        assert await db.scalar(select(User).where(User.email == "ana@bright.test")) is None
+        created = await client.post(
+            f"/office/partners/{partner.id}/contacts",
+            data=form(client, email="Ana@Bright.test", name="Ana Lux", password="long enough pass"),
+        )
+        assert "Their exhibitor account is made" in created.text
+        ana = await db.scalar(select(User).where(User.email == "ana@bright.test"))
+        assert ana is not None
+        assert ana.role == Role.PARTNER
+        assert await audited(db, "account.user_created") == 1
+        assert len(await partners.list_contacts(db, partner_id=partner.id)) == 2
+        await client.post(f"/office/partners/{partner.id}/contacts/{ana.id}/remove", data=form(client, confirmed="yes"))
 
         await client.post(
             f"/office/partners/{partner.id}/points",
@@ -107,6 +125,7 @@ async def test_the_floor_plan_round_trips_and_a_bad_document_says_why(
             follow_redirects=False,
         )
         assert imported.status_code == 303
+        assert imported.headers["location"] == f"{OFFICE}/floor-plan"
         codes = set(await db.scalars(select(Booth.code).where(Booth.conference_id == expo.conference.id)))
         assert "111" in codes
         assert len(codes) == 14

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.models import ApiToken, Role, User
 from events_app.audit.models import AuditEvent
 from tests.backoffice.conftest import OFFICE, form, sign_in
-from tests.conftest import Caller
+from tests.conftest import Caller, MakeCaller
 from tests.registration.conftest import World
 
 
@@ -83,3 +83,40 @@ async def test_the_audit_log_is_filtered_by_days_in_the_conferences_zone_and_by_
     assert "0 entries." in before.text
     types = await client.get(f"{OFFICE}/audit", params={"kind": "registration_type"})
     assert "4 entries." in types.text  # the world's four types, each created once
+
+
+async def test_an_organizer_deactivates_a_user_after_asking_and_reactivates_them(
+    client: AsyncTestClient[Litestar], db: AsyncSession, organizer: Caller, make_caller: MakeCaller
+) -> None:
+    staff = await make_caller(Role.STAFF)
+    await sign_in(client, staff)
+    theirs = {"cookie": f"session={client.cookies['session']}"}  # their browser, beside the organizer's
+    assert (await client.get("/staff", headers=theirs)).status_code == 200
+    client.cookies.clear()
+    await sign_in(client, organizer)
+    asked = await client.post(f"/office/people/users/{staff.user_id}/sign-in", data=form(client, change="deactivate"))
+    assert f"Deactivate {staff.email}?" in asked.text
+    assert (await client.get("/api/me", headers=staff.headers)).status_code == 200
+    done = await client.post(
+        f"/office/people/users/{staff.user_id}/sign-in", data=form(client, change="deactivate", confirmed="yes")
+    )
+    assert "can no longer sign in" in done.text
+    assert (await client.get("/staff", headers=theirs)).status_code == 401
+    assert (await client.get("/api/me", headers=staff.headers)).status_code == 401
+    assert await db.scalar(select(User.active).where(User.id == staff.user_id)) is False
+
+    own = await client.post(
+        f"/office/people/users/{organizer.user_id}/sign-in", data=form(client, change="deactivate", confirmed="yes")
+    )
+    assert own.status_code == 422
+    assert (await client.get("/office/people")).status_code == 200
+
+    reactivated = await client.post(
+        f"/office/people/users/{staff.user_id}/sign-in", data=form(client, change="reactivate", confirmed="yes")
+    )
+    assert "can sign in again" in reactivated.text
+    assert (await client.get("/staff", headers=theirs)).status_code == 401  # the old session is gone, not revived
+    assert (await client.get("/api/me", headers=staff.headers)).status_code == 200
+    subject = AuditEvent.subject_id == str(staff.user_id)
+    actions = sorted(await db.scalars(select(AuditEvent.action).where(subject)))
+    assert actions == ["account.user_deactivated", "account.user_reactivated"]
