@@ -27,6 +27,7 @@ from events_app.registration.mail import attendee_links, confirmation_attachment
 from events_app.registration.payment_events import RegistrationPayments
 from events_app.registration.waitlist import sweep_once as registration_sweep
 from events_app.sessions.agenda_links import agenda_page_link
+from events_app.sessions.models import ScheduleRelease
 from events_app.sessions.seats import sweep_once as program_seat_sweep
 from events_app.settings import Settings
 
@@ -39,8 +40,9 @@ def connect_domains() -> None:
     confirmation_attachments.add(badge_attachment)
     attendee_links.add(agenda_page_link)
     attendee_links.add(badge_page_link)
-    # A door's station is kept per process beside its conference (scans read it on every badge).
-    watch_writes_to(Station)
+    # A door's station is kept per process beside its conference (scans read it on every badge), and so is
+    # the program's latest release (calendar polls need its number).
+    watch_writes_to(Station, ScheduleRelease)
 
 
 def background_rounds(engine: AsyncEngine, settings: Settings) -> list[Round]:

@@ -15,7 +15,8 @@ invalidates it in every process:
   file; a process compares the stamp (inode and mtime) before using its copies.
 
 Rows of other models that change as rarely and only through the ORM (a door's station) are
-kept the same way once ``watch_writes_to`` names them. A snapshot read while a change commits
+kept the same way once ``watch_writes_to`` names them, and so are values read from them (the
+program's latest release, which every calendar poll needs). A snapshot read while a change commits
 is dropped, not kept: the generation is taken before the read and the copy is stored only if
 no invalidation came in between. The badge public key needs none of this: it never changes
 once made (``checkin.keys`` keeps it per process).
@@ -27,7 +28,7 @@ import asyncio
 import contextlib
 import os
 import weakref
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -85,7 +86,7 @@ class ConferenceCache:
         self._stamp_path = stamp_path(database_url)
         self._postgres = make_url(database_url).get_backend_name() == "postgresql"
         self._by_slug: dict[str, Conference] = {}
-        self._rows: dict[tuple[type[Any], Hashable], Any] = {}
+        self._kept: dict[Hashable, Any] = {}
         self._generation = 0
         self._seen_stamp = (0, 0)
         # SQLite's stamp is always there to compare; PostgreSQL's listener must be connected first.
@@ -94,7 +95,7 @@ class ConferenceCache:
 
     def invalidate(self) -> None:
         self._by_slug.clear()
-        self._rows.clear()
+        self._kept.clear()
         self._generation += 1
 
     def _check_stamp(self) -> None:
@@ -117,20 +118,27 @@ class ConferenceCache:
             self._by_slug[slug] = _snapshot(conference)
         return conference
 
-    async def row(self, db: AsyncSession, model: type[T], *, key: Hashable, query: Select[T]) -> T | None:
-        """The row of a watched model (``watch_writes_to``) that ``query`` finds, by ``key``, kept like a conference.
-
-        None (nothing found) is not kept: the row may be made a moment later.
-        """
+    async def value(self, key: Hashable, read: Callable[[], Awaitable[T | None]]) -> T | None:
+        """What ``read`` finds, kept under ``key`` like a conference: for values that change only with
+        watched rows (``watch_writes_to``). None (nothing found) is not kept: it may be there a moment later."""
         self._check_stamp()
-        snapshot = self._rows.get((model, key)) if self.live else None
-        if snapshot is not None:
-            return await db.merge(snapshot, load=False)
+        if self.live and key in self._kept:
+            return self._kept[key]  # type: ignore[no-any-return]
         generation = self._generation
-        found = await db.scalar(query)
+        found = await read()
         if found is not None and self.live and generation == self._generation:
-            self._rows[(model, key)] = _snapshot(found)
+            self._kept[key] = found
         return found
+
+    async def row(self, db: AsyncSession, model: type[T], *, key: Hashable, query: Select[T]) -> T | None:
+        """The row of a watched model that ``query`` finds, by ``key``, in ``db``'s session."""
+
+        async def read() -> T | None:
+            found = await db.scalar(query)
+            return None if found is None else _snapshot(found)
+
+        snapshot = await self.value((model, key), read)
+        return None if snapshot is None else await db.merge(snapshot, load=False)
 
     @asynccontextmanager
     async def listening(self) -> AsyncIterator[None]:

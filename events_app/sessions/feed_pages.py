@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC
 from events_app.accounts.service import Principal
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
 from events_app.sessions import releases
 from events_app.sessions.errors import FeedNotFound
@@ -53,6 +54,7 @@ async def _serve(
     request: Request[Any, Any, Any],
     settings: Settings,
     db: AsyncSession,
+    cache: ConferenceCache,
     conference: Conference,
     kind: FeedKind,
     filename: str = "program.ics",
@@ -60,7 +62,7 @@ async def _serve(
     if not filename.endswith(".ics"):
         raise FeedNotFound("Calendar feeds end in .ics.")
     ident = filename.removesuffix(".ics") if kind != "conference" else ""
-    feed = await program_feed(db, conference=conference, settings=settings, kind=kind, ident=ident)
+    feed = await program_feed(db, conference=conference, settings=settings, cache=cache, kind=kind, ident=ident)
     return await feed_response(request, db, feed, filename=f"{conference.slug}-{kind}.ics")
 
 
@@ -72,10 +74,11 @@ def _feed_of_one(kind: FeedKind, path: str, name: str) -> HTTPRouteHandler:
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
+        conference_cache: NamedDependency[ConferenceCache],
         conference: NamedDependency[Conference],
         filename: FromPath[str],
     ) -> Response[bytes]:
-        return await _serve(request, settings, db_session, conference, kind, filename)
+        return await _serve(request, settings, db_session, conference_cache, conference, kind, filename)
 
     return get(f"{path}/{{filename:str}}", name=name)(feed)
 
@@ -116,9 +119,10 @@ class FeedPages(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
+        conference_cache: NamedDependency[ConferenceCache],
         conference: NamedDependency[Conference],
     ) -> Response[bytes]:
-        return await _serve(request, settings, db_session, conference, "conference")
+        return await _serve(request, settings, db_session, conference_cache, conference, "conference")
 
     track_feed = _feed_of_one("track", "/tracks", "feed-track")
     speaker_feed = _feed_of_one("speaker", "/speakers", "feed-speaker")

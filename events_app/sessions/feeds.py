@@ -24,14 +24,15 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from anyio import to_thread
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
 from events_app.db import upsert_statement
 from events_app.registration.models import Attendee
 from events_app.sessions.errors import FeedNotFound, ProgramNotPublished, RoomNotFound, SpeakerNotFound, TrackNotFound
-from events_app.sessions.models import Agenda, AgendaItem, FeedCache, ScheduleRelease
+from events_app.sessions.models import Agenda, AgendaItem, FeedCache
 from events_app.sessions.releases import latest_release_number, published_schedule, require_published_schedule
 from events_app.sessions.schemas import Schedule, ScheduleRun, ScheduleSession
 from events_app.sessions.urls import absolute
@@ -257,27 +258,40 @@ FeedKind = Literal["conference", "track", "speaker", "room"]
 
 
 async def program_feed(
-    db: AsyncSession, *, conference: Conference, settings: Settings, kind: FeedKind, ident: str = ""
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    settings: Settings,
+    cache: ConferenceCache,
+    kind: FeedKind,
+    ident: str = "",
 ) -> Feed:
     """The released program's feed of the whole conference or of one track (slug), speaker or room (id)."""
     key = f"{kind}:{ident}" if ident else kind
-    # The common case, a poll of a feed already built for the latest release, costs one query.
-    latest = (
-        select(func.max(ScheduleRelease.number)).where(ScheduleRelease.conference_id == conference.id).scalar_subquery()
+    # Calendar apps poll far more often than the program is released: the latest release number and a
+    # built feed's validators are kept per process (a release invalidates them), so a current poll reads nothing.
+    number = await cache.value(
+        ("latest release", conference.id), lambda: latest_release_number(db, conference=conference)
     )
-    hit = (
-        await db.execute(
-            select(latest.label("number"), FeedCache.version, FeedCache.etag, FeedCache.last_modified).where(
-                FeedCache.conference_id == conference.id, FeedCache.key == key
-            )
-        )
-    ).first()
-    if hit is not None and hit.number is not None and hit.version == _version(hit.number, settings):
-        return Feed(conference_id=conference.id, key=key, etag=hit.etag, last_modified=hit.last_modified)
-
-    number = await latest_release_number(db, conference=conference)
     if number is None:
         raise ProgramNotPublished("The program of this conference has not been published yet.")
+    version = _version(number, settings)
+
+    async def built() -> Feed | None:
+        found = (
+            await db.execute(
+                select(FeedCache.etag, FeedCache.last_modified).where(
+                    FeedCache.conference_id == conference.id, FeedCache.key == key, FeedCache.version == version
+                )
+            )
+        ).first()
+        if found is None:
+            return None
+        return Feed(conference_id=conference.id, key=key, etag=found.etag, last_modified=found.last_modified)
+
+    # The same version always builds the same bytes, so its validators never go stale.
+    if (feed := await cache.value(("feed", conference.id, key, version), built)) is not None:
+        return feed
 
     async def build() -> tuple[bytes, datetime]:
         _release, schedule = await require_published_schedule(db, conference=conference)
@@ -288,7 +302,7 @@ async def program_feed(
             schedule, entries, name=name, settings=settings, modified_floor=schedule.release.released_at
         ))  # fmt: skip
 
-    return await cached_feed(db, conference=conference, key=key, version=_version(number, settings), build=build)
+    return await cached_feed(db, conference=conference, key=key, version=version, build=build)
 
 
 def _scope(

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.pool import Pool
 
 from events_app.settings import Settings
 from tests.conftest import Statements
@@ -13,7 +15,7 @@ from tests.sessions.conftest import Program
 from tests.sessions.test_feeds import FEEDS, release
 
 
-async def test_a_poll_with_a_current_etag_costs_at_most_one_statement(
+async def test_a_poll_with_a_current_etag_reads_nothing_once_its_process_has_seen_the_feed(
     client: AsyncTestClient[Litestar], db: AsyncSession, program: Program, settings: Settings, statements: Statements
 ) -> None:
     await release(db, program, settings)
@@ -21,4 +23,18 @@ async def test_a_poll_with_a_current_etag_costs_at_most_one_statement(
     statements.clear()
     response = await client.get(f"{FEEDS}/program.ics", headers={"If-None-Match": etag})
     assert response.status_code == 304
-    assert len(statements) <= 1, statements.listing
+    assert len(statements) <= 1, statements.listing  # the validators, once per process and release
+    statements.clear()
+    checkouts: list[object] = []
+
+    def checkout(*args: object) -> None:
+        checkouts.append(args)
+
+    event.listen(Pool, "checkout", checkout)
+    try:
+        response = await client.get(f"{FEEDS}/program.ics", headers={"If-None-Match": etag})
+    finally:
+        event.remove(Pool, "checkout", checkout)
+    assert response.status_code == 304
+    assert len(statements) == 0, statements.listing
+    assert checkouts == []  # no connection taken from the pool, so no transaction begun
