@@ -72,7 +72,8 @@ from events_app.openapi import StructAsArray, WallClockTime, document_operations
 from events_app.payments.controllers import PaymentController, StripeWebhookController
 from events_app.payments.pages import InvoicePages
 from events_app.proposals.controllers import ProposalController
-from events_app.proposals.pages import CallPages, ReviewPages
+from events_app.proposals.office_pages import ReviewPages
+from events_app.proposals.pages import CallPages
 from events_app.registration.controllers import RegistrationController
 from events_app.registration.pages import RegistrationPages
 from events_app.sessions.agenda_controllers import AgendaController
