@@ -57,6 +57,7 @@ DONE = {
     "moved": "The booking is moved.",
     "released": "The booth is free again.",
     "cancelled": "The booking is cancelled and the booth is back on sale.",
+    "plan": "The floor plan is imported.",
 }
 
 
@@ -185,7 +186,13 @@ async def _expo_page(
 
 
 async def _floor_page(
-    db: AsyncSession, *, conference: Conference, principal: Principal, errors: list[str] | None = None, text: str = ""
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    principal: Principal,
+    errors: list[str] | None = None,
+    text: str = "",
+    done: str = "",
 ) -> Template:
     halls = await floorplan.list_halls(db, conference=conference)
     views = await floorplan.booth_views(db, conference=conference)
@@ -199,6 +206,7 @@ async def _floor_page(
         "views": views,
         "errors": errors or [],
         "text": text,
+        "done": DONE.get(done, ""),
     }
     return Template("backoffice/expo/floor_plan.html", context=context, status_code=422 if errors else 200)
 
@@ -307,9 +315,10 @@ class ExpoOffice(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
+        done: FromQuery[str] = "",
     ) -> Template:
         """The halls drawn with every booth's state, the booth list, and the JSON import and export."""
-        return await _floor_page(db_session, conference=conference, principal=actor)
+        return await _floor_page(db_session, conference=conference, principal=actor, done=done)
 
     @get("/floor-plan.json", opt=ORGANIZERS, media_type=MediaType.JSON)
     async def export_floor_plan(
@@ -358,7 +367,7 @@ class ExpoOffice(Controller):
             await roll_back(db_session, conference)
             return await refused(exc.detail)
         await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/expo/floor-plan", status_code=303)
+        return Redirect(f"/office/c/{conference.slug}/expo/floor-plan?done=plan", status_code=303)
 
     @get("/bookings", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-expo-bookings")
     async def booking_list(

@@ -125,7 +125,7 @@ async def test_the_floor_plan_round_trips_and_a_bad_document_says_why(
             follow_redirects=False,
         )
         assert imported.status_code == 303
-        assert imported.headers["location"] == f"{OFFICE}/floor-plan"
+        assert imported.headers["location"] == f"{OFFICE}/floor-plan?done=plan"
         codes = set(await db.scalars(select(Booth.code).where(Booth.conference_id == expo.conference.id)))
         assert "111" in codes
         assert len(codes) == 14

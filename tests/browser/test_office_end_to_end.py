@@ -132,7 +132,8 @@ async def test_an_organizer_sets_up_a_conference_in_the_office_and_sees_its_firs
     await page.get_by_role("link", name="Floor plan", exact=True).click()
     await page.get_by_label("Or paste the JSON").fill(json.dumps(plan_document()))
     await page.get_by_role("button", name="Import floor plan").click()
-    await expect(page.get_by_role("link", name="Place a partner in 104")).to_be_visible()  # the bookings page
+    await expect(page.get_by_role("status")).to_have_text("The floor plan is imported.")
+    await expect(page.get_by_text("Every booth (")).to_be_visible()
     await tabs.get_by_role("link", name="Expo").click()
     windows = page.locator(f"form[action='{OFFICE}/expo/windows']")
     await windows.get_by_label("Name", exact=True).fill("Everyone")
