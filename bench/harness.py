@@ -65,7 +65,8 @@ class Bench:
     env: dict[str, str] = field(default_factory=dict)
 
 
-def _serve(target: str, env: dict[str, str]) -> Server:
+def serve(target: str, env: dict[str, str]) -> Server:
+    """``target`` (an ASGI app's import path) served by one uvicorn worker on a free port, once it answers."""
     port = _free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
@@ -105,10 +106,8 @@ def _database(kind: str, workdir: Path) -> Iterator[str]:
 
 
 @contextmanager
-def bench_world(kind: str) -> Iterator[Bench]:
-    """A migrated and demo-seeded database on ``kind``, the app (one uvicorn worker) on it, and the bare app."""
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is not installed (Debian package `wrk`): the bench needs a C load generator.")
+def seeded_database(kind: str) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A migrated and demo-seeded database on ``kind``: the run's folder and the app's environment for it."""
     with tempfile.TemporaryDirectory() as tmp, _database(kind, Path(tmp)) as url:
         workdir = Path(tmp)
         env = {
@@ -121,9 +120,18 @@ def bench_world(kind: str) -> Iterator[Bench]:
         cli = [sys.executable, "-m", "events_app"]
         for command in (["db", "upgrade"], ["seed-demo"]):
             subprocess.run([*cli, *command], env={**os.environ, **env}, check=True, cwd=ROOT, capture_output=True)
-        app, bare = _serve("events_app.asgi:app", env), _serve("bench.bare:app", {})
+        yield workdir, env
+
+
+@contextmanager
+def bench_world(kind: str) -> Iterator[Bench]:
+    """A migrated and demo-seeded database on ``kind``, the app (one uvicorn worker) on it, and the bare app."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian package `wrk`): the bench needs a C load generator.")
+    with seeded_database(kind) as (workdir, env):
+        app, bare = serve("events_app.asgi:app", env), serve("bench.bare:app", {})
         try:
-            yield Bench(database_url=url, app=app, bare=bare, workdir=workdir, env=env)
+            yield Bench(database_url=env["EVENTS_DATABASE_URL"], app=app, bare=bare, workdir=workdir, env=env)
         finally:
             for server in (app, bare):
                 server.process.terminate()

@@ -21,7 +21,8 @@ QUOTE = f"/api/conferences/{SLUG}/registration/quote"
 DISTINCT_ORDERS = 30_000
 
 
-async def _bench_type(database_url: str) -> uuid.UUID:
+async def bench_type(database_url: str, *, capacity: int | None = None) -> uuid.UUID:
+    """A new full-conference type of ``annual-2027`` for the bench's orders; no capacity limit unless given."""
     from events_app.conferences.service import find_conference
     from events_app.registration import service as registration
     from events_app.registration.models import TypeKind
@@ -32,7 +33,7 @@ async def _bench_type(database_url: str) -> uuid.UUID:
         async with async_sessionmaker(engine, expire_on_commit=False)() as db:
             conference = await find_conference(db, slug=SLUG)
             data = TypeIn(name="Bench pass", kind=TypeKind.FULL, member_price_cents=45_000,
-                          non_member_price_cents=60_000)  # fmt: skip
+                          non_member_price_cents=60_000, capacity=capacity)  # fmt: skip
             created = await registration.create_type(db, conference=conference, actor=None, data=data)
             await db.commit()
             return created.id
@@ -56,7 +57,7 @@ def _order(type_id: uuid.UUID, i: int) -> str:
 
 
 async def measure(bench: Bench, *, seconds: float) -> list[Result]:
-    type_id = await _bench_type(bench.database_url)
+    type_id = await bench_type(bench.database_url)
     orders = [_order(type_id, i) for i in range(DISTINCT_ORDERS)]
 
     def posting(path: str) -> tuple[RequestLine, ...]:
