@@ -158,8 +158,9 @@ async def test_a_hung_server_gets_a_local_answer_and_one_recorded_scan(
         await north.locator("#wedge").focus()
         await north.keyboard.type(maria)
         await north.keyboard.press("Enter")
-        # The deadline is 1.5 s: the door answers from its own copy well inside 2 s.
-        await expect(north.locator("#result")).to_have_attribute("data-result", "ok", timeout=2_000)
+        # The deadline is 1.5 s, then the door answers from its own copy; the hung server never would.
+        # The margin is for a browser painting on a machine busy with the whole suite.
+        await expect(north.locator("#result")).to_have_attribute("data-result", "ok", timeout=3_000)
         await expect(north.locator("#result-word")).to_have_text("Go ahead (offline)")
         await expect(north.locator("#network")).to_have_text(NOT_ANSWERING)
         await expect(north.locator("#queue")).to_have_attribute("data-count", "1")

@@ -16,7 +16,7 @@ from events_app.conferences.models import Conference
 from events_app.core.errors import DomainError
 from events_app.db import make_engine
 from events_app.payments import service
-from events_app.payments.errors import RefundTooLarge
+from events_app.payments.errors import NothingToRefund, RefundTooLarge
 from events_app.payments.models import Invoice, Payment, PaymentStatus, ReceiptMethod
 from events_app.payments.schemas import InvoiceLine
 from events_app.settings import Settings
@@ -133,7 +133,9 @@ async def test_two_full_refunds_at_once_give_the_money_back_once(
 
     results = await at_once(stripe_settings, 2, refund_all)
 
-    assert sorted(type(r).__name__ for r in results) == sorted(["int", RefundTooLarge.__name__])
+    [refused] = [r for r in results if isinstance(r, DomainError)]
+    # Which refusal depends on whether the second saw the first's reservation before reading what was left.
+    assert isinstance(refused, RefundTooLarge | NothingToRefund)
     await db.refresh(started.payment)
     assert started.payment.amount_refunded_cents == 60000
     assert started.payment.status == PaymentStatus.REFUNDED
