@@ -151,6 +151,16 @@ async def test_the_registration_desk_money_and_people_pages_pass_axe(
     await check("a token just issued")
     await page.get_by_role("button", name="Revoke Door 3 scanner…").click()
     await check("revoke a token?")
+    await page.goto(f"{server.url}/office/people")
+    users = page.locator("form[action='/office/people/users']")
+    await users.get_by_label("Name", exact=True).fill("Dana Door")
+    await users.get_by_label("Email").fill("dana.door@example.org")
+    await users.get_by_label("Role").select_option("staff")
+    await users.get_by_label("First password").fill("a-long-first-password-for-dana")
+    await users.get_by_role("button", name="Add user").click()
+    await page.get_by_role("button", name="Deactivate dana.door@example.org…").click()
+    await expect(page.get_by_role("button", name="Yes, deactivate Dana Door")).to_be_visible()
+    await check("deactivate a user?")
     for path in (
         f"{office}/policy",
         f"{office}/comps",
