@@ -206,7 +206,22 @@ def _etag(body: bytes) -> str:
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
-async def cached_feed(
+async def stored_feed(db: AsyncSession, *, conference: Conference, key: str, version: str) -> Feed | None:
+    """The validators of the feed ``key`` if it is stored at ``version``; most polls end in a 304 and never
+    need the bytes."""
+    found = (
+        await db.execute(
+            select(FeedCache.etag, FeedCache.last_modified).where(
+                FeedCache.conference_id == conference.id, FeedCache.key == key, FeedCache.version == version
+            )
+        )
+    ).first()
+    if found is None:
+        return None
+    return Feed(conference_id=conference.id, key=key, etag=found.etag, last_modified=found.last_modified)
+
+
+async def store_feed(
     db: AsyncSession,
     *,
     conference: Conference,
@@ -214,21 +229,11 @@ async def cached_feed(
     version: str,
     build: Callable[[], Awaitable[tuple[bytes, datetime]]],
 ) -> Feed:
-    """The feed ``key`` at ``version``: read from the shared cache, or built once and stored there.
+    """The feed ``key`` built for ``version`` and stored, for every process to answer from.
 
     The store commits on its own: a feed built while answering a 304 or a GET is worth
     keeping whatever happens to the rest of the request.
     """
-    # Only the validators: most polls end in a 304 and never need the bytes.
-    cached = (
-        await db.execute(
-            select(FeedCache.version, FeedCache.etag, FeedCache.last_modified).where(
-                FeedCache.conference_id == conference.id, FeedCache.key == key
-            )
-        )
-    ).first()
-    if cached is not None and cached.version == version:
-        return Feed(conference_id=conference.id, key=key, etag=cached.etag, last_modified=cached.last_modified)
     body, modified = await build()
     feed = Feed(conference_id=conference.id, key=key, etag=_etag(body), last_modified=modified, body=body)
     values = {
@@ -277,21 +282,12 @@ async def program_feed(
         raise ProgramNotPublished("The program of this conference has not been published yet.")
     version = _version(number, settings)
 
-    async def built() -> Feed | None:
-        found = (
-            await db.execute(
-                select(FeedCache.etag, FeedCache.last_modified).where(
-                    FeedCache.conference_id == conference.id, FeedCache.key == key, FeedCache.version == version
-                )
-            )
-        ).first()
-        if found is None:
-            return None
-        return Feed(conference_id=conference.id, key=key, etag=found.etag, last_modified=found.last_modified)
-
     # The same version always builds the same bytes, so its validators never go stale.
-    if (feed := await cache.value(("feed", conference.id, key, version), built)) is not None:
-        return feed
+    stored = await cache.value(
+        ("feed", conference.id, key, version), lambda: stored_feed(db, conference=conference, key=key, version=version)
+    )
+    if stored is not None:
+        return stored
 
     async def build() -> tuple[bytes, datetime]:
         _release, schedule = await require_published_schedule(db, conference=conference)
@@ -302,7 +298,7 @@ async def program_feed(
             schedule, entries, name=name, settings=settings, modified_floor=schedule.release.released_at
         ))  # fmt: skip
 
-    return await cached_feed(db, conference=conference, key=key, version=version, build=build)
+    return await store_feed(db, conference=conference, key=key, version=version, build=build)
 
 
 def _scope(
@@ -351,4 +347,6 @@ async def agenda_feed(
             schedule, entries, name=name, settings=settings, modified_floor=modified_floor
         ))  # fmt: skip
 
-    return await cached_feed(db, conference=conference, key=f"agenda:{agenda.id}", version=version, build=build)
+    key = f"agenda:{agenda.id}"
+    stored = await stored_feed(db, conference=conference, key=key, version=version)
+    return stored or await store_feed(db, conference=conference, key=key, version=version, build=build)
