@@ -225,7 +225,8 @@ class RequestSessions:
         except Exception:
             await _roll_back_quietly(session)
             raise
-        await session.commit()
+        if _has_work(session):
+            await session.commit()
 
     def middleware(self, app: ASGIApp) -> ASGIApp:
         """Ends the request's session as its answer starts, and again when the request is done.
@@ -259,6 +260,18 @@ async def roll_back(db: AsyncSession, *shown: object) -> None:
     await db.rollback()
     for thing in shown:
         await db.refresh(thing)
+
+
+def _has_work(session: AsyncSession) -> bool:
+    """Whether ending the request's session must commit: it holds a connection or unflushed changes.
+
+    A read served from the process's caches (a conference merged in without SQL) has neither,
+    and committing it would still build and tear down an empty transaction.
+    """
+    transaction = session.sync_session.get_transaction()
+    if transaction is None:
+        return False
+    return bool(transaction.connections or session.new or session.dirty or session.deleted)
 
 
 async def _roll_back_quietly(session: AsyncSession) -> None:

@@ -57,7 +57,7 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
         principal: Principal | None = None
-        if connection.url.path.startswith("/api/"):
+        if connection.scope["path"].startswith("/api/"):
             scheme, _, secret = connection.headers.get("authorization", "").partition(" ")
             if scheme.lower() == "bearer" and secret:
                 principal = await principal_for_token(_db(connection), secret=secret.strip())
