@@ -268,7 +268,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             use_handler_docstrings=True,
             # Served from the package: a venue without internet still has its API docs.
             render_plugins=[
-                RapidocRenderPlugin(js_url="/static/api-docs/rapidoc-min.js", favicon='<link rel="icon" href="data:,">')
+                RapidocRenderPlugin(js_url="/static/vendor/rapidoc-min.js", favicon='<link rel="icon" href="data:,">')
             ],
             openapi_router=Router(path="/schema", route_handlers=[], opt=PUBLIC, include_in_schema=False),
             components=Components(
