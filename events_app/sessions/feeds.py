@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from anyio import to_thread
+from icalendar.parser import Contentline
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +42,8 @@ from events_app.settings import Settings
 # How often we ask calendar apps to poll; Google ignores it and comes every 8-24 hours anyway.
 REFRESH_INTERVAL = timedelta(hours=1)
 PRODID = "-//events-app//program feeds//EN"
+# RFC 5545 3.1: a line holds at most 75 octets; icalendar folds after 74 characters.
+FOLD_AT = 74
 ROLE_WORDS = {"keynote": "keynote", "moderator": "moderator", "panelist": "panelist", "presenter": ""}
 
 
@@ -199,7 +202,29 @@ def build_calendar(
         calendar.add_component(
             icalendar.Timezone.from_tzid(zone, first_date=first - timedelta(days=1), last_date=last + timedelta(days=1))
         )
-    return calendar.to_ical(), modified
+    return ical_bytes(calendar), modified
+
+
+def ical_bytes(calendar: icalendar.Calendar) -> bytes:
+    """``calendar.to_ical()``, byte for byte, but folding an ASCII line by slices: icalendar folds
+    each line character by character, which was two fifths of a cold build of the program feed."""
+    return b"".join(_folded(line) + b"\r\n" for line in calendar.content_lines() if line)
+
+
+def _folded(line: Contentline) -> bytes:
+    if not line.isascii():
+        # Counting octets, not characters: icalendar's own folding.
+        folded: bytes = line.to_ical()  # type: ignore[no-untyped-call]
+        return folded
+    parts, start = [], 0
+    while len(line) - start > FOLD_AT:
+        end = start + FOLD_AT
+        if line[end - 1] in "\\^":
+            end -= 1  # as icalendar does, an escape stays on the line of the character it escapes
+        parts.append(line[start:end])
+        start = end
+    parts.append(line[start:])
+    return "\r\n ".join(parts).encode()
 
 
 def _etag(body: bytes) -> str:
