@@ -104,8 +104,7 @@ class HoldController(Controller):
             partner=my_partner,
             hold=hold,
             choice=data,
-            buyer_email=actor.email,
-            actor=actor,
+            buyer=actor,
         )
         return await checkout_out(db_session, done)
 
