@@ -49,7 +49,7 @@ async def charge_partner(
     charge = await payments.collect(
         db,
         settings=settings,
-        method=PaymentMethod(choice.method),
+        method=choice.method,
         conference_id=conference.id,
         purpose=purpose,
         reference_id=bought.id,
@@ -58,7 +58,7 @@ async def charge_partner(
         buyer_email=partner.billing_email or buyer.email,
         buyer_name=partner.name,
         bill_to=f"{partner.name}\n{partner.billing_email}".strip(),
-        po_number=choice.po_number if isinstance(choice, CheckoutIn) else "",
+        po_number=choice.po_number if isinstance(choice, CheckoutIn) else "",  # badges take no purchase order
         currency=bought.currency,
         payment_method_id=choice.payment_method_id,
         actor=buyer,

@@ -40,7 +40,6 @@ NOTICES = {
     "released": "The hold is released; the booth is back on sale.",
     "invoiced": "Booked. The invoice is on its way; the booth is yours until it is paid.",
     "card-processing": "Booked. We are confirming your card payment; this page shows it once Stripe does.",
-    "cancelled": "The booking is cancelled and the booth is back on sale.",
     "staff-named": "Registered: the badge is on its way to them.",
     "lead-saved": "Lead saved.",
 }
