@@ -112,7 +112,8 @@ async def _plan(
 ) -> Template:
     """The floor plan page; ``partner`` (the viewer's own, if any) sees its holds and may hold and book.
 
-    After a ``refused`` step the page shows its reason, and what the step began is undone first.
+    After a ``refused`` step the page shows its reason, and what the step began is undone first; after a
+    ``declined`` card, the reason is shown and the attempt is kept.
     """
     if refused is not None:
         await roll_back(db, conference, *([partner] if partner else []))
