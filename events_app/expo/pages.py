@@ -23,7 +23,6 @@ from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.errors import DomainError
-from events_app.core.money import Money
 from events_app.db import roll_back
 from events_app.expo import billing, bookings, drawing, floorplan, holds, leads, partners, rules, staff
 from events_app.expo.controllers.access import PARTNERS
@@ -34,6 +33,7 @@ from events_app.expo.models import BoothBooking, BoothHold, Partner
 from events_app.expo.schemas import CheckoutIn, ScanIn, StaffIn
 from events_app.payments import service as payments
 from events_app.settings import Settings
+from events_app.web.filters import money
 
 NOTICES = {
     "held": "The booth is yours for now: book it before the countdown runs out.",
@@ -95,10 +95,6 @@ class CheckoutForm(msgspec.Struct):
         )
 
 
-def _money(cents: int, currency: str = "USD") -> str:
-    return str(Money(cents, currency))
-
-
 async def _plan(
     db: AsyncSession,
     settings: Settings,
@@ -131,7 +127,7 @@ async def _plan(
         "svg_style": drawing.SVG_STYLE,
         "sizes": sorted({v.booth.size for v in views}, key=lambda s: [float(n) for n in s.split("x")]),
         "price_steps": sorted({v.booth.price_cents for v in views}),
-        "money": _money,
+        "money": money,
         "counts": {s: sum(1 for v in views if v.status.endswith(s)) for s in ("available", "held", "booked")},
         "card_enabled": payments.card_payments_enabled(settings),
         "stripe_publishable_key": settings.stripe_publishable_key,
@@ -187,7 +183,7 @@ async def _dashboard(
         "allowance": staff.badge_allowance,
         "invoices": invoices,
         "holds": await holds.live_holds(db, conference=conference, partner=partner),
-        "money": _money,
+        "money": money,
         "notice": NOTICES.get(notice or ""),
     }
     return Template("expo/dashboard.html", context=context, status_code=refused.status if refused else 200)

@@ -20,7 +20,6 @@ from events_app.conferences.models import Conference
 from events_app.expo import history
 from events_app.expo import mail as expo_mail
 from events_app.expo.billing import charge_partner
-from events_app.expo.bookings import booking_is_live
 from events_app.expo.claims import lock_row
 from events_app.expo.errors import (
     BadgesUsedUp,
@@ -58,7 +57,7 @@ def badge_allowance(area_sqft: float) -> int:
 
 def is_staffable(booking: BoothBooking) -> bool:
     """Staff are named, and extra badges bought, once the booth is booked (invoiced or paid) and still is."""
-    return booking.status in (BookingStatus.INVOICED, BookingStatus.CONFIRMED) and booking_is_live(booking)
+    return booking.status in (BookingStatus.INVOICED, BookingStatus.CONFIRMED)
 
 
 @dataclass(frozen=True, slots=True)
