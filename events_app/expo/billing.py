@@ -18,8 +18,8 @@ from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.expo import bookings, history
 from events_app.expo import mail as expo_mail
-from events_app.expo.models import BookingStatus, Booth, BoothBooking, BoothHold, Partner, PaymentMethod
-from events_app.expo.schemas import CheckoutIn
+from events_app.expo.models import BadgePurchase, BookingStatus, Booth, BoothBooking, BoothHold, Partner, PaymentMethod
+from events_app.expo.schemas import BadgesIn, CheckoutIn
 from events_app.payments import service as payments
 from events_app.payments.checkout import Collection, CollectionStatus
 from events_app.payments.errors import CannotHonour, PaymentInProgress
@@ -37,35 +37,35 @@ async def charge_partner(
     conference: Conference,
     partner: Partner,
     purpose: str,
-    reference_id: uuid.UUID,
-    method: PaymentMethod,
+    bought: BoothBooking | BadgePurchase,
+    choice: CheckoutIn | BadgesIn,
     lines: list[InvoiceLine],
-    currency: str,
     description: str,
-    po_number: str = "",
-    payment_method_id: str | None,
-    buyer_email: str,
-    actor: Principal | None,
+    buyer: Principal,
 ) -> Collection:
     """Asks payments for what ``lines`` cost, billed to the partner: an invoice to its billing address,
-    or the card (``payment_method_id``) charged server-side. Booths and extra badges are paid the same way."""
-    return await payments.collect(
+    or the card Stripe.js made charged server-side; the payment is linked to what was ``bought``.
+    Booths and extra badges are paid the same way, by the partner contact who is the ``buyer``."""
+    charge = await payments.collect(
         db,
         settings=settings,
-        method=method,
+        method=choice.method,
         conference_id=conference.id,
         purpose=purpose,
-        reference_id=reference_id,
+        reference_id=bought.id,
         lines=lines,
         description=description,
-        buyer_email=partner.billing_email or buyer_email,
+        buyer_email=partner.billing_email or buyer.email,
         buyer_name=partner.name,
         bill_to=f"{partner.name}\n{partner.billing_email}".strip(),
-        po_number=po_number,
-        currency=currency,
-        payment_method_id=payment_method_id,
-        actor=actor,
+        po_number=choice.po_number if isinstance(choice, CheckoutIn) else "",  # badges take no purchase order
+        currency=bought.currency,
+        payment_method_id=choice.payment_method_id,
+        actor=buyer,
     )
+    bought.payment_id = str(charge.payment.id)
+    await db.flush()
+    return charge
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,37 +87,28 @@ async def checkout_booth(
     partner: Partner,
     hold: BoothHold,
     choice: CheckoutIn,
-    buyer_email: str,
-    actor: Principal | None,
+    buyer: Principal,
 ) -> Checkout:
     """Books the held booth and asks payments for the money: an invoice, or a card charged server-side."""
-    method, payment_method_id, po_number = PaymentMethod(choice.method), choice.payment_method_id, choice.po_number
+    method = PaymentMethod(choice.method)
     # Refuse before touching the hold, so the partner can still choose an invoice.
-    payments.check_payment_choice(settings, method=method, payment_method_id=payment_method_id)
-    booking = await bookings.checkout_hold(db, conference=conference, hold=hold, method=method, actor=actor)
+    payments.check_payment_choice(settings, method=method, payment_method_id=choice.payment_method_id)
+    booking = await bookings.checkout_hold(db, conference=conference, hold=hold, method=method, actor=buyer)
     booth = await db.get_one(Booth, booking.booth_id)
+    what = f"{booth.size} {booth.kind}"
     charge = await charge_partner(
         db,
         settings=settings,
         conference=conference,
         partner=partner,
         purpose=BOOTH_PURPOSE,
-        reference_id=booking.id,
-        method=method,
-        lines=[
-            InvoiceLine(
-                description=f"Expo booth {booth.code}, {booth.size} {booth.kind}", unit_amount_cents=booking.price_cents
-            )
-        ],
-        currency=booking.currency,
-        description=f"{conference.name}: booth {booth.code} ({booth.size} {booth.kind})",
-        po_number=po_number,
-        payment_method_id=payment_method_id,
-        buyer_email=buyer_email,
-        actor=actor,
+        bought=booking,
+        choice=choice,
+        lines=[InvoiceLine(description=f"Expo booth {booth.code}, {what}", unit_amount_cents=booking.price_cents)],
+        description=f"{conference.name}: booth {booth.code} ({what})",
+        buyer=buyer,
     )
-    booking.payment_id = str(charge.payment.id)
-    await db.flush()
+    message, restored = charge.message, None
     if charge.invoice is not None:
         await expo_mail.send_booth_invoice(
             db,
@@ -126,17 +117,17 @@ async def checkout_booth(
             partner=partner,
             booth=booth,
             invoice=charge.invoice,
-            contact_email=buyer_email,
+            contact_email=buyer.email,
         )
         message = f"Invoice {charge.invoice.number} is on its way; the booth is yours until it is paid."
-        return Checkout(booking=booking, payment_status="invoiced", client_secret=None, message=message)
-    if charge.status == "failed":
+    elif charge.status == "failed":
         restored = await bookings.give_hold_back(db, booking=booking, reason=charge.message)
-        return Checkout(
-            booking=booking, payment_status="failed", client_secret=None, message=charge.message, hold=restored
-        )
     return Checkout(
-        booking=booking, payment_status=charge.status, client_secret=charge.client_secret, message=charge.message
+        booking=booking,
+        payment_status=charge.status,
+        client_secret=charge.client_secret,
+        message=message,
+        hold=restored,
     )
 
 

@@ -224,46 +224,42 @@ async def list_areas(db: AsyncSession, *, halls: list[Hall]) -> list[FloorArea]:
     return list(await db.scalars(query.order_by(FloorArea.created_at, FloorArea.id)))
 
 
+def _booth_doc(booth: Booth) -> BoothDoc:
+    rect = _as_rect(booth.shape)
+    return BoothDoc(
+        code=booth.code,
+        kind=booth.kind,
+        price_cents=booth.price_cents,
+        id=booth.id,
+        currency=booth.currency,
+        features=list(booth.features),
+        rect=rect,
+        polygon=None if rect else booth.shape,
+    )
+
+
+def _area_doc(area: FloorArea) -> AreaDoc:
+    rect = _as_rect(area.shape)
+    return AreaDoc(kind=area.kind, label=area.label, rect=rect, polygon=None if rect else area.shape)
+
+
 async def export_floor_plan(db: AsyncSession, *, conference: Conference) -> FloorPlanDoc:
     """The floor plan as a document that ``import_floor_plan`` reads back unchanged."""
     halls = await list_halls(db, conference=conference)
     hall_ids = [h.id for h in halls]
     booths = list(await db.scalars(select(Booth).where(Booth.hall_id.in_(hall_ids)).order_by(Booth.code)))
     areas = await list_areas(db, halls=halls)
-    docs = []
-    for hall in halls:
-        booth_docs = []
-        for b in booths:
-            if b.hall_id != hall.id:
-                continue
-            rect = _as_rect(b.shape)
-            booth_docs.append(
-                BoothDoc(
-                    code=b.code,
-                    kind=b.kind,
-                    price_cents=b.price_cents,
-                    id=b.id,
-                    currency=b.currency,
-                    features=list(b.features),
-                    rect=rect,
-                    polygon=None if rect else b.shape,
-                )
-            )
-        area_docs = []
-        for a in areas:
-            if a.hall_id == hall.id:
-                rect = _as_rect(a.shape)
-                area_docs.append(AreaDoc(kind=a.kind, label=a.label, rect=rect, polygon=None if rect else a.shape))
-        docs.append(
-            HallDoc(
-                code=hall.code,
-                name=hall.name,
-                width_ft=hall.width_ft,
-                depth_ft=hall.depth_ft,
-                booths=booth_docs,
-                areas=area_docs,
-            )
+    docs = [
+        HallDoc(
+            code=hall.code,
+            name=hall.name,
+            width_ft=hall.width_ft,
+            depth_ft=hall.depth_ft,
+            booths=[_booth_doc(b) for b in booths if b.hall_id == hall.id],
+            areas=[_area_doc(a) for a in areas if a.hall_id == hall.id],
         )
+        for hall in halls
+    ]
     return FloorPlanDoc(format=FLOOR_PLAN_FORMAT, version=FLOOR_PLAN_VERSION, halls=docs)
 
 

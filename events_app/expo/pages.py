@@ -23,7 +23,6 @@ from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.errors import DomainError
-from events_app.core.money import Money
 from events_app.db import roll_back
 from events_app.expo import billing, bookings, drawing, floorplan, holds, leads, partners, rules, staff
 from events_app.expo.controllers.access import PARTNERS
@@ -34,13 +33,13 @@ from events_app.expo.models import BoothBooking, BoothHold, Partner
 from events_app.expo.schemas import CheckoutIn, ScanIn, StaffIn
 from events_app.payments import service as payments
 from events_app.settings import Settings
+from events_app.web.filters import money
 
 NOTICES = {
     "held": "The booth is yours for now: book it before the countdown runs out.",
     "released": "The hold is released; the booth is back on sale.",
     "invoiced": "Booked. The invoice is on its way; the booth is yours until it is paid.",
     "card-processing": "Booked. We are confirming your card payment; this page shows it once Stripe does.",
-    "cancelled": "The booking is cancelled and the booth is back on sale.",
     "staff-named": "Registered: the badge is on its way to them.",
     "lead-saved": "Lead saved.",
 }
@@ -49,6 +48,12 @@ NOTICES = {
 class HoldForm(msgspec.Struct):
     booth_id: str = ""
 
+    def booth(self) -> uuid.UUID:
+        try:
+            return uuid.UUID(self.booth_id)
+        except ValueError as exc:
+            raise BoothNotFound("Choose a booth on the floor plan first.") from exc
+
 
 class StaffForm(msgspec.Struct):
     first_name: Annotated[str, msgspec.Meta(max_length=100)] = ""
@@ -56,11 +61,25 @@ class StaffForm(msgspec.Struct):
     email: Annotated[str, msgspec.Meta(max_length=320)] = ""
     title: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
+    def person(self) -> StaffIn:
+        if not (self.first_name.strip() and self.last_name.strip()):
+            raise StaffNameMissing("Give the staff member's first and last name.")
+        return StaffIn(first_name=self.first_name, last_name=self.last_name, email=self.email, title=self.title)
+
 
 class ScanForm(msgspec.Struct):
     badge: str = ""
     notes: str = ""
     rating: str = ""
+
+    def scan(self) -> ScanIn:
+        # A rating the API would refuse is dropped here rather than refusing the lead.
+        rating = int(self.rating) if self.rating.strip().isdigit() else None
+        return ScanIn(
+            badge=self.badge[:400],
+            notes=self.notes[:4000] or None,
+            rating=rating if rating is not None and 1 <= rating <= 5 else None,
+        )
 
 
 class CheckoutForm(msgspec.Struct):
@@ -68,16 +87,12 @@ class CheckoutForm(msgspec.Struct):
     po_number: Annotated[str, msgspec.Meta(max_length=100)] = ""
     payment_method_id: str = ""
 
-
-def _money(cents: int, currency: str = "USD") -> str:
-    return str(Money(cents, currency))
-
-
-def _booth_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError as exc:
-        raise BoothNotFound("Choose a booth on the floor plan first.") from exc
+    def choice(self) -> CheckoutIn:
+        return CheckoutIn(
+            method="card" if self.method == "card" else "invoice",
+            payment_method_id=self.payment_method_id or None,
+            po_number=self.po_number.strip(),
+        )
 
 
 async def _plan(
@@ -88,9 +103,16 @@ async def _plan(
     partner: Partner | None,
     *,
     notice: str | None = None,
-    error: DomainError | str | None = None,
+    refused: DomainError | None = None,
+    declined: str | None = None,
 ) -> Template:
-    """The floor plan page; ``partner`` (the viewer's own, if any) sees its holds and may hold and book."""
+    """The floor plan page; ``partner`` (the viewer's own, if any) sees its holds and may hold and book.
+
+    After a ``refused`` step the page shows its reason, and what the step began is undone first; after a
+    ``declined`` card, the reason is shown and the attempt is kept.
+    """
+    if refused is not None:
+        await roll_back(db, conference, *([partner] if partner else []))
     views = await floorplan.booth_views(db, conference=conference, viewer=partner)
     halls = await floorplan.list_halls(db, conference=conference)
     drawings = await drawing.draw_halls(db, conference=conference, halls=halls, views=views, standalone=False)
@@ -105,17 +127,16 @@ async def _plan(
         "svg_style": drawing.SVG_STYLE,
         "sizes": sorted({v.booth.size for v in views}, key=lambda s: [float(n) for n in s.split("x")]),
         "price_steps": sorted({v.booth.price_cents for v in views}),
-        "money": _money,
+        "money": money,
         "counts": {s: sum(1 for v in views if v.status.endswith(s)) for s in ("available", "held", "booked")},
         "card_enabled": payments.card_payments_enabled(settings),
         "stripe_publishable_key": settings.stripe_publishable_key,
         "stripe_js_url": settings.stripe_js_url,
         "now": now(),
         "notice": NOTICES.get(notice or ""),
-        "error": error.detail if isinstance(error, DomainError) else error,
+        "error": refused.detail if refused else declined,
     }
-    status_code = error.status if isinstance(error, DomainError) else 200
-    return Template("expo/floor_plan.html", context=context, status_code=status_code)
+    return Template("expo/floor_plan.html", context=context, status_code=refused.status if refused else 200)
 
 
 async def _dashboard(
@@ -126,9 +147,14 @@ async def _dashboard(
     partner: Partner,
     *,
     notice: str | None = None,
-    error: DomainError | None = None,
+    refused: DomainError | None = None,
 ) -> Template:
-    """The partner's dashboard: its bookings with their invoices and staff, its holds, leads and points."""
+    """The partner's dashboard: its bookings with their invoices and staff, its holds, leads and points.
+
+    After a ``refused`` step the page shows its reason, and what the step began is undone first.
+    """
+    if refused is not None:
+        await roll_back(db, conference, partner)
     found = await bookings.list_bookings(db, conference=conference, partner=partner)
     invoices = {}
     for booking in found:
@@ -149,7 +175,7 @@ async def _dashboard(
         "partner": partner,
         "crews": crews,
         "leads": await leads.list_leads(db, conference=conference, partner=partner),
-        "error": error.detail if error else None,
+        "error": refused.detail if refused else None,
         "points": await partners.points_balance(db, partner_id=partner.id),
         "ledger": await partners.ledger(db, partner_id=partner.id),
         "bookings": found,
@@ -157,10 +183,10 @@ async def _dashboard(
         "allowance": staff.badge_allowance,
         "invoices": invoices,
         "holds": await holds.live_holds(db, conference=conference, partner=partner),
-        "money": _money,
+        "money": money,
         "notice": NOTICES.get(notice or ""),
     }
-    return Template("expo/dashboard.html", context=context, status_code=error.status if error else 200)
+    return Template("expo/dashboard.html", context=context, status_code=refused.status if refused else 200)
 
 
 class ExpoPages(Controller):
@@ -190,11 +216,10 @@ class ExpoPages(Controller):
         data: URLEncodedBody[HoldForm],
     ) -> Redirect | Template:
         try:
-            booth = await floorplan.get_booth(db_session, conference=conference, booth_id=_booth_id(data.booth_id))
+            booth = await floorplan.get_booth(db_session, conference=conference, booth_id=data.booth())
             await holds.hold_booth(db_session, conference=conference, partner=my_partner, booth=booth, actor=actor)
         except DomainError as error:
-            await roll_back(db_session, conference, my_partner)
-            return await _plan(db_session, settings, conference, actor, my_partner, error=error)
+            return await _plan(db_session, settings, conference, actor, my_partner, refused=error)
         return Redirect(f"/c/{conference.slug}/expo?notice=held#your-holds", status_code=303)
 
     @post("/c/{slug:str}/expo/holds/{hold_id:uuid}/release", media_type=MediaType.HTML, status_code=303, opt=PARTNERS)
@@ -226,21 +251,15 @@ class ExpoPages(Controller):
                 conference=conference,
                 partner=my_partner,
                 hold=hold,
-                choice=CheckoutIn(
-                    method="card" if data.method == "card" else "invoice",
-                    payment_method_id=data.payment_method_id or None,
-                    po_number=data.po_number.strip()[:100],
-                ),
-                buyer_email=actor.email,
-                actor=actor,
+                choice=data.choice(),
+                buyer=actor,
             )
         except DomainError as error:
-            await roll_back(db_session, conference, my_partner)
-            return await _plan(db_session, settings, conference, actor, my_partner, error=error)
+            return await _plan(db_session, settings, conference, actor, my_partner, refused=error)
         if done.payment_status == "failed":
             # 200, not 402: the declined attempt and the returned hold are kept (committed).
             declined = f"The card was not accepted: {done.message} Your hold is kept; try another card."
-            return await _plan(db_session, settings, conference, actor, my_partner, error=declined)
+            return await _plan(db_session, settings, conference, actor, my_partner, declined=declined)
         if done.payment_status == "requires_action":
             booth = await floorplan.get_booth(db_session, conference=conference, booth_id=done.booking.booth_id)
             context = {
@@ -281,25 +300,17 @@ class ExpoPages(Controller):
         data: URLEncodedBody[StaffForm],
     ) -> Redirect | Template:
         try:
-            if not (data.first_name.strip() and data.last_name.strip()):
-                raise StaffNameMissing("Give the staff member's first and last name.")
             await staff.name_staff(
                 db_session,
                 settings=settings,
                 conference=conference,
                 booking=booking,
                 partner=my_partner,
-                person=StaffIn(
-                    first_name=data.first_name[:100],
-                    last_name=data.last_name[:100],
-                    email=data.email[:320],
-                    title=data.title[:200],
-                ),
+                person=data.person(),
                 actor=actor,
             )
         except DomainError as error:
-            await roll_back(db_session, conference, my_partner)
-            return await _dashboard(db_session, settings, conference, actor, my_partner, error=error)
+            return await _dashboard(db_session, settings, conference, actor, my_partner, refused=error)
         return Redirect(f"/c/{conference.slug}/expo/dashboard?notice=staff-named#staff", status_code=303)
 
     @post("/c/{slug:str}/expo/leads/scans", media_type=MediaType.HTML, status_code=303, opt=PARTNERS)
@@ -313,22 +324,12 @@ class ExpoPages(Controller):
         data: URLEncodedBody[ScanForm],
     ) -> Redirect | Template:
         """A handheld scanner types the badge into the focused field and presses Enter: one lead per visitor."""
-        rating = int(data.rating) if data.rating.strip().isdigit() else None
         try:
             await leads.scan_badge(
-                db_session,
-                conference=conference,
-                partner=my_partner,
-                scan=ScanIn(
-                    badge=data.badge[:400],
-                    notes=data.notes[:4000] or None,
-                    rating=rating if rating is not None and 1 <= rating <= 5 else None,
-                ),
-                scanned_by=actor,
+                db_session, conference=conference, partner=my_partner, scan=data.scan(), scanned_by=actor
             )
         except DomainError as error:
-            await roll_back(db_session, conference, my_partner)
-            return await _dashboard(db_session, settings, conference, actor, my_partner, error=error)
+            return await _dashboard(db_session, settings, conference, actor, my_partner, refused=error)
         return Redirect(f"/c/{conference.slug}/expo/dashboard?notice=lead-saved#leads", status_code=303)
 
     @get("/c/{slug:str}/expo/leads.csv", opt=PARTNERS)

@@ -20,7 +20,6 @@ from events_app.conferences.models import Conference
 from events_app.expo import history
 from events_app.expo import mail as expo_mail
 from events_app.expo.billing import charge_partner
-from events_app.expo.bookings import booking_is_live
 from events_app.expo.claims import lock_row
 from events_app.expo.errors import (
     BadgesUsedUp,
@@ -36,7 +35,6 @@ from events_app.expo.models import (
     BoothBooking,
     BoothStaffMember,
     Partner,
-    PaymentMethod,
     PurchaseStatus,
 )
 from events_app.expo.rules import expo_settings
@@ -59,7 +57,7 @@ def badge_allowance(area_sqft: float) -> int:
 
 def is_staffable(booking: BoothBooking) -> bool:
     """Staff are named, and extra badges bought, once the booth is booked (invoiced or paid) and still is."""
-    return booking.status in (BookingStatus.INVOICED, BookingStatus.CONFIRMED) and booking_is_live(booking)
+    return booking.status in (BookingStatus.INVOICED, BookingStatus.CONFIRMED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,22 +160,22 @@ async def buy_badges(
     booking: BoothBooking,
     partner: Partner,
     order: BadgesIn,
-    buyer_email: str,
-    actor: Principal | None,
+    buyer: Principal,
 ) -> BadgeOrder:
     """Orders extra exhibitor badges at the conference's price; they count once payments says paid."""
     if not is_staffable(booking):
         raise BookingNotStaffable("Extra badges can be bought once the booth is booked.")
-    quantity, method, payment_method_id = order.quantity, PaymentMethod(order.method), order.payment_method_id
+    quantity = order.quantity
     if not 1 <= quantity <= 50:
         raise BadQuantity("Buy between 1 and 50 badges at a time.")
-    payments.check_payment_choice(settings, method=method, payment_method_id=payment_method_id)
+    payments.check_payment_choice(settings, method=order.method, payment_method_id=order.payment_method_id)
     rules = await expo_settings(db, conference=conference)
+    price_cents = rules.extra_staff_price_cents
     purchase = BadgePurchase(
         id=uuid.uuid4(),
         booking_id=booking.id,
         quantity=quantity,
-        unit_price_cents=rules.extra_staff_price_cents,
+        unit_price_cents=price_cents,
         currency=rules.currency,
         status=PurchaseStatus.PENDING,
     )
@@ -189,28 +187,19 @@ async def buy_badges(
         conference=conference,
         partner=partner,
         purpose=BADGES_PURPOSE,
-        reference_id=purchase.id,
-        method=method,
-        lines=[
-            InvoiceLine(
-                description="Extra exhibitor badge", unit_amount_cents=rules.extra_staff_price_cents, quantity=quantity
-            )
-        ],
-        currency=rules.currency,
+        bought=purchase,
+        choice=order,
+        lines=[InvoiceLine(description="Extra exhibitor badge", unit_amount_cents=price_cents, quantity=quantity)],
         description=f"{conference.name}: {quantity} extra exhibitor badge(s) for {partner.name}",
-        payment_method_id=payment_method_id,
-        buyer_email=buyer_email,
-        actor=actor,
+        buyer=buyer,
     )
-    purchase.payment_id = str(charge.payment.id)
-    if charge.status == "failed":
-        purchase.status = PurchaseStatus.CANCELLED
-    await db.flush()
+    message = charge.message
     if charge.invoice is not None:
         message = f"Invoice {charge.invoice.number}: the badges count once it is paid."
-        return BadgeOrder(purchase=purchase, payment_status="invoiced", client_secret=None, message=message)
+    elif charge.status == "failed":
+        purchase.status = PurchaseStatus.CANCELLED
     return BadgeOrder(
-        purchase=purchase, payment_status=charge.status, client_secret=charge.client_secret, message=charge.message
+        purchase=purchase, payment_status=charge.status, client_secret=charge.client_secret, message=message
     )
 
 

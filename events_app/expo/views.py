@@ -16,15 +16,16 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.models import User
+from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.shapes import shaped
 from events_app.expo.billing import Checkout
 from events_app.expo.bookings import Cancellation
-from events_app.expo.floorplan import BoothView
+from events_app.expo.floorplan import BoothView, booth_views
 from events_app.expo.holds import hold_is_live
 from events_app.expo.leads import LeadView
 from events_app.expo.models import Booth, BoothBooking, BoothHold, ExpoSettings, Partner, PointsEntry
-from events_app.expo.partners import points_balances
+from events_app.expo.partners import points_balance, points_balances
 from events_app.expo.schemas import (
     BadgeOrderOut,
     BookingOut,
@@ -41,13 +42,13 @@ from events_app.expo.schemas import (
 from events_app.expo.staff import BadgeOrder, badge_allowance
 
 
-def partner_out(partner: Partner, points: int) -> PartnerOut:
-    return shaped(PartnerOut, partner, points=points)
+async def partner_out(db: AsyncSession, partner: Partner) -> PartnerOut:
+    return shaped(PartnerOut, partner, points=await points_balance(db, partner_id=partner.id))
 
 
 async def partners_out(db: AsyncSession, partners: list[Partner]) -> list[PartnerOut]:
     balances = await points_balances(db, partner_ids=[p.id for p in partners])
-    return [partner_out(p, balances[p.id]) for p in partners]
+    return [shaped(PartnerOut, p, points=balances[p.id]) for p in partners]
 
 
 def ledger_out(partner_id: uuid.UUID, entries: Sequence[PointsEntry]) -> PointsLedgerOut:
@@ -73,6 +74,14 @@ def booth_out(view: BoothView) -> BoothOut:
         exhibitor=view.exhibitor,
         held_until=view.held_until,
     )
+
+
+async def booth_now_out(
+    db: AsyncSession, *, conference: Conference, booth_id: uuid.UUID, viewer: Partner | None = None
+) -> BoothOut:
+    """One booth with its availability now, as ``viewer`` (a partner, or anyone) sees it."""
+    [view] = await booth_views(db, conference=conference, viewer=viewer, booth_id=booth_id)
+    return booth_out(view)
 
 
 def hold_out(hold: BoothHold, booth: Booth, at: datetime | None = None) -> HoldOut:

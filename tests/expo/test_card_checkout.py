@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.expo import rules
-from events_app.expo.models import BoothBooking
+from events_app.expo.models import BadgePurchase, BoothBooking
 from events_app.expo.schemas import ExpoSettingsIn, RefundBand
 from events_app.payments.models import Payment
 from events_app.settings import Settings
@@ -106,3 +106,41 @@ async def test_a_booth_paid_by_card_is_booked_when_stripe_confirms_and_a_decline
         booking = await check.get_one(BoothBooking, uuid.UUID(booking_id))
         payment = await check.get_one(Payment, uuid.UUID(booking.payment_id))
         assert (booking.status, payment.amount_refunded_cents) == ("cancelled", 200_000)
+
+
+async def test_extra_badges_paid_by_card_count_when_stripe_confirms_and_a_declined_card_buys_none(
+    settings: Settings,
+    expo: ExpoWorld,
+    make_partner: MakePartner,
+    localstripe: LocalStripe,
+    stripe_env: dict[str, str],
+    live_servers: Callable[..., list[LiveServer]],
+) -> None:
+    acme = await make_partner("Acme")
+    [server] = live_servers(1, **stripe_env)
+    localstripe.send_webhooks_to(webhook_url(server.url))
+    api = f"{server.url}{expo.api}"
+    async with httpx.AsyncClient(headers=acme.headers, timeout=30) as client:
+        held = (await client.post(f"{api}/holds", json={"booth_code": "101"})).json()
+        booked = await client.post(f"{api}/holds/{held['id']}/checkout", json={"method": "invoice"})
+        booking_id = booked.json()["booking"]["id"]
+        badges_url, staff_url = f"{api}/bookings/{booking_id}/badges", f"{api}/bookings/{booking_id}/staff"
+
+        declined = await client.post(
+            badges_url, json={"quantity": 3, "method": "card", "payment_method_id": localstripe.card(CARD_DECLINED)}
+        )
+        assert declined.status_code == 201
+        assert (declined.json()["payment_status"], declined.json()["status"]) == ("failed", "cancelled")
+
+        paid = await client.post(
+            badges_url, json={"quantity": 2, "method": "card", "payment_method_id": localstripe.card()}
+        )
+        assert (paid.json()["payment_status"], paid.json()["status"]) == ("processing", "pending")
+
+        async def counted() -> bool:
+            return bool((await client.get(staff_url)).json()["bought"] == 2)
+
+        await _until(counted)
+    async with session_for(settings) as check:
+        purchase = await check.get_one(BadgePurchase, uuid.UUID(declined.json()["id"]))
+        assert purchase.status == "cancelled"

@@ -112,6 +112,14 @@ async def test_a_partner_names_booth_staff_on_the_dashboard(
     )
     assert twice.status_code == 409
     assert "dana@acme.example already works this booth." in twice.text
+    nameless = await client.post(
+        f"/c/{expo.conference.slug}/expo/bookings/{booking_id}/staff",
+        data={**form, "email": "sam@acme.example", "last_name": " "},
+        headers={**HTML, **_csrf(client)},
+    )
+    assert nameless.status_code == 422
+    assert "Give the staff member&#39;s first and last name." in nameless.text
+    assert "2 badges come with this booth; 1 named, 1 left." in nameless.text
 
 
 async def test_a_wedge_scanner_saves_a_lead_on_the_dashboard(

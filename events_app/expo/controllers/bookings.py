@@ -26,7 +26,7 @@ from events_app.expo.schemas import (
     MoveIn,
     ReleaseIn,
 )
-from events_app.expo.views import booking_out, booth_out, cancellation_out, checkout_out, hold_out
+from events_app.expo.views import booking_out, booth_now_out, cancellation_out, checkout_out, hold_out
 from events_app.settings import Settings
 
 
@@ -104,8 +104,7 @@ class HoldController(Controller):
             partner=my_partner,
             hold=hold,
             choice=data,
-            buyer_email=actor.email,
-            actor=actor,
+            buyer=actor,
         )
         return await checkout_out(db_session, done)
 
@@ -218,5 +217,4 @@ class PlacementController(Controller):
             override_percent=data.refund_percent,
             note=data.note,
         )
-        [view] = await floorplan.booth_views(db_session, conference=conference, booth_id=booth.id)
-        return booth_out(view)
+        return await booth_now_out(db_session, conference=conference, booth_id=booth.id)

@@ -17,7 +17,7 @@ from events_app.expo import drawing, floorplan, rules
 from events_app.expo.controllers.access import ORGANIZERS
 from events_app.expo.models import Booth, BoothKind, Partner
 from events_app.expo.schemas import BoothOut, BoothStatus, FloorPlanDoc, FloorPlanImportOut
-from events_app.expo.views import booth_out
+from events_app.expo.views import booth_now_out, booth_out
 
 SVG_MEDIA_TYPE = "image/svg+xml"
 
@@ -55,12 +55,7 @@ class FloorPlanController(Controller):
         hall: FromQuery[str | None] = None,
     ) -> Response[str]:
         """One hall drawn as SVG, booths coloured by availability (yours marked when a partner asks)."""
-        svg = await drawing.floor_plan_svg(
-            db_session,
-            conference=conference,
-            hall_code=hall,
-            viewer=viewer_partner,
-        )
+        svg = await drawing.floor_plan_svg(db_session, conference=conference, hall_code=hall, viewer=viewer_partner)
         return Response(svg, media_type=SVG_MEDIA_TYPE, headers={"Cache-Control": "no-cache"})
 
     @get("/booths", opt=PUBLIC, operation_id="listBooths")
@@ -94,10 +89,4 @@ class FloorPlanController(Controller):
         booth: NamedDependency[Booth],
     ) -> BoothOut:
         """One booth with its availability now."""
-        [view] = await floorplan.booth_views(
-            db_session,
-            conference=conference,
-            viewer=viewer_partner,
-            booth_id=booth.id,
-        )
-        return booth_out(view)
+        return await booth_now_out(db_session, conference=conference, booth_id=booth.id, viewer=viewer_partner)

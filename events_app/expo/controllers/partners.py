@@ -85,14 +85,14 @@ class PartnerProgramController(Controller):
     ) -> PartnerOut:
         """Adds a partner; its ledger opens with its tier's points and ten points per year exhibited."""
         partner = await partners.create_partner(db_session, data=data, actor=actor)
-        return partner_out(partner, await partners.points_balance(db_session, partner_id=partner.id))
+        return await partner_out(db_session, partner)
 
     @get("/partners/{partner_id:uuid}", opt=STAFF, operation_id="getPartner")
     async def get_partner(
         self, db_session: NamedDependency[AsyncSession], partner: NamedDependency[Partner]
     ) -> PartnerOut:
         """One partner with its tier, categories and points balance."""
-        return partner_out(partner, await partners.points_balance(db_session, partner_id=partner.id))
+        return await partner_out(db_session, partner)
 
     @patch("/partners/{partner_id:uuid}", opt=ORGANIZERS, operation_id="updatePartner")
     async def update_partner(
@@ -104,7 +104,7 @@ class PartnerProgramController(Controller):
     ) -> PartnerOut:
         """Changes the fields sent; a tier or years change writes the points difference to the ledger."""
         partner = await partners.update_partner(db_session, partner=partner, data=data, actor=actor)
-        return partner_out(partner, await partners.points_balance(db_session, partner_id=partner.id))
+        return await partner_out(db_session, partner)
 
     @get("/partners/{partner_id:uuid}/contacts", opt=ORGANIZERS, operation_id="listPartnerContacts")
     async def list_contacts(
@@ -164,7 +164,7 @@ class PartnerProgramController(Controller):
         self, db_session: NamedDependency[AsyncSession], my_partner: NamedDependency[Partner]
     ) -> PartnerOut:
         """The partner the signed-in partner user acts for."""
-        return partner_out(my_partner, await partners.points_balance(db_session, partner_id=my_partner.id))
+        return await partner_out(db_session, my_partner)
 
     @get("/me/points", opt=PARTNERS, operation_id="getMyPartnerPoints")
     async def my_points(

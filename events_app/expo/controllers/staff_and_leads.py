@@ -80,8 +80,7 @@ class StaffController(Controller):
             booking=booking,
             partner=my_partner,
             order=data,
-            buyer_email=actor.email,
-            actor=actor,
+            buyer=actor,
         )
         return badge_order_out(order)
 
@@ -113,11 +112,7 @@ class LeadController(Controller):
         The badge is checked as at the door (signed by this conference, current, not cancelled).
         """
         view = await leads.scan_badge(
-            db_session,
-            conference=conference,
-            partner=my_partner,
-            scan=data,
-            scanned_by=actor,
+            db_session, conference=conference, partner=my_partner, scan=data, scanned_by=actor
         )
         return lead_out(view)
 
