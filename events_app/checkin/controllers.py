@@ -427,7 +427,7 @@ class DashboardController(Controller):
     ) -> Response[bytes]:
         """A PDF certificate of the education credit the attendee earned at this conference."""
         report = await attendance.credit_report(db_session, conference=conference, holder=holder)
-        pdf = await to_thread.run_sync(lambda: printing.certificate(conference=conference, report=report))
+        pdf = await printing.certificate(conference=conference, report=report)
         return download(pdf, media_type=PDF, filename="certificate.pdf", inline=True)
 
 

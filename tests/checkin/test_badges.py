@@ -21,7 +21,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.checkin import badge_prints, printing
+from events_app.checkin import badge_prints, pdf, printing
 from events_app.checkin.codes import badge_code
 from events_app.cli import main
 from events_app.core.logging import configure_logging
@@ -114,8 +114,8 @@ async def test_a_name_in_any_script_prints() -> None:
         token="EV1-TEST",
         code="7KX2-M9QD",
     )
-    [(text, _pixels)] = _pdf_pages(printing.single_badge(face))
-    if not printing.FONT_DIR.exists():
+    [(text, _pixels)] = _pdf_pages(pdf.single_badge(face))
+    if not pdf.FONT_DIR.exists():
         pytest.skip("no DejaVu fonts here: names are simplified to Latin-1")
     assert "Nguyễn" in text
 
@@ -156,5 +156,5 @@ async def test_printing_a_badge_leaves_the_log_readable(caplog: pytest.LogCaptur
         city="Fresno", registration_type="Full conference", band=(11, 92, 173), token="EV1-TEST", code="7KX2-M9QD",
     )  # fmt: skip
     with caplog.at_level(logging.DEBUG):
-        printing.single_badge(face)
+        pdf.single_badge(face)
     assert [r.name for r in caplog.records if r.levelno < logging.WARNING] == []
