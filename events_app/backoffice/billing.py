@@ -33,12 +33,29 @@ def _form(profile: BillingProfile | None) -> dict[str, str]:
 
 
 async def _page(
-    db: AsyncSession, *, principal: Principal, conference: Conference | None, form: dict[str, str], **more: Any
-) -> dict[str, Any]:
+    db: AsyncSession,
+    *,
+    principal: Principal,
+    conference: Conference | None,
+    form: dict[str, str] | None = None,
+    done: str = "",
+    error: str = "",
+) -> Template:
+    """The profile's page: the form as saved (or as typed, when refused), and for a conference without
+    a profile of its own, the association's that its invoices print instead."""
+    own = await billing.get_profile(db, conference_id=conference.id if conference else None)
     fallback = None
-    if conference is not None and await billing.get_profile(db, conference_id=conference.id) is None:
+    if conference is not None and own is None:
         fallback = await billing.get_profile(db, conference_id=None)
-    return {"principal": principal, "conference": conference, "form": form, "fallback": fallback, **more}
+    context = {
+        "principal": principal,
+        "conference": conference,
+        "form": _form(own) if form is None else form,
+        "fallback": fallback,
+        "done": SAVED if done else "",
+        "error": error,
+    }
+    return Template("backoffice/billing.html", context=context, status_code=422 if error else 200)
 
 
 async def _save(
@@ -53,8 +70,7 @@ async def _save(
         await billing.set_profile(db, conference_id=conference_id, data=data, actor=principal)
 
     async def refused(error: str, _status: int) -> Template:
-        context = await _page(db, principal=principal, conference=conference, form=typed, error=error)
-        return Template("backoffice/billing.html", context=context, status_code=422)
+        return await _page(db, principal=principal, conference=conference, form=typed, error=error)
 
     where = f"/office/c/{conference.slug}/billing" if conference else "/office/billing"
     shown = (conference,) if conference is not None else ()
@@ -70,11 +86,7 @@ class AssociationBilling(Controller):
         self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Principal], done: FromQuery[str] = ""
     ) -> Template:
         """The association's profile, printed on the invoices of every conference without one of its own."""
-        found = await billing.get_profile(db_session, conference_id=None)
-        context = await _page(
-            db_session, principal=actor, conference=None, form=_form(found), done=SAVED if done else ""
-        )
-        return Template("backoffice/billing.html", context=context)
+        return await _page(db_session, principal=actor, conference=None, done=done)
 
     @post("/", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def save(
@@ -99,11 +111,7 @@ class ConferenceBilling(Controller):
         done: FromQuery[str] = "",
     ) -> Template:
         """The conference's own profile; until it has one, its invoices print the association's."""
-        found = await billing.get_profile(db_session, conference_id=conference.id)
-        context = await _page(
-            db_session, principal=actor, conference=conference, form=_form(found), done=SAVED if done else ""
-        )
-        return Template("backoffice/billing.html", context=context)
+        return await _page(db_session, principal=actor, conference=conference, done=done)
 
     @post("/", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def save(
