@@ -151,6 +151,25 @@ async def act_on_order(db: AsyncSession, action: Awaitable[object], *, done: str
     return Redirect(f"/office/c/{page['conference'].slug}/orders/{page['order'].id}?done={done}", status_code=303)
 
 
+def _type_page(
+    actor: Principal,
+    conference: Conference,
+    registration_type: RegistrationType | None,
+    form: TypeForm,
+    error: str = "",
+) -> Template:
+    """A registration type's form; a new type's (``registration_type`` None) also asks its kind."""
+    context = {
+        "principal": actor,
+        "conference": conference,
+        "type": registration_type,
+        "form": form,
+        "kinds": list(TypeKind),
+        "error": error,
+    }
+    return Template("backoffice/type.html", context=context, status_code=422 if error else 200)
+
+
 class PaymentForm(msgspec.Struct):
     amount: str = ""
     method: Annotated[str, msgspec.Meta(max_length=30)] = ""
@@ -387,9 +406,7 @@ class ConferenceOffice(Controller):
 
     @get("/types/new", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-new-type")
     async def new_type(self, actor: NamedDependency[Principal], conference: NamedDependency[Conference]) -> Template:
-        form = TypeForm(active="on")
-        context = {"principal": actor, "conference": conference, "type": None, "form": form, "kinds": list(TypeKind)}
-        return Template("backoffice/type.html", context=context)
+        return _type_page(actor, conference, None, TypeForm(active="on"))
 
     @post("/types", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def add_type(
@@ -406,8 +423,7 @@ class ConferenceOffice(Controller):
             await registration.create_type(db_session, conference=conference, data=new, actor=actor)
 
         async def refused(error: str, _status: int) -> Template:
-            context = {"principal": actor, "conference": conference, "type": None, "form": data, "error": error}
-            return Template("backoffice/type.html", context={**context, "kinds": list(TypeKind)}, status_code=422)
+            return _type_page(actor, conference, None, data, error)
 
         then = f"/office/c/{conference.slug}/types?done=type"
         return await save_or_refuse(db_session, add, then=then, refused=refused, shown=(conference,))
@@ -419,9 +435,7 @@ class ConferenceOffice(Controller):
         conference: NamedDependency[Conference],
         registration_type: NamedDependency[RegistrationType],
     ) -> Template:
-        form = type_form(registration_type, conference.timezone)
-        context = {"principal": actor, "conference": conference, "type": registration_type, "form": form}
-        return Template("backoffice/type.html", context=context)
+        return _type_page(actor, conference, registration_type, type_form(registration_type, conference.timezone))
 
     @post("/types/{type_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def save_type(
@@ -439,8 +453,7 @@ class ConferenceOffice(Controller):
             await registration.update_type(db_session, registration_type=registration_type, data=patch, actor=actor)
 
         async def refused(error: str, _status: int) -> Template:
-            context = {"principal": actor, "conference": conference, "type": registration_type, "form": data}
-            return Template("backoffice/type.html", context={**context, "error": error}, status_code=422)
+            return _type_page(actor, conference, registration_type, data, error)
 
         then = f"/office/c/{conference.slug}/types?done=type"
         return await save_or_refuse(db_session, save, then=then, refused=refused, shown=(conference, registration_type))
