@@ -11,7 +11,7 @@ dashboard. Every change goes through the check-in services, which audit it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Annotated, Any
 
 import msgspec
@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
-from events_app.backoffice.forms import ConfirmForm, confirm_then, save_or_refuse
+from events_app.backoffice.forms import Change, ConfirmForm, confirm_then, save_or_refuse
 from events_app.checkin import assignments, attendance, badge_prints, people, printing, provisioning, stations
 from events_app.checkin.dependencies import provide_badge_print, provide_holder, provide_station
 from events_app.checkin.models import BadgePrint, PrintStatus, Station, StationKind
@@ -142,16 +142,24 @@ async def _badges_page(
     return Template("backoffice/checkin/badges.html", context=context, status_code=status_code)
 
 
-def _confirm_station(
-    actor: Principal, conference: Conference, station: Station, action: str
-) -> Callable[[], Awaitable[Template]]:
-    """The question asked before a station's device stops: ``revoke`` it, or ``retire`` the station."""
+async def _station_confirmed(
+    db: AsyncSession,
+    data: ConfirmForm,
+    *,
+    actor: Principal,
+    conference: Conference,
+    station: Station,
+    action: str,
+    act: Change,
+    then: str,
+) -> Template | Redirect:
+    """Asks before a station's device stops (``revoke`` it, or ``retire`` the station); then does it."""
 
     async def ask() -> Template:
         context = {"principal": actor, "conference": conference, "section": "stations", "station": station}
         return Template("backoffice/checkin/confirm_station.html", context={**context, "action": action})
 
-    return ask
+    return await confirm_then(db, data.confirmed, ask=ask, act=act, then=then)
 
 
 async def _print_scope(db: AsyncSession, *, conference: Conference, form: PrintForm) -> dict[str, uuid.UUID | None]:
@@ -309,13 +317,16 @@ class CheckinOffice(Controller):
         data: URLEncodedBody[ConfirmForm],
     ) -> Template | Redirect:
         """Asks first; then the station's device stops working at once (a lost phone)."""
-
-        async def revoke() -> None:
-            await stations.revoke_station_token(db_session, station=station, actor=actor)
-
-        ask = _confirm_station(actor, conference, station, "revoke")
-        then = f"/office/c/{conference.slug}/checkin/stations/{station.id}?done=revoked"
-        return await confirm_then(db_session, data.confirmed, ask=ask, act=revoke, then=then)
+        return await _station_confirmed(
+            db_session,
+            data,
+            actor=actor,
+            conference=conference,
+            station=station,
+            action="revoke",
+            act=lambda: stations.revoke_station_token(db_session, station=station, actor=actor),
+            then=f"/office/c/{conference.slug}/checkin/stations/{station.id}?done=revoked",
+        )
 
     @post("/stations/{station_id:uuid}/retire", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def retire(
@@ -327,13 +338,16 @@ class CheckinOffice(Controller):
         data: URLEncodedBody[ConfirmForm],
     ) -> Template | Redirect:
         """Asks first; then the station leaves use, its device stops, and its scans stay on record."""
-
-        async def retire() -> None:
-            await stations.retire_station(db_session, station=station, actor=actor)
-
-        ask = _confirm_station(actor, conference, station, "retire")
-        then = f"/office/c/{conference.slug}/checkin/stations?done=retired"
-        return await confirm_then(db_session, data.confirmed, ask=ask, act=retire, then=then)
+        return await _station_confirmed(
+            db_session,
+            data,
+            actor=actor,
+            conference=conference,
+            station=station,
+            action="retire",
+            act=lambda: stations.retire_station(db_session, station=station, actor=actor),
+            then=f"/office/c/{conference.slug}/checkin/stations?done=retired",
+        )
 
     @get("/badges", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-badges")
     async def badges(
