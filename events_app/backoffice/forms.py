@@ -127,7 +127,13 @@ def local_moment(text: str, timezone: str, what: str) -> datetime:
         raise ValueError(f"{text.strip()!r} is not a date and time for {what}.") from None
 
 
-def _local(moment: datetime | None, zone: ZoneInfo) -> str:
+def optional_moment(text: str, timezone: str, what: str) -> datetime | None:
+    """A ``datetime-local`` field that may be left empty, for none."""
+    return local_moment(text, timezone, what) if text.strip() else None
+
+
+def wall_clock(moment: datetime | None, zone: ZoneInfo) -> str:
+    """A moment as a ``datetime-local`` field shows it: the conference's wall clock (empty for none)."""
     return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
 
 
@@ -156,7 +162,7 @@ def type_form(registration_type: RegistrationType, timezone: str) -> TypeForm:
     zone = ZoneInfo(timezone)
     values: dict[str, Any] = {f: dollars(getattr(t, f"{f}_cents")) for f in PRICE_FIELDS}
     for f in TIME_FIELDS:
-        values[f] = _local(getattr(t, f), zone)
+        values[f] = wall_clock(getattr(t, f), zone)
     return TypeForm(
         name=t.name, capacity="" if t.capacity is None else str(t.capacity), active="on" if t.active else "", **values
     )
@@ -171,8 +177,7 @@ def type_patch(form: TypeForm, timezone: str) -> TypePatch:
             raise ValueError(f"The {f.replace('_', ' ')} is required (0 for free).")
         changes[f"{f}_cents"] = cents_from(typed) if typed else None
     for f in TIME_FIELDS:
-        typed = getattr(form, f).strip()
-        changes[f] = local_moment(typed, timezone, f.replace("_", " ")) if typed else None
+        changes[f] = optional_moment(getattr(form, f), timezone, f.replace("_", " "))
     if not form.capacity.strip():
         changes["capacity"] = None
     elif form.capacity.strip().isdigit():
@@ -220,8 +225,8 @@ def conference_form(conference: Conference) -> ConferenceForm:
         venue_address=conference.venue_address,
         starts_on=conference.starts_on.isoformat(),
         ends_on=conference.ends_on.isoformat(),
-        registration_opens_at=_local(conference.registration_opens_at, zone),
-        registration_closes_at=_local(conference.registration_closes_at, zone),
+        registration_opens_at=wall_clock(conference.registration_opens_at, zone),
+        registration_closes_at=wall_clock(conference.registration_closes_at, zone),
         description=conference.description,
         admit_invoiced_members="on" if conference.admit_invoiced_members else "",
     )
@@ -248,8 +253,7 @@ def _conference_fields(form: ConferenceForm) -> dict[str, Any]:
         except ValueError:
             raise ValueError(f"Give the day the conference {f.removesuffix('_on')}.") from None
     for f in ("registration_opens_at", "registration_closes_at"):
-        typed = getattr(form, f).strip()
-        fields[f] = local_moment(typed, timezone, f"when {f.removesuffix('_at').replace('_', ' ')}") if typed else None
+        fields[f] = optional_moment(getattr(form, f), timezone, f"when {f.removesuffix('_at').replace('_', ' ')}")
     return fields
 
 

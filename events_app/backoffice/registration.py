@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -30,8 +29,10 @@ from events_app.backoffice.forms import (
     cents_from,
     confirm_then,
     dollars,
+    optional_moment,
     reason,
     save_or_refuse,
+    wall_clock,
 )
 from events_app.backoffice.pages import ORGANIZERS, act_on_order
 from events_app.conferences.models import Conference
@@ -58,20 +59,6 @@ REFUSED = (DomainError, ValueError, msgspec.ValidationError)
 def _typed(form: FormMultiDict, *names: str) -> Form:
     """The form's single fields as typed (absent: empty), trimmed and bounded like the API's own limits."""
     return {name: str(form.get(name, "")).strip()[:4000] for name in names}
-
-
-def _local(text: str, zone: ZoneInfo, label: str) -> datetime | None:
-    """A ``datetime-local`` field read in the conference's zone; empty means none."""
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=zone)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date and time for {label}.") from None
-
-
-def _shown(moment: datetime | None, zone: ZoneInfo) -> str:
-    return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
 
 
 def _amount(kind: str, text: str, *, what: str) -> int:
@@ -125,13 +112,13 @@ def _code_form(code: PromoCode, zone: ZoneInfo) -> Form:
         "kind": code.kind.value,
         "value": value,
         "max_uses": "" if code.max_uses is None else str(code.max_uses),
-        "valid_from": _shown(code.valid_from, zone),
-        "valid_until": _shown(code.valid_until, zone),
+        "valid_from": wall_clock(code.valid_from, zone),
+        "valid_until": wall_clock(code.valid_until, zone),
         "types": [str(t.id) for t in code.types],
     }
 
 
-def _code_changes(typed: Form, zone: ZoneInfo) -> dict[str, Any]:
+def _code_changes(typed: Form, timezone: str) -> dict[str, Any]:
     """What the promo-code form asks for, in the API's own shape; ``ValueError`` names the wrong field."""
     uses = typed["max_uses"]
     if uses and not uses.isdigit():
@@ -140,8 +127,8 @@ def _code_changes(typed: Form, zone: ZoneInfo) -> dict[str, Any]:
         "description": typed["description"],
         "registration_type_ids": typed["types"],
         "max_uses": int(uses) if uses else None,
-        "valid_from": _local(typed["valid_from"], zone, "valid from"),
-        "valid_until": _local(typed["valid_until"], zone, "valid until"),
+        "valid_from": optional_moment(typed["valid_from"], timezone, "valid from"),
+        "valid_until": optional_moment(typed["valid_until"], timezone, "valid until"),
     }
 
 
@@ -187,10 +174,9 @@ class RegistrationOffice(Controller):
         """Adds a code: a percentage or an amount off each attendee, for some types, some uses and a window."""
         raw = await request.form()
         typed = _typed(raw, *CODE_FIELDS) | {"types": raw.getall("types", [])}
-        zone = ZoneInfo(conference.timezone)
 
         async def create() -> None:
-            fields = _code_changes(typed, zone) | {
+            fields = _code_changes(typed, conference.timezone) | {
                 "code": typed["code"],
                 "kind": typed["kind"],
                 "value": _amount(typed["kind"], typed["value"], what="discount"),
@@ -245,7 +231,7 @@ class RegistrationOffice(Controller):
         typed = _typed(raw, *CODE_FIELDS) | {"types": raw.getall("types", [])}
 
         async def save() -> None:
-            patch = msgspec.convert(_code_changes(typed, ZoneInfo(conference.timezone)), PromoCodePatch)
+            patch = msgspec.convert(_code_changes(typed, conference.timezone), PromoCodePatch)
             await promo.update_code(db_session, code=promo_code, data=patch, actor=actor)
 
         async def again() -> dict[str, Any]:
@@ -301,9 +287,9 @@ class RegistrationOffice(Controller):
                 if found.fee_kind == DiscountKind.PERCENT
                 else dollars(found.fee_value)
             ),
-            "full_refund_until": _shown(found.full_refund_until, zone) if found else "",
-            "partial_refund_until": _shown(found.partial_refund_until, zone) if found else "",
-            "substitution_until": _shown(found.substitution_until, zone) if found else "",
+            "full_refund_until": wall_clock(found.full_refund_until, zone) if found else "",
+            "partial_refund_until": wall_clock(found.partial_refund_until, zone) if found else "",
+            "substitution_until": wall_clock(found.substitution_until, zone) if found else "",
             "notes": found.notes if found else "",
         }
         context = {
@@ -328,14 +314,17 @@ class RegistrationOffice(Controller):
             await request.form(),
             "fee_kind", "fee_value", "full_refund_until", "partial_refund_until", "substitution_until", "notes",
         )  # fmt: skip
-        zone = ZoneInfo(conference.timezone)
 
         async def save() -> None:
             fields = {
                 "fee_kind": typed["fee_kind"],
                 "fee_value": _amount(typed["fee_kind"], typed["fee_value"] or "0", what="fee"),
                 "notes": typed["notes"],
-                **{k: _local(typed[k], zone, k.replace("_", " ")) for k in typed if k.endswith("_until")},
+                **{
+                    k: optional_moment(typed[k], conference.timezone, k.replace("_", " "))
+                    for k in typed
+                    if k.endswith("_until")
+                },
             }
             data = msgspec.convert(fields, PolicyIn)
             await registration.set_policy(db_session, conference_id=conference.id, data=data, actor=actor)
