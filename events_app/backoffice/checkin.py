@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable
+from functools import partial
 from typing import Annotated, Any
 
 import msgspec
@@ -145,11 +146,11 @@ async def _badges_page(
 async def _station_confirmed(
     db: AsyncSession,
     data: ConfirmForm,
-    *,
     actor: Principal,
     conference: Conference,
     station: Station,
     action: str,
+    *,
     act: Change,
     then: str,
 ) -> Template | Redirect:
@@ -317,16 +318,9 @@ class CheckinOffice(Controller):
         data: URLEncodedBody[ConfirmForm],
     ) -> Template | Redirect:
         """Asks first; then the station's device stops working at once (a lost phone)."""
-        return await _station_confirmed(
-            db_session,
-            data,
-            actor=actor,
-            conference=conference,
-            station=station,
-            action="revoke",
-            act=lambda: stations.revoke_station_token(db_session, station=station, actor=actor),
-            then=f"/office/c/{conference.slug}/checkin/stations/{station.id}?done=revoked",
-        )
+        revoke = partial(stations.revoke_station_token, db_session, station=station, actor=actor)
+        then = f"/office/c/{conference.slug}/checkin/stations/{station.id}?done=revoked"
+        return await _station_confirmed(db_session, data, actor, conference, station, "revoke", act=revoke, then=then)
 
     @post("/stations/{station_id:uuid}/retire", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def retire(
@@ -338,16 +332,9 @@ class CheckinOffice(Controller):
         data: URLEncodedBody[ConfirmForm],
     ) -> Template | Redirect:
         """Asks first; then the station leaves use, its device stops, and its scans stay on record."""
-        return await _station_confirmed(
-            db_session,
-            data,
-            actor=actor,
-            conference=conference,
-            station=station,
-            action="retire",
-            act=lambda: stations.retire_station(db_session, station=station, actor=actor),
-            then=f"/office/c/{conference.slug}/checkin/stations?done=retired",
-        )
+        retire = partial(stations.retire_station, db_session, station=station, actor=actor)
+        then = f"/office/c/{conference.slug}/checkin/stations?done=retired"
+        return await _station_confirmed(db_session, data, actor, conference, station, "retire", act=retire, then=then)
 
     @get("/badges", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-badges")
     async def badges(
