@@ -29,7 +29,16 @@ from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.service import Principal
 from events_app.audit import service as audit
 from events_app.backoffice import figures
-from events_app.backoffice.forms import TypeForm, cents_from, reason, save_or_refuse, type_form, type_in, type_patch
+from events_app.backoffice.forms import (
+    Change,
+    TypeForm,
+    cents_from,
+    reason,
+    save_or_refuse,
+    type_form,
+    type_in,
+    type_patch,
+)
 from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference, MemberCity
 from events_app.conferences.schemas import CityPatch
@@ -168,6 +177,24 @@ def _type_page(
         "error": error,
     }
     return Template("backoffice/type.html", context=context, status_code=422 if error else 200)
+
+
+async def _type_saved(
+    db: AsyncSession,
+    actor: Principal,
+    conference: Conference,
+    registration_type: RegistrationType | None,
+    form: TypeForm,
+    change: Change,
+) -> Template | Redirect:
+    """Saves a type (a new one when ``registration_type`` is None); a refused form comes back as typed."""
+
+    async def refused(error: str, _status: int) -> Template:
+        return _type_page(actor, conference, registration_type, form, error)
+
+    shown = (conference,) if registration_type is None else (conference, registration_type)
+    then = f"/office/c/{conference.slug}/types?done=type"
+    return await save_or_refuse(db, change, then=then, refused=refused, shown=shown)
 
 
 class PaymentForm(msgspec.Struct):
@@ -422,11 +449,7 @@ class ConferenceOffice(Controller):
             new = type_in(data, conference.timezone)
             await registration.create_type(db_session, conference=conference, data=new, actor=actor)
 
-        async def refused(error: str, _status: int) -> Template:
-            return _type_page(actor, conference, None, data, error)
-
-        then = f"/office/c/{conference.slug}/types?done=type"
-        return await save_or_refuse(db_session, add, then=then, refused=refused, shown=(conference,))
+        return await _type_saved(db_session, actor, conference, None, data, add)
 
     @get("/types/{type_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-type")
     async def edit_type(
@@ -452,11 +475,7 @@ class ConferenceOffice(Controller):
             patch = type_patch(data, conference.timezone)
             await registration.update_type(db_session, registration_type=registration_type, data=patch, actor=actor)
 
-        async def refused(error: str, _status: int) -> Template:
-            return _type_page(actor, conference, registration_type, data, error)
-
-        then = f"/office/c/{conference.slug}/types?done=type"
-        return await save_or_refuse(db_session, save, then=then, refused=refused, shown=(conference, registration_type))
+        return await _type_saved(db_session, actor, conference, registration_type, data, save)
 
 
 class CityForm(msgspec.Struct):

@@ -104,6 +104,11 @@ def _page_again(conference: Conference, page: Callable[[], Awaitable[dict[str, A
 CODE_FIELDS = ("code", "description", "kind", "value", "max_uses", "valid_from", "valid_until")
 
 
+def _code_typed(form: FormMultiDict) -> Form:
+    """The promo-code form as typed, with the registration types it is for."""
+    return _typed(form, *CODE_FIELDS) | {"types": form.getall("types", [])}
+
+
 def _code_form(code: PromoCode, zone: ZoneInfo) -> Form:
     value = str(code.value) if code.kind == DiscountKind.PERCENT else dollars(code.value)
     return {
@@ -172,8 +177,7 @@ class RegistrationOffice(Controller):
         conference: NamedDependency[Conference],
     ) -> Template | Redirect:
         """Adds a code: a percentage or an amount off each attendee, for some types, some uses and a window."""
-        raw = await request.form()
-        typed = _typed(raw, *CODE_FIELDS) | {"types": raw.getall("types", [])}
+        typed = _code_typed(await request.form())
 
         async def create() -> None:
             fields = _code_changes(typed, conference.timezone) | {
@@ -227,8 +231,7 @@ class RegistrationOffice(Controller):
         promo_code: NamedDependency[PromoCode],
     ) -> Template | Redirect:
         """Changes a code's description, types, uses and window (its text and discount stay what buyers saw)."""
-        raw = await request.form()
-        typed = _typed(raw, *CODE_FIELDS) | {"types": raw.getall("types", [])}
+        typed = _code_typed(await request.form())
 
         async def save() -> None:
             patch = msgspec.convert(_code_changes(typed, conference.timezone), PromoCodePatch)
