@@ -31,6 +31,7 @@ from events_app.backoffice.forms import (
     ConfirmForm,
     Refused,
     cents_from,
+    chosen_id,
     dollars,
     local_moment,
     save_or_refuse,
@@ -153,10 +154,7 @@ def _window_in(form: WindowForm, timezone: str) -> WindowIn:
         "opens_at": local_moment(form.opens_at, timezone, "when the window opens"),
     }
     if form.who == "tier":
-        try:
-            fields["tier_id"] = uuid.UUID(form.tier_id)
-        except ValueError:
-            raise ValueError("Choose the tier this window opens to.") from None
+        fields["tier_id"] = chosen_id(form.tier_id, "Choose the tier this window opens to.")
     elif form.who == "points":
         fields["min_points"] = whole_number(form.min_points, "least number of points")
     return msgspec.convert(fields, WindowIn)
@@ -425,10 +423,7 @@ class ExpoOffice(Controller):
         """Places a partner in a free booth as a confirmed booking, at the booth's price unless another is typed."""
 
         async def place() -> None:
-            try:
-                partner_id = uuid.UUID(data.partner_id)
-            except ValueError:
-                raise ValueError("Choose the partner to place in the booth.") from None
+            partner_id = chosen_id(data.partner_id, "Choose the partner to place in the booth.")
             await placement.assign_booth(
                 db_session,
                 conference=conference,
@@ -470,10 +465,7 @@ class ExpoOffice(Controller):
         data: URLEncodedBody[MoveForm],
     ) -> Template | Redirect:
         async def moving() -> None:
-            try:
-                to_id = uuid.UUID(data.booth_id)
-            except ValueError:
-                raise ValueError("Choose the free booth to move the booking to.") from None
+            to_id = chosen_id(data.booth_id, "Choose the free booth to move the booking to.")
             to = await floorplan.get_booth(db_session, conference=conference, booth_id=to_id)
             await placement.move_booking(
                 db_session, conference=conference, booking=booking, to=to, actor=actor, note=data.note.strip()

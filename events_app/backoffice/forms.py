@@ -8,6 +8,7 @@ optional field clears it.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -113,6 +114,14 @@ def whole_number(text: str, what: str) -> int:
         return int(text.strip())
     except ValueError:
         raise ValueError(f"The {what} is a whole number.") from None
+
+
+def chosen_id(text: str, refusal: str) -> uuid.UUID:
+    """The id of what was chosen from a list; ``ValueError`` with ``refusal`` when nothing (or no such id) was."""
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise ValueError(refusal) from None
 
 
 def dollars(cents: int | None) -> str:

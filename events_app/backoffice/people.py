@@ -27,7 +27,7 @@ from events_app.accounts.models import ROLE_WORDS, Role, User
 from events_app.accounts.schemas import UserIn
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
-from events_app.backoffice.forms import confirm_then, reason
+from events_app.backoffice.forms import chosen_id, confirm_then, reason
 from events_app.backoffice.pages import ORGANIZERS
 from events_app.conferences import service as conferences
 from events_app.core.errors import DomainError
@@ -81,12 +81,7 @@ async def record_new_user(db: AsyncSession, *, actor: Principal, user: User) -> 
 
 
 def _uuid(text: str, what: str) -> uuid.UUID | None:
-    if not text:
-        return None
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise ValueError(f"Choose {what} from the list.") from None
+    return chosen_id(text, f"Choose {what} from the list.") if text else None
 
 
 class PeopleOffice(Controller):

@@ -27,6 +27,7 @@ from events_app.audit import service as audit
 from events_app.backoffice.forms import (
     Refused,
     cents_from,
+    chosen_id,
     confirm_then,
     dollars,
     optional_moment,
@@ -76,13 +77,6 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _chosen_type(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise ValueError("Choose the comp type.") from None
 
 
 def _page_again(conference: Conference, page: Callable[[], Awaitable[dict[str, Any]]]) -> Refused:
@@ -378,7 +372,7 @@ class RegistrationOffice(Controller):
                 db_session,
                 settings=settings,
                 conference=conference,
-                registration_type_id=_chosen_type(typed["type"]),
+                registration_type_id=chosen_id(typed["type"], "Choose the comp type."),
                 first_name=person.first_name,
                 last_name=person.last_name,
                 email=person.email,
