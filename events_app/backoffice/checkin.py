@@ -217,27 +217,33 @@ class CheckinOffice(Controller):
         conference: NamedDependency[Conference],
         data: URLEncodedBody[StationForm],
     ) -> Template | Redirect:
-        try:
-            station_in = msgspec.convert(
-                {
-                    "name": data.name.strip(),
-                    "kind": data.kind,
-                    "room_id": data.room_id.strip() or None,
-                    "allow_unpaid": data.allow_unpaid == "on",
-                },
-                StationIn,
-            )
+        """Adds a station; its page then offers the QR code that sets up its device."""
+
+        async def add() -> Station:
+            fields = {
+                "name": data.name.strip(),
+                "kind": data.kind,
+                "room_id": data.room_id.strip() or None,
+                "allow_unpaid": data.allow_unpaid == "on",
+            }
+            try:
+                station_in = msgspec.convert(fields, StationIn)
+            except msgspec.ValidationError:
+                raise ValueError(
+                    "Name the station (up to 120 characters), choose its kind and, for a session room, its room."
+                ) from None
             station, _token = await stations.create_station(
                 db_session, conference=conference, data=station_in, actor=actor
             )
-        except msgspec.ValidationError:
-            error = "Name the station (up to 120 characters), choose its kind and, for a session room, its room."
-            return await _stations_page(db_session, conference=conference, principal=actor, error=error)
-        except DomainError as exc:
-            await roll_back(db_session, conference)
-            return await _stations_page(db_session, conference=conference, principal=actor, error=exc.detail)
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/checkin/stations/{station.id}?done=station", status_code=303)
+            return station
+
+        def refused(error: str, _status: int) -> Awaitable[Template]:
+            return _stations_page(db_session, conference=conference, principal=actor, error=error)
+
+        def added(station: Station) -> str:
+            return f"/office/c/{conference.slug}/checkin/stations/{station.id}?done=station"
+
+        return await save_or_refuse(db_session, add, then=added, refused=refused, shown=(conference,))
 
     @get("/stations/{station_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-station")
     async def station_detail(

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
@@ -39,6 +39,7 @@ REQUIRED = {"member_price", "non_member_price"}
 # A change to make, and what shows a refused form again given the reason and the status to answer with.
 Change = Callable[[], Awaitable[object]]
 Refused = Callable[[str, int], Awaitable[Template]]
+Made = TypeVar("Made")
 
 
 def reason(exc: Exception) -> str:
@@ -57,21 +58,22 @@ def refusal_status(exc: Exception) -> int:
 
 async def save_or_refuse(
     db: AsyncSession,
-    change: Change,
+    change: Callable[[], Awaitable[Made]],
     *,
-    then: str,
+    then: str | Callable[[Made], str],
     refused: Refused,
     shown: tuple[object, ...] = (),
 ) -> Template | Redirect:
-    """Makes the change and commits it before going on to ``then``; a refused one is rolled back and
-    ``refused`` shows the form again with the reason and status (``shown`` are reloaded for it first)."""
+    """Makes the change and commits it before going on to ``then`` (an address, or the address of what
+    the change made); a refused one is rolled back and ``refused`` shows the form again with the reason
+    and status (``shown`` are reloaded for it first)."""
     try:
-        await change()
+        made = await change()
     except (DomainError, ValueError) as exc:
         await roll_back(db, *shown)
         return await refused(reason(exc), refusal_status(exc))
     await db.commit()
-    return Redirect(then, status_code=303)
+    return Redirect(then if isinstance(then, str) else then(made), status_code=303)
 
 
 class ConfirmForm(msgspec.Struct):

@@ -560,21 +560,21 @@ class CityOffice(Controller):
             "email_domains": domains,
             "in_good_standing": data.in_good_standing == "on",
         }
-        try:
-            patch = msgspec.convert(changes, CityPatch)
-            await conferences.update_city(db_session, city=city, data=patch)
-        except (DomainError, msgspec.ValidationError) as exc:
-            await roll_back(db_session, city)
-            return await _city_page(db_session, city=city, form=data, principal=actor, error=reason(exc))
-        await audit.record(
-            db_session,
-            actor=actor,
-            action="city.updated",
-            subject_type="member_city",
-            subject_id=city.id,
-            name=[before.name, city.name],
-            email_domains=[before.email_domains.split("\n"), domains],
-            in_good_standing=[before.in_good_standing == "on", city.in_good_standing],
-        )
-        await db_session.commit()
-        return Redirect("/office/cities?done=city", status_code=303)
+
+        async def save() -> None:
+            await conferences.update_city(db_session, city=city, data=msgspec.convert(changes, CityPatch))
+            await audit.record(
+                db_session,
+                actor=actor,
+                action="city.updated",
+                subject_type="member_city",
+                subject_id=city.id,
+                name=[before.name, city.name],
+                email_domains=[before.email_domains.split("\n"), domains],
+                in_good_standing=[before.in_good_standing == "on", city.in_good_standing],
+            )
+
+        def refused(error: str, _status: int) -> Awaitable[Template]:
+            return _city_page(db_session, city=city, form=data, principal=actor, error=error)
+
+        return await save_or_refuse(db_session, save, then="/office/cities?done=city", refused=refused, shown=(city,))

@@ -21,11 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import allow
 from events_app.accounts.service import Principal
 from events_app.backoffice import program_forms as forms
-from events_app.backoffice.forms import Change, Refused, confirm_then, reason, refusal_status, save_or_refuse
+from events_app.backoffice.forms import Change, Refused, confirm_then, save_or_refuse
 from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference
-from events_app.core.errors import DomainError
-from events_app.db import roll_back
 from events_app.sessions import checks
 from events_app.sessions import service as program
 from events_app.sessions.dependencies import WORKING_COPY
@@ -398,23 +396,20 @@ class ProgramOffice(Controller):
         """Adds a session with its speakers; its runs are added on its page once it exists."""
         posted = await request.form()
         typed, rows = forms.typed(posted, forms.SESSION_FIELDS), forms.speaker_rows(posted, None)
-        try:
+
+        async def create() -> ProgramSession:
             data = forms.read(forms.session_values(typed, rows, new=True), SessionIn)
-            created = await program.create_session(db_session, conference=conference, data=data, actor=actor)
-        except (DomainError, ValueError) as exc:
-            await roll_back(db_session, conference)
-            return await self._session_page(
-                db_session,
-                actor,
-                conference,
-                None,
-                form=typed,
-                rows=rows,
-                error=reason(exc),
-                status=refusal_status(exc),
+            return await program.create_session(db_session, conference=conference, data=data, actor=actor)
+
+        def refused(error: str, status: int) -> Awaitable[Template]:
+            return self._session_page(
+                db_session, actor, conference, None, form=typed, rows=rows, error=error, status=status
             )
-        await db_session.commit()
-        return Redirect(program_url(conference, f"sessions/{created.id}", "session"), status_code=303)
+
+        def created(session: ProgramSession) -> str:
+            return program_url(conference, f"sessions/{session.id}", "session")
+
+        return await save_or_refuse(db_session, create, then=created, refused=refused, shown=(conference,))
 
     @get("/sessions/{session_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML)
     async def edit_session(

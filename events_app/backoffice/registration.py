@@ -31,19 +31,16 @@ from events_app.backoffice.forms import (
     confirm_then,
     dollars,
     optional_moment,
-    reason,
     save_or_refuse,
     wall_clock,
 )
 from events_app.backoffice.pages import ORGANIZERS, act_on_order
 from events_app.conferences.models import Conference
-from events_app.core.errors import DomainError
-from events_app.db import roll_back
 from events_app.registration import cancellation, comps, notes, promo
 from events_app.registration import service as registration
 from events_app.registration.dependencies import provide_order, provide_promo_code
 from events_app.registration.errors import AttendeeNotSubstitutable
-from events_app.registration.models import AttendeeStatus, DiscountKind, Order, PromoCode
+from events_app.registration.models import Attendee, AttendeeStatus, DiscountKind, Order, PromoCode
 from events_app.registration.schemas import PolicyIn, PromoCodeIn, PromoCodePatch, SubstituteIn
 from events_app.settings import Settings
 
@@ -54,7 +51,6 @@ DONE = {
     "policy": "The cancellation policy is saved.",
     "comp": "The comp is issued and the confirmation mailed.",
 }
-REFUSED = (DomainError, ValueError, msgspec.ValidationError)
 
 
 def _typed(form: FormMultiDict, *names: str) -> Form:
@@ -366,9 +362,10 @@ class RegistrationOffice(Controller):
         conference: NamedDependency[Conference],
     ) -> Template | Redirect:
         typed = _typed(await request.form(), "type", "first_name", "last_name", "email", "organization", "title")
-        try:
+
+        async def issue() -> Attendee:
             person = msgspec.convert({k: typed[k] for k in ("first_name", "last_name", "email", "title")}, SubstituteIn)
-            attendee = await comps.issue_comp(
+            return await comps.issue_comp(
                 db_session,
                 settings=settings,
                 conference=conference,
@@ -380,16 +377,17 @@ class RegistrationOffice(Controller):
                 title=person.title,
                 actor=actor,
             )
-        except REFUSED as exc:
 
-            async def again() -> dict[str, Any]:
-                types = await comps.comp_types(db_session, conference_id=conference.id)
-                return {"principal": actor, "form": typed, "types": types, "template": "backoffice/comps.html"}
+        async def again() -> dict[str, Any]:
+            types = await comps.comp_types(db_session, conference_id=conference.id)
+            return {"principal": actor, "form": typed, "types": types, "template": "backoffice/comps.html"}
 
-            await roll_back(db_session, conference)
-            return await _page_again(conference, again)(reason(exc), 422)
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/comps?done=comp&placed={attendee.order_id}", status_code=303)
+        def issued(attendee: Attendee) -> str:
+            return f"/office/c/{conference.slug}/comps?done=comp&placed={attendee.order_id}"
+
+        return await save_or_refuse(
+            db_session, issue, then=issued, refused=_page_again(conference, again), shown=(conference,)
+        )
 
     # --- an order's notes and substitutions ------------------------------------------------------------------
 
