@@ -117,6 +117,25 @@ class ProgramOffice(Controller):
             track_form=track_form or forms.track_form(),
         )
 
+    async def _added(
+        self,
+        db: AsyncSession,
+        actor: Principal,
+        conference: Conference,
+        change: Change,
+        *,
+        done: str,
+        **shown_again: Any,
+    ) -> Page:
+        """Adds a room or a track; a refused one shows the page again with its form as typed."""
+
+        def refused(error: str, status: int) -> Awaitable[Template]:
+            return self._places(db, actor, conference, error=error, status=status, **shown_again)
+
+        return await save_or_refuse(
+            db, change, then=program_url(conference, "", done), refused=refused, shown=(conference,)
+        )
+
     @get("/", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-program")
     async def places(
         self,
@@ -142,12 +161,7 @@ class ProgramOffice(Controller):
             data = forms.read(forms.room_values(typed), RoomIn)
             await program.create_room(db_session, conference=conference, data=data, actor=actor)
 
-        def refused(error: str, status: int) -> Awaitable[Template]:
-            return self._places(db_session, actor, conference, room_form=typed, error=error, status=status)
-
-        return await save_or_refuse(
-            db_session, create, then=program_url(conference, "", "room"), refused=refused, shown=(conference,)
-        )
+        return await self._added(db_session, actor, conference, create, done="room", room_form=typed)
 
     @get("/rooms/{room_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML)
     async def edit_room(
@@ -223,12 +237,7 @@ class ProgramOffice(Controller):
             data = forms.read(forms.track_values(typed, new=True), TrackIn)
             await program.create_track(db_session, conference=conference, data=data, actor=actor)
 
-        def refused(error: str, status: int) -> Awaitable[Template]:
-            return self._places(db_session, actor, conference, track_form=typed, error=error, status=status)
-
-        return await save_or_refuse(
-            db_session, create, then=program_url(conference, "", "track"), refused=refused, shown=(conference,)
-        )
+        return await self._added(db_session, actor, conference, create, done="track", track_form=typed)
 
     @get("/tracks/{track_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML)
     async def edit_track(
