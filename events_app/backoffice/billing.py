@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.backoffice.forms import save_or_refuse
+from events_app.backoffice.forms import save_or_refuse, typed_fields
 from events_app.backoffice.pages import ORGANIZERS
 from events_app.conferences.models import Conference
 from events_app.payments import billing
@@ -62,7 +62,7 @@ async def _save(
     request: Request[Any, Any, Any], db: AsyncSession, *, principal: Principal, conference: Conference | None
 ) -> Template | Redirect:
     raw = await request.form()
-    typed = {f: str(raw.get(f, "")).strip()[:1000] for f in FIELDS}
+    typed = typed_fields(raw, FIELDS, longest=1000)
 
     async def save() -> None:
         data = msgspec.convert(typed, BillingProfileIn)

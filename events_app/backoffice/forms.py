@@ -9,7 +9,7 @@ optional field clears it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, TypeVar
@@ -40,6 +40,12 @@ REQUIRED = {"member_price", "non_member_price"}
 Change = Callable[[], Awaitable[object]]
 Refused = Callable[[str, int], Awaitable[Template]]
 Made = TypeVar("Made")
+
+
+def typed_fields(form: Mapping[str, Any], names: Iterable[str], *, longest: int | None = None) -> dict[str, str]:
+    """The form's named fields as typed (absent, or a box left unticked: empty), trimmed, and cut at
+    ``longest`` characters where a page bounds what it reads before the service's own limits."""
+    return {name: str(form.get(name, "")).strip()[:longest] for name in names}
 
 
 def reason(exc: Exception) -> str:

@@ -27,7 +27,7 @@ from events_app.accounts.models import ROLE_WORDS, Role, User
 from events_app.accounts.schemas import UserIn
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
-from events_app.backoffice.forms import chosen_id, confirm_then, reason
+from events_app.backoffice.forms import chosen_id, confirm_then, reason, typed_fields
 from events_app.backoffice.pages import ORGANIZERS
 from events_app.conferences import service as conferences
 from events_app.core.errors import DomainError
@@ -49,10 +49,6 @@ TOKEN_ZONE = ZoneInfo("UTC")
 class SignInForm(msgspec.Struct):
     change: Literal["deactivate", "reactivate"]
     confirmed: str = ""
-
-
-def _typed(form: Any, *names: str) -> dict[str, str]:
-    return {name: str(form.get(name, "")).strip()[:320] for name in names}
 
 
 async def _context(db: AsyncSession, principal: Principal, **more: Any) -> dict[str, Any]:
@@ -110,7 +106,7 @@ class PeopleOffice(Controller):
     ) -> Template | Redirect:
         """Adds an organizer or on-site staff member who signs in with the password typed here."""
         form = await request.form()
-        typed = _typed(form, "name", "email", "role")
+        typed = typed_fields(form, ("name", "email", "role"), longest=320)
         try:
             if typed["role"] not in PEOPLE_ROLES:
                 raise ValueError("Choose organizer or on-site staff.")
@@ -134,7 +130,7 @@ class PeopleOffice(Controller):
         actor: NamedDependency[Principal],
     ) -> Template:
         """Issues a token and shows its secret this once: the page is not cached and the secret is not kept."""
-        typed = _typed(await request.form(), "user", "name", "role", "conference", "expires_on")
+        typed = typed_fields(await request.form(), ("user", "name", "role", "conference", "expires_on"), longest=320)
         try:
             if not typed["name"]:
                 raise ValueError("Name the token after what holds it (Door 3 scanner, badge printer script).")

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import allow
 from events_app.accounts.service import Principal
 from events_app.backoffice import program_forms as forms
-from events_app.backoffice.forms import Change, Refused, confirm_then, save_or_refuse
+from events_app.backoffice.forms import Change, Refused, confirm_then, save_or_refuse, typed_fields
 from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference
 from events_app.sessions import checks
@@ -155,7 +155,7 @@ class ProgramOffice(Controller):
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
     ) -> Page:
-        typed = forms.typed(await request.form(), forms.ROOM_FIELDS)
+        typed = typed_fields(await request.form(), forms.ROOM_FIELDS)
 
         async def create() -> None:
             data = forms.read(forms.room_values(typed), RoomIn)
@@ -184,7 +184,7 @@ class ProgramOffice(Controller):
         conference: NamedDependency[Conference],
         room: NamedDependency[Room],
     ) -> Page:
-        typed = forms.typed(await request.form(), forms.ROOM_FIELDS)
+        typed = typed_fields(await request.form(), forms.ROOM_FIELDS)
 
         async def save() -> None:
             data = forms.read(forms.room_values(typed), RoomPatch)
@@ -231,7 +231,7 @@ class ProgramOffice(Controller):
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
     ) -> Page:
-        typed = forms.typed(await request.form(), forms.TRACK_FIELDS)
+        typed = typed_fields(await request.form(), forms.TRACK_FIELDS)
 
         async def create() -> None:
             data = forms.read(forms.track_values(typed, new=True), TrackIn)
@@ -259,7 +259,7 @@ class ProgramOffice(Controller):
         conference: NamedDependency[Conference],
         track: NamedDependency[Track],
     ) -> Page:
-        typed = forms.typed(await request.form(), forms.TRACK_FIELDS)
+        typed = typed_fields(await request.form(), forms.TRACK_FIELDS)
 
         async def save() -> None:
             data = forms.read(forms.track_values(typed, new=False), TrackPatch)
@@ -404,7 +404,7 @@ class ProgramOffice(Controller):
     ) -> Page:
         """Adds a session with its speakers; its runs are added on its page once it exists."""
         posted = await request.form()
-        typed, rows = forms.typed(posted, forms.SESSION_FIELDS), forms.speaker_rows(posted, None)
+        typed, rows = typed_fields(posted, forms.SESSION_FIELDS), forms.speaker_rows(posted, None)
 
         async def create() -> ProgramSession:
             data = forms.read(forms.session_values(typed, rows, new=True), SessionIn)
@@ -461,7 +461,7 @@ class ProgramOffice(Controller):
         program_session: NamedDependency[ProgramSession],
     ) -> Page:
         posted = await request.form()
-        typed, rows = forms.typed(posted, forms.SESSION_FIELDS), forms.speaker_rows(posted, None)
+        typed, rows = typed_fields(posted, forms.SESSION_FIELDS), forms.speaker_rows(posted, None)
         typed["code"] = program_session.code
 
         async def save() -> None:
@@ -484,7 +484,7 @@ class ProgramOffice(Controller):
         program_session: NamedDependency[ProgramSession],
     ) -> Page:
         """Schedules the session in a room at a time (once more, for a session that runs twice)."""
-        typed = forms.typed(await request.form(), forms.RUN_FIELDS)
+        typed = typed_fields(await request.form(), forms.RUN_FIELDS)
 
         async def add() -> None:
             data = forms.read(forms.run_values(typed), RunIn)
@@ -504,7 +504,7 @@ class ProgramOffice(Controller):
         run: NamedDependency[SessionRun],
     ) -> Page:
         """Moves a run to another room or time; it keeps its id, so calendars move it rather than add one."""
-        typed = forms.typed(await request.form(), forms.RUN_FIELDS)
+        typed = typed_fields(await request.form(), forms.RUN_FIELDS)
 
         async def move() -> None:
             data = forms.read(forms.run_values(typed), RunPatch)

@@ -32,11 +32,6 @@ CHECKBOXES = {"accessible", "off_site"}
 SPARE_SPEAKER_ROWS = 2
 
 
-def typed(form: Mapping[str, Any], fields: tuple[str, ...]) -> Form:
-    """The named fields as posted, stripped; a box left unticked is posted as nothing."""
-    return {name: str(form.get(name, "")).strip() for name in fields}
-
-
 def read(values: Mapping[str, Any], shape: type[S]) -> S:
     """``values`` as ``shape``; ``ValueError`` with msgspec's own words on which field is wrong."""
     try:

@@ -32,6 +32,7 @@ from events_app.backoffice.forms import (
     dollars,
     optional_moment,
     save_or_refuse,
+    typed_fields,
     wall_clock,
 )
 from events_app.backoffice.pages import ORGANIZERS, act_on_order
@@ -45,17 +46,18 @@ from events_app.registration.schemas import PolicyIn, PromoCodeIn, PromoCodePatc
 from events_app.settings import Settings
 
 Form = dict[str, Any]
+# Where a typed field is cut before the service reads it: above every field's own limit, so the service
+# still says what is too long.
+LONGEST = 4000
+POLICY_FIELDS = ("fee_kind", "fee_value", "full_refund_until", "partial_refund_until", "substitution_until", "notes")
+COMP_FIELDS = ("type", "first_name", "last_name", "email", "organization", "title")
+SUBSTITUTE_FIELDS = ("first_name", "last_name", "email", "badge_name", "title")
 DONE = {
     "code": "The promo code is saved.",
     "disabled": "The promo code is disabled: buyers can no longer use it.",
     "policy": "The cancellation policy is saved.",
     "comp": "The comp is issued and the confirmation mailed.",
 }
-
-
-def _typed(form: FormMultiDict, *names: str) -> Form:
-    """The form's single fields as typed (absent: empty), trimmed and bounded like the API's own limits."""
-    return {name: str(form.get(name, "")).strip()[:4000] for name in names}
 
 
 def _amount(kind: str, text: str, *, what: str) -> int:
@@ -96,7 +98,7 @@ CODE_FIELDS = ("code", "description", "kind", "value", "max_uses", "valid_from",
 
 def _code_typed(form: FormMultiDict) -> Form:
     """The promo-code form as typed, with the registration types it is for."""
-    return _typed(form, *CODE_FIELDS) | {"types": form.getall("types", [])}
+    return typed_fields(form, CODE_FIELDS, longest=LONGEST) | {"types": form.getall("types", [])}
 
 
 def _code_form(code: PromoCode, zone: ZoneInfo) -> Form:
@@ -303,10 +305,7 @@ class RegistrationOffice(Controller):
         conference: NamedDependency[Conference],
     ) -> Template | Redirect:
         """Saves the policy; it applies to cancellations from now on, never to refunds already made."""
-        typed = _typed(
-            await request.form(),
-            "fee_kind", "fee_value", "full_refund_until", "partial_refund_until", "substitution_until", "notes",
-        )  # fmt: skip
+        typed = typed_fields(await request.form(), POLICY_FIELDS, longest=LONGEST)
 
         async def save() -> None:
             fields = {
@@ -361,7 +360,7 @@ class RegistrationOffice(Controller):
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
     ) -> Template | Redirect:
-        typed = _typed(await request.form(), "type", "first_name", "last_name", "email", "organization", "title")
+        typed = typed_fields(await request.form(), COMP_FIELDS, longest=LONGEST)
 
         async def issue() -> Attendee:
             person = msgspec.convert({k: typed[k] for k in ("first_name", "last_name", "email", "title")}, SubstituteIn)
@@ -450,7 +449,7 @@ class RegistrationOffice(Controller):
         attendee_id: FromPath[uuid.UUID],
     ) -> Template | Redirect:
         """Hands the registration to the colleague; the form itself is the confirmation, as it says what ends."""
-        typed = _typed(await request.form(), "first_name", "last_name", "email", "badge_name", "title")
+        typed = typed_fields(await request.form(), SUBSTITUTE_FIELDS, longest=LONGEST)
         self._substitute_context(conference, actor, order, attendee_id, typed)  # refuses one who cannot be
 
         async def hand_over() -> None:
