@@ -10,7 +10,7 @@ and redirects. A refusal shows the same form again with the reason and what was 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.service import Principal
 from events_app.audit import service as audit
 from events_app.backoffice.forms import (
-    Refused,
     cents_from,
     chosen_id,
     confirm_then,
@@ -77,18 +76,13 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def _page_again(conference: Conference, page: Callable[[], Awaitable[dict[str, Any]]]) -> Refused:
-    """The page again with the reason, once the refused change is rolled back.
+def _page(template: str, principal: Principal, conference: Conference, *, error: str = "", **context: Any) -> Template:
+    """A registration desk page; with ``error``, the refused form again with the reason.
 
-    The page is read only after the rollback: what it shows must not be objects the rollback expired.
+    A refused form's page is drawn only after the rollback: it must not show objects the rollback expired.
     """
-
-    async def refused(error: str, _status: int) -> Template:
-        context = await page()
-        template = context.pop("template")
-        return Template(template, context={"conference": conference, "error": error, **context}, status_code=422)
-
-    return refused
+    context = {"principal": principal, "conference": conference, "error": error, **context}
+    return Template(f"backoffice/{template}.html", context=context, status_code=422 if error else 200)
 
 
 # --- promo codes -------------------------------------------------------------------------------------------
@@ -135,17 +129,25 @@ class RegistrationOffice(Controller):
     dependencies = {"order": Provide(provide_order), "promo_code": Provide(provide_promo_code)}
 
     async def _codes_page(
-        self, db: AsyncSession, *, conference: Conference, principal: Principal, form: Form, done: str = ""
-    ) -> dict[str, Any]:
-        return {
-            "principal": principal,
-            "conference": conference,
-            "codes": await promo.list_codes(db, conference_id=conference.id),
-            "types": await registration.list_types(db, conference_id=conference.id),
-            "form": form,
-            "done": DONE.get(done, ""),
-            "template": "backoffice/promo_codes.html",
-        }
+        self,
+        db: AsyncSession,
+        principal: Principal,
+        conference: Conference,
+        form: Form,
+        *,
+        done: str = "",
+        error: str = "",
+    ) -> Template:
+        return _page(
+            "promo_codes",
+            principal,
+            conference,
+            error=error,
+            codes=await promo.list_codes(db, conference_id=conference.id),
+            types=await registration.list_types(db, conference_id=conference.id),
+            form=form,
+            done=DONE.get(done, ""),
+        )
 
     @get("/promo-codes", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-promo-codes")
     async def promo_codes(
@@ -157,8 +159,7 @@ class RegistrationOffice(Controller):
     ) -> Template:
         """Every promo code with its uses, and the form for a new one."""
         blank = dict.fromkeys(CODE_FIELDS, "") | {"kind": "percent", "types": []}
-        context = await self._codes_page(db_session, conference=conference, principal=actor, form=blank, done=done)
-        return Template(context.pop("template"), context=context)
+        return await self._codes_page(db_session, actor, conference, blank, done=done)
 
     @post("/promo-codes", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def create_promo_code(
@@ -181,13 +182,11 @@ class RegistrationOffice(Controller):
                 db_session, conference=conference, data=msgspec.convert(fields, PromoCodeIn), actor=actor
             )
 
-        async def again() -> dict[str, Any]:
-            return await self._codes_page(db_session, conference=conference, principal=actor, form=typed)
+        def refused(error: str, _status: int) -> Awaitable[Template]:
+            return self._codes_page(db_session, actor, conference, typed, error=error)
 
         then = f"/office/c/{conference.slug}/promo-codes?done=code"
-        return await save_or_refuse(
-            db_session, create, then=then, refused=_page_again(conference, again), shown=(conference,)
-        )
+        return await save_or_refuse(db_session, create, then=then, refused=refused, shown=(conference,))
 
     @get("/promo-codes/{code_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-promo-code")
     async def promo_code(
@@ -197,21 +196,28 @@ class RegistrationOffice(Controller):
         conference: NamedDependency[Conference],
         promo_code: NamedDependency[PromoCode],
     ) -> Template:
-        context = await self._code_context(db_session, conference, actor, promo_code)
-        return Template("backoffice/promo_code.html", context=context)
+        return await self._code_page(db_session, actor, conference, promo_code)
 
-    async def _code_context(
-        self, db: AsyncSession, conference: Conference, principal: Principal, code: PromoCode, form: Form | None = None
-    ) -> dict[str, Any]:
-        return {
-            "principal": principal,
-            "conference": conference,
-            "code": await promo.code_out(db, code),
-            "form": form or _code_form(code, ZoneInfo(conference.timezone)),
-            "types": await registration.list_types(db, conference_id=conference.id),
-            "trail": await audit.trail_of(db, subject_ids=[code.id]),
-            "template": "backoffice/promo_code.html",
-        }
+    async def _code_page(
+        self,
+        db: AsyncSession,
+        principal: Principal,
+        conference: Conference,
+        code: PromoCode,
+        form: Form | None = None,
+        *,
+        error: str = "",
+    ) -> Template:
+        return _page(
+            "promo_code",
+            principal,
+            conference,
+            error=error,
+            code=await promo.code_out(db, code),
+            form=form or _code_form(code, ZoneInfo(conference.timezone)),
+            types=await registration.list_types(db, conference_id=conference.id),
+            trail=await audit.trail_of(db, subject_ids=[code.id]),
+        )
 
     @post("/promo-codes/{code_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def save_promo_code(
@@ -229,10 +235,9 @@ class RegistrationOffice(Controller):
             patch = msgspec.convert(_code_changes(typed, conference.timezone), PromoCodePatch)
             await promo.update_code(db_session, code=promo_code, data=patch, actor=actor)
 
-        async def again() -> dict[str, Any]:
-            return await self._code_context(db_session, conference, actor, promo_code, form=typed)
+        def refused(error: str, _status: int) -> Awaitable[Template]:
+            return self._code_page(db_session, actor, conference, promo_code, typed, error=error)
 
-        refused = _page_again(conference, again)
         then = f"/office/c/{conference.slug}/promo-codes?done=code"
         return await save_or_refuse(db_session, save, then=then, refused=refused, shown=(conference, promo_code))
 
@@ -287,14 +292,7 @@ class RegistrationOffice(Controller):
             "substitution_until": wall_clock(found.substitution_until, zone) if found else "",
             "notes": found.notes if found else "",
         }
-        context = {
-            "principal": actor,
-            "conference": conference,
-            "form": form,
-            "exists": found is not None,
-            "done": DONE.get(done, ""),
-        }
-        return Template("backoffice/policy.html", context=context)
+        return _page("policy", actor, conference, form=form, exists=found is not None, done=DONE.get(done, ""))
 
     @post("/policy", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def save_policy(
@@ -321,13 +319,11 @@ class RegistrationOffice(Controller):
             data = msgspec.convert(fields, PolicyIn)
             await registration.set_policy(db_session, conference_id=conference.id, data=data, actor=actor)
 
-        async def again() -> dict[str, Any]:
-            return {"principal": actor, "form": typed, "exists": True, "template": "backoffice/policy.html"}
+        async def refused(error: str, _status: int) -> Template:
+            return _page("policy", actor, conference, error=error, form=typed, exists=True)
 
         then = f"/office/c/{conference.slug}/policy?done=policy"
-        return await save_or_refuse(
-            db_session, save, then=then, refused=_page_again(conference, again), shown=(conference,)
-        )
+        return await save_or_refuse(db_session, save, then=then, refused=refused, shown=(conference,))
 
     # --- comps -----------------------------------------------------------------------------------------------
 
@@ -341,15 +337,9 @@ class RegistrationOffice(Controller):
         placed: FromQuery[str] = "",
     ) -> Template:
         """Issue a comp to a named person: registered at once, nothing to pay, confirmation mailed."""
-        context = {
-            "principal": actor,
-            "conference": conference,
-            "types": await comps.comp_types(db_session, conference_id=conference.id),
-            "form": {},
-            "done": DONE.get(done, ""),
-            "order_id": placed if done and _is_uuid(placed) else "",
-        }
-        return Template("backoffice/comps.html", context=context)
+        types = await comps.comp_types(db_session, conference_id=conference.id)
+        placed = placed if done and _is_uuid(placed) else ""
+        return _page("comps", actor, conference, types=types, form={}, done=DONE.get(done, ""), order_id=placed)
 
     @post("/comps", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def issue_comp(
@@ -377,16 +367,14 @@ class RegistrationOffice(Controller):
                 actor=actor,
             )
 
-        async def again() -> dict[str, Any]:
+        async def refused(error: str, _status: int) -> Template:
             types = await comps.comp_types(db_session, conference_id=conference.id)
-            return {"principal": actor, "form": typed, "types": types, "template": "backoffice/comps.html"}
+            return _page("comps", actor, conference, error=error, types=types, form=typed)
 
         def issued(attendee: Attendee) -> str:
             return f"/office/c/{conference.slug}/comps?done=comp&placed={attendee.order_id}"
 
-        return await save_or_refuse(
-            db_session, issue, then=issued, refused=_page_again(conference, again), shown=(conference,)
-        )
+        return await save_or_refuse(db_session, issue, then=issued, refused=refused, shown=(conference,))
 
     # --- an order's notes and substitutions ------------------------------------------------------------------
 
@@ -404,20 +392,21 @@ class RegistrationOffice(Controller):
         adding = notes.add_note(db_session, order=order, text=text, actor=actor)
         return await act_on_order(db_session, adding, done="note", conference=conference, principal=actor, order=order)
 
-    def _substitute_context(
-        self, conference: Conference, principal: Principal, order: Order, attendee_id: uuid.UUID, form: Form
-    ) -> dict[str, Any]:
+    def _substitute_page(
+        self,
+        principal: Principal,
+        conference: Conference,
+        order: Order,
+        attendee_id: uuid.UUID,
+        form: Form,
+        *,
+        error: str = "",
+    ) -> Template:
+        """Who takes the attendee's place; refused for anyone but a confirmed attendee of this order."""
         attendee = next((a for a in order.attendees if a.id == attendee_id), None)
         if attendee is None or attendee.status != AttendeeStatus.CONFIRMED:
             raise AttendeeNotSubstitutable("Only a confirmed attendee of this order can be substituted.")
-        return {
-            "principal": principal,
-            "conference": conference,
-            "order": order,
-            "attendee": attendee,
-            "form": form,
-            "template": "backoffice/substitute.html",
-        }
+        return _page("substitute", principal, conference, error=error, order=order, attendee=attendee, form=form)
 
     @get(
         "/orders/{order_id:uuid}/attendees/{attendee_id:uuid}/substitute",
@@ -433,8 +422,7 @@ class RegistrationOffice(Controller):
         attendee_id: FromPath[uuid.UUID],
     ) -> Template:
         """Who takes this attendee's place: a colleague from the same city; the old badge stops working."""
-        context = self._substitute_context(conference, actor, order, attendee_id, {})
-        return Template(context.pop("template"), context=context)
+        return self._substitute_page(actor, conference, order, attendee_id, {})
 
     @post("/orders/{order_id:uuid}/attendees/{attendee_id:uuid}/substitute", opt=ORGANIZERS, status_code=303,
           media_type=MediaType.HTML)  # fmt: skip
@@ -450,7 +438,7 @@ class RegistrationOffice(Controller):
     ) -> Template | Redirect:
         """Hands the registration to the colleague; the form itself is the confirmation, as it says what ends."""
         typed = typed_fields(await request.form(), SUBSTITUTE_FIELDS, longest=LONGEST)
-        self._substitute_context(conference, actor, order, attendee_id, typed)  # refuses one who cannot be
+        self._substitute_page(actor, conference, order, attendee_id, typed)  # refuses one who cannot be
 
         async def hand_over() -> None:
             data = msgspec.convert(typed, SubstituteIn)
@@ -458,9 +446,8 @@ class RegistrationOffice(Controller):
                 db_session, settings=settings, order=order, attendee_id=attendee_id, data=data, actor=actor
             )
 
-        async def again() -> dict[str, Any]:
-            return self._substitute_context(conference, actor, order, attendee_id, typed)
+        async def refused(error: str, _status: int) -> Template:
+            return self._substitute_page(actor, conference, order, attendee_id, typed, error=error)
 
-        refused = _page_again(conference, again)
         then = f"/office/c/{conference.slug}/orders/{order.id}?done=substitute"
         return await save_or_refuse(db_session, hand_over, then=then, refused=refused, shown=(conference, order))
