@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
-from events_app.backoffice.forms import Change, ConfirmForm, confirm_then, save_or_refuse
+from events_app.backoffice.forms import Change, ConfirmForm, confirm_then, office_page, save_or_refuse
 from events_app.checkin import assignments, attendance, badge_prints, people, printing, provisioning, stations
 from events_app.checkin.dependencies import provide_badge_print, provide_holder, provide_station
 from events_app.checkin.models import BadgePrint, PrintStatus, Station, StationKind
@@ -84,33 +84,34 @@ async def _stations_page(
     db: AsyncSession, *, conference: Conference, principal: Principal, done: str = "", error: str = ""
 ) -> Template:
     found = await stations.list_stations(db, conference=conference)
-    context = {
-        "principal": principal,
-        "conference": conference,
-        "section": "stations",
-        "stations": found,
-        "staff": await assignments.staff_at(db, station_ids=[s.id for s in found]),
-        "rooms": await program.list_rooms(db, conference=conference),
-        "kinds": list(StationKind),
-        "done": DONE.get(done, ""),
-        "error": error,
-    }
-    return Template("backoffice/checkin/stations.html", context=context, status_code=422 if error else 200)
+    return office_page(
+        "checkin/stations",
+        principal,
+        conference,
+        error=error,
+        section="stations",
+        stations=found,
+        staff=await assignments.staff_at(db, station_ids=[s.id for s in found]),
+        rooms=await program.list_rooms(db, conference=conference),
+        kinds=list(StationKind),
+        done=DONE.get(done, ""),
+    )
 
 
 async def _station_page(
     db: AsyncSession, *, conference: Conference, principal: Principal, station: Station, done: str = "", error: str = ""
 ) -> Template:
-    context = {
-        "principal": principal,
-        "conference": conference,
-        "section": "stations",
-        "station": station,
-        "staff": (await assignments.staff_at(db, station_ids=[station.id]))[station.id],
-        "done": DONE.get(done, ""),
-        "error": error,
-    }
-    return Template("backoffice/checkin/station.html", context=context, status_code=422 if error else 200)
+    staff = (await assignments.staff_at(db, station_ids=[station.id]))[station.id]
+    return office_page(
+        "checkin/station",
+        principal,
+        conference,
+        error=error,
+        section="stations",
+        station=station,
+        staff=staff,
+        done=DONE.get(done, ""),
+    )
 
 
 async def _badges_page(
@@ -121,26 +122,27 @@ async def _badges_page(
     q: str = "",
     done: str = "",
     error: str = "",
-    status_code: int = 200,
+    status: int | None = None,
 ) -> Template:
     prints = await badge_prints.list_prints(db, conference=conference)
     hits = []
     if len(q.strip()) >= 2:
         hits = await people.lookup(db, conference=conference, text=q.strip()[:100], with_email=True)
-    context = {
-        "principal": principal,
-        "conference": conference,
-        "section": "badges",
-        "prints": prints,
-        "types": await registration.list_types(db, conference_id=conference.id),
-        "q": q,
-        "hits": hits,
+    return office_page(
+        "checkin/badges",
+        principal,
+        conference,
+        error=error,
+        status=status,
+        section="badges",
+        prints=prints,
+        types=await registration.list_types(db, conference_id=conference.id),
+        q=q,
+        hits=hits,
         # The page reloads itself while a print is drawing: progress without a script.
-        "drawing": any(p.status in {PrintStatus.QUEUED, PrintStatus.RUNNING} for p in prints),
-        "done": DONE.get(done, ""),
-        "error": error,
-    }
-    return Template("backoffice/checkin/badges.html", context=context, status_code=status_code)
+        drawing=any(p.status in {PrintStatus.QUEUED, PrintStatus.RUNNING} for p in prints),
+        done=DONE.get(done, ""),
+    )
 
 
 async def _station_confirmed(
@@ -157,8 +159,9 @@ async def _station_confirmed(
     """Asks before a station's device stops (``revoke`` it, or ``retire`` the station); then does it."""
 
     async def ask() -> Template:
-        context = {"principal": actor, "conference": conference, "section": "stations", "station": station}
-        return Template("backoffice/checkin/confirm_station.html", context={**context, "action": action})
+        return office_page(
+            "checkin/confirm_station", actor, conference, section="stations", station=station, action=action
+        )
 
     return await confirm_then(db, data.confirmed, ask=ask, act=act, then=then)
 
@@ -272,14 +275,7 @@ class CheckinOffice(Controller):
             return await _station_page(
                 db_session, conference=conference, principal=actor, station=station, error=exc.detail
             )
-        context = {
-            "principal": actor,
-            "conference": conference,
-            "section": "stations",
-            "station": station,
-            "link": link,
-        }
-        return Template("backoffice/checkin/provision.html", context=context)
+        return office_page("checkin/provision", actor, conference, section="stations", station=station, link=link)
 
     @post("/stations/{station_id:uuid}/staff", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def assign_staff(
@@ -369,7 +365,7 @@ class CheckinOffice(Controller):
             await badge_prints.request_print(db_session, conference=conference, actor=actor, **scope)
 
         def refused(error: str, _status: int) -> Awaitable[Template]:
-            return _badges_page(db_session, conference=conference, principal=actor, error=error, status_code=422)
+            return _badges_page(db_session, conference=conference, principal=actor, error=error)
 
         then = f"/office/c/{conference.slug}/checkin/badges?done=print"
         return await save_or_refuse(db_session, queue, then=then, refused=refused, shown=(conference,))
@@ -397,8 +393,7 @@ class CheckinOffice(Controller):
         """A replacement badge now; a lost one is asked about first, since its old code stops at every door."""
         lost = data.lost == "on"
         if lost and not data.confirmed:
-            context = {"principal": actor, "conference": conference, "section": "badges", "holder": holder}
-            return Template("backoffice/checkin/confirm_lost.html", context={**context, "form": data})
+            return office_page("checkin/confirm_lost", actor, conference, section="badges", holder=holder, form=data)
         try:
             pdf = await printing.reprint(
                 db_session,
@@ -412,7 +407,7 @@ class CheckinOffice(Controller):
         except DomainError as exc:
             await roll_back(db_session, conference)
             return await _badges_page(
-                db_session, conference=conference, principal=actor, error=exc.detail, status_code=exc.status
+                db_session, conference=conference, principal=actor, error=exc.detail, status=exc.status
             )
         await db_session.commit()
         return download(pdf, media_type=PDF, filename="badge.pdf", inline=True)
@@ -426,8 +421,7 @@ class CheckinOffice(Controller):
     ) -> Template:
         """Who attended which sessions, for how long, and the education credit each earned."""
         found = await attendance.conference_reports(db_session, conference=conference)
-        context = {"principal": actor, "conference": conference, "section": "attendance", "reports": found}
-        return Template("backoffice/checkin/attendance.html", context=context)
+        return office_page("checkin/attendance", actor, conference, section="attendance", reports=found)
 
     @get("/attendance.csv", opt=ORGANIZERS, media_type=CSV)
     async def attendance_csv(

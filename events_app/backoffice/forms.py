@@ -19,6 +19,7 @@ import msgspec
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.conferences.schemas import ConferenceIn, ConferencePatch
 from events_app.core.errors import DomainError
@@ -46,6 +47,22 @@ def typed_fields(form: Mapping[str, Any], names: Iterable[str], *, longest: int 
     """The form's named fields as typed (absent, or a box left unticked: empty), trimmed, and cut at
     ``longest`` characters where a page bounds what it reads before the service's own limits."""
     return {name: str(form.get(name, "")).strip()[:longest] for name in names}
+
+
+def office_page(
+    template: str,
+    principal: Principal,
+    conference: Conference | None,
+    /,
+    *,
+    error: str = "",
+    status: int | None = None,
+    **context: Any,
+) -> Template:
+    """A back-office page (``template`` under ``backoffice/``, without ``.html``); with ``error`` it shows a
+    refused form again with the reason, answered 422 unless ``status`` gives the service's own."""
+    context = {"principal": principal, "conference": conference, "error": error, **context}
+    return Template(f"backoffice/{template}.html", context=context, status_code=status or (422 if error else 200))
 
 
 def reason(exc: Exception) -> str:

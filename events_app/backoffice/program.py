@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import allow
 from events_app.accounts.service import Principal
 from events_app.backoffice import program_forms as forms
-from events_app.backoffice.forms import Change, Refused, confirm_then, save_or_refuse, typed_fields
+from events_app.backoffice.forms import Change, Refused, confirm_then, office_page, save_or_refuse, typed_fields
 from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference
 from events_app.sessions import checks
@@ -65,8 +65,7 @@ Page = Template | Redirect
 def program_page(
     template: str, actor: Principal, conference: Conference, /, *, status: int = 200, **context: Any
 ) -> Template:
-    context = {"principal": actor, "conference": conference, "section": "program", **context}
-    return Template(f"backoffice/program/{template}.html", context=context, status_code=status)
+    return office_page(f"program/{template}", actor, conference, section="program", status=status, **context)
 
 
 def program_url(conference: Conference, where: str, done: str) -> str:

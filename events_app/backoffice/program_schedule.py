@@ -156,7 +156,7 @@ class ScheduleOffice(Controller):
         upload = posted.get("file")
         section = str(posted.get("section", ""))
         kind: Section | None = next((s for s in SECTIONS if s == section), None)
-        page: dict[str, Any] = {"sections": SECTIONS, "section": section}
+        page: dict[str, Any] = {"sections": SECTIONS, "chosen": section}
         if not isinstance(upload, UploadFile) or not upload.filename:
             return program_page("import", actor, conference, error="Choose a file to import.", status=422, **page)
         content = await upload.read()

@@ -29,6 +29,7 @@ from events_app.backoffice.forms import (
     chosen_id,
     confirm_then,
     dollars,
+    office_page,
     optional_moment,
     save_or_refuse,
     typed_fields,
@@ -74,15 +75,6 @@ def _is_uuid(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _page(template: str, principal: Principal, conference: Conference, *, error: str = "", **context: Any) -> Template:
-    """A registration desk page; with ``error``, the refused form again with the reason.
-
-    A refused form's page is drawn only after the rollback: it must not show objects the rollback expired.
-    """
-    context = {"principal": principal, "conference": conference, "error": error, **context}
-    return Template(f"backoffice/{template}.html", context=context, status_code=422 if error else 200)
 
 
 # --- promo codes -------------------------------------------------------------------------------------------
@@ -138,7 +130,7 @@ class RegistrationOffice(Controller):
         done: str = "",
         error: str = "",
     ) -> Template:
-        return _page(
+        return office_page(
             "promo_codes",
             principal,
             conference,
@@ -208,7 +200,7 @@ class RegistrationOffice(Controller):
         *,
         error: str = "",
     ) -> Template:
-        return _page(
+        return office_page(
             "promo_code",
             principal,
             conference,
@@ -292,7 +284,7 @@ class RegistrationOffice(Controller):
             "substitution_until": wall_clock(found.substitution_until, zone) if found else "",
             "notes": found.notes if found else "",
         }
-        return _page("policy", actor, conference, form=form, exists=found is not None, done=DONE.get(done, ""))
+        return office_page("policy", actor, conference, form=form, exists=found is not None, done=DONE.get(done, ""))
 
     @post("/policy", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def save_policy(
@@ -320,7 +312,7 @@ class RegistrationOffice(Controller):
             await registration.set_policy(db_session, conference_id=conference.id, data=data, actor=actor)
 
         async def refused(error: str, _status: int) -> Template:
-            return _page("policy", actor, conference, error=error, form=typed, exists=True)
+            return office_page("policy", actor, conference, error=error, form=typed, exists=True)
 
         then = f"/office/c/{conference.slug}/policy?done=policy"
         return await save_or_refuse(db_session, save, then=then, refused=refused, shown=(conference,))
@@ -339,7 +331,7 @@ class RegistrationOffice(Controller):
         """Issue a comp to a named person: registered at once, nothing to pay, confirmation mailed."""
         types = await comps.comp_types(db_session, conference_id=conference.id)
         placed = placed if done and _is_uuid(placed) else ""
-        return _page("comps", actor, conference, types=types, form={}, done=DONE.get(done, ""), order_id=placed)
+        return office_page("comps", actor, conference, types=types, form={}, done=DONE.get(done, ""), order_id=placed)
 
     @post("/comps", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def issue_comp(
@@ -369,7 +361,7 @@ class RegistrationOffice(Controller):
 
         async def refused(error: str, _status: int) -> Template:
             types = await comps.comp_types(db_session, conference_id=conference.id)
-            return _page("comps", actor, conference, error=error, types=types, form=typed)
+            return office_page("comps", actor, conference, error=error, types=types, form=typed)
 
         def issued(attendee: Attendee) -> str:
             return f"/office/c/{conference.slug}/comps?done=comp&placed={attendee.order_id}"
@@ -406,7 +398,7 @@ class RegistrationOffice(Controller):
         attendee = next((a for a in order.attendees if a.id == attendee_id), None)
         if attendee is None or attendee.status != AttendeeStatus.CONFIRMED:
             raise AttendeeNotSubstitutable("Only a confirmed attendee of this order can be substituted.")
-        return _page("substitute", principal, conference, error=error, order=order, attendee=attendee, form=form)
+        return office_page("substitute", principal, conference, error=error, order=order, attendee=attendee, form=form)
 
     @get(
         "/orders/{order_id:uuid}/attendees/{attendee_id:uuid}/substitute",
