@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.backoffice.forms import save_or_refuse, typed_fields
+from events_app.backoffice.forms import office_page, save_or_refuse, typed_fields
 from events_app.backoffice.pages import ORGANIZERS
 from events_app.conferences.models import Conference
 from events_app.payments import billing
@@ -47,15 +47,10 @@ async def _page(
     fallback = None
     if conference is not None and own is None:
         fallback = await billing.get_profile(db, conference_id=None)
-    context = {
-        "principal": principal,
-        "conference": conference,
-        "form": _form(own) if form is None else form,
-        "fallback": fallback,
-        "done": SAVED if done else "",
-        "error": error,
-    }
-    return Template("backoffice/billing.html", context=context, status_code=422 if error else 200)
+    form = _form(own) if form is None else form
+    return office_page(
+        "billing", principal, conference, error=error, form=form, fallback=fallback, done=SAVED if done else ""
+    )
 
 
 async def _save(

@@ -20,6 +20,7 @@ from events_app.backoffice.forms import (
     conference_form,
     conference_in,
     conference_patch,
+    office_page,
     save_or_refuse,
 )
 from events_app.conferences import service as conferences
@@ -37,15 +38,9 @@ DONE = {
 def _form_page(
     principal: Principal, form: ConferenceForm, *, conference: Conference | None = None, error: str = "", done: str = ""
 ) -> Template:
-    context = {
-        "principal": principal,
-        "conference": conference,
-        "section": "details",
-        "form": form,
-        "error": error,
-        "done": DONE.get(done, ""),
-    }
-    return Template("backoffice/conference.html", context=context, status_code=422 if error else 200)
+    return office_page(
+        "conference", principal, conference, error=error, section="details", form=form, done=DONE.get(done, "")
+    )
 
 
 async def _audit(db: AsyncSession, actor: Principal, conference: Conference, action: str) -> None:

@@ -33,6 +33,7 @@ from events_app.backoffice.forms import (
     Change,
     TypeForm,
     cents_from,
+    office_page,
     reason,
     save_or_refuse,
     type_form,
@@ -126,21 +127,21 @@ async def _order_page(
     money = OrderMoney(await payments.payments_for(db, purpose=ORDER_PURPOSE, reference_id=order.id))
     subjects = [order.id, *(a.id for a in order.attendees), *(p.id for p in money.payments)]
     subjects += [p.invoice.id for p in money.payments if p.invoice is not None]
-    context = {
-        "conference": conference,
-        "principal": principal,
-        "order": order,
-        "money": money,
-        "live_statuses": LIVE_ATTENDEE,
-        "trail": await audit.trail_of(db, subject_ids=subjects),
-        "notes": await notes.notes_on(db, order=order),
-        "mails": await mails_about(db, about_id=order.id),
-        "methods": RECORDED_METHODS,
-        "today": now().astimezone(ZoneInfo(conference.timezone)).date().isoformat(),
-        "error": error,
-        "done": DONE.get(done, ""),
-    }
-    return Template("backoffice/order.html", context=context, status_code=422 if error else 200)
+    return office_page(
+        "order",
+        principal,
+        conference,
+        error=error,
+        order=order,
+        money=money,
+        live_statuses=LIVE_ATTENDEE,
+        trail=await audit.trail_of(db, subject_ids=subjects),
+        notes=await notes.notes_on(db, order=order),
+        mails=await mails_about(db, about_id=order.id),
+        methods=RECORDED_METHODS,
+        today=now().astimezone(ZoneInfo(conference.timezone)).date().isoformat(),
+        done=DONE.get(done, ""),
+    )
 
 
 async def _refused(db: AsyncSession, exc: DomainError | ValueError, **page: Any) -> Template:
@@ -168,15 +169,7 @@ def _type_page(
     error: str = "",
 ) -> Template:
     """A registration type's form; a new type's (``registration_type`` None) also asks its kind."""
-    context = {
-        "principal": actor,
-        "conference": conference,
-        "type": registration_type,
-        "form": form,
-        "kinds": list(TypeKind),
-        "error": error,
-    }
-    return Template("backoffice/type.html", context=context, status_code=422 if error else 200)
+    return office_page("type", actor, conference, error=error, type=registration_type, form=form, kinds=list(TypeKind))
 
 
 async def _type_saved(
@@ -495,14 +488,8 @@ def _city_form(city: MemberCity) -> CityForm:
 async def _city_page(
     db: AsyncSession, *, city: MemberCity, form: CityForm, principal: Principal, error: str = ""
 ) -> Template:
-    context = {
-        "principal": principal,
-        "city": city,
-        "form": form,
-        "error": error,
-        "trail": await audit.trail_of(db, subject_ids=[city.id]),
-    }
-    return Template("backoffice/city.html", context=context, status_code=422 if error else 200)
+    trail = await audit.trail_of(db, subject_ids=[city.id])
+    return office_page("city", principal, None, error=error, city=city, form=form, trail=trail)
 
 
 class CityOffice(Controller):
