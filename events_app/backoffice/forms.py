@@ -1,6 +1,6 @@
 """What organizers type into the back office's forms, read as the services' own shapes, and what
-every section does with a form: ask first before anything is taken away, and show a refused form
-again with the reason.
+every section does with a form: ask first before anything is taken away, commit or refuse the change,
+and show a refused form again with the reason on a page drawn the one way (``office_page``).
 
 Amounts are typed in dollars and cents, times in the conference's own time zone; an empty
 optional field clears it.
