@@ -34,15 +34,15 @@ def _day(text: str) -> date | None:
         return None
 
 
-async def audit_context(
+async def audit_page(
     db: AsyncSession,
     request: Request[Any, Any, Any],
     *,
     conference: Conference | None,
     principal: Principal,
     offset: int,
-) -> dict[str, Any]:
-    """The page's entries and filter choices, from the query string as the filter form sends it."""
+) -> Template:
+    """The trail's page: its entries and filter choices, from the query string as the filter form sends it."""
     typed = {
         k: request.query_params.get(k, "").strip()[:320] for k in ("action", "who", "subject", "kind", "from", "to")
     }
@@ -62,7 +62,7 @@ async def audit_context(
         offset=offset,
     )
     actions = await audit.actions_recorded(db, conference_id=conference_id)
-    return {
+    context = {
         "principal": principal,
         "conference": conference,
         "zone": zone.key,
@@ -73,6 +73,7 @@ async def audit_context(
         "kinds": sorted({a.partition(".")[0] + "." for a in actions}),
         "subject_types": await audit.subject_types_recorded(db, conference_id=conference_id),
     }
+    return Template("backoffice/audit.html", context=context)
 
 
 class AssociationAudit(Controller):
@@ -88,8 +89,7 @@ class AssociationAudit(Controller):
         offset: Offset = 0,
     ) -> Template:
         """Every audited change of every conference and of the association itself, newest first."""
-        context = await audit_context(db_session, request, conference=None, principal=actor, offset=offset)
-        return Template("backoffice/audit.html", context=context)
+        return await audit_page(db_session, request, conference=None, principal=actor, offset=offset)
 
 
 class ConferenceAudit(Controller):
@@ -106,5 +106,4 @@ class ConferenceAudit(Controller):
         offset: Offset = 0,
     ) -> Template:
         """The conference's audit trail, newest first."""
-        context = await audit_context(db_session, request, conference=conference, principal=actor, offset=offset)
-        return Template("backoffice/audit.html", context=context)
+        return await audit_page(db_session, request, conference=conference, principal=actor, offset=offset)

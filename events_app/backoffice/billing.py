@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.backoffice.forms import save_or_refuse
+from events_app.backoffice.forms import office_page, save_or_refuse, typed_fields
 from events_app.backoffice.pages import ORGANIZERS
 from events_app.conferences.models import Conference
 from events_app.payments import billing
@@ -33,19 +33,31 @@ def _form(profile: BillingProfile | None) -> dict[str, str]:
 
 
 async def _page(
-    db: AsyncSession, *, principal: Principal, conference: Conference | None, form: dict[str, str], **more: Any
-) -> dict[str, Any]:
+    db: AsyncSession,
+    *,
+    principal: Principal,
+    conference: Conference | None,
+    form: dict[str, str] | None = None,
+    done: str = "",
+    error: str = "",
+) -> Template:
+    """The profile's page: the form as saved (or as typed, when refused), and for a conference without
+    a profile of its own, the association's that its invoices print instead."""
+    own = await billing.get_profile(db, conference_id=conference.id if conference else None)
     fallback = None
-    if conference is not None and await billing.get_profile(db, conference_id=conference.id) is None:
+    if conference is not None and own is None:
         fallback = await billing.get_profile(db, conference_id=None)
-    return {"principal": principal, "conference": conference, "form": form, "fallback": fallback, **more}
+    form = _form(own) if form is None else form
+    return office_page(
+        "billing", principal, conference, error=error, form=form, fallback=fallback, done=SAVED if done else ""
+    )
 
 
 async def _save(
     request: Request[Any, Any, Any], db: AsyncSession, *, principal: Principal, conference: Conference | None
 ) -> Template | Redirect:
     raw = await request.form()
-    typed = {f: str(raw.get(f, "")).strip()[:1000] for f in FIELDS}
+    typed = typed_fields(raw, FIELDS, longest=1000)
 
     async def save() -> None:
         data = msgspec.convert(typed, BillingProfileIn)
@@ -53,8 +65,7 @@ async def _save(
         await billing.set_profile(db, conference_id=conference_id, data=data, actor=principal)
 
     async def refused(error: str, _status: int) -> Template:
-        context = await _page(db, principal=principal, conference=conference, form=typed, error=error)
-        return Template("backoffice/billing.html", context=context, status_code=422)
+        return await _page(db, principal=principal, conference=conference, form=typed, error=error)
 
     where = f"/office/c/{conference.slug}/billing" if conference else "/office/billing"
     shown = (conference,) if conference is not None else ()
@@ -70,11 +81,7 @@ class AssociationBilling(Controller):
         self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Principal], done: FromQuery[str] = ""
     ) -> Template:
         """The association's profile, printed on the invoices of every conference without one of its own."""
-        found = await billing.get_profile(db_session, conference_id=None)
-        context = await _page(
-            db_session, principal=actor, conference=None, form=_form(found), done=SAVED if done else ""
-        )
-        return Template("backoffice/billing.html", context=context)
+        return await _page(db_session, principal=actor, conference=None, done=done)
 
     @post("/", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def save(
@@ -99,11 +106,7 @@ class ConferenceBilling(Controller):
         done: FromQuery[str] = "",
     ) -> Template:
         """The conference's own profile; until it has one, its invoices print the association's."""
-        found = await billing.get_profile(db_session, conference_id=conference.id)
-        context = await _page(
-            db_session, principal=actor, conference=conference, form=_form(found), done=SAVED if done else ""
-        )
-        return Template("backoffice/billing.html", context=context)
+        return await _page(db_session, principal=actor, conference=conference, done=done)
 
     @post("/", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def save(

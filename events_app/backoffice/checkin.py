@@ -11,7 +11,8 @@ dashboard. Every change goes through the check-in services, which audit it.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable
+from functools import partial
 from typing import Annotated, Any
 
 import msgspec
@@ -24,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
-from events_app.backoffice.forms import ConfirmForm, confirm_then, save_or_refuse
+from events_app.backoffice.forms import Change, ConfirmForm, confirm_then, office_page, save_or_refuse
 from events_app.checkin import assignments, attendance, badge_prints, people, printing, provisioning, stations
 from events_app.checkin.dependencies import provide_badge_print, provide_holder, provide_station
 from events_app.checkin.models import BadgePrint, PrintStatus, Station, StationKind
@@ -83,33 +84,34 @@ async def _stations_page(
     db: AsyncSession, *, conference: Conference, principal: Principal, done: str = "", error: str = ""
 ) -> Template:
     found = await stations.list_stations(db, conference=conference)
-    context = {
-        "principal": principal,
-        "conference": conference,
-        "section": "stations",
-        "stations": found,
-        "staff": await assignments.staff_at(db, station_ids=[s.id for s in found]),
-        "rooms": await program.list_rooms(db, conference=conference),
-        "kinds": list(StationKind),
-        "done": DONE.get(done, ""),
-        "error": error,
-    }
-    return Template("backoffice/checkin/stations.html", context=context, status_code=422 if error else 200)
+    return office_page(
+        "checkin/stations",
+        principal,
+        conference,
+        error=error,
+        section="stations",
+        stations=found,
+        staff=await assignments.staff_at(db, station_ids=[s.id for s in found]),
+        rooms=await program.list_rooms(db, conference=conference),
+        kinds=list(StationKind),
+        done=DONE.get(done, ""),
+    )
 
 
 async def _station_page(
     db: AsyncSession, *, conference: Conference, principal: Principal, station: Station, done: str = "", error: str = ""
 ) -> Template:
-    context = {
-        "principal": principal,
-        "conference": conference,
-        "section": "stations",
-        "station": station,
-        "staff": (await assignments.staff_at(db, station_ids=[station.id]))[station.id],
-        "done": DONE.get(done, ""),
-        "error": error,
-    }
-    return Template("backoffice/checkin/station.html", context=context, status_code=422 if error else 200)
+    staff = (await assignments.staff_at(db, station_ids=[station.id]))[station.id]
+    return office_page(
+        "checkin/station",
+        principal,
+        conference,
+        error=error,
+        section="stations",
+        station=station,
+        staff=staff,
+        done=DONE.get(done, ""),
+    )
 
 
 async def _badges_page(
@@ -120,38 +122,48 @@ async def _badges_page(
     q: str = "",
     done: str = "",
     error: str = "",
-    status_code: int = 200,
+    status: int | None = None,
 ) -> Template:
     prints = await badge_prints.list_prints(db, conference=conference)
     hits = []
     if len(q.strip()) >= 2:
         hits = await people.lookup(db, conference=conference, text=q.strip()[:100], with_email=True)
-    context = {
-        "principal": principal,
-        "conference": conference,
-        "section": "badges",
-        "prints": prints,
-        "types": await registration.list_types(db, conference_id=conference.id),
-        "q": q,
-        "hits": hits,
+    return office_page(
+        "checkin/badges",
+        principal,
+        conference,
+        error=error,
+        status=status,
+        section="badges",
+        prints=prints,
+        types=await registration.list_types(db, conference_id=conference.id),
+        q=q,
+        hits=hits,
         # The page reloads itself while a print is drawing: progress without a script.
-        "drawing": any(p.status in {PrintStatus.QUEUED, PrintStatus.RUNNING} for p in prints),
-        "done": DONE.get(done, ""),
-        "error": error,
-    }
-    return Template("backoffice/checkin/badges.html", context=context, status_code=status_code)
+        drawing=any(p.status in {PrintStatus.QUEUED, PrintStatus.RUNNING} for p in prints),
+        done=DONE.get(done, ""),
+    )
 
 
-def _confirm_station(
-    actor: Principal, conference: Conference, station: Station, action: str
-) -> Callable[[], Awaitable[Template]]:
-    """The question asked before a station's device stops: ``revoke`` it, or ``retire`` the station."""
+async def _station_confirmed(
+    db: AsyncSession,
+    data: ConfirmForm,
+    actor: Principal,
+    conference: Conference,
+    station: Station,
+    action: str,
+    *,
+    act: Change,
+    then: str,
+) -> Template | Redirect:
+    """Asks before a station's device stops (``revoke`` it, or ``retire`` the station); then does it."""
 
     async def ask() -> Template:
-        context = {"principal": actor, "conference": conference, "section": "stations", "station": station}
-        return Template("backoffice/checkin/confirm_station.html", context={**context, "action": action})
+        return office_page(
+            "checkin/confirm_station", actor, conference, section="stations", station=station, action=action
+        )
 
-    return ask
+    return await confirm_then(db, data.confirmed, ask=ask, act=act, then=then)
 
 
 async def _print_scope(db: AsyncSession, *, conference: Conference, form: PrintForm) -> dict[str, uuid.UUID | None]:
@@ -208,27 +220,33 @@ class CheckinOffice(Controller):
         conference: NamedDependency[Conference],
         data: URLEncodedBody[StationForm],
     ) -> Template | Redirect:
-        try:
-            station_in = msgspec.convert(
-                {
-                    "name": data.name.strip(),
-                    "kind": data.kind,
-                    "room_id": data.room_id.strip() or None,
-                    "allow_unpaid": data.allow_unpaid == "on",
-                },
-                StationIn,
-            )
+        """Adds a station; its page then offers the QR code that sets up its device."""
+
+        async def add() -> Station:
+            fields = {
+                "name": data.name.strip(),
+                "kind": data.kind,
+                "room_id": data.room_id.strip() or None,
+                "allow_unpaid": data.allow_unpaid == "on",
+            }
+            try:
+                station_in = msgspec.convert(fields, StationIn)
+            except msgspec.ValidationError:
+                raise ValueError(
+                    "Name the station (up to 120 characters), choose its kind and, for a session room, its room."
+                ) from None
             station, _token = await stations.create_station(
                 db_session, conference=conference, data=station_in, actor=actor
             )
-        except msgspec.ValidationError:
-            error = "Name the station (up to 120 characters), choose its kind and, for a session room, its room."
-            return await _stations_page(db_session, conference=conference, principal=actor, error=error)
-        except DomainError as exc:
-            await roll_back(db_session, conference)
-            return await _stations_page(db_session, conference=conference, principal=actor, error=exc.detail)
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/checkin/stations/{station.id}?done=station", status_code=303)
+            return station
+
+        def refused(error: str, _status: int) -> Awaitable[Template]:
+            return _stations_page(db_session, conference=conference, principal=actor, error=error)
+
+        def added(station: Station) -> str:
+            return f"/office/c/{conference.slug}/checkin/stations/{station.id}?done=station"
+
+        return await save_or_refuse(db_session, add, then=added, refused=refused, shown=(conference,))
 
     @get("/stations/{station_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-station")
     async def station_detail(
@@ -257,14 +275,7 @@ class CheckinOffice(Controller):
             return await _station_page(
                 db_session, conference=conference, principal=actor, station=station, error=exc.detail
             )
-        context = {
-            "principal": actor,
-            "conference": conference,
-            "section": "stations",
-            "station": station,
-            "link": link,
-        }
-        return Template("backoffice/checkin/provision.html", context=context)
+        return office_page("checkin/provision", actor, conference, section="stations", station=station, link=link)
 
     @post("/stations/{station_id:uuid}/staff", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def assign_staff(
@@ -309,13 +320,9 @@ class CheckinOffice(Controller):
         data: URLEncodedBody[ConfirmForm],
     ) -> Template | Redirect:
         """Asks first; then the station's device stops working at once (a lost phone)."""
-
-        async def revoke() -> None:
-            await stations.revoke_station_token(db_session, station=station, actor=actor)
-
-        ask = _confirm_station(actor, conference, station, "revoke")
+        revoke = partial(stations.revoke_station_token, db_session, station=station, actor=actor)
         then = f"/office/c/{conference.slug}/checkin/stations/{station.id}?done=revoked"
-        return await confirm_then(db_session, data.confirmed, ask=ask, act=revoke, then=then)
+        return await _station_confirmed(db_session, data, actor, conference, station, "revoke", act=revoke, then=then)
 
     @post("/stations/{station_id:uuid}/retire", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def retire(
@@ -327,13 +334,9 @@ class CheckinOffice(Controller):
         data: URLEncodedBody[ConfirmForm],
     ) -> Template | Redirect:
         """Asks first; then the station leaves use, its device stops, and its scans stay on record."""
-
-        async def retire() -> None:
-            await stations.retire_station(db_session, station=station, actor=actor)
-
-        ask = _confirm_station(actor, conference, station, "retire")
+        retire = partial(stations.retire_station, db_session, station=station, actor=actor)
         then = f"/office/c/{conference.slug}/checkin/stations?done=retired"
-        return await confirm_then(db_session, data.confirmed, ask=ask, act=retire, then=then)
+        return await _station_confirmed(db_session, data, actor, conference, station, "retire", act=retire, then=then)
 
     @get("/badges", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-badges")
     async def badges(
@@ -362,7 +365,7 @@ class CheckinOffice(Controller):
             await badge_prints.request_print(db_session, conference=conference, actor=actor, **scope)
 
         def refused(error: str, _status: int) -> Awaitable[Template]:
-            return _badges_page(db_session, conference=conference, principal=actor, error=error, status_code=422)
+            return _badges_page(db_session, conference=conference, principal=actor, error=error)
 
         then = f"/office/c/{conference.slug}/checkin/badges?done=print"
         return await save_or_refuse(db_session, queue, then=then, refused=refused, shown=(conference,))
@@ -390,8 +393,7 @@ class CheckinOffice(Controller):
         """A replacement badge now; a lost one is asked about first, since its old code stops at every door."""
         lost = data.lost == "on"
         if lost and not data.confirmed:
-            context = {"principal": actor, "conference": conference, "section": "badges", "holder": holder}
-            return Template("backoffice/checkin/confirm_lost.html", context={**context, "form": data})
+            return office_page("checkin/confirm_lost", actor, conference, section="badges", holder=holder, form=data)
         try:
             pdf = await printing.reprint(
                 db_session,
@@ -405,7 +407,7 @@ class CheckinOffice(Controller):
         except DomainError as exc:
             await roll_back(db_session, conference)
             return await _badges_page(
-                db_session, conference=conference, principal=actor, error=exc.detail, status_code=exc.status
+                db_session, conference=conference, principal=actor, error=exc.detail, status=exc.status
             )
         await db_session.commit()
         return download(pdf, media_type=PDF, filename="badge.pdf", inline=True)
@@ -419,8 +421,7 @@ class CheckinOffice(Controller):
     ) -> Template:
         """Who attended which sessions, for how long, and the education credit each earned."""
         found = await attendance.conference_reports(db_session, conference=conference)
-        context = {"principal": actor, "conference": conference, "section": "attendance", "reports": found}
-        return Template("backoffice/checkin/attendance.html", context=context)
+        return office_page("checkin/attendance", actor, conference, section="attendance", reports=found)
 
     @get("/attendance.csv", opt=ORGANIZERS, media_type=CSV)
     async def attendance_csv(

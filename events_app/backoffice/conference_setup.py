@@ -20,13 +20,12 @@ from events_app.backoffice.forms import (
     conference_form,
     conference_in,
     conference_patch,
-    reason,
+    office_page,
     save_or_refuse,
 )
 from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference, ConferenceStatus
 from events_app.conferences.schemas import ConferencePatch
-from events_app.core.errors import DomainError
 
 ORGANIZERS = allow()
 DONE = {
@@ -39,15 +38,9 @@ DONE = {
 def _form_page(
     principal: Principal, form: ConferenceForm, *, conference: Conference | None = None, error: str = "", done: str = ""
 ) -> Template:
-    context = {
-        "principal": principal,
-        "conference": conference,
-        "section": "details",
-        "form": form,
-        "error": error,
-        "done": DONE.get(done, ""),
-    }
-    return Template("backoffice/conference.html", context=context, status_code=422 if error else 200)
+    return office_page(
+        "conference", principal, conference, error=error, section="details", form=form, done=DONE.get(done, "")
+    )
 
 
 async def _audit(db: AsyncSession, actor: Principal, conference: Conference, action: str) -> None:
@@ -73,14 +66,19 @@ class NewConference(Controller):
         data: URLEncodedBody[ConferenceForm],
     ) -> Template | Redirect:
         """Creates the conference as a draft; its slug is in every address that belongs to it from now on."""
-        try:
+
+        async def create() -> Conference:
             conference = await conferences.create_conference(db_session, data=conference_in(data))
-        except (DomainError, ValueError) as exc:
-            await db_session.rollback()
-            return _form_page(actor, data, error=reason(exc))
-        await _audit(db_session, actor, conference, "created")
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/details?done=created", status_code=303)
+            await _audit(db_session, actor, conference, "created")
+            return conference
+
+        async def refused(error: str, _status: int) -> Template:
+            return _form_page(actor, data, error=error)
+
+        def created(conference: Conference) -> str:
+            return f"/office/c/{conference.slug}/details?done=created"
+
+        return await save_or_refuse(db_session, create, then=created, refused=refused)
 
 
 class ConferenceDetails(Controller):

@@ -31,8 +31,10 @@ from events_app.backoffice.forms import (
     ConfirmForm,
     Refused,
     cents_from,
+    chosen_id,
     dollars,
     local_moment,
+    office_page,
     save_or_refuse,
     whole_number,
 )
@@ -153,10 +155,7 @@ def _window_in(form: WindowForm, timezone: str) -> WindowIn:
         "opens_at": local_moment(form.opens_at, timezone, "when the window opens"),
     }
     if form.who == "tier":
-        try:
-            fields["tier_id"] = uuid.UUID(form.tier_id)
-        except ValueError:
-            raise ValueError("Choose the tier this window opens to.") from None
+        fields["tier_id"] = chosen_id(form.tier_id, "Choose the tier this window opens to.")
     elif form.who == "points":
         fields["min_points"] = whole_number(form.min_points, "least number of points")
     return msgspec.convert(fields, WindowIn)
@@ -172,17 +171,17 @@ async def _expo_page(
     error: str = "",
 ) -> Template:
     settings = await rules.expo_settings(db, conference=conference)
-    context = {
-        "principal": principal,
-        "conference": conference,
-        "section": "expo",
-        "form": form or _settings_form(settings, conference.timezone),
-        "windows": await rules.list_windows(db, conference=conference),
-        "tiers": {t.id: t for t in await partners.list_tiers(db)},
-        "done": DONE.get(done, ""),
-        "error": error,
-    }
-    return Template("backoffice/expo/expo.html", context=context, status_code=422 if error else 200)
+    return office_page(
+        "expo/expo",
+        principal,
+        conference,
+        error=error,
+        section="expo",
+        form=form or _settings_form(settings, conference.timezone),
+        windows=await rules.list_windows(db, conference=conference),
+        tiers={t.id: t for t in await partners.list_tiers(db)},
+        done=DONE.get(done, ""),
+    )
 
 
 async def _floor_page(
@@ -197,36 +196,36 @@ async def _floor_page(
     halls = await floorplan.list_halls(db, conference=conference)
     views = await floorplan.booth_views(db, conference=conference)
     drawings = await drawing.draw_halls(db, conference=conference, halls=halls, views=views, standalone=False)
-    context = {
-        "principal": principal,
-        "conference": conference,
-        "section": "expo",
-        "drawings": list(zip(halls, drawings, strict=True)),
-        "svg_style": drawing.SVG_STYLE,
-        "views": views,
-        "errors": errors or [],
-        "text": text,
-        "done": DONE.get(done, ""),
-    }
-    return Template("backoffice/expo/floor_plan.html", context=context, status_code=422 if errors else 200)
+    return office_page(
+        "expo/floor_plan",
+        principal,
+        conference,
+        status=422 if errors else 200,
+        section="expo",
+        drawings=list(zip(halls, drawings, strict=True)),
+        svg_style=drawing.SVG_STYLE,
+        views=views,
+        errors=errors or [],
+        text=text,
+        done=DONE.get(done, ""),
+    )
 
 
 async def _bookings_page(
     db: AsyncSession, *, conference: Conference, principal: Principal, done: str = "", error: str = ""
 ) -> Template:
     found = await bookings.list_bookings(db, conference=conference, partner=None)
-    views = await floorplan.booth_views(db, conference=conference)
-    context = {
-        "principal": principal,
-        "conference": conference,
-        "section": "expo",
-        "bookings": found,
-        "live": {b.id for b in found if bookings.booking_is_live(b)},
-        "views": views,
-        "done": DONE.get(done, ""),
-        "error": error,
-    }
-    return Template("backoffice/expo/bookings.html", context=context, status_code=422 if error else 200)
+    return office_page(
+        "expo/bookings",
+        principal,
+        conference,
+        error=error,
+        section="expo",
+        bookings=found,
+        live={b.id for b in found if bookings.booking_is_live(b)},
+        views=await floorplan.booth_views(db, conference=conference),
+        done=DONE.get(done, ""),
+    )
 
 
 class ExpoOffice(Controller):
@@ -303,8 +302,7 @@ class ExpoOffice(Controller):
             (w for w in await rules.list_windows(db_session, conference=conference) if w.id == window_id), None
         )
         if window is not None and not data.confirmed:
-            context = {"principal": actor, "conference": conference, "section": "expo", "window": window}
-            return Template("backoffice/expo/confirm_window.html", context=context)
+            return office_page("expo/confirm_window", actor, conference, section="expo", window=window)
         await rules.delete_window(db_session, conference=conference, window_id=window_id, actor=actor)
         await db_session.commit()
         return Redirect(f"/office/c/{conference.slug}/expo?done=window-deleted", status_code=303)
@@ -404,14 +402,8 @@ class ExpoOffice(Controller):
     ) -> Template:
         """Which partner to place in this booth, and at what price (one form per booth keeps the list light)."""
         [view] = await floorplan.booth_views(db_session, conference=conference, booth_id=booth.id)
-        context = {
-            "principal": actor,
-            "conference": conference,
-            "section": "expo",
-            "view": view,
-            "partners": [p for p in await partners.list_partners(db_session) if p.active],
-        }
-        return Template("backoffice/expo/assign.html", context=context)
+        active = [p for p in await partners.list_partners(db_session) if p.active]
+        return office_page("expo/assign", actor, conference, section="expo", view=view, partners=active)
 
     @post("/booths/{booth_id:uuid}/assign", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def assign(
@@ -425,10 +417,7 @@ class ExpoOffice(Controller):
         """Places a partner in a free booth as a confirmed booking, at the booth's price unless another is typed."""
 
         async def place() -> None:
-            try:
-                partner_id = uuid.UUID(data.partner_id)
-            except ValueError:
-                raise ValueError("Choose the partner to place in the booth.") from None
+            partner_id = chosen_id(data.partner_id, "Choose the partner to place in the booth.")
             await placement.assign_booth(
                 db_session,
                 conference=conference,
@@ -450,15 +439,8 @@ class ExpoOffice(Controller):
         booking: NamedDependency[BoothBooking],
     ) -> Template:
         """The free booths a booking may move to."""
-        views = await floorplan.booth_views(db_session, conference=conference)
-        context = {
-            "principal": actor,
-            "conference": conference,
-            "section": "expo",
-            "booking": booking,
-            "free": [v for v in views if v.status == "available"],
-        }
-        return Template("backoffice/expo/move.html", context=context)
+        free = [v for v in await floorplan.booth_views(db_session, conference=conference) if v.status == "available"]
+        return office_page("expo/move", actor, conference, section="expo", booking=booking, free=free)
 
     @post("/bookings/{booking_id:uuid}/move", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def move(
@@ -470,10 +452,7 @@ class ExpoOffice(Controller):
         data: URLEncodedBody[MoveForm],
     ) -> Template | Redirect:
         async def moving() -> None:
-            try:
-                to_id = uuid.UUID(data.booth_id)
-            except ValueError:
-                raise ValueError("Choose the free booth to move the booking to.") from None
+            to_id = chosen_id(data.booth_id, "Choose the free booth to move the booking to.")
             to = await floorplan.get_booth(db_session, conference=conference, booth_id=to_id)
             await placement.move_booking(
                 db_session, conference=conference, booking=booking, to=to, actor=actor, note=data.note.strip()
@@ -494,17 +473,17 @@ class ExpoOffice(Controller):
         """Whose hold or booking ends and what the date bands refund, with the form that goes ahead."""
         quote = await bookings.quote_cancellation(db, conference=conference, booking=booking) if booking else None
         [view] = await floorplan.booth_views(db, conference=conference, booth_id=booth_id)
-        context = {
-            "principal": actor,
-            "conference": conference,
-            "section": "expo",
-            "view": view,
-            "booking": booking,
-            "quote": quote,
-            "action": f"/office/c/{conference.slug}/expo/{action}",
-            "form": data,
-        }
-        return Template("backoffice/expo/confirm_release.html", context=context)
+        return office_page(
+            "expo/confirm_release",
+            actor,
+            conference,
+            section="expo",
+            view=view,
+            booking=booking,
+            quote=quote,
+            action=f"/office/c/{conference.slug}/expo/{action}",
+            form=data,
+        )
 
     async def _ended(
         self,

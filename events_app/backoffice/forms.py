@@ -1,6 +1,6 @@
 """What organizers type into the back office's forms, read as the services' own shapes, and what
-every section does with a form: ask first before anything is taken away, and show a refused form
-again with the reason.
+every section does with a form: ask first before anything is taken away, commit or refuse the change,
+and show a refused form again with the reason on a page drawn the one way (``office_page``).
 
 Amounts are typed in dollars and cents, times in the conference's own time zone; an empty
 optional field clears it.
@@ -8,16 +8,18 @@ optional field clears it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import uuid
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.conferences.schemas import ConferenceIn, ConferencePatch
 from events_app.core.errors import DomainError
@@ -38,6 +40,29 @@ REQUIRED = {"member_price", "non_member_price"}
 # A change to make, and what shows a refused form again given the reason and the status to answer with.
 Change = Callable[[], Awaitable[object]]
 Refused = Callable[[str, int], Awaitable[Template]]
+Made = TypeVar("Made")
+
+
+def typed_fields(form: Mapping[str, Any], names: Iterable[str], *, longest: int | None = None) -> dict[str, str]:
+    """The form's named fields as typed (absent, or a box left unticked: empty), trimmed, and cut at
+    ``longest`` characters where a page bounds what it reads before the service's own limits."""
+    return {name: str(form.get(name, "")).strip()[:longest] for name in names}
+
+
+def office_page(
+    template: str,
+    principal: Principal,
+    conference: Conference | None,
+    /,
+    *,
+    error: str = "",
+    status: int | None = None,
+    **context: Any,
+) -> Template:
+    """A back-office page (``template`` under ``backoffice/``, without ``.html``); with ``error`` it shows a
+    refused form again with the reason, answered 422 unless ``status`` gives the service's own."""
+    context = {"principal": principal, "conference": conference, "error": error, **context}
+    return Template(f"backoffice/{template}.html", context=context, status_code=status or (422 if error else 200))
 
 
 def reason(exc: Exception) -> str:
@@ -56,21 +81,22 @@ def refusal_status(exc: Exception) -> int:
 
 async def save_or_refuse(
     db: AsyncSession,
-    change: Change,
+    change: Callable[[], Awaitable[Made]],
     *,
-    then: str,
+    then: str | Callable[[Made], str],
     refused: Refused,
     shown: tuple[object, ...] = (),
 ) -> Template | Redirect:
-    """Makes the change and commits it before going on to ``then``; a refused one is rolled back and
-    ``refused`` shows the form again with the reason and status (``shown`` are reloaded for it first)."""
+    """Makes the change and commits it before going on to ``then`` (an address, or the address of what
+    the change made); a refused one is rolled back and ``refused`` shows the form again with the reason
+    and status (``shown`` are reloaded for it first)."""
     try:
-        await change()
+        made = await change()
     except (DomainError, ValueError) as exc:
         await roll_back(db, *shown)
         return await refused(reason(exc), refusal_status(exc))
     await db.commit()
-    return Redirect(then, status_code=303)
+    return Redirect(then if isinstance(then, str) else then(made), status_code=303)
 
 
 class ConfirmForm(msgspec.Struct):
@@ -115,6 +141,14 @@ def whole_number(text: str, what: str) -> int:
         raise ValueError(f"The {what} is a whole number.") from None
 
 
+def chosen_id(text: str, refusal: str) -> uuid.UUID:
+    """The id of what was chosen from a list; ``ValueError`` with ``refusal`` when nothing (or no such id) was."""
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise ValueError(refusal) from None
+
+
 def dollars(cents: int | None) -> str:
     return "" if cents is None else f"{cents // 100}.{cents % 100:02d}"
 
@@ -127,7 +161,13 @@ def local_moment(text: str, timezone: str, what: str) -> datetime:
         raise ValueError(f"{text.strip()!r} is not a date and time for {what}.") from None
 
 
-def _local(moment: datetime | None, zone: ZoneInfo) -> str:
+def optional_moment(text: str, timezone: str, what: str) -> datetime | None:
+    """A ``datetime-local`` field that may be left empty, for none."""
+    return local_moment(text, timezone, what) if text.strip() else None
+
+
+def wall_clock(moment: datetime | None, zone: ZoneInfo) -> str:
+    """A moment as a ``datetime-local`` field shows it: the conference's wall clock (empty for none)."""
     return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
 
 
@@ -156,7 +196,7 @@ def type_form(registration_type: RegistrationType, timezone: str) -> TypeForm:
     zone = ZoneInfo(timezone)
     values: dict[str, Any] = {f: dollars(getattr(t, f"{f}_cents")) for f in PRICE_FIELDS}
     for f in TIME_FIELDS:
-        values[f] = _local(getattr(t, f), zone)
+        values[f] = wall_clock(getattr(t, f), zone)
     return TypeForm(
         name=t.name, capacity="" if t.capacity is None else str(t.capacity), active="on" if t.active else "", **values
     )
@@ -171,8 +211,7 @@ def type_patch(form: TypeForm, timezone: str) -> TypePatch:
             raise ValueError(f"The {f.replace('_', ' ')} is required (0 for free).")
         changes[f"{f}_cents"] = cents_from(typed) if typed else None
     for f in TIME_FIELDS:
-        typed = getattr(form, f).strip()
-        changes[f] = local_moment(typed, timezone, f.replace("_", " ")) if typed else None
+        changes[f] = optional_moment(getattr(form, f), timezone, f.replace("_", " "))
     if not form.capacity.strip():
         changes["capacity"] = None
     elif form.capacity.strip().isdigit():
@@ -220,8 +259,8 @@ def conference_form(conference: Conference) -> ConferenceForm:
         venue_address=conference.venue_address,
         starts_on=conference.starts_on.isoformat(),
         ends_on=conference.ends_on.isoformat(),
-        registration_opens_at=_local(conference.registration_opens_at, zone),
-        registration_closes_at=_local(conference.registration_closes_at, zone),
+        registration_opens_at=wall_clock(conference.registration_opens_at, zone),
+        registration_closes_at=wall_clock(conference.registration_closes_at, zone),
         description=conference.description,
         admit_invoiced_members="on" if conference.admit_invoiced_members else "",
     )
@@ -248,8 +287,7 @@ def _conference_fields(form: ConferenceForm) -> dict[str, Any]:
         except ValueError:
             raise ValueError(f"Give the day the conference {f.removesuffix('_on')}.") from None
     for f in ("registration_opens_at", "registration_closes_at"):
-        typed = getattr(form, f).strip()
-        fields[f] = local_moment(typed, timezone, f"when {f.removesuffix('_at').replace('_', ' ')}") if typed else None
+        fields[f] = optional_moment(getattr(form, f), timezone, f"when {f.removesuffix('_at').replace('_', ' ')}")
     return fields
 
 

@@ -29,7 +29,17 @@ from events_app.accounts.access import PUBLIC, allow
 from events_app.accounts.service import Principal
 from events_app.audit import service as audit
 from events_app.backoffice import figures
-from events_app.backoffice.forms import TypeForm, cents_from, reason, save_or_refuse, type_form, type_in, type_patch
+from events_app.backoffice.forms import (
+    Change,
+    TypeForm,
+    cents_from,
+    office_page,
+    reason,
+    save_or_refuse,
+    type_form,
+    type_in,
+    type_patch,
+)
 from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference, MemberCity
 from events_app.conferences.schemas import CityPatch
@@ -117,21 +127,21 @@ async def _order_page(
     money = OrderMoney(await payments.payments_for(db, purpose=ORDER_PURPOSE, reference_id=order.id))
     subjects = [order.id, *(a.id for a in order.attendees), *(p.id for p in money.payments)]
     subjects += [p.invoice.id for p in money.payments if p.invoice is not None]
-    context = {
-        "conference": conference,
-        "principal": principal,
-        "order": order,
-        "money": money,
-        "live_statuses": LIVE_ATTENDEE,
-        "trail": await audit.trail_of(db, subject_ids=subjects),
-        "notes": await notes.notes_on(db, order=order),
-        "mails": await mails_about(db, about_id=order.id),
-        "methods": RECORDED_METHODS,
-        "today": now().astimezone(ZoneInfo(conference.timezone)).date().isoformat(),
-        "error": error,
-        "done": DONE.get(done, ""),
-    }
-    return Template("backoffice/order.html", context=context, status_code=422 if error else 200)
+    return office_page(
+        "order",
+        principal,
+        conference,
+        error=error,
+        order=order,
+        money=money,
+        live_statuses=LIVE_ATTENDEE,
+        trail=await audit.trail_of(db, subject_ids=subjects),
+        notes=await notes.notes_on(db, order=order),
+        mails=await mails_about(db, about_id=order.id),
+        methods=RECORDED_METHODS,
+        today=now().astimezone(ZoneInfo(conference.timezone)).date().isoformat(),
+        done=DONE.get(done, ""),
+    )
 
 
 async def _refused(db: AsyncSession, exc: DomainError | ValueError, **page: Any) -> Template:
@@ -149,6 +159,35 @@ async def act_on_order(db: AsyncSession, action: Awaitable[object], *, done: str
         return await _refused(db, exc, **page)
     await db.commit()
     return Redirect(f"/office/c/{page['conference'].slug}/orders/{page['order'].id}?done={done}", status_code=303)
+
+
+def _type_page(
+    actor: Principal,
+    conference: Conference,
+    registration_type: RegistrationType | None,
+    form: TypeForm,
+    error: str = "",
+) -> Template:
+    """A registration type's form; a new type's (``registration_type`` None) also asks its kind."""
+    return office_page("type", actor, conference, error=error, type=registration_type, form=form, kinds=list(TypeKind))
+
+
+async def _type_saved(
+    db: AsyncSession,
+    actor: Principal,
+    conference: Conference,
+    registration_type: RegistrationType | None,
+    form: TypeForm,
+    change: Change,
+) -> Template | Redirect:
+    """Saves a type (a new one when ``registration_type`` is None); a refused form comes back as typed."""
+
+    async def refused(error: str, _status: int) -> Template:
+        return _type_page(actor, conference, registration_type, form, error)
+
+    shown = (conference,) if registration_type is None else (conference, registration_type)
+    then = f"/office/c/{conference.slug}/types?done=type"
+    return await save_or_refuse(db, change, then=then, refused=refused, shown=shown)
 
 
 class PaymentForm(msgspec.Struct):
@@ -387,9 +426,7 @@ class ConferenceOffice(Controller):
 
     @get("/types/new", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-new-type")
     async def new_type(self, actor: NamedDependency[Principal], conference: NamedDependency[Conference]) -> Template:
-        form = TypeForm(active="on")
-        context = {"principal": actor, "conference": conference, "type": None, "form": form, "kinds": list(TypeKind)}
-        return Template("backoffice/type.html", context=context)
+        return _type_page(actor, conference, None, TypeForm(active="on"))
 
     @post("/types", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def add_type(
@@ -405,12 +442,7 @@ class ConferenceOffice(Controller):
             new = type_in(data, conference.timezone)
             await registration.create_type(db_session, conference=conference, data=new, actor=actor)
 
-        async def refused(error: str, _status: int) -> Template:
-            context = {"principal": actor, "conference": conference, "type": None, "form": data, "error": error}
-            return Template("backoffice/type.html", context={**context, "kinds": list(TypeKind)}, status_code=422)
-
-        then = f"/office/c/{conference.slug}/types?done=type"
-        return await save_or_refuse(db_session, add, then=then, refused=refused, shown=(conference,))
+        return await _type_saved(db_session, actor, conference, None, data, add)
 
     @get("/types/{type_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-type")
     async def edit_type(
@@ -419,9 +451,7 @@ class ConferenceOffice(Controller):
         conference: NamedDependency[Conference],
         registration_type: NamedDependency[RegistrationType],
     ) -> Template:
-        form = type_form(registration_type, conference.timezone)
-        context = {"principal": actor, "conference": conference, "type": registration_type, "form": form}
-        return Template("backoffice/type.html", context=context)
+        return _type_page(actor, conference, registration_type, type_form(registration_type, conference.timezone))
 
     @post("/types/{type_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def save_type(
@@ -438,12 +468,7 @@ class ConferenceOffice(Controller):
             patch = type_patch(data, conference.timezone)
             await registration.update_type(db_session, registration_type=registration_type, data=patch, actor=actor)
 
-        async def refused(error: str, _status: int) -> Template:
-            context = {"principal": actor, "conference": conference, "type": registration_type, "form": data}
-            return Template("backoffice/type.html", context={**context, "error": error}, status_code=422)
-
-        then = f"/office/c/{conference.slug}/types?done=type"
-        return await save_or_refuse(db_session, save, then=then, refused=refused, shown=(conference, registration_type))
+        return await _type_saved(db_session, actor, conference, registration_type, data, save)
 
 
 class CityForm(msgspec.Struct):
@@ -463,14 +488,8 @@ def _city_form(city: MemberCity) -> CityForm:
 async def _city_page(
     db: AsyncSession, *, city: MemberCity, form: CityForm, principal: Principal, error: str = ""
 ) -> Template:
-    context = {
-        "principal": principal,
-        "city": city,
-        "form": form,
-        "error": error,
-        "trail": await audit.trail_of(db, subject_ids=[city.id]),
-    }
-    return Template("backoffice/city.html", context=context, status_code=422 if error else 200)
+    trail = await audit.trail_of(db, subject_ids=[city.id])
+    return office_page("city", principal, None, error=error, city=city, form=form, trail=trail)
 
 
 class CityOffice(Controller):
@@ -528,21 +547,21 @@ class CityOffice(Controller):
             "email_domains": domains,
             "in_good_standing": data.in_good_standing == "on",
         }
-        try:
-            patch = msgspec.convert(changes, CityPatch)
-            await conferences.update_city(db_session, city=city, data=patch)
-        except (DomainError, msgspec.ValidationError) as exc:
-            await roll_back(db_session, city)
-            return await _city_page(db_session, city=city, form=data, principal=actor, error=reason(exc))
-        await audit.record(
-            db_session,
-            actor=actor,
-            action="city.updated",
-            subject_type="member_city",
-            subject_id=city.id,
-            name=[before.name, city.name],
-            email_domains=[before.email_domains.split("\n"), domains],
-            in_good_standing=[before.in_good_standing == "on", city.in_good_standing],
-        )
-        await db_session.commit()
-        return Redirect("/office/cities?done=city", status_code=303)
+
+        async def save() -> None:
+            await conferences.update_city(db_session, city=city, data=msgspec.convert(changes, CityPatch))
+            await audit.record(
+                db_session,
+                actor=actor,
+                action="city.updated",
+                subject_type="member_city",
+                subject_id=city.id,
+                name=[before.name, city.name],
+                email_domains=[before.email_domains.split("\n"), domains],
+                in_good_standing=[before.in_good_standing == "on", city.in_good_standing],
+            )
+
+        def refused(error: str, _status: int) -> Awaitable[Template]:
+            return _city_page(db_session, city=city, form=data, principal=actor, error=error)
+
+        return await save_or_refuse(db_session, save, then="/office/cities?done=city", refused=refused, shown=(city,))

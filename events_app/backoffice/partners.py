@@ -22,7 +22,7 @@ from events_app.accounts import service as accounts
 from events_app.accounts.access import allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
-from events_app.backoffice.forms import Change, ConfirmForm, save_or_refuse, whole_number
+from events_app.backoffice.forms import Change, ConfirmForm, office_page, save_or_refuse, whole_number
 from events_app.backoffice.people import record_new_user
 from events_app.expo import partners
 from events_app.expo.dependencies import provide_partner
@@ -90,40 +90,40 @@ async def _partner_fields(request: Request[Any, Any, Any]) -> dict[str, Any]:
     }
 
 
-async def _program_page(
-    db: AsyncSession, *, principal: Principal, done: str = "", error: str = "", status_code: int = 200
-) -> Template:
+async def _program_page(db: AsyncSession, *, principal: Principal, done: str = "", error: str = "") -> Template:
     found = await partners.list_partners(db)
-    context = {
-        "principal": principal,
-        "section": "partners",
-        "tiers": await partners.list_tiers(db),
-        "categories": await partners.list_categories(db),
-        "partners": found,
-        "balances": await partners.points_balances(db, partner_ids=[p.id for p in found]),
-        "done": DONE.get(done, ""),
-        "error": error,
-    }
-    return Template("backoffice/expo/partners.html", context=context, status_code=status_code)
+    return office_page(
+        "expo/partners",
+        principal,
+        None,
+        error=error,
+        section="partners",
+        tiers=await partners.list_tiers(db),
+        categories=await partners.list_categories(db),
+        partners=found,
+        balances=await partners.points_balances(db, partner_ids=[p.id for p in found]),
+        done=DONE.get(done, ""),
+    )
 
 
 async def _partner_page(
     db: AsyncSession, *, principal: Principal, partner: Partner, done: str = "", error: str = ""
 ) -> Template:
-    context = {
-        "principal": principal,
-        "section": "partners",
-        "partner": partner,
-        "tiers": await partners.list_tiers(db),
-        "categories": await partners.list_categories(db),
-        "contacts": [user for _contact, user in await partners.list_contacts(db, partner_id=partner.id)],
-        "ledger": await partners.ledger(db, partner_id=partner.id),
-        "balance": await partners.points_balance(db, partner_id=partner.id),
-        "reasons": list(PointsReason),
-        "done": DONE.get(done, ""),
-        "error": error,
-    }
-    return Template("backoffice/expo/partner.html", context=context, status_code=422 if error else 200)
+    return office_page(
+        "expo/partner",
+        principal,
+        None,
+        error=error,
+        section="partners",
+        partner=partner,
+        tiers=await partners.list_tiers(db),
+        categories=await partners.list_categories(db),
+        contacts=[user for _contact, user in await partners.list_contacts(db, partner_id=partner.id)],
+        ledger=await partners.ledger(db, partner_id=partner.id),
+        balance=await partners.points_balance(db, partner_id=partner.id),
+        reasons=list(PointsReason),
+        done=DONE.get(done, ""),
+    )
 
 
 class PartnerProgramOffice(Controller):
@@ -142,7 +142,7 @@ class PartnerProgramOffice(Controller):
 
     async def _saved(self, db: AsyncSession, actor: Principal, change: Change, done: str) -> Template | Redirect:
         def refused(error: str, _status: int) -> Awaitable[Template]:
-            return _program_page(db, principal=actor, error=error, status_code=422)
+            return _program_page(db, principal=actor, error=error)
 
         return await save_or_refuse(db, change, then=f"/office/partners?done={done}", refused=refused)
 
@@ -271,8 +271,7 @@ class PartnerProgramOffice(Controller):
         """Asks first; then the person no longer acts for this partner (its bookings stay)."""
         if not data.confirmed:
             user = await accounts.get_user(db_session, user_id=user_id)
-            context = {"principal": actor, "section": "partners", "partner": partner, "contact": user}
-            return Template("backoffice/expo/confirm_contact.html", context=context)
+            return office_page("expo/confirm_contact", actor, None, section="partners", partner=partner, contact=user)
 
         async def remove() -> None:
             await partners.remove_contact(db_session, partner=partner, user_id=user_id, actor=actor)

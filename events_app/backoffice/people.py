@@ -10,6 +10,7 @@ as accounts' service leaves the trail to its callers.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from datetime import date, datetime, time
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
@@ -27,7 +28,7 @@ from events_app.accounts.models import ROLE_WORDS, Role, User
 from events_app.accounts.schemas import UserIn
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
-from events_app.backoffice.forms import confirm_then, reason
+from events_app.backoffice.forms import chosen_id, confirm_then, reason, save_or_refuse, typed_fields
 from events_app.backoffice.pages import ORGANIZERS
 from events_app.conferences import service as conferences
 from events_app.core.errors import DomainError
@@ -51,13 +52,12 @@ class SignInForm(msgspec.Struct):
     confirmed: str = ""
 
 
-def _typed(form: Any, *names: str) -> dict[str, str]:
-    return {name: str(form.get(name, "")).strip()[:320] for name in names}
-
-
-async def _context(db: AsyncSession, principal: Principal, **more: Any) -> dict[str, Any]:
+async def _people_page(
+    db: AsyncSession, principal: Principal, *, error: str = "", headers: dict[str, str] | None = None, **more: Any
+) -> Template:
+    """Every user and token with the forms to add one; a refused form comes back as typed, with the reason."""
     users = await accounts.list_users(db)
-    return {
+    context = {
         "principal": principal,
         "conference": None,
         "users": users,
@@ -69,8 +69,10 @@ async def _context(db: AsyncSession, principal: Principal, **more: Any) -> dict[
         "role_words": ROLE_WORDS,
         "user_form": {},
         "token_form": {},
+        "error": error,
         **more,
     }
+    return Template("backoffice/people.html", context=context, status_code=422 if error else 200, headers=headers)
 
 
 async def record_new_user(db: AsyncSession, *, actor: Principal, user: User) -> None:
@@ -81,12 +83,7 @@ async def record_new_user(db: AsyncSession, *, actor: Principal, user: User) -> 
 
 
 def _uuid(text: str, what: str) -> uuid.UUID | None:
-    if not text:
-        return None
-    try:
-        return uuid.UUID(text)
-    except ValueError:
-        raise ValueError(f"Choose {what} from the list.") from None
+    return chosen_id(text, f"Choose {what} from the list.") if text else None
 
 
 class PeopleOffice(Controller):
@@ -98,13 +95,7 @@ class PeopleOffice(Controller):
         self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Principal], done: FromQuery[str] = ""
     ) -> Template:
         """Every user with their role, every API token with its holder, scope and last use."""
-        context = await _context(db_session, actor, done=DONE.get(done, ""))
-        return Template("backoffice/people.html", context=context)
-
-    async def _refused(self, db: AsyncSession, principal: Principal, exc: Exception, **forms: Any) -> Template:
-        await roll_back(db)
-        context = await _context(db, principal, error=reason(exc), **forms)
-        return Template("backoffice/people.html", context=context, status_code=422)
+        return await _people_page(db_session, actor, done=DONE.get(done, ""))
 
     @post("/users", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def add_user(
@@ -115,21 +106,24 @@ class PeopleOffice(Controller):
     ) -> Template | Redirect:
         """Adds an organizer or on-site staff member who signs in with the password typed here."""
         form = await request.form()
-        typed = _typed(form, "name", "email", "role")
-        try:
+        typed = typed_fields(form, ("name", "email", "role"), longest=320)
+
+        async def add() -> None:
             if typed["role"] not in PEOPLE_ROLES:
                 raise ValueError("Choose organizer or on-site staff.")
-            data = msgspec.convert({**typed, "password": str(form.get("password", ""))[:200]}, UserIn)
+            try:
+                data = msgspec.convert({**typed, "password": str(form.get("password", ""))[:200]}, UserIn)
+            except msgspec.ValidationError as exc:
+                raise ValueError(f"Not added: {exc}.") from None
             user = await accounts.create_user(
                 db_session, email=data.email, name=data.name, password=data.password, role=data.role
             )
-        except (DomainError, ValueError, msgspec.ValidationError) as exc:
-            if isinstance(exc, msgspec.ValidationError):
-                exc = ValueError(f"Not added: {exc}.")
-            return await self._refused(db_session, actor, exc, user_form=typed)
-        await record_new_user(db_session, actor=actor, user=user)
-        await db_session.commit()
-        return Redirect("/office/people?done=user", status_code=303)
+            await record_new_user(db_session, actor=actor, user=user)
+
+        def refused(error: str, _status: int) -> Awaitable[Template]:
+            return _people_page(db_session, actor, error=error, user_form=typed)
+
+        return await save_or_refuse(db_session, add, then="/office/people?done=user", refused=refused)
 
     @post("/tokens", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=200)
     async def issue_token(
@@ -139,7 +133,7 @@ class PeopleOffice(Controller):
         actor: NamedDependency[Principal],
     ) -> Template:
         """Issues a token and shows its secret this once: the page is not cached and the secret is not kept."""
-        typed = _typed(await request.form(), "user", "name", "role", "conference", "expires_on")
+        typed = typed_fields(await request.form(), ("user", "name", "role", "conference", "expires_on"), longest=320)
         try:
             if not typed["name"]:
                 raise ValueError("Name the token after what holds it (Door 3 scanner, badge printer script).")
@@ -156,7 +150,8 @@ class PeopleOffice(Controller):
                 expires_at=datetime.combine(expires_on, time(), TOKEN_ZONE) if expires_on else None,
             )
         except (DomainError, ValueError) as exc:
-            return await self._refused(db_session, actor, exc, token_form=typed)
+            await roll_back(db_session)
+            return await _people_page(db_session, actor, error=reason(exc), token_form=typed)
         await record(
             db_session, actor=actor, action="account.token_issued", subject_type="api_token",
             subject_id=issued.token.id, name=issued.token.name, role=issued.token.role.value,
@@ -164,9 +159,7 @@ class PeopleOffice(Controller):
             conference_id=issued.token.conference_id,
         )  # fmt: skip
         await db_session.commit()
-        context = await _context(db_session, actor, issued=issued)
-        headers = {"Cache-Control": "no-store"}
-        return Template("backoffice/people.html", context=context, headers=headers)
+        return await _people_page(db_session, actor, issued=issued, headers={"Cache-Control": "no-store"})
 
     @post("/tokens/{token_id:uuid}/revoke", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def revoke_token(
@@ -177,19 +170,23 @@ class PeopleOffice(Controller):
         token_id: FromPath[uuid.UUID],
     ) -> Template | Redirect:
         """Asks first, naming the token and its holder; then it stops working at once."""
-        if not (await request.form()).get("confirmed"):
+
+        async def ask() -> Template:
             token = next((t for t in await accounts.list_tokens(db_session) if t.id == token_id), None)
             if token is None:
                 raise TokenNotFound("No API token has this id.")
             context = {"principal": actor, "conference": None, "token": token}
             return Template("backoffice/confirm_revoke_token.html", context=context)
-        token = await accounts.revoke_token(db_session, token_id=token_id)
-        await record(
-            db_session, actor=actor, action="account.token_revoked", subject_type="api_token", subject_id=token.id,
-            name=token.name, conference_id=token.conference_id,
-        )  # fmt: skip
-        await db_session.commit()
-        return Redirect("/office/people?done=revoked", status_code=303)
+
+        async def revoke() -> None:
+            token = await accounts.revoke_token(db_session, token_id=token_id)
+            await record(
+                db_session, actor=actor, action="account.token_revoked", subject_type="api_token",
+                subject_id=token.id, name=token.name, conference_id=token.conference_id,
+            )  # fmt: skip
+
+        confirmed = (await request.form()).get("confirmed")
+        return await confirm_then(db_session, confirmed, ask=ask, act=revoke, then="/office/people?done=revoked")
 
     @post("/users/{user_id:uuid}/sign-in", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def change_sign_in(

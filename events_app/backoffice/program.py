@@ -21,11 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.access import allow
 from events_app.accounts.service import Principal
 from events_app.backoffice import program_forms as forms
-from events_app.backoffice.forms import Change, Refused, confirm_then, reason, refusal_status, save_or_refuse
+from events_app.backoffice.forms import Change, Refused, confirm_then, office_page, save_or_refuse, typed_fields
 from events_app.conferences import service as conferences
 from events_app.conferences.models import Conference
-from events_app.core.errors import DomainError
-from events_app.db import roll_back
 from events_app.sessions import checks
 from events_app.sessions import service as program
 from events_app.sessions.dependencies import WORKING_COPY
@@ -67,8 +65,7 @@ Page = Template | Redirect
 def program_page(
     template: str, actor: Principal, conference: Conference, /, *, status: int = 200, **context: Any
 ) -> Template:
-    context = {"principal": actor, "conference": conference, "section": "program", **context}
-    return Template(f"backoffice/program/{template}.html", context=context, status_code=status)
+    return office_page(f"program/{template}", actor, conference, section="program", status=status, **context)
 
 
 def program_url(conference: Conference, where: str, done: str) -> str:
@@ -119,6 +116,25 @@ class ProgramOffice(Controller):
             track_form=track_form or forms.track_form(),
         )
 
+    async def _added(
+        self,
+        db: AsyncSession,
+        actor: Principal,
+        conference: Conference,
+        change: Change,
+        *,
+        done: str,
+        **shown_again: Any,
+    ) -> Page:
+        """Adds a room or a track; a refused one shows the page again with its form as typed."""
+
+        def refused(error: str, status: int) -> Awaitable[Template]:
+            return self._places(db, actor, conference, error=error, status=status, **shown_again)
+
+        return await save_or_refuse(
+            db, change, then=program_url(conference, "", done), refused=refused, shown=(conference,)
+        )
+
     @get("/", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-program")
     async def places(
         self,
@@ -138,18 +154,13 @@ class ProgramOffice(Controller):
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
     ) -> Page:
-        typed = forms.typed(await request.form(), forms.ROOM_FIELDS)
+        typed = typed_fields(await request.form(), forms.ROOM_FIELDS)
 
         async def create() -> None:
             data = forms.read(forms.room_values(typed), RoomIn)
             await program.create_room(db_session, conference=conference, data=data, actor=actor)
 
-        def refused(error: str, status: int) -> Awaitable[Template]:
-            return self._places(db_session, actor, conference, room_form=typed, error=error, status=status)
-
-        return await save_or_refuse(
-            db_session, create, then=program_url(conference, "", "room"), refused=refused, shown=(conference,)
-        )
+        return await self._added(db_session, actor, conference, create, done="room", room_form=typed)
 
     @get("/rooms/{room_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML)
     async def edit_room(
@@ -172,7 +183,7 @@ class ProgramOffice(Controller):
         conference: NamedDependency[Conference],
         room: NamedDependency[Room],
     ) -> Page:
-        typed = forms.typed(await request.form(), forms.ROOM_FIELDS)
+        typed = typed_fields(await request.form(), forms.ROOM_FIELDS)
 
         async def save() -> None:
             data = forms.read(forms.room_values(typed), RoomPatch)
@@ -219,18 +230,13 @@ class ProgramOffice(Controller):
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
     ) -> Page:
-        typed = forms.typed(await request.form(), forms.TRACK_FIELDS)
+        typed = typed_fields(await request.form(), forms.TRACK_FIELDS)
 
         async def create() -> None:
             data = forms.read(forms.track_values(typed, new=True), TrackIn)
             await program.create_track(db_session, conference=conference, data=data, actor=actor)
 
-        def refused(error: str, status: int) -> Awaitable[Template]:
-            return self._places(db_session, actor, conference, track_form=typed, error=error, status=status)
-
-        return await save_or_refuse(
-            db_session, create, then=program_url(conference, "", "track"), refused=refused, shown=(conference,)
-        )
+        return await self._added(db_session, actor, conference, create, done="track", track_form=typed)
 
     @get("/tracks/{track_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML)
     async def edit_track(
@@ -252,7 +258,7 @@ class ProgramOffice(Controller):
         conference: NamedDependency[Conference],
         track: NamedDependency[Track],
     ) -> Page:
-        typed = forms.typed(await request.form(), forms.TRACK_FIELDS)
+        typed = typed_fields(await request.form(), forms.TRACK_FIELDS)
 
         async def save() -> None:
             data = forms.read(forms.track_values(typed, new=False), TrackPatch)
@@ -397,24 +403,21 @@ class ProgramOffice(Controller):
     ) -> Page:
         """Adds a session with its speakers; its runs are added on its page once it exists."""
         posted = await request.form()
-        typed, rows = forms.typed(posted, forms.SESSION_FIELDS), forms.speaker_rows(posted, None)
-        try:
+        typed, rows = typed_fields(posted, forms.SESSION_FIELDS), forms.speaker_rows(posted, None)
+
+        async def create() -> ProgramSession:
             data = forms.read(forms.session_values(typed, rows, new=True), SessionIn)
-            created = await program.create_session(db_session, conference=conference, data=data, actor=actor)
-        except (DomainError, ValueError) as exc:
-            await roll_back(db_session, conference)
-            return await self._session_page(
-                db_session,
-                actor,
-                conference,
-                None,
-                form=typed,
-                rows=rows,
-                error=reason(exc),
-                status=refusal_status(exc),
+            return await program.create_session(db_session, conference=conference, data=data, actor=actor)
+
+        def refused(error: str, status: int) -> Awaitable[Template]:
+            return self._session_page(
+                db_session, actor, conference, None, form=typed, rows=rows, error=error, status=status
             )
-        await db_session.commit()
-        return Redirect(program_url(conference, f"sessions/{created.id}", "session"), status_code=303)
+
+        def created(session: ProgramSession) -> str:
+            return program_url(conference, f"sessions/{session.id}", "session")
+
+        return await save_or_refuse(db_session, create, then=created, refused=refused, shown=(conference,))
 
     @get("/sessions/{session_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML)
     async def edit_session(
@@ -457,7 +460,7 @@ class ProgramOffice(Controller):
         program_session: NamedDependency[ProgramSession],
     ) -> Page:
         posted = await request.form()
-        typed, rows = forms.typed(posted, forms.SESSION_FIELDS), forms.speaker_rows(posted, None)
+        typed, rows = typed_fields(posted, forms.SESSION_FIELDS), forms.speaker_rows(posted, None)
         typed["code"] = program_session.code
 
         async def save() -> None:
@@ -480,7 +483,7 @@ class ProgramOffice(Controller):
         program_session: NamedDependency[ProgramSession],
     ) -> Page:
         """Schedules the session in a room at a time (once more, for a session that runs twice)."""
-        typed = forms.typed(await request.form(), forms.RUN_FIELDS)
+        typed = typed_fields(await request.form(), forms.RUN_FIELDS)
 
         async def add() -> None:
             data = forms.read(forms.run_values(typed), RunIn)
@@ -500,7 +503,7 @@ class ProgramOffice(Controller):
         run: NamedDependency[SessionRun],
     ) -> Page:
         """Moves a run to another room or time; it keeps its id, so calendars move it rather than add one."""
-        typed = forms.typed(await request.form(), forms.RUN_FIELDS)
+        typed = typed_fields(await request.form(), forms.RUN_FIELDS)
 
         async def move() -> None:
             data = forms.read(forms.run_values(typed), RunPatch)

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from events_app.backoffice.forms import wall_clock
 from events_app.sessions.models import ProgramSession, Room, SessionRun, Speaker, Track
 from events_app.sessions.schemas import Window
 
@@ -29,11 +30,6 @@ RUN_FIELDS = ("room_id", "starts_at", "ends_at")
 CHECKBOXES = {"accessible", "off_site"}
 # Blank speaker rows a session form offers beyond the speakers it has.
 SPARE_SPEAKER_ROWS = 2
-
-
-def typed(form: Mapping[str, Any], fields: tuple[str, ...]) -> Form:
-    """The named fields as posted, stripped; a box left unticked is posted as nothing."""
-    return {name: str(form.get(name, "")).strip() for name in fields}
 
 
 def read(values: Mapping[str, Any], shape: type[S]) -> S:
@@ -56,10 +52,6 @@ def _parsed(text: str, label: str, kind: type[time] | type[datetime]) -> time | 
         return kind.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a {'time' if kind is time else 'date and time'} for {label}.") from None
-
-
-def _wall_clock(moment: datetime, zone: ZoneInfo) -> str:
-    return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
 
 
 # --- rooms, tracks --------------------------------------------------------------------------------
@@ -108,7 +100,7 @@ def speaker_form(speaker: Speaker | None, timezone: str) -> Form:
     if speaker is None:
         return dict.fromkeys(SPEAKER_FIELDS, "")
     zone = ZoneInfo(timezone)
-    windows = [f"{_wall_clock(w.starts_at, zone)} to {_wall_clock(w.ends_at, zone)}" for w in speaker.availability]
+    windows = [f"{wall_clock(w.starts_at, zone)} to {wall_clock(w.ends_at, zone)}" for w in speaker.availability]
     return {
         "name": speaker.name,
         "title": speaker.title,
@@ -199,6 +191,6 @@ def run_form(run: SessionRun | None, timezone: str) -> Form:
     zone = ZoneInfo(timezone)
     return {
         "room_id": str(run.room_id),
-        "starts_at": _wall_clock(run.starts_at, zone),
-        "ends_at": _wall_clock(run.ends_at, zone),
+        "starts_at": wall_clock(run.starts_at, zone),
+        "ends_at": wall_clock(run.ends_at, zone),
     }

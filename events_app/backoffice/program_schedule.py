@@ -7,6 +7,7 @@ Organizers only. A release or an import is refused whole, with the reasons, and 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Awaitable
 from datetime import date
 from functools import partial
 from typing import Any
@@ -17,11 +18,11 @@ from litestar import Controller, MediaType, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.backoffice.forms import reason, refusal_status
+from events_app.backoffice.forms import save_or_refuse
 from events_app.backoffice.program import ORGANIZERS, Page, program_page, program_url
 from events_app.backoffice.program_grid import build_grid
 from events_app.conferences.models import Conference
@@ -31,6 +32,7 @@ from events_app.sessions import checks, release_mail, releases
 from events_app.sessions import service as program
 from events_app.sessions.errors import ImportFailed
 from events_app.sessions.importer import SECTIONS, Section, import_program, read_document
+from events_app.sessions.models import ScheduleRelease
 from events_app.settings import Settings
 
 
@@ -120,19 +122,22 @@ class ScheduleOffice(Controller):
     ) -> Page:
         """Publishes the working copy as the next release; the speakers and attendees it changes for are mailed."""
         note = str((await request.form()).get("note", "")).strip()
-        try:
+
+        async def publish() -> ScheduleRelease:
             if len(note) > 2000:
                 raise ValueError("The note to the release is at most 2,000 characters.")
             published, _ = await releases.release_schedule(
                 db_session, conference=conference, settings=settings, actor=actor, note=note
             )
-        except (DomainError, ValueError) as exc:
-            await roll_back(db_session, conference)
-            return await self._release_page(
-                db_session, settings, actor, conference, note=note, error=reason(exc), status=refusal_status(exc)
-            )
-        await db_session.commit()
-        return Redirect(program_url(conference, "release", str(published.number)), status_code=303)
+            return published
+
+        def refused(error: str, status: int) -> Awaitable[Template]:
+            return self._release_page(db_session, settings, actor, conference, note=note, error=error, status=status)
+
+        def published(release: ScheduleRelease) -> str:
+            return program_url(conference, "release", str(release.number))
+
+        return await save_or_refuse(db_session, publish, then=published, refused=refused, shown=(conference,))
 
     @get("/import", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-program-import")
     async def import_form(self, actor: NamedDependency[Principal], conference: NamedDependency[Conference]) -> Template:
@@ -151,7 +156,7 @@ class ScheduleOffice(Controller):
         upload = posted.get("file")
         section = str(posted.get("section", ""))
         kind: Section | None = next((s for s in SECTIONS if s == section), None)
-        page: dict[str, Any] = {"sections": SECTIONS, "section": section}
+        page: dict[str, Any] = {"sections": SECTIONS, "chosen": section}
         if not isinstance(upload, UploadFile) or not upload.filename:
             return program_page("import", actor, conference, error="Choose a file to import.", status=422, **page)
         content = await upload.read()

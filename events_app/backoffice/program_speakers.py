@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.backoffice import program_forms as forms
-from events_app.backoffice.forms import save_or_refuse
+from events_app.backoffice.forms import save_or_refuse, typed_fields
 from events_app.backoffice.program import DONE, ORGANIZERS, Page, program_page, program_url
 from events_app.conferences.models import Conference
 from events_app.sessions import service as program
@@ -65,7 +65,7 @@ class SpeakerOffice(Controller):
         request: Request[Any, Any, Any],
     ) -> Page:
         """Adds a speaker, or saves one; the availability lines replace every window they had."""
-        typed = forms.typed(await request.form(), forms.SPEAKER_FIELDS)
+        typed = typed_fields(await request.form(), forms.SPEAKER_FIELDS)
 
         async def save() -> None:
             if speaker is None:

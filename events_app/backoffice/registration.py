@@ -10,8 +10,7 @@ and redirects. A refusal shows the same form again with the reason and what was 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
-from datetime import datetime
+from collections.abc import Awaitable
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,52 +25,39 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.service import Principal
 from events_app.audit import service as audit
 from events_app.backoffice.forms import (
-    Refused,
     cents_from,
+    chosen_id,
     confirm_then,
     dollars,
-    reason,
+    office_page,
+    optional_moment,
     save_or_refuse,
+    typed_fields,
+    wall_clock,
 )
 from events_app.backoffice.pages import ORGANIZERS, act_on_order
 from events_app.conferences.models import Conference
-from events_app.core.errors import DomainError
-from events_app.db import roll_back
 from events_app.registration import cancellation, comps, notes, promo
 from events_app.registration import service as registration
 from events_app.registration.dependencies import provide_order, provide_promo_code
 from events_app.registration.errors import AttendeeNotSubstitutable
-from events_app.registration.models import AttendeeStatus, DiscountKind, Order, PromoCode
+from events_app.registration.models import Attendee, AttendeeStatus, DiscountKind, Order, PromoCode
 from events_app.registration.schemas import PolicyIn, PromoCodeIn, PromoCodePatch, SubstituteIn
 from events_app.settings import Settings
 
 Form = dict[str, Any]
+# Where a typed field is cut before the service reads it: above every field's own limit, so the service
+# still says what is too long.
+LONGEST = 4000
+POLICY_FIELDS = ("fee_kind", "fee_value", "full_refund_until", "partial_refund_until", "substitution_until", "notes")
+COMP_FIELDS = ("type", "first_name", "last_name", "email", "organization", "title")
+SUBSTITUTE_FIELDS = ("first_name", "last_name", "email", "badge_name", "title")
 DONE = {
     "code": "The promo code is saved.",
     "disabled": "The promo code is disabled: buyers can no longer use it.",
     "policy": "The cancellation policy is saved.",
     "comp": "The comp is issued and the confirmation mailed.",
 }
-REFUSED = (DomainError, ValueError, msgspec.ValidationError)
-
-
-def _typed(form: FormMultiDict, *names: str) -> Form:
-    """The form's single fields as typed (absent: empty), trimmed and bounded like the API's own limits."""
-    return {name: str(form.get(name, "")).strip()[:4000] for name in names}
-
-
-def _local(text: str, zone: ZoneInfo, label: str) -> datetime | None:
-    """A ``datetime-local`` field read in the conference's zone; empty means none."""
-    if not text:
-        return None
-    try:
-        return datetime.fromisoformat(text).replace(tzinfo=zone)
-    except ValueError:
-        raise ValueError(f"{text!r} is not a date and time for {label}.") from None
-
-
-def _shown(moment: datetime | None, zone: ZoneInfo) -> str:
-    return "" if moment is None else moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
 
 
 def _amount(kind: str, text: str, *, what: str) -> int:
@@ -91,30 +77,14 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
-def _chosen_type(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise ValueError("Choose the comp type.") from None
-
-
-def _page_again(conference: Conference, page: Callable[[], Awaitable[dict[str, Any]]]) -> Refused:
-    """The page again with the reason, once the refused change is rolled back.
-
-    The page is read only after the rollback: what it shows must not be objects the rollback expired.
-    """
-
-    async def refused(error: str, _status: int) -> Template:
-        context = await page()
-        template = context.pop("template")
-        return Template(template, context={"conference": conference, "error": error, **context}, status_code=422)
-
-    return refused
-
-
 # --- promo codes -------------------------------------------------------------------------------------------
 
 CODE_FIELDS = ("code", "description", "kind", "value", "max_uses", "valid_from", "valid_until")
+
+
+def _code_typed(form: FormMultiDict) -> Form:
+    """The promo-code form as typed, with the registration types it is for."""
+    return typed_fields(form, CODE_FIELDS, longest=LONGEST) | {"types": form.getall("types", [])}
 
 
 def _code_form(code: PromoCode, zone: ZoneInfo) -> Form:
@@ -125,13 +95,13 @@ def _code_form(code: PromoCode, zone: ZoneInfo) -> Form:
         "kind": code.kind.value,
         "value": value,
         "max_uses": "" if code.max_uses is None else str(code.max_uses),
-        "valid_from": _shown(code.valid_from, zone),
-        "valid_until": _shown(code.valid_until, zone),
+        "valid_from": wall_clock(code.valid_from, zone),
+        "valid_until": wall_clock(code.valid_until, zone),
         "types": [str(t.id) for t in code.types],
     }
 
 
-def _code_changes(typed: Form, zone: ZoneInfo) -> dict[str, Any]:
+def _code_changes(typed: Form, timezone: str) -> dict[str, Any]:
     """What the promo-code form asks for, in the API's own shape; ``ValueError`` names the wrong field."""
     uses = typed["max_uses"]
     if uses and not uses.isdigit():
@@ -140,8 +110,8 @@ def _code_changes(typed: Form, zone: ZoneInfo) -> dict[str, Any]:
         "description": typed["description"],
         "registration_type_ids": typed["types"],
         "max_uses": int(uses) if uses else None,
-        "valid_from": _local(typed["valid_from"], zone, "valid from"),
-        "valid_until": _local(typed["valid_until"], zone, "valid until"),
+        "valid_from": optional_moment(typed["valid_from"], timezone, "valid from"),
+        "valid_until": optional_moment(typed["valid_until"], timezone, "valid until"),
     }
 
 
@@ -151,17 +121,25 @@ class RegistrationOffice(Controller):
     dependencies = {"order": Provide(provide_order), "promo_code": Provide(provide_promo_code)}
 
     async def _codes_page(
-        self, db: AsyncSession, *, conference: Conference, principal: Principal, form: Form, done: str = ""
-    ) -> dict[str, Any]:
-        return {
-            "principal": principal,
-            "conference": conference,
-            "codes": await promo.list_codes(db, conference_id=conference.id),
-            "types": await registration.list_types(db, conference_id=conference.id),
-            "form": form,
-            "done": DONE.get(done, ""),
-            "template": "backoffice/promo_codes.html",
-        }
+        self,
+        db: AsyncSession,
+        principal: Principal,
+        conference: Conference,
+        form: Form,
+        *,
+        done: str = "",
+        error: str = "",
+    ) -> Template:
+        return office_page(
+            "promo_codes",
+            principal,
+            conference,
+            error=error,
+            codes=await promo.list_codes(db, conference_id=conference.id),
+            types=await registration.list_types(db, conference_id=conference.id),
+            form=form,
+            done=DONE.get(done, ""),
+        )
 
     @get("/promo-codes", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-promo-codes")
     async def promo_codes(
@@ -173,8 +151,7 @@ class RegistrationOffice(Controller):
     ) -> Template:
         """Every promo code with its uses, and the form for a new one."""
         blank = dict.fromkeys(CODE_FIELDS, "") | {"kind": "percent", "types": []}
-        context = await self._codes_page(db_session, conference=conference, principal=actor, form=blank, done=done)
-        return Template(context.pop("template"), context=context)
+        return await self._codes_page(db_session, actor, conference, blank, done=done)
 
     @post("/promo-codes", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def create_promo_code(
@@ -185,12 +162,10 @@ class RegistrationOffice(Controller):
         conference: NamedDependency[Conference],
     ) -> Template | Redirect:
         """Adds a code: a percentage or an amount off each attendee, for some types, some uses and a window."""
-        raw = await request.form()
-        typed = _typed(raw, *CODE_FIELDS) | {"types": raw.getall("types", [])}
-        zone = ZoneInfo(conference.timezone)
+        typed = _code_typed(await request.form())
 
         async def create() -> None:
-            fields = _code_changes(typed, zone) | {
+            fields = _code_changes(typed, conference.timezone) | {
                 "code": typed["code"],
                 "kind": typed["kind"],
                 "value": _amount(typed["kind"], typed["value"], what="discount"),
@@ -199,13 +174,11 @@ class RegistrationOffice(Controller):
                 db_session, conference=conference, data=msgspec.convert(fields, PromoCodeIn), actor=actor
             )
 
-        async def again() -> dict[str, Any]:
-            return await self._codes_page(db_session, conference=conference, principal=actor, form=typed)
+        def refused(error: str, _status: int) -> Awaitable[Template]:
+            return self._codes_page(db_session, actor, conference, typed, error=error)
 
         then = f"/office/c/{conference.slug}/promo-codes?done=code"
-        return await save_or_refuse(
-            db_session, create, then=then, refused=_page_again(conference, again), shown=(conference,)
-        )
+        return await save_or_refuse(db_session, create, then=then, refused=refused, shown=(conference,))
 
     @get("/promo-codes/{code_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, name="office-promo-code")
     async def promo_code(
@@ -215,21 +188,28 @@ class RegistrationOffice(Controller):
         conference: NamedDependency[Conference],
         promo_code: NamedDependency[PromoCode],
     ) -> Template:
-        context = await self._code_context(db_session, conference, actor, promo_code)
-        return Template("backoffice/promo_code.html", context=context)
+        return await self._code_page(db_session, actor, conference, promo_code)
 
-    async def _code_context(
-        self, db: AsyncSession, conference: Conference, principal: Principal, code: PromoCode, form: Form | None = None
-    ) -> dict[str, Any]:
-        return {
-            "principal": principal,
-            "conference": conference,
-            "code": await promo.code_out(db, code),
-            "form": form or _code_form(code, ZoneInfo(conference.timezone)),
-            "types": await registration.list_types(db, conference_id=conference.id),
-            "trail": await audit.trail_of(db, subject_ids=[code.id]),
-            "template": "backoffice/promo_code.html",
-        }
+    async def _code_page(
+        self,
+        db: AsyncSession,
+        principal: Principal,
+        conference: Conference,
+        code: PromoCode,
+        form: Form | None = None,
+        *,
+        error: str = "",
+    ) -> Template:
+        return office_page(
+            "promo_code",
+            principal,
+            conference,
+            error=error,
+            code=await promo.code_out(db, code),
+            form=form or _code_form(code, ZoneInfo(conference.timezone)),
+            types=await registration.list_types(db, conference_id=conference.id),
+            trail=await audit.trail_of(db, subject_ids=[code.id]),
+        )
 
     @post("/promo-codes/{code_id:uuid}", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def save_promo_code(
@@ -241,17 +221,15 @@ class RegistrationOffice(Controller):
         promo_code: NamedDependency[PromoCode],
     ) -> Template | Redirect:
         """Changes a code's description, types, uses and window (its text and discount stay what buyers saw)."""
-        raw = await request.form()
-        typed = _typed(raw, *CODE_FIELDS) | {"types": raw.getall("types", [])}
+        typed = _code_typed(await request.form())
 
         async def save() -> None:
-            patch = msgspec.convert(_code_changes(typed, ZoneInfo(conference.timezone)), PromoCodePatch)
+            patch = msgspec.convert(_code_changes(typed, conference.timezone), PromoCodePatch)
             await promo.update_code(db_session, code=promo_code, data=patch, actor=actor)
 
-        async def again() -> dict[str, Any]:
-            return await self._code_context(db_session, conference, actor, promo_code, form=typed)
+        def refused(error: str, _status: int) -> Awaitable[Template]:
+            return self._code_page(db_session, actor, conference, promo_code, typed, error=error)
 
-        refused = _page_again(conference, again)
         then = f"/office/c/{conference.slug}/promo-codes?done=code"
         return await save_or_refuse(db_session, save, then=then, refused=refused, shown=(conference, promo_code))
 
@@ -301,19 +279,12 @@ class RegistrationOffice(Controller):
                 if found.fee_kind == DiscountKind.PERCENT
                 else dollars(found.fee_value)
             ),
-            "full_refund_until": _shown(found.full_refund_until, zone) if found else "",
-            "partial_refund_until": _shown(found.partial_refund_until, zone) if found else "",
-            "substitution_until": _shown(found.substitution_until, zone) if found else "",
+            "full_refund_until": wall_clock(found.full_refund_until, zone) if found else "",
+            "partial_refund_until": wall_clock(found.partial_refund_until, zone) if found else "",
+            "substitution_until": wall_clock(found.substitution_until, zone) if found else "",
             "notes": found.notes if found else "",
         }
-        context = {
-            "principal": actor,
-            "conference": conference,
-            "form": form,
-            "exists": found is not None,
-            "done": DONE.get(done, ""),
-        }
-        return Template("backoffice/policy.html", context=context)
+        return office_page("policy", actor, conference, form=form, exists=found is not None, done=DONE.get(done, ""))
 
     @post("/policy", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def save_policy(
@@ -324,29 +295,27 @@ class RegistrationOffice(Controller):
         conference: NamedDependency[Conference],
     ) -> Template | Redirect:
         """Saves the policy; it applies to cancellations from now on, never to refunds already made."""
-        typed = _typed(
-            await request.form(),
-            "fee_kind", "fee_value", "full_refund_until", "partial_refund_until", "substitution_until", "notes",
-        )  # fmt: skip
-        zone = ZoneInfo(conference.timezone)
+        typed = typed_fields(await request.form(), POLICY_FIELDS, longest=LONGEST)
 
         async def save() -> None:
             fields = {
                 "fee_kind": typed["fee_kind"],
                 "fee_value": _amount(typed["fee_kind"], typed["fee_value"] or "0", what="fee"),
                 "notes": typed["notes"],
-                **{k: _local(typed[k], zone, k.replace("_", " ")) for k in typed if k.endswith("_until")},
+                **{
+                    k: optional_moment(typed[k], conference.timezone, k.replace("_", " "))
+                    for k in typed
+                    if k.endswith("_until")
+                },
             }
             data = msgspec.convert(fields, PolicyIn)
             await registration.set_policy(db_session, conference_id=conference.id, data=data, actor=actor)
 
-        async def again() -> dict[str, Any]:
-            return {"principal": actor, "form": typed, "exists": True, "template": "backoffice/policy.html"}
+        async def refused(error: str, _status: int) -> Template:
+            return office_page("policy", actor, conference, error=error, form=typed, exists=True)
 
         then = f"/office/c/{conference.slug}/policy?done=policy"
-        return await save_or_refuse(
-            db_session, save, then=then, refused=_page_again(conference, again), shown=(conference,)
-        )
+        return await save_or_refuse(db_session, save, then=then, refused=refused, shown=(conference,))
 
     # --- comps -----------------------------------------------------------------------------------------------
 
@@ -360,15 +329,9 @@ class RegistrationOffice(Controller):
         placed: FromQuery[str] = "",
     ) -> Template:
         """Issue a comp to a named person: registered at once, nothing to pay, confirmation mailed."""
-        context = {
-            "principal": actor,
-            "conference": conference,
-            "types": await comps.comp_types(db_session, conference_id=conference.id),
-            "form": {},
-            "done": DONE.get(done, ""),
-            "order_id": placed if done and _is_uuid(placed) else "",
-        }
-        return Template("backoffice/comps.html", context=context)
+        types = await comps.comp_types(db_session, conference_id=conference.id)
+        placed = placed if done and _is_uuid(placed) else ""
+        return office_page("comps", actor, conference, types=types, form={}, done=DONE.get(done, ""), order_id=placed)
 
     @post("/comps", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=303)
     async def issue_comp(
@@ -379,14 +342,15 @@ class RegistrationOffice(Controller):
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
     ) -> Template | Redirect:
-        typed = _typed(await request.form(), "type", "first_name", "last_name", "email", "organization", "title")
-        try:
+        typed = typed_fields(await request.form(), COMP_FIELDS, longest=LONGEST)
+
+        async def issue() -> Attendee:
             person = msgspec.convert({k: typed[k] for k in ("first_name", "last_name", "email", "title")}, SubstituteIn)
-            attendee = await comps.issue_comp(
+            return await comps.issue_comp(
                 db_session,
                 settings=settings,
                 conference=conference,
-                registration_type_id=_chosen_type(typed["type"]),
+                registration_type_id=chosen_id(typed["type"], "Choose the comp type."),
                 first_name=person.first_name,
                 last_name=person.last_name,
                 email=person.email,
@@ -394,16 +358,15 @@ class RegistrationOffice(Controller):
                 title=person.title,
                 actor=actor,
             )
-        except REFUSED as exc:
 
-            async def again() -> dict[str, Any]:
-                types = await comps.comp_types(db_session, conference_id=conference.id)
-                return {"principal": actor, "form": typed, "types": types, "template": "backoffice/comps.html"}
+        async def refused(error: str, _status: int) -> Template:
+            types = await comps.comp_types(db_session, conference_id=conference.id)
+            return office_page("comps", actor, conference, error=error, types=types, form=typed)
 
-            await roll_back(db_session, conference)
-            return await _page_again(conference, again)(reason(exc), 422)
-        await db_session.commit()
-        return Redirect(f"/office/c/{conference.slug}/comps?done=comp&placed={attendee.order_id}", status_code=303)
+        def issued(attendee: Attendee) -> str:
+            return f"/office/c/{conference.slug}/comps?done=comp&placed={attendee.order_id}"
+
+        return await save_or_refuse(db_session, issue, then=issued, refused=refused, shown=(conference,))
 
     # --- an order's notes and substitutions ------------------------------------------------------------------
 
@@ -421,20 +384,21 @@ class RegistrationOffice(Controller):
         adding = notes.add_note(db_session, order=order, text=text, actor=actor)
         return await act_on_order(db_session, adding, done="note", conference=conference, principal=actor, order=order)
 
-    def _substitute_context(
-        self, conference: Conference, principal: Principal, order: Order, attendee_id: uuid.UUID, form: Form
-    ) -> dict[str, Any]:
+    def _substitute_page(
+        self,
+        principal: Principal,
+        conference: Conference,
+        order: Order,
+        attendee_id: uuid.UUID,
+        form: Form,
+        *,
+        error: str = "",
+    ) -> Template:
+        """Who takes the attendee's place; refused for anyone but a confirmed attendee of this order."""
         attendee = next((a for a in order.attendees if a.id == attendee_id), None)
         if attendee is None or attendee.status != AttendeeStatus.CONFIRMED:
             raise AttendeeNotSubstitutable("Only a confirmed attendee of this order can be substituted.")
-        return {
-            "principal": principal,
-            "conference": conference,
-            "order": order,
-            "attendee": attendee,
-            "form": form,
-            "template": "backoffice/substitute.html",
-        }
+        return office_page("substitute", principal, conference, error=error, order=order, attendee=attendee, form=form)
 
     @get(
         "/orders/{order_id:uuid}/attendees/{attendee_id:uuid}/substitute",
@@ -450,8 +414,7 @@ class RegistrationOffice(Controller):
         attendee_id: FromPath[uuid.UUID],
     ) -> Template:
         """Who takes this attendee's place: a colleague from the same city; the old badge stops working."""
-        context = self._substitute_context(conference, actor, order, attendee_id, {})
-        return Template(context.pop("template"), context=context)
+        return self._substitute_page(actor, conference, order, attendee_id, {})
 
     @post("/orders/{order_id:uuid}/attendees/{attendee_id:uuid}/substitute", opt=ORGANIZERS, status_code=303,
           media_type=MediaType.HTML)  # fmt: skip
@@ -466,8 +429,8 @@ class RegistrationOffice(Controller):
         attendee_id: FromPath[uuid.UUID],
     ) -> Template | Redirect:
         """Hands the registration to the colleague; the form itself is the confirmation, as it says what ends."""
-        typed = _typed(await request.form(), "first_name", "last_name", "email", "badge_name", "title")
-        self._substitute_context(conference, actor, order, attendee_id, typed)  # refuses one who cannot be
+        typed = typed_fields(await request.form(), SUBSTITUTE_FIELDS, longest=LONGEST)
+        self._substitute_page(actor, conference, order, attendee_id, typed)  # refuses one who cannot be
 
         async def hand_over() -> None:
             data = msgspec.convert(typed, SubstituteIn)
@@ -475,9 +438,8 @@ class RegistrationOffice(Controller):
                 db_session, settings=settings, order=order, attendee_id=attendee_id, data=data, actor=actor
             )
 
-        async def again() -> dict[str, Any]:
-            return self._substitute_context(conference, actor, order, attendee_id, typed)
+        async def refused(error: str, _status: int) -> Template:
+            return self._substitute_page(actor, conference, order, attendee_id, typed, error=error)
 
-        refused = _page_again(conference, again)
         then = f"/office/c/{conference.slug}/orders/{order.id}?done=substitute"
         return await save_or_refuse(db_session, hand_over, then=then, refused=refused, shown=(conference, order))

@@ -82,6 +82,11 @@ async def test_an_organizer_adds_a_station_and_puts_a_staff_member_at_it(
         assert twice.status_code == 422
         assert "already exists" in twice.text
 
+        no_kind = await client.post(f"{OFFICE}/stations", data=form(client, name="East door", kind="gate"))
+        assert no_kind.status_code == 422
+        assert "choose its kind" in no_kind.text
+        assert await db.scalar(select(Station).where(Station.name == "East door")) is None
+
 
 async def test_a_phone_opening_the_qr_link_becomes_the_station_once(
     app: Litestar, db: AsyncSession, doors: World
