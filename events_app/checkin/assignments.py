@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.models import Role, User
 from events_app.accounts.service import IssuedToken, Principal, user_by_email
-from events_app.audit.service import record
 from events_app.checkin import stations
 from events_app.checkin.errors import StaffMemberNotFound, StationNotAssigned
 from events_app.checkin.models import Station, StationAssignment
@@ -31,18 +30,6 @@ class Post:
     conference: Conference
 
 
-async def _audit(db: AsyncSession, *, actor: Principal, station: Station, action: str, user: User) -> None:
-    await record(
-        db,
-        actor=actor,
-        action=f"station.{action}",
-        subject_type="station",
-        subject_id=station.id,
-        conference_id=station.conference_id,
-        staff_email=user.email,
-    )
-
-
 async def assign(db: AsyncSession, *, station: Station, email: str, actor: Principal) -> User:
     """Puts the on-site staff member with this email at the station (again: nothing changes)."""
     user = await user_by_email(db, email=email)
@@ -53,7 +40,9 @@ async def assign(db: AsyncSession, *, station: Station, email: str, actor: Princ
             db.add(StationAssignment(station_id=station.id, user_id=user.id))
     except IntegrityError:
         return user  # already there: the unique pair says so, no read-then-write
-    await _audit(db, actor=actor, station=station, action="staff_assigned", user=user)
+    await stations.record_station_change(
+        db, actor=actor, station=station, action="staff_assigned", staff_email=user.email
+    )
     return user
 
 
@@ -62,7 +51,9 @@ async def unassign(db: AsyncSession, *, station: Station, user_id: uuid.UUID, ac
     at_station = StationAssignment.station_id == station.id
     removed = await db.execute(delete(StationAssignment).where(at_station, StationAssignment.user_id == user_id))
     if user is not None and removed.rowcount:  # type: ignore[attr-defined]
-        await _audit(db, actor=actor, station=station, action="staff_unassigned", user=user)
+        await stations.record_station_change(
+            db, actor=actor, station=station, action="staff_unassigned", staff_email=user.email
+        )
 
 
 async def staff_at(db: AsyncSession, *, station_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[User]]:

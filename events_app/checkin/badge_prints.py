@@ -29,6 +29,7 @@ from events_app.checkin.models import BadgePrint, PrintStatus
 from events_app.checkin.schemas import BadgePrintOut
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
+from events_app.core.shapes import shaped
 from events_app.registration.errors import OrderNotFound, RegistrationTypeNotFound
 from events_app.registration.models import Order, RegistrationType
 from events_app.settings import Settings
@@ -241,15 +242,5 @@ async def print_next(engine: AsyncEngine, settings: Settings) -> bool:
 
 def print_out(job: BadgePrint, *, conference: Conference) -> BadgePrintOut:
     done = job.status == PrintStatus.DONE
-    return BadgePrintOut(
-        id=job.id,
-        status=job.status,
-        registration_type_id=job.registration_type_id,
-        requested_by=job.requested_by,
-        badges_total=job.badges_total,
-        badges_drawn=job.badges_drawn,
-        created_at=job.created_at,
-        finished_at=job.finished_at,
-        error=job.error,
-        pdf_url=f"/api/conferences/{conference.slug}/checkin/badge-prints/{job.id}/badges.pdf" if done else None,
-    )
+    pdf_url = f"/api/conferences/{conference.slug}/checkin/badge-prints/{job.id}/badges.pdf" if done else None
+    return shaped(BadgePrintOut, job, pdf_url=pdf_url)

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import uuid
 
+from litestar.channels import ChannelsPlugin
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
+from events_app.checkin import live
 from events_app.checkin.errors import ConflictNotFound
 from events_app.checkin.models import Checkin, Scan
 from events_app.checkin.schemas import ConflictOut, Conflicts
@@ -52,8 +54,10 @@ async def unseen(db: AsyncSession, *, conference: Conference) -> Conflicts:
     return Conflicts(items=items, total=total or 0)
 
 
-async def mark_seen(db: AsyncSession, *, conference: Conference, scan_id: uuid.UUID, actor: Principal) -> None:
-    """Takes a conflict off the pages; marking it again (two staff at once) changes nothing."""
+async def mark_seen(
+    db: AsyncSession, channels: ChannelsPlugin, *, conference: Conference, scan_id: uuid.UUID, actor: Principal
+) -> None:
+    """Takes a conflict off the pages and every open dashboard; marking it again (two staff at once) changes nothing."""
     scan = await db.scalar(
         select(Scan).where(Scan.id == scan_id, Scan.conference_id == conference.id, Scan.conflict.is_(True))
     )
@@ -71,3 +75,4 @@ async def mark_seen(db: AsyncSession, *, conference: Conference, scan_id: uuid.U
             station=scan.station.name,
         )
     await db.commit()
+    live.publish_conflict_seen(channels, conference_id=conference.id, scan_id=scan_id)

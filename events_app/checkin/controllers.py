@@ -37,7 +37,12 @@ from events_app.checkin import (
     scans,
     stations,
 )
-from events_app.checkin.dependencies import provide_badge_print, provide_holder, provide_station
+from events_app.checkin.dependencies import (
+    provide_badge_print,
+    provide_holder,
+    provide_linked_badge_token,
+    provide_station,
+)
 from events_app.checkin.models import BadgePrint, Station
 from events_app.checkin.people import Holder
 from events_app.checkin.schemas import (
@@ -315,8 +320,7 @@ class ScanController(Controller):
         scan_id: FromPath[uuid.UUID],
     ) -> None:
         """Takes a conflict off every door's page and the dashboard (audited)."""
-        await conflicts.mark_seen(db_session, conference=conference, scan_id=scan_id, actor=actor)
-        live.publish_conflict_seen(channels, conference_id=conference.id, scan_id=scan_id)
+        await conflicts.mark_seen(db_session, channels, conference=conference, scan_id=scan_id, actor=actor)
 
     @get("/heartbeat", opt=DOORS, operation_id="scannerHeartbeat")
     async def heartbeat(self, conference: NamedDependency[Conference]) -> Heartbeat:
@@ -444,25 +448,12 @@ class BadgeImages(Controller):
 
     include_in_schema = False
     opt = PUBLIC
+    dependencies = {"linked_badge_token": Provide(provide_linked_badge_token)}
 
     @get("/c/{slug:str}/badge/{link:str}/badge.svg", media_type="image/svg+xml")
-    async def svg(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        conference: NamedDependency[Conference],
-        link: FromPath[str],
-    ) -> Response[bytes]:
-        token = await badges.token_behind_link(db_session, settings=settings, conference=conference, link=link)
-        return _image(await to_thread.run_sync(qr.svg, token), media_type="image/svg+xml")
+    async def svg(self, linked_badge_token: NamedDependency[str]) -> Response[bytes]:
+        return _image(await to_thread.run_sync(qr.svg, linked_badge_token), media_type="image/svg+xml")
 
     @get("/c/{slug:str}/badge/{link:str}/badge.png", media_type="image/png")
-    async def png(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        settings: NamedDependency[Settings],
-        conference: NamedDependency[Conference],
-        link: FromPath[str],
-    ) -> Response[bytes]:
-        token = await badges.token_behind_link(db_session, settings=settings, conference=conference, link=link)
-        return _image(await to_thread.run_sync(qr.png, token), media_type="image/png")
+    async def png(self, linked_badge_token: NamedDependency[str]) -> Response[bytes]:
+        return _image(await to_thread.run_sync(qr.png, linked_badge_token), media_type="image/png")

@@ -1,4 +1,5 @@
-"""The station, attendee and badge print named in a check-in address, found once in the request's conference.
+"""The station, attendee, badge print and badge link named in a check-in address, found once in the request's
+conference.
 
 Built on the app-wide ``conference`` dependency: a station or attendee of another
 conference answers 404 as if it did not exist. Controllers register them with
@@ -14,11 +15,12 @@ from litestar.params import FromPath
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin.badge_prints import get_print
-from events_app.checkin.badges import get_holder
+from events_app.checkin.badges import get_holder, token_behind_link
 from events_app.checkin.models import BadgePrint, Station
 from events_app.checkin.people import Holder
 from events_app.checkin.stations import get_station
 from events_app.conferences.models import Conference
+from events_app.settings import Settings
 
 
 async def provide_station(
@@ -46,3 +48,13 @@ async def provide_badge_print(
 ) -> BadgePrint:
     """The badge print at ``{print_id}``, as its process last wrote it."""
     return await get_print(db_session, conference=conference, print_id=print_id)
+
+
+async def provide_linked_badge_token(
+    db_session: NamedDependency[AsyncSession],
+    settings: NamedDependency[Settings],
+    conference: NamedDependency[Conference],
+    link: FromPath[str],
+) -> str:
+    """The current badge token behind the signed badge link ``{link}``."""
+    return await token_behind_link(db_session, settings=settings, conference=conference, link=link)

@@ -181,8 +181,7 @@ class CheckinPages(Controller):
         conference: NamedDependency[Conference],
         scan_id: FromPath[uuid.UUID],
     ) -> None:
-        await conflicts.mark_seen(db_session, conference=conference, scan_id=scan_id, actor=actor)
-        live.publish_conflict_seen(channels, conference_id=conference.id, scan_id=scan_id)
+        await conflicts.mark_seen(db_session, channels, conference=conference, scan_id=scan_id, actor=actor)
 
     @get("/dashboard/live", opt=allow(Role.STAFF))
     async def dashboard_live(

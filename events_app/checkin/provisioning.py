@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts import service as accounts
 from events_app.accounts.models import Role
 from events_app.accounts.service import IssuedToken, Principal
-from events_app.audit.service import record
 from events_app.checkin import qr, stations
 from events_app.checkin.errors import ProvisioningLinkUsed, StationRetired
 from events_app.checkin.models import Station
@@ -97,14 +96,7 @@ async def redeem(
         await accounts.revoke_token(db, token_id=old_token)
     await db.refresh(station)
     issued = await stations.issue_device_token(db, conference=conference, station=station, actor=organizer)
-    await record(
-        db,
-        actor=organizer,
-        action="station.provisioned",
-        subject_type="station",
-        subject_id=station.id,
-        conference_id=conference.id,
-        by_link=True,
-        device_address=address,
+    await stations.record_station_change(
+        db, actor=organizer, station=station, action="provisioned", by_link=True, device_address=address
     )
     return station, issued

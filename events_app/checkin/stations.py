@@ -41,7 +41,10 @@ def station_out(station: Station) -> StationOut:
     return msgspec.convert(station, StationOut, from_attributes=True)
 
 
-async def _audit(db: AsyncSession, *, actor: Principal, station: Station, action: str, **details: Any) -> None:
+async def record_station_change(
+    db: AsyncSession, *, actor: Principal, station: Station, action: str, **details: Any
+) -> None:
+    """Audits ``station.{action}`` on the station, with ``details`` beside it."""
     await record(
         db,
         actor=actor,
@@ -81,7 +84,7 @@ async def create_station(
     db.add(station)
     await db.flush()
     issued = await issue_device_token(db, conference=conference, station=station, actor=actor)
-    await _audit(db, actor=actor, station=station, action="created", name=name, kind=str(data.kind))
+    await record_station_change(db, actor=actor, station=station, action="created", name=name, kind=str(data.kind))
     return station, issued
 
 
@@ -124,7 +127,9 @@ async def update_station(
     for key, value in changes.items():
         setattr(station, key, value)
     await db.flush()
-    await _audit(db, actor=actor, station=station, action="updated", **{k: str(v) for k, v in changes.items()})
+    await record_station_change(
+        db, actor=actor, station=station, action="updated", **{k: str(v) for k, v in changes.items()}
+    )
     return station
 
 
@@ -134,7 +139,7 @@ async def revoke_station_token(db: AsyncSession, *, station: Station, actor: Pri
         await accounts.revoke_token(db, token_id=station.token_id)
         station.token_id = None
         await db.flush()
-        await _audit(db, actor=actor, station=station, action="token_revoked")
+        await record_station_change(db, actor=actor, station=station, action="token_revoked")
     return station
 
 
@@ -147,7 +152,7 @@ async def reissue_station_token(
     if station.token_id is not None:
         await accounts.revoke_token(db, token_id=station.token_id)
     issued = await issue_device_token(db, conference=conference, station=station, actor=actor)
-    await _audit(db, actor=actor, station=station, action="token_issued")
+    await record_station_change(db, actor=actor, station=station, action="token_issued")
     return issued
 
 
@@ -157,7 +162,7 @@ async def retire_station(db: AsyncSession, *, station: Station, actor: Principal
     if station.retired_at is None:
         station.retired_at = now()
         await db.flush()
-        await _audit(db, actor=actor, station=station, action="retired")
+        await record_station_change(db, actor=actor, station=station, action="retired")
     return station
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import random
 import re
+import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.conferences.models import (
@@ -110,6 +111,17 @@ def _demo_conferences() -> list[Conference]:
             description="Two days on new legislation and election law for city clerks and their staff.",
         ),
     ]
+
+
+async def cities_with_domain(db: AsyncSession) -> list[tuple[uuid.UUID, str, str]]:
+    """Member cities with an email domain, by name, each with its first domain: demo people get addresses there."""
+    rows = await db.execute(
+        select(MemberCity.id, MemberCity.name, func.min(CityEmailDomain.domain))
+        .join(CityEmailDomain, CityEmailDomain.city_id == MemberCity.id)
+        .group_by(MemberCity.id, MemberCity.name)
+    )
+    # Sorted here, not in SQL: the databases' collations order names differently, the demo must not.
+    return sorted(((city_id, name, domain) for city_id, name, domain in rows), key=lambda c: c[1])
 
 
 async def seed(db: AsyncSession, *, rng: random.Random) -> None:

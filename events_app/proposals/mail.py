@@ -15,41 +15,41 @@ from events_app.proposals.models import Decision, Proposal, ProposalSpeaker
 from events_app.settings import Settings
 
 
-def _greeting(speaker: ProposalSpeaker) -> str:
-    return f"Dear {speaker.name}," if speaker.name else "Hello,"
+async def _mail_speaker(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    speaker: ProposalSpeaker,
+    subject: str,
+    lines: list[str],
+    attachments: Sequence[Attachment] = (),
+) -> None:
+    """A mail to one speaker, greeted by name when they gave one."""
+    greeting = f"Dear {speaker.name}," if speaker.name else "Hello,"
+    text = "\n".join([greeting, "", *lines])
+    await queue_mail(db, settings=settings, to=[speaker.email], subject=subject, text=text, attachments=attachments)
 
 
 async def send_sign_in_link(
     db: AsyncSession, *, settings: Settings, conference: Conference, speaker: ProposalSpeaker, url: str
 ) -> None:
-    text = "\n".join([
-        _greeting(speaker), "",
+    await _mail_speaker(db, settings=settings, speaker=speaker, subject=f"{conference.name}: your speaker link", lines=[
         f"Here is your link to the call for proposals of {conference.name}: {url}",
         "It lets you draft, submit and follow your proposals; keep it to yourself.",
         "If you did not ask for it, ignore this message.",
     ])  # fmt: skip
-    await queue_mail(
-        db, settings=settings, to=[speaker.email], subject=f"{conference.name}: your speaker link", text=text
-    )
 
 
 async def send_co_speaker_invite(
     db: AsyncSession, *, settings: Settings, conference: Conference, owner: ProposalSpeaker,
     speaker: ProposalSpeaker, proposal: Proposal, url: str,
 ) -> None:  # fmt: skip
-    text = "\n".join([
-        _greeting(speaker), "",
+    subject = f"{conference.name}: you are invited to co-present"
+    await _mail_speaker(db, settings=settings, speaker=speaker, subject=subject, lines=[
         f"{owner.name or owner.email} named you as a co-speaker on the proposal \"{proposal.title}\" "
         f"for {conference.name}.",
         f"Fill in your speaker profile here: {url}",
     ])  # fmt: skip
-    await queue_mail(
-        db,
-        settings=settings,
-        to=[speaker.email],
-        subject=f"{conference.name}: you are invited to co-present",
-        text=text,
-    )
 
 
 DECISION_WORDS = {
@@ -64,26 +64,19 @@ async def send_decision(
     proposal: Proposal, url: str,
 ) -> None:  # fmt: skip
     word, next_step = DECISION_WORDS[proposal.decision]
-    text = "\n".join([
-        _greeting(speaker), "",
+    subject = f"{conference.name}: your proposal is {word}"
+    await _mail_speaker(db, settings=settings, speaker=speaker, subject=subject, lines=[
         f"Your proposal \"{proposal.title}\" for {conference.name} is {word}.",
         next_step.format(url=url),
     ])  # fmt: skip
-    await queue_mail(
-        db, settings=settings, to=[speaker.email], subject=f"{conference.name}: your proposal is {word}", text=text
-    )
 
 
 async def send_speaker_registered(
     db: AsyncSession, *, settings: Settings, conference: Conference, speaker: ProposalSpeaker,
     proposal: Proposal, badge: Sequence[Attachment],
 ) -> None:  # fmt: skip
-    text = "\n".join([
-        _greeting(speaker), "",
+    subject = f"{conference.name}: your speaker registration"
+    await _mail_speaker(db, settings=settings, speaker=speaker, subject=subject, attachments=badge, lines=[
         f"Thank you for confirming \"{proposal.title}\". You are registered for {conference.name} as a speaker,",
         "free of charge; your badge is attached. We will tell you the session's time and room once it is scheduled.",
     ])  # fmt: skip
-    await queue_mail(
-        db, settings=settings, to=[speaker.email], subject=f"{conference.name}: your speaker registration",
-        text=text, attachments=badge,
-    )  # fmt: skip

@@ -16,8 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.models import Role, User
-from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, GroupKind, MemberCity
-from events_app.conferences.seed import DEMO_SLUG
+from events_app.conferences.models import AssociationGroup, Conference, GroupKind
+from events_app.conferences.seed import DEMO_SLUG, cities_with_domain
 from events_app.core.clock import now
 from events_app.proposals.models import (
     Call,
@@ -85,14 +85,7 @@ async def seed(db: AsyncSession, *, rng: random.Random) -> None:
             anonymous=True,
         )
     )
-    cities = (
-        await db.execute(
-            select(MemberCity.id, MemberCity.name, CityEmailDomain.domain)
-            .join(CityEmailDomain, CityEmailDomain.city_id == MemberCity.id)
-            .order_by(MemberCity.name, CityEmailDomain.domain)
-        )
-    ).all()
-    city_list = sorted({c[0]: (c[0], c[1], c[2]) for c in cities}.values(), key=lambda c: c[1])
+    city_list = await cities_with_domain(db)
 
     # Three committee members per track; the demo reviewer also sits on the first two.
     shared_hash = DEMO_REVIEWER_HASH

@@ -21,6 +21,7 @@ from events_app.conferences.errors import CityNotFound
 from events_app.conferences.models import Conference, MemberCity
 from events_app.core import signing
 from events_app.core.clock import now
+from events_app.core.shapes import shaped
 from events_app.core.signing import LinkInvalid
 from events_app.proposals import mail
 from events_app.proposals.call import get_call, is_open, require_open
@@ -227,6 +228,13 @@ async def get_proposal(db: AsyncSession, *, conference: Conference, proposal_id:
     return proposal
 
 
+async def _co_presents(db: AsyncSession, proposal: Proposal, speaker: ProposalSpeaker) -> bool:
+    found = await db.scalar(
+        select(CoSpeaker.id).where(CoSpeaker.proposal_id == proposal.id, CoSpeaker.speaker_id == speaker.id)
+    )
+    return found is not None
+
+
 async def speakers_proposal(
     db: AsyncSession, *, conference: Conference, speaker: ProposalSpeaker, proposal_id: uuid.UUID, owner: bool
 ) -> Proposal:
@@ -234,10 +242,7 @@ async def speakers_proposal(
     proposal = await get_proposal(db, conference=conference, proposal_id=proposal_id)
     if proposal.speaker_id == speaker.id:
         return proposal
-    on_it = await db.scalar(
-        select(CoSpeaker.id).where(CoSpeaker.proposal_id == proposal.id, CoSpeaker.speaker_id == speaker.id)
-    )
-    if on_it is None:
+    if not await _co_presents(db, proposal, speaker):
         raise ProposalNotFound("You have no proposal with this id.")
     if owner:
         raise OwnerOnly("Only the speaker who proposed it can change this proposal.")
@@ -303,10 +308,7 @@ async def invite_co_speaker(
     invited = await _speaker_for(db, conference=conference, email=email)
     if invited.id == owner.id:
         return invited
-    exists = await db.scalar(
-        select(CoSpeaker.id).where(CoSpeaker.proposal_id == proposal.id, CoSpeaker.speaker_id == invited.id)
-    )
-    if exists is None:
+    if not await _co_presents(db, proposal, invited):
         db.add(CoSpeaker(proposal_id=proposal.id, speaker_id=invited.id))
         await db.flush()
         url = speaker_url(settings, conference=conference, speaker=invited)
@@ -356,11 +358,8 @@ def shown_name(speaker: ProposalSpeaker) -> str:
 
 
 def profile_out(speaker: ProposalSpeaker) -> ProfileOut:
-    return ProfileOut(
-        id=speaker.id, email=speaker.email, name=speaker.name, title=speaker.title,
-        organization=speaker.organization, city_id=speaker.city_id, bio=speaker.bio, has_photo=bool(speaker.photo),
-        availability=[msgspec.convert(w, Window) for w in speaker.availability],
-    )  # fmt: skip
+    availability = [msgspec.convert(w, Window) for w in speaker.availability]
+    return shaped(ProfileOut, speaker, has_photo=bool(speaker.photo), availability=availability)
 
 
 async def proposals_out(db: AsyncSession, proposals: Sequence[Proposal]) -> list[ProposalOut]:

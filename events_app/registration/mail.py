@@ -27,10 +27,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.conferences.models import Conference
 from events_app.core.mail import Attachment, queue_mail
-from events_app.core.money import Money
 from events_app.registration.models import Attendee, Order, WaitlistEntry
 from events_app.settings import Settings
-from events_app.web.filters import date_range, local_datetime
+from events_app.web.filters import date_range, local_datetime, money
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +106,32 @@ def conference_ics(conference: Conference, *, settings: Settings) -> bytes:
     return ics
 
 
-def _money(cents: int, currency: str) -> str:
-    return str(Money(cents, currency))
+async def _mail_attendee(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    attendee: Attendee,
+    subject: str,
+    lines: list[str],
+    attachments: Sequence[Attachment] = (),
+) -> None:
+    """A mail to one attendee, greeted by first name and filed under their order."""
+    text = "\n".join([f"Dear {attendee.first_name},", "", *lines])
+    await queue_mail(
+        db,
+        settings=settings,
+        to=[attendee.email],
+        subject=subject,
+        text=text,
+        attachments=attachments,
+        about=attendee.order_id,
+    )
+
+
+async def _mail_buyer(db: AsyncSession, *, settings: Settings, order: Order, subject: str, lines: list[str]) -> None:
+    """A mail to the order's buyer, greeted by name and filed under the order."""
+    text = "\n".join([f"Dear {order.buyer_name},", "", *lines])
+    await queue_mail(db, settings=settings, to=[order.buyer_email], subject=subject, text=text, about=order.id)
 
 
 async def send_confirmation(
@@ -131,10 +154,13 @@ async def send_confirmation(
         )
         if line
     ]
-    text = "\n".join(
-        [
-            f"Dear {attendee.first_name},",
-            "",
+    await _mail_attendee(
+        db,
+        settings=settings,
+        attendee=attendee,
+        subject=f"You are registered: {conference.name}",
+        attachments=attachments,
+        lines=[
             f"You are registered for {conference.name}.",
             "",
             f"Registration: {type_name}",
@@ -147,16 +173,7 @@ async def send_confirmation(
             "",
             "The conference is attached as a calendar file. Bring this mail or your badge to the registration desk.",
             f"Contact details shared with exhibitors who scan your badge: {'yes' if attendee.consent_to_share_contact else 'no'}.",  # noqa: E501
-        ]
-    )
-    await queue_mail(
-        db,
-        settings=settings,
-        to=[attendee.email],
-        subject=f"You are registered: {conference.name}",
-        text=text,
-        attachments=attachments,
-        about=attendee.order_id,
+        ],
     )
 
 
@@ -164,10 +181,12 @@ async def send_payment_pending(
     db: AsyncSession, *, settings: Settings, conference: Conference, attendee: Attendee, type_name: str
 ) -> None:
     """An invoiced attendee hears at once that they are registered; the badge follows the payment."""
-    text = "\n".join(
-        [
-            f"Dear {attendee.first_name},",
-            "",
+    await _mail_attendee(
+        db,
+        settings=settings,
+        attendee=attendee,
+        subject=f"Registered, payment pending: {conference.name}",
+        lines=[
             f"You are registered for {conference.name}; your city or organization is paying by invoice.",
             "",
             f"Registration: {type_name}",
@@ -178,15 +197,7 @@ async def send_payment_pending(
             *await _link_lines(db, settings=settings, conference=conference, attendee=attendee),
             "",
             "Your confirmation and badge follow as soon as the payment arrives.",
-        ]
-    )
-    await queue_mail(
-        db,
-        settings=settings,
-        to=[attendee.email],
-        subject=f"Registered, payment pending: {conference.name}",
-        text=text,
-        about=attendee.order_id,
+        ],
     )
 
 
@@ -194,43 +205,36 @@ async def send_order_receipt(
     db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, manage_url: str
 ) -> None:
     """The buyer's summary of a confirmed order, with the link to manage it."""
-    lines = [f"  {a.full_name} ({a.badge_name}): {_money(a.amount_cents, order.currency)}" for a in order.attendees]
-    text = "\n".join(
-        [
-            f"Dear {order.buyer_name},",
-            "",
+    lines = [f"  {a.full_name} ({a.badge_name}): {money(a.amount_cents, order.currency)}" for a in order.attendees]
+    await _mail_buyer(
+        db,
+        settings=settings,
+        order=order,
+        subject=f"Order {order.number} confirmed",
+        lines=[
             f"Your order {order.number} for {conference.name} is confirmed.",
             "",
             *lines,
-            f"Total: {_money(order.total_cents, order.currency)}",
+            f"Total: {money(order.total_cents, order.currency)}",
             "",
             "Each attendee receives their own confirmation.",
             f"To cancel or substitute an attendee, use this link: {manage_url}",
-        ]
-    )
-    await queue_mail(
-        db,
-        settings=settings,
-        to=[order.buyer_email],
-        subject=f"Order {order.number} confirmed",
-        text=text,
-        about=order.id,
+        ],
     )
 
 
 async def send_manage_link(
     db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, manage_url: str
 ) -> None:
-    text = "\n".join(
-        [
-            f"Dear {order.buyer_name},",
-            "",
+    await _mail_buyer(
+        db,
+        settings=settings,
+        order=order,
+        subject=f"Manage order {order.number}",
+        lines=[
             f"Here is a new link to manage order {order.number} for {conference.name}: {manage_url}",
             "Earlier links to this order no longer work.",
-        ]
-    )
-    await queue_mail(
-        db, settings=settings, to=[order.buyer_email], subject=f"Manage order {order.number}", text=text, about=order.id
+        ],
     )
 
 
@@ -245,27 +249,21 @@ async def send_invoice_notice(
     manage_url: str,
 ) -> None:
     """ "Invoice me": the buyer's invoice number and link; the seats stay held until it is paid."""
-    text = "\n".join(
-        [
-            f"Dear {order.buyer_name},",
-            "",
+    await _mail_buyer(
+        db,
+        settings=settings,
+        order=order,
+        subject=f"Invoice {invoice_number}: {conference.name}",
+        lines=[
             f"Thank you for registering {len(order.attendees)} "
             f"{'person' if len(order.attendees) == 1 else 'people'} for {conference.name}.",
-            f"Invoice {invoice_number} for {_money(order.total_cents, order.currency)} is ready: {invoice_url}",
+            f"Invoice {invoice_number} for {money(order.total_cents, order.currency)} is ready: {invoice_url}",
             *([f"Your purchase order: {order.po_number}"] if order.po_number else []),
             "",
             "The seats are held for you until the invoice is paid by check or ACH. Each attendee has a mail "
             "now with their agenda, and their confirmation with the badge once payment arrives.",
             f"Manage this order: {manage_url}",
-        ]
-    )
-    await queue_mail(
-        db,
-        settings=settings,
-        to=[order.buyer_email],
-        subject=f"Invoice {invoice_number}: {conference.name}",
-        text=text,
-        about=order.id,
+        ],
     )
 
 
@@ -281,9 +279,9 @@ async def send_cancellation(
 ) -> None:
     """Tells the buyer and each cancelled attendee what was cancelled and what comes back."""
     names = ", ".join(a.full_name for a in attendees)
-    money = (
-        f"A refund of {_money(refund_cents, order.currency)} is on its way"
-        + (f" (cancellation fee: {_money(fee_cents, order.currency)})." if fee_cents else ".")
+    what_comes_back = (
+        f"A refund of {money(refund_cents, order.currency)} is on its way"
+        + (f" (cancellation fee: {money(fee_cents, order.currency)})." if fee_cents else ".")
         if refund_cents
         else "Under the cancellation policy no refund is due."
         if order.paid_cents
@@ -292,7 +290,7 @@ async def send_cancellation(
     text = "\n".join(
         [
             f"The registration of {names} for {conference.name} (order {order.number}) is cancelled.",
-            money,
+            what_comes_back,
             "Badges of cancelled registrations no longer work.",
         ]
     )
@@ -310,23 +308,17 @@ async def send_cancellation(
 async def send_refund_notice(
     db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, amount_cents: int, by_card: bool
 ) -> None:
-    text = "\n".join(
-        [
-            f"Dear {order.buyer_name},",
-            "",
-            f"We refunded {_money(amount_cents, order.currency)} on order {order.number} for {conference.name}.",
+    await _mail_buyer(
+        db,
+        settings=settings,
+        order=order,
+        subject=f"Refund on order {order.number}",
+        lines=[
+            f"We refunded {money(amount_cents, order.currency)} on order {order.number} for {conference.name}.",
             "It appears on your card statement within 5 to 10 business days."
             if by_card
             else "Our finance office sends it the way your payment came (check or ACH); no action is needed.",
-        ]
-    )
-    await queue_mail(
-        db,
-        settings=settings,
-        to=[order.buyer_email],
-        subject=f"Refund on order {order.number}",
-        text=text,
-        about=order.id,
+        ],
     )
 
 

@@ -26,7 +26,6 @@ from events_app.conferences.models import Conference, MemberCity
 from events_app.conferences.service import registration_is_open
 from events_app.core.clock import now
 from events_app.core.errors import DomainError
-from events_app.core.money import Money
 from events_app.payments import service as payments
 from events_app.registration import cancellation, checkout, mail, manage_links, quote, reports, service, waitlist
 from events_app.registration.dependencies import provide_managed_order
@@ -42,16 +41,13 @@ from events_app.registration.models import (
 from events_app.registration.pricing import price_cents, price_period
 from events_app.registration.schemas import OrderIn, SubstituteIn, WaitlistIn
 from events_app.settings import Settings
+from events_app.web.filters import money
 
 MAX_ATTENDEES = 20
 ATTENDEE_FIELDS = (
     "registration_type_id", "first_name", "last_name", "badge_name", "title", "email", "city_id", "city_name",
     "dietary_needs", "accessibility_needs", "guest_of",
 )  # fmt: skip
-
-
-def money(cents: int, currency: str = "USD") -> str:
-    return str(Money(cents, currency))
 
 
 def _number(text: str | None, *, default: int) -> int:

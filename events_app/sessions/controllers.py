@@ -20,6 +20,7 @@ from events_app.accounts.access import allow
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import AssociationGroup, Conference
+from events_app.core.shapes import shaped
 from events_app.sessions import agenda_links, checks, releases, seats, service
 from events_app.sessions.dependencies import WORKING_COPY
 from events_app.sessions.importer import import_program
@@ -58,7 +59,7 @@ def room_out(room: Room) -> RoomOut:
 
 def track_out(track: Track, group: AssociationGroup | None) -> TrackOut:
     ref = msgspec.convert(group, GroupRef, from_attributes=True) if group else None
-    return TrackOut(id=track.id, slug=track.slug, name=track.name, color=track.color, group=ref)
+    return shaped(TrackOut, track, group=ref)
 
 
 def speaker_out(speaker: Speaker) -> SpeakerOut:

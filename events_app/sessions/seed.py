@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.conferences.models import AssociationGroup, CityEmailDomain, Conference, GroupKind, MemberCity
-from events_app.conferences.seed import DEMO_SLUG
+from events_app.conferences.models import AssociationGroup, Conference, GroupKind
+from events_app.conferences.seed import DEMO_SLUG, cities_with_domain
 from events_app.core.text import slugify
 from events_app.sessions import releases
 from events_app.sessions.models import (
@@ -193,17 +193,7 @@ class _Builder:
 
 async def _speakers(db: AsyncSession, b: _Builder) -> list[Speaker]:
     rng = b.rng
-    cities = (
-        await db.execute(
-            select(MemberCity.id, MemberCity.name, CityEmailDomain.domain)
-            .join(CityEmailDomain, CityEmailDomain.city_id == MemberCity.id)
-            .order_by(MemberCity.name, CityEmailDomain.domain)
-        )
-    ).all()
-    seen_cities: dict[uuid.UUID, tuple[str, str]] = {}
-    for row_city, name, domain in cities:
-        seen_cities.setdefault(row_city, (name, domain))
-    city_list = sorted(seen_cities.items(), key=lambda c: c[1][0])
+    city_list = await cities_with_domain(db)
     names: set[str] = set()
     speakers: list[Speaker] = []
     city_id: uuid.UUID | None
@@ -217,8 +207,7 @@ async def _speakers(db: AsyncSession, b: _Builder) -> list[Speaker]:
             city_id = None
             email = f"{first}.{last}@{slugify(organization).replace('-', '')}.example".lower()
         else:
-            chosen_city, (city, domain) = rng.choice(city_list)
-            city_id = chosen_city
+            city_id, city, domain = rng.choice(city_list)
             title, organization = rng.choice(OFFICIAL_TITLES), f"City of {city}"
             email = f"{first[0]}{last}@{domain}".lower()
         speakers.append(
