@@ -9,6 +9,7 @@ registers some 680 handlers, seconds that every test paid before.
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import os
 import pkgutil
@@ -306,7 +307,21 @@ def app(make_app: MakeApp, settings: Settings) -> Litestar:
 @pytest.fixture
 async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        await _cache_listening(app)
         yield test_client
+
+
+async def _cache_listening(app: Litestar) -> None:
+    """On PostgreSQL the conference cache is used only once its listener has connected, as in a
+    running server; a test's first request would otherwise read what it later finds kept (and a
+    test counting statements would count a read the server does not make)."""
+    cache = app.state.conference_cache
+    if app.state.db_engine.dialect.name != "postgresql":
+        return
+    async with asyncio.timeout(10):
+        # Polled: the cache outlives each test's event loop, and an asyncio.Event would bind to one.
+        while not cache.live:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
 
 
 @dataclass(frozen=True)
