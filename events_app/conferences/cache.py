@@ -98,6 +98,11 @@ class ConferenceCache:
         self._kept.clear()
         self._generation += 1
 
+    @property
+    def generation(self) -> int:
+        """How many times the copies were dropped: a test waits on it to know a change was heard of."""
+        return self._generation
+
     def _check_stamp(self) -> None:
         if self._stamp_path is None:
             return

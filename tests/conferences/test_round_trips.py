@@ -21,6 +21,7 @@ async def test_reading_a_conference_again_costs_no_statement(
 ) -> None:
     conference = await make_conference(db)
     await db.commit()
+    await statements.settle()
     assert (await client.get(f"/api/conferences/{conference.slug}")).status_code == 200
     statements.clear()
     assert (await client.get(f"/api/conferences/{conference.slug}")).status_code == 200

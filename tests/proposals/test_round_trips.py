@@ -52,6 +52,7 @@ async def test_a_reviewer_reads_the_demo_queue_a_page_at_a_time(
     email, _name, password = DEMO_REVIEWER
     await sign_in(client, demo_login(email, password))
     # The first request of a process reads what every later one finds in its copy.
+    await statements.settle()
     assert (await client.get(f"{OFFICE}/review")).status_code == 200
     statements.clear()
     first = await client.get(f"{OFFICE}/review")
@@ -72,6 +73,7 @@ async def test_an_organizer_pages_the_demo_list_and_decides_without_losing_the_p
 ) -> None:
     _role, email, _name, password = DEMO_LOGINS[0]
     await sign_in(client, demo_login(email, password))
+    await statements.settle()
     assert (await client.get(f"{OFFICE}/?sort=spread")).status_code == 200
     statements.clear()
     first = await client.get(f"{OFFICE}/?sort=spread")

@@ -19,6 +19,7 @@ async def test_a_poll_with_a_current_etag_reads_nothing_once_its_process_has_see
     client: AsyncTestClient[Litestar], db: AsyncSession, program: Program, settings: Settings, statements: Statements
 ) -> None:
     await release(db, program, settings)
+    await statements.settle()
     etag = (await client.get(f"{FEEDS}/program.ics")).headers["etag"]
     statements.clear()
     response = await client.get(f"{FEEDS}/program.ics", headers={"If-None-Match": etag})
