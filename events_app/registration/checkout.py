@@ -204,7 +204,10 @@ async def _place_order(
         if method == PaymentMethod.INVOICE:
             # Numbered under the type's lock, after it: every path takes a type's lock before the series'.
             await issue_invoice(db, settings=settings, conference=conference, order=order, actor=actor)
-    await db.flush()
+    # Committed at once rather than after the answer is built: the type's lock (and the invoice series')
+    # is held until the commit, and in a rush every buyer behind waits for it. A refused commit raises
+    # here, and the buyer hears that instead.
+    await db.commit()
     return order
 
 
