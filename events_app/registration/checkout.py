@@ -104,7 +104,7 @@ async def place_order(
     source: OrderSource = OrderSource.ONLINE,
     at: datetime | None = None,
 ) -> Order:
-    """Takes the seats and code uses (409 when gone) and records the order.
+    """Takes the seats and code uses (409 when gone), records the order and commits it.
 
     Nothing to pay: confirmed at once. Invoice: a numbered invoice, seats held with no
     expiry. Card: pending, seats held for ``HOLD_MINUTES`` while the buyer pays.
