@@ -3,8 +3,9 @@
 Every buyer sends one invoice order for one official at the same moment, for one type with
 ``--seats`` seats, spread over ``--processes`` app processes (one uvicorn worker each, as behind a
 load balancer) on one demo-seeded PostgreSQL database. It prints the answers by status, the
-latency a buyer waited (p50, p99, slowest) and the seats sold, and exits 1 if any answer was not
-201 or 409 or a seat was sold twice. wrk cannot send each connection exactly one distinct order,
+latency a buyer waited (p50, p99, slowest), the seats sold and the machine's load average before and
+after (other work on the machine slows every round trip taken under the type's lock), and exits 1 if
+any answer was not 201 or 409 or a seat was sold twice. wrk cannot send each connection exactly one distinct order,
 so a Python client sends them; it measures waiting, not throughput.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -86,9 +88,11 @@ def main() -> None:
         type_id = str(asyncio.run(bench_type(url, capacity=args.seats)))
         servers = [serve("events_app.asgi:app", env) for _ in range(args.processes)]
         try:
+            load_before = os.getloadavg()[0]
             began = time.perf_counter()
             answers = asyncio.run(_rush([s.url for s in servers], type_id, args.buyers))
             took = time.perf_counter() - began
+            load_after = os.getloadavg()[0]
         finally:
             for server in servers:
                 server.process.terminate()
@@ -106,6 +110,7 @@ def main() -> None:
         "p99_ms": round(percentile(waits, 99)),
         "slowest_ms": round(max(waits)),
         "sold": sold,
+        "load_average_1min": [round(load_before, 2), round(load_after, 2)],
     }
     print(json.dumps(summary, indent=2))
     definite = all(a.status in (201, 409) for a in answers)

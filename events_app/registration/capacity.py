@@ -10,13 +10,19 @@ a counter (a row lock on PostgreSQL; SQLite's single write lock), in a fixed ord
 only then counts: each statement of a READ COMMITTED transaction sees every earlier
 commit, so two processes racing for the last seat are served one after the other and the
 second sees the first's attendees. Promo-code uses are taken the same way.
+
+Every transaction that may add seat holders to a type bumps its counter by at least the seats
+it may add, under that lock. So the counter a checkout read beside its lock-free count, and the
+one its lock returns, bound what others committed in between: when the count plus that bound
+still leaves room, the seats fit and the count under the lock is skipped. In a rush that makes
+taking seats one UPDATE; only near the last seats is the exact count needed.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -88,22 +94,33 @@ async def seats_taken(
     return taken
 
 
-async def lock_types(db: AsyncSession, type_ids: Iterable[uuid.UUID]) -> None:
+async def lock_types(db: AsyncSession, seats: Mapping[uuid.UUID, int]) -> dict[uuid.UUID, tuple[int, int]]:
     """Serialises checkouts of these types until the transaction ends; always in id order, so never a deadlock.
+
+    ``seats``: per type, the most seat holders this transaction may add to it (0 for none), added to
+    the type's counter. Returns each locked type's capacity and counter, read under the lock.
 
     Only types with a capacity are locked: unlimited ones need no count, so their buyers never
     wait for each other. An organizer setting a capacity locks the row too, and PostgreSQL
     re-checks ``capacity IS NOT NULL`` on the row it waited for, so checkouts after that change
     count. (Orders already in flight when an unlimited type first gets a capacity are counted
-    once they commit; the organizer's check may miss them by a few seats at that one moment.)
+    once they commit; the organizer's check, and a checkout's bound, may miss them by a few seats
+    at that one moment.)
     """
-    for type_id in sorted(set(type_ids)):
-        await db.execute(
-            update(RegistrationType)
-            .where(RegistrationType.id == type_id, RegistrationType.capacity.is_not(None))
-            .values(lock_counter=RegistrationType.lock_counter + 1)
-            .execution_options(synchronize_session=False)
-        )
+    locked: dict[uuid.UUID, tuple[int, int]] = {}
+    for type_id in sorted(seats):
+        row = (
+            await db.execute(
+                update(RegistrationType)
+                .where(RegistrationType.id == type_id, RegistrationType.capacity.is_not(None))
+                .values(lock_counter=RegistrationType.lock_counter + seats[type_id])
+                .returning(RegistrationType.capacity, RegistrationType.lock_counter)
+                .execution_options(synchronize_session=False)
+            )
+        ).one_or_none()
+        if row is not None and row.capacity is not None:
+            locked[type_id] = (row.capacity, row.lock_counter)
+    return locked
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +131,20 @@ class SeatsHeld:
     capacity: int
     by_attendees: int
     by_offers: int
+    counter: int  # the type's lock counter as the count saw it
 
     @property
     def left(self) -> int:
         return max(self.capacity - self.by_attendees - self.by_offers, 0)
+
+    def surely_fit(self, wanted: int, *, capacity: int, counter: int) -> bool:
+        """Whether ``wanted`` seats fit now, from the ``capacity`` and ``counter`` this transaction's lock returned.
+
+        Since the count, others added at most ``counter - wanted - self.counter`` holders (each one
+        bumped the counter by the seats it might add); seats freed since only leave more room.
+        """
+        added_since = counter - wanted - self.counter
+        return self.by_attendees + self.by_offers + added_since + wanted <= capacity
 
 
 def held_columns(
@@ -136,6 +163,17 @@ def held_columns(
     if exclude_offer_id is not None:
         offered = offered.where(WaitlistEntry.id != exclude_offer_id)
     return held.correlate(RegistrationType).scalar_subquery(), offered.correlate(RegistrationType).scalar_subquery()
+
+
+def seats_held_by_type(
+    rows: Iterable[tuple[uuid.UUID, str, int | None, int, int, int]],
+) -> dict[uuid.UUID, SeatsHeld]:
+    """``SeatsHeld`` of the limited types among rows of id, name, capacity, ``held_columns`` and counter."""
+    return {
+        type_id: SeatsHeld(name, limit, by_attendees, by_offers, counter)
+        for type_id, name, limit, by_attendees, by_offers, counter in rows
+        if limit is not None
+    }
 
 
 def refuse_unless_fit(wanted: Counter[uuid.UUID], held: dict[uuid.UUID, SeatsHeld]) -> None:
@@ -166,17 +204,15 @@ async def seats_fit(
     Seats are freed only by time or by another commit, so the locked count would give the same answer.
     """
     held, offered = held_columns(moment=moment, exclude_offer_id=exclude_offer_id, exclude_order_id=exclude_order_id)
-    query = select(RegistrationType.id, RegistrationType.name, RegistrationType.capacity, held, offered).where(
-        RegistrationType.id.in_(list(wanted)), RegistrationType.capacity.is_not(None)
-    )
-    refuse_unless_fit(
-        wanted,
-        {
-            type_id: SeatsHeld(name, limit, by_attendees, by_offers)
-            for type_id, name, limit, by_attendees, by_offers in await db.execute(query)
-            if limit is not None  # never selected; the column is nullable, so its type says it might be
-        },
-    )
+    query = select(
+        RegistrationType.id,
+        RegistrationType.name,
+        RegistrationType.capacity,
+        held,
+        offered,
+        RegistrationType.lock_counter,
+    ).where(RegistrationType.id.in_(list(wanted)), RegistrationType.capacity.is_not(None))
+    refuse_unless_fit(wanted, seats_held_by_type(await db.execute(query)))
 
 
 async def take_seats(
@@ -184,19 +220,31 @@ async def take_seats(
     *,
     wanted: Counter[uuid.UUID],
     moment: datetime,
+    counted: Mapping[uuid.UUID, SeatsHeld] | None = None,
     exclude_offer_id: uuid.UUID | None = None,
     exclude_order_id: uuid.UUID | None = None,
 ) -> None:
     """Locks the types and checks that ``wanted`` seats fit; raises ``sold-out`` (409) when one does not.
 
-    The caller's attendees go in the same transaction: after this returns, or before it and
-    left out of the count by ``exclude_order_id`` (so the lock is held only for the count and
-    the commit).
+    ``counted``: what a lock-free count earlier in this transaction found (the quote's read), with the
+    same exclusions; where it and the counter prove the seats fit, they are not counted again under
+    the lock. The caller's attendees go in the same transaction: after this returns, or
+    before it and left out of the count by ``exclude_order_id``.
     """
-    await lock_types(db, wanted)
-    await seats_fit(
-        db, wanted=wanted, moment=moment, exclude_offer_id=exclude_offer_id, exclude_order_id=exclude_order_id
+    locked = await lock_types(db, wanted)
+    counted = counted or {}
+    unsure = Counter(
+        {
+            type_id: wanted[type_id]
+            for type_id, (limit, counter) in locked.items()
+            if type_id not in counted
+            or not counted[type_id].surely_fit(wanted[type_id], capacity=limit, counter=counter)
+        }
     )
+    if unsure:
+        await seats_fit(
+            db, wanted=unsure, moment=moment, exclude_offer_id=exclude_offer_id, exclude_order_id=exclude_order_id
+        )
 
 
 async def code_uses(

@@ -1,7 +1,8 @@
 """Checkout: placing an order, holding its seats, and starting its payment by invoice or by card.
 
 ``place_order`` takes the seats and promo-code uses under ``capacity``'s locks (409 when
-they are gone) and records the order at the prices of ``quote.price_order``. Nothing to
+they are gone) and records the order at the prices of ``quote.price_order``; in a rush,
+buyers wait for their turn in a per-process line, holding no connection. Nothing to
 pay: confirmed at once. Invoice: a numbered invoice from payments, seats held until it is
 paid or voided. Card: pending, seats held for ``HOLD_MINUTES`` while the buyer pays
 through ``pay_by_card``; payments then tells ``payment_events`` how it went.
@@ -9,12 +10,17 @@ through ``pay_by_card``; payments then tells ``payment_events`` how it went.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import Counter
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
@@ -45,6 +51,39 @@ from events_app.settings import Settings
 
 PURPOSE = "registration.order"  # what payments knows a registration order's payments by
 HOLD_MINUTES = 30
+# Orders of one process at work on the database at once. In a rush the others wait for their turn here, in
+# memory, rather than each on a pooled connection queued on the type's lock (a pool of 10 cannot hold a
+# thousand buyers, and each wait would end in a 503), and the few at work resume from an event loop that
+# runs little else, so each holds the lock for a few round trips. Two keep the lock busy (one writes while
+# the next prices its order); more would only queue on the lock and slow the one holding it.
+ORDERS_AT_ONCE = 2
+# How long a buyer waits in line before hearing 503 busy with Retry-After: under the 60 s a reverse proxy
+# commonly waits for an answer, so the buyer hears ours, not the proxy's.
+ORDER_LINE_SECONDS = 55
+_lines: WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = WeakKeyDictionary()
+
+
+@asynccontextmanager
+async def _turn(db: AsyncSession, settings: Settings) -> AsyncIterator[None]:
+    """Waits in line for one of the process's ``ORDERS_AT_ONCE`` turns (503 busy after ``ORDER_LINE_SECONDS``)."""
+    loop = asyncio.get_running_loop()
+    # One line per event loop: a semaphore belongs to the loop it first waited on (tests run many loops).
+    line = _lines.get(loop) or _lines.setdefault(
+        loop, asyncio.Semaphore(min(ORDERS_AT_ONCE, settings.database_pool_size))
+    )
+    if line.locked() and not (db.new or db.dirty or db.deleted):
+        # What the request read so far (its conference, its caller) stays loaded, and its connection goes
+        # back to the pool for the wait.
+        await db.commit()
+    try:
+        async with asyncio.timeout(ORDER_LINE_SECONDS):
+            await line.acquire()
+    except TimeoutError:
+        raise PoolTimeout(f"No turn to place an order came within {ORDER_LINE_SECONDS} s.") from None
+    try:
+        yield
+    finally:
+        line.release()
 
 
 async def get_order(db: AsyncSession, *, order_id: uuid.UUID, conference_id: uuid.UUID | None = None) -> Order:
@@ -65,12 +104,27 @@ async def place_order(
     source: OrderSource = OrderSource.ONLINE,
     at: datetime | None = None,
 ) -> Order:
-    """Takes the seats and code uses (409 when gone) and records the order.
+    """Takes the seats and code uses (409 when gone), records the order and commits it.
 
     Nothing to pay: confirmed at once. Invoice: a numbered invoice, seats held with no
     expiry. Card: pending, seats held for ``HOLD_MINUTES`` while the buyer pays.
     """
-    moment = at or now()
+    async with _turn(db, settings):
+        return await _place_order(
+            db, settings=settings, conference=conference, data=data, actor=actor, source=source, moment=at or now()
+        )
+
+
+async def _place_order(
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    conference: Conference,
+    data: OrderIn,
+    actor: Principal | None,
+    source: OrderSource,
+    moment: datetime,
+) -> Order:
     if data.submission_key and (earlier := await _submitted(db, conference=conference, key=data.submission_key)):
         return earlier
     priced = await price_order(
@@ -132,10 +186,16 @@ async def place_order(
         if method == PaymentMethod.NONE:
             await confirm(db, settings=settings, conference=conference, order=order, at=moment)
         # Seats and code uses are taken last, this order's own attendees left out of the count: the
-        # type's lock is then held for the count, the invoice number and the writes, not for the
-        # whole order, so a rush queues for milliseconds per buyer. A refusal rolls all of it back.
+        # type's lock is then held for the invoice number and the writes (and the count, near the last
+        # seats), not for the whole order, so a rush queues for milliseconds per buyer. A refusal rolls
+        # all of it back.
         await capacity.take_seats(
-            db, wanted=wanted, moment=moment, exclude_offer_id=offer_id, exclude_order_id=order.id
+            db,
+            wanted=wanted,
+            moment=moment,
+            counted=priced.seats_held,
+            exclude_offer_id=offer_id,
+            exclude_order_id=order.id,
         )
         if priced.code is not None:
             await capacity.take_code_uses(
@@ -144,7 +204,10 @@ async def place_order(
         if method == PaymentMethod.INVOICE:
             # Numbered under the type's lock, after it: every path takes a type's lock before the series'.
             await issue_invoice(db, settings=settings, conference=conference, order=order, actor=actor)
-    await db.flush()
+    # Committed at once rather than after the answer is built: the type's lock (and the invoice series')
+    # is held until the commit, and in a rush every buyer behind waits for it. A refused commit raises
+    # here, and the buyer hears that instead.
+    await db.commit()
     return order
 
 

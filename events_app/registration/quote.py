@@ -22,7 +22,7 @@ from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference, MemberCity
 from events_app.conferences.service import CitySearch, registration_is_open
-from events_app.registration.capacity import SeatsHeld, held_columns
+from events_app.registration.capacity import SeatsHeld, held_columns, seats_held_by_type
 from events_app.registration.errors import (
     CodeRequired,
     DuplicateAttendee,
@@ -138,7 +138,8 @@ async def price_order(
     city = aliased(MemberCity, found)
     held = held_columns(moment=at, exclude_offer_id=offer.id if offer else None, exclude_order_id=None)
     query = (
-        select(RegistrationType, city, found.c.domain, *(held if count_seats else ()))
+        # The counter comes as a column of its own: an entity already in the session keeps its older values.
+        select(RegistrationType, city, found.c.domain, *((*held, RegistrationType.lock_counter) if count_seats else ()))
         .outerjoin(found, true())
         .where(RegistrationType.id.in_(type_ids), RegistrationType.conference_id == conference.id)
         .options(raiseload(city.division), raiseload(city.email_domains))
@@ -151,11 +152,10 @@ async def price_order(
     if len(currencies) > 1:
         raise MixedCurrencies("One order cannot mix currencies.")
     cities = search.found((row[1], row[2]) for row in rows)
-    seats_held = {
-        t.id: SeatsHeld(t.name, t.capacity, by_attendees, by_offers)
-        for t, _, _, by_attendees, by_offers in (rows if count_seats else ())
-        if t.capacity is not None
-    }
+    seats_held = seats_held_by_type(
+        (t.id, t.name, t.capacity, by_attendees, by_offers, counter)
+        for t, _, _, by_attendees, by_offers, counter in (rows if count_seats else ())
+    )
     seen_emails: set[str] = set()
     priced: list[PricedAttendee] = []
     for position, person in enumerate(data.attendees):

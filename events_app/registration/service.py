@@ -149,7 +149,7 @@ async def update_type(
         setattr(registration_type, key, value)
     _check_type(registration_type)
     if changes.get("capacity") is not None:
-        await capacity.lock_types(db, [registration_type.id])
+        await capacity.lock_types(db, {registration_type.id: 0})
         taken = (await capacity.seats_taken(db, type_ids=[registration_type.id], moment=now()))[registration_type.id]
         if changes["capacity"] < taken:
             raise CapacityBelowTaken(

@@ -137,7 +137,8 @@ async def offer_free_seats(
         t = await db.get_one(RegistrationType, type_id)
         if t.capacity is None:
             continue
-        await capacity.lock_types(db, [type_id])
+        # It may offer every seat: the counter says so to checkouts that count without the lock.
+        await capacity.lock_types(db, {type_id: t.capacity})
         free = t.capacity - (await capacity.seats_taken(db, type_ids=[type_id], moment=moment))[type_id]
         if free <= 0:
             continue

@@ -1,7 +1,8 @@
 """Registration opens and buyers rush one type through two app processes: every buyer hears a definite answer.
 
 Each one gets a seat (201) or hears it is sold out (409), nobody waits into a 5xx, and no
-seat is sold twice. The buyers who cannot get a seat hear so without queueing for the lock.
+seat is sold twice. The buyers who cannot get a seat hear so without queueing for the lock, and a
+buyer whose seats were counted before others took them is counted again under the lock.
 """
 
 from __future__ import annotations
@@ -12,14 +13,18 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.registration import service
+from events_app.core.clock import now
+from events_app.registration import capacity, checkout, quote, service
+from events_app.registration.errors import SoldOut
 from events_app.registration.models import Attendee
-from events_app.registration.schemas import TypePatch
-from tests.conftest import LiveServer
+from events_app.registration.schemas import OrderIn, TypePatch
+from events_app.settings import Settings
+from tests.conftest import LiveServer, session_for
 from tests.registration.conftest import World
 
 pytestmark = pytest.mark.postgres_only
@@ -64,3 +69,29 @@ async def test_a_rush_of_buyers_through_two_processes_gets_seats_or_sold_out_and
         select(func.count()).select_from(Attendee).where(Attendee.registration_type_id == world.one_day.id)
     )
     assert sold == SEATS
+
+
+async def test_a_buyer_counted_before_another_took_the_last_seat_hears_sold_out(
+    db: AsyncSession, world: World, settings: Settings
+) -> None:
+    await service.update_type(db, registration_type=world.one_day, data=TypePatch(capacity=1), actor=None)
+    await db.commit()
+    async with session_for(settings) as late:
+        # The late buyer's lock-free read still sees the one seat free...
+        priced = await quote.price_order(
+            late,
+            settings=settings,
+            conference=world.conference,
+            data=msgspec.convert(_order(world.one_day.id, 1), OrderIn),
+            at=now(),
+            count_seats=True,
+        )
+        assert priced.seats_held[world.one_day.id].left == 1
+        # ...when another buyer takes it and commits.
+        first = msgspec.convert(_order(world.one_day.id, 0), OrderIn)
+        await checkout.place_order(db, settings=settings, conference=world.conference, data=first)
+        await db.commit()
+        with pytest.raises(SoldOut):
+            await capacity.take_seats(
+                late, wanted=Counter({world.one_day.id: 1}), moment=now(), counted=priced.seats_held
+            )
