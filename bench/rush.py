@@ -35,14 +35,17 @@ class Answer:
     code: str
 
 
-def _order(type_id: str, n: int) -> dict[str, object]:
+def rush_order(type_id: object, n: int) -> dict[str, object]:
+    """Buyer ``n``'s invoice order of one seat of ``type_id`` (the suite's smaller rush sends the same)."""
     email = f"rush{n}@bench.example"
     return {
         "buyer_name": f"Rush Buyer {n}",
         "buyer_email": email,
         "payment_method": "invoice",
         "po_number": f"PO-RUSH-{n}",
-        "attendees": [{"registration_type_id": type_id, "first_name": "Rush", "last_name": str(n), "email": email}],
+        "attendees": [
+            {"registration_type_id": str(type_id), "first_name": "Rush", "last_name": str(n), "email": email}
+        ],
     }
 
 
@@ -55,7 +58,7 @@ async def _rush(urls: list[str], type_id: str, buyers: int) -> list[Answer]:
             await start.wait()
             began = time.perf_counter()
             try:
-                response = await client.post(urls[n % len(urls)] + ORDERS, json=_order(type_id, n))
+                response = await client.post(urls[n % len(urls)] + ORDERS, json=rush_order(type_id, n))
             except httpx.HTTPError as exc:
                 return Answer(0, time.perf_counter() - began, type(exc).__name__)
             code = response.json().get("code", "") if response.status_code >= 400 else ""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Callable
-from typing import Any
 
 import httpx
 import msgspec
@@ -18,6 +17,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bench.rush import rush_order
 from events_app.core.clock import now
 from events_app.registration import capacity, checkout, quote, service
 from events_app.registration.errors import SoldOut
@@ -35,18 +35,6 @@ BUYERS = 300
 IN_FLIGHT = 64
 
 
-def _order(type_id: Any, n: int) -> dict[str, Any]:
-    email = f"rush{n}@example.org"
-    return {
-        "buyer_name": f"Rush Buyer {n}",
-        "buyer_email": email,
-        "payment_method": "invoice",
-        "po_number": f"PO-RUSH-{n}",
-        "attendees": [{"registration_type_id": str(type_id), "first_name": "Rush", "last_name": str(n),
-                       "email": email}],
-    }  # fmt: skip
-
-
 async def test_a_rush_of_buyers_through_two_processes_gets_seats_or_sold_out_and_nothing_oversold(
     db: AsyncSession, world: World, live_servers: Callable[..., list[LiveServer]]
 ) -> None:
@@ -59,7 +47,7 @@ async def test_a_rush_of_buyers_through_two_processes_gets_seats_or_sold_out_and
         async def buy(n: int) -> httpx.Response:
             async with limit:
                 url = f"{servers[n % 2].url}/api/conferences/annual-2027/registration/orders"
-                return await client.post(url, json=_order(world.one_day.id, n))
+                return await client.post(url, json=rush_order(world.one_day.id, n))
 
         responses = await asyncio.gather(*(buy(n) for n in range(BUYERS)))
     answers = Counter(r.status_code for r in responses)
@@ -82,13 +70,13 @@ async def test_a_buyer_counted_before_another_took_the_last_seat_hears_sold_out(
             late,
             settings=settings,
             conference=world.conference,
-            data=msgspec.convert(_order(world.one_day.id, 1), OrderIn),
+            data=msgspec.convert(rush_order(world.one_day.id, 1), OrderIn),
             at=now(),
             count_seats=True,
         )
         assert priced.seats_held[world.one_day.id].left == 1
         # ...when another buyer takes it and commits.
-        first = msgspec.convert(_order(world.one_day.id, 0), OrderIn)
+        first = msgspec.convert(rush_order(world.one_day.id, 0), OrderIn)
         await checkout.place_order(db, settings=settings, conference=world.conference, data=first)
         await db.commit()
         with pytest.raises(SoldOut):
