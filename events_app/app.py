@@ -57,7 +57,7 @@ from events_app.conferences.cache import cache_for, watch_conference_writes
 from events_app.conferences.controllers import AssociationController, ConferenceController
 from events_app.conferences.dependencies import provide_conference
 from events_app.conferences.pages import ConferencePages
-from events_app.core.dependencies import resolve_dependencies_in_turn
+from events_app.core import litestar_patches
 from events_app.core.edge import RequestScreen, decode_strictly
 from events_app.core.errors import PROBLEM_MEDIA_TYPE, exception_handlers, problem_schema
 from events_app.core.head import answer_head_as_get
@@ -215,7 +215,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     watch_conference_writes()
 
     connect_domains()
-    resolve_dependencies_in_turn()
+    litestar_patches.install()
 
     @asynccontextmanager
     async def dispose_engine(_app: Litestar) -> AsyncGenerator[None, None]:
