@@ -63,7 +63,7 @@ class Settings:
     log_level: str = "INFO"
     log_json: bool = False
     var_dir: Path = DEFAULT_VAR_DIR
-    database_pool_size: int = 10
+    database_pool_size: int = 20
     # How long a request waits for a free database connection before it is told "busy, retry".
     database_pool_timeout_seconds: float = 30.0
     smtp_host: str = ""
@@ -132,7 +132,7 @@ class Settings:
             log_level=get("LOG_LEVEL", "INFO").upper(),
             log_json=_flag(get("LOG_JSON", "false"), "EVENTS_LOG_JSON"),
             var_dir=var_dir,
-            database_pool_size=number("DATABASE_POOL_SIZE", "10"),
+            database_pool_size=number("DATABASE_POOL_SIZE", "20"),
             database_pool_timeout_seconds=float(number("DATABASE_POOL_TIMEOUT_MS", "30000")) / 1000,
             smtp_host=get("SMTP_HOST", ""),
             smtp_port=number("SMTP_PORT", "587"),

@@ -52,7 +52,7 @@ from events_app.settings import Settings
 PURPOSE = "registration.order"  # what payments knows a registration order's payments by
 HOLD_MINUTES = 30
 # Orders of one process at work on the database at once. In a rush the others wait for their turn here, in
-# memory, rather than each on a pooled connection queued on the type's lock (a pool of 10 cannot hold a
+# memory, rather than each on a pooled connection queued on the type's lock (a pool of 20 cannot hold a
 # thousand buyers, and each wait would end in a 503), and the few at work resume from an event loop that
 # runs little else, so each holds the lock for a few round trips. Two keep the lock busy (one writes while
 # the next prices its order); more would only queue on the lock and slow the one holding it.
