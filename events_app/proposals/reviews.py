@@ -24,6 +24,7 @@ from events_app.accounts.service import Principal
 from events_app.conferences.errors import CityNotFound
 from events_app.conferences.models import Conference, MemberCity
 from events_app.core.pagination import page_of, paginate_rows
+from events_app.core.shapes import shaped
 from events_app.core.spreadsheet import csv_file
 from events_app.proposals.call import audit, get_call
 from events_app.proposals.errors import (
@@ -160,11 +161,8 @@ async def _review_items(db: AsyncSession, call: Call, found: Sequence[Row[*tuple
     """The rows as the reviewer sees them; the speakers are read only when the call names them."""
     speakers = None if call.anonymous else await speakers_of(db, [proposal.id for proposal, *_ in found])
     return [
-        ReviewItem(
-            id=proposal.id, track_id=proposal.track_id, track=track, title=proposal.title,
-            session_type=proposal.session_type, abstract=proposal.abstract, description=proposal.description,
-            audience=proposal.audience, learning_objectives=proposal.learning_objectives, format=proposal.format,
-            duration_minutes=proposal.duration_minutes, my_scores=scores, my_comment=comment or "",
+        shaped(
+            ReviewItem, proposal, track=track, my_scores=scores, my_comment=comment or "",
             speakers=None if speakers is None else [shown_name(s) for s in speakers[proposal.id]],
         )
         for proposal, track, scores, comment in found

@@ -115,7 +115,9 @@ class CoSpeakerIn(msgspec.Struct, forbid_unknown_fields=True):
     email: Email
 
 
-class ProposalOut(msgspec.Struct):
+class ProposalContent(msgspec.Struct):
+    """What the speakers wrote: the part of a proposal that every view of it shows."""
+
     id: uuid.UUID
     track_id: uuid.UUID
     title: str
@@ -126,6 +128,9 @@ class ProposalOut(msgspec.Struct):
     learning_objectives: str
     format: str
     duration_minutes: int
+
+
+class ProposalOut(ProposalContent):
     state: ProposalState
     submitted_at: datetime | None
     speaker_name: str
@@ -149,20 +154,10 @@ class ReviewOut(msgspec.Struct):
     comment: str
 
 
-class ReviewItem(msgspec.Struct):
+class ReviewItem(ProposalContent):
     """A proposal as a reviewer sees it: the speakers appear only when the call is not anonymous."""
 
-    id: uuid.UUID
-    track_id: uuid.UUID
     track: str
-    title: str
-    session_type: str
-    abstract: str
-    description: str
-    audience: str
-    learning_objectives: str
-    format: str
-    duration_minutes: int
     my_scores: dict[str, int] | None
     my_comment: str
     speakers: list[str] | None = None

@@ -29,7 +29,7 @@ from events_app.proposals.models import (
     Reviewer,
 )
 from events_app.sessions.models import SessionType, Track
-from events_app.sessions.seed import EXPERTS, FIRST, LAST, OFFICIAL_TITLES, TOPICS
+from events_app.sessions.seed import FIRST, LAST, TOPICS, demo_speakers
 
 DEMO_REVIEWER = ("reviewer@demo.events.test", "Rita Reviewer", "demo-reviewer-pass")
 # The argon2 hash of that password, made once: hashing at seed time costs a second on a busy machine,
@@ -113,36 +113,19 @@ async def seed(db: AsyncSession, *, rng: random.Random) -> None:
     db.add_all(users)
     await db.flush()
 
-    speakers: list[ProposalSpeaker] = []
-    names: set[str] = set()
-    city_id: uuid.UUID | None
-    while len(speakers) < 240:
-        first, last = rng.choice(FIRST), rng.choice(LAST)
-        if f"{first} {last}" in names:
-            continue
-        names.add(f"{first} {last}")
-        if len(speakers) % 8 == 7:
-            title, organization = rng.choice(EXPERTS)
-            city_id, email = None, f"{first}.{last}@cfp-{len(speakers)}.example".lower()
-        else:
-            city_id, city, domain = rng.choice(city_list)
-            title, organization, email = (
-                rng.choice(OFFICIAL_TITLES),
-                f"City of {city}",
-                f"{first[0]}{last}@{domain}".lower(),
-            )
-        speakers.append(
-            ProposalSpeaker(
-                id=uid(),
-                conference_id=conference.id,
-                email=email,
-                name=f"{first} {last}",
-                title=title,
-                organization=organization,
-                city_id=city_id,
-                bio=f"{first} {last} serves as {title} ({organization}).",
-            )
+    speakers = [
+        ProposalSpeaker(
+            id=uid(),
+            conference_id=conference.id,
+            email=p.city_email or f"{p.first}.{p.last}@cfp-{n}.example".lower(),
+            name=p.name,
+            title=p.title,
+            organization=p.organization,
+            city_id=p.city_id,
+            bio=f"{p.name} serves as {p.title} ({p.organization}).",
         )
+        for n, p in enumerate(demo_speakers(rng, city_list, count=240, expert_every=8))
+    ]
     db.add_all(speakers)
     await db.flush()  # rows of one flush go in by table, not in the order their references need
 

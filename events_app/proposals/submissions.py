@@ -369,13 +369,9 @@ async def proposals_out(db: AsyncSession, proposals: Sequence[Proposal]) -> list
     for proposal in proposals:
         owner, *co = speakers[proposal.id]
         shown.append(
-            ProposalOut(
-                id=proposal.id, track_id=proposal.track_id, title=proposal.title,
-                session_type=proposal.session_type, abstract=proposal.abstract, description=proposal.description,
-                audience=proposal.audience, learning_objectives=proposal.learning_objectives, format=proposal.format,
-                duration_minutes=proposal.duration_minutes, state=proposal.state, submitted_at=proposal.submitted_at,
-                speaker_name=owner.name, speaker_email=owner.email, co_speakers=[shown_name(s) for s in co],
-                decision=told_decision(proposal), response=proposal.response, session_id=proposal.session_id,
+            shaped(
+                ProposalOut, proposal, speaker_name=owner.name, speaker_email=owner.email,
+                co_speakers=[shown_name(s) for s in co], decision=told_decision(proposal),
             )
         )  # fmt: skip
     return shown

@@ -10,6 +10,8 @@ from __future__ import annotations
 import random
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -191,33 +193,55 @@ class _Builder:
         return session
 
 
-async def _speakers(db: AsyncSession, b: _Builder) -> list[Speaker]:
-    rng = b.rng
-    city_list = await cities_with_domain(db)
-    names: set[str] = set()
-    speakers: list[Speaker] = []
+@dataclass(frozen=True, slots=True)
+class DemoSpeaker:
+    """A made-up speaker: a city official with an address at their city, or an expert from outside city hall."""
+
+    first: str
+    last: str
+    title: str
+    organization: str
     city_id: uuid.UUID | None
-    while len(speakers) < 222:
+    city_email: str | None  # None for an expert: each seed gives them an address of its own
+
+    @property
+    def name(self) -> str:
+        return f"{self.first} {self.last}"
+
+
+def demo_speakers(
+    rng: random.Random, cities: Sequence[tuple[uuid.UUID, str, str]], *, count: int, expert_every: int
+) -> Iterator[DemoSpeaker]:
+    """``count`` people with distinct names, every ``expert_every``-th an expert; drawn lazily, so a caller's
+    own draws between them (ids) keep their place in ``rng``."""
+    names: set[str] = set()
+    made = 0
+    while made < count:
         first, last = rng.choice(FIRST), rng.choice(LAST)
         if f"{first} {last}" in names:
             continue
         names.add(f"{first} {last}")
-        if len(speakers) % 9 == 8:  # one in nine is an expert from outside city hall
+        if made % expert_every == expert_every - 1:
             title, organization = rng.choice(EXPERTS)
-            city_id = None
-            email = f"{first}.{last}@{slugify(organization).replace('-', '')}.example".lower()
+            city_id, city_email = None, None
         else:
-            city_id, city, domain = rng.choice(city_list)
+            city_id, city, domain = rng.choice(cities)
             title, organization = rng.choice(OFFICIAL_TITLES), f"City of {city}"
-            email = f"{first[0]}{last}@{domain}".lower()
-        speakers.append(
-            Speaker(
-                id=b.uid(), conference_id=b.conference.id, name=f"{first} {last}", title=title,
-                organization=organization, city_id=city_id, email=email,
-                bio=f"{first} {last} serves as {title} ({organization}) and speaks often on local government.",
-            )
-        )  # fmt: skip
-    return speakers
+            city_email = f"{first[0]}{last}@{domain}".lower()
+        made += 1
+        yield DemoSpeaker(first, last, title, organization, city_id, city_email)
+
+
+async def _speakers(db: AsyncSession, b: _Builder) -> list[Speaker]:
+    return [
+        Speaker(
+            id=b.uid(), conference_id=b.conference.id, name=p.name, title=p.title, organization=p.organization,
+            city_id=p.city_id,
+            email=p.city_email or f"{p.first}.{p.last}@{slugify(p.organization).replace('-', '')}.example".lower(),
+            bio=f"{p.name} serves as {p.title} ({p.organization}) and speaks often on local government.",
+        )
+        for p in demo_speakers(b.rng, await cities_with_domain(db), count=222, expert_every=9)
+    ]  # fmt: skip
 
 
 async def seed(db: AsyncSession, *, rng: random.Random) -> None:
