@@ -29,7 +29,7 @@ from events_app.backoffice.forms import Change, ConfirmForm, confirm_then, offic
 from events_app.checkin import assignments, attendance, badge_prints, people, printing, provisioning, stations
 from events_app.checkin.dependencies import provide_badge_print, provide_holder, provide_station
 from events_app.checkin.models import BadgePrint, PrintStatus, Station, StationKind
-from events_app.checkin.pages import badge_print_pdf
+from events_app.checkin.pages import StationForm, badge_print_pdf
 from events_app.checkin.people import Holder
 from events_app.checkin.schemas import StationIn
 from events_app.conferences import service as conferences
@@ -53,13 +53,6 @@ DONE = {
     "retired": "The station is retired; its scans stay on record.",
     "print": "The print is queued; this page follows it.",
 }
-
-
-class StationForm(msgspec.Struct):
-    name: Annotated[str, msgspec.Meta(max_length=120)] = ""
-    kind: Annotated[str, msgspec.Meta(max_length=30)] = ""
-    room_id: Annotated[str, msgspec.Meta(max_length=40)] = ""
-    allow_unpaid: str = ""
 
 
 class AssignForm(msgspec.Struct):

@@ -49,9 +49,11 @@ class PrintForm(msgspec.Struct):
 
 
 class StationForm(msgspec.Struct):
+    """The add-station form (``_station_fields.html`` and the unpaid box), here and in the back office."""
+
     name: Annotated[str, msgspec.Meta(max_length=120)] = ""
     kind: Annotated[str, msgspec.Meta(max_length=30)] = ""
-    room_id: str = ""
+    room_id: Annotated[str, msgspec.Meta(max_length=40)] = ""
     allow_unpaid: str = ""
 
 
