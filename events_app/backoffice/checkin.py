@@ -29,6 +29,7 @@ from events_app.backoffice.forms import Change, ConfirmForm, confirm_then, offic
 from events_app.checkin import assignments, attendance, badge_prints, people, printing, provisioning, stations
 from events_app.checkin.dependencies import provide_badge_print, provide_holder, provide_station
 from events_app.checkin.models import BadgePrint, PrintStatus, Station, StationKind
+from events_app.checkin.pages import StationForm, badge_print_pdf
 from events_app.checkin.people import Holder
 from events_app.checkin.schemas import StationIn
 from events_app.conferences import service as conferences
@@ -52,13 +53,6 @@ DONE = {
     "retired": "The station is retired; its scans stay on record.",
     "print": "The print is queued; this page follows it.",
 }
-
-
-class StationForm(msgspec.Struct):
-    name: Annotated[str, msgspec.Meta(max_length=120)] = ""
-    kind: Annotated[str, msgspec.Meta(max_length=30)] = ""
-    room_id: Annotated[str, msgspec.Meta(max_length=40)] = ""
-    allow_unpaid: str = ""
 
 
 class AssignForm(msgspec.Struct):
@@ -377,8 +371,7 @@ class CheckinOffice(Controller):
         conference: NamedDependency[Conference],
         badge_print: NamedDependency[BadgePrint],
     ) -> Response[bytes]:
-        pdf = await badge_prints.finished_pdf(db_session, job=badge_print)
-        return download(pdf, media_type=PDF, filename=f"{conference.slug}-badges.pdf")
+        return await badge_print_pdf(db_session, conference=conference, badge_print=badge_print)
 
     @post("/attendees/{attendee_id:uuid}/reprint", opt=ORGANIZERS, media_type=MediaType.HTML, status_code=200)
     async def reprint(

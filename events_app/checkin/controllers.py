@@ -44,6 +44,7 @@ from events_app.checkin.dependencies import (
     provide_station,
 )
 from events_app.checkin.models import BadgePrint, Station
+from events_app.checkin.pages import badge_print_pdf
 from events_app.checkin.people import Holder
 from events_app.checkin.schemas import (
     BadgeOut,
@@ -177,8 +178,7 @@ class BadgePrintController(Controller):
         badge_print: NamedDependency[BadgePrint],
     ) -> Response[bytes]:
         """The finished print's PDF (409 while it is still being drawn)."""
-        pdf = await badge_prints.finished_pdf(db_session, job=badge_print)
-        return download(pdf, media_type=PDF, filename=f"{conference.slug}-badges.pdf")
+        return await badge_print_pdf(db_session, conference=conference, badge_print=badge_print)
 
 
 class StationController(Controller):

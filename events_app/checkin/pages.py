@@ -49,9 +49,11 @@ class PrintForm(msgspec.Struct):
 
 
 class StationForm(msgspec.Struct):
+    """The add-station form (``_station_fields.html`` and the unpaid box), here and in the back office."""
+
     name: Annotated[str, msgspec.Meta(max_length=120)] = ""
     kind: Annotated[str, msgspec.Meta(max_length=30)] = ""
-    room_id: str = ""
+    room_id: Annotated[str, msgspec.Meta(max_length=40)] = ""
     allow_unpaid: str = ""
 
 
@@ -63,11 +65,17 @@ async def _stations_page(
         "conference": conference,
         "stations": await stations.list_stations(db, conference=conference),
         "rooms": await program.list_rooms(db, conference=conference),
-        "kinds": [k.value for k in StationKind],
+        "kinds": list(StationKind),
         "principal": principal,
         "error": error,
     }
     return Template("checkin/stations.html", context=context, status_code=422 if error else 200)
+
+
+async def badge_print_pdf(db: AsyncSession, *, conference: Conference, badge_print: BadgePrint) -> Response[bytes]:
+    """A finished print's PDF as a file named for its conference (refused while it is still being drawn)."""
+    pdf = await badge_prints.finished_pdf(db, job=badge_print)
+    return download(pdf, media_type=PDF, filename=f"{conference.slug}-badges.pdf")
 
 
 class CheckinPages(Controller):
@@ -231,5 +239,4 @@ class CheckinPages(Controller):
         conference: NamedDependency[Conference],
         badge_print: NamedDependency[BadgePrint],
     ) -> Response[bytes]:
-        pdf = await badge_prints.finished_pdf(db_session, job=badge_print)
-        return download(pdf, media_type=PDF, filename=f"{conference.slug}-badges.pdf")
+        return await badge_print_pdf(db_session, conference=conference, badge_print=badge_print)
