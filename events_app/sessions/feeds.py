@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -45,11 +46,43 @@ PRODID = "-//events-app//program feeds//EN"
 # RFC 5545 3.1: a line holds at most 75 octets; icalendar folds after 74 characters.
 FOLD_AT = 74
 ROLE_WORDS = {"keynote": "keynote", "moderator": "moderator", "panelist": "panelist", "presenter": ""}
+# What a process may spend on feeds' bytes it keeps (about fifty program feeds of 150 KiB).
+KEPT_BYTES = 8 * 1024 * 1024
+
+
+class KeptBodies:
+    """Feeds' bytes this process served lately, by ETag, least recently used out past a byte budget.
+
+    An ETag is a digest of the bytes, so a kept body is never stale and needs no invalidation.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget
+        self._size = 0
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+
+    def get(self, etag: str) -> bytes | None:
+        body = self._bodies.get(etag)
+        if body is not None:
+            self._bodies.move_to_end(etag)
+        return body
+
+    def keep(self, etag: str, body: bytes) -> None:
+        if etag in self._bodies or len(body) > self._budget:
+            return
+        self._bodies[etag] = body
+        self._size += len(body)
+        while self._size > self._budget:
+            _etag, dropped = self._bodies.popitem(last=False)
+            self._size -= len(dropped)
+
+
+_kept = KeptBodies(KEPT_BYTES)
 
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    """A feed's validators, and its bytes when they were just built (else ``load_body`` reads them)."""
+    """A feed's validators, and its bytes when they were just built (else ``load_body`` finds them)."""
 
     conference_id: uuid.UUID
     key: str
@@ -58,14 +91,20 @@ class Feed:
     body: bytes | None = None
 
     async def load_body(self, db: AsyncSession) -> bytes:
-        """The feed's bytes; a poll answered with 304 never reads them."""
-        if self.body is not None:
-            return self.body
-        body = await db.scalar(
-            select(FeedCache.body).where(FeedCache.conference_id == self.conference_id, FeedCache.key == self.key)
-        )
+        """The feed's bytes, read once per process while they are served often; a 304 never needs them."""
+        body = self.body if self.body is not None else _kept.get(self.etag)
         if body is None:
-            raise FeedNotFound("This feed is being rebuilt; please try again.")
+            # By ETag too: another process may have stored a newer version since our validators were read.
+            body = await db.scalar(
+                select(FeedCache.body).where(
+                    FeedCache.conference_id == self.conference_id,
+                    FeedCache.key == self.key,
+                    FeedCache.etag == self.etag,
+                )
+            )
+            if body is None:
+                raise FeedNotFound("This feed is being rebuilt; please try again.")
+        _kept.keep(self.etag, body)
         return body
 
     @property
