@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from gzip import compress as gzip_compress
 from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -47,7 +48,7 @@ PRODID = "-//events-app//program feeds//EN"
 # RFC 5545 3.1: a line holds at most 75 octets; icalendar folds after 74 characters.
 FOLD_AT = 74
 ROLE_WORDS = {"keynote": "keynote", "moderator": "moderator", "panelist": "panelist", "presenter": ""}
-# What a process may spend on feeds' bytes it keeps (about fifty program feeds of 150 KiB).
+# What a process may spend on feeds' bytes it keeps (about fifty program feeds of 150 KiB, or 300 gzipped).
 KEPT_BYTES = 8 * 1024 * 1024
 
 
@@ -91,8 +92,21 @@ class Feed:
     last_modified: datetime
     body: bytes | None = None
 
-    async def load_body(self, db: AsyncSession) -> bytes:
+    def etag_for(self, *, gzip: bool) -> str:
+        """The ETag of the feed as sent: its gzip encoding is another representation (RFC 9110 8.8.3)."""
+        return f'{self.etag[:-1]}-gzip"' if gzip else self.etag
+
+    async def load_body(self, db: AsyncSession, *, gzip: bool = False) -> bytes:
         """The feed's bytes, read once per process while they are served often; a 304 never needs them."""
+        if gzip:
+            etag = self.etag_for(gzip=True)
+            packed = _kept.get(etag)
+            if packed is None:
+                plain = await self.load_body(db)
+                # mtime 0: the same bytes in every process, as a strong ETag promises.
+                packed = await to_thread.run_sync(lambda: gzip_compress(plain, mtime=0))
+                _kept.keep(etag, packed)
+            return packed
         body = self.body if self.body is not None else _kept.get(self.etag)
         if body is None:
             # By ETag too: another process may have stored a newer version since our validators were read.
@@ -112,11 +126,12 @@ class Feed:
     def last_modified_header(self) -> str:
         return format_datetime(self.last_modified.astimezone(UTC), usegmt=True)
 
-    def is_fresh_for(self, *, if_none_match: str | None, if_modified_since: str | None) -> bool:
-        """Whether a client holding these validators already has this feed (RFC 9110 13.1.1-13.1.3)."""
+    def is_fresh_for(self, *, gzip: bool, if_none_match: str | None, if_modified_since: str | None) -> bool:
+        """Whether a client holding these validators already has this feed in the encoding it would be sent
+        (RFC 9110 13.1.1-13.1.3)."""
         if if_none_match is not None:
             tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-            return "*" in tags or self.etag in tags
+            return "*" in tags or self.etag_for(gzip=gzip) in tags
         if if_modified_since:
             try:
                 since = parsedate_to_datetime(if_modified_since)
