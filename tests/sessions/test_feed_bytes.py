@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
+import msgspec
+from ical.calendar_stream import IcsCalendarStream
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -224,3 +226,16 @@ def test_random_programs_full_of_escapes_are_written_as_icalendar_would(settings
         assert_same_bytes(schedule, entries, name=name, settings=settings)
         # An agenda with nothing on it is still a calendar, with the zone's VTIMEZONE.
         assert_same_bytes(schedule, [], name=name, settings=settings)
+
+
+def test_a_line_break_in_the_conference_name_still_gives_a_feed(settings: Settings) -> None:
+    # icalendar refused it (an AssertionError, so a 500): NAME and the X-WR- values are written unescaped.
+    schedule = random_schedule(random.Random(7), "America/Los_Angeles")
+    conference = msgspec.structs.replace(schedule.conference, name="Annual\nConference", venue_name="Hall\r\nB")
+    schedule = msgspec.structs.replace(schedule, conference=conference)
+    entries = [FeedEntry(s, r) for s in schedule.sessions for r in s.runs]
+    body, _modified = build_calendar(schedule, entries, name=conference.name, settings=settings)
+    assert b"\r\nX-WR-CALNAME:Annual Conference\r\n" in body
+    assert b"\r\nX-WR-CALDESC:Annual Conference, Hall B\r\n" in body
+    calendar = IcsCalendarStream.calendar_from_ics(body.decode())
+    assert len(calendar.events) == len(entries)
