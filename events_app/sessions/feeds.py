@@ -7,7 +7,7 @@ sequence; a run that was cancelled or removed stays as STATUS:CANCELLED. Times c
 conference's TZID with a VTIMEZONE covering only the days in the feed. A feed is built
 once per version of its source (release, agenda revision) and kept in the database, so
 every app process answers polls from the same bytes, with an ETag that only changes with
-them.
+them; a process keeps the bytes it serves (and their gzip) by that ETag.
 """
 
 from __future__ import annotations
