@@ -7,17 +7,20 @@ sequence; a run that was cancelled or removed stays as STATUS:CANCELLED. Times c
 conference's TZID with a VTIMEZONE covering only the days in the feed. A feed is built
 once per version of its source (release, agenda revision) and kept in the database, so
 every app process answers polls from the same bytes, with an ETag that only changes with
-them.
+them; a process keeps the bytes it serves (and their gzip) by that ETag.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from gzip import compress as gzip_compress
 from typing import Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -45,11 +48,43 @@ PRODID = "-//events-app//program feeds//EN"
 # RFC 5545 3.1: a line holds at most 75 octets; icalendar folds after 74 characters.
 FOLD_AT = 74
 ROLE_WORDS = {"keynote": "keynote", "moderator": "moderator", "panelist": "panelist", "presenter": ""}
+# What a process may spend on feeds' bytes it keeps (about fifty program feeds of 150 KiB, or 300 gzipped).
+KEPT_BYTES = 8 * 1024 * 1024
+
+
+class KeptBodies:
+    """Feeds' bytes this process served lately, by ETag, least recently used out past a byte budget.
+
+    An ETag is a digest of the bytes, so a kept body is never stale and needs no invalidation.
+    """
+
+    def __init__(self, budget: int) -> None:
+        self._budget = budget
+        self._size = 0
+        self._bodies: OrderedDict[str, bytes] = OrderedDict()
+
+    def get(self, etag: str) -> bytes | None:
+        body = self._bodies.get(etag)
+        if body is not None:
+            self._bodies.move_to_end(etag)
+        return body
+
+    def keep(self, etag: str, body: bytes) -> None:
+        if etag in self._bodies or len(body) > self._budget:
+            return
+        self._bodies[etag] = body
+        self._size += len(body)
+        while self._size > self._budget:
+            _etag, dropped = self._bodies.popitem(last=False)
+            self._size -= len(dropped)
+
+
+_kept = KeptBodies(KEPT_BYTES)
 
 
 @dataclass(frozen=True, slots=True)
 class Feed:
-    """A feed's validators, and its bytes when they were just built (else ``load_body`` reads them)."""
+    """A feed's validators, and its bytes when they were just built (else ``load_body`` finds them)."""
 
     conference_id: uuid.UUID
     key: str
@@ -57,26 +92,46 @@ class Feed:
     last_modified: datetime
     body: bytes | None = None
 
-    async def load_body(self, db: AsyncSession) -> bytes:
-        """The feed's bytes; a poll answered with 304 never reads them."""
-        if self.body is not None:
-            return self.body
-        body = await db.scalar(
-            select(FeedCache.body).where(FeedCache.conference_id == self.conference_id, FeedCache.key == self.key)
-        )
+    def etag_for(self, *, gzip: bool) -> str:
+        """The ETag of the feed as sent: its gzip encoding is another representation (RFC 9110 8.8.3)."""
+        return f'{self.etag[:-1]}-gzip"' if gzip else self.etag
+
+    async def load_body(self, db: AsyncSession, *, gzip: bool = False) -> bytes:
+        """The feed's bytes, read once per process while they are served often; a 304 never needs them."""
+        if gzip:
+            etag = self.etag_for(gzip=True)
+            packed = _kept.get(etag)
+            if packed is None:
+                plain = await self.load_body(db)
+                # mtime 0: the same bytes in every process, as a strong ETag promises.
+                packed = await to_thread.run_sync(lambda: gzip_compress(plain, mtime=0))
+                _kept.keep(etag, packed)
+            return packed
+        body = self.body if self.body is not None else _kept.get(self.etag)
         if body is None:
-            raise FeedNotFound("This feed is being rebuilt; please try again.")
+            # By ETag too: another process may have stored a newer version since our validators were read.
+            body = await db.scalar(
+                select(FeedCache.body).where(
+                    FeedCache.conference_id == self.conference_id,
+                    FeedCache.key == self.key,
+                    FeedCache.etag == self.etag,
+                )
+            )
+            if body is None:
+                raise FeedNotFound("This feed is being rebuilt; please try again.")
+        _kept.keep(self.etag, body)
         return body
 
     @property
     def last_modified_header(self) -> str:
         return format_datetime(self.last_modified.astimezone(UTC), usegmt=True)
 
-    def is_fresh_for(self, *, if_none_match: str | None, if_modified_since: str | None) -> bool:
-        """Whether a client holding these validators already has this feed (RFC 9110 13.1.1-13.1.3)."""
+    def is_fresh_for(self, *, gzip: bool, if_none_match: str | None, if_modified_since: str | None) -> bool:
+        """Whether a client holding these validators already has this feed in the encoding it would be sent
+        (RFC 9110 13.1.1-13.1.3)."""
         if if_none_match is not None:
             tags = {t.strip().removeprefix("W/") for t in if_none_match.split(",")}
-            return "*" in tags or self.etag in tags
+            return "*" in tags or self.etag_for(gzip=gzip) in tags
         if if_modified_since:
             try:
                 since = parsedate_to_datetime(if_modified_since)
@@ -119,7 +174,10 @@ def build_calendar(
 ) -> tuple[bytes, datetime]:
     """The feed's bytes and its last modification; the same inputs always give the same bytes.
 
-    Hundreds of events take longer than a request may hold the event loop: callers run it in a worker thread.
+    The lines are written directly, byte for byte as icalendar's object model would write them
+    (tests/sessions/test_feed_bytes.py holds both to that): building some 180 events through it took
+    about 80 ms of CPU, nearly all of it in creating, checking and serializing its objects.
+    Hundreds of events still take a few milliseconds: callers run it in a worker thread.
     """
     conference = schedule.conference
     rooms = {r.id: r for r in schedule.rooms}
@@ -128,36 +186,41 @@ def build_calendar(
     zone = conference.timezone
     # The JSON keeps only a UTC offset; calendars need the zone's name (and its rules) as TZID.
     tz = ZoneInfo(zone)
+    local = _LocalTimes.of(tz)
     entries = sorted(entries, key=lambda e: (e.run.starts_at, e.session.code, str(e.run.id)))
     modified = max(
         [e.withdrawn_at or e.run.revised_at for e in entries] + ([modified_floor] if modified_floor else []),
         default=schedule.release.released_at,
     ).astimezone(UTC)
-
-    calendar = icalendar.Calendar.new(
-        prodid=PRODID,
-        name=name,
-        description=f"{conference.name}, {conference.venue_name}",
-        url=absolute(settings, conference.url),
-        last_modified=modified,
-        refresh_interval=REFRESH_INTERVAL,
-        method="PUBLISH",
-        calscale="GREGORIAN",
-    )
+    about = f"{conference.name}, {conference.venue_name}"
     # RFC 7986 allows a calendar-level UID, but vdirsyncer then files every event under that one
-    # UID and khal shows a single event of the whole feed; icalendar adds a random one unasked.
-    del calendar["UID"]
-    # RFC 7986 3.7 requires the VALUE parameter; icalendar leaves it out.
-    calendar["REFRESH-INTERVAL"].params["VALUE"] = "DURATION"
-    calendar.add("X-PUBLISHED-TTL", icalendar.vDuration(REFRESH_INTERVAL))
-    calendar.add("X-WR-TIMEZONE", zone)
+    # UID and khal shows a single event of the whole feed: there is none. RFC 7986 3.7 requires
+    # REFRESH-INTERVAL's VALUE parameter. NAME and the X-WR- properties go unescaped, as icalendar
+    # writes them (its type for them is UNKNOWN).
+    head = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{_text(PRODID)}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"DESCRIPTION:{_text(about)}",
+        f"X-WR-CALDESC:{_verbatim(about)}",
+        f"NAME:{_verbatim(name)}",
+        f"X-WR-CALNAME:{_verbatim(name)}",
+        f"LAST-MODIFIED:{_utc(modified)}",
+        f"REFRESH-INTERVAL;VALUE=DURATION:{_REFRESH}",
+        f"URL:{absolute(settings, conference.url)}",
+        f"X-PUBLISHED-TTL:{_REFRESH}",
+        f"X-WR-TIMEZONE:{_verbatim(zone)}",
+    ]
 
+    lines: list[str] = []
     first, last = conference.starts_on, conference.ends_on
     for entry in entries:
         session, run = entry.session, entry.run
         room = rooms.get(run.room_id)
         cancelled = run.status == "cancelled" or entry.withdrawn_at is not None
-        revised = (entry.withdrawn_at or run.revised_at).astimezone(UTC)
+        revised = _utc((entry.withdrawn_at or run.revised_at).astimezone(UTC))
         people = []
         for link in session.speakers:
             if (speaker := speakers.get(link.speaker_id)) is None:
@@ -177,45 +240,105 @@ def build_calendar(
             if part
         )
         track = tracks.get(session.track_id) if session.track_id else None
-        event = icalendar.Event.new(
-            uid=run_uid(run.id, settings),
-            summary=session.title,
-            start=run.starts_at.astimezone(tz),
-            end=run.ends_at.astimezone(tz),
-            stamp=revised,
-            last_modified=revised,
-            sequence=run.sequence + (1 if entry.withdrawn_at is not None else 0),
-            status=icalendar.STATUS.CANCELLED if cancelled else icalendar.STATUS.CONFIRMED,
-            location=f"{room.name}, {conference.venue_name}" if room else conference.venue_name,
-            description=description,
-            url=absolute(settings, session.url),
-            categories=[c for c in (session.type.label, track.name if track else "") if c],
+        categories = [c for c in (session.type.label, track.name if track else "") if c]
+        starts, ends = run.starts_at.astimezone(tz), run.ends_at.astimezone(tz)
+        lines += (
+            "BEGIN:VEVENT",
+            f"SUMMARY:{_text(session.title)}",
+            f"DTSTART{local.form(starts)}",
+            f"DTEND{local.form(ends)}",
+            f"DTSTAMP:{revised}",
+            f"UID:{_text(run_uid(run.id, settings))}",
+            f"SEQUENCE:{run.sequence + (1 if entry.withdrawn_at is not None else 0)}",
+            f"CATEGORIES:{','.join(_text(c) for c in categories)}",
+            f"DESCRIPTION:{_text(description)}",
+            f"LAST-MODIFIED:{revised}",
+            f"LOCATION:{_text(f'{room.name}, {conference.venue_name}' if room else conference.venue_name)}",
+            f"STATUS:{'CANCELLED' if cancelled else 'CONFIRMED'}",
+            f"URL:{absolute(settings, session.url)}",
+            "END:VEVENT",
         )
-        calendar.add_component(event)
-        first = min(first, run.starts_at.astimezone(tz).date())
-        last = max(last, run.ends_at.astimezone(tz).date())
+        first = min(first, starts.date())
+        last = max(last, ends.date())
 
-    if entries:
-        calendar.add_missing_timezones(first_date=first - timedelta(days=1), last_date=last + timedelta(days=1))
-    else:
-        # An empty agenda is still a calendar with one component, as RFC 5545 asks.
-        calendar.add_component(
-            icalendar.Timezone.from_tzid(zone, first_date=first - timedelta(days=1), last_date=last + timedelta(days=1))
+    # The VTIMEZONE covers only the feed's days; times in UTC need none, but an empty agenda is still a
+    # calendar with one component, as RFC 5545 asks.
+    tzid = local.tzid if entries else zone
+    timezone = _vtimezone(tzid, first - timedelta(days=1), last + timedelta(days=1)) if tzid else b""
+    body = b"".join(
+        (*(_folded(line) for line in head), timezone, *(_folded(line) for line in lines), b"END:VCALENDAR\r\n")
+    )
+    return body, modified
+
+
+_REFRESH = icalendar.vDuration(REFRESH_INTERVAL).to_ical().decode()  # type: ignore[no-untyped-call]
+
+
+def _text(value: str) -> str:
+    """RFC 5545 3.3.11 TEXT escaping, as icalendar does it (which also reads a written-out ``\\N`` as a newline)."""
+    return (
+        value.replace("\\N", "\n")
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+def _verbatim(value: str) -> str:
+    # icalendar refuses a line break in an unescaped value; a conference's name may hold one.
+    return value.replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+
+
+def _utc(moment: datetime) -> str:
+    return f"{_wall_clock(moment)}Z"
+
+
+def _wall_clock(moment: datetime) -> str:
+    # Not strftime: its %Y leaves out the leading zeros that icalendar writes.
+    return f"{moment.year:04}{moment.month:02}{moment.day:02}T{moment.hour:02}{moment.minute:02}{moment.second:02}"
+
+
+@dataclass(frozen=True, slots=True)
+class _LocalTimes:
+    """How icalendar writes a time of one zone: with its TZID, or with a Z when the zone is UTC."""
+
+    tzid: str | None
+    params: str
+    suffix: str
+
+    @classmethod
+    def of(cls, tz: ZoneInfo) -> _LocalTimes:
+        sample = icalendar.vDDDTypes(datetime(2000, 1, 1, tzinfo=tz))
+        params = sample.params.to_ical().decode()
+        return cls(
+            tzid=sample.params.get("TZID"),
+            params=f";{params}" if params else "",
+            suffix="Z" if sample.to_ical().endswith(b"Z") else "",
         )
-    return ical_bytes(calendar), modified
+
+    def form(self, moment: datetime) -> str:
+        """A DTSTART's or DTEND's parameters and value."""
+        return f"{self.params}:{_wall_clock(moment)}{self.suffix}"
 
 
-def ical_bytes(calendar: icalendar.Calendar) -> bytes:
-    """``calendar.to_ical()``, byte for byte, but folding an ASCII line by slices: icalendar folds
-    each line character by character, which was two fifths of a cold build of the program feed."""
-    return b"".join(_folded(line) + b"\r\n" for line in calendar.content_lines() if line)
+@functools.lru_cache(maxsize=32)
+def _vtimezone(tzid: str, first: date, last: date) -> bytes:
+    try:
+        timezone: bytes = icalendar.Timezone.from_tzid(tzid, first_date=first, last_date=last).to_ical()
+    except ValueError:
+        return b""  # a zone icalendar does not know goes without, as its add_missing_timezones leaves it
+    return timezone
 
 
-def _folded(line: Contentline) -> bytes:
+def _folded(line: str) -> bytes:
+    """RFC 5545 3.1: a line holds at most 75 octets; folded where icalendar folds it."""
     if not line.isascii():
         # Counting octets, not characters: icalendar's own folding.
-        folded: bytes = line.to_ical()  # type: ignore[no-untyped-call]
-        return folded
+        folded: bytes = Contentline(line).to_ical()  # type: ignore[no-untyped-call]
+        return folded + b"\r\n"
     parts, start = [], 0
     while len(line) - start > FOLD_AT:
         end = start + FOLD_AT
@@ -224,7 +347,7 @@ def _folded(line: Contentline) -> bytes:
         parts.append(line[start:end])
         start = end
     parts.append(line[start:])
-    return "\r\n ".join(parts).encode()
+    return "\r\n ".join(parts).encode() + b"\r\n"
 
 
 def _etag(body: bytes) -> str:
