@@ -11,11 +11,13 @@ from xml.sax.saxutils import escape, quoteattr
 from anyio import to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
 from events_app.core.money import Money
 from events_app.expo import geometry
+from events_app.expo.booth_list import public_booths
 from events_app.expo.errors import FloorPlanMissing, HallNotFound
-from events_app.expo.floorplan import BoothView, booth_views, list_areas, list_halls
+from events_app.expo.floorplan import BoothView, list_areas, list_halls
 from events_app.expo.models import FloorArea, Hall, Partner
 
 SCALE = 4  # px per foot
@@ -124,15 +126,17 @@ async def draw_halls(
 
 
 async def floor_plan_svg(
-    db: AsyncSession, *, conference: Conference, hall_code: str | None, viewer: Partner | None
+    db: AsyncSession, *, cache: ConferenceCache, conference: Conference, hall_code: str | None, viewer: Partner | None
 ) -> str:
-    """One hall (the first unless ``hall_code`` names another) drawn for this viewer."""
+    """One hall (the first unless ``hall_code`` names another) drawn for this viewer, from the kept booth list."""
     halls = await list_halls(db, conference=conference)
     if not halls:
         raise FloorPlanMissing("This conference has no floor plan yet.")
     hall = halls[0] if hall_code is None else next((h for h in halls if h.code == hall_code), None)
     if hall is None:
         raise HallNotFound(f"This conference has no hall {hall_code}.")
-    views = await booth_views(db, conference=conference, viewer=viewer, hall_code=hall.code)
+    booths = await public_booths(db, cache=cache, conference=conference)
+    viewer_id = viewer.id if viewer else None
+    views = [v.seen_by(viewer_id) for v in booths.views if v.hall_code == hall.code]
     [drawing] = await draw_halls(db, conference=conference, halls=[hall], views=views)
     return drawing
