@@ -288,8 +288,8 @@ def _after_rollback(session: Session) -> None:
 
 def watch_writes_to(*models: type[Any]) -> None:
     """Rows of ``models`` may be kept by ``ConferenceCache.row``: a committed write to one invalidates like a
-    conference's. Only ORM writes are seen; a model also written by bulk UPDATE is watched only if every
-    such write calls ``note_change``."""
+    conference's. Only ORM writes are seen: rows of a model also written by bulk UPDATE must not be kept by
+    ``row``, and values read from them belong in the part that such writes drop (``note_change``)."""
     global _watched
     _watched = tuple({*_watched, *models})
 
