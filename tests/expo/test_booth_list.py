@@ -51,6 +51,21 @@ async def test_a_kept_list_frees_a_booth_whose_hold_ran_out_though_nothing_was_w
     assert await status_of(client, expo, "106", acme) == "available"
 
 
+async def test_the_kept_drawing_shows_a_hold_at_once_and_frees_it_when_it_runs_out(
+    client: Client, expo: ExpoWorld, make_partner: MakePartner, clock: Clock
+) -> None:
+    async def drawn_status(code: str) -> str:
+        svg = (await client.get(f"{expo.api}/floor-plan.svg")).text
+        return svg.split(f'data-code="{code}"', 1)[1].split('data-status="', 1)[1].split('"', 1)[0]
+
+    acme = await make_partner("Acme")
+    assert await drawn_status("108") == "available"
+    assert (await client.post(f"{expo.api}/holds", json={"booth_code": "108"}, headers=acme.headers)).status_code == 201
+    assert await drawn_status("108") == "held"
+    clock.advance(timedelta(minutes=31))
+    assert await drawn_status("108") == "available"
+
+
 async def test_a_new_floor_plan_shows_at_once_in_the_kept_list(
     client: Client, expo: ExpoWorld, organizer: Caller
 ) -> None:
