@@ -20,6 +20,7 @@ from events_app.conferences.cache import watch_writes_to
 from events_app.core.mail import deliver_outbox
 from events_app.core.rounds import SWEEP_SECONDS, Round
 from events_app.expo.billing import BOOTH_PURPOSE, BoothPayments
+from events_app.expo.models import Booth, FloorArea, Hall, Partner
 from events_app.expo.staff import BADGES_PURPOSE, BadgePayments
 from events_app.payments import service as payments
 from events_app.registration.checkout import PURPOSE as ORDER_PURPOSE
@@ -41,8 +42,9 @@ def connect_domains() -> None:
     attendee_links.add(agenda_page_link)
     attendee_links.add(badge_page_link)
     # A door's station is kept per process beside its conference (scans read it on every badge), and so is
-    # the program's latest release (calendar polls need its number).
-    watch_writes_to(Station, ScheduleRelease)
+    # the program's latest release (calendar polls need its number), and the expo's booth list and drawings
+    # (their booths, halls, areas and exhibitors' names; claims on booths note their own writes).
+    watch_writes_to(Station, ScheduleRelease, Booth, Hall, FloorArea, Partner)
 
 
 def background_rounds(engine: AsyncEngine, settings: Settings) -> list[Round]:

@@ -16,10 +16,19 @@ invalidates it in every process:
 
 Rows of other models that change as rarely and only through the ORM (a door's station) are
 kept the same way once ``watch_writes_to`` names them, and so are values read from them (the
-program's latest release, which every calendar poll needs). A snapshot read while a change commits
-is dropped, not kept: the generation is taken before the read and the copy is stored only if
-no invalidation came in between. The badge public key needs none of this: it never changes
-once made (``checkin.keys`` keeps it per process).
+program's latest release, which every calendar poll needs).
+
+Values that change far more often (who holds which booth, many times a minute in a booking rush) are
+kept in a named part: a write the ORM does not see (a booth claimed by a conditional UPDATE) says
+with ``note_change`` which part it changed, and its commit drops that part alone, everywhere (the
+NOTIFY's payload, or the part's own stamp file), so the conferences stay kept. Its statement may
+carry the NOTIFY itself (``change_notice``): the notice then costs no round trip of its own. A kept
+value may also last only until a time it names (a booth list until its first hold runs out, which
+no write marks).
+
+A snapshot read while a change commits is dropped, not kept: the generation is taken before the
+read and the copy is stored only if no invalidation came in between. The badge public key needs
+none of this: it never changes once made (``checkin.keys`` keeps it per process).
 """
 
 from __future__ import annotations
@@ -30,22 +39,26 @@ import os
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import asyncpg
 import structlog
-from sqlalchemy import Select, event, inspect, select, text
+from sqlalchemy import ColumnElement, Select, event, func, inspect, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from events_app.conferences.models import Conference
+from events_app.core.clock import now
 
 log = structlog.get_logger(__name__)
 
 CHANNEL = "events_conference_changed"
+EVERYTHING = ""  # a notice's payload naming no part: every copy goes
 _CHANGED = "conference_changed"  # a session's info key: it flushed a write to a conference
+_PARTS_CHANGED = "kept_parts_changed"  # a session's info key: {part: whether its NOTIFY was already sent}
 RECONNECT_SECONDS = 1.0
 
 T = TypeVar("T")
@@ -61,6 +74,11 @@ def stamp_path(database_url: str) -> Path | None:
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
     return Path(f"{url.database}.conference-stamp")
+
+
+def _part_stamp(path: Path, part: str) -> Path:
+    """The stamp file that a change of ``part`` alone replaces, beside the one for everything."""
+    return path.with_name(f"{path.name}.{part}") if part else path
 
 
 def _stamp(path: Path) -> tuple[int, int]:
@@ -86,14 +104,21 @@ class ConferenceCache:
         self._stamp_path = stamp_path(database_url)
         self._postgres = make_url(database_url).get_backend_name() == "postgresql"
         self._by_slug: dict[str, Conference] = {}
-        self._kept: dict[Hashable, Any] = {}
+        # By part, each value with when it runs out.
+        self._kept: dict[str, dict[Hashable, tuple[Any, datetime | None]]] = {}
         self._generation = 0
-        self._seen_stamp = (0, 0)
+        self._part_generations: dict[str, int] = {}
+        self._seen_stamps: dict[str, tuple[int, int]] = {}
         # SQLite's stamp is always there to compare; PostgreSQL's listener must be connected first.
         self.live = self._stamp_path is not None
         _caches.add(self)
 
-    def invalidate(self) -> None:
+    def invalidate(self, part: str = EVERYTHING) -> None:
+        """Drops every copy, or only the values kept in ``part``."""
+        if part:
+            self._kept.pop(part, None)
+            self._part_generations[part] = self._part_generations.get(part, 0) + 1
+            return
         self._by_slug.clear()
         self._kept.clear()
         self._generation += 1
@@ -103,13 +128,17 @@ class ConferenceCache:
         """How many times the copies were dropped: a test waits on it to know a change was heard of."""
         return self._generation
 
-    def _check_stamp(self) -> None:
+    def _generations(self, part: str) -> tuple[int, int]:
+        return self._generation, self._part_generations.get(part, 0)
+
+    def _check_stamp(self, part: str = EVERYTHING) -> None:
         if self._stamp_path is None:
             return
-        current = _stamp(self._stamp_path)
-        if current != self._seen_stamp:
-            self._seen_stamp = current
-            self.invalidate()
+        for changed in (EVERYTHING, part) if part else (EVERYTHING,):
+            current = _stamp(_part_stamp(self._stamp_path, changed))
+            if current != self._seen_stamps.get(changed, (0, 0)):
+                self._seen_stamps[changed] = current
+                self.invalidate(changed)
 
     async def get(self, db: AsyncSession, *, slug: str) -> Conference | None:
         """The conference at ``slug`` in ``db``'s session (a copy of the process's snapshot, or read)."""
@@ -123,16 +152,27 @@ class ConferenceCache:
             self._by_slug[slug] = _snapshot(conference)
         return conference
 
-    async def value(self, key: Hashable, read: Callable[[], Awaitable[T | None]]) -> T | None:
+    async def value(
+        self,
+        key: Hashable,
+        read: Callable[[], Awaitable[T | None]],
+        *,
+        part: str = EVERYTHING,
+        runs_out: Callable[[T], datetime | None] = lambda _found: None,
+    ) -> T | None:
         """What ``read`` finds, kept under ``key`` like a conference: for values that change only with
-        watched rows (``watch_writes_to``). None (nothing found) is not kept: it may be there a moment later."""
-        self._check_stamp()
-        if self.live and key in self._kept:
-            return self._kept[key]  # type: ignore[no-any-return]
-        generation = self._generation
+        watched rows (``watch_writes_to``) or with writes that name their ``part`` (``note_change``) and,
+        when ``runs_out`` names a time for it, with the clock until then. None (nothing found) is not kept:
+        it may be there a moment later."""
+        self._check_stamp(part)
+        if self.live and (kept := self._kept.get(part, {}).get(key)) is not None:
+            copy, until = kept
+            if until is None or now() < until:
+                return copy  # type: ignore[no-any-return]
+        generations = self._generations(part)
         found = await read()
-        if found is not None and self.live and generation == self._generation:
-            self._kept[key] = found
+        if found is not None and self.live and generations == self._generations(part):
+            self._kept.setdefault(part, {})[key] = (found, runs_out(found))
         return found
 
     async def row(self, db: AsyncSession, model: type[T], *, key: Hashable, query: Select[T]) -> T | None:
@@ -168,7 +208,7 @@ class ConferenceCache:
             try:
                 connection = await asyncpg.connect(url, timeout=10)
                 connection.add_termination_listener(lambda _c, lost=lost: lost.set())
-                await connection.add_listener(CHANNEL, lambda *_args: self.invalidate())
+                await connection.add_listener(CHANNEL, lambda _connection, _pid, _channel, part: self.invalidate(part))
                 # Anything may have changed while nobody listened.
                 self.invalidate()
                 self.live = True
@@ -200,32 +240,56 @@ def _note_conference_writes(session: Session, *_args: Any) -> None:
         session.info[_CHANGED] = True
 
 
+def change_notice(part: str) -> ColumnElement[Any]:
+    """SQL that tells every process at commit that ``part`` changed (PostgreSQL), for the RETURNING clause
+    of a write the ORM does not see: the notice rides on the write's own statement, and only on a row
+    it changed."""
+    return func.pg_notify(CHANNEL, part)
+
+
+def note_change(session: Session, part: str, *, notice_sent: bool) -> None:
+    """A write the ORM does not see changed what the values kept in ``part`` are read from: its commit
+    drops them in every process. ``notice_sent`` when its statement carried ``change_notice``."""
+    parts: dict[str, bool] = session.info.setdefault(_PARTS_CHANGED, {})
+    parts[part] = parts.get(part, False) or notice_sent
+
+
 def _notify_before_commit(session: Session) -> None:
     # The commit's own final flush comes after this event: count what it is about to write too.
     _note_conference_writes(session)
-    if session.info.get(_CHANGED) and session.get_bind().dialect.name == "postgresql":
-        # Part of the transaction: delivered to every listener at its commit, dropped with a rollback.
-        session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": CHANNEL})
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    # Part of the transaction: delivered to every listener at its commit, dropped with a rollback.
+    unsent = [EVERYTHING] if session.info.get(_CHANGED) else []
+    unsent = unsent or [part for part, sent in session.info.get(_PARTS_CHANGED, {}).items() if not sent]
+    for part in unsent:
+        session.execute(text("SELECT pg_notify(:channel, :part)"), {"channel": CHANNEL, "part": part})
 
 
 def _after_commit(session: Session) -> None:
-    if not session.info.pop(_CHANGED, False):
+    parts = list(session.info.pop(_PARTS_CHANGED, {}))
+    changed = [EVERYTHING] if session.info.pop(_CHANGED, False) else parts
+    if not changed:
         return
     url = _database_url(session)
-    if (path := stamp_path(url)) is not None:
-        _touch(path)
-    for cache in list(_caches):
-        if cache.database_url == url:
-            cache.invalidate()
+    path = stamp_path(url)
+    for part in changed:
+        if path is not None:
+            _touch(_part_stamp(path, part))
+        for cache in list(_caches):
+            if cache.database_url == url:
+                cache.invalidate(part)
 
 
 def _after_rollback(session: Session) -> None:
     session.info.pop(_CHANGED, None)
+    session.info.pop(_PARTS_CHANGED, None)
 
 
 def watch_writes_to(*models: type[Any]) -> None:
     """Rows of ``models`` may be kept by ``ConferenceCache.row``: a committed write to one invalidates like a
-    conference's. Only ORM writes are seen; a model written by bulk UPDATE must not be watched."""
+    conference's. Only ORM writes are seen: rows of a model also written by bulk UPDATE must not be kept by
+    ``row``, and values read from them belong in the part that such writes drop (``note_change``)."""
     global _watched
     _watched = tuple({*_watched, *models})
 

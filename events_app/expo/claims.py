@@ -7,7 +7,9 @@ a booth the condition is "nobody has it now": no occupant, or a hold or card che
 (in any number of processes) changes the row; the others see a row count of 0 and are told the
 booth is taken. An expired hold needs no clean-up: the next claim's condition treats it as free.
 Changing one's own claim (a hold checked out, a booking paid or moved away) names that claim in
-the condition, so it fails once the claim is no longer there.
+the condition, so it fails once the claim is no longer there. Every process keeps its booth lists
+(``booth_list``) in the part ``BOOTH_CLAIMS`` of its conference cache: a change drops that part in
+all of them at its commit, the notice riding on the UPDATE itself.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, cast
+from typing import Protocol
 
-from sqlalchemy import ColumnElement, CursorResult, and_, or_, update
+from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.conferences.cache import change_notice, note_change
 from events_app.db import Base
 from events_app.expo.models import BookingStatus, Booth, BoothBooking
+
+BOOTH_CLAIMS = "booth-claims"  # what each process keeps that a claim changes (see ``ConferenceCache.value``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +43,7 @@ async def occupy(
     db: AsyncSession, booth_id: uuid.UUID, occupant: Occupant | None, *, when: ColumnElement[bool]
 ) -> bool:
     """Sets who has the booth (``None``: nobody) if ``when`` holds for its row; True when this request changed it."""
-    result = await db.execute(
+    claim = (
         update(Booth)
         .where(Booth.id == booth_id, when)
         .values(
@@ -49,7 +54,13 @@ async def occupy(
         )
         .execution_options(synchronize_session=False)
     )
-    return cast(CursorResult[Any], result).rowcount == 1
+    # PostgreSQL: the changed row's RETURNING sends the other processes their notice at commit.
+    notify = db.get_bind().dialect.name == "postgresql"
+    notice = [change_notice(BOOTH_CLAIMS)] if notify else []
+    if (await db.execute(claim.returning(Booth.id, *notice))).first() is None:
+        return False
+    note_change(db.sync_session, BOOTH_CLAIMS, notice_sent=notify)
+    return True
 
 
 def free_at(at: datetime) -> ColumnElement[bool]:

@@ -1,21 +1,27 @@
 """Drawing the floor plan: each hall as a standalone SVG, booths coloured by their availability as the
 viewer sees it (its own holds and bookings marked), with the labels and data attributes the floor-plan
-page's script and screen readers use.
+page's script and screen readers use. The public drawing of a hall is kept like the booth list
+(``booth_list``): its halls, areas and conference are watched rows, its booths the list's part.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from xml.sax.saxutils import escape, quoteattr
 
 from anyio import to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
 from events_app.core.money import Money
 from events_app.expo import geometry
+from events_app.expo.booth_list import public_booths
+from events_app.expo.claims import BOOTH_CLAIMS
 from events_app.expo.errors import FloorPlanMissing, HallNotFound
-from events_app.expo.floorplan import BoothView, booth_views, list_areas, list_halls
+from events_app.expo.floorplan import BoothView, list_areas, list_halls
 from events_app.expo.models import FloorArea, Hall, Partner
 
 SCALE = 4  # px per foot
@@ -123,16 +129,41 @@ async def draw_halls(
     ]
 
 
-async def floor_plan_svg(
-    db: AsyncSession, *, conference: Conference, hall_code: str | None, viewer: Partner | None
-) -> str:
-    """One hall (the first unless ``hall_code`` names another) drawn for this viewer."""
+@dataclass(frozen=True, slots=True)
+class HallDrawing:
+    svg: str
+    runs_out: datetime | None  # that of the booth list it shows
+
+
+async def _draw_hall(
+    db: AsyncSession, *, cache: ConferenceCache, conference: Conference, hall_code: str | None, viewer: Partner | None
+) -> HallDrawing:
     halls = await list_halls(db, conference=conference)
     if not halls:
         raise FloorPlanMissing("This conference has no floor plan yet.")
     hall = halls[0] if hall_code is None else next((h for h in halls if h.code == hall_code), None)
     if hall is None:
         raise HallNotFound(f"This conference has no hall {hall_code}.")
-    views = await booth_views(db, conference=conference, viewer=viewer, hall_code=hall.code)
+    booths = await public_booths(db, cache=cache, conference=conference)
+    viewer_id = viewer.id if viewer else None
+    views = [v.seen_by(viewer_id) for v in booths.views if v.hall_code == hall.code]
     [drawing] = await draw_halls(db, conference=conference, halls=[hall], views=views)
-    return drawing
+    return HallDrawing(svg=drawing, runs_out=booths.runs_out)
+
+
+async def floor_plan_svg(
+    db: AsyncSession, *, cache: ConferenceCache, conference: Conference, hall_code: str | None, viewer: Partner | None
+) -> str:
+    """One hall (the first unless ``hall_code`` names another) drawn for this viewer. The drawing anyone
+    but a partner sees is kept beside the booth list it shows, and goes with it."""
+
+    async def draw() -> HallDrawing:
+        return await _draw_hall(db, cache=cache, conference=conference, hall_code=hall_code, viewer=viewer)
+
+    if viewer is not None:
+        return (await draw()).svg
+    kept = await cache.value(
+        (conference.id, "floor-plan.svg", hall_code), draw, part=BOOTH_CLAIMS, runs_out=lambda drawn: drawn.runs_out
+    )
+    assert kept is not None  # a drawing is always found, or refused
+    return kept.svg

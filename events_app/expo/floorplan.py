@@ -10,7 +10,7 @@ someone holds or has booked is never removed by one.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -300,14 +300,22 @@ class BoothView:
     exhibitor: str | None
     held_until: datetime | None
 
+    def seen_by(self, partner_id: uuid.UUID | None) -> BoothView:
+        """The booth as the partner ``partner_id`` sees it: its own hold or booking marked as its own."""
+        if partner_id is None or self.booth.occupant_partner_id != partner_id:
+            return self
+        if self.status == "held":
+            return replace(self, status="mine-held", held_until=self.booth.occupied_until)
+        if self.status == "booked":
+            return replace(self, status="mine-booked")
+        return self
 
-def booth_status(booth: Booth | BoothFacts, *, viewer_partner_id: uuid.UUID | None, at: datetime) -> BoothStatus:
+
+def booth_status(booth: BoothFacts, *, at: datetime) -> BoothStatus:
+    """Whether anyone has the booth at ``at``, as anyone sees it."""
     if not claim_is_live(booth, at):
         return "available"
-    mine = viewer_partner_id is not None and booth.occupant_partner_id == viewer_partner_id
-    if booth.booking_id is not None:
-        return "mine-booked" if mine else "booked"
-    return "mine-held" if mine else "held"
+    return "held" if booth.booking_id is None else "booked"
 
 
 async def booth_views(
@@ -335,16 +343,15 @@ async def booth_views(
     views = []
     for *columns, code, partner_name in await db.execute(query):
         booth = BoothFacts(*columns)
-        status = booth_status(booth, viewer_partner_id=viewer.id if viewer else None, at=moment)
-        views.append(
-            BoothView(
-                booth=booth,
-                hall_code=code,
-                status=status,
-                exhibitor=partner_name if status in ("booked", "mine-booked") else None,
-                held_until=booth.occupied_until if status == "mine-held" else None,
-            )
+        status = booth_status(booth, at=moment)
+        view = BoothView(
+            booth=booth,
+            hall_code=code,
+            status=status,
+            exhibitor=partner_name if status == "booked" else None,
+            held_until=None,
         )
+        views.append(view.seen_by(viewer.id if viewer else None))
     return views
 
 

@@ -1,4 +1,5 @@
-"""What a booth hold costs the database, pinned: a booking window opens to every partner at once."""
+"""What a booth hold and the booth list cost the database, pinned: a booking window opens to every partner at
+once, and every partner's page reads the list."""
 
 from __future__ import annotations
 
@@ -6,26 +7,38 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from tests.conftest import Statements
-from tests.expo.conftest import ExpoWorld, MakePartner
+from tests.expo.conftest import ExpoWorld, MakePartner, PartnerUser
+
+Client = AsyncTestClient[Litestar]
 
 HOLD_STATEMENTS = 8
+# The process keeps the list: anyone's costs nothing, a partner's only finding who it is.
+PUBLIC_LIST_STATEMENTS = 0
+PARTNER_LIST_STATEMENTS = 2
 
 
-async def test_holding_a_free_booth_costs_at_most_eight_statements(
-    client: AsyncTestClient[Litestar], expo: ExpoWorld, make_partner: MakePartner, statements: Statements
-) -> None:
+async def warmed_partner(
+    client: Client, expo: ExpoWorld, make_partner: MakePartner, statements: Statements
+) -> PartnerUser:
+    """A partner whose first request read what every later one finds in the process's copies; nothing counted."""
     acme = await make_partner("Acme Paving")
-    # The first request of a process reads what every later one finds in its copy.
     await statements.settle()
     await client.get(f"{expo.api}/booths", headers=acme.headers)
     statements.clear()
+    return acme
+
+
+async def test_holding_a_free_booth_costs_at_most_eight_statements(
+    client: Client, expo: ExpoWorld, make_partner: MakePartner, statements: Statements
+) -> None:
+    acme = await warmed_partner(client, expo, make_partner, statements)
     response = await client.post(f"{expo.api}/holds", json={"booth_code": "101"}, headers=acme.headers)
     assert response.status_code == 201, response.text
     assert len(statements) <= HOLD_STATEMENTS, statements.listing
 
 
 async def test_losing_a_booth_to_another_partner_costs_at_most_eight_statements(
-    client: AsyncTestClient[Litestar], expo: ExpoWorld, make_partner: MakePartner, statements: Statements
+    client: Client, expo: ExpoWorld, make_partner: MakePartner, statements: Statements
 ) -> None:
     first, second = await make_partner("First"), await make_partner("Second")
     await statements.settle()
@@ -35,3 +48,16 @@ async def test_losing_a_booth_to_another_partner_costs_at_most_eight_statements(
     refused = await client.post(f"{expo.api}/holds", json={"booth_code": "102"}, headers=second.headers)
     assert refused.status_code == 409
     assert len(statements) <= HOLD_STATEMENTS, statements.listing
+
+
+async def test_a_warm_booth_list_costs_no_statement_and_a_partners_two(
+    client: Client, expo: ExpoWorld, make_partner: MakePartner, statements: Statements
+) -> None:
+    acme = await warmed_partner(client, expo, make_partner, statements)
+    response = await client.get(f"{expo.api}/booths")
+    assert response.status_code == 200
+    assert len(statements) <= PUBLIC_LIST_STATEMENTS, statements.listing
+    statements.clear()
+    response = await client.get(f"{expo.api}/booths", headers=acme.headers)
+    assert response.status_code == 200
+    assert len(statements) <= PARTNER_LIST_STATEMENTS, statements.listing

@@ -5,19 +5,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Controller, Response, get, put
+import msgspec
+from litestar import Controller, MediaType, Response, get, put
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC
 from events_app.accounts.service import Principal
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
-from events_app.expo import drawing, floorplan, rules
+from events_app.expo import booth_list, drawing, floorplan, rules
 from events_app.expo.controllers.access import ORGANIZERS
 from events_app.expo.models import Booth, BoothKind, Partner
 from events_app.expo.schemas import BoothOut, BoothStatus, FloorPlanDoc, FloorPlanImportOut
-from events_app.expo.views import booth_now_out, booth_out
+from events_app.expo.views import booth_now_out
 
 SVG_MEDIA_TYPE = "image/svg+xml"
 
@@ -50,35 +53,55 @@ class FloorPlanController(Controller):
     async def floor_plan_svg(
         self,
         db_session: NamedDependency[AsyncSession],
+        conference_cache: NamedDependency[ConferenceCache],
         conference: NamedDependency[Conference],
         viewer_partner: NamedDependency[Partner | None],
         hall: FromQuery[str | None] = None,
     ) -> Response[str]:
         """One hall drawn as SVG, booths coloured by availability (yours marked when a partner asks)."""
-        svg = await drawing.floor_plan_svg(db_session, conference=conference, hall_code=hall, viewer=viewer_partner)
+        svg = await drawing.floor_plan_svg(
+            db_session, cache=conference_cache, conference=conference, hall_code=hall, viewer=viewer_partner
+        )
         return Response(svg, media_type=SVG_MEDIA_TYPE, headers={"Cache-Control": "no-cache"})
 
-    @get("/booths", opt=PUBLIC, operation_id="listBooths")
+    @get(
+        "/booths",
+        opt=PUBLIC,
+        operation_id="listBooths",
+        media_type=MediaType.JSON,
+        # The list goes out as encoded bytes (see ``booth_list``): its shape is documented here.
+        responses={
+            200: ResponseSpec(
+                data_container=list[BoothOut],
+                description="Request fulfilled, document follows",
+                generate_examples=False,
+            )
+        },
+    )
     async def list_booths(
         self,
         db_session: NamedDependency[AsyncSession],
+        conference_cache: NamedDependency[ConferenceCache],
         conference: NamedDependency[Conference],
         viewer_partner: NamedDependency[Partner | None],
         size: Annotated[str | None, QueryParameter(max_length=20, description="e.g. 10x20")] = None,
         kind: FromQuery[BoothKind | None] = None,
         max_price_cents: Annotated[int | None, QueryParameter(ge=0)] = None,
         status: FromQuery[BoothStatus | None] = None,
-    ) -> list[BoothOut]:
+    ) -> Response[bytes]:
         """Booths with their availability now, filtered by size, kind, price or status."""
-        views = await floorplan.booth_views(db_session, conference=conference, viewer=viewer_partner)
-        return [
-            booth_out(v)
-            for v in views
-            if (size is None or v.booth.size == size)
-            and (kind is None or v.booth.kind == kind)
-            and (max_price_cents is None or v.booth.price_cents <= max_price_cents)
-            and (status is None or v.status == status)
+        booths = await booth_list.public_booths(db_session, cache=conference_cache, conference=conference)
+        if viewer_partner is None and size is None and kind is None and max_price_cents is None and status is None:
+            return Response(booths.body, media_type=MediaType.JSON)
+        chosen = [
+            out
+            for view, out in booths.seen_by(viewer_partner.id if viewer_partner else None)
+            if (size is None or view.booth.size == size)
+            and (kind is None or view.booth.kind == kind)
+            and (max_price_cents is None or view.booth.price_cents <= max_price_cents)
+            and (status is None or view.status == status)
         ]
+        return Response(msgspec.json.encode(chosen), media_type=MediaType.JSON)
 
     @get("/booths/{booth_id:uuid}", opt=PUBLIC, operation_id="getBooth")
     async def get_booth(
