@@ -45,7 +45,7 @@ from events_app.registration.models import (
 HOLDING_ORDER_STATUSES = (OrderStatus.PENDING, OrderStatus.INVOICED)
 
 
-def holds_seat(moment: datetime) -> ColumnElement[bool]:
+def holds_seat(moment: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """Attendees (joined with their order) who hold a seat at ``moment``."""
     return or_(
         Attendee.status == AttendeeStatus.CONFIRMED,
@@ -68,7 +68,7 @@ _LOCK_TYPE = (
 )
 
 
-def live_offer(moment: datetime) -> ColumnElement[bool]:
+def live_offer(moment: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     return and_(WaitlistEntry.status == WaitlistStatus.OFFERED, WaitlistEntry.offer_expires_at > moment)
 
 
@@ -152,7 +152,10 @@ class SeatsHeld:
 
 
 def held_columns(
-    *, moment: datetime, exclude_offer_id: uuid.UUID | None, exclude_order_id: uuid.UUID | None
+    *,
+    moment: datetime | ColumnElement[datetime],
+    exclude_offer_id: uuid.UUID | ColumnElement[uuid.UUID] | None,
+    exclude_order_id: uuid.UUID | None,
 ) -> tuple[ColumnElement[int | None], ColumnElement[int | None]]:
     """Seats held in the type of the enclosing query on ``RegistrationType``, by attendees and by live offers.
 
