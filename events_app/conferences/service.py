@@ -264,7 +264,8 @@ class CitySearch:
 
     @staticmethod
     def query() -> Select[MemberCity, str | None]:
-        """The search, the same statement for everyone (run it with ``params``): built once, it costs no CPU."""
+        """The search, one statement for every group (run it with ``params``): building it per search cost more
+        CPU than running it."""
         return _CITY_SEARCH
 
     @property
