@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
 from litestar.pagination import OffsetPagination
-from sqlalchemy import Select, delete, func, or_, select
+from sqlalchemy import Select, bindparam, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import raiseload
 
@@ -262,12 +262,15 @@ class CitySearch:
     def of(cls, *, emails: Iterable[str], city_ids: Iterable[uuid.UUID]) -> CitySearch:
         return cls(frozenset(d for d in map(email_domain, emails) if d), frozenset(city_ids))
 
-    def query(self) -> Select[MemberCity, str | None]:
-        return (
-            select(MemberCity, CityEmailDomain.domain)
-            .outerjoin(CityEmailDomain, CityEmailDomain.city_id == MemberCity.id)
-            .where(or_(CityEmailDomain.domain.in_(self.domains), MemberCity.id.in_(self.ids)))
-        )
+    @staticmethod
+    def query() -> Select[MemberCity, str | None]:
+        """The search, one statement for every group (run it with ``params``): building it per search cost more
+        CPU than running it."""
+        return _CITY_SEARCH
+
+    @property
+    def params(self) -> dict[str, list[str] | list[uuid.UUID]]:
+        return {"city_domains": list(self.domains), "city_ids": list(self.ids)}
 
     def found(self, rows: Iterable[tuple[MemberCity | None, str | None]]) -> CityLookup:
         lookup = CityLookup({}, {})
@@ -279,8 +282,20 @@ class CitySearch:
         return lookup
 
 
+_CITY_SEARCH = (
+    select(MemberCity, CityEmailDomain.domain)
+    .outerjoin(CityEmailDomain, CityEmailDomain.city_id == MemberCity.id)
+    .where(
+        or_(
+            CityEmailDomain.domain.in_(bindparam("city_domains", expanding=True)),
+            MemberCity.id.in_(bindparam("city_ids", expanding=True)),
+        )
+    )
+)
+
+
 async def look_up_cities(db: AsyncSession, *, emails: Iterable[str], city_ids: Iterable[uuid.UUID]) -> CityLookup:
     """Every city a group of people name or write from, in one statement however many they are."""
     search = CitySearch.of(emails=emails, city_ids=city_ids)
     query = search.query().options(raiseload(MemberCity.division), raiseload(MemberCity.email_domains))
-    return search.found((city, domain) for city, domain in await db.execute(query))
+    return search.found((city, domain) for city, domain in await db.execute(query, search.params))

@@ -9,13 +9,14 @@ the payment, and tells its purpose's handler, once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import Any, cast
 
 import structlog
 from litestar.pagination import OffsetPagination
-from sqlalchemy import ColumnElement, Select, func, inspect, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -54,20 +55,26 @@ async def check_conference(db: AsyncSession, conference_id: uuid.UUID) -> None:
         raise ConferenceNotFound("No conference has this id.")
 
 
+@cache
+def _insert_payment(insert: Callable[..., Any]) -> Any:
+    """The dialect's INSERT of a payment unless its reference has a live one, returning the row.
+
+    Built once, on the table, its VALUES taken from the parameters: an ORM INSERT built anew for each
+    payment cost more CPU than the database spent on it.
+    """
+    table = cast(Table, Payment.__table__)
+    return (
+        insert(table).on_conflict_do_nothing().returning(*(attr.columns[0] for attr in inspect(Payment).column_attrs))
+    )
+
+
 async def new_payment(db: AsyncSession, **values: Any) -> Payment:
     """Inserts a live payment, or raises ``PaymentInProgress`` when the reference already has one."""
     # The row comes back from the INSERT itself, made a loaded Payment with no invoice and no refunds (a
     # payment just made has none) rather than read back; loader options on the INSERT would stick to the
     # object and leave a later refresh without them.
     columns = inspect(Payment).column_attrs
-    row = (
-        await db.execute(
-            upsert_statement(db)(Payment)
-            .values(id=uuid.uuid4(), **values)
-            .on_conflict_do_nothing()
-            .returning(*(attr.columns[0] for attr in columns))
-        )
-    ).one_or_none()
+    row = (await db.execute(_insert_payment(upsert_statement(db)), {"id": uuid.uuid4(), **values})).one_or_none()
     if row is None:
         raise PaymentInProgress("A payment for this is already in progress; finish or cancel it first.")
     payment = Payment(**{attr.key: value for attr, value in zip(columns, row, strict=True)})

@@ -25,8 +25,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.registration.errors import PromoCodeUsedUp, SoldOut
@@ -44,7 +45,7 @@ from events_app.registration.models import (
 HOLDING_ORDER_STATUSES = (OrderStatus.PENDING, OrderStatus.INVOICED)
 
 
-def holds_seat(moment: datetime) -> ColumnElement[bool]:
+def holds_seat(moment: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """Attendees (joined with their order) who hold a seat at ``moment``."""
     return or_(
         Attendee.status == AttendeeStatus.CONFIRMED,
@@ -56,7 +57,18 @@ def holds_seat(moment: datetime) -> ColumnElement[bool]:
     )
 
 
-def live_offer(moment: datetime) -> ColumnElement[bool]:
+_types = cast(Table, RegistrationType.__table__)
+# Built once, and on the table rather than the entity: each checkout runs it, and an ORM UPDATE built
+# anew each time cost more CPU than the database spent on it.
+_LOCK_TYPE = (
+    update(_types)
+    .where(_types.c.id == bindparam("type_id"), _types.c.capacity.is_not(None))
+    .values(lock_counter=_types.c.lock_counter + bindparam("seats"))
+    .returning(_types.c.capacity, _types.c.lock_counter)
+)
+
+
+def live_offer(moment: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     return and_(WaitlistEntry.status == WaitlistStatus.OFFERED, WaitlistEntry.offer_expires_at > moment)
 
 
@@ -109,15 +121,7 @@ async def lock_types(db: AsyncSession, seats: Mapping[uuid.UUID, int]) -> dict[u
     """
     locked: dict[uuid.UUID, tuple[int, int]] = {}
     for type_id in sorted(seats):
-        row = (
-            await db.execute(
-                update(RegistrationType)
-                .where(RegistrationType.id == type_id, RegistrationType.capacity.is_not(None))
-                .values(lock_counter=RegistrationType.lock_counter + seats[type_id])
-                .returning(RegistrationType.capacity, RegistrationType.lock_counter)
-                .execution_options(synchronize_session=False)
-            )
-        ).one_or_none()
+        row = (await db.execute(_LOCK_TYPE, {"type_id": type_id, "seats": seats[type_id]})).one_or_none()
         if row is not None and row.capacity is not None:
             locked[type_id] = (row.capacity, row.lock_counter)
     return locked
@@ -148,9 +152,16 @@ class SeatsHeld:
 
 
 def held_columns(
-    *, moment: datetime, exclude_offer_id: uuid.UUID | None, exclude_order_id: uuid.UUID | None
-) -> tuple[ScalarSelect[int], ScalarSelect[int]]:
-    """Seats held in the type of the enclosing query on ``RegistrationType``, by attendees and by live offers."""
+    *,
+    moment: datetime | ColumnElement[datetime],
+    exclude_offer_id: uuid.UUID | ColumnElement[uuid.UUID] | None,
+    exclude_order_id: uuid.UUID | None,
+) -> tuple[ColumnElement[int | None], ColumnElement[int | None]]:
+    """Seats held in the type of the enclosing query on ``RegistrationType``, by attendees and by live offers.
+
+    NULL for a type with no capacity: nobody reads its count, and the database then skips it (a count
+    reads every attendee of the type, so in a rush on an unlimited type each order counted all earlier ones).
+    """
     held = (
         select(func.count())
         .select_from(Attendee)
@@ -162,7 +173,11 @@ def held_columns(
     offered = select(func.count()).where(WaitlistEntry.registration_type_id == RegistrationType.id, live_offer(moment))
     if exclude_offer_id is not None:
         offered = offered.where(WaitlistEntry.id != exclude_offer_id)
-    return held.correlate(RegistrationType).scalar_subquery(), offered.correlate(RegistrationType).scalar_subquery()
+    limited = RegistrationType.capacity.is_not(None)
+    return (
+        case((limited, held.correlate(RegistrationType).scalar_subquery())),
+        case((limited, offered.correlate(RegistrationType).scalar_subquery())),
+    )
 
 
 def seats_held_by_type(
