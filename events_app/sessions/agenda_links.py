@@ -85,20 +85,37 @@ async def agenda_page_link(
     return [AttendeeLink("Agenda", agenda_url(settings, conference, agenda))]
 
 
-async def open_agenda(db: AsyncSession, *, conference: Conference, settings: Settings, token: str) -> LinkedAgenda:
-    """The agenda a link opens; a revoked, foreign or cancelled one is refused."""
+@dataclass(frozen=True, slots=True)
+class AgendaLink:
+    """What a link we signed says: whose agenda it opens, and the link version it was made at."""
+
+    attendee_id: uuid.UUID
+    version: int
+
+    def require_current(self, link_version: int) -> None:
+        """Refuses the link once the agenda's link version has moved past it (a newer link replaced it)."""
+        if link_version != self.version:
+            raise AgendaLinkRevoked("This agenda link was replaced by a newer one.")
+
+
+def read_agenda_link(settings: Settings, token: str) -> AgendaLink:
+    """The link in ``token``, if we signed it; whether it is still current is the agenda's to say."""
     payload = unsign(settings.secret_key, purpose=PURPOSE, token=token)
     attendee_part, _, version = payload.partition(".")
     try:
-        attendee_id, link_version = uuid.UUID(attendee_part), int(version)
+        return AgendaLink(attendee_id=uuid.UUID(attendee_part), version=int(version))
     except ValueError as exc:
         raise AgendaNotFound("This agenda link is not valid.") from exc
-    attendee = await db.get(Attendee, attendee_id)
+
+
+async def open_agenda(db: AsyncSession, *, conference: Conference, settings: Settings, token: str) -> LinkedAgenda:
+    """The agenda a link opens; a revoked, foreign or cancelled one is refused."""
+    link = read_agenda_link(settings, token)
+    attendee = await db.get(Attendee, link.attendee_id)
     if attendee is None or attendee.conference_id != conference.id:
         raise AgendaNotFound("This agenda link is not valid.")
     agenda = await agenda_for(db, attendee=attendee)
-    if agenda.link_version != link_version:
-        raise AgendaLinkRevoked("This agenda link was replaced by a newer one.")
+    link.require_current(agenda.link_version)
     return LinkedAgenda(agenda=agenda, attendee=attendee, token=token)
 
 

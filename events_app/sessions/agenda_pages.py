@@ -14,11 +14,12 @@ import msgspec
 from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromQuery, URLEncodedBody
+from litestar.params import FromPath, FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
 from events_app.registration.manage_links import manage_url
 from events_app.registration.models import Order
@@ -157,13 +158,14 @@ class AgendaPages(Controller):
         request: Request[Any, Any, Any],
         settings: NamedDependency[Settings],
         db_session: NamedDependency[AsyncSession],
+        conference_cache: NamedDependency[ConferenceCache],
         conference: NamedDependency[Conference],
-        linked_agenda: NamedDependency[LinkedAgenda],
+        token: FromPath[str],
     ) -> Response[bytes]:
+        # The link is checked by the feed itself, which answers a current poll without opening the agenda.
         built = await agenda_feed(
-            db_session, conference=conference, settings=settings, agenda=linked_agenda.agenda,
-            attendee=linked_agenda.attendee,
-        )  # fmt: skip
+            db_session, conference=conference, settings=settings, cache=conference_cache, token=token
+        )
         return await feed_response(
             request, db_session, built, filename=f"{conference.slug}-my-agenda.ics", private=True
         )

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
 from events_app.db import upsert_statement
-from events_app.registration.models import Attendee
+from events_app.sessions.agenda_links import open_agenda, read_agenda_link
 from events_app.sessions.errors import FeedNotFound, ProgramNotPublished, RoomNotFound, SpeakerNotFound, TrackNotFound
 from events_app.sessions.models import Agenda, AgendaItem, FeedCache
 from events_app.sessions.releases import latest_release_number, published_schedule, require_published_schedule
@@ -407,6 +407,14 @@ def _version(release_number: int, settings: Settings) -> str:
     return f"release-{release_number}@{settings.base_url}"
 
 
+async def _latest_release(db: AsyncSession, *, conference: Conference, cache: ConferenceCache) -> int | None:
+    """The program's latest release number, kept per process: calendar apps poll far more often than the
+    program is released, and a release invalidates it in every process."""
+    return await cache.value(
+        ("latest release", conference.id), lambda: latest_release_number(db, conference=conference)
+    )
+
+
 FeedKind = Literal["conference", "track", "speaker", "room"]
 
 
@@ -421,11 +429,9 @@ async def program_feed(
 ) -> Feed:
     """The released program's feed of the whole conference or of one track (slug), speaker or room (id)."""
     key = f"{kind}:{ident}" if ident else kind
-    # Calendar apps poll far more often than the program is released: the latest release number and a
-    # built feed's validators are kept per process (a release invalidates them), so a current poll reads nothing.
-    number = await cache.value(
-        ("latest release", conference.id), lambda: latest_release_number(db, conference=conference)
-    )
+    # A built feed's validators are kept per process too (a release invalidates them), so a current poll
+    # reads nothing.
+    number = await _latest_release(db, conference=conference, cache=cache)
     if number is None:
         raise ProgramNotPublished("The program of this conference has not been published yet.")
     version = _version(number, settings)
@@ -476,11 +482,47 @@ def _scope(
 
 
 async def agenda_feed(
-    db: AsyncSession, *, conference: Conference, settings: Settings, agenda: Agenda, attendee: Attendee
+    db: AsyncSession, *, conference: Conference, settings: Settings, cache: ConferenceCache, token: str
 ) -> Feed:
-    """An attendee's agenda as a feed; sessions they took off stay in it as cancelled."""
-    number = await latest_release_number(db, conference=conference)
-    version = f"{_version(number or 0, settings)}:agenda-{agenda.revision}:link-{agenda.link_version}"
+    """The agenda that the signed link ``token`` opens, as a feed; sessions its attendee took off stay in it as
+    cancelled. A revoked or replaced link is refused."""
+    link = read_agenda_link(settings, token)
+    number = await _latest_release(db, conference=conference, cache=cache)
+    # Calendar apps poll an agenda for months and it rarely changes: a current poll costs one statement, which
+    # reads the link's version, the agenda's revision and the stored feed's validators together. The agenda's
+    # id never changes, so a process keeps it; the rest is read every time, so a change or a new link is seen
+    # by the next poll in every process.
+    agenda_id = await cache.value(
+        ("agenda", conference.id, link.attendee_id),
+        lambda: db.scalar(
+            select(Agenda.id).where(Agenda.attendee_id == link.attendee_id, Agenda.conference_id == conference.id)
+        ),
+    )
+    if agenda_id is not None and number is not None:
+        current = (
+            await db.execute(
+                select(Agenda.link_version, Agenda.revision, FeedCache.version, FeedCache.etag, FeedCache.last_modified)
+                .outerjoin(
+                    FeedCache,
+                    (FeedCache.conference_id == Agenda.conference_id) & (FeedCache.key == _agenda_key(agenda_id)),
+                )
+                .where(Agenda.id == agenda_id)
+            )
+        ).first()
+        if current is not None:
+            link.require_current(current.link_version)
+            if current.version == _agenda_version(number, settings, revision=current.revision, link=link.version):
+                return Feed(
+                    conference_id=conference.id,
+                    key=_agenda_key(agenda_id),
+                    etag=current.etag,
+                    last_modified=current.last_modified,
+                )
+
+    # Not built for this version yet, or the agenda is made on this first use.
+    linked = await open_agenda(db, conference=conference, settings=settings, token=token)
+    agenda, attendee = linked.agenda, linked.attendee
+    version = _agenda_version(number or 0, settings, revision=agenda.revision, link=agenda.link_version)
 
     async def build() -> tuple[bytes, datetime]:
         schedule = await published_schedule(db, conference=conference)
@@ -495,6 +537,14 @@ async def agenda_feed(
             schedule, entries, name=name, settings=settings, modified_floor=modified_floor
         ))  # fmt: skip
 
-    key = f"agenda:{agenda.id}"
+    key = _agenda_key(agenda.id)
     stored = await stored_feed(db, conference=conference, key=key, version=version)
     return stored or await store_feed(db, conference=conference, key=key, version=version, build=build)
+
+
+def _agenda_key(agenda_id: uuid.UUID) -> str:
+    return f"agenda:{agenda_id}"
+
+
+def _agenda_version(release_number: int, settings: Settings, *, revision: int, link: int) -> str:
+    return f"{_version(release_number, settings)}:agenda-{revision}:link-{link}"
