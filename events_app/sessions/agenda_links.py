@@ -109,7 +109,8 @@ def read_agenda_link(settings: Settings, token: str) -> AgendaLink:
 
 
 async def open_agenda(db: AsyncSession, *, conference: Conference, settings: Settings, token: str) -> LinkedAgenda:
-    """The agenda a link opens; a revoked, foreign or cancelled one is refused."""
+    """The agenda a link opens; a replaced or foreign link is refused. An attendee whose registration was
+    cancelled still reads their agenda (and its feed), but may no longer change it."""
     link = read_agenda_link(settings, token)
     attendee = await db.get(Attendee, link.attendee_id)
     if attendee is None or attendee.conference_id != conference.id:
