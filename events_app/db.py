@@ -16,6 +16,7 @@ import uuid
 from collections.abc import AsyncGenerator, Callable
 from datetime import datetime
 from enum import StrEnum
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -29,7 +30,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from sqlalchemy import Connection, Enum, ForeignKey, MetaData, event
+from sqlalchemy import Connection, Enum, ForeignKey, Insert, MetaData, Table, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
@@ -156,6 +157,24 @@ def upsert_statement(db: AsyncSession) -> Callable[..., Any]:
     return postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
+def table_of(model: type[Base]) -> Table:
+    """The model's table, for Core statements: the session runs them as they are, without the ORM's paths."""
+    return Base.metadata.tables[model.__tablename__]
+
+
+@cache
+def _insert_or_nothing(dialect: str, model: type[Base]) -> tuple[Insert, frozenset[str]]:
+    """The table's INSERT ... ON CONFLICT DO NOTHING taking its values as parameters, and the table's columns.
+
+    Built once per table: building it with ``.values()`` on every call, its coercions and the
+    compiled cache's key of those values were a large part of a door scan's profile. A Core
+    statement on the table skips the ORM's bulk-insert path too; the column defaults still apply.
+    """
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = table_of(model)
+    return insert(table).on_conflict_do_nothing(), frozenset(table.columns.keys())
+
+
 async def insert_unless_taken(db: AsyncSession, model: type[Base], values: dict[str, Any]) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING: False when a unique constraint already holds the row.
 
@@ -163,7 +182,13 @@ async def insert_unless_taken(db: AsyncSession, model: type[Base], values: dict[
     commit, then finds the key taken. Unlike catching IntegrityError it needs no savepoint
     and leaves a PostgreSQL transaction usable.
     """
-    result = await db.execute(upsert_statement(db)(model).values(**values).on_conflict_do_nothing())
+    statement, columns = _insert_or_nothing(db.get_bind().dialect.name, model)
+    # Parameters naming no column would be dropped silently; ``.values()`` refused them.
+    if unknown := values.keys() - columns:
+        raise ValueError(f"{model.__name__} has no column {', '.join(sorted(unknown))}.")
+    # A Core statement does not autoflush as the ORM's did: the row may refer to one still pending.
+    await db.flush()
+    result = await db.execute(statement, values)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 

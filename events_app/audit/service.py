@@ -11,12 +11,32 @@ from datetime import datetime
 from typing import Any
 
 from litestar.pagination import OffsetPagination
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.audit.models import AuditEvent
 from events_app.core.pagination import paginate
+from events_app.db import table_of
+
+
+def _entry(
+    actor: Principal | None,
+    action: str,
+    subject_type: str,
+    subject_id: uuid.UUID | str,
+    conference_id: uuid.UUID | None,
+    details: dict[str, Any],
+) -> dict[str, Any]:
+    return {
+        "conference_id": conference_id,
+        "actor_user_id": actor.user_id if actor else None,
+        "actor": actor.email if actor else "system",
+        "action": action,
+        "subject_type": subject_type,
+        "subject_id": str(subject_id),
+        "details": details,
+    }
 
 
 async def record(
@@ -30,18 +50,29 @@ async def record(
     **details: Any,
 ) -> AuditEvent:
     """Adds one entry, e.g. ``action="booth.released"``; ``actor=None`` means the system itself."""
-    event = AuditEvent(
-        conference_id=conference_id,
-        actor_user_id=actor.user_id if actor else None,
-        actor=actor.email if actor else "system",
-        action=action,
-        subject_type=subject_type,
-        subject_id=str(subject_id),
-        details=details,
-    )
+    event = AuditEvent(**_entry(actor, action, subject_type, subject_id, conference_id, details))
     # Written with the change's own rows at their flush: many entries in one request cost one INSERT.
     db.add(event)
     return event
+
+
+_INSERT_ENTRY = insert(table_of(AuditEvent))
+
+
+async def record_now(
+    db: AsyncSession,
+    *,
+    actor: Principal | None,
+    action: str,
+    subject_type: str,
+    subject_id: uuid.UUID | str,
+    conference_id: uuid.UUID | None = None,
+    **details: Any,
+) -> None:
+    """Inserts one entry at once, as ``record`` would at the flush, for a hot request that writes nothing else
+    through the unit of work (a door's scan): its commit then has nothing to flush. The entry's actor and
+    conference must already be written (a Core INSERT does not autoflush)."""
+    await db.execute(_INSERT_ENTRY, _entry(actor, action, subject_type, subject_id, conference_id, details))
 
 
 async def list_events(

@@ -88,15 +88,44 @@ class Mate:
     checked_in: bool
 
 
-def _query() -> Select[Attendee, int, int, OrderStatus, RegistrationType, str]:
+# The holder's columns, not entities: a door only reads them, and loading attendees and types as
+# entities (instance state, identity map, the type's joined eager load) showed in a scan's profile.
+# Columns are also always read as stored, never from the session's identity map (the desk's reprint
+# raises a badge version under a long-lived session).
+_HOLDER_COLUMNS = (
+    Attendee.id,
+    Attendee.conference_id,
+    Attendee.order_id,
+    Attendee.status,
+    Attendee.badge_version,
+    Attendee.first_name,
+    Attendee.last_name,
+    Attendee.badge_name,
+    Attendee.title,
+    Attendee.organization,
+    Attendee.email,
+    MemberCity.name,
+    Attendee.city_name,
+    RegistrationType.name,
+    RegistrationType.id,
+    RegistrationType.kind,
+    RegistrationType.position,
+    Order.paid_cents,
+    Order.total_cents,
+    Order.status,
+    Attendee.rate,
+    Attendee.consent_to_share_contact,
+    Attendee.dietary_needs,
+    Attendee.accessibility_needs,
+)
+
+
+def _query() -> Select[*tuple[Any, ...]]:
     return (
-        select(Attendee, Order.paid_cents, Order.total_cents, Order.status, RegistrationType, MemberCity.name)
+        select(*_HOLDER_COLUMNS)
         .join(Order, Order.id == Attendee.order_id)
         .join(RegistrationType, RegistrationType.id == Attendee.registration_type_id)
         .outerjoin(MemberCity, MemberCity.id == Attendee.city_id)
-        # Badge versions and statuses change under a long-lived session (the desk's reprint):
-        # always read them as stored, never from the session's identity map.
-        .execution_options(populate_existing=True)
     )
 
 
@@ -105,35 +134,65 @@ def invoiced_member(order_status: OrderStatus, rate: Rate) -> bool:
     return order_status == OrderStatus.INVOICED and rate == Rate.MEMBER
 
 
-def _holder(row: Any) -> Holder:
-    attendee, paid_cents, total_cents, order_status, rtype, city = row
+def _holder(row: Sequence[Any]) -> Holder:
+    (
+        id_,
+        conference_id,
+        order_id,
+        status,
+        badge_version,
+        first_name,
+        last_name,
+        badge_name,
+        title,
+        organization,
+        email,
+        city,
+        city_name,
+        rtype_name,
+        rtype_id,
+        rtype_kind,
+        rtype_position,
+        paid_cents,
+        total_cents,
+        order_status,
+        rate,
+        consent_to_share_contact,
+        dietary_needs,
+        accessibility_needs,
+    ) = row
     return Holder(
-        id=attendee.id,
-        conference_id=attendee.conference_id,
-        order_id=attendee.order_id,
-        status=attendee.status,
-        badge_version=attendee.badge_version,
-        first_name=attendee.first_name,
-        last_name=attendee.last_name,
-        badge_name=attendee.badge_name or attendee.first_name,
-        title=attendee.title,
-        organization=attendee.organization,
-        email=attendee.email,
-        city=city or attendee.city_name,
-        registration_type=rtype.name,
-        registration_type_id=rtype.id,
-        registration_kind=rtype.kind,
-        registration_position=rtype.position,
+        id=id_,
+        conference_id=conference_id,
+        order_id=order_id,
+        status=status,
+        badge_version=badge_version,
+        first_name=first_name,
+        last_name=last_name,
+        badge_name=badge_name or first_name,
+        title=title,
+        organization=organization,
+        email=email,
+        city=city or city_name,
+        registration_type=rtype_name,
+        registration_type_id=rtype_id,
+        registration_kind=rtype_kind,
+        registration_position=rtype_position,
         paid=paid_cents >= total_cents,
-        invoiced_member=invoiced_member(order_status, attendee.rate),
-        consent_to_share_contact=attendee.consent_to_share_contact,
-        dietary_needs=attendee.dietary_needs,
-        accessibility_needs=attendee.accessibility_needs,
+        invoiced_member=invoiced_member(order_status, rate),
+        consent_to_share_contact=consent_to_share_contact,
+        dietary_needs=dietary_needs,
+        accessibility_needs=accessibility_needs,
     )
 
 
+@cache
+def _holder_query() -> Select[Any]:
+    return _query().where(Attendee.id == bindparam("attendee_id"))
+
+
 async def holder(db: AsyncSession, *, attendee_id: uuid.UUID) -> Holder | None:
-    row = (await db.execute(_query().where(Attendee.id == attendee_id))).first()
+    row = (await db.execute(_holder_query(), {"attendee_id": attendee_id})).first()
     return _holder(row) if row is not None else None
 
 

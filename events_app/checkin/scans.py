@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
-from events_app.audit.service import record
+from events_app.audit.service import record_now
 from events_app.checkin import attendance, badges, people
 from events_app.checkin.decisions import Decision
 from events_app.checkin.errors import ScanKindNotHere, ScanNeedsOneBadge, ScanNotRecorded, ScanTimeNaive, ScanTimeTooOld
@@ -290,7 +290,7 @@ async def redeem_scan(
         # What this try decided (a check-in, a seat) must not stand beside the first answer.
         raise _NonceTaken
     if decision.admitted and data.kind == ScanKind.ENTRY and holder is not None:
-        await record(
+        await record_now(
             db,
             actor=actor,
             action="checkin.manual" if looked_up is not None else "checkin.scanned",
