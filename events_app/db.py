@@ -163,14 +163,13 @@ def table_of(model: type[Base]) -> Table:
 
 
 @cache
-def _insert_or_nothing(dialect: str, model: type[Base]) -> tuple[Insert, frozenset[str]]:
+def _insert_or_nothing(insert: Callable[..., Any], model: type[Base]) -> tuple[Insert, frozenset[str]]:
     """The table's INSERT ... ON CONFLICT DO NOTHING taking its values as parameters, and the table's columns.
 
     Built once per table: building it with ``.values()`` on every call, its coercions and the
     compiled cache's key of those values were a large part of a door scan's profile. A Core
     statement on the table skips the ORM's bulk-insert path too; the column defaults still apply.
     """
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = table_of(model)
     return insert(table).on_conflict_do_nothing(), frozenset(table.columns.keys())
 
@@ -182,7 +181,7 @@ async def insert_unless_taken(db: AsyncSession, model: type[Base], values: dict[
     commit, then finds the key taken. Unlike catching IntegrityError it needs no savepoint
     and leaves a PostgreSQL transaction usable.
     """
-    statement, columns = _insert_or_nothing(db.get_bind().dialect.name, model)
+    statement, columns = _insert_or_nothing(upsert_statement(db), model)
     # Parameters naming no column would be dropped silently; ``.values()`` refused them.
     if unknown := values.keys() - columns:
         raise ValueError(f"{model.__name__} has no column {', '.join(sorted(unknown))}.")

@@ -12,11 +12,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 import msgspec
 from litestar.pagination import OffsetPagination
-from sqlalchemy import Select, Table, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
@@ -24,7 +24,7 @@ from events_app.core.clock import now
 from events_app.core.money import Money
 from events_app.core.pagination import paginate
 from events_app.core.signing import sign
-from events_app.db import upsert_statement
+from events_app.db import table_of, upsert_statement
 from events_app.payments.errors import (
     AmountNotPositive,
     BillToMissing,
@@ -71,7 +71,7 @@ async def _next_invoice_sequence(db: AsyncSession, series: str) -> int:
 def _count_in_series(insert: Callable[..., Any]) -> Any:
     """The dialect's upsert of a series' counter, built once on the table (its VALUES from the parameters):
     built anew for each invoice as an ORM statement, it cost more CPU than the database spent on it."""
-    table = cast(Table, InvoiceSeries.__table__)
+    table = table_of(InvoiceSeries)
     statement = insert(table)
     return statement.on_conflict_do_update(
         index_elements=[table.c.series],

@@ -12,11 +12,11 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, cast
+from typing import Any
 
 import structlog
 from litestar.pagination import OffsetPagination
-from sqlalchemy import ColumnElement, Select, Table, func, inspect, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, inspect, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -27,7 +27,7 @@ from events_app.conferences.errors import ConferenceNotFound
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.pagination import paginate
-from events_app.db import upsert_statement
+from events_app.db import table_of, upsert_statement
 from events_app.payments.errors import (
     AmountNotPositive,
     BadCurrency,
@@ -62,9 +62,10 @@ def _insert_payment(insert: Callable[..., Any]) -> Any:
     Built once, on the table, its VALUES taken from the parameters: an ORM INSERT built anew for each
     payment cost more CPU than the database spent on it.
     """
-    table = cast(Table, Payment.__table__)
     return (
-        insert(table).on_conflict_do_nothing().returning(*(attr.columns[0] for attr in inspect(Payment).column_attrs))
+        insert(table_of(Payment))
+        .on_conflict_do_nothing()
+        .returning(*(attr.columns[0] for attr in inspect(Payment).column_attrs))
     )
 
 

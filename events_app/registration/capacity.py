@@ -25,11 +25,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
 
-from sqlalchemy import ColumnElement, Table, and_, bindparam, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.db import table_of
 from events_app.registration.errors import PromoCodeUsedUp, SoldOut
 from events_app.registration.models import (
     Attendee,
@@ -57,7 +57,7 @@ def holds_seat(moment: datetime | ColumnElement[datetime]) -> ColumnElement[bool
     )
 
 
-_types = cast(Table, RegistrationType.__table__)
+_types = table_of(RegistrationType)
 # Built once, and on the table rather than the entity: each checkout runs it, and an ORM UPDATE built
 # anew each time cost more CPU than the database spent on it.
 _LOCK_TYPE = (
