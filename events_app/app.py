@@ -145,8 +145,9 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     PartnerProgramOffice,
 ]
 
-# Paths without a session cookie or CSRF check: the bearer-token API and the probes.
-STATELESS_PATHS = ["^/api/", "^/health$", "^/static/", "^/schema", "^/favicon.ico$"]
+# Paths without a session cookie or CSRF check: the bearer-token API, the probes and the calendar feeds
+# (a feed is public and cached by proxies, which will not keep an answer that sets a cookie).
+STATELESS_PATHS = ["^/api/", "^/health$", "^/static/", "^/schema", "^/favicon.ico$", r"\.ics$"]
 
 
 def _template_dirs() -> list[Path | PathLike[Any] | str]:

@@ -159,6 +159,9 @@ async def test_polls_get_304_and_one_build_serves_every_poll(
     await release(db, program, settings)
     first = await client.get(f"{FEEDS}/program.ics")
     etag, modified = first.headers["etag"], first.headers["last-modified"]
+    # Public and cacheable by proxies, which keep no answer that sets a cookie (nor should they).
+    assert first.headers["cache-control"].startswith("public")
+    assert "set-cookie" not in first.headers
     again = await client.get(f"{FEEDS}/program.ics")
     assert again.headers["etag"] == etag
     assert again.content == first.content
