@@ -18,6 +18,7 @@ import msgspec
 from litestar.pagination import OffsetPagination
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from events_app.accounts.service import Principal
 from events_app.core.clock import now
@@ -147,10 +148,12 @@ async def create_invoice(
         issued_at=issued_at,
         due_on=due,
     )
-    # Linked in memory as a read would load them (its payment, no receipts yet): written at the next
-    # flush with the request's other rows, and read back by nobody.
-    invoice.payment = payment
-    invoice.receipts = []
+    # Linked in memory as a read would load them (its payment, no receipts yet), both ways and as loaded
+    # rather than changed: the invoice is written at the next flush with the request's other rows and read
+    # back by nobody, and a payment changed only by the link would cost the commit a flush of its own.
+    set_committed_value(invoice, "payment", payment)
+    set_committed_value(invoice, "receipts", [])
+    set_committed_value(payment, "invoice", invoice)
     db.add(invoice)
     await audit(
         db,

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
+from events_app.db import write_pending
 from events_app.payments import service as payments
 from events_app.payments.errors import CardPaymentsDisabled
 from events_app.payments.schemas import InvoiceLine
@@ -176,8 +177,9 @@ async def _place_order(
             if earlier := await _submitted(db, conference=conference, key=data.submission_key):
                 return earlier
             raise
-    # Until the seats are taken the order's rows stay in the session, written at the end in one INSERT per
-    # table; the mails see attendees not yet written, whose agendas and badges need no read.
+    # The order's rows are written with Core INSERTs rather than the session's flush, which cost the order more
+    # CPU than anything else it does. Until written, the mails see attendees not yet in the database, whose
+    # agendas and badges need no read.
     with db.no_autoflush:
         db.add(order)
         await _record_order(
@@ -185,10 +187,11 @@ async def _place_order(
         )
         if method == PaymentMethod.NONE:
             await confirm(db, settings=settings, conference=conference, order=order, at=moment)
-        # Seats and code uses are taken last, this order's own attendees left out of the count: the
-        # type's lock is then held for the invoice number and the writes (and the count, near the last
-        # seats), not for the whole order, so a rush queues for milliseconds per buyer. A refusal rolls
-        # all of it back.
+        # The order and its attendees are written before the type's lock, their seats left out of the count
+        # under it (``exclude_order_id``): nobody sees them before the commit, which comes after the lock bumped
+        # the counter. The lock is then held for the invoice number and the last writes only, so a rush queues
+        # for milliseconds per buyer. A refusal rolls all of it back.
+        await write_pending(db, Order, Attendee)
         await capacity.take_seats(
             db,
             wanted=wanted,
@@ -204,6 +207,7 @@ async def _place_order(
         if method == PaymentMethod.INVOICE:
             # Numbered under the type's lock, after it: every path takes a type's lock before the series'.
             await issue_invoice(db, settings=settings, conference=conference, order=order, actor=actor)
+        await write_pending(db)
     # Committed at once rather than after the answer is built: the type's lock (and the invoice series')
     # is held until the commit, and in a rush every buyer behind waits for it. A refused commit raises
     # here, and the buyer hears that instead.
@@ -231,6 +235,7 @@ async def _record_order(
                 id=ids[position],
                 conference_id=order.conference_id,
                 order_id=order.id,
+                registration_type_id=p.registration_type.id,
                 registration_type=p.registration_type,
                 position=position,
                 status=AttendeeStatus.PENDING,
