@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from weakref import WeakKeyDictionary
@@ -187,26 +187,33 @@ async def _place_order(
         )
         if method == PaymentMethod.NONE:
             await confirm(db, settings=settings, conference=conference, order=order, at=moment)
-        # The order and its attendees are written before the type's lock, their seats left out of the count
-        # under it (``exclude_order_id``): nobody sees them before the commit, which comes after the lock bumped
-        # the counter. The lock is then held for the invoice number and the last writes only, so a rush queues
-        # for milliseconds per buyer. A refusal rolls all of it back.
+        # The order and its attendees (and an invoice's payment) are written before the type's lock, their
+        # seats left out of the count under it (``exclude_order_id``): nobody sees them before the commit, which
+        # comes after the lock bumped the counter. The lock is then held for the invoice number and the last
+        # writes only, so a rush queues for milliseconds per buyer. A refusal rolls all of it back.
         await write_pending(db, Order, Attendee)
-        await capacity.take_seats(
-            db,
-            wanted=wanted,
-            moment=moment,
-            counted=priced.seats_held,
-            exclude_offer_id=offer_id,
-            exclude_order_id=order.id,
-        )
-        if priced.code is not None:
-            await capacity.take_code_uses(
-                db, code=priced.code, uses=priced.code_uses, moment=moment, exclude_order_id=order.id
+
+        async def take_seats() -> None:
+            await capacity.take_seats(
+                db,
+                wanted=wanted,
+                moment=moment,
+                counted=priced.seats_held,
+                exclude_offer_id=offer_id,
+                exclude_order_id=order.id,
             )
+            if priced.code is not None:
+                await capacity.take_code_uses(
+                    db, code=priced.code, uses=priced.code_uses, moment=moment, exclude_order_id=order.id
+                )
+
         if method == PaymentMethod.INVOICE:
             # Numbered under the type's lock, after it: every path takes a type's lock before the series'.
-            await issue_invoice(db, settings=settings, conference=conference, order=order, actor=actor)
+            await issue_invoice(
+                db, settings=settings, conference=conference, order=order, actor=actor, before_numbering=take_seats
+            )
+        else:
+            await take_seats()
         await write_pending(db)
     # Committed at once rather than after the answer is built: the type's lock (and the invoice series')
     # is held until the commit, and in a rush every buyer behind waits for it. A refused commit raises
@@ -289,9 +296,18 @@ async def _record_order(
 
 
 async def issue_invoice(
-    db: AsyncSession, *, settings: Settings, conference: Conference, order: Order, actor: Principal | None
+    db: AsyncSession,
+    *,
+    settings: Settings,
+    conference: Conference,
+    order: Order,
+    actor: Principal | None,
+    before_numbering: Callable[[], Awaitable[None]] | None = None,
 ) -> None:
-    """Bills the order's live attendees on a numbered invoice (cities pay by check) and mails the buyer."""
+    """Bills the order's live attendees on a numbered invoice (cities pay by check) and mails the buyer.
+
+    ``before_numbering``: what must be locked before the invoice series (see ``payments.create_invoice``).
+    """
     live = [a for a in order.attendees if a.status in LIVE_ATTENDEE and a.amount_cents > 0]
     lines = [
         InvoiceLine(
@@ -315,6 +331,7 @@ async def issue_invoice(
         po_number=order.po_number,
         description=f"{conference.name}: registration order {order.number}",
         actor=actor,
+        before_numbering=before_numbering,
     )
     await mail.send_invoice_notice(
         db,
