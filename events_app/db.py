@@ -30,11 +30,11 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
-from sqlalchemy import Connection, Enum, ForeignKey, Insert, MetaData, Table, event
+from sqlalchemy import Column, Connection, Enum, ForeignKey, Insert, MetaData, Table, event, insert, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, make_transient_to_detached, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
 from events_app.core.clock import now
@@ -189,6 +189,62 @@ async def insert_unless_taken(db: AsyncSession, model: type[Base], values: dict[
     await db.flush()
     result = await db.execute(statement, values)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@cache
+def _insert_of(model: type[Base]) -> tuple[Insert, tuple[tuple[str, Column[Any]], ...]]:
+    """The table's INSERT taking its values as parameters, and each column's attribute key."""
+    columns = tuple((attr.key, attr.columns[0]) for attr in inspect(model).column_attrs)
+    return insert(table_of(model)), columns  # type: ignore[return-value]
+
+
+def _default(column: Column[Any]) -> Any:
+    """The column's Python-side default, as an INSERT would take it (None when it has none)."""
+    default = column.default
+    if default is None:
+        return None
+    arg = default.arg  # type: ignore[attr-defined]
+    # SQLAlchemy wraps a callable default to take the execution context, which ours never read.
+    return arg(None) if callable(arg) else arg
+
+
+async def write_pending(db: AsyncSession, *models: type[Base]) -> None:
+    """Writes the session's new objects of ``models`` (all, when none is named) with one Core INSERT per table.
+
+    For a hot request that only adds rows (an order: its attendees, invoice, mails and audit entries): the
+    unit of work's flush (sorting its actions, cascades, events, history) cost it more CPU than building and
+    sending the INSERTs. As the flush would, tables go in foreign-key order and rows in the order they were
+    added, and missing columns take their Python defaults, set on the objects too; the objects are then
+    persistent, as if just loaded. Unlike the flush, relationships are not synchronised: each object names
+    its parents by their id columns.
+    """
+    pending = sorted(
+        (obj for obj in db.new if not models or isinstance(obj, models)), key=lambda obj: inspect(obj).insert_order
+    )
+    by_table: dict[Table, list[Base]] = {}
+    for obj in pending:
+        by_table.setdefault(table_of(type(obj)), []).append(obj)
+    for table in _tables_in_order(frozenset(by_table)):
+        objects = by_table[table]
+        statement, columns = _insert_of(type(objects[0]))
+        rows = []
+        for obj in objects:
+            values = obj.__dict__
+            for key, column in columns:
+                if key not in values:
+                    setattr(obj, key, _default(column))
+            rows.append({column.key: values[key] for key, column in columns})
+        await db.execute(statement, rows)
+    for obj in pending:
+        db.expunge(obj)
+        make_transient_to_detached(obj)
+    db.add_all(pending)
+
+
+@cache
+def _tables_in_order(tables: frozenset[Table]) -> list[Table]:
+    """``tables`` in foreign-key order: parents before the rows that name them."""
+    return [table for table in Base.metadata.sorted_tables if table in tables]
 
 
 def make_alchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:

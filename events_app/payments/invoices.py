@@ -9,8 +9,8 @@ never overpay it, and the purpose's handler hears about the payment once.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -18,6 +18,7 @@ import msgspec
 from litestar.pagination import OffsetPagination
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from events_app.accounts.service import Principal
 from events_app.core.clock import now
@@ -79,6 +80,15 @@ def _count_in_series(insert: Callable[..., Any]) -> Any:
     ).returning(table.c.last_sequence)
 
 
+def _dates(due_on: date | None) -> tuple[datetime, date]:
+    """When an invoice issued now is issued and due (``INVOICE_DUE_DAYS`` later unless ``due_on``)."""
+    issued_at = now()
+    due = due_on or (issued_at.date() + timedelta(days=INVOICE_DUE_DAYS))
+    if due < issued_at.date():
+        raise DueBeforeIssue("An invoice cannot be due before it is issued.")
+    return issued_at, due
+
+
 async def create_invoice(
     db: AsyncSession,
     *,
@@ -95,6 +105,7 @@ async def create_invoice(
     buyer_name: str = "",
     due_on: date | None = None,
     actor: Principal | None = None,
+    before_numbering: Callable[[], Awaitable[None]] | None = None,
 ) -> Invoice:
     """Issues a numbered invoice (``INV-<year>-<00001>``) and its pending payment.
 
@@ -102,6 +113,10 @@ async def create_invoice(
     no gaps from rolled-back transactions (a unique constraint settles concurrent
     issuers). ``due_on`` defaults to 30 days after issue. Raises ``PaymentInProgress``
     when a live payment for this reference exists, ``InvoiceEmpty`` for no lines.
+
+    ``before_numbering`` runs once the payment is recorded, just before the number is taken:
+    a caller that locks what is invoiced (a registration type's seats) locks it there, so its
+    lock comes before the series' and is held for the number and the last rows only.
     """
     if not lines:
         raise InvoiceEmpty("An invoice needs at least one line.")
@@ -110,10 +125,7 @@ async def create_invoice(
     if not bill_to.strip():
         raise BillToMissing("An invoice needs someone to bill.")
     await check_conference(db, conference_id)
-    issued_at = now()
-    due = due_on or (issued_at.date() + timedelta(days=INVOICE_DUE_DAYS))
-    if due < issued_at.date():
-        raise DueBeforeIssue("An invoice cannot be due before it is issued.")
+    issued_at, due = _dates(due_on)
     payment = await new_payment(
         db,
         conference_id=conference_id,
@@ -127,6 +139,10 @@ async def create_invoice(
         buyer_email=buyer_email,
         buyer_name=buyer_name[:200],
     )
+    if before_numbering is not None:
+        await before_numbering()
+        # Dated when numbered, after the wait for the caller's lock: a series' numbers follow their dates.
+        issued_at, due = _dates(due_on)
     series = str(issued_at.year)
     sequence = await _next_invoice_sequence(db, series)
     invoice = Invoice(
@@ -147,10 +163,12 @@ async def create_invoice(
         issued_at=issued_at,
         due_on=due,
     )
-    # Linked in memory as a read would load them (its payment, no receipts yet): written at the next
-    # flush with the request's other rows, and read back by nobody.
-    invoice.payment = payment
-    invoice.receipts = []
+    # Linked in memory as a read would load them (its payment, no receipts yet), both ways and as loaded
+    # rather than changed: the invoice is written at the next flush with the request's other rows and read
+    # back by nobody, and a payment changed only by the link would cost the commit a flush of its own.
+    set_committed_value(invoice, "payment", payment)
+    set_committed_value(invoice, "receipts", [])
+    set_committed_value(payment, "invoice", invoice)
     db.add(invoice)
     await audit(
         db,
