@@ -15,9 +15,10 @@ all of them at its commit, the notice riding on the UPDATE itself.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import ColumnElement, and_, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,9 +41,17 @@ class Occupant:
 
 
 async def occupy(
-    db: AsyncSession, booth_id: uuid.UUID, occupant: Occupant | None, *, when: ColumnElement[bool]
+    db: AsyncSession,
+    booth_id: uuid.UUID,
+    occupant: Occupant | None,
+    *,
+    when: ColumnElement[bool],
+    params: Mapping[str, Any] | None = None,
 ) -> bool:
-    """Sets who has the booth (``None``: nobody) if ``when`` holds for its row; True when this request changed it."""
+    """Sets who has the booth (``None``: nobody) if ``when`` holds for its row; True when this request changed it.
+
+    ``params``: the values of bind parameters ``when`` names (a hot caller builds its condition once).
+    """
     claim = (
         update(Booth)
         .where(Booth.id == booth_id, when)
@@ -57,13 +66,13 @@ async def occupy(
     # PostgreSQL: the changed row's RETURNING sends the other processes their notice at commit.
     notify = db.get_bind().dialect.name == "postgresql"
     notice = [change_notice(BOOTH_CLAIMS)] if notify else []
-    if (await db.execute(claim.returning(Booth.id, *notice))).first() is None:
+    if (await db.execute(claim.returning(Booth.id, *notice), params)).first() is None:
         return False
     note_change(db.sync_session, BOOTH_CLAIMS, notice_sent=notify)
     return True
 
 
-def free_at(at: datetime) -> ColumnElement[bool]:
+def free_at(at: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """SQL: nobody has the booth at ``at`` (no occupant, or a hold or card checkout that has run out)."""
     return or_(
         Booth.occupant_partner_id.is_(None),
