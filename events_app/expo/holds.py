@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, bindparam, func, select
+from sqlalchemy import ScalarSelect, Select, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -21,7 +21,16 @@ from events_app.accounts.service import Principal
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.expo import geometry, history
-from events_app.expo.claims import Occupant, free_at, lapse_unpaid_checkouts, lock_row, occupy, taken_at
+from events_app.expo.claims import (
+    Claim,
+    Occupant,
+    claim_where,
+    free_at,
+    lapse_unpaid_checkouts,
+    lock_row,
+    occupy,
+    taken_at,
+)
 from events_app.expo.errors import BookingNotOpen, BoothTaken, CompetitorNearby, HoldLimitReached, HoldNotFound
 from events_app.expo.models import (
     Booth,
@@ -115,9 +124,9 @@ def _live_holds() -> ScalarSelect[int]:
 
 
 @cache
-def _hold_claim() -> ColumnElement[bool]:
-    """The claim's condition: the booth is free and the partner holds fewer than ``most_holds``."""
-    return and_(free_at(bindparam("at")), _live_holds() < bindparam("most_holds"))
+def _hold_claim() -> Claim:
+    """The claim made where the booth is free and the partner holds fewer than ``most_holds``."""
+    return claim_where(and_(free_at(bindparam("at")), _live_holds() < bindparam("most_holds")))
 
 
 @cache
