@@ -102,7 +102,7 @@ async def read_badge(db: AsyncSession, *, conference: Conference, token: str) ->
         return _refused(ScanResult.INVALID)
     key = await keys.public_key_by_id(db, key_id=claim.key_id)
     if key is None or not credential.signature_is_valid(
-        claim, public_key=key.public_key, conference_id=key.conference_id
+        claim, public_key=key.verifier, conference_id=key.conference_id
     ):
         return _refused(ScanResult.INVALID)
     if key.conference_id != conference.id:

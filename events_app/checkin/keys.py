@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
@@ -39,6 +39,8 @@ class PublicBadgeKey:
     conference_id: uuid.UUID
     key_id: str
     public_key: bytes
+    # Made once with the key: rebuilding it from the bytes showed in every scan's profile.
+    verifier: Ed25519PublicKey
 
 
 # Public keys never change once made, so every process may keep them.
@@ -80,8 +82,17 @@ def _configured_key(settings: Settings, slug: str) -> Ed25519PrivateKey | None:
     return None
 
 
+def _public(row: BadgeKey) -> PublicBadgeKey:
+    return PublicBadgeKey(
+        conference_id=row.conference_id,
+        key_id=row.key_id,
+        public_key=row.public_key,
+        verifier=Ed25519PublicKey.from_public_bytes(row.public_key),
+    )
+
+
 def _remember(row: BadgeKey) -> PublicBadgeKey:
-    key = PublicBadgeKey(conference_id=row.conference_id, key_id=row.key_id, public_key=row.public_key)
+    key = _public(row)
     _public_by_conference[key.conference_id] = key
     _public_by_key_id[key.key_id] = key
     return key
@@ -140,7 +151,7 @@ async def public_key(db: AsyncSession, *, settings: Settings, conference: Confer
         return _remember(row)
     # Not cached yet: the new row may still roll back with the caller's transaction.
     row = await _ensure_row(db, settings=settings, conference=conference)
-    return PublicBadgeKey(conference_id=row.conference_id, key_id=row.key_id, public_key=row.public_key)
+    return _public(row)
 
 
 async def public_key_by_id(db: AsyncSession, *, key_id: str) -> PublicBadgeKey | None:

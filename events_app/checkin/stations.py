@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts import service as accounts
@@ -166,6 +166,10 @@ async def retire_station(db: AsyncSession, *, station: Station, actor: Principal
     return station
 
 
+# Built once: a door's every scan asks for its station, and building the query showed in the profile.
+_BY_TOKEN = select(Station).where(Station.token_id == bindparam("token_id"))
+
+
 async def station_for(
     db: AsyncSession,
     *,
@@ -180,11 +184,11 @@ async def station_for(
     station is changed (renamed, retired) through the ORM, which invalidates every process's copy.
     """
     if principal.token_id is not None:
-        query = select(Station).where(Station.token_id == principal.token_id)
+        params = {"token_id": principal.token_id}
         own = (
-            await cache.row(db, Station, key=principal.token_id, query=query)
+            await cache.row(db, Station, key=principal.token_id, query=_BY_TOKEN, params=params)
             if cache is not None
-            else await db.scalar(query)
+            else await db.scalar(_BY_TOKEN, params)
         )
         if own is not None:
             if own.conference_id != conference.id:

@@ -175,11 +175,13 @@ class ConferenceCache:
             self._kept.setdefault(part, {})[key] = (found, runs_out(found))
         return found
 
-    async def row(self, db: AsyncSession, model: type[T], *, key: Hashable, query: Select[T]) -> T | None:
-        """The row of a watched model that ``query`` finds, by ``key``, in ``db``'s session."""
+    async def row(
+        self, db: AsyncSession, model: type[T], *, key: Hashable, query: Select[T], params: dict[str, Any] | None = None
+    ) -> T | None:
+        """The row of a watched model that ``query`` (bound with ``params``) finds, by ``key``, in ``db``'s session."""
 
         async def read() -> T | None:
-            found = await db.scalar(query)
+            found = await db.scalar(query, params)
             return None if found is None else _snapshot(found)
 
         snapshot = await self.value((model, key), read)

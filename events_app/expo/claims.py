@@ -15,11 +15,13 @@ all of them at its commit, the notice riding on the UPDATE itself.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from functools import cache
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, Update, and_, bindparam, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.conferences.cache import change_notice, note_change
@@ -39,31 +41,63 @@ class Occupant:
     booking_id: uuid.UUID | None = None
 
 
-async def occupy(
-    db: AsyncSession, booth_id: uuid.UUID, occupant: Occupant | None, *, when: ColumnElement[bool]
-) -> bool:
-    """Sets who has the booth (``None``: nobody) if ``when`` holds for its row; True when this request changed it."""
-    claim = (
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The UPDATE that sets a booth's occupant where a condition holds, built once: a hot caller (a hold)
+    keeps its own, since building it showed in the profile. The occupant and booth are bind parameters."""
+
+    plain: Update
+    # PostgreSQL: the changed row's RETURNING sends the other processes their notice at commit.
+    notifying: Update
+
+
+def claim_where(when: ColumnElement[bool]) -> Claim:
+    """The claim for ``when`` (which may name bind parameters of its own, given to ``occupy``)."""
+    statement = (
         update(Booth)
-        .where(Booth.id == booth_id, when)
+        .where(Booth.id == bindparam("booth"), when)
         .values(
-            occupant_partner_id=occupant.partner_id if occupant else None,
-            occupied_until=occupant.until if occupant else None,
-            hold_id=occupant.hold_id if occupant else None,
-            booking_id=occupant.booking_id if occupant else None,
+            occupant_partner_id=bindparam("occupant"),
+            occupied_until=bindparam("until"),
+            hold_id=bindparam("hold"),
+            booking_id=bindparam("booking"),
         )
         .execution_options(synchronize_session=False)
     )
-    # PostgreSQL: the changed row's RETURNING sends the other processes their notice at commit.
+    return Claim(
+        plain=statement.returning(Booth.id), notifying=statement.returning(Booth.id, change_notice(BOOTH_CLAIMS))
+    )
+
+
+async def occupy(
+    db: AsyncSession,
+    booth_id: uuid.UUID,
+    occupant: Occupant | None,
+    *,
+    when: ColumnElement[bool] | Claim,
+    params: Mapping[str, Any] | None = None,
+) -> bool:
+    """Sets who has the booth (``None``: nobody) if ``when`` holds for its row; True when this request changed it.
+
+    ``params``: the values of the bind parameters ``when`` names.
+    """
+    claim = when if isinstance(when, Claim) else claim_where(when)
     notify = db.get_bind().dialect.name == "postgresql"
-    notice = [change_notice(BOOTH_CLAIMS)] if notify else []
-    if (await db.execute(claim.returning(Booth.id, *notice))).first() is None:
+    values = {
+        "booth": booth_id,
+        "occupant": occupant.partner_id if occupant else None,
+        "until": occupant.until if occupant else None,
+        "hold": occupant.hold_id if occupant else None,
+        "booking": occupant.booking_id if occupant else None,
+    }
+    changed = await db.execute(claim.notifying if notify else claim.plain, {**values, **(params or {})})
+    if changed.first() is None:
         return False
     note_change(db.sync_session, BOOTH_CLAIMS, notice_sent=notify)
     return True
 
 
-def free_at(at: datetime) -> ColumnElement[bool]:
+def free_at(at: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """SQL: nobody has the booth at ``at`` (no occupant, or a hold or card checkout that has run out)."""
     return or_(
         Booth.occupant_partner_id.is_(None),
@@ -101,12 +135,17 @@ async def lapse_unpaid_checkouts(db: AsyncSession, *, booth_id: uuid.UUID) -> No
     )
 
 
-async def lock_row(db: AsyncSession, model: type[Base], row_id: uuid.UUID) -> None:
-    """Puts this transaction's later steps in line behind any other holding the row: a row lock on
-    PostgreSQL, the write lock on SQLite. The row is written unchanged."""
-    await db.execute(
+@cache
+def _lock(model: type[Base]) -> Update:
+    return (
         update(model)
-        .where(model.id == row_id)
+        .where(model.id == bindparam("row"))
         .values(updated_at=model.updated_at)
         .execution_options(synchronize_session=False)
     )
+
+
+async def lock_row(db: AsyncSession, model: type[Base], row_id: uuid.UUID) -> None:
+    """Puts this transaction's later steps in line behind any other holding the row: a row lock on
+    PostgreSQL, the write lock on SQLite. The row is written unchanged."""
+    await db.execute(_lock(model), {"row": row_id})

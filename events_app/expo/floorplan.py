@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
@@ -362,12 +362,16 @@ async def get_booth(db: AsyncSession, *, conference: Conference, booth_id: uuid.
     return booth
 
 
+# Built once: a hold names its booth by code, and building the query showed in a hold's profile.
+_BY_CODE = (
+    select(Booth)
+    .where(Booth.conference_id == bindparam("in_conference"), Booth.code == bindparam("code"))
+    .execution_options(populate_existing=True)
+)
+
+
 async def booth_by_code(db: AsyncSession, *, conference: Conference, code: str) -> Booth:
-    booth = await db.scalar(
-        select(Booth)
-        .where(Booth.conference_id == conference.id, Booth.code == code)
-        .execution_options(populate_existing=True)
-    )
+    booth = await db.scalar(_BY_CODE, {"in_conference": conference.id, "code": code})
     if booth is None:
         raise BoothNotFound(f"This conference has no booth {code}.")
     return booth

@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -272,14 +272,18 @@ async def remove_contact(db: AsyncSession, *, partner: Partner, user_id: uuid.UU
     await history.changed(db, "partner.contact_removed", partner, actor=actor, user_id=str(user_id))
 
 
+# Built once: every partner request finds its partner this way.
+_BY_CONTACT = (
+    select(Partner)
+    .join(PartnerContact, PartnerContact.partner_id == Partner.id)
+    .where(PartnerContact.user_id == bindparam("contact"))
+    .options(joinedload(Partner.categories))
+)
+
+
 async def partner_for_user(db: AsyncSession, *, user_id: uuid.UUID) -> Partner | None:
     # Categories in the same statement: a hold checks them against its neighbours' at once.
-    found = await db.scalars(
-        select(Partner)
-        .join(PartnerContact, PartnerContact.partner_id == Partner.id)
-        .where(PartnerContact.user_id == user_id)
-        .options(joinedload(Partner.categories))
-    )
+    found = await db.scalars(_BY_CONTACT, {"contact": user_id})
     return found.unique().first()
 
 

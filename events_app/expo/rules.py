@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import msgspec
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
@@ -117,6 +117,21 @@ class BookingAccess:
     open_now: bool
 
 
+# Built once: every hold reads the terms first, and building the statement showed in its profile.
+_TERMS = (
+    select(
+        BookingWindow,
+        select(func.coalesce(func.sum(PointsEntry.points), 0))
+        .where(PointsEntry.partner_id == bindparam("of_partner"))
+        .scalar_subquery(),
+        ExpoSettings,
+    )
+    .outerjoin(ExpoSettings, ExpoSettings.conference_id == BookingWindow.conference_id)
+    .where(BookingWindow.conference_id == bindparam("in_conference"))
+    .order_by(BookingWindow.opens_at, BookingWindow.name)
+)
+
+
 async def booking_terms(
     db: AsyncSession, *, conference: Conference, partner: Partner
 ) -> tuple[BookingAccess, ExpoSettings | None]:
@@ -124,17 +139,7 @@ async def booking_terms(
 
     The rules come back None when the conference has no booking window (nobody may book then).
     """
-    points_now = (
-        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(PointsEntry.partner_id == partner.id)
-    ).scalar_subquery()
-    rows = (
-        await db.execute(
-            select(BookingWindow, points_now, ExpoSettings)
-            .outerjoin(ExpoSettings, ExpoSettings.conference_id == BookingWindow.conference_id)
-            .where(BookingWindow.conference_id == conference.id)
-            .order_by(BookingWindow.opens_at, BookingWindow.name)
-        )
-    ).all()
+    rows = (await db.execute(_TERMS, {"of_partner": partner.id, "in_conference": conference.id})).all()
     points = int(rows[0][1]) if rows else await points_balance(db, partner_id=partner.id)
     window = next((w for w, _p, _s in rows if window_qualifies(w, partner=partner, points=points)), None)
     opens_at = window.opens_at if window else None
