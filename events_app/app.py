@@ -145,9 +145,11 @@ ROUTE_HANDLERS: list[ControllerRouterHandler] = [
     PartnerProgramOffice,
 ]
 
-# Paths without a session cookie or CSRF check: the bearer-token API, the probes and the calendar feeds
-# (a feed is public and cached by proxies, which will not keep an answer that sets a cookie).
-STATELESS_PATHS = ["^/api/", "^/health$", "^/static/", "^/schema", "^/favicon.ico$", r"\.ics$"]
+# Paths without a session cookie or CSRF check: the bearer-token API and the probes.
+STATELESS_PATHS = ["^/api/", "^/health$", "^/static/", "^/schema", "^/favicon.ico$"]
+# Calendar feeds hand out no CSRF cookie either: proxies keep no answer that sets one. A signed-in
+# organizer's session still reaches them, to preview a draft's feed.
+NO_CSRF_COOKIE_PATHS = [*STATELESS_PATHS, r"\.ics$"]
 
 
 def _template_dirs() -> list[Path | PathLike[Any] | str]:
@@ -257,7 +259,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(PrincipalMiddleware, exclude=["^/static/", "^/schema"]),
         ],
         csrf_config=CSRFConfig(
-            secret=settings.secret_key, cookie_secure=settings.cookie_secure, exclude=STATELESS_PATHS
+            secret=settings.secret_key, cookie_secure=settings.cookie_secure, exclude=NO_CSRF_COOKIE_PATHS
         ),
         template_config=TemplateConfig(
             directory=_template_dirs(), engine=JinjaTemplateEngine, engine_callback=_register_filters
