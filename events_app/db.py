@@ -202,6 +202,9 @@ def _default(column: Column[Any]) -> Any:
     """The column's Python-side default, as an INSERT would take it (None when it has none)."""
     default = column.default
     if default is None:
+        if column.server_default is not None:
+            # NULL sent for it would override the database's default rather than take it.
+            raise ValueError(f"{column.table.name}.{column.name} has only a server default; set it on the object.")
         return None
     arg = default.arg  # type: ignore[attr-defined]
     # SQLAlchemy wraps a callable default to take the execution context, which ours never read.
@@ -224,17 +227,19 @@ async def write_pending(db: AsyncSession, *models: type[Base]) -> None:
     by_table: dict[Table, list[Base]] = {}
     for obj in pending:
         by_table.setdefault(table_of(type(obj)), []).append(obj)
-    for table in _tables_in_order(frozenset(by_table)):
-        objects = by_table[table]
-        statement, columns = _insert_of(type(objects[0]))
-        rows = []
-        for obj in objects:
-            values = obj.__dict__
-            for key, column in columns:
-                if key not in values:
-                    setattr(obj, key, _default(column))
-            rows.append({column.key: values[key] for key, column in columns})
-        await db.execute(statement, rows)
+    # An autoflush before the first INSERT would write the same objects through the unit of work.
+    with db.no_autoflush:
+        for table in _tables_in_order(frozenset(by_table)):
+            objects = by_table[table]
+            statement, columns = _insert_of(type(objects[0]))
+            rows = []
+            for obj in objects:
+                values = obj.__dict__
+                for key, column in columns:
+                    if key not in values:
+                        setattr(obj, key, _default(column))
+                rows.append({column.key: values[key] for key, column in columns})
+            await db.execute(statement, rows)
     for obj in pending:
         db.expunge(obj)
         make_transient_to_detached(obj)

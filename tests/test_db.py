@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from events_app.accounts.models import ApiToken, Role
 from events_app.app import create_app
+from events_app.audit.models import AuditEvent
+from events_app.conferences.models import Conference, ConferenceStatus
+from events_app.db import write_pending
 from events_app.settings import Settings
 
 
@@ -41,3 +46,39 @@ async def test_a_request_finding_every_connection_taken_is_told_busy_with_retry_
     assert busy.json()["code"] == "database-busy"
     assert int(busy.headers["retry-after"]) > 0
     assert again.status_code == 200
+
+
+async def test_write_pending_writes_parents_first_fills_defaults_and_leaves_the_rows_loaded(db: AsyncSession) -> None:
+    conference = Conference(
+        id=uuid.uuid4(), slug="pending-2027", name="Pending", timezone="UTC", venue_name="Hall",
+        venue_address="1 Main St", starts_on=date(2027, 5, 1), ends_on=date(2027, 5, 2),
+    )  # fmt: skip
+    entry = AuditEvent(
+        conference_id=conference.id, actor="test", action="test.written", subject_type="x", subject_id="1"
+    )
+    # The row naming the conference joins the session first: the conference must still be written first.
+    db.add(entry)
+    db.add(conference)
+    await write_pending(db)
+    assert not db.new
+    assert entry.id is not None
+    assert entry.details == {}
+    assert conference.status == ConferenceStatus.DRAFT
+    assert conference.admit_invoiced_members is False
+    await db.commit()
+    stored = await db.scalar(select(AuditEvent.action).where(AuditEvent.conference_id == conference.id))
+    assert stored == "test.written"
+
+
+async def test_write_pending_refuses_a_column_only_the_database_would_fill(db: AsyncSession) -> None:
+    column = Conference.__table__.c.admit_invoiced_members
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(column, "default", None)
+        conference = Conference(
+            id=uuid.uuid4(), slug="pending-2028", name="Pending", timezone="UTC", venue_name="Hall",
+            venue_address="1 Main St", starts_on=date(2028, 5, 1), ends_on=date(2028, 5, 2),
+        )  # fmt: skip
+        db.add(conference)
+        with pytest.raises(ValueError, match="admit_invoiced_members has only a server default"):
+            await write_pending(db)
+    await db.rollback()
