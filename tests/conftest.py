@@ -454,6 +454,10 @@ def listening_socket() -> socket.socket:
     be taken in between, a socket bound here cannot.
     """
     sock = socket.socket()
+    # uvicorn takes a socket handed by --fd as a Unix one, so asyncio leaves Nagle's algorithm on for the
+    # connections it accepts: every answer written in two parts then waited ~40 ms for the client's
+    # delayed ACK. Connections accepted from this socket inherit the option (Linux).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(128)
     sock.set_inheritable(True)
