@@ -150,19 +150,21 @@ async def _refusal(
 ) -> HeldBooth | None:
     """Why the partner cannot hold the booth, read now: raises ``HoldLimitReached`` or ``BoothTaken``, or returns
     the partner's own live hold of it (a twin request's); None when it is free and within the limit after all."""
-    occupant, hold_id, until, live_holds = (
-        await db.execute(_refusal_reasons(), counted | {"of_booth": booth.id})
-    ).one()
-    if live_holds >= settings.max_live_holds:
+    now_read = (await db.execute(_refusal_reasons(), counted | {"of_booth": booth.id})).one()
+    if now_read.live_holds >= settings.max_live_holds:
         raise HoldLimitReached(
-            f"You already hold {live_holds} booths, the most allowed at once; book or release one first.",
+            f"You already hold {now_read.live_holds} booths, the most allowed at once; book or release one first.",
             limit=settings.max_live_holds,
         )
-    if occupant is None or (until is not None and until <= at):
+    if not claim_is_live(now_read, at):
         return None
     # The same partner's twin request may have held it a moment ago: that hold is the answer.
-    if occupant == partner.id and hold_id is not None and until is not None:
-        return HeldBooth(hold=await db.get_one(BoothHold, hold_id), booth=booth)
+    if (
+        now_read.occupant_partner_id == partner.id
+        and now_read.hold_id is not None
+        and now_read.occupied_until is not None
+    ):
+        return HeldBooth(hold=await db.get_one(BoothHold, now_read.hold_id), booth=booth)
     raise BoothTaken(f"Booth {booth.code} is held or booked by another partner.", booth=booth.code)
 
 
