@@ -96,6 +96,9 @@ async def serious_accessibility_violations(page: Page) -> list[dict[str, object]
     """axe-core's serious and critical findings on the page as it stands (its context must bypass CSP)."""
     if not AXE.exists():
         pytest.fail("axe-core is not installed: npm install --prefix var/node axe-core@4.14.1 (make test does)")
+    # After a click that navigates, the new document may be committed with its <head> not yet parsed:
+    # the script tag would have nowhere to go (seen once in the whole suite).
+    await page.wait_for_load_state("domcontentloaded")
     await page.add_script_tag(path=AXE)
     found: list[dict[str, object]] = await page.evaluate(
         """async () => (await axe.run()).violations
