@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.models import Role
 from events_app.conferences.models import AssociationGroup, Conference, GroupKind, MemberCity
 from events_app.core.clock import now
-from events_app.core.mail import OutboxMail
+from events_app.core.mail import OutboxMail, message_bytes
 from events_app.proposals import call as calls
 from events_app.proposals import reviews
 from events_app.proposals.schemas import CallIn, ReviewerIn
@@ -73,7 +73,7 @@ async def cfp(db: AsyncSession) -> CfpWorld:
 
 async def mails_to(db: AsyncSession, address: str) -> list[Any]:
     rows = await db.scalars(select(OutboxMail).where(OutboxMail.recipients == address).order_by(OutboxMail.created_at))
-    return [message_from_bytes(m.message, policy=email_policy.default) for m in rows]
+    return [message_from_bytes(message_bytes(m), policy=email_policy.default) for m in rows]
 
 
 def link_in(message: Any) -> str:
