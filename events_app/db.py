@@ -268,6 +268,9 @@ def make_alchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:
 
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Route option: a read whose writes stand or fall together, so it keeps its transaction (see ``RequestSessions``).
+ONE_TRANSACTION = "events_app_one_transaction"
 _SCOPE_KEY = "events_app.db_session"
 
 
@@ -278,18 +281,31 @@ class RequestSessions:
     handler changed is committed once, in ``provide``. On SQLite a request that may write
     (POST, PUT, PATCH, DELETE) begins its transactions as a writer once its handler takes
     the session; authentication before it only read, holding no lock.
+
+    On PostgreSQL a read (GET, HEAD, OPTIONS) runs each statement in its own transaction
+    (AUTOCOMMIT): READ COMMITTED takes a snapshot per statement anyway, so it reads the same,
+    without asyncpg's BEGIN and the COMMIT or ROLLBACK, two round trips per request. What a
+    read writes is then committed statement by statement and holds no lock: a token's last
+    use, a stored feed, an agenda or badge key made on first use are one statement each. A
+    read whose writes must stand or fall together declares ``opt={ONE_TRANSACTION: True}``.
     """
 
     def __init__(self, make_session: Callable[..., AsyncSession], engine: AsyncEngine) -> None:
         self._make_session = make_session
         # Only SQLite tells a writer's transaction from a reader's (see ``_sqlite_begin``).
         self._writer = writing(engine).sync_engine if engine.dialect.name == "sqlite" else None
+        # On SQLite a round trip is a function call: its reads keep their transaction.
+        reading = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._reader = reading.sync_engine if engine.dialect.name == "postgresql" else None
 
     def of(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AsyncSession:
         """The request's session (made now if this is its first use)."""
         session: AsyncSession | None = connection.scope.get(_SCOPE_KEY)  # type: ignore[assignment]
         if session is None:
             session = self._make_session()
+            if self._reader is not None and _only_reads(connection):
+                # The pool sets the connection's isolation back when it returns, for the next request.
+                session.sync_session.bind = self._reader
             connection.scope[_SCOPE_KEY] = session  # type: ignore[literal-required]
         return session
 
@@ -338,6 +354,11 @@ class RequestSessions:
                 await _close(scope)
 
         return close_when_answered
+
+
+def _only_reads(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    handler = connection.scope.get("route_handler")
+    return connection.scope.get("method") in SAFE_METHODS and not (handler and handler.opt.get(ONE_TRANSACTION))
 
 
 async def roll_back(db: AsyncSession, *shown: object) -> None:

@@ -36,7 +36,7 @@ from aiosmtpd.controller import Controller as SMTPController
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import events_app
@@ -239,6 +239,13 @@ class Statements(list[str]):
     def __init__(self, app: Litestar) -> None:
         super().__init__()
         self.app = app
+        # The isolation level each ran under: "AUTOCOMMIT" is outside a transaction, so without asyncpg's
+        # BEGIN and the COMMIT or ROLLBACK, round trips this list cannot see.
+        self.isolation: list[str | None] = []
+
+    def clear(self) -> None:
+        super().clear()
+        self.isolation.clear()
 
     @property
     def listing(self) -> str:
@@ -269,11 +276,12 @@ class Statements(list[str]):
 def statements(app: Litestar) -> Iterator[Statements]:
     seen = Statements(app)
 
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    def count(connection: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
         # SQLite's writers begin with an explicit BEGIN IMMEDIATE; asyncpg begins without a
         # statement of its own. Counting it would make the same request cost one more on SQLite.
         if statement != "BEGIN IMMEDIATE":
             seen.append(" ".join(statement.split())[:300])
+            seen.isolation.append(connection.get_execution_options().get("isolation_level"))
 
     # Every engine, because the app builds its own from the settings.
     event.listen(Engine, "before_cursor_execute", count)

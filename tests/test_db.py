@@ -17,7 +17,13 @@ from events_app.app import create_app
 from events_app.audit.models import AuditEvent
 from events_app.conferences.models import Conference, ConferenceStatus
 from events_app.db import write_pending
+from events_app.registration import capacity
+from events_app.registration.errors import SoldOut
+from events_app.registration.models import Order
 from events_app.settings import Settings
+from tests.conftest import MakeApp, Statements
+from tests.registration.conftest import build_world
+from tests.registration.test_capacity_and_waitlist import order_json
 
 
 async def test_foreign_keys_are_enforced_even_on_sqlite(db: AsyncSession) -> None:
@@ -46,6 +52,30 @@ async def test_a_request_finding_every_connection_taken_is_told_busy_with_retry_
     assert busy.json()["code"] == "database-busy"
     assert int(busy.headers["retry-after"]) > 0
     assert again.status_code == 200
+
+
+async def test_a_write_after_a_read_on_the_same_connection_runs_in_a_transaction_and_its_refusal_undoes_it(
+    make_app: MakeApp, settings: Settings, db: AsyncSession, statements: Statements, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One connection: the read's (outside a transaction on PostgreSQL) goes back to the pool, the write takes it.
+    app = make_app(replace(settings, database_pool_size=1))
+    world = await build_world(db)
+    await db.commit()
+
+    async def taken_meanwhile(*_args: object, **_kwargs: object) -> None:
+        raise SoldOut("Another buyer took the last seat meanwhile.")
+
+    # The order's rows are written before its seats are taken under the type's lock, where a race is lost.
+    monkeypatch.setattr(capacity, "take_seats", taken_meanwhile)
+    registration = f"/api/conferences/{world.conference.slug}/registration"
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        assert (await client.get(f"{registration}/types")).status_code == 200
+        statements.clear()
+        refused = await client.post(f"{registration}/orders", json=order_json(world, "b@fresno.gov"))
+    assert refused.json()["code"] == "sold-out"
+    assert any(s.startswith("INSERT INTO registration_orders") for s in statements), statements.listing
+    assert "AUTOCOMMIT" not in statements.isolation, statements.listing
+    assert await db.scalar(select(Order.id).where(Order.buyer_email == "b@fresno.gov")) is None
 
 
 async def test_write_pending_writes_parents_first_fills_defaults_and_leaves_the_rows_loaded(db: AsyncSession) -> None:

@@ -24,11 +24,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from events_app.accounts.models import ROLE_WORDS, Role
 from events_app.accounts.service import Principal, principal_for_session, principal_for_token
 from events_app.accounts.web_sessions import SESSION_USER_KEY
-from events_app.db import RequestSessions
+from events_app.db import SAFE_METHODS, RequestSessions
 
 ACCESS_KEY = "access"
 PUBLIC: dict[str, Any] = {ACCESS_KEY: "public"}
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def allow(*roles: Role) -> dict[str, Any]:

@@ -22,13 +22,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.checkin.credential import key_id_for, raw_public_key
 from events_app.checkin.errors import BadgeKeyMisconfigured, BadgeKeyMismatch, BadgeKeyMissing, BadgeKeyUnreadable
 from events_app.checkin.models import BadgeKey
 from events_app.conferences.models import Conference
+from events_app.db import insert_unless_taken
 from events_app.settings import Settings
 
 _SEAL_SALT = b"events-app/badge-key-seal/v1"
@@ -110,21 +110,19 @@ async def _ensure_row(db: AsyncSession, *, settings: Settings, conference: Confe
     private = configured or Ed25519PrivateKey.generate()
     from_settings = configured is not None
     public = raw_public_key(private)
-    row = BadgeKey(
-        conference_id=conference.id,
-        key_id=key_id_for(public),
-        public_key=public,
-        private_key_sealed=None
+    values = {
+        "conference_id": conference.id,
+        "key_id": key_id_for(public),
+        "public_key": public,
+        "private_key_sealed": None
         if from_settings
         else seal(private, secret_key=settings.secret_key, conference_id=conference.id),
-    )
-    try:
-        async with db.begin_nested():
-            db.add(row)
-    except IntegrityError:
-        row = await _stored(db, conference.id)
-        if row is None:
-            raise
+    }
+    # One statement and no savepoint, which a read outside a transaction (PostgreSQL) could not take.
+    await insert_unless_taken(db, BadgeKey, values)
+    row = await _stored(db, conference.id)
+    if row is None:  # not this conference's key that was there first: its key id is another's
+        raise BadgeKeyMisconfigured(f"The badge key of {conference.slug!r} has the id of another conference's key.")
     return row
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC
 from events_app.conferences.models import Conference
-from events_app.sessions import agenda, agenda_links, releases
+from events_app.sessions import agenda, agenda_links, releases, seats
 from events_app.sessions.agenda_links import LinkedAgenda
 from events_app.sessions.dependencies import LINKED_AGENDA
 from events_app.sessions.models import RsvpStatus
@@ -36,7 +36,7 @@ class AgendaController(Controller):
     opt = PUBLIC
     dependencies = LINKED_AGENDA
 
-    @get("/", operation_id="getAgenda")
+    @get("/", operation_id="getAgenda", opt=seats.SWEEPS_SEATS)
     async def get_agenda(
         self,
         settings: NamedDependency[Settings],

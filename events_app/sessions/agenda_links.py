@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import inspect, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
@@ -21,6 +20,7 @@ from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.mail import queue_mail
 from events_app.core.signing import sign, unsign
+from events_app.db import insert_unless_taken
 from events_app.registration.mail import AttendeeLink
 from events_app.registration.models import Attendee, AttendeeStatus
 from events_app.registration.service import get_attendee
@@ -57,16 +57,14 @@ def agenda_feed_url(settings: Settings, conference: Conference, agenda: Agenda) 
 
 async def agenda_for(db: AsyncSession, *, attendee: Attendee) -> Agenda:
     """The attendee's agenda, made on first use."""
-    agenda = await db.scalar(select(Agenda).where(Agenda.attendee_id == attendee.id))
+    mine = select(Agenda).where(Agenda.attendee_id == attendee.id)
+    agenda = await db.scalar(mine)
     if agenda is None:
-        try:
-            async with db.begin_nested():
-                agenda = Agenda(attendee_id=attendee.id, conference_id=attendee.conference_id, changed_at=now())
-                db.add(agenda)
-        except IntegrityError:  # another request made it first; theirs is as good as ours
-            agenda = await db.scalar(select(Agenda).where(Agenda.attendee_id == attendee.id))
-            if agenda is None:
-                raise
+        # One statement and no savepoint, which a read outside a transaction (PostgreSQL) could not take. When
+        # another request made it first, theirs is as good as ours.
+        values = {"attendee_id": attendee.id, "conference_id": attendee.conference_id, "changed_at": now()}
+        await insert_unless_taken(db, Agenda, values)
+        agenda = (await db.scalars(mine)).one()
     return agenda
 
 

@@ -23,7 +23,7 @@ from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
 from events_app.registration.manage_links import manage_url
 from events_app.registration.models import Order
-from events_app.sessions import agenda, agenda_links, releases
+from events_app.sessions import agenda, agenda_links, releases, seats
 from events_app.sessions.agenda_links import LinkedAgenda
 from events_app.sessions.dependencies import LINKED_AGENDA, remembered_link_key
 from events_app.sessions.errors import RunNotFound
@@ -112,7 +112,7 @@ class AgendaPages(Controller):
             await agenda_links.mail_agenda_links(db_session, conference=conference, settings=settings, email=data.email)
         return program_page("agenda_request", conference, None, sent=True)
 
-    @get("/{token:str}", media_type=MediaType.HTML, name="my-agenda")
+    @get("/{token:str}", media_type=MediaType.HTML, name="my-agenda", opt=seats.SWEEPS_SEATS)
     async def my_agenda(
         self,
         request: Request[Any, Any, Any],

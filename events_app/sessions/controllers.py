@@ -272,7 +272,7 @@ class ProgramController(Controller):
         )
         return AgendaLinkOut(url=url)
 
-    @get("/runs/{run_id:uuid}/rsvps", operation_id="listRunRsvps", opt=allow(Role.STAFF))
+    @get("/runs/{run_id:uuid}/rsvps", operation_id="listRunRsvps", opt=allow(Role.STAFF) | seats.SWEEPS_SEATS)
     async def run_rsvps(
         self,
         settings: NamedDependency[Settings],

@@ -150,7 +150,7 @@ class ProgramPages(Controller):
             tracks=schedule.tracks if schedule else [], types=list(SessionType), committees=committees,
         )  # fmt: skip
 
-    @get("/sessions/{session_id:uuid}", media_type=MediaType.HTML, name="program-session")
+    @get("/sessions/{session_id:uuid}", media_type=MediaType.HTML, name="program-session", opt=seats.SWEEPS_SEATS)
     async def session_page(
         self,
         settings: NamedDependency[Settings],

@@ -15,6 +15,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
+from events_app.db import ONE_TRANSACTION
 from events_app.registration.models import Attendee
 from events_app.sessions.agenda_links import ACTIVE, agenda_for, agenda_url, mail_attendee
 from events_app.sessions.errors import NoOffer
@@ -33,6 +35,9 @@ from events_app.settings import Settings
 OFFER_WINDOW = timedelta(hours=12)
 # RSVPs that hold a seat or a place in line.
 LIVE = (RsvpStatus.CONFIRMED, RsvpStatus.OFFERED, RsvpStatus.WAITING)
+# Route option of a read that sweeps offers first (``sweep_offers``): a seat passed on is written in several
+# statements that stand or fall together, so on PostgreSQL it keeps its transaction (see ``db.RequestSessions``).
+SWEEPS_SEATS: dict[str, Any] = {ONE_TRANSACTION: True}
 
 
 # --- the seat counter -----------------------------------------------------------------------------

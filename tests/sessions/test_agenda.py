@@ -19,7 +19,7 @@ from events_app.core.mail import deliver_outbox
 from events_app.db import make_engine
 from events_app.registration.models import AttendeeStatus
 from events_app.sessions import releases, service
-from events_app.sessions.models import SessionRun
+from events_app.sessions.models import Agenda, SessionRun
 from events_app.sessions.schemas import RunPatch, SessionPatch
 from events_app.sessions.seats import OFFER_WINDOW, sweep_once
 from events_app.settings import Settings
@@ -336,3 +336,15 @@ async def test_the_periodic_sweep_moves_a_lapsed_offer_on_without_anyone_visitin
     await engine.dispose()
     await deliver(replace(mail_settings))
     assert [m["Subject"] for m in smtp_server.to("di@attendee.test")] == ["A seat opened: Port electrification tour"]
+
+
+async def test_a_calendar_subscribed_before_the_agenda_was_made_makes_it_on_its_first_poll(
+    client: AsyncTestClient[Litestar], db: AsyncSession, program: Program, settings: Settings, make_person: MakePerson
+) -> None:
+    # The confirmation mail's link opens an agenda made on first use; a calendar app may be the first to use it.
+    ana = await make_person(program, "Ana")
+    await db.delete(ana.agenda)
+    await publish(db, program, settings)
+    polled = await client.get(f"/c/fall-2027/agenda/{ana.token}/agenda.ics")
+    assert polled.status_code == 200, polled.text
+    assert await db.scalar(select(Agenda.id).where(Agenda.attendee_id == ana.attendee.id)) is not None

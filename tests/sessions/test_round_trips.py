@@ -98,6 +98,7 @@ async def test_an_agenda_poll_with_a_current_etag_costs_one_statement(
     settings: Settings,
     statements: Statements,
     make_person: MakePerson,
+    is_postgres: bool,
 ) -> None:
     ana = await make_person(program, "Ana")
     feed, etag = await subscribe(client, db, program, settings, statements, ana)
@@ -106,6 +107,30 @@ async def test_an_agenda_poll_with_a_current_etag_costs_one_statement(
     assert response.status_code == 304
     # The link's version, the agenda's revision and the stored feed's validators, read together every time.
     assert len(statements) == 1, statements.listing
+    # On PostgreSQL outside a transaction: no BEGIN and no ROLLBACK around it.
+    assert statements.isolation == ["AUTOCOMMIT" if is_postgres else None]
+
+
+async def test_an_agenda_change_and_its_view_with_seats_swept_each_run_in_one_transaction(
+    client: AsyncTestClient[Litestar],
+    db: AsyncSession,
+    program: Program,
+    settings: Settings,
+    statements: Statements,
+    make_person: MakePerson,
+) -> None:
+    ana = await make_person(program, "Ana")
+    await release(db, program, settings)
+    await statements.settle()
+    statements.clear()
+    added = await client.post(f"{API}/{ana.token}/items", json={"run_id": str(program.sessions["B1"].runs[0].id)})
+    assert added.status_code == 201
+    assert statements, "the change wrote nothing"
+    assert "AUTOCOMMIT" not in statements.isolation, statements.listing
+    statements.clear()
+    assert (await client.get(f"{API}/{ana.token}")).status_code == 200
+    assert statements, "the view read nothing"
+    assert "AUTOCOMMIT" not in statements.isolation, statements.listing
 
 
 async def test_the_next_agenda_poll_sees_a_change_made_elsewhere(
