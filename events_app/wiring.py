@@ -13,6 +13,8 @@ from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from events_app.accounts.models import ApiToken, User
+from events_app.accounts.service import TOKENS
 from events_app.checkin import badge_prints
 from events_app.checkin.mail import badge_attachment, badge_page_link
 from events_app.checkin.models import Station
@@ -45,6 +47,8 @@ def connect_domains() -> None:
     # the program's latest release (calendar polls need its number), and the expo's booth list and drawings
     # (their booths, halls, areas and exhibitors' names; claims on booths note their own writes).
     watch_writes_to(Station, ScheduleRelease, Booth, Hall, FloorArea, Partner)
+    # Every API request's token is kept with its user (``accounts.TOKENS``).
+    watch_writes_to(ApiToken, User, part=TOKENS)
 
 
 def background_rounds(engine: AsyncEngine, settings: Settings) -> list[Round]:

@@ -59,7 +59,8 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
         if connection.scope["path"].startswith("/api/"):
             scheme, _, secret = connection.headers.get("authorization", "").partition(" ")
             if scheme.lower() == "bearer" and secret:
-                principal = await principal_for_token(_db(connection), secret=secret.strip())
+                cache = connection.app.state["conference_cache"]
+                principal = await principal_for_token(_db(connection), secret=secret.strip(), cache=cache)
         elif "session" in connection.scope and (user_id := connection.session.get(SESSION_USER_KEY)):
             principal = await principal_for_session(_db(connection), user_id=str(user_id))
         return AuthenticationResult(user=principal, auth=None)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -31,6 +31,7 @@ from events_app.accounts.errors import (
 )
 from events_app.accounts.models import ROLE_WORDS, TOKEN_ROLES_FOR, ApiToken, Role, User
 from events_app.accounts.web_sessions import forget_user
+from events_app.conferences.cache import ConferenceCache, change_notice, note_change
 from events_app.conferences.errors import ConferenceNotFound
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
@@ -39,6 +40,9 @@ T = TypeVar("T")
 TOKEN_PREFIX = "evt_"  # noqa: S105 (a prefix that marks our tokens, not a secret)
 # A token's last use is written at most this often, so a read stays a read.
 LAST_USED_RESOLUTION = timedelta(hours=1)
+# The part of each process's cache keeping tokens with their users (``principal_for_token``): a write to
+# either drops it in every process (``wiring`` watches both models), so a revocation holds at once.
+TOKENS = "api_tokens"
 
 _hasher = PasswordHasher()
 # Verifying against this keeps a login for an unknown email as slow as for a known one.
@@ -237,11 +241,24 @@ _TOKEN_QUERY = (
 )
 
 
-async def principal_for_token(db: AsyncSession, *, secret: str) -> Principal | None:
-    """The principal a bearer token stands for, or None when it is unknown, revoked or expired."""
+async def principal_for_token(
+    db: AsyncSession, *, secret: str, cache: ConferenceCache | None = None
+) -> Principal | None:
+    """The principal a bearer token stands for, or None when it is unknown, revoked or expired.
+
+    With a ``cache`` a known token's row is kept per process: a door sends its token with every
+    scan, and reading it was one of a scan's round trips. Expiry is checked against the clock on
+    every use; revoking a token or changing its user drops every process's copies.
+    """
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    row = (await db.execute(_TOKEN_QUERY, {"token_hash": hash_token(secret)})).first()
+    token_hash = hash_token(secret)
+
+    async def read() -> tuple[Any, ...] | None:
+        found = (await db.execute(_TOKEN_QUERY, {"token_hash": token_hash})).first()
+        return None if found is None else tuple(found)
+
+    row = await (cache.value(token_hash, read, part=TOKENS) if cache is not None else read())
     if row is None:
         return None
     token_id, role, conference_id, expires_at, revoked_at, last_used_at, user_id, email, name, user_role, active = row
@@ -266,13 +283,19 @@ async def _note_use(db: AsyncSession, *, token_id: uuid.UUID, moment: datetime) 
 
     Its own transaction: the request's (a read, or a write that may yet fail) neither waits
     for it nor undoes it. The condition lets one of several processes seeing the same
-    stale time write it; the others change nothing.
+    stale time write it; the others change nothing. The one that writes drops the kept
+    copies of the token, which would otherwise note its use again on every request.
     """
     # Ends the look-up's read, so the UPDATE is the first statement of its transaction: on
     # SQLite it then waits its turn for the write lock instead of failing at once.
     await db.commit()
     stale = or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= moment - LAST_USED_RESOLUTION)
-    await db.execute(update(ApiToken).where(ApiToken.id == token_id, stale).values(last_used_at=moment))
+    statement = update(ApiToken).where(ApiToken.id == token_id, stale).values(last_used_at=moment)
+    # On PostgreSQL the changed row's RETURNING carries the notice: no round trip of its own.
+    notify = db.get_bind().dialect.name == "postgresql"
+    noted = await db.execute(statement.returning(change_notice(TOKENS) if notify else ApiToken.id))
+    if noted.first() is not None:
+        note_change(db.sync_session, TOKENS, notice_sent=notify)
     await db.commit()
 
 

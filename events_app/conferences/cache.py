@@ -16,7 +16,8 @@ invalidates it in every process:
 
 Rows of other models that change as rarely and only through the ORM (a door's station) are
 kept the same way once ``watch_writes_to`` names them, and so are values read from them (the
-program's latest release, which every calendar poll needs).
+program's latest release, which every calendar poll needs). A model named with a ``part`` (API
+tokens and their users) drops only that part's values when written.
 
 Values that change far more often (who holds which booth, many times a minute in a booking rush) are
 kept in a named part: a write the ORM does not see (a booth claimed by a conditional UPDATE) says
@@ -64,6 +65,8 @@ RECONNECT_SECONDS = 1.0
 T = TypeVar("T")
 # Models whose committed writes invalidate every cache; others join through ``watch_writes_to``.
 _watched: tuple[type[Any], ...] = (Conference,)
+# Models whose committed writes drop only the values kept in their part.
+_watched_parts: dict[type[Any], str] = {}
 # Every cache of this process by database URL, so a commit here clears them at once.
 _caches: weakref.WeakSet[ConferenceCache] = weakref.WeakSet()
 
@@ -238,8 +241,12 @@ def _database_url(session: Session) -> str:
 
 
 def _note_conference_writes(session: Session, *_args: Any) -> None:
-    if any(isinstance(o, _watched) for o in (*session.new, *session.dirty, *session.deleted)):
-        session.info[_CHANGED] = True
+    for written in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(written, _watched):
+            session.info[_CHANGED] = True
+            return  # everything goes, the parts with it
+        if (part := _watched_parts.get(type(written))) is not None:
+            note_change(session, part, notice_sent=False)
 
 
 def change_notice(part: str) -> ColumnElement[Any]:
@@ -288,12 +295,16 @@ def _after_rollback(session: Session) -> None:
     session.info.pop(_PARTS_CHANGED, None)
 
 
-def watch_writes_to(*models: type[Any]) -> None:
+def watch_writes_to(*models: type[Any], part: str = EVERYTHING) -> None:
     """Rows of ``models`` may be kept by ``ConferenceCache.row``: a committed write to one invalidates like a
-    conference's. Only ORM writes are seen: rows of a model also written by bulk UPDATE must not be kept by
-    ``row``, and values read from them belong in the part that such writes drop (``note_change``)."""
+    conference's, or, named with a ``part``, drops the values kept in that part alone. Only ORM writes are
+    seen: rows of a model also written by bulk UPDATE must not be kept by ``row``, and values read from them
+    belong in the part that such writes drop (``note_change``)."""
     global _watched
-    _watched = tuple({*_watched, *models})
+    if part == EVERYTHING:
+        _watched = tuple({*_watched, *models})
+    else:
+        _watched_parts.update(dict.fromkeys(models, part))
 
 
 def watch_conference_writes() -> None:

@@ -7,19 +7,22 @@ a role it does not name; organizers may use everything.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import declared_access
-from events_app.accounts.models import ApiToken, Role
+from events_app.accounts.models import ApiToken, Role, User
 from events_app.app import ROUTE_HANDLERS, create_app
 from events_app.settings import Settings
 from tests.conftest import Caller, Clock, MakeCaller
@@ -116,6 +119,45 @@ async def test_a_revoked_token_stops_working_at_once(client: AsyncTestClient[Lit
     refused = await client.get("/api/me", headers=device)
     assert refused.status_code == 401
     assert refused.headers["www-authenticate"] == "Bearer"
+
+
+async def _refused_within_a_moment(me: Callable[[], Awaitable[httpx.Response]]) -> bool:
+    # On PostgreSQL a commit in another process reaches this one's kept tokens by NOTIFY, a moment later.
+    for _ in range(50):
+        if (await me()).status_code == 401:
+            return True
+        await asyncio.sleep(0.02)
+    return False
+
+
+async def test_a_token_revoked_in_one_process_stops_working_in_the_other(
+    live_servers: Any, db: AsyncSession, staff: Caller, organizer: Caller
+) -> None:
+    # Used a moment ago: no request notes a first use of the hour, which would drop the kept tokens itself.
+    await db.execute(update(ApiToken).values(last_used_at=datetime.now(UTC)))
+    await db.commit()
+    first, second = live_servers(2)
+    token_id = await db.scalar(select(ApiToken.id).where(ApiToken.user_id == staff.user_id))
+    async with httpx.AsyncClient(timeout=30) as http:
+        assert (await http.get(f"{second.url}/api/me", headers=staff.headers)).status_code == 200  # kept there now
+        revoked = await http.delete(f"{first.url}/api/tokens/{token_id}", headers=organizer.headers)
+        assert revoked.status_code == 200, revoked.text
+        assert await _refused_within_a_moment(lambda: http.get(f"{second.url}/api/me", headers=staff.headers))
+        assert (await http.get(f"{second.url}/api/me", headers=organizer.headers)).status_code == 200
+
+
+async def test_a_deactivated_users_token_stops_working_here(
+    client: AsyncTestClient[Litestar], db: AsyncSession, staff: Caller, organizer: Caller
+) -> None:
+    await db.execute(update(ApiToken).values(last_used_at=datetime.now(UTC)))
+    await db.commit()
+    assert (await client.get("/api/me", headers=staff.headers)).status_code == 200  # kept by the process now
+    # The test's own session stands for another process (on SQLite: its stamp file; on PostgreSQL: NOTIFY).
+    user = await db.get_one(User, staff.user_id)
+    user.active = False
+    await db.commit()
+    assert await _refused_within_a_moment(lambda: client.get("/api/me", headers=staff.headers))
+    assert (await client.get("/api/me", headers=organizer.headers)).status_code == 200
 
 
 async def test_only_a_hash_of_a_token_is_kept(client: AsyncTestClient[Litestar], organizer: Caller) -> None:
