@@ -12,7 +12,6 @@ from __future__ import annotations
 import secrets
 from urllib.parse import urlsplit
 
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -58,7 +57,14 @@ def content_security_policy(settings: Settings, nonce: str) -> str:
 
 def security_headers_middleware(settings: Settings) -> type:
     """An ASGI middleware class adding the headers (Litestar's ``middleware=[...]`` takes it as is)."""
-    https = settings.base_url.startswith("https://")
+    # Encoded once, as the ASGI message carries them: every answer of the service passes here.
+    fixed = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+        (b"x-frame-options", b"DENY"),
+    ]
+    if settings.base_url.startswith("https://"):
+        fixed.append((b"strict-transport-security", HSTS.encode()))
 
     class SecurityHeaders:
         def __init__(self, app: ASGIApp) -> None:
@@ -73,17 +79,18 @@ def security_headers_middleware(settings: Settings) -> type:
 
             async def send_with_headers(message: Message) -> None:
                 if message["type"] == "http.response.start":
-                    headers = MutableScopeHeaders.from_message(message)
-                    headers["X-Content-Type-Options"] = "nosniff"
-                    headers["Referrer-Policy"] = "same-origin"
-                    headers["X-Frame-Options"] = "DENY"
-                    if https:
-                        headers["Strict-Transport-Security"] = HSTS
-                    if headers.get("content-type", "").startswith("text/html"):
-                        docs = scope["path"].startswith(DOCS_PATH)
-                        headers["Content-Security-Policy"] = (
-                            DOCS_POLICY if docs else content_security_policy(settings, nonce)
+                    headers = list(message.get("headers", ()))
+                    given = {name.lower(): value for name, value in headers}
+                    # A handler that set one of them (a download's own nosniff) keeps its value.
+                    headers += [header for header in fixed if header[0] not in given]
+                    if given.get(b"content-type", b"").startswith(b"text/html"):
+                        policy = (
+                            DOCS_POLICY
+                            if scope["path"].startswith(DOCS_PATH)
+                            else content_security_policy(settings, nonce)
                         )
+                        headers.append((b"content-security-policy", policy.encode()))
+                    message["headers"] = headers
                 await send(message)
 
             await self.app(scope, receive, send_with_headers)
