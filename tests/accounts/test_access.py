@@ -152,7 +152,7 @@ async def test_a_deactivated_users_token_stops_working_here(
     await db.execute(update(ApiToken).values(last_used_at=datetime.now(UTC)))
     await db.commit()
     assert (await client.get("/api/me", headers=staff.headers)).status_code == 200  # kept by the process now
-    # The test's own session stands for another process (on SQLite: its stamp file; on PostgreSQL: NOTIFY).
+    # Deactivated through a session of its own, as the back office's page would.
     user = await db.get_one(User, staff.user_id)
     user.active = False
     await db.commit()
