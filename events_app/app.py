@@ -34,6 +34,7 @@ from events_app.accounts.access import (
 )
 from events_app.accounts.controllers import AccountController
 from events_app.accounts.pages import LoginPages
+from events_app.accounts.service import TokenUses
 from events_app.accounts.web_sessions import STORE_NAME as SESSION_STORE
 from events_app.accounts.web_sessions import DatabaseStore, WebSessionConfig
 from events_app.audit.controllers import AuditController
@@ -215,6 +216,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     db_config = make_alchemy_config(engine)
     request_sessions = RequestSessions(db_config.create_session_maker(), engine)
     conference_cache = cache_for(engine)
+    token_uses = TokenUses()
     watch_conference_writes()
 
     connect_domains()
@@ -291,7 +293,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         lifespan=[
             dispose_engine,
             lambda _app: conference_cache.listening(),
-            rounds_lifespan(background_rounds(engine, settings)),
+            rounds_lifespan(background_rounds(engine, settings, token_uses)),
         ],
         state=State(
             {
@@ -299,6 +301,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "db_engine": engine,
                 "request_sessions": request_sessions,
                 "conference_cache": conference_cache,
+                "token_uses": token_uses,
             }
         ),
         debug=False,

@@ -14,7 +14,7 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from events_app.accounts.models import ApiToken, User
-from events_app.accounts.service import TOKENS
+from events_app.accounts.service import TOKEN_USES_SECONDS, TOKENS, TokenUses
 from events_app.checkin import badge_prints
 from events_app.checkin.mail import badge_attachment, badge_page_link
 from events_app.checkin.models import Station
@@ -51,11 +51,12 @@ def connect_domains() -> None:
     watch_writes_to(ApiToken, User, part=TOKENS)
 
 
-def background_rounds(engine: AsyncEngine, settings: Settings) -> list[Round]:
+def background_rounds(engine: AsyncEngine, settings: Settings, token_uses: TokenUses) -> list[Round]:
     """The rounds each app process runs; a round of 0 seconds is off."""
     # Sweeps follow the courier's switch: tests turn all background work off at once.
     sweep_seconds = SWEEP_SECONDS if settings.outbox_interval_seconds > 0 else 0
     print_seconds = badge_prints.POLL_SECONDS if settings.outbox_interval_seconds > 0 else 0
+    token_uses_seconds = TOKEN_USES_SECONDS if settings.outbox_interval_seconds > 0 else 0
     reconcile_seconds = settings.payments_reconcile_interval_seconds if payments.card_payments_enabled(settings) else 0
     return [
         Round("mail-courier", partial(deliver_outbox, engine, settings), settings.outbox_interval_seconds),
@@ -63,4 +64,5 @@ def background_rounds(engine: AsyncEngine, settings: Settings) -> list[Round]:
         Round("program-seat-sweep", partial(program_seat_sweep, engine, settings), sweep_seconds),
         Round("badge-printer", partial(badge_prints.print_next, engine, settings), print_seconds),
         Round("payments-reconcile", partial(payments.reconcile, engine, settings), reconcile_seconds, wait_first=True),
+        Round("token-uses", partial(token_uses.write_down, engine), token_uses_seconds, last_at_stop=True),
     ]

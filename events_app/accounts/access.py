@@ -59,8 +59,10 @@ class PrincipalMiddleware(AbstractAuthenticationMiddleware):
         if connection.scope["path"].startswith("/api/"):
             scheme, _, secret = connection.headers.get("authorization", "").partition(" ")
             if scheme.lower() == "bearer" and secret:
-                cache = connection.app.state["conference_cache"]
-                principal = await principal_for_token(_db(connection), secret=secret.strip(), cache=cache)
+                state = connection.app.state
+                principal = await principal_for_token(
+                    _db(connection), secret=secret.strip(), uses=state["token_uses"], cache=state["conference_cache"]
+                )
         elif "session" in connection.scope and (user_id := connection.session.get(SESSION_USER_KEY)):
             principal = await principal_for_session(_db(connection), user_id=str(user_id))
         return AuthenticationResult(user=principal, auth=None)

@@ -24,23 +24,29 @@ SWEEP_SECONDS = 60.0
 
 @dataclass(frozen=True, slots=True)
 class Round:
-    """``work`` every ``every_seconds`` (0 or less: never); ``wait_first`` spares a restart storm."""
+    """``work`` every ``every_seconds`` (0 or less: never); ``wait_first`` spares a restart storm;
+    ``last_at_stop`` runs it once more as the app stops, for work that is kept in memory until then."""
 
     name: str
     work: Callable[[], Awaitable[object]]
     every_seconds: float
     wait_first: bool = False
+    last_at_stop: bool = False
 
 
 async def run_forever(round_: Round) -> None:
     if round_.wait_first:
         await asyncio.sleep(round_.every_seconds)
     while True:
-        try:
-            await round_.work()
-        except Exception:  # logged; the next round tries again
-            log.exception("background_round_failed", round=round_.name)
+        await run_once(round_)
         await asyncio.sleep(round_.every_seconds)
+
+
+async def run_once(round_: Round) -> None:
+    try:
+        await round_.work()
+    except Exception:  # logged; the next round tries again
+        log.exception("background_round_failed", round=round_.name)
 
 
 def rounds_lifespan(rounds: Sequence[Round]) -> Callable[[Any], AbstractAsyncContextManager[None]]:
@@ -48,7 +54,8 @@ def rounds_lifespan(rounds: Sequence[Round]) -> Callable[[Any], AbstractAsyncCon
 
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(run_forever(r)) for r in rounds if r.every_seconds > 0]
+        running = [r for r in rounds if r.every_seconds > 0]
+        tasks = [asyncio.create_task(run_forever(r)) for r in running]
         try:
             yield
         finally:
@@ -57,5 +64,8 @@ def rounds_lifespan(rounds: Sequence[Round]) -> Callable[[Any], AbstractAsyncCon
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            for round_ in running:
+                if round_.last_at_stop:
+                    await run_once(round_)
 
     return lifespan

@@ -12,6 +12,7 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,11 +20,14 @@ import pytest
 from litestar import Litestar, get
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import declared_access
 from events_app.accounts.models import ApiToken, Role, User
+from events_app.accounts.service import TokenUses
 from events_app.app import ROUTE_HANDLERS, create_app
+from events_app.db import make_engine
 from events_app.settings import Settings
 from tests.conftest import Caller, Clock, MakeCaller
 
@@ -133,7 +137,7 @@ async def _refused_within_a_moment(me: Callable[[], Awaitable[httpx.Response]]) 
 async def test_a_token_revoked_in_one_process_stops_working_in_the_other(
     live_servers: Any, db: AsyncSession, staff: Caller, organizer: Caller
 ) -> None:
-    # Used a moment ago: no request notes a first use of the hour, which would drop the kept tokens itself.
+    # Used a moment ago: no use is noted, whose writing down would drop the kept tokens by itself.
     await db.execute(update(ApiToken).values(last_used_at=datetime.now(UTC)))
     await db.commit()
     first, second = live_servers(2)
@@ -206,19 +210,69 @@ async def test_a_token_for_one_conference_cannot_touch_another(
 
 
 async def test_a_token_in_steady_use_is_written_down_at_most_once_an_hour(
-    client: AsyncTestClient[Litestar], db: AsyncSession, staff: Caller, clock: Clock
+    client: AsyncTestClient[Litestar], db: AsyncSession, staff: Caller, clock: Clock, settings: Settings
 ) -> None:
+    uses: TokenUses = client.app.state["token_uses"]
+    # An engine of the test's own: the app's connections belong to the client's event loop.
+    engine = make_engine(settings.database_url)
+
     async def last_used() -> Any:
+        await db.commit()  # a fresh look
         return await db.scalar(select(ApiToken.last_used_at).where(ApiToken.user_id == staff.user_id))
 
+    async def use_and_write_down() -> Any:
+        assert (await client.get("/api/me", headers=staff.headers)).status_code == 200
+        await uses.write_down(engine)
+        return await last_used()
+
+    before = clock.now()
     assert (await client.get("/api/me", headers=staff.headers)).status_code == 200
-    first = await last_used()
-    assert first is not None
-    clock.advance(timedelta(minutes=50))  # reads within the hour stay reads: no write per request
-    assert (await client.get("/api/me", headers=staff.headers)).status_code == 200
-    await db.commit()
-    assert await last_used() == first
+    after = clock.now()
+    assert await last_used() is None  # the request itself wrote nothing: its use waits for the round
+    first = await use_and_write_down()
+    assert before <= first <= after  # the first use's moment, not the write's
+    clock.advance(timedelta(minutes=50))  # uses within the hour are not noted again
+    assert await use_and_write_down() == first
     clock.advance(timedelta(minutes=20))
-    assert (await client.get("/api/me", headers=staff.headers)).status_code == 200
-    await db.commit()
-    assert await last_used() > first
+    assert await use_and_write_down() > first
+    await engine.dispose()
+
+
+async def test_a_use_noted_by_two_processes_is_written_once(
+    client: AsyncTestClient[Litestar], db: AsyncSession, staff: Caller, settings: Settings
+) -> None:
+    token_id = await db.scalar(select(ApiToken.id).where(ApiToken.user_id == staff.user_id))
+    assert token_id is not None
+    here, there = TokenUses(), TokenUses()
+    moment = datetime.now(UTC)
+    here.note(token_id, moment)
+    there.note(token_id, moment + timedelta(seconds=1))
+    engine = make_engine(settings.database_url)
+    try:
+        assert await here.write_down(engine) == 1
+        assert await there.write_down(engine) == 0  # the other process wrote it first
+        assert await here.write_down(engine) == 0  # nothing left to write
+    finally:
+        await engine.dispose()
+    assert await db.scalar(select(ApiToken.last_used_at).where(ApiToken.id == token_id)) == moment
+
+
+async def test_uses_that_could_not_be_written_wait_for_the_next_round(
+    db: AsyncSession, staff: Caller, settings: Settings, tmp_path: Path
+) -> None:
+    token_id = await db.scalar(select(ApiToken.id).where(ApiToken.user_id == staff.user_id))
+    assert token_id is not None
+    uses = TokenUses()
+    moment = datetime.now(UTC)
+    uses.note(token_id, moment)
+    unreachable = make_engine(f"sqlite+aiosqlite:///{tmp_path}/no/such/folder.db")
+    with pytest.raises(OperationalError):
+        await uses.write_down(unreachable)
+    await unreachable.dispose()
+    uses.note(token_id, moment + timedelta(minutes=1))  # a later use keeps the earlier moment
+    engine = make_engine(settings.database_url)
+    try:
+        assert await uses.write_down(engine) == 1
+    finally:
+        await engine.dispose()
+    assert await db.scalar(select(ApiToken.last_used_at).where(ApiToken.id == token_id)) == moment

@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from events_app.accounts.service import principal_for_token
+from events_app.accounts.service import TokenUses, principal_for_token
 from events_app.checkin import conflicts, offline, scans
 from events_app.checkin.errors import ConflictNotFound
 from events_app.checkin.models import Checkin, Scan, ScanKind, ScanResult, Station
@@ -26,7 +26,7 @@ def _taken(token: str, at: datetime, *, queued: bool = True) -> ScanIn:
 
 async def _send(db: AsyncSession, world: World, door: Door, item: ScanIn) -> ScanBatchOut:
     """What a door's device does: a queued scan goes in a batch, a live one alone."""
-    actor = await principal_for_token(db, secret=door.token)
+    actor = await principal_for_token(db, secret=door.token, uses=TokenUses())
     assert actor is not None
     if item.offline:
         return await offline.sync_queue(db, conference=world.conference, scans=[item], actor=actor)
