@@ -22,7 +22,8 @@ from events_app.conferences.cache import watch_writes_to
 from events_app.core.mail import deliver_outbox
 from events_app.core.rounds import SWEEP_SECONDS, Round
 from events_app.expo.billing import BOOTH_PURPOSE, BoothPayments
-from events_app.expo.models import Booth, FloorArea, Hall, Partner
+from events_app.expo.models import BookingWindow, Booth, ExpoSettings, FloorArea, Hall, Partner
+from events_app.expo.rules import EXPO_RULES
 from events_app.expo.staff import BADGES_PURPOSE, BadgePayments
 from events_app.payments import service as payments
 from events_app.registration.checkout import PURPOSE as ORDER_PURPOSE
@@ -49,6 +50,8 @@ def connect_domains() -> None:
     watch_writes_to(Station, ScheduleRelease, Booth, Hall, FloorArea, Partner)
     # Every API request's token is kept with its user (``accounts.TOKENS``).
     watch_writes_to(ApiToken, User, part=TOKENS)
+    # Every hold checks its conference's booking windows and expo rules (``expo.rules.EXPO_RULES``).
+    watch_writes_to(BookingWindow, ExpoSettings, part=EXPO_RULES)
 
 
 def background_rounds(engine: AsyncEngine, settings: Settings, token_uses: TokenUses) -> list[Round]:

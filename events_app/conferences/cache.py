@@ -146,13 +146,13 @@ class ConferenceCache:
     async def get(self, db: AsyncSession, *, slug: str) -> Conference | None:
         """The conference at ``slug`` in ``db``'s session (a copy of the process's snapshot, or read)."""
         self._check_stamp()
-        snapshot = self._by_slug.get(slug) if self.live else None
-        if snapshot is not None:
-            return await db.merge(snapshot, load=False)
+        kept = self._by_slug.get(slug) if self.live else None
+        if kept is not None:
+            return await db.merge(kept, load=False)
         generation = self._generation
         conference = await db.scalar(select(Conference).where(Conference.slug == slug))
         if conference is not None and self.live and generation == self._generation:
-            self._by_slug[slug] = _snapshot(conference)
+            self._by_slug[slug] = snapshot(conference)
         return conference
 
     async def value(
@@ -185,10 +185,10 @@ class ConferenceCache:
 
         async def read() -> T | None:
             found = await db.scalar(query, params)
-            return None if found is None else _snapshot(found)
+            return None if found is None else snapshot(found)
 
-        snapshot = await self.value((model, key), read)
-        return None if snapshot is None else await db.merge(snapshot, load=False)
+        kept = await self.value((model, key), read)
+        return None if kept is None else await db.merge(kept, load=False)
 
     @asynccontextmanager
     async def listening(self) -> AsyncIterator[None]:
@@ -228,8 +228,9 @@ class ConferenceCache:
             await asyncio.sleep(RECONNECT_SECONDS)
 
 
-def _snapshot(row: T) -> T:
-    """A detached copy with the row's columns, untouched by what the request later does to its own."""
+def snapshot(row: T) -> T:
+    """A detached copy with the row's columns, untouched by what the request later does to its own: what a
+    process may keep of a row and share between requests that only read it."""
     mapper = inspect(row).mapper
     copy = mapper.class_(**{attr.key: getattr(row, attr.key) for attr in mapper.column_attrs})
     make_transient_to_detached(copy)

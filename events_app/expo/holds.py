@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from events_app.accounts.service import Principal
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.expo import geometry, history
@@ -43,22 +44,26 @@ from events_app.expo.models import (
     Partner,
     PartnerCategory,
 )
+from events_app.expo.partners import points_balance
 from events_app.expo.rules import booking_terms
 
 
 async def _check_booking_open(
-    db: AsyncSession, *, conference: Conference, partner: Partner, at: datetime
+    db: AsyncSession, *, conference: Conference, partner: Partner, at: datetime, cache: ConferenceCache | None
 ) -> ExpoSettings:
     """The expo's rules when this partner's booking window is open; refused otherwise."""
-    access, rules = await booking_terms(db, conference=conference, partner=partner)
-    if access.opens_at is None or rules is None:
+    terms = await booking_terms(db, conference=conference, cache=cache)
+    # Only a window that admits by points makes the partner's points matter: most holds never read them.
+    points = await points_balance(db, partner_id=partner.id) if terms.counts_points else 0
+    window = terms.opening_window(partner, points)
+    if window is None or terms.rules is None:
         raise BookingNotOpen("No booking window of this conference includes your partnership yet.", opens_at=None)
-    if access.opens_at > at:
+    if window.opens_at > at:
         raise BookingNotOpen(
-            f"Your booking window ({access.window or 'general'}) opens at {access.opens_at.isoformat()}.",
-            opens_at=access.opens_at.isoformat(),
+            f"Your booking window ({window.name or 'general'}) opens at {window.opens_at.isoformat()}.",
+            opens_at=window.opens_at.isoformat(),
         )
-    return rules
+    return terms.rules
 
 
 def _exclusive(partner: Partner, settings: ExpoSettings) -> dict[uuid.UUID, BusinessCategory]:
@@ -178,11 +183,19 @@ async def _held_by(db: AsyncSession, booth: Booth, partner: Partner, *, at: date
 
 
 async def hold_booth(
-    db: AsyncSession, *, conference: Conference, partner: Partner, booth: Booth, actor: Principal | None
+    db: AsyncSession,
+    *,
+    conference: Conference,
+    partner: Partner,
+    booth: Booth,
+    actor: Principal | None,
+    cache: ConferenceCache | None = None,
 ) -> HeldBooth:
-    """Holds a free booth for the conference's hold time; raises ``BoothTaken`` when someone else has it."""
+    """Holds a free booth for the conference's hold time; raises ``BoothTaken`` when someone else has it.
+
+    With a ``cache`` the conference's booking terms are kept per process."""
     moment = now()
-    settings = await _check_booking_open(db, conference=conference, partner=partner, at=moment)
+    settings = await _check_booking_open(db, conference=conference, partner=partner, at=moment, cache=cache)
     if (again := await _held_by(db, booth, partner, at=moment)) is not None:  # holding again: the one hold
         return again
     counted = {"in_conference": conference.id, "of_partner": partner.id, "at": moment}

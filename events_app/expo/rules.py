@@ -13,15 +13,16 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import msgspec
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
+from events_app.conferences.cache import ConferenceCache, snapshot
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.expo import history
 from events_app.expo.errors import DuplicateRefundBand, RefundBandsIncrease, WindowNotFound, WindowTierAndPoints
-from events_app.expo.models import BookingWindow, ExpoSettings, Partner, PointsEntry
+from events_app.expo.models import BookingWindow, ExpoSettings, Partner
 from events_app.expo.partners import get_tier, points_balance
 from events_app.expo.schemas import ExpoSettingsIn, WindowIn
 
@@ -117,45 +118,67 @@ class BookingAccess:
     open_now: bool
 
 
+@dataclass(frozen=True, slots=True)
+class BookingTerms:
+    """A conference's booking windows, earliest first, and its expo rules: None when it has no window (nobody
+    may book). Kept per process and shared by requests: read, never changed."""
+
+    windows: tuple[BookingWindow, ...]
+    rules: ExpoSettings | None
+
+    @property
+    def counts_points(self) -> bool:
+        """Whether a window admits by points, so that who may book depends on a partner's points."""
+        return any(w.tier_id is None and w.min_points is not None for w in self.windows)
+
+    def opening_window(self, partner: Partner, points: int) -> BookingWindow | None:
+        """The earliest window the partner qualifies for."""
+        return next((w for w in self.windows if window_qualifies(w, partner=partner, points=points)), None)
+
+
+# The part of each process's cache keeping each conference's ``BookingTerms``: an organizer's change to a
+# window or to the rules drops it in every process (``wiring`` watches both models).
+EXPO_RULES = "expo_rules"
 # Built once: every hold reads the terms first, and building the statement showed in its profile.
 _TERMS = (
-    select(
-        BookingWindow,
-        select(func.coalesce(func.sum(PointsEntry.points), 0))
-        .where(PointsEntry.partner_id == bindparam("of_partner"))
-        .scalar_subquery(),
-        ExpoSettings,
-    )
+    select(BookingWindow, ExpoSettings)
     .outerjoin(ExpoSettings, ExpoSettings.conference_id == BookingWindow.conference_id)
     .where(BookingWindow.conference_id == bindparam("in_conference"))
     .order_by(BookingWindow.opens_at, BookingWindow.name)
 )
 
 
-async def booking_terms(
-    db: AsyncSession, *, conference: Conference, partner: Partner
-) -> tuple[BookingAccess, ExpoSettings | None]:
-    """The partner's booking access and the conference's saved expo rules, read in one statement.
+async def booking_terms(db: AsyncSession, *, conference: Conference, cache: ConferenceCache | None) -> BookingTerms:
+    """The conference's booking terms, in one statement, or none with a ``cache`` that keeps them: every
+    partner's hold at a booking window's opening checks them."""
 
-    The rules come back None when the conference has no booking window (nobody may book then).
-    """
-    rows = (await db.execute(_TERMS, {"of_partner": partner.id, "in_conference": conference.id})).all()
-    points = int(rows[0][1]) if rows else await points_balance(db, partner_id=partner.id)
-    window = next((w for w, _p, _s in rows if window_qualifies(w, partner=partner, points=points)), None)
+    async def read() -> BookingTerms:
+        rows = (await db.execute(_TERMS, {"in_conference": conference.id})).all()
+        if not rows:
+            return BookingTerms(windows=(), rules=None)
+        saved = rows[0][1]
+        return BookingTerms(
+            windows=tuple(snapshot(window) for window, _saved in rows),
+            rules=snapshot(saved) if saved is not None else _default_settings(conference),
+        )
+
+    found = await (cache.value((EXPO_RULES, conference.id), read, part=EXPO_RULES) if cache else read())
+    assert found is not None  # read() always finds terms, if only the empty ones
+    return found
+
+
+async def booking_access(
+    db: AsyncSession, *, conference: Conference, partner: Partner, cache: ConferenceCache | None = None
+) -> BookingAccess:
+    """The earliest window this partner qualifies for (``opens_at`` None when none does), with its points."""
+    terms = await booking_terms(db, conference=conference, cache=cache)
+    points = await points_balance(db, partner_id=partner.id)
+    window = terms.opening_window(partner, points)
     opens_at = window.opens_at if window else None
-    access = BookingAccess(
+    return BookingAccess(
         partner_id=partner.id,
         points=points,
         opens_at=opens_at,
         window=window.name if window else None,
         open_now=opens_at is not None and opens_at <= now(),
     )
-    if not rows:
-        return access, None
-    return access, rows[0][2] or _default_settings(conference)
-
-
-async def booking_access(db: AsyncSession, *, conference: Conference, partner: Partner) -> BookingAccess:
-    """The earliest window this partner qualifies for; ``opens_at`` None when none does."""
-    access, _rules = await booking_terms(db, conference=conference, partner=partner)
-    return access

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.audit.models import AuditEvent
 from events_app.expo import rules
-from events_app.expo.schemas import WindowIn
+from events_app.expo.schemas import ExpoSettingsIn, WindowIn
 from tests.conftest import Caller, Clock
 from tests.expo.conftest import ExpoWorld, MakePartner
 
@@ -137,6 +137,27 @@ async def test_booking_opens_for_the_best_tiers_first(
     ).status_code == 201
     none = await client.post(f"{expo.api}/holds", json={"booth_code": "103"}, headers=exhibitor.headers)
     assert none.json()["code"] == "booking-not-open"
+
+
+async def test_the_next_hold_follows_a_change_to_the_booking_terms(
+    client: Client, db: AsyncSession, expo: ExpoWorld, make_partner: MakePartner
+) -> None:
+    acme = await make_partner("Acme Paving")
+    first = await client.post(f"{expo.api}/holds", json={"booth_code": "101"}, headers=acme.headers)
+    assert first.status_code == 201  # the terms are kept by the app's process now
+    # Changed through a session of its own, as another process (or the back office) would.
+    await rules.save_settings(db, conference=expo.conference, data=ExpoSettingsIn(hold_minutes=5), actor=None)
+    await db.commit()
+    shorter = await client.post(f"{expo.api}/holds", json={"booth_code": "105"}, headers=acme.headers)
+    assert shorter.status_code == 201, shorter.text
+    held_for = datetime.fromisoformat(shorter.json()["expires_at"]) - datetime.now(UTC)
+    assert timedelta(minutes=4) < held_for <= timedelta(minutes=5)
+    for window in await rules.list_windows(db, conference=expo.conference):
+        await rules.delete_window(db, conference=expo.conference, window_id=window.id, actor=None)
+    await db.commit()
+    closed = await client.post(f"{expo.api}/holds", json={"booth_code": "107"}, headers=acme.headers)
+    assert closed.status_code == 409
+    assert closed.json()["code"] == "booking-not-open"
 
 
 async def test_competitors_in_an_exclusive_category_are_kept_apart(

@@ -9,6 +9,7 @@ from litestar.params import FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
 from events_app.expo import billing, bookings, floorplan, holds, partners, placement
 from events_app.expo.controllers.access import PARTNERS, STAFF, STAFF_OR_PARTNERS
@@ -40,6 +41,7 @@ class HoldController(Controller):
         actor: NamedDependency[Principal],
         conference: NamedDependency[Conference],
         my_partner: NamedDependency[Partner],
+        conference_cache: NamedDependency[ConferenceCache],
         data: JSONBody[HoldIn],
     ) -> HoldOut:
         """Holds a booth for your partner (default 30 minutes); 409 with the reason when you cannot have it."""
@@ -49,7 +51,9 @@ class HoldController(Controller):
             booth = await floorplan.booth_by_code(db_session, conference=conference, code=data.booth_code)
         else:
             raise BoothMissing("Name the booth by booth_id or booth_code.")
-        held = await holds.hold_booth(db_session, conference=conference, partner=my_partner, booth=booth, actor=actor)
+        held = await holds.hold_booth(
+            db_session, conference=conference, partner=my_partner, booth=booth, actor=actor, cache=conference_cache
+        )
         return hold_out(held.hold, held.booth)
 
     @get("/holds", opt=PARTNERS, operation_id="listMyHolds")

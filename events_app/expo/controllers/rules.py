@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC
 from events_app.accounts.service import Principal
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
 from events_app.expo import rules
 from events_app.expo.controllers.access import ORGANIZERS, PARTNERS, STAFF
@@ -78,7 +79,10 @@ class RulesController(Controller):
         db_session: NamedDependency[AsyncSession],
         conference: NamedDependency[Conference],
         my_partner: NamedDependency[Partner],
+        conference_cache: NamedDependency[ConferenceCache],
     ) -> BookingAccessOut:
         """When your partner may start booking here, through which window, and your points."""
-        access = await rules.booking_access(db_session, conference=conference, partner=my_partner)
+        access = await rules.booking_access(
+            db_session, conference=conference, partner=my_partner, cache=conference_cache
+        )
         return msgspec.convert(access, BookingAccessOut, from_attributes=True)
