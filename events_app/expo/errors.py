@@ -234,6 +234,10 @@ class FloorPlanBoothInUse(Conflict):
 class BoothTaken(Conflict):
     code = "booth-taken"
 
+    @classmethod
+    def of(cls, booth_code: str) -> BoothTaken:
+        return cls(f"Booth {booth_code} is held or booked by another partner.", booth=booth_code)
+
 
 class HoldLimitReached(Conflict):
     code = "hold-limit-reached"

@@ -170,7 +170,7 @@ async def _refusal(
         and now_read.occupied_until is not None
     ):
         return HeldBooth(hold=await db.get_one(BoothHold, now_read.hold_id), booth=booth)
-    raise BoothTaken(f"Booth {booth.code} is held or booked by another partner.", booth=booth.code)
+    raise BoothTaken.of(booth.code)
 
 
 async def _held_by(db: AsyncSession, booth: Booth, partner: Partner, *, at: datetime) -> HeldBooth | None:
@@ -199,15 +199,11 @@ async def hold_booth(
     if (again := await _held_by(db, booth, partner, at=moment)) is not None:  # holding again: the one hold
         return again
     counted = {"in_conference": conference.id, "of_partner": partner.id, "at": moment}
-    # Read as someone else's, and no competitor rule to answer first: a refusal needs neither the
-    # partner's lock nor the claim, two statements fewer on the path most of a rush takes. The
-    # reasons are read again, as of now: the booth may have been freed since, and then it is claimed.
-    if (
-        claim_is_live(booth, moment)
-        and not _exclusive(partner, settings)
-        and (twin := await _refusal(db, booth=booth, partner=partner, settings=settings, counted=counted, at=moment))
-    ):
-        return twin
+    # Read as someone else's, and no competitor rule to answer first: refused as the row was read, this
+    # request's moment (a release committed since comes after it), without the partner's lock, the claim or
+    # a second read: three statements fewer on the path most of a rush takes.
+    if claim_is_live(booth, moment) and not _exclusive(partner, settings):
+        raise BoothTaken.of(booth.code)
     # The partner's row lock puts its holds in line. The claim below is the next statement, so on
     # PostgreSQL it reads with a snapshot taken after the wait and counts the holds committed
     # meanwhile (a count returned by the lock's own statement would not: its snapshot predates the wait).
@@ -229,7 +225,7 @@ async def hold_booth(
         if twin := await _refusal(db, booth=booth, partner=partner, settings=settings, counted=counted, at=moment):
             return twin
         # Freed between the claim and this read: the claim's answer stands.
-        raise BoothTaken(f"Booth {booth.code} is held or booked by another partner.", booth=booth.code)
+        raise BoothTaken.of(booth.code)
     # The booth was read before the claim: a booking that appeared since would have made the claim fail.
     if booth.booking_id is not None:
         await lapse_unpaid_checkouts(db, booth_id=booth.id)

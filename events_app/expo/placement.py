@@ -89,7 +89,7 @@ async def move_booking(
     old = await db.get_one(Booth, booking.booth_id)
     claim = Occupant(partner_id=booking.partner_id, until=old.occupied_until, booking_id=booking.id)
     if not await occupy(db, to.id, claim, when=free_at(now())):
-        raise BoothTaken(f"Booth {to.code} is held or booked by another partner.", booth=to.code)
+        raise BoothTaken.of(to.code)
     await free_booth_of(db, booking)
     booking.booth_id = to.id
     await history.changed(db, "booth.moved", booking, actor=actor, from_booth=old.code, to_booth=to.code, note=note)
