@@ -105,7 +105,7 @@ def free_at(at: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     )
 
 
-def taken_at(at: datetime) -> ColumnElement[bool]:
+def taken_at(at: datetime | ColumnElement[datetime]) -> ColumnElement[bool]:
     """SQL: someone has the booth at ``at``; the opposite of ``free_at``."""
     return and_(
         Booth.occupant_partner_id.is_not(None),

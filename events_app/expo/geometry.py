@@ -71,6 +71,13 @@ def contains(shape: Polygon, point: Point) -> bool:
     return inside
 
 
+def bounds_gap(first: Polygon, second: Polygon) -> float:
+    """The gap between the shapes' bounding boxes: never more than ``distance``, and far cheaper, so a pair
+    at least this far apart needs no closer look."""
+    a, b = bounds(first), bounds(second)
+    return math.hypot(max(0.0, b[0] - a[2], a[0] - b[2]), max(0.0, b[1] - a[3], a[1] - b[3]))
+
+
 def distance(first: Polygon, second: Polygon) -> float:
     """Edge-to-edge distance in feet; 0 when the shapes touch or overlap (neighbouring booths)."""
     edges_a, edges_b = _segments(first), _segments(second)

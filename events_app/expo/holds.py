@@ -73,6 +73,24 @@ def _exclusive(partner: Partner, settings: ExpoSettings) -> dict[uuid.UUID, Busi
     return {c.id: c for c in partner.categories if c.exclusive}
 
 
+@cache
+def _competitors_near() -> Select[str, list[list[float]], uuid.UUID]:
+    """The other booths of the hall (``in_hall``) taken at ``at`` by partners in one of ``categories``, with the
+    category: built once, as the hold's other statements are."""
+    return (
+        select(Booth.code, Booth.shape, PartnerCategory.category_id)
+        .join(PartnerCategory, PartnerCategory.partner_id == Booth.occupant_partner_id)
+        .where(
+            Booth.conference_id == bindparam("in_conference"),
+            Booth.hall_id == bindparam("in_hall"),
+            Booth.id != bindparam("not_booth"),
+            Booth.occupant_partner_id != bindparam("of_partner"),
+            PartnerCategory.category_id.in_(bindparam("categories", expanding=True)),
+            taken_at(bindparam("at")),
+        )
+    )
+
+
 async def _check_competitors(
     db: AsyncSession, *, conference: Conference, partner: Partner, booth: Booth, settings: ExpoSettings, at: datetime
 ) -> None:
@@ -81,31 +99,23 @@ async def _check_competitors(
     # One at a time in id order, so two partners locking overlapping sets never deadlock.
     for category_id in sorted(exclusive):
         await lock_row(db, BusinessCategory, category_id)
-    rows = await db.execute(
-        select(Booth, PartnerCategory.category_id)
-        .join(PartnerCategory, PartnerCategory.partner_id == Booth.occupant_partner_id)
-        .where(
-            Booth.conference_id == conference.id,
-            Booth.hall_id == booth.hall_id,
-            Booth.id != booth.id,
-            Booth.occupant_partner_id != partner.id,
-            PartnerCategory.category_id.in_(list(exclusive)),
-            taken_at(at),
-        )
-    )
-    nearest: tuple[float, Booth, uuid.UUID] | None = None
-    for other, category_id in rows:
-        gap = geometry.distance(booth.shape, other.shape)
+    params = {"in_conference": conference.id, "in_hall": booth.hall_id, "not_booth": booth.id, "of_partner": partner.id}
+    rows = await db.execute(_competitors_near(), params | {"categories": list(exclusive), "at": at})
+    nearest: tuple[float, str, uuid.UUID] | None = None
+    for code, shape, category_id in rows:
+        if geometry.bounds_gap(booth.shape, shape) >= settings.competitor_distance_ft:
+            continue  # far enough apart by their bounding boxes: the exact distance can only be larger
+        gap = geometry.distance(booth.shape, shape)
         if gap < settings.competitor_distance_ft and (nearest is None or gap < nearest[0]):
-            nearest = (gap, other, category_id)
+            nearest = (gap, code, category_id)
     if nearest is not None:
-        gap, other, category_id = nearest
+        gap, other_code, category_id = nearest
         category = exclusive[category_id].name
         raise CompetitorNearby(
-            f"Booth {booth.code} is {gap:.0f} ft from booth {other.code}, taken by another partner in "
+            f"Booth {booth.code} is {gap:.0f} ft from booth {other_code}, taken by another partner in "
             f"{category}, an exclusive category: competitors must be at least "
             f"{settings.competitor_distance_ft:g} ft apart.",
-            competitor_booth=other.code,
+            competitor_booth=other_code,
             category=category,
             distance_ft=round(gap, 1),
             required_ft=settings.competitor_distance_ft,

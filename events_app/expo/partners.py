@@ -107,11 +107,14 @@ async def _categories(db: AsyncSession, ids: list[uuid.UUID]) -> list[BusinessCa
 # Partners, contacts and points.
 
 
+# Built once: a hold reads it wherever a booking window admits by points.
+_POINTS = select(func.coalesce(func.sum(PointsEntry.points), 0)).where(
+    PointsEntry.partner_id == bindparam("of_partner")
+)
+
+
 async def points_balance(db: AsyncSession, *, partner_id: uuid.UUID) -> int:
-    total = await db.scalar(
-        select(func.coalesce(func.sum(PointsEntry.points), 0)).where(PointsEntry.partner_id == partner_id)
-    )
-    return int(total or 0)
+    return int(await db.scalar(_POINTS, {"of_partner": partner_id}) or 0)
 
 
 async def points_balances(db: AsyncSession, *, partner_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:

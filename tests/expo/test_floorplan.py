@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import random
 import xml.etree.ElementTree as ET
 
 from litestar import Litestar
@@ -118,6 +119,23 @@ def test_distance_between_booths_is_edge_to_edge() -> None:
     assert round(geometry.distance(a, geometry.rectangle(13, 14, 5, 5)), 6) == 5  # corner to corner: 3-4-5
     assert geometry.distance(a, geometry.rectangle(2, 2, 2, 2)) == 0  # one inside the other
     assert geometry.area([[0, 0], [10, 0], [10, 10], [5, 15], [0, 10]]) == 125
+
+
+def test_the_bounding_box_gap_never_exceeds_the_distance() -> None:
+    # The competitor rule skips the exact distance for a pair whose boxes are far enough apart: sound only
+    # if the boxes' gap is a lower bound, for any shapes and placements.
+    chance = random.Random(20261203)
+    for _ in range(2000):
+        shapes = []
+        for _shape in range(2):
+            x, y = chance.uniform(0, 60), chance.uniform(0, 60)
+            shapes.append([[x + chance.uniform(0, 5), y], [x + 10, y + chance.uniform(0, 5)], [x + 7, y + 12],
+                           [x, y + chance.uniform(5, 10)]])  # fmt: skip
+        first, second = shapes
+        assert geometry.bounds_gap(first, second) <= geometry.distance(first, second) + 1e-9
+    a = geometry.rectangle(0, 0, 10, 10)
+    assert geometry.bounds_gap(a, geometry.rectangle(30, 0, 10, 10)) == 20  # exact for rectangles in a row
+    assert geometry.bounds_gap(a, geometry.rectangle(13, 14, 5, 5)) == 5
 
 
 def test_overlap_means_shared_area_not_a_shared_wall() -> None:
