@@ -22,7 +22,19 @@ from events_app.conferences.cache import watch_writes_to
 from events_app.core.mail import deliver_outbox
 from events_app.core.rounds import SWEEP_SECONDS, Round
 from events_app.expo.billing import BOOTH_PURPOSE, BoothPayments
-from events_app.expo.models import BookingWindow, Booth, ExpoSettings, FloorArea, Hall, Partner
+from events_app.expo.models import (
+    BookingWindow,
+    Booth,
+    BusinessCategory,
+    ExpoSettings,
+    FloorArea,
+    Hall,
+    Partner,
+    PartnerCategory,
+    PartnerContact,
+    PartnerTier,
+)
+from events_app.expo.partners import PARTNER_USERS
 from events_app.expo.rules import EXPO_RULES
 from events_app.expo.staff import BADGES_PURPOSE, BadgePayments
 from events_app.payments import service as payments
@@ -50,8 +62,10 @@ def connect_domains() -> None:
     watch_writes_to(Station, ScheduleRelease, Booth, Hall, FloorArea, Partner)
     # Every API request's token is kept with its user (``accounts.TOKENS``).
     watch_writes_to(ApiToken, User, part=TOKENS)
-    # Every hold checks its conference's booking windows and expo rules (``expo.rules.EXPO_RULES``).
+    # Every hold checks its conference's booking windows and expo rules (``expo.rules.EXPO_RULES``), and every
+    # request of a partner's staff finds its partner (``expo.partners.PARTNER_USERS``).
     watch_writes_to(BookingWindow, ExpoSettings, part=EXPO_RULES)
+    watch_writes_to(PartnerContact, PartnerTier, BusinessCategory, PartnerCategory, part=PARTNER_USERS)
 
 
 def background_rounds(engine: AsyncEngine, settings: Settings, token_uses: TokenUses) -> list[Round]:

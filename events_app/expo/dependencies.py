@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.models import Role
 from events_app.accounts.service import Principal
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference
 from events_app.expo import bookings, floorplan, holds, leads, partners
 from events_app.expo.errors import NotAPartnerContact
@@ -24,11 +25,15 @@ from events_app.expo.models import Booth, BoothBooking, BoothHold, Partner
 
 
 async def provide_partner_scope(
-    db_session: NamedDependency[AsyncSession], actor: NamedDependency[Principal]
+    db_session: NamedDependency[AsyncSession],
+    actor: NamedDependency[Principal],
+    conference_cache: NamedDependency[ConferenceCache],
 ) -> Partner | None:
     """Whose holds and bookings the caller may see: a partner user only its own partner's (refused when it
     acts for no active partner), staff and organizers every partner's (None)."""
-    return await partners.partner_of(db_session, actor) if actor.role == Role.PARTNER else None
+    if actor.role != Role.PARTNER:
+        return None
+    return await partners.partner_of(db_session, actor, cache=conference_cache)
 
 
 async def provide_my_partner(partner_scope: NamedDependency[Partner | None]) -> Partner:
@@ -39,13 +44,15 @@ async def provide_my_partner(partner_scope: NamedDependency[Partner | None]) -> 
 
 
 async def provide_viewer_partner(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
+    db_session: NamedDependency[AsyncSession],
+    principal: NamedDependency[Principal | None],
+    conference_cache: NamedDependency[ConferenceCache],
 ) -> Partner | None:
     """The active partner a signed-in partner user acts for, so its own holds and bookings show as its own;
     None for anyone else (nobody is refused)."""
     if principal is None or principal.role != Role.PARTNER:
         return None
-    partner = await partners.partner_for_user(db_session, user_id=principal.user_id)
+    partner = await partners.partner_for_user(db_session, user_id=principal.user_id, cache=conference_cache)
     return partner if partner is not None and partner.active else None
 
 

@@ -15,9 +15,11 @@ import msgspec
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from events_app.accounts.models import Role, User
 from events_app.accounts.service import Principal, get_user
+from events_app.conferences.cache import ConferenceCache, snapshot
 from events_app.core.text import slugify
 from events_app.expo import history
 from events_app.expo.errors import (
@@ -282,17 +284,43 @@ _BY_CONTACT = (
     .where(PartnerContact.user_id == bindparam("contact"))
     .options(joinedload(Partner.categories))
 )
+# The part of each process's cache keeping the partner each partner user acts for, with its tier and categories:
+# a change to a contact, a tier or a category drops it in every process (``wiring`` watches them), and a
+# change to a partner drops every kept value.
+PARTNER_USERS = "expo_partner_users"
 
 
-async def partner_for_user(db: AsyncSession, *, user_id: uuid.UUID) -> Partner | None:
-    # Categories in the same statement: a hold checks them against its neighbours' at once.
-    found = await db.scalars(_BY_CONTACT, {"contact": user_id})
-    return found.unique().first()
+async def partner_for_user(
+    db: AsyncSession, *, user_id: uuid.UUID, cache: ConferenceCache | None = None
+) -> Partner | None:
+    """The partner the user acts for, in ``db``'s session; with a ``cache``, a copy of what the process keeps.
+
+    Every request of a partner's staff (a hold, the booth list, a lead scanned at the booth) starts here.
+    """
+
+    async def read() -> Partner | None:
+        # Categories in the same statement: a hold checks them against its neighbours' at once.
+        return (await db.scalars(_BY_CONTACT, {"contact": user_id})).unique().first()
+
+    if cache is None:
+        return await read()
+
+    async def read_to_keep() -> Partner | None:
+        found = await read()
+        if found is None:
+            return None
+        kept = snapshot(found)
+        set_committed_value(kept, "tier", snapshot(found.tier))
+        set_committed_value(kept, "categories", [snapshot(category) for category in found.categories])
+        return kept
+
+    kept = await cache.value((PARTNER_USERS, user_id), read_to_keep, part=PARTNER_USERS)
+    return None if kept is None else await db.merge(kept, load=False)
 
 
-async def partner_of(db: AsyncSession, principal: Principal) -> Partner:
+async def partner_of(db: AsyncSession, principal: Principal, *, cache: ConferenceCache | None = None) -> Partner:
     """The active partner a partner user acts for; refused for anyone else."""
-    partner = await partner_for_user(db, user_id=principal.user_id)
+    partner = await partner_for_user(db, user_id=principal.user_id, cache=cache)
     if partner is None or not partner.active:
         raise NotAPartnerContact()
     return partner

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from events_app.expo import partners
+from events_app.expo.models import BusinessCategory, Partner
 from tests.conftest import Caller
 from tests.expo.conftest import ExpoWorld, MakePartner
 
@@ -123,3 +127,28 @@ async def test_refund_bands_may_only_shrink_over_time(client: Client, expo: Expo
         },
     )
     assert response.json()["code"] == "refund-bands-increase"
+
+
+async def test_who_a_partner_user_acts_for_follows_changes_made_elsewhere(
+    client: Client, db: AsyncSession, expo: ExpoWorld, make_partner: MakePartner
+) -> None:
+    acme = await make_partner("Acme Paving", categories=("paving",))
+    rival = await make_partner("Rival Paving")
+    holds = f"{expo.api}/holds"
+    assert (await client.get(holds, headers=acme.headers)).status_code == 200  # the partner is kept now
+    assert (await client.post(holds, json={"booth_code": "101"}, headers=rival.headers)).status_code == 201
+    # Each change through a session of its own, as another process (or the back office) would make it.
+    paving = await db.scalar(select(BusinessCategory).where(BusinessCategory.slug == "paving"))
+    assert paving is not None
+    rival_partner = await db.get_one(Partner, rival.partner.id)
+    await db.refresh(rival_partner, ["categories"])
+    rival_partner.categories = [paving]
+    await db.commit()
+    near = await client.post(holds, json={"booth_code": "103"}, headers=acme.headers)  # 10 ft from the rival
+    assert near.json()["code"] == "competitor-nearby", near.text
+    paving.exclusive = False
+    await db.commit()
+    assert (await client.post(holds, json={"booth_code": "103"}, headers=acme.headers)).status_code == 201
+    await partners.remove_contact(db, partner=acme.partner, user_id=acme.caller.user_id, actor=None)
+    await db.commit()
+    assert (await client.get(holds, headers=acme.headers)).status_code == 404
