@@ -99,8 +99,17 @@ async def _check_competitors(
     # One at a time in id order, so two partners locking overlapping sets never deadlock.
     for category_id in sorted(exclusive):
         await lock_row(db, BusinessCategory, category_id)
-    params = {"in_conference": conference.id, "in_hall": booth.hall_id, "not_booth": booth.id, "of_partner": partner.id}
-    rows = await db.execute(_competitors_near(), params | {"categories": list(exclusive), "at": at})
+    rows = await db.execute(
+        _competitors_near(),
+        {
+            "in_conference": conference.id,
+            "in_hall": booth.hall_id,
+            "not_booth": booth.id,
+            "of_partner": partner.id,
+            "categories": list(exclusive),
+            "at": at,
+        },
+    )
     nearest: tuple[float, str, uuid.UUID] | None = None
     for code, shape, category_id in rows:
         if geometry.bounds_gap(booth.shape, shape) >= settings.competitor_distance_ft:
