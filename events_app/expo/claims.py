@@ -136,7 +136,8 @@ async def lapse_unpaid_checkouts(db: AsyncSession, *, booth_id: uuid.UUID) -> No
 
 
 @cache
-def _lock(model: type[Base]) -> Update:
+def lock_statement(model: type[Base]) -> Update:
+    """``lock_row``'s statement (parameter ``row``), for a lock that also returns what it needs."""
     return (
         update(model)
         .where(model.id == bindparam("row"))
@@ -148,4 +149,4 @@ def _lock(model: type[Base]) -> Update:
 async def lock_row(db: AsyncSession, model: type[Base], row_id: uuid.UUID) -> None:
     """Puts this transaction's later steps in line behind any other holding the row: a row lock on
     PostgreSQL, the write lock on SQLite. The row is written unchanged."""
-    await db.execute(_lock(model), {"row": row_id})
+    await db.execute(lock_statement(model), {"row": row_id})

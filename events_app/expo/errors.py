@@ -242,6 +242,10 @@ class BoothTaken(Conflict):
 class HoldLimitReached(Conflict):
     code = "hold-limit-reached"
 
+    @classmethod
+    def of(cls, held: int, *, limit: int) -> HoldLimitReached:
+        return cls(f"You already hold {held} booths, the most allowed at once; book or release one first.", limit=limit)
+
 
 class BookingNotOpen(Conflict):
     code = "booking-not-open"

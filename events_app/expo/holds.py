@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ScalarSelect, Select, and_, bindparam, func, select
+from sqlalchemy import ScalarSelect, Select, Update, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -31,6 +31,7 @@ from events_app.expo.claims import (
     free_at,
     lapse_unpaid_checkouts,
     lock_row,
+    lock_statement,
     occupy,
     taken_at,
 )
@@ -53,9 +54,11 @@ async def _check_booking_open(
 ) -> ExpoSettings:
     """The expo's rules when this partner's booking window is open; refused otherwise."""
     terms = await booking_terms(db, conference=conference, cache=cache)
-    # Only a window that admits by points makes the partner's points matter: most holds never read them.
-    points = await points_balance(db, partner_id=partner.id) if terms.counts_points else 0
-    window = terms.opening_window(partner, points)
+    window = terms.opening_window(partner, points=None)
+    # The partner's points matter only while no window open by now admits it by tier or for everyone: once
+    # that one is open, as for most of a booking season, holds never read them.
+    if (window is None or window.opens_at > at) and terms.counts_points:
+        window = terms.opening_window(partner, await points_balance(db, partner_id=partner.id))
     if window is None or terms.rules is None:
         raise BookingNotOpen("No booking window of this conference includes your partnership yet.", opens_at=None)
     if window.opens_at > at:
@@ -156,6 +159,12 @@ def _live_holds() -> ScalarSelect[int]:
 
 
 @cache
+def _lock_partner() -> Update:
+    """The partner's row lock (``lock_row``), returning how many booths it holds at ``at``."""
+    return lock_statement(Partner).returning(_live_holds())
+
+
+@cache
 def _hold_claim() -> Claim:
     """The claim made where the booth is free and the partner holds fewer than ``most_holds``."""
     return claim_where(and_(free_at(bindparam("at")), _live_holds() < bindparam("most_holds")))
@@ -176,10 +185,7 @@ async def _refusal(
     the partner's own live hold of it (a twin request's); None when it is free and within the limit after all."""
     now_read = (await db.execute(_refusal_reasons(), counted | {"of_booth": booth.id})).one()
     if now_read.live_holds >= settings.max_live_holds:
-        raise HoldLimitReached(
-            f"You already hold {now_read.live_holds} booths, the most allowed at once; book or release one first.",
-            limit=settings.max_live_holds,
-        )
+        raise HoldLimitReached.of(now_read.live_holds, limit=settings.max_live_holds)
     if not claim_is_live(now_read, at):
         return None
     # The same partner's twin request may have held it a moment ago: that hold is the answer.
@@ -224,9 +230,13 @@ async def hold_booth(
     if claim_is_live(booth, moment) and not _exclusive(partner, settings):
         raise BoothTaken.of(booth.code)
     # The partner's row lock puts its holds in line. The claim below is the next statement, so on
-    # PostgreSQL it reads with a snapshot taken after the wait and counts the holds committed
-    # meanwhile (a count returned by the lock's own statement would not: its snapshot predates the wait).
-    await lock_row(db, Partner, partner.id)
+    # PostgreSQL it reads with a snapshot taken after the wait and counts the holds committed meanwhile.
+    # The count the lock returns may predate its wait: at the limit it is still a true refusal (this request
+    # orders before a release it waited for), and it spares the rule, the claim and the refusal's read; below
+    # the limit it proves nothing, and the claim counts again.
+    held = await db.scalar(_lock_partner(), counted | {"row": partner.id})
+    if held is not None and held >= settings.max_live_holds:
+        raise HoldLimitReached.of(held, limit=settings.max_live_holds)
     await _check_competitors(db, conference=conference, partner=partner, booth=booth, settings=settings, at=moment)
     hold = BoothHold(
         id=uuid.uuid4(),

@@ -99,11 +99,12 @@ async def delete_window(
     await history.changed(db, "expo.window_deleted", window, actor=actor, name=window.name)
 
 
-def window_qualifies(window: BookingWindow, *, partner: Partner, points: int) -> bool:
+def window_qualifies(window: BookingWindow, *, partner: Partner, points: int | None) -> bool:
+    """Whether the window admits the partner; with ``points`` unknown (None) a window by points does not."""
     if window.tier_id is not None:
         return window.tier_id == partner.tier_id
     if window.min_points is not None:
-        return points >= window.min_points
+        return points is not None and points >= window.min_points
     return True
 
 
@@ -131,8 +132,8 @@ class BookingTerms:
         """Whether a window admits by points, so that who may book depends on a partner's points."""
         return any(w.tier_id is None and w.min_points is not None for w in self.windows)
 
-    def opening_window(self, partner: Partner, points: int) -> BookingWindow | None:
-        """The earliest window the partner qualifies for."""
+    def opening_window(self, partner: Partner, points: int | None) -> BookingWindow | None:
+        """The earliest window the partner qualifies for (by tier or for everyone only, with ``points`` None)."""
         return next((w for w in self.windows if window_qualifies(w, partner=partner, points=points)), None)
 
 

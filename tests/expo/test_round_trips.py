@@ -16,6 +16,8 @@ Client = AsyncTestClient[Litestar]
 HOLD_STATEMENTS = 5
 # A booth read as taken is refused as read: the token and the partner (both on their first use), and the booth.
 TAKEN_STATEMENTS = 3
+# A partner at its live-hold limit is refused by the count its lock returns: the booth and the lock.
+LIMIT_STATEMENTS = 2
 # The process keeps the list, and who a partner's user acts for: anyone's list costs nothing, a partner's too.
 PUBLIC_LIST_STATEMENTS = 0
 PARTNER_LIST_STATEMENTS = 0
@@ -53,6 +55,20 @@ async def test_losing_a_booth_to_another_partner_costs_at_most_three_statements(
     refused = await client.post(f"{expo.api}/holds", json={"booth_code": "102"}, headers=second.headers)
     assert refused.status_code == 409
     assert len(statements) <= TAKEN_STATEMENTS, statements.listing
+
+
+async def test_a_partner_at_its_hold_limit_is_refused_in_two_statements(
+    client: Client, expo: ExpoWorld, make_partner: MakePartner, statements: Statements
+) -> None:
+    acme = await warmed_partner(client, expo, make_partner, statements)
+    for code in ("101", "105"):  # the default limit: two live holds
+        assert (
+            await client.post(f"{expo.api}/holds", json={"booth_code": code}, headers=acme.headers)
+        ).status_code == 201
+    statements.clear()  # the holds' notices drop only the kept booth list, which this refusal does not read
+    refused = await client.post(f"{expo.api}/holds", json={"booth_code": "109"}, headers=acme.headers)
+    assert refused.json()["code"] == "hold-limit-reached", refused.text
+    assert len(statements) <= LIMIT_STATEMENTS, statements.listing
 
 
 async def test_a_warm_booth_list_costs_no_statement_for_anyone(
