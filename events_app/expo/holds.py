@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy import ScalarSelect, Select, Update, and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from events_app.accounts.service import Principal
 from events_app.conferences.cache import ConferenceCache
@@ -24,6 +23,7 @@ from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.expo import geometry, history
 from events_app.expo.claims import (
+    BOOTHS,
     Claim,
     Occupant,
     claim_is_live,
@@ -145,14 +145,14 @@ class HeldBooth:
 @cache
 def _live_holds() -> ScalarSelect[int]:
     """How many booths the partner holds at ``at`` (a booked booth is not a hold)."""
-    held = aliased(Booth)
+    held = BOOTHS.alias()
     return (
         select(func.count())
         .where(
-            held.conference_id == bindparam("in_conference"),
-            held.occupant_partner_id == bindparam("of_partner"),
-            held.hold_id.is_not(None),
-            held.occupied_until > bindparam("at"),
+            held.c.conference_id == bindparam("in_conference"),
+            held.c.occupant_partner_id == bindparam("of_partner"),
+            held.c.hold_id.is_not(None),
+            held.c.occupied_until > bindparam("at"),
         )
         .scalar_subquery()
     )
