@@ -70,10 +70,11 @@ def connect_domains() -> None:
 
 def background_rounds(engine: AsyncEngine, settings: Settings, token_uses: TokenUses) -> list[Round]:
     """The rounds each app process runs; a round of 0 seconds is off."""
-    # Sweeps follow the courier's switch: tests turn all background work off at once.
-    sweep_seconds = SWEEP_SECONDS if settings.outbox_interval_seconds > 0 else 0
-    print_seconds = badge_prints.POLL_SECONDS if settings.outbox_interval_seconds > 0 else 0
-    token_uses_seconds = TOKEN_USES_SECONDS if settings.outbox_interval_seconds > 0 else 0
+    # The other rounds follow the courier's switch: tests turn all background work off at once.
+    on = settings.outbox_interval_seconds > 0
+    sweep_seconds = SWEEP_SECONDS if on else 0
+    print_seconds = badge_prints.POLL_SECONDS if on else 0
+    token_uses_seconds = TOKEN_USES_SECONDS if on else 0
     reconcile_seconds = settings.payments_reconcile_interval_seconds if payments.card_payments_enabled(settings) else 0
     return [
         Round("mail-courier", partial(deliver_outbox, engine, settings), settings.outbox_interval_seconds),

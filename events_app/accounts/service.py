@@ -304,10 +304,12 @@ class TokenUses:
         if not self._first_use:
             return 0
         noted, self._first_use = self._first_use, {}
-        as_column = ApiToken.last_used_at.type
+        column_type = ApiToken.last_used_at.type
         # Each token its own moment, and the limits computed here: SQLite has no datetime arithmetic.
-        moment_of = case({t: literal(m, as_column) for t, m in noted.items()}, value=ApiToken.id)
-        stale_at = case({t: literal(m - LAST_USED_RESOLUTION, as_column) for t, m in noted.items()}, value=ApiToken.id)
+        moment_of = case({t: literal(m, column_type) for t, m in noted.items()}, value=ApiToken.id)
+        stale_at = case(
+            {t: literal(m - LAST_USED_RESOLUTION, column_type) for t, m in noted.items()}, value=ApiToken.id
+        )
         statement = (
             update(ApiToken)
             .where(ApiToken.id.in_(noted), or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= stale_at))

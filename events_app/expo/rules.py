@@ -163,7 +163,7 @@ async def booking_terms(db: AsyncSession, *, conference: Conference, cache: Conf
             rules=snapshot(saved) if saved is not None else _default_settings(conference),
         )
 
-    found = await (cache.value((EXPO_RULES, conference.id), read, part=EXPO_RULES) if cache else read())
+    found = await (cache.value((EXPO_RULES, conference.id), read, part=EXPO_RULES) if cache is not None else read())
     assert found is not None  # read() always finds terms, if only the empty ones
     return found
 
