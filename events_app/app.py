@@ -83,6 +83,7 @@ from events_app.sessions.agenda_pages import AgendaPages
 from events_app.sessions.controllers import ProgramController
 from events_app.sessions.feed_pages import FeedPages
 from events_app.sessions.pages import ProgramPages
+from events_app.sessions.polls import answer_feed_polls
 from events_app.sessions.schedule_controllers import ScheduleController
 from events_app.settings import Settings, get_settings
 from events_app.web import STATIC_DIR, TEMPLATES_DIR
@@ -248,6 +249,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[
             request_id_middleware,
             security_headers_middleware(settings),
+            # Ahead of the web session and the request's database session: a current poll needs neither.
+            answer_feed_polls(conference_cache, settings),
             WebSessionConfig(
                 store=SESSION_STORE,
                 secure=settings.cookie_secure,

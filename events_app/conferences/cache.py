@@ -143,10 +143,23 @@ class ConferenceCache:
                 self._seen_stamps[changed] = current
                 self.invalidate(changed)
 
+    def kept_conference(self, slug: str) -> Conference | None:
+        """The process's snapshot of the conference at ``slug``, if it keeps one: shared, so only to read."""
+        self._check_stamp()
+        return self._by_slug.get(slug) if self.live else None
+
+    def kept(self, key: Hashable, *, part: str = EVERYTHING) -> Any:
+        """The value kept under ``key`` and still good, or None; nothing is read."""
+        self._check_stamp(part)
+        if self.live and (kept := self._kept.get(part, {}).get(key)) is not None:
+            copy, until = kept
+            if until is None or now() < until:
+                return copy
+        return None
+
     async def get(self, db: AsyncSession, *, slug: str) -> Conference | None:
         """The conference at ``slug`` in ``db``'s session (a copy of the process's snapshot, or read)."""
-        self._check_stamp()
-        kept = self._by_slug.get(slug) if self.live else None
+        kept = self.kept_conference(slug)
         if kept is not None:
             return await db.merge(kept, load=False)
         generation = self._generation
@@ -167,11 +180,8 @@ class ConferenceCache:
         watched rows (``watch_writes_to``) or with writes that name their ``part`` (``note_change``) and,
         when ``runs_out`` names a time for it, with the clock until then. None (nothing found) is not kept:
         it may be there a moment later."""
-        self._check_stamp(part)
-        if self.live and (kept := self._kept.get(part, {}).get(key)) is not None:
-            copy, until = kept
-            if until is None or now() < until:
-                return copy  # type: ignore[no-any-return]
+        if (kept := self.kept(key, part=part)) is not None:
+            return kept  # type: ignore[no-any-return]
         generations = self._generations(part)
         found = await read()
         if found is not None and self.live and generations == self._generations(part):

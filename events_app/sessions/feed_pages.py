@@ -6,14 +6,16 @@ Last-Modified, and a poll with current validators gets a bodiless 304.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Controller, MediaType, Request, Response, get
+from litestar.datastructures import Headers
 from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath
 from litestar.response import Template
-from litestar.status_codes import HTTP_304_NOT_MODIFIED
+from litestar.status_codes import HTTP_200_OK, HTTP_304_NOT_MODIFIED
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC
@@ -27,14 +29,30 @@ from events_app.sessions.pages import program_page
 from events_app.sessions.urls import feed_url, subscribe_links
 from events_app.settings import Settings
 
+# Litestar adds "; charset=utf-8" to text types.
+FEED_MEDIA_TYPE = "text/calendar"
+# A public feed's route names its kind in its options: ``polls`` answers them before the handler.
+FEED_KIND = "feed_kind"
 
-async def feed_response(
-    request: Request[Any, Any, Any], db: AsyncSession, feed: Feed, *, filename: str, private: bool = False
-) -> Response[bytes]:
+
+@dataclass(frozen=True, slots=True)
+class FeedAnswer:
+    """What a request for a feed is answered: its status and headers, and whether the feed's bytes go with it."""
+
+    status: int
+    headers: dict[str, str]
+    gzip: bool
+
+    @property
+    def has_body(self) -> bool:
+        return self.status != HTTP_304_NOT_MODIFIED
+
+
+def feed_answer(headers: Headers, feed: Feed, *, filename: str, private: bool = False) -> FeedAnswer:
     """The feed with its validators, or 304 when the client's copy is current; gzipped for the clients that
     take it (calendar apps do: the program feed shrinks about six times)."""
-    gzip = accepts_gzip(request.headers.get("accept-encoding"))
-    headers = {
+    gzip = accepts_gzip(headers.get("accept-encoding"))
+    answer = {
         "ETag": feed.etag_for(gzip=gzip),
         "Last-Modified": feed.last_modified_header,
         # Private agendas must not sit in shared caches; public feeds may, briefly.
@@ -43,18 +61,22 @@ async def feed_response(
     }
     if feed.is_fresh_for(
         gzip=gzip,
-        if_none_match=request.headers.get("if-none-match"),
-        if_modified_since=request.headers.get("if-modified-since"),
+        if_none_match=headers.get("if-none-match"),
+        if_modified_since=headers.get("if-modified-since"),
     ):
-        return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
-    headers["Content-Disposition"] = f'inline; filename="{filename}"'
+        return FeedAnswer(HTTP_304_NOT_MODIFIED, answer, gzip)
+    answer["Content-Disposition"] = f'inline; filename="{filename}"'
     if gzip:
-        headers["Content-Encoding"] = "gzip"
-    return Response(
-        await feed.load_body(db, gzip=gzip),
-        media_type="text/calendar",  # Litestar adds "; charset=utf-8" to text types
-        headers=headers,
-    )
+        answer["Content-Encoding"] = "gzip"
+    return FeedAnswer(HTTP_200_OK, answer, gzip)
+
+
+async def feed_response(
+    request: Request[Any, Any, Any], db: AsyncSession, feed: Feed, *, filename: str, private: bool = False
+) -> Response[bytes]:
+    answer = feed_answer(request.headers, feed, filename=filename, private=private)
+    body = await feed.load_body(db, gzip=answer.gzip) if answer.has_body else b""
+    return Response(body, status_code=answer.status, headers=answer.headers, media_type=FEED_MEDIA_TYPE)
 
 
 def accepts_gzip(accept_encoding: str | None) -> bool:
@@ -79,11 +101,20 @@ async def _serve(
     kind: FeedKind,
     filename: str = "program.ics",
 ) -> Response[bytes]:
+    ident = feed_ident(kind, filename)
+    feed = await program_feed(db, conference=conference, settings=settings, cache=cache, kind=kind, ident=ident)
+    return await feed_response(request, db, feed, filename=feed_filename(conference, kind))
+
+
+def feed_ident(kind: FeedKind, filename: str) -> str:
+    """The track's slug or the speaker's or room's id that a feed's file name gives ("" for the whole program)."""
     if not filename.endswith(".ics"):
         raise FeedNotFound("Calendar feeds end in .ics.")
-    ident = filename.removesuffix(".ics") if kind != "conference" else ""
-    feed = await program_feed(db, conference=conference, settings=settings, cache=cache, kind=kind, ident=ident)
-    return await feed_response(request, db, feed, filename=f"{conference.slug}-{kind}.ics")
+    return filename.removesuffix(".ics") if kind != "conference" else ""
+
+
+def feed_filename(conference: Conference, kind: FeedKind) -> str:
+    return f"{conference.slug}-{kind}.ics"
 
 
 def _feed_of_one(kind: FeedKind, path: str, name: str) -> HTTPRouteHandler:
@@ -100,7 +131,7 @@ def _feed_of_one(kind: FeedKind, path: str, name: str) -> HTTPRouteHandler:
     ) -> Response[bytes]:
         return await _serve(request, settings, db_session, conference_cache, conference, kind, filename)
 
-    return get(f"{path}/{{filename:str}}", name=name)(feed)
+    return get(f"{path}/{{filename:str}}", name=name, opt={FEED_KIND: kind})(feed)
 
 
 class FeedPages(Controller):
@@ -133,7 +164,7 @@ class FeedPages(Controller):
             feeds += [entry(f"Room: {r.name}", f"rooms/{r.id}.ics") for r in schedule.rooms]
         return program_page("feeds", conference, principal, feeds=feeds, speakers=bool(schedule))
 
-    @get("/program.ics", name="feed-conference")
+    @get("/program.ics", name="feed-conference", opt={FEED_KIND: "conference"})
     async def conference_feed(
         self,
         request: Request[Any, Any, Any],

@@ -16,7 +16,7 @@ import functools
 import hashlib
 import uuid
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
@@ -121,6 +121,12 @@ class Feed:
                 raise FeedNotFound("This feed is being rebuilt; please try again.")
         _kept.keep(self.etag, body)
         return body
+
+    def kept_body(self, *, gzip: bool) -> bytes | None:
+        """The bytes as sent, if this process has them at hand; None where ``load_body`` would read or pack them."""
+        if gzip:
+            return _kept.get(self.etag_for(gzip=True))
+        return self.body if self.body is not None else _kept.get(self.etag)
 
     @property
     def last_modified_header(self) -> str:
@@ -410,9 +416,19 @@ def _version(release_number: int, settings: Settings) -> str:
 async def _latest_release(db: AsyncSession, *, conference: Conference, cache: ConferenceCache) -> int | None:
     """The program's latest release number, kept per process: calendar apps poll far more often than the
     program is released, and a release invalidates it in every process."""
-    return await cache.value(
-        ("latest release", conference.id), lambda: latest_release_number(db, conference=conference)
-    )
+    return await cache.value(_release_key(conference), lambda: latest_release_number(db, conference=conference))
+
+
+def _release_key(conference: Conference) -> Hashable:
+    return ("latest release", conference.id)
+
+
+def _feed_name(kind: FeedKind, ident: str) -> str:
+    return f"{kind}:{ident}" if ident else kind
+
+
+def _feed_version_key(conference: Conference, name: str, version: str) -> Hashable:
+    return ("feed", conference.id, name, version)
 
 
 FeedKind = Literal["conference", "track", "speaker", "room"]
@@ -428,17 +444,18 @@ async def program_feed(
     ident: str = "",
 ) -> Feed:
     """The released program's feed of the whole conference or of one track (slug), speaker or room (id)."""
-    key = f"{kind}:{ident}" if ident else kind
     # A built feed's validators are kept per process too (a release invalidates them), so a current poll
     # reads nothing.
     number = await _latest_release(db, conference=conference, cache=cache)
     if number is None:
         raise ProgramNotPublished("The program of this conference has not been published yet.")
     version = _version(number, settings)
+    key = _feed_name(kind, ident)
 
     # The same version always builds the same bytes, so its validators never go stale.
     stored = await cache.value(
-        ("feed", conference.id, key, version), lambda: stored_feed(db, conference=conference, key=key, version=version)
+        _feed_version_key(conference, key, version),
+        lambda: stored_feed(db, conference=conference, key=key, version=version),
     )
     if stored is not None:
         return stored
@@ -453,6 +470,17 @@ async def program_feed(
         ))  # fmt: skip
 
     return await store_feed(db, conference=conference, key=key, version=version, build=build)
+
+
+def kept_program_feed(
+    cache: ConferenceCache, *, conference: Conference, settings: Settings, kind: FeedKind, ident: str = ""
+) -> Feed | None:
+    """The feed ``program_feed`` would answer with, if this process keeps all it needs; nothing is read."""
+    number = cache.kept(_release_key(conference))
+    if number is None:
+        return None
+    found: Feed | None = cache.kept(_feed_version_key(conference, _feed_name(kind, ident), _version(number, settings)))
+    return found
 
 
 def _scope(
