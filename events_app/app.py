@@ -9,7 +9,6 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -66,7 +65,7 @@ from events_app.core.health import health
 from events_app.core.logging import configure_logging, request_id_middleware
 from events_app.core.rounds import rounds_lifespan
 from events_app.core.security_headers import security_headers_middleware
-from events_app.db import RequestSessions, make_alchemy_config, make_engine
+from events_app.db import RequestSessions, make_engine, make_session_maker
 from events_app.expo.controllers import PartnerProgramController
 from events_app.expo.controllers import expo_router as ExpoController
 from events_app.expo.pages import ExpoPages
@@ -214,8 +213,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         pool_size=settings.database_pool_size,
         pool_timeout=settings.database_pool_timeout_seconds,
     )
-    db_config = make_alchemy_config(engine)
-    request_sessions = RequestSessions(db_config.create_session_maker(), engine)
+    request_sessions = RequestSessions(make_session_maker(engine), engine)
     conference_cache = cache_for(engine)
     token_uses = TokenUses()
     watch_conference_writes()
@@ -235,7 +233,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             *ROUTE_HANDLERS,
             create_static_files_router(path="/static", directories=[STATIC_DIR], opt=PUBLIC),
         ],
-        plugins=[SQLAlchemyPlugin(config=db_config), channels_plugin(settings), WallClockTime(), StructAsArray()],
+        plugins=[channels_plugin(settings), WallClockTime(), StructAsArray()],
         stores={SESSION_STORE: DatabaseStore(engine)},
         guards=[enforce_access],
         dependencies={
@@ -244,6 +242,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "actor": Provide(provide_actor, sync_to_thread=False),
             "conference": Provide(provide_conference),
             "db_session": Provide(request_sessions.provide),
+            "db_engine": Provide(lambda: engine, use_cache=True, sync_to_thread=False),
             "conference_cache": Provide(lambda: conference_cache, use_cache=True, sync_to_thread=False),
         },
         middleware=[

@@ -76,7 +76,7 @@ def db() -> None:
 @click.argument("revision", default="heads")
 def upgrade(revision: str) -> None:
     """Apply migrations (default: all)."""
-    from events_app.db import upgrade_database
+    from events_app.migrate import upgrade_database
 
     upgrade_database(get_settings().database_url, revision)
     click.echo(f"Database migrated to {revision}.")
@@ -86,7 +86,7 @@ def upgrade(revision: str) -> None:
 @click.argument("revision")
 def downgrade(revision: str) -> None:
     """Undo migrations down to REVISION (e.g. -1 or base)."""
-    from events_app.db import downgrade_database
+    from events_app.migrate import downgrade_database
 
     downgrade_database(get_settings().database_url, revision)
     click.echo(f"Database downgraded to {revision}.")
@@ -99,7 +99,7 @@ def revision(message: str, head: str) -> None:
     """Write a new migration from the difference between the models and the database."""
     from alembic import command
 
-    from events_app.db import alembic_config
+    from events_app.migrate import alembic_config
 
     command.revision(alembic_config(get_settings().database_url), message=message, autogenerate=True, head=head)
 

@@ -1,4 +1,4 @@
-"""Database wiring: the declarative base, shared column types, engine, each request's session and migrations.
+"""Database wiring: the declarative base, shared column types, engine and each request's session.
 
 One engine per process. SQLite gets foreign keys, WAL and a busy timeout on every
 connection because it enforces none of them by default, and its writers take the write
@@ -22,10 +22,7 @@ from typing import Annotated, Any
 
 import msgspec
 import structlog
-from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig
 from advanced_alchemy.types import DateTimeUTC
-from alembic import command
-from alembic.config import Config as AlembicConfig
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
@@ -33,7 +30,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import Column, Connection, Enum, ForeignKey, Insert, MetaData, Table, event, insert, inspect
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine.interfaces import DBAPIConnection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, make_transient_to_detached, mapped_column
 from sqlalchemy.pool import ConnectionPoolEntry, PoolResetState
 
@@ -41,7 +38,6 @@ from events_app.core.clock import now
 
 log = structlog.get_logger(__name__)
 
-MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 # Stable constraint names: Alembic's batch mode on SQLite and later migrations rely on them.
 NAMING_CONVENTION = {
@@ -252,19 +248,9 @@ def _tables_in_order(tables: frozenset[Table]) -> list[Table]:
     return [table for table in Base.metadata.sorted_tables if table in tables]
 
 
-def make_alchemy_config(engine: AsyncEngine) -> SQLAlchemyAsyncConfig:
-    """The plugin's engine and session maker; requests take their session from ``RequestSessions``.
-
-    The plugin's own per-request session is left under another name, unused: its autocommit
-    commits after the answer is chosen and only logs a refused COMMIT.
-    """
-    return SQLAlchemyAsyncConfig(
-        engine_instance=engine,
-        session_dependency_key="alchemy_session",
-        session_config=AsyncSessionConfig(expire_on_commit=False),
-        metadata=Base.metadata,
-        create_all=False,
-    )
+def make_session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose objects stay readable after a commit: an answer is built after the commit."""
+    return async_sessionmaker(engine, expire_on_commit=False)
 
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -399,19 +385,3 @@ async def _close(scope: Scope) -> None:
             await session.close()
         except Exception as exc:
             log.warning("session_close_failed", error=repr(exc))
-
-
-def alembic_config(database_url: str) -> AlembicConfig:
-    config = AlembicConfig()
-    config.set_main_option("script_location", str(MIGRATIONS_DIR))
-    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
-    return config
-
-
-def upgrade_database(database_url: str, revision: str = "heads") -> None:
-    """Apply migrations up to ``revision``. Runs its own event loop: call it outside one."""
-    command.upgrade(alembic_config(database_url), revision)
-
-
-def downgrade_database(database_url: str, revision: str) -> None:
-    command.downgrade(alembic_config(database_url), revision)

@@ -46,7 +46,8 @@ from events_app.app import create_app
 from events_app.conferences.cache import CHANNEL as CACHE_CHANNEL
 from events_app.core import clock as service_clock
 from events_app.core.logging import configure_logging
-from events_app.db import make_engine, upgrade_database
+from events_app.db import make_engine
+from events_app.migrate import upgrade_database
 from events_app.models import Base
 from events_app.settings import Settings
 from events_app.wiring import connect_domains

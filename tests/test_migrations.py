@@ -22,7 +22,8 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from events_app.core.mail import OutboxMail, deliver_outbox, queue_mail, readable_text
-from events_app.db import alembic_config, downgrade_database, make_engine, upgrade_database
+from events_app.db import make_engine
+from events_app.migrate import alembic_config, downgrade_database, upgrade_database
 from events_app.models import Base
 from events_app.settings import Settings
 from tests.conftest import MailBox
