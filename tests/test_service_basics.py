@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import event
 
 from events_app.settings import Settings
 from tests.conftest import TEST_SECRET, MakeApp
@@ -13,6 +14,16 @@ async def test_health_answers_ok_when_the_database_answers(client: AsyncTestClie
     response = await client.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_health_gives_its_connection_back_to_the_pool(app: Litestar, client: AsyncTestClient[Litestar]) -> None:
+    pool = app.state["db_engine"].pool
+    moves: list[str] = []
+    event.listen(pool, "checkout", lambda *_: moves.append("out"))
+    event.listen(pool, "checkin", lambda *_: moves.append("in"))
+    for _ in range(3):
+        assert (await client.get("/health")).status_code == 200
+    assert moves == ["out", "in"] * 3
 
 
 async def test_health_answers_503_when_the_database_is_unreachable(make_app: MakeApp) -> None:
