@@ -135,6 +135,11 @@ async def _admit_at_entrance(
         if (first := await _first_checkin(db, holder)) is not None:
             return Decision(ScanResult.ALREADY_CHECKED_IN, False, _already_in(first), holder=holder, first=first)
         return Decision(ScanResult.UNPAID, False, "Not paid: send them to the registration desk.", holder=holder)
+    if holder.first is not None and not queued:
+        # In already, as read with the badge (the usual scan from day two on): a check-in is never undone, so its
+        # insert could only clash. A queued scan goes on: it may be the earlier one and take the check-in over.
+        first = holder.first
+        return Decision(ScanResult.ALREADY_CHECKED_IN, False, _already_in(first), holder=holder, first=first)
     admitted = await insert_unless_taken(
         db,
         Checkin,

@@ -12,6 +12,8 @@ from tests.checkin.conftest import Door, World, badge_of, scan
 from tests.conftest import Statements
 
 SCAN_STATEMENTS = 4
+# The badge's holder is read with their first check-in, so a repeat needs no try at a second one.
+REPEAT_STATEMENTS = 2
 
 
 async def _warm(
@@ -41,7 +43,7 @@ async def test_a_first_check_in_costs_at_most_four_statements(
     assert len(statements) <= SCAN_STATEMENTS, statements.listing
 
 
-async def test_a_repeat_scan_at_another_door_costs_at_most_four_statements(
+async def test_a_repeat_scan_at_another_door_costs_at_most_two_statements(
     client: AsyncTestClient[Litestar], db: AsyncSession, settings: Settings, world: World, statements: Statements
 ) -> None:
     token = await badge_of(db, settings, world, "maria")
@@ -50,4 +52,4 @@ async def test_a_repeat_scan_at_another_door_costs_at_most_four_statements(
     statements.clear()
     answer = await scan(client, world, world.south, token)
     assert answer["result"] == "already_checked_in"
-    assert len(statements) <= SCAN_STATEMENTS, statements.listing
+    assert len(statements) <= REPEAT_STATEMENTS, statements.listing
