@@ -3,6 +3,9 @@ handler gives, never for a draft's feed, and gone with a release or a conference
 
 from __future__ import annotations
 
+import asyncio
+
+import httpx
 import pytest
 from httpx import Response
 from litestar import Litestar
@@ -10,11 +13,12 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.conferences.models import ConferenceStatus
-from events_app.sessions import feed_pages
+from events_app.sessions import feed_pages, service
+from events_app.sessions.schemas import RunPatch
 from events_app.settings import Settings
 from tests.backoffice.conftest import sign_in
 from tests.conftest import Caller, Statements
-from tests.sessions.conftest import Program
+from tests.sessions.conftest import Program, at
 from tests.sessions.test_feeds import FEEDS, release
 
 PLAIN = {"Accept-Encoding": "identity"}
@@ -122,3 +126,31 @@ async def test_a_drafts_feed_an_organizer_previewed_is_not_answered_to_anyone_el
             refused = await anyone.get(f"{FEEDS}/program.ics", headers=headers)
             assert refused.status_code == 404
             assert refused.json()["code"] == "conference-not-found"
+
+
+async def test_a_release_through_one_process_reaches_the_polls_another_answers_early(
+    live_servers: object, db: AsyncSession, program: Program, settings: Settings, organizer: Caller
+) -> None:
+    await release(db, program, settings)
+    first, second = live_servers(2)  # type: ignore[operator]
+    feed = f"{second.url}{FEEDS}/program.ics"
+    async with httpx.AsyncClient(timeout=30, headers=PLAIN) as http:
+        etag = (await http.get(feed)).headers["etag"]
+        for _ in range(2):  # the second poll is answered from what the process keeps
+            assert (await http.get(feed, headers={"If-None-Match": etag})).status_code == 304
+        run = program.sessions["B1"].runs[0]
+        await service.update_run(db, conference=program.conference, run=run,
+                                 data=RunPatch(starts_at=at(6, 14), ends_at=at(6, 15)), actor=None)  # fmt: skip
+        await db.commit()
+        released = await http.post(
+            f"{first.url}/api/conferences/fall-2027/program/releases", json={}, headers=organizer.headers
+        )
+        assert released.status_code == 201, released.text
+        # PostgreSQL tells the other process by NOTIFY right after the commit: a moment, no more.
+        for _ in range(50):
+            answer = await http.get(feed, headers={"If-None-Match": etag})
+            if answer.status_code == 200:
+                break
+            await asyncio.sleep(0.02)
+        assert answer.status_code == 200
+        assert answer.headers["etag"] != etag
