@@ -83,6 +83,10 @@ def _already_in(first: FirstCheckin) -> str:
     return f"Already checked in at {first.station}."
 
 
+def _already_checked_in(holder: Holder, first: FirstCheckin) -> Decision:
+    return Decision(ScanResult.ALREADY_CHECKED_IN, False, _already_in(first), holder=holder, first=first)
+
+
 async def _take_over_later_checkin(
     db: AsyncSession, *, station: Station, holder: Holder, at: datetime, unpaid: bool
 ) -> FirstCheckin | None:
@@ -133,13 +137,12 @@ async def _admit_at_entrance(
     if unpaid and not station.allow_unpaid and not vouched:
         # Let in (flagged) at the desk earlier: that is what this door needs to hear.
         if (first := await _first_checkin(db, holder)) is not None:
-            return Decision(ScanResult.ALREADY_CHECKED_IN, False, _already_in(first), holder=holder, first=first)
+            return _already_checked_in(holder, first)
         return Decision(ScanResult.UNPAID, False, "Not paid: send them to the registration desk.", holder=holder)
     if holder.first is not None and not queued:
         # In already, as read with the badge (the usual scan from day two on): a check-in is never undone, so its
         # insert could only clash. A queued scan goes on: it may be the earlier one and take the check-in over.
-        first = holder.first
-        return Decision(ScanResult.ALREADY_CHECKED_IN, False, _already_in(first), holder=holder, first=first)
+        return _already_checked_in(holder, holder.first)
     admitted = await insert_unless_taken(
         db,
         Checkin,
