@@ -17,7 +17,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
-        user_module_prefix="advanced_alchemy.types.",
+        user_module_prefix="events_app.db.",
     )
     with context.begin_transaction():
         context.run_migrations()

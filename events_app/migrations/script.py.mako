@@ -7,7 +7,7 @@ Create Date: ${create_date}
 
 from collections.abc import Sequence
 
-import advanced_alchemy.types
+import events_app.db
 import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}

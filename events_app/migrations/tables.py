@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import advanced_alchemy.types
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.schema import SchemaItem
 
+from events_app.db import UtcDateTime
+
 
 def utc(name: str, *, nullable: bool) -> sa.Column[object]:
     """A timezone-aware UTC timestamp column, as ``Base.type_annotation_map`` maps ``datetime``."""
-    return sa.Column(name, advanced_alchemy.types.DateTimeUTC(timezone=True), nullable=nullable)
+    return sa.Column(name, UtcDateTime(), nullable=nullable)
 
 
 def create_table(name: str, *items: SchemaItem, indexed: Sequence[str] = ()) -> sa.Table:

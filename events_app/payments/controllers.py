@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 from typing import Annotated, Any
 
 import msgspec
@@ -199,7 +200,7 @@ class PaymentController(Controller):
         page = await service.list_invoices(
             db_session, conference_id=conference.id, status=status, search=q, limit=limit, offset=offset
         )
-        return page_of(page, lambda invoice: invoice_out(invoice, settings))
+        return page_of(page, partial(invoice_out, settings=settings))
 
     @get("/invoices/{number:str}", opt=STAFF, operation_id="getInvoice")
     async def get_invoice(self, settings: NamedDependency[Settings], invoice: NamedDependency[Invoice]) -> InvoiceOut:
