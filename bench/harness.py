@@ -56,13 +56,15 @@ class Server:
 
 @dataclass
 class Bench:
-    """One run's world: a migrated, demo-seeded database, the app served on it, and the bare yardstick."""
+    """One run's world: a migrated, demo-seeded database, the app served on it, the bare yardstick and, on
+    PostgreSQL, the floors (``bench/floor.py``)."""
 
     database_url: str
     app: Server
     bare: Server
     workdir: Path
     env: dict[str, str] = field(default_factory=dict)
+    floor: Server | None = None
 
 
 def serve(target: str, env: dict[str, str]) -> Server:
@@ -125,15 +127,18 @@ def seeded_database(kind: str) -> Iterator[tuple[Path, dict[str, str]]]:
 
 @contextmanager
 def bench_world(kind: str) -> Iterator[Bench]:
-    """A migrated and demo-seeded database on ``kind``, the app (one uvicorn worker) on it, and the bare app."""
+    """A migrated and demo-seeded database on ``kind``, the app (one uvicorn worker) on it, the bare app and, on
+    PostgreSQL, the floors."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian package `wrk`): the bench needs a C load generator.")
     with seeded_database(kind) as (workdir, env):
+        url = env["EVENTS_DATABASE_URL"]
         app, bare = serve("events_app.asgi:app", env), serve("bench.bare:app", {})
+        floor = serve("bench.floor:app", {"FLOOR_DATABASE_URL": url}) if kind == "postgresql" else None
         try:
-            yield Bench(database_url=env["EVENTS_DATABASE_URL"], app=app, bare=bare, workdir=workdir, env=env)
+            yield Bench(database_url=url, app=app, bare=bare, workdir=workdir, env=env, floor=floor)
         finally:
-            for server in (app, bare):
+            for server in (s for s in (app, bare, floor) if s is not None):
                 server.process.terminate()
                 server.process.wait(timeout=10)
 
