@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 import click
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.settings import get_settings
 
@@ -20,12 +20,12 @@ T = TypeVar("T")
 
 def _in_session(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Runs ``work`` in one committed transaction on the configured database."""
-    from events_app.db import make_engine
+    from events_app.db import make_engine, make_session_maker
 
     async def run() -> T:
         engine = make_engine(get_settings().database_url)
         try:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as db, db.begin():
+            async with make_session_maker(engine)() as db, db.begin():
                 return await work(db)
         finally:
             await engine.dispose()

@@ -286,7 +286,7 @@ def _tables_in_order(tables: frozenset[Table]) -> list[Table]:
 
 
 def make_session_maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions whose objects stay readable after a commit: an answer is built after the commit."""
+    """Sessions whose objects stay readable after a commit: an answer or a mail is built from them after it."""
     return async_sessionmaker(engine, expire_on_commit=False)
 
 

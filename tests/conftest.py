@@ -37,7 +37,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 import events_app
 from events_app.accounts import service as accounts
@@ -46,7 +46,7 @@ from events_app.app import create_app
 from events_app.conferences.cache import CHANNEL as CACHE_CHANNEL
 from events_app.core import clock as service_clock
 from events_app.core.logging import configure_logging
-from events_app.db import make_engine
+from events_app.db import make_engine, make_session_maker
 from events_app.migrate import upgrade_database
 from events_app.models import Base
 from events_app.settings import Settings
@@ -144,7 +144,7 @@ async def _clean_database(database_url: str) -> AsyncIterator[None]:
 async def db(settings: Settings) -> AsyncIterator[AsyncSession]:
     """A session for building the world through services; commit what the app should see."""
     engine = make_engine(settings.database_url)
-    async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+    async with make_session_maker(engine)() as session:
         yield session
     await engine.dispose()
 
@@ -547,7 +547,7 @@ async def session_for(settings: Settings) -> AsyncIterator[AsyncSession]:
     """A short-lived session on the test database, for reading back what a live server wrote."""
     engine = make_engine(settings.database_url)
     try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as session:
+        async with make_session_maker(engine)() as session:
             yield session
     finally:
         await engine.dispose()

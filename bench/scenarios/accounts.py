@@ -6,10 +6,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 import httpx
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bench.harness import Bench, Load, RequestLine, Result, run_wrk
-from events_app.db import make_engine
+from events_app.db import make_engine, make_session_maker
 
 EMAIL = "bench-sign-in@example.test"
 PASSWORD = "bench-sign-in-pass"  # noqa: S105 (a throwaway database)
@@ -21,7 +20,7 @@ async def _user(database_url: str) -> None:
 
     engine = make_engine(database_url)
     try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+        async with make_session_maker(engine)() as db:
             await accounts.create_user(db, email=EMAIL, name="Bench sign-in", password=PASSWORD, role=Role.ORGANIZER)
             await db.commit()
     finally:

@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-
 from bench.harness import SECRET, Bench, Load, RequestLine, Result, run_wrk
-from events_app.db import make_engine
+from events_app.db import make_engine, make_session_maker
 
 SLUG = "annual-2027"
 DOOR_PASSWORD = "bench-door-pass"  # noqa: S105 (a throwaway database)
@@ -35,7 +33,7 @@ async def _door_and_badges(database_url: str, count: int) -> tuple[str, list[str
     settings = Settings(database_url=database_url, secret_key=SECRET)
     engine = make_engine(database_url)
     try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+        async with make_session_maker(engine)() as db:
             conference = await find_conference(db, slug=SLUG)
             user = await accounts.create_user(
                 db, email="bench-door@example.test", name="Bench door", password=DOOR_PASSWORD, role=Role.ORGANIZER

@@ -11,12 +11,11 @@ import json
 
 import httpx
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bench.harness import Bench, Load, RequestLine, Result, run_wrk
 from events_app.accounts.models import Role, User
 from events_app.accounts.service import issue_token
-from events_app.db import make_engine
+from events_app.db import make_engine, make_session_maker
 from events_app.expo.models import Partner, PartnerContact
 
 API = "/api/conferences/annual-2027/expo"
@@ -28,7 +27,7 @@ async def _partner_tokens(database_url: str) -> list[str]:
     """A contact with a token for every demo partner that has none."""
     engine = make_engine(database_url)
     tokens = []
-    async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+    async with make_session_maker(engine)() as db:
         linked = set(await db.scalars(select(PartnerContact.partner_id)))
         for n, partner in enumerate(await db.scalars(select(Partner).order_by(Partner.slug))):
             if partner.id in linked:

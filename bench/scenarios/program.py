@@ -12,10 +12,9 @@ from collections import Counter
 
 import httpx
 from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bench.harness import SECRET, Bench, Load, Result, percentile, run_wrk
-from events_app.db import make_engine
+from events_app.db import make_engine, make_session_maker
 
 SLUG = "annual-2027"
 FEED = f"/c/{SLUG}/feeds/program.ics"
@@ -60,7 +59,7 @@ async def _agenda_feed(bench: Bench) -> str:
     settings = Settings(database_url=bench.database_url, secret_key=SECRET, base_url=bench.app.url)
     engine = make_engine(bench.database_url)
     try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+        async with make_session_maker(engine)() as db:
             attendee = await db.scalar(select(Attendee).where(Attendee.status == AttendeeStatus.CONFIRMED).limit(1))
             if attendee is None:
                 raise RuntimeError("the demo seed has no confirmed attendee")

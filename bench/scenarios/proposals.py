@@ -11,7 +11,6 @@ import uuid
 
 import httpx
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bench.harness import Bench, Load, Result, run_wrk
 
@@ -23,14 +22,14 @@ async def _prepare(bench: Bench) -> tuple[str, str]:
     from events_app.accounts import service as accounts
     from events_app.accounts.models import Role
     from events_app.conferences.service import find_conference
-    from events_app.db import make_engine
+    from events_app.db import make_engine, make_session_maker
     from events_app.proposals import reviews
     from events_app.proposals.models import Call
     from events_app.proposals.schemas import ReviewerIn
 
     engine = make_engine(bench.database_url)
     try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+        async with make_session_maker(engine)() as db:
             conference = await find_conference(db, slug="annual-2027")
             user = await accounts.create_user(db, email=EMAIL, name="Bench Reviewer", password=PASSWORD,
                                               role=Role.REVIEWER)  # fmt: skip

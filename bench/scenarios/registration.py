@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 import uuid
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-
 from bench.harness import Bench, Load, RequestLine, Result, run_wrk
-from events_app.db import make_engine
+from events_app.db import make_engine, make_session_maker
 
 SLUG = "annual-2027"
 ORDERS = f"/api/conferences/{SLUG}/registration/orders"
@@ -30,7 +28,7 @@ async def bench_type(database_url: str, *, capacity: int | None = None) -> uuid.
 
     engine = make_engine(database_url)
     try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+        async with make_session_maker(engine)() as db:
             conference = await find_conference(db, slug=SLUG)
             data = TypeIn(name="Bench pass", kind=TypeKind.FULL, member_price_cents=45_000,
                           non_member_price_cents=60_000, capacity=capacity)  # fmt: skip

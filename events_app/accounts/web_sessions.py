@@ -18,10 +18,11 @@ from litestar.stores.base import Store
 from litestar.types import Empty, Message, ScopeSession
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from events_app.accounts.models import WebSession
 from events_app.core.clock import now
+from events_app.db import make_session_maker
 
 STORE_NAME = "web-sessions"
 SESSION_USER_KEY = "user_id"
@@ -32,7 +33,7 @@ class DatabaseStore(Store):
     """Litestar's ``Store`` over the ``web_sessions`` table, for the server-side session backend."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self._sessions = make_session_maker(engine)
         self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:

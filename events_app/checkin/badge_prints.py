@@ -19,7 +19,7 @@ from multiprocessing.connection import Connection
 import structlog
 from anyio import to_thread
 from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
@@ -30,6 +30,7 @@ from events_app.checkin.schemas import BadgePrintOut
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
 from events_app.core.shapes import shaped
+from events_app.db import make_session_maker
 from events_app.registration.errors import OrderNotFound, RegistrationTypeNotFound
 from events_app.registration.models import Order, RegistrationType
 from events_app.settings import Settings
@@ -230,7 +231,7 @@ async def draw(
 
 async def print_next(engine: AsyncEngine, settings: Settings) -> bool:
     """One round of an app process: draws the next queued print, if any; whether there was one."""
-    async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+    async with make_session_maker(engine)() as db:
         job = await claim_next(db)
         if job is None:
             return False

@@ -27,12 +27,11 @@ def pdf(slug: str, output: Path | None, registration_type: str | None) -> None:
     """Write 4x3 inch badges, six to a letter page, for every active attendee of conference SLUG."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     from sqlalchemy import select
-    from sqlalchemy.ext.asyncio import async_sessionmaker
 
     from events_app.checkin import badge_prints, printing
     from events_app.conferences.service import find_conference
     from events_app.core.errors import DomainError
-    from events_app.db import make_engine
+    from events_app.db import make_engine, make_session_maker
     from events_app.registration.models import RegistrationType
     from events_app.settings import get_settings
 
@@ -42,7 +41,7 @@ def pdf(slug: str, output: Path | None, registration_type: str | None) -> None:
     async def run() -> int:
         engine = make_engine(settings.database_url)
         try:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+            async with make_session_maker(engine)() as db:
                 conference = await find_conference(db, slug=slug)
                 type_id = None
                 if registration_type:

@@ -25,11 +25,11 @@ import aiosmtplib
 import msgspec
 import structlog
 from sqlalchemy import LargeBinary, String, Text, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from events_app.core.clock import now
-from events_app.db import Base
+from events_app.db import Base, make_session_maker
 from events_app.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -198,7 +198,7 @@ async def _send(settings: Settings, mail: OutboxMail) -> None:
 
 async def deliver_outbox(engine: AsyncEngine, settings: Settings, *, limit: int = 50) -> int:
     """Sends what is due; returns how many messages left. Safe to run in several processes at once."""
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    sessions = make_session_maker(engine)
     moment = now()
     async with sessions() as db:
         due = list(

@@ -15,9 +15,10 @@ from datetime import datetime, timedelta
 
 import structlog
 from sqlalchemy import ColumnElement, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from events_app.core.clock import now
+from events_app.db import make_session_maker
 from events_app.payments.card import ANSWER_WAIT, cancel_payment, refresh_card_payment
 from events_app.payments.models import LIVE_STATUSES, Payment, PaymentMethod, Refund, RefundStatus
 from events_app.payments.refunds import send_unsent_refunds
@@ -60,7 +61,7 @@ async def reconcile(engine: AsyncEngine, settings: Settings, *, limit: int = 200
     """
     if not card_payments_enabled(settings):
         return ReconcileReport(checked=0, changed=0)
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    sessions = make_session_maker(engine)
     moment = now()
     async with sessions() as db:
         payment_ids = list(

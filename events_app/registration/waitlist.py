@@ -16,11 +16,12 @@ from datetime import datetime, timedelta
 import structlog
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from events_app.conferences.models import Conference
 from events_app.core import signing
 from events_app.core.clock import now
+from events_app.db import make_session_maker
 from events_app.registration import capacity, mail
 from events_app.registration.errors import AlreadyWaiting, NoWaitlist, OfferExpired, OfferNotFound, SeatsAvailable
 from events_app.registration.models import (
@@ -210,5 +211,5 @@ async def sweep(db: AsyncSession, *, settings: Settings, at: datetime | None = N
 
 async def sweep_once(engine: AsyncEngine, settings: Settings) -> SweepReport:
     """One sweep in its own transaction (the app runs this every minute)."""
-    async with async_sessionmaker(engine, expire_on_commit=False)() as db, db.begin():
+    async with make_session_maker(engine)() as db, db.begin():
         return await sweep(db, settings=settings)

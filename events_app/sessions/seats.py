@@ -19,12 +19,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from events_app.audit.service import record
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.db import ONE_TRANSACTION
+from events_app.db import ONE_TRANSACTION, make_session_maker
 from events_app.registration.models import Attendee
 from events_app.sessions.agenda_links import ACTIVE, agenda_for, agenda_url, mail_attendee
 from events_app.sessions.errors import NoOffer
@@ -198,7 +198,7 @@ async def sweep_offers(
 
 async def sweep_once(engine: AsyncEngine, settings: Settings) -> int:
     """One sweep of every conference with seats in play, each in its own transaction; returns seats passed on."""
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    sessions = make_session_maker(engine)
     async with sessions() as db:
         conference_ids = list(
             await db.scalars(

@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 import stripe
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from stripe._payment_intent_service import PaymentIntentService
 
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.db import make_engine
+from events_app.db import make_engine, make_session_maker
 from events_app.payments import card as card_module
 from events_app.payments import service, stripe_client
 from events_app.payments.models import Payment, PaymentStatus, Refund, RefundStatus
@@ -76,7 +76,7 @@ async def test_a_card_payment_in_flight_in_stripe_blocks_no_other_write(
     card = localstripe.card()
     # Connections of their own, in this event loop (the test client serves one request at a time).
     engine = make_engine(stripe_settings.database_url)
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    sessions = make_session_maker(engine)
 
     async def pay_slowly() -> service.CardPaymentStarted:
         async with sessions() as paying:

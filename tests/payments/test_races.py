@@ -10,11 +10,11 @@ from datetime import date
 from typing import TypeVar
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.conferences.models import Conference
 from events_app.core.errors import DomainError
-from events_app.db import make_engine
+from events_app.db import make_engine, make_session_maker
 from events_app.payments import service
 from events_app.payments.errors import NothingToRefund, RefundTooLarge
 from events_app.payments.models import Invoice, Payment, PaymentStatus, ReceiptMethod
@@ -34,7 +34,7 @@ async def own_connection(settings: Settings) -> AsyncIterator[AsyncSession]:
     """A session on its own engine, as another app process would have."""
     engine = make_engine(settings.database_url)
     try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+        async with make_session_maker(engine)() as db:
             yield db
     finally:
         await engine.dispose()

@@ -14,12 +14,12 @@ import stripe
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from stripe._refund_service import RefundService
 
 from events_app.conferences.models import Conference
 from events_app.core.clock import now
-from events_app.db import make_engine
+from events_app.db import make_engine, make_session_maker
 from events_app.payments import service
 from events_app.payments.models import Payment, Refund, RefundStatus
 from events_app.settings import Settings
@@ -62,7 +62,7 @@ async def test_a_refund_in_flight_in_stripe_blocks_no_other_write_on_its_payment
     refunds_create(slow_stripe)
     # Two connections of their own, in this event loop (the test client serves one request at a time).
     engine = make_engine(stripe_settings.database_url)
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    sessions = make_session_maker(engine)
 
     async def refund_slowly() -> Refund:
         async with sessions() as refunding:

@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from stripe._payment_intent_service import PaymentIntentService
 from stripe._refund_service import RefundService
 
 from events_app.core.clock import now
-from events_app.db import make_engine
+from events_app.db import make_engine, make_session_maker
 from events_app.payments import service
 from events_app.payments.models import Payment, PaymentStatus
 from events_app.settings import Settings
@@ -50,7 +50,7 @@ async def _another_write_goes_through(
 ) -> None:
     """Runs ``work`` on the payment in a session of its own while Stripe is slow, and writes the same row meanwhile."""
     engine = make_engine(settings.database_url)
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    sessions = make_session_maker(engine)
 
     async def run() -> None:
         async with sessions() as working:
