@@ -13,14 +13,16 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from litestar import Controller, MediaType, get
+from litestar import Controller, MediaType, Request, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Template
+from markupsafe import Markup
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.access import PUBLIC
 from events_app.accounts.service import Principal
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import Conference, GroupKind
 from events_app.sessions import agenda, releases, seats
 from events_app.sessions.agenda_links import LinkedAgenda
@@ -110,6 +112,37 @@ def program_page(name: str, conference: Conference, principal: Principal | None,
     return Template(f"sessions/{name}.html", context={**common, **context})
 
 
+async def _days_html(
+    request: Request[Any, Any, Any],
+    cache: ConferenceCache,
+    conference: Conference,
+    schedule: Schedule,
+    view: str,
+    filters: dict[str, str],
+) -> Markup:
+    """The program's days as HTML, most of the page's work: kept per release for the unfiltered grid and list,
+    which nearly every visitor opens; a filtered view is rendered each time (its combinations are many)."""
+
+    templates = request.app.template_engine
+    assert templates is not None  # create_app configures them
+
+    async def render() -> Markup:
+        zone = ZoneInfo(conference.timezone)
+        days = _program_days(
+            schedule, track=filters["track"] or None, kind=filters["type"] or None,
+            committee=filters["committee"] or None, zone=zone,
+        )  # fmt: skip
+        fragment = templates.get_template("sessions/_program_days.html")
+        html = fragment.render(days=days, view=view, conference=conference, zone=zone, local=local)
+        return Markup(html)  # noqa: S704 (an autoescaping template's output)
+
+    if any(filters.values()):
+        return await render()
+    kept = await cache.value(("program days", conference.id, schedule.release.number, view), render)
+    assert kept is not None  # rendering always gives a page
+    return kept
+
+
 class ProgramPages(Controller):
     """The released program: the grid or list, a session, the speakers, a speaker."""
 
@@ -121,21 +154,19 @@ class ProgramPages(Controller):
     @get("/", media_type=MediaType.HTML, name="conference-program")
     async def program(
         self,
+        request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         conference: NamedDependency[Conference],
+        conference_cache: NamedDependency[ConferenceCache],
         view: FromQuery[str | None] = None,
         track: FromQuery[str | None] = None,
         type: FromQuery[str | None] = None,
         committee: FromQuery[str | None] = None,
     ) -> Template:
-        schedule = await releases.published_schedule(db_session, conference=conference)
-        zone = ZoneInfo(conference.timezone)
-        days = (
-            _program_days(schedule, track=track or None, kind=type or None, committee=committee or None, zone=zone)
-            if schedule
-            else []
-        )
+        schedule = await releases.kept_published_schedule(db_session, conference=conference, cache=conference_cache)
+        shown = "list" if view == "list" else "grid"
+        filters = {"track": track or "", "type": type or "", "committee": committee or ""}
         committees = sorted(
             {
                 (t.group.slug, t.group.name)
@@ -143,10 +174,11 @@ class ProgramPages(Controller):
                 if t.group and t.group.kind == GroupKind.COMMITTEE
             }
         )
+        days_html = (
+            await _days_html(request, conference_cache, conference, schedule, shown, filters) if schedule else Markup()
+        )
         return program_page(
-            "program", conference, principal, schedule=schedule, days=days,
-            view="list" if view == "list" else "grid",
-            filters={"track": track or "", "type": type or "", "committee": committee or ""},
+            "program", conference, principal, schedule=schedule, days_html=days_html, view=shown, filters=filters,
             tracks=schedule.tracks if schedule else [], types=list(SessionType), committees=committees,
         )  # fmt: skip
 
@@ -193,8 +225,9 @@ class ProgramPages(Controller):
         db_session: NamedDependency[AsyncSession],
         principal: NamedDependency[Principal | None],
         conference: NamedDependency[Conference],
+        conference_cache: NamedDependency[ConferenceCache],
     ) -> Template:
-        schedule = await releases.published_schedule(db_session, conference=conference)
+        schedule = await releases.kept_published_schedule(db_session, conference=conference, cache=conference_cache)
         return program_page("speakers", conference, principal, speakers=schedule.speakers if schedule else [])
 
     @get("/speakers/{speaker_id:uuid}", media_type=MediaType.HTML, name="program-speaker")

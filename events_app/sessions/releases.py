@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from events_app.accounts.service import Principal
 from events_app.audit.service import record
+from events_app.conferences.cache import ConferenceCache
 from events_app.conferences.models import AssociationGroup, Conference
 from events_app.core.clock import now
 from events_app.sessions import release_mail, service
@@ -118,6 +119,16 @@ async def published_schedule(db: AsyncSession, *, conference: Conference) -> Sch
     """What the public sees: the latest release, or None before the first one."""
     release = await latest_release(db, conference=conference)
     return decode_schedule(release) if release is not None else None
+
+
+async def kept_published_schedule(
+    db: AsyncSession, *, conference: Conference, cache: ConferenceCache
+) -> Schedule | None:
+    """``published_schedule``, kept per process: a release never changes, and the next one (a watched write)
+    drops it in every process."""
+    return await cache.value(
+        ("published schedule", conference.id), lambda: published_schedule(db, conference=conference)
+    )
 
 
 async def require_published_schedule(db: AsyncSession, *, conference: Conference) -> tuple[ScheduleRelease, Schedule]:

@@ -13,7 +13,7 @@ from events_app.db import make_engine
 from events_app.sessions import releases, service
 from events_app.sessions.schemas import SessionPatch
 from events_app.settings import Settings
-from tests.conftest import MailBox
+from tests.conftest import MailBox, Statements
 from tests.sessions.conftest import MakePerson, Program
 
 HTML = {"Accept": "text/html"}
@@ -55,6 +55,30 @@ async def test_program_grid_and_list_show_the_release_only(
     listing = (await client.get(f"{PROGRAM}?view=list", headers=HTML)).text
     assert "Dan Wu, Ada Park" in listing
     assert "10:30-11:30 AM · Room 101 · Breakout · Housing" in listing
+
+
+async def test_the_program_page_is_built_once_per_release_and_follows_the_next(
+    client: AsyncTestClient[Litestar], db: AsyncSession, program: Program, settings: Settings, statements: Statements
+) -> None:
+    await publish(db, program, settings)
+    await statements.settle()
+    first = {view: (await client.get(f"{PROGRAM}?view={view}", headers=HTML)).text for view in ("grid", "list")}
+    statements.clear()
+    for view, page in first.items():
+        again = await client.get(f"{PROGRAM}?view={view}", headers=HTML)
+        # The nonce of the page's styles is the request's own; everything else is the page built before.
+        assert again.text.split("</style>")[-1] == page.split("</style>")[-1]
+    assert len(statements) == 0, statements.listing
+
+    await service.update_session(db, conference=program.conference, session=program.sessions["K1"],
+                                 data=SessionPatch(title="Renamed keynote"), actor=None)  # fmt: skip
+    await db.commit()
+    await publish(db, program, settings)
+    await statements.settle()
+    for view in ("grid", "list"):
+        page = (await client.get(f"{PROGRAM}?view={view}", headers=HTML)).text
+        assert "Renamed keynote" in page
+        assert "Opening keynote" not in page
 
 
 async def test_program_filters_by_committee_track_and_type(
