@@ -7,6 +7,12 @@ target this machine cannot reach from one our code does not yet:
 - ``GET /floor/read``: one round trip (``SELECT 1``), what ``/health`` does.
 - ``POST /floor/write``: a write transaction of six round trips (BEGIN, a read, three inserts, COMMIT,
   flushed to disk like any commit), the shape of a first check-in at a door.
+- ``POST /floor/order``: an invoiced order of two attendees as the app writes it, eleven round trips:
+  BEGIN, a read, the order, its attendees and payment, the next number from one numbering row (locked
+  until the commit, as invoice numbers are), then the invoice, mails and audit entries that name it, and
+  COMMIT: one INSERT per table. With a ``type`` in the body it first takes a seat of that type (a
+  conditional UPDATE of its row, locked until the commit too, 409 when none is left): the registration
+  rush of ``python -m bench.rush --floor``.
 
 Served only on PostgreSQL, on the bench's own database (``FLOOR_DATABASE_URL``), in tables of its own.
 """
@@ -18,7 +24,7 @@ import uuid
 from typing import Any
 
 import asyncpg
-from litestar import Litestar, get, post
+from litestar import Litestar, Request, Response, get, post
 from litestar.datastructures import State
 
 POOL_SIZE = 20  # the app's default ``database_pool_size``
@@ -26,6 +32,10 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS floor_checkins (id uuid PRIMARY KEY, attendee_id uuid UNIQUE NOT NULL)",
     "CREATE TABLE IF NOT EXISTS floor_scans (id uuid PRIMARY KEY, attendee_id uuid NOT NULL, nonce text NOT NULL)",
     "CREATE TABLE IF NOT EXISTS floor_audit (id uuid PRIMARY KEY, subject_id uuid NOT NULL, action text NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS floor_numbers (id int PRIMARY KEY, last int NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS floor_types (id int PRIMARY KEY, capacity int NOT NULL, sold int NOT NULL)",
+    "INSERT INTO floor_numbers VALUES (1, 0) ON CONFLICT DO NOTHING",
+    "CREATE TABLE IF NOT EXISTS floor_rows (id uuid PRIMARY KEY, kind text NOT NULL, parent uuid, body text NOT NULL)",
 )
 
 
@@ -64,4 +74,40 @@ async def write(state: State, data: dict[str, Any]) -> dict[str, Any]:
     return {"result": "ok", "admitted": admitted == "INSERT 0 1"}
 
 
-app = Litestar(route_handlers=[read, write], on_startup=[_open_pool], on_shutdown=[_close_pool])
+class SoldOut(Exception):
+    """No seat was left: the transaction rolls back, and the buyer hears 409."""
+
+
+def _sold_out(_request: Request[Any, Any, Any], _exc: SoldOut) -> Response[dict[str, str]]:
+    return Response({"code": "sold-out"}, status_code=409)
+
+
+@post("/floor/order")
+async def order(state: State, data: dict[str, Any]) -> Response[dict[str, Any]]:
+    order_id, body = uuid.uuid4(), str(data.get("nonce", ""))
+
+    def rows(kind: str, count: int) -> list[tuple[uuid.UUID, str, uuid.UUID, str]]:
+        return [(uuid.uuid4(), kind, order_id, body) for _ in range(count)]
+
+    async with state.pool.acquire() as connection, connection.transaction():
+        await connection.fetchval("SELECT now()")
+        insert = "INSERT INTO floor_rows VALUES ($1, $2, $3, $4)"
+        for kind, count in (("order", 1), ("attendee", 2), ("payment", 1)):
+            await connection.executemany(insert, rows(kind, count))
+        if data.get("type") is not None:
+            seat = "UPDATE floor_types SET sold = sold + 1 WHERE id = $1 AND sold < capacity RETURNING sold"
+            if await connection.fetchval(seat, data["type"]) is None:
+                raise SoldOut
+        number = await connection.fetchval("UPDATE floor_numbers SET last = last + 1 WHERE id = 1 RETURNING last")
+        # What names the number is written after it, so under its lock, as the app must.
+        for kind, count in (("invoice", 1), ("mail", 3), ("audit", 2)):
+            await connection.executemany(insert, rows(kind, count))
+    return Response({"id": str(order_id), "number": number}, status_code=201)
+
+
+app = Litestar(
+    route_handlers=[read, write, order],
+    exception_handlers={SoldOut: _sold_out},
+    on_startup=[_open_pool],
+    on_shutdown=[_close_pool],
+)

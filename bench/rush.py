@@ -1,4 +1,4 @@
-"""``python -m bench.rush [--buyers 2000] [--seats 1500] [--processes 2]``: registration opening on PostgreSQL.
+"""``python -m bench.rush [--buyers 2000] [--seats 1500] [--processes 2] [--floor]``: registration opening on PostgreSQL.
 
 Every buyer sends one invoice order for one official at the same moment, for one type with
 ``--seats`` seats, spread over ``--processes`` app processes (one uvicorn worker each, as behind a
@@ -9,6 +9,9 @@ any answer was not 201 or 409 or a seat was sold twice. wrk cannot send each con
 so a Python client sends them; it measures waiting, not throughput. Each buyer has a connection of its own
 and writes its request on the bare socket: httpx's pool, with 2,000 connections in it, spent about 13 ms of
 the client's CPU per order, so the client, at a full core, was what the buyers waited for.
+
+``--floor`` sends the same rush to the floor's processes (``bench/floor.py``) instead: the same seat lock
+and invoice number, written with raw asyncpg and no rules, the wait no app on this machine can beat.
 """
 
 from __future__ import annotations
@@ -19,16 +22,20 @@ import json
 import os
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import uvloop
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from bench.harness import Server, percentile, seeded_database, serve
 from bench.scenarios.registration import ORDERS, bench_type
 from events_app.db import make_engine
 from events_app.registration.models import Attendee
+
+FLOOR_TYPE = 1
 
 
 @dataclass(frozen=True)
@@ -78,14 +85,19 @@ async def post_alone(
         writer.close()
 
 
-async def _rush(urls: list[str], type_id: str, buyers: int) -> list[Answer]:
+def _floor_order(n: int) -> dict[str, object]:
+    """Buyer ``n``'s order to the floor (``bench/floor.py``): a seat of its one type, numbered and written raw."""
+    return {"nonce": f"rush-{n}", "type": FLOOR_TYPE}
+
+
+async def _rush(urls: list[str], path: str, order: Callable[[int], dict[str, object]], buyers: int) -> list[Answer]:
     start = asyncio.Event()
 
     async def buy(n: int) -> Answer:
         await start.wait()
         began = time.perf_counter()
         try:
-            status, body = await asyncio.wait_for(post_alone(urls[n % len(urls)], ORDERS, rush_order(type_id, n)), 120)
+            status, body = await asyncio.wait_for(post_alone(urls[n % len(urls)], path, order(n)), 120)
         except (OSError, TimeoutError, asyncio.IncompleteReadError) as exc:
             return Answer(0, time.perf_counter() - began, type(exc).__name__)
         code = json.loads(body).get("code", "") if status >= 400 else ""
@@ -106,12 +118,25 @@ def _app_cpu(servers: list[Server]) -> float:
     return seconds
 
 
-async def _sold(database_url: str, type_id: str) -> int:
+async def _sold(database_url: str, type_id: str, *, floor: bool) -> int:
     engine = make_engine(database_url)
     try:
         async with engine.connect() as connection:
+            if floor:
+                return int((await connection.execute(text("SELECT sold FROM floor_types"))).scalar_one())
             query = select(func.count()).select_from(Attendee).where(Attendee.registration_type_id == type_id)
             return int((await connection.execute(query)).scalar_one())
+    finally:
+        await engine.dispose()
+
+
+async def _floor_type(database_url: str, seats: int) -> None:
+    engine = make_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text("INSERT INTO floor_types VALUES (:id, :seats, 0)"), {"id": FLOOR_TYPE, "seats": seats}
+            )
     finally:
         await engine.dispose()
 
@@ -121,15 +146,23 @@ def main() -> None:
     parser.add_argument("--buyers", type=int, default=2000)
     parser.add_argument("--seats", type=int, default=1500)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--floor", action="store_true", help="buy from the floor (bench/floor.py), not the app")
     args = parser.parse_args()
     with seeded_database("postgresql") as (_workdir, env):
         url = env["EVENTS_DATABASE_URL"]
         type_id = str(asyncio.run(bench_type(url, capacity=args.seats)))
-        servers = [serve("events_app.asgi:app", env) for _ in range(args.processes)]
+        if args.floor:
+            # One after the other: each makes the floor's tables as it starts.
+            servers = [serve("bench.floor:app", {"FLOOR_DATABASE_URL": url}) for _ in range(args.processes)]
+            asyncio.run(_floor_type(url, args.seats))
+            path, order = "/floor/order", _floor_order
+        else:
+            servers = [serve("events_app.asgi:app", env) for _ in range(args.processes)]
+            path, order = ORDERS, partial(rush_order, type_id)
         try:
             load_before = os.getloadavg()[0]
             began, client_began, app_began = time.perf_counter(), time.process_time(), _app_cpu(servers)
-            answers = uvloop.run(_rush([s.url for s in servers], type_id, args.buyers))
+            answers = uvloop.run(_rush([s.url for s in servers], path, order, args.buyers))
             took, client_cpu = time.perf_counter() - began, time.process_time() - client_began
             app_cpu = _app_cpu(servers) - app_began
             load_after = os.getloadavg()[0]
@@ -137,10 +170,11 @@ def main() -> None:
             for server in servers:
                 server.process.terminate()
                 server.process.wait(timeout=10)
-        sold = asyncio.run(_sold(url, type_id))
+        sold = asyncio.run(_sold(url, type_id, floor=args.floor))
     statuses = Counter((a.status, a.code) for a in answers)
     waits = [a.seconds * 1000 for a in answers]
     summary = {
+        "served_by": "floor" if args.floor else "app",
         "buyers": args.buyers,
         "seats": args.seats,
         "processes": args.processes,

@@ -14,13 +14,18 @@ async def measure(bench: Bench, *, seconds: float) -> list[Result]:
         )
     ]
     if bench.floor is not None:
-        write = RequestLine("POST", "/floor/write", body='{"nonce": "{nonce}"}', content_type="application/json")
+        write, order = (
+            RequestLine("POST", path, body='{"nonce": "{nonce}"}', content_type="application/json")
+            for path in ("/floor/write", "/floor/order")
+        )
         results += [
             run_wrk(bench.floor.url, load, workdir=bench.workdir, seconds=seconds)
             for load in (
                 Load("floor: raw asyncpg, 1 round trip (as /health)", "/floor/read"),
                 Load("floor: raw asyncpg, write transaction of 6 round trips (as a check-in)", "/floor/write",
                      lines=(write,)),
+                Load("floor: raw asyncpg, invoice order of 11 round trips (one numbering lock)", "/floor/order",
+                     lines=(order,)),
             )
         ]  # fmt: skip
     return results
