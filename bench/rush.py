@@ -1,4 +1,4 @@
-"""``python -m bench.rush [--buyers 2000] [--seats 1500] [--processes 2] [--floor]``: registration opening on PostgreSQL.
+"""``python -m bench.rush [--buyers 2000] [--seats 1500] [--processes 2] [--floor]``: a registration opening.
 
 Every buyer sends one invoice order for one official at the same moment, for one type with
 ``--seats`` seats, spread over ``--processes`` app processes (one uvicorn worker each, as behind a
