@@ -33,8 +33,8 @@ TABLES = (
     "CREATE TABLE IF NOT EXISTS floor_scans (id uuid PRIMARY KEY, attendee_id uuid NOT NULL, nonce text NOT NULL)",
     "CREATE TABLE IF NOT EXISTS floor_audit (id uuid PRIMARY KEY, subject_id uuid NOT NULL, action text NOT NULL)",
     "CREATE TABLE IF NOT EXISTS floor_numbers (id int PRIMARY KEY, last int NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS floor_types (id int PRIMARY KEY, capacity int NOT NULL, sold int NOT NULL)",
     "INSERT INTO floor_numbers VALUES (1, 0) ON CONFLICT DO NOTHING",
+    "CREATE TABLE IF NOT EXISTS floor_types (id int PRIMARY KEY, capacity int NOT NULL, sold int NOT NULL)",
     "CREATE TABLE IF NOT EXISTS floor_rows (id uuid PRIMARY KEY, kind text NOT NULL, parent uuid, body text NOT NULL)",
 )
 

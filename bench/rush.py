@@ -28,7 +28,7 @@ from functools import partial
 from pathlib import Path
 
 import uvloop
-from sqlalchemy import func, select, text
+from sqlalchemy import Executable, func, select, text
 
 from bench.harness import Server, percentile, seeded_database, serve
 from bench.scenarios.registration import ORDERS, bench_type
@@ -118,13 +118,10 @@ def _app_cpu(servers: list[Server]) -> float:
     return seconds
 
 
-async def _sold(database_url: str, type_id: str, *, floor: bool) -> int:
+async def _sold(database_url: str, query: Executable) -> int:
     engine = make_engine(database_url)
     try:
         async with engine.connect() as connection:
-            if floor:
-                return int((await connection.execute(text("SELECT sold FROM floor_types"))).scalar_one())
-            query = select(func.count()).select_from(Attendee).where(Attendee.registration_type_id == type_id)
             return int((await connection.execute(query)).scalar_one())
     finally:
         await engine.dispose()
@@ -150,15 +147,17 @@ def main() -> None:
     args = parser.parse_args()
     with seeded_database("postgresql") as (_workdir, env):
         url = env["EVENTS_DATABASE_URL"]
-        type_id = str(asyncio.run(bench_type(url, capacity=args.seats)))
         if args.floor:
             # One after the other: each makes the floor's tables as it starts.
             servers = [serve("bench.floor:app", {"FLOOR_DATABASE_URL": url}) for _ in range(args.processes)]
             asyncio.run(_floor_type(url, args.seats))
             path, order = "/floor/order", _floor_order
+            sold_query: Executable = text("SELECT sold FROM floor_types WHERE id = :id").bindparams(id=FLOOR_TYPE)
         else:
+            type_id = str(asyncio.run(bench_type(url, capacity=args.seats)))
             servers = [serve("events_app.asgi:app", env) for _ in range(args.processes)]
             path, order = ORDERS, partial(rush_order, type_id)
+            sold_query = select(func.count()).select_from(Attendee).where(Attendee.registration_type_id == type_id)
         try:
             load_before = os.getloadavg()[0]
             began, client_began, app_began = time.perf_counter(), time.process_time(), _app_cpu(servers)
@@ -170,7 +169,7 @@ def main() -> None:
             for server in servers:
                 server.process.terminate()
                 server.process.wait(timeout=10)
-        sold = asyncio.run(_sold(url, type_id, floor=args.floor))
+        sold = asyncio.run(_sold(url, sold_query))
     statuses = Counter((a.status, a.code) for a in answers)
     waits = [a.seconds * 1000 for a in answers]
     summary = {
